@@ -1,0 +1,727 @@
+"""The ``supdesk`` command line: Chinese for people, ``--json`` for scripts.
+
+Wrong input prints one clear line and exits non-zero; never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import attrs
+import click
+import sqlalchemy as sa
+
+from .config import Settings, load_settings
+from .database import DEFAULT_DATABASE_URL
+from .demo import demo_config_text, demo_settings, load_demo
+from .errors import SupervisionError
+from .issues import Issue, IssueState, NotAcceptedReason, RectificationTrack, Satisfaction
+from .ledger import Ledger, open_ledger
+from .masking import mask_personal_data, mask_phone
+from .plugins import PluginHost, get_plugin_manager
+from .reports import QuarantinedReport
+from .summaries import IssueSummary
+from .supervisors import (
+    ContactKind,
+    Identity,
+    NewSupervisor,
+    Origin,
+    Revocation,
+    Supervisor,
+    SupervisorStatus,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"错误：{message}", err=True)
+    sys.exit(1)
+
+
+class _Group(click.Group):
+    """A group whose commands turn expected errors into one line and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SupervisionError as exc:
+            _fail(str(exc))
+        except sa.exc.OperationalError as exc:
+            _fail(f"数据库操作失败：{exc.orig}")
+        except sa.exc.SQLAlchemyError as exc:
+            _fail(f"数据库错误：{exc}")
+        except (ValueError, OSError) as exc:
+            _fail(str(exc))
+
+
+@attrs.define
+class _State:
+    database: str | None
+    config: Path | None
+    json: bool = False
+    _ledger: Ledger | None = None
+
+    def settings(self) -> Settings:
+        if self.config is not None:
+            return load_settings(self.config)
+        default = Path("supdesk.toml")
+        return load_settings(default) if default.exists() else Settings()
+
+    def url(self, settings: Settings) -> str:
+        return self.database or settings.database_url or DEFAULT_DATABASE_URL
+
+    def ledger(self) -> Ledger:
+        if self._ledger is None:
+            settings = self.settings()
+            self._ledger = open_ledger(self.url(settings), settings=settings)
+        return self._ledger
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return None
+    return value
+
+
+def _to_json(value: Any) -> Any:
+    if attrs.has(type(value)):
+        return {k: _to_json(v) for k, v in attrs.asdict(value, recurse=False).items()}
+    if isinstance(value, dict):
+        return {str(k): _to_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_to_json(v) for v in value]
+    if hasattr(value, "items"):
+        return {str(k): _to_json(v) for k, v in value.items()}
+    return _plain(value)
+
+
+def _emit(state: _State, data: Any, human: Callable[[], None]) -> None:
+    if state.json:
+        click.echo(json.dumps(_to_json(data), ensure_ascii=False, indent=2))
+    else:
+        human()
+
+
+def _actor(value: str | None) -> str:
+    if value:
+        return value
+    try:
+        user = getpass.getuser()
+    except OSError:
+        user = "unknown"
+    return os.environ.get("SUPDESK_ACTOR") or f"cli:{user}"
+
+
+def _json_option(f: F) -> F:
+    def callback(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        if value:
+            ctx.find_object(_State).json = True  # type: ignore[union-attr]
+
+    return click.option(
+        "--json", "json_", is_flag=True, expose_value=False, callback=callback,
+        help="以 JSON 输出，便于脚本处理。",
+    )(f)
+
+
+def _actor_option(f: F) -> F:
+    return click.option("--actor", help="操作人（默认取 SUPDESK_ACTOR 或当前用户）。")(f)
+
+
+def _choice(kind: type[enum.Enum]) -> click.Choice[str]:
+    return click.Choice([m.value for m in kind])
+
+
+pass_state = click.make_pass_decorator(_State)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--database", envvar="SUPDESK_DATABASE_URL", metavar="URL",
+    help="数据库地址（sqlite:///supdesk.db 或 postgresql://...），也可用 SUPDESK_DATABASE_URL。",
+)
+@click.option(
+    "--config", envvar="SUPDESK_CONFIG", type=click.Path(path_type=Path), metavar="PATH",
+    help="配置文件（默认当前目录下的 supdesk.toml），也可用 SUPDESK_CONFIG。",
+)
+@click.version_option(package_name="supervision-desk")
+@click.pass_context
+def cli(ctx: click.Context, database: str | None, config: Path | None) -> None:
+    """政务服务监督员工作台 supervision-desk：反馈问题台账的受理、派单、整改与跟踪。"""
+    ctx.obj = _State(database=database, config=config)
+
+
+# --------------------------------------------------------------------- init
+
+
+@cli.command()
+@click.option("--demo", is_flag=True, help="写入乌审旗示例配置（如尚无 supdesk.toml）并载入演示数据。")
+@_json_option
+@pass_state
+def init(state: _State, demo: bool) -> None:
+    """创建或升级数据库结构，并按配置同步服务中心与单位。"""
+    config_path = state.config or Path("supdesk.toml")
+    wrote = False
+    if demo and not config_path.exists():
+        config_path.write_text(demo_config_text(), encoding="utf-8")
+        wrote = True
+    settings = load_settings(config_path) if config_path.exists() else (
+        demo_settings() if demo else Settings()
+    )
+    ledger = open_ledger(state.url(settings), settings=settings, create=True)
+    counts = load_demo(ledger) if demo else None
+    data = {
+        "database": state.url(settings),
+        "config": str(config_path) if config_path.exists() else None,
+        "wrote_config": wrote,
+        "centers": [c.code for c in ledger.centers()],
+        "demo": counts,
+    }
+
+    def human() -> None:
+        click.echo(f"数据库已就绪：{data['database']}")
+        if wrote:
+            click.echo(f"已写入示例配置：{config_path}")
+        if not settings.centers:
+            click.echo("尚未配置服务中心：请编辑 supdesk.toml 后再次运行 supdesk init。")
+        else:
+            click.echo(f"服务中心 {len(data['centers'])} 个：{'、'.join(c.name for c in ledger.centers())}")
+        if counts:
+            click.echo(
+                f"演示数据：监督员 {counts['supervisors']} 名，问题 {counts['issues']} 件，"
+                f"隔离区 {counts['quarantined']} 件。试试：supdesk issues list"
+            )
+
+    _emit(state, data, human)
+
+
+# --------------------------------------------------------------------- supervisors
+
+
+@cli.group()
+def supervisors() -> None:
+    """监督员：聘任、查询、暂停、取消资格。"""
+
+
+def _supervisor_lines(s: Supervisor) -> list[str]:
+    contacts = "，".join(_identity_text(i) for i in s.identities) or "（无）"
+    lines = [
+        f"#{s.id} {s.name}  [{s.status.label}]",
+        f"  所属中心：{s.center}    来源：{s.origin.label}",
+        f"  聘书编号：{s.letter_number or '—'}    工作证编号：{s.card_number or '—'}",
+        f"  聘期：{s.term_start or '—'} 至 {s.term_end or '—'}",
+        f"  联系方式：{contacts}",
+    ]
+    if s.status_note:
+        lines.append(f"  状态说明：{s.status_note}")
+    if s.revocation:
+        r = s.revocation
+        lines.append(
+            f"  取消资格：{r.on}，聘书{'已' if r.letter_returned else '未'}收回，"
+            f"工作证{'已' if r.card_returned else '未'}收回"
+        )
+    return lines
+
+
+def _identity_text(identity: Identity) -> str:
+    if identity.kind is ContactKind.PHONE:
+        return f"电话 {mask_phone(identity.value)}"
+    if identity.kind is ContactKind.EMAIL:
+        return f"邮箱 {identity.value}"
+    return f"即时通讯 {identity.value}"
+
+
+def _masked(s: Supervisor) -> Supervisor:
+    return attrs.evolve(
+        s,
+        identities=tuple(
+            Identity(i.kind, mask_phone(i.value)) if i.kind is ContactKind.PHONE else i
+            for i in s.identities
+        ),
+    )
+
+
+@supervisors.command("add")
+@click.argument("name")
+@click.option("--center", required=True, help="聘任中心代码。")
+@click.option("--origin", type=_choice(Origin), default=Origin.EXPERIENCE_OFFICER.value,
+              show_default=True, help="experience_officer 体验官兼任；township_hired 苏木镇聘用。")
+@click.option("--letter", "letter_number", help="聘书编号。")
+@click.option("--card", "card_number", help="工作证编号。")
+@click.option("--term-start", type=click.DateTime(["%Y-%m-%d"]), help="聘期开始 YYYY-MM-DD。")
+@click.option("--term-end", type=click.DateTime(["%Y-%m-%d"]), help="聘期结束 YYYY-MM-DD。")
+@click.option("--email", multiple=True, help="电子邮箱（可多次）。")
+@click.option("--phone", multiple=True, help="电话号码（可多次）。")
+@click.option("--messenger", multiple=True, help="即时通讯账号，如 telegram:123456（可多次）。")
+@_json_option
+@pass_state
+def supervisors_add(
+    state: _State, name: str, center: str, origin: str, letter_number: str | None,
+    card_number: str | None, term_start: dt.datetime | None, term_end: dt.datetime | None,
+    email: tuple[str, ...], phone: tuple[str, ...], messenger: tuple[str, ...],
+) -> None:
+    """聘任一名监督员。"""
+    identities = [Identity(ContactKind.EMAIL, v) for v in email]
+    identities += [Identity(ContactKind.PHONE, v) for v in phone]
+    identities += [Identity(ContactKind.MESSENGER, v) for v in messenger]
+    supervisor = state.ledger().add_supervisor(
+        NewSupervisor(
+            name=name, center=center, origin=Origin(origin), letter_number=letter_number,
+            card_number=card_number, term_start=term_start.date() if term_start else None,
+            term_end=term_end.date() if term_end else None, identities=identities,
+        )
+    )
+    _emit(state, _masked(supervisor), lambda: click.echo("\n".join(["已聘任：", *_supervisor_lines(supervisor)])))
+
+
+@supervisors.command("list")
+@click.option("--center", help="只看某个中心。")
+@click.option("--status", type=_choice(SupervisorStatus), help="只看某种状态。")
+@_json_option
+@pass_state
+def supervisors_list(state: _State, center: str | None, status: str | None) -> None:
+    """列出监督员（电话号码脱敏显示）。"""
+    found = state.ledger().supervisors(
+        center=center, status=SupervisorStatus(status) if status else None
+    )
+
+    def human() -> None:
+        if not found:
+            click.echo("没有符合条件的监督员。")
+        for s in found:
+            phones = "，".join(mask_phone(i.value) for i in s.identities if i.kind is ContactKind.PHONE)
+            click.echo(f"#{s.id:<4} {s.name:<8} {s.center:<14} {s.status.label:<6} {phones}")
+
+    _emit(state, [_masked(s) for s in found], human)
+
+
+@supervisors.command("show")
+@click.argument("supervisor_id", type=int)
+@_json_option
+@pass_state
+def supervisors_show(state: _State, supervisor_id: int) -> None:
+    """显示一名监督员的详细信息。"""
+    s = state.ledger().supervisor(supervisor_id)
+    _emit(state, _masked(s), lambda: click.echo("\n".join(_supervisor_lines(s))))
+
+
+@supervisors.command("suspend")
+@click.argument("supervisor_id", type=int)
+@click.option("--reason", required=True, help="暂停理由。")
+@_json_option
+@pass_state
+def supervisors_suspend(state: _State, supervisor_id: int, reason: str) -> None:
+    """暂停监督员资格（其反馈将进入隔离区）。"""
+    s = state.ledger().suspend(supervisor_id, reason=reason)
+    _emit(state, _masked(s), lambda: click.echo(f"监督员 #{s.id} {s.name} 已暂停。"))
+
+
+@supervisors.command("reinstate")
+@click.argument("supervisor_id", type=int)
+@click.option("--reason", required=True, help="恢复理由。")
+@_json_option
+@pass_state
+def supervisors_reinstate(state: _State, supervisor_id: int, reason: str) -> None:
+    """恢复被暂停的监督员。"""
+    s = state.ledger().reinstate(supervisor_id, reason=reason)
+    _emit(state, _masked(s), lambda: click.echo(f"监督员 #{s.id} {s.name} 已恢复。"))
+
+
+@supervisors.command("revoke")
+@click.argument("supervisor_id", type=int)
+@click.option("--reason", required=True, help="取消资格的理由。")
+@click.option("--letter-returned/--letter-not-returned", required=True, help="聘书是否已收回。")
+@click.option("--card-returned/--card-not-returned", required=True, help="工作证是否已收回。")
+@click.option("--on", "on_date", type=click.DateTime(["%Y-%m-%d"]), help="日期（默认今天）。")
+@_json_option
+@pass_state
+def supervisors_revoke(
+    state: _State, supervisor_id: int, reason: str, letter_returned: bool,
+    card_returned: bool, on_date: dt.datetime | None,
+) -> None:
+    """取消监督员资格，并记录聘书、工作证是否收回。"""
+    ledger = state.ledger()
+    s = ledger.revoke(
+        supervisor_id,
+        Revocation(
+            on=on_date.date() if on_date else ledger.today(), reason=reason,
+            letter_returned=letter_returned, card_returned=card_returned,
+        ),
+    )
+    _emit(state, _masked(s), lambda: click.echo("\n".join(["已取消资格：", *_supervisor_lines(s)])))
+
+
+# --------------------------------------------------------------------- issues
+
+
+@cli.group()
+def issues() -> None:
+    """反馈问题台账：查询与办理（审查、派单、整改、评价）。"""
+
+
+def _summary_line(i: IssueSummary, today: dt.date) -> str:
+    state = IssueState(i.state).label
+    due = i.due_on.isoformat() if i.due_on else "—"
+    if i.due_on and not i.due_confirmed:
+        due += "(未确认)"
+    late = " 【逾期】" if i.due_on and i.due_on < today and IssueState(i.state) in _OPEN else ""
+    return f"{i.number:<24} {state:<8} 期限 {due:<12} 单位 {i.unit or '—'}{late}"
+
+
+_OPEN = {IssueState.RECEIVED, IssueState.ACCEPTED, IssueState.DISPATCHED,
+         IssueState.RECTIFYING, IssueState.REOPENED}
+
+
+@issues.command("list")
+@click.option("--center", help="只看某个中心。")
+@click.option("--status", type=_choice(IssueState), help="只看某种状态。")
+@click.option("--supervisor", type=int, help="只看某位监督员反馈的问题。")
+@click.option("--overdue", is_flag=True, help="只看已逾期的问题。")
+@click.option("--due-within", type=click.IntRange(min=0), metavar="N", help="只看 N 个工作日内到期的问题。")
+@click.option("--limit", type=click.IntRange(min=1), help="最多显示几条。")
+@_json_option
+@pass_state
+def issues_list(
+    state: _State, center: str | None, status: str | None, supervisor: int | None,
+    overdue: bool, due_within: int | None, limit: int | None,
+) -> None:
+    """列出问题。"""
+    ledger = state.ledger()
+    if center:
+        ledger.center(center)
+    found = ledger.issues(
+        center=center, state=status, supervisor=supervisor, overdue=overdue,
+        due_within=due_within, limit=limit,
+    )
+    today = ledger.today()
+
+    def human() -> None:
+        if not found:
+            click.echo("没有符合条件的问题。")
+        for i in found:
+            click.echo(_summary_line(i, today))
+        click.echo(f"共 {len(found)} 件。")
+
+    _emit(state, found, human)
+
+
+def _issue_lines(issue: Issue, today: dt.date) -> list[str]:
+    h = issue.hints
+    lines = [
+        f"问题 {issue.number}（#{issue.id}）  [{issue.state.label}]",
+        f"  中心：{issue.center}    反馈时间：{issue.received_at.astimezone(_TZ):%Y-%m-%d %H:%M}",
+        f"  监督员：#{issue.supervisor_id}",
+        f"  方式：{h.method.label if h.method else '—'}  环节：{h.stage.label if h.stage else '—'}  "
+        f"内容：{h.topic.label if h.topic else '—'}  类型：{h.problem_type.label if h.problem_type else '—'}",
+        f"  场所：{h.venue or '—'}",
+        f"  描述：{mask_personal_data(issue.text)}",
+    ]
+    if issue.not_accepted_reason:
+        lines.append(f"  不予受理：{issue.not_accepted_reason.label}；{issue.screening_note}")
+    if issue.unit:
+        lines.append(f"  责任单位：{issue.unit}    责任人：{issue.responsible_person}")
+    if issue.track:
+        lines.append(f"  整改方式：{issue.track.label}    措施：{issue.measures or '—'}")
+    if issue.due_on:
+        late = "【已逾期】" if issue.is_overdue(today) else ""
+        confirmed = "" if issue.due_confirmed else "（未确认：该年节假日安排未录入）"
+        lines.append(f"  期限：{issue.due_on}{confirmed}{late}    延期次数：{issue.extensions}")
+    if issue.evidence:
+        lines.append(f"  整改结果：{issue.evidence}")
+    if issue.explanation:
+        lines.append(f"  说明：{issue.explanation}")
+    if issue.satisfaction:
+        lines.append(f"  监督员评价：{issue.satisfaction.label}")
+    if issue.merged_into:
+        lines.append(f"  已并入问题 #{issue.merged_into}")
+    if issue.possible_duplicate_of:
+        lines.append(f"  可能与问题 #{issue.possible_duplicate_of} 重复")
+    return lines
+
+
+from .clock import SHANGHAI as _TZ  # noqa: E402
+
+
+@issues.command("show")
+@click.argument("ref")
+@_json_option
+@pass_state
+def issues_show(state: _State, ref: str) -> None:
+    """显示一个问题及其全部办理记录。"""
+    ledger = state.ledger()
+    issue = ledger.issue(ref)
+    history = ledger.history(ref)
+    proposals = ledger.proposals(ref)
+
+    def human() -> None:
+        click.echo("\n".join(_issue_lines(issue, ledger.today())))
+        if proposals:
+            click.echo("  审查提示：")
+            for name, p in proposals:
+                click.echo(f"    [{name}] 建议不予受理：{p.reason.label}；依据：{p.evidence}")
+        click.echo("  办理记录：")
+        for e in history:
+            when = e.at.astimezone(_TZ).strftime("%Y-%m-%d %H:%M")
+            note = f"：{mask_personal_data(e.note)}" if e.note else ""
+            click.echo(f"    {when}  {e.kind.label}  （{e.actor}）{note}")
+
+    data = {
+        "issue": attrs.evolve(issue, text=mask_personal_data(issue.text)),
+        "history": history,
+        "proposals": [{"check": n, **_to_json(p)} for n, p in proposals],
+    }
+    _emit(state, data, human)
+
+
+def _step_output(state: _State, issue: Issue, message: str) -> None:
+    _emit(state, issue, lambda: click.echo(f"{message}：问题 {issue.number} 现为“{issue.state.label}”"
+                                          + (f"，期限 {issue.due_on}" if issue.due_on else "")))
+
+
+@issues.command("screen")
+@click.argument("ref")
+@click.option("--accept", "decision", flag_value="accept", help="受理。")
+@click.option("--reject", "reason", type=_choice(NotAcceptedReason), help="不予受理的理由。")
+@click.option("--note", help="告知监督员的说明（不予受理时必填）。")
+@_actor_option
+@_json_option
+@pass_state
+def issues_screen(
+    state: _State, ref: str, decision: str | None, reason: str | None, note: str | None,
+    actor: str | None,
+) -> None:
+    """受理审查：--accept 受理，或 --reject 理由 --note 说明。"""
+    if bool(decision) == bool(reason):
+        _fail("请二选一：--accept 受理，或 --reject 理由 --note 说明")
+    ledger = state.ledger()
+    if decision:
+        issue = ledger.accept(ref, actor=_actor(actor), note=note)
+        _step_output(state, issue, "已受理")
+    else:
+        issue = ledger.not_accept(ref, reason=reason or "", note=note or "", actor=_actor(actor))
+        _step_output(state, issue, "不予受理")
+
+
+@issues.command("dispatch")
+@click.argument("ref")
+@click.option("--unit", required=True, help="责任单位代码。")
+@click.option("--person", required=True, help="责任人。")
+@click.option("--note", help="备注。")
+@_actor_option
+@_json_option
+@pass_state
+def issues_dispatch(state: _State, ref: str, unit: str, person: str, note: str | None, actor: str | None) -> None:
+    """派单至责任单位和责任人。"""
+    issue = state.ledger().dispatch(ref, unit=unit, responsible_person=person, note=note, actor=_actor(actor))
+    _step_output(state, issue, "已派单")
+
+
+@issues.command("plan")
+@click.argument("ref")
+@click.option("--track", type=_choice(RectificationTrack), required=True,
+              help="immediate 立行立改；scheduled 限时整改；explained 作出说明。")
+@click.option("--measures", help="整改措施（限时整改必填）。")
+@click.option("--days", type=click.IntRange(min=1), help="限时整改的工作日数（默认按配置）。")
+@_actor_option
+@_json_option
+@pass_state
+def issues_plan(state: _State, ref: str, track: str, measures: str | None, days: int | None, actor: str | None) -> None:
+    """确定整改方式与期限。"""
+    issue = state.ledger().plan(ref, track=track, measures=measures, days=days, actor=_actor(actor))
+    _step_output(state, issue, "已确定整改方式")
+
+
+@issues.command("progress")
+@click.argument("ref")
+@click.option("--note", required=True, help="进展情况。")
+@_actor_option
+@_json_option
+@pass_state
+def issues_progress(state: _State, ref: str, note: str, actor: str | None) -> None:
+    """记录整改进展。"""
+    _step_output(state, state.ledger().progress(ref, note=note, actor=_actor(actor)), "已记录进展")
+
+
+@issues.command("extend")
+@click.argument("ref")
+@click.option("--days", type=int, required=True, help="延长的工作日数。")
+@click.option("--reason", required=True, help="延期理由。")
+@_actor_option
+@_json_option
+@pass_state
+def issues_extend(state: _State, ref: str, days: int, reason: str, actor: str | None) -> None:
+    """延长限时整改的期限。"""
+    _step_output(state, state.ledger().extend(ref, days=days, reason=reason, actor=_actor(actor)), "已延期")
+
+
+@issues.command("complete")
+@click.argument("ref")
+@click.option("--evidence", required=True, help="整改结果及佐证。")
+@click.option("--note", help="备注。")
+@_actor_option
+@_json_option
+@pass_state
+def issues_complete(state: _State, ref: str, evidence: str, note: str | None, actor: str | None) -> None:
+    """记录整改完成。"""
+    _step_output(state, state.ledger().complete(ref, evidence=evidence, note=note, actor=_actor(actor)), "整改完成")
+
+
+@issues.command("explain")
+@click.argument("ref")
+@click.option("--text", "explanation", required=True, help="书面说明。")
+@_actor_option
+@_json_option
+@pass_state
+def issues_explain(state: _State, ref: str, explanation: str, actor: str | None) -> None:
+    """对不符合实际的意见建议作出说明。"""
+    _step_output(state, state.ledger().explain(ref, explanation=explanation, actor=_actor(actor)), "已作出说明")
+
+
+@issues.command("evaluate")
+@click.argument("ref")
+@click.option("--satisfaction", type=_choice(Satisfaction), required=True,
+              help="satisfied 满意；basically_satisfied 基本满意；not_satisfied 不满意（重新整改）。")
+@click.option("--note", help="评价意见。")
+@_actor_option
+@_json_option
+@pass_state
+def issues_evaluate(state: _State, ref: str, satisfaction: str, note: str | None, actor: str | None) -> None:
+    """记录监督员对整改的评价。"""
+    _step_output(state, state.ledger().evaluate(ref, satisfaction=satisfaction, note=note, actor=_actor(actor)), "已评价")
+
+
+@issues.command("close")
+@click.argument("ref")
+@click.option("--note", required=True, help="未经评价办结的原因。")
+@_actor_option
+@_json_option
+@pass_state
+def issues_close(state: _State, ref: str, note: str, actor: str | None) -> None:
+    """未经监督员评价而办结（须说明原因）。"""
+    _step_output(state, state.ledger().close_issue(ref, note=note, actor=_actor(actor)), "已办结")
+
+
+@issues.command("merge")
+@click.argument("ref")
+@click.option("--into", "into", required=True, help="并入的（较早的）问题。")
+@click.option("--note", help="说明。")
+@_actor_option
+@_json_option
+@pass_state
+def issues_merge(state: _State, ref: str, into: str, note: str | None, actor: str | None) -> None:
+    """将重复反馈并入较早的问题，两位监督员都会得到告知。"""
+    _step_output(state, state.ledger().merge(ref, into=into, note=note, actor=_actor(actor)), "已合并")
+
+
+# --------------------------------------------------------------------- quarantine
+
+
+@cli.group()
+def quarantine() -> None:
+    """隔离区：无法识别发件人等原因暂存的反馈。"""
+
+
+def _quarantine_line(q: QuarantinedReport) -> str:
+    sender = mask_phone(q.sender.value) if q.sender.kind is ContactKind.PHONE else q.sender.value
+    text = mask_personal_data(q.text).replace("\n", " ")
+    return f"#{q.id:<5} {q.center:<12} {q.reason.label:<12} {q.channel}:{sender}  {text[:40]}"
+
+
+@quarantine.command("list")
+@click.option("--center", help="只看某个中心。")
+@click.option("--all", "include_resolved", is_flag=True, help="包括已处理的。")
+@_json_option
+@pass_state
+def quarantine_list(state: _State, center: str | None, include_resolved: bool) -> None:
+    """列出隔离区中的反馈。"""
+    found = state.ledger().quarantine(center=center, include_resolved=include_resolved)
+
+    def human() -> None:
+        if not found:
+            click.echo("隔离区为空。")
+        for q in found:
+            click.echo(_quarantine_line(q))
+
+    masked = [
+        attrs.evolve(q, text=mask_personal_data(q.text), sender=attrs.evolve(
+            q.sender, value=mask_phone(q.sender.value) if q.sender.kind is ContactKind.PHONE else q.sender.value))
+        for q in found
+    ]
+    _emit(state, masked, human)
+
+
+@quarantine.command("assign")
+@click.argument("quarantine_id", type=int)
+@click.option("--supervisor", "supervisor_id", type=int, required=True, help="归入的监督员编号。")
+@_actor_option
+@_json_option
+@pass_state
+def quarantine_assign(state: _State, quarantine_id: int, supervisor_id: int, actor: str | None) -> None:
+    """把隔离的反馈归入某位监督员，生成问题。"""
+    result = state.ledger().assign_quarantined(quarantine_id, supervisor_id=supervisor_id, actor=_actor(actor))
+    _emit(state, result, lambda: click.echo(f"已生成问题 {result.issue_number}。"))
+
+
+@quarantine.command("dismiss")
+@click.argument("quarantine_id", type=int)
+@click.option("--note", required=True, help="理由。")
+@_actor_option
+@pass_state
+def quarantine_dismiss(state: _State, quarantine_id: int, note: str, actor: str | None) -> None:
+    """认定隔离的反馈不是问题反馈（保留记录，不删除）。"""
+    state.ledger().dismiss_quarantined(quarantine_id, note=note, actor=_actor(actor))
+    click.echo(f"隔离反馈 #{quarantine_id} 已驳回（记录保留）。")
+
+
+# --------------------------------------------------------------------- plugins
+
+
+@cli.command()
+@click.option("--all", "show_all", is_flag=True, help="包括内置插件。")
+@_json_option
+@pass_state
+def plugins(state: _State, show_all: bool) -> None:
+    """列出已安装的插件、版本和实现的钩子。"""
+    settings = state.settings()
+    host = PluginHost(get_plugin_manager(blocked=settings.blocked_plugins))
+    found = [p for p in host.plugins() if show_all or p.distribution != "supervision-desk"]
+
+    def human() -> None:
+        if not found:
+            click.echo("没有安装第三方插件（--all 显示内置插件）。")
+        for p in found:
+            click.echo(f"{p.name}  ({p.distribution} {p.version})")
+            for hook in p.hooks:
+                click.echo(f"    {hook}")
+
+    _emit(state, found, human)
+
+
+# --------------------------------------------------------------------- entry point
+
+
+def _disabled_plugins() -> Iterable[str]:
+    raw = os.environ.get("SUPDESK_DISABLE_PLUGINS", "")
+    return [name.strip() for name in raw.split(",") if name.strip()]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run ``supdesk``; plugins may add their own commands first."""
+    try:
+        host = PluginHost(get_plugin_manager(blocked=_disabled_plugins()))
+    except SupervisionError as exc:
+        _fail(f"{exc}（可用环境变量 SUPDESK_DISABLE_PLUGINS=名称 暂时停用该插件）")
+    host.register_commands(cli)
+    cli.main(args=argv, prog_name="supdesk")

@@ -1,0 +1,189 @@
+"""``supdesk.toml``: centers and their units, time limits, calendar, plugins.
+
+Centers are configured, never hard-coded: a deployment names its own. Every
+error says which file and which key is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .centers import Center, CenterLevel, Unit
+from .deadlines import TimeLimits
+from .errors import ConfigError
+
+__all__ = ["CenterSettings", "Settings", "load_settings", "parse_settings"]
+
+
+@attrs.frozen(kw_only=True)
+class CenterSettings:
+    """One center as configured: what it is, its units, and which plugins it uses."""
+
+    center: Center
+    units: tuple[Unit, ...] = ()
+    channels: tuple[str, ...] = ()
+    scoring_policy: str = "default"
+    notifiers: tuple[str, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class Settings:
+    """Everything ``supdesk.toml`` configures."""
+
+    centers: tuple[CenterSettings, ...] = ()
+    time_limits: TimeLimits = TimeLimits()
+    closures: frozenset[dt.date] = frozenset()
+    blocked_plugins: tuple[str, ...] = ()
+    duplicate_threshold: float = 0.5
+    database_url: str | None = None
+    source: str = "（默认设置）"
+
+    def center(self, code: str) -> CenterSettings | None:
+        """The settings of center ``code``, if configured."""
+        return next((c for c in self.centers if c.center.code == code), None)
+
+
+def _fail(source: str, key: str, problem: str) -> ConfigError:
+    return ConfigError(f"配置文件 {source} 中 {key}：{problem}")
+
+
+def _table(data: Mapping[str, Any], key: str, source: str) -> Mapping[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, Mapping):
+        raise _fail(source, key, "应为表（[section]）")
+    return value
+
+
+def _strings(value: Any, source: str, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(source, key, f"应为字符串列表，实际为 {value!r}")
+    return tuple(value)
+
+
+def _center(raw: Any, index: int, source: str) -> CenterSettings:
+    where = f"centers[{index}]"
+    if not isinstance(raw, Mapping):
+        raise _fail(source, where, "应为表")
+    unknown = set(raw) - {"code", "name", "level", "units", "channels", "scoring_policy", "notifiers"}
+    if unknown:
+        raise _fail(source, where, f"未知的键 {', '.join(sorted(unknown))}")
+    try:
+        center = Center(
+            code=raw.get("code", ""),
+            name=raw.get("name", ""),
+            level=raw.get("level", "township"),
+        )
+    except ValueError as exc:
+        raise _fail(source, where, str(exc)) from exc
+    units = []
+    for j, unit in enumerate(raw.get("units", [])):
+        if not isinstance(unit, Mapping):
+            raise _fail(source, f"{where}.units[{j}]", "应为表")
+        try:
+            units.append(Unit(center=center.code, code=unit.get("code", ""), name=unit.get("name", "")))
+        except ValueError as exc:
+            raise _fail(source, f"{where}.units[{j}]", str(exc)) from exc
+    codes = [u.code for u in units]
+    if len(codes) != len(set(codes)):
+        raise _fail(source, f"{where}.units", "单位代码重复")
+    policy = raw.get("scoring_policy", "default")
+    if not isinstance(policy, str):
+        raise _fail(source, f"{where}.scoring_policy", "应为字符串")
+    return CenterSettings(
+        center=center,
+        units=tuple(units),
+        channels=_strings(raw.get("channels", []), source, f"{where}.channels"),
+        scoring_policy=policy,
+        notifiers=_strings(raw.get("notifiers", []), source, f"{where}.notifiers"),
+    )
+
+
+def parse_settings(data: Mapping[str, Any], source: str = "supdesk.toml") -> Settings:
+    """Settings from an already-parsed TOML document."""
+    unknown = set(data) - {"desk", "centers", "time_limits", "calendar", "plugins"}
+    if unknown:
+        raise _fail(source, "顶层", f"未知的节 {', '.join(sorted(unknown))}")
+    desk = _table(data, "desk", source)
+    centers_raw = data.get("centers", [])
+    if not isinstance(centers_raw, list):
+        raise _fail(source, "centers", "应为 [[centers]] 表数组")
+    centers = tuple(_center(raw, i, source) for i, raw in enumerate(centers_raw))
+    codes = [c.center.code for c in centers]
+    if len(codes) != len(set(codes)):
+        raise _fail(source, "centers", "中心代码重复")
+    if sum(1 for c in centers if c.center.level is CenterLevel.BANNER) > 1:
+        raise _fail(source, "centers", "最多只能有一个旗级中心（level = \"banner\"）")
+    limits_raw = dict(_table(data, "time_limits", source))
+    try:
+        limits = TimeLimits(**limits_raw)
+    except TypeError as exc:
+        known = ", ".join(a.name for a in attrs.fields(TimeLimits))
+        raise _fail(source, "time_limits", f"未知的时限名称（可用：{known}）") from exc
+    except ValueError as exc:
+        raise _fail(source, "time_limits", str(exc)) from exc
+    calendar = _table(data, "calendar", source)
+    closures = set()
+    for value in calendar.get("closures", []):
+        if isinstance(value, dt.date):
+            closures.add(value)
+            continue
+        try:
+            closures.add(dt.date.fromisoformat(str(value)))
+        except ValueError as exc:
+            raise _fail(source, "calendar.closures", f"日期格式应为 YYYY-MM-DD：{value!r}") from exc
+    plugins = _table(data, "plugins", source)
+    threshold = desk.get("duplicate_threshold", 0.5)
+    if not isinstance(threshold, int | float) or not 0 < threshold <= 1:
+        raise _fail(source, "desk.duplicate_threshold", f"应为 0 到 1 之间的数：{threshold!r}")
+    database = desk.get("database")
+    if database is not None and not isinstance(database, str):
+        raise _fail(source, "desk.database", "应为字符串")
+    return Settings(
+        centers=centers,
+        time_limits=limits,
+        closures=frozenset(closures),
+        blocked_plugins=_strings(plugins.get("blocked", []), source, "plugins.blocked"),
+        duplicate_threshold=float(threshold),
+        database_url=database,
+        source=source,
+    )
+
+
+def load_settings(path: str | Path) -> Settings:
+    """Settings from the TOML file at ``path``."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError as exc:
+        msg = f"找不到配置文件 {path}（可用 supdesk init 生成示例配置）"
+        raise ConfigError(msg) from exc
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"配置文件 {path} 不是合法的 TOML：{exc}"
+        raise ConfigError(msg) from exc
+    return parse_settings(data, str(path))
+
+
+def check_plugins(settings: Settings, *, channels: Any, policies: Any, notifiers: Any) -> None:
+    """Refuse a configuration that names a channel, policy or notifier no plugin provides."""
+    for cs in settings.centers:
+        where = f"中心 {cs.center.code}"
+        for kind, names, known in (
+            ("渠道", cs.channels, channels),
+            ("评分办法", (cs.scoring_policy,), policies),
+            ("通知方式", cs.notifiers, notifiers),
+        ):
+            for name in names:
+                if name not in known:
+                    available = "、".join(sorted(known)) or "（无）"
+                    msg = (
+                        f"配置文件 {settings.source}：{where} 使用了未安装的{kind} {name!r}；"
+                        f"已安装：{available}"
+                    )
+                    raise ConfigError(msg)

@@ -1,0 +1,151 @@
+"""Demo data for Uxin Banner (乌审旗): the example configuration and a few months of work."""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib import resources
+
+from .config import Settings, parse_settings
+from .ledger import Ledger
+from .reports import Report, ReportHints, Sender
+from .supervisors import ContactKind, Identity, NewSupervisor, Origin
+from .vocabulary import Method, ProblemType, Stage, Topic
+
+__all__ = ["demo_config_text", "demo_settings", "load_demo"]
+
+
+def demo_config_text() -> str:
+    """The demo ``supdesk.toml``: the banner center and its six townships."""
+    return (resources.files("supervision_core") / "demo.toml").read_text(encoding="utf-8")
+
+
+def demo_settings() -> Settings:
+    """The demo configuration, parsed."""
+    import tomllib
+
+    return parse_settings(tomllib.loads(demo_config_text()), "demo.toml")
+
+
+_SUPERVISORS = [
+    ("王建国", "banner", Origin.EXPERIENCE_OFFICER, "wang.jianguo@example.cn", "13847701234"),
+    ("李秀英", "banner", Origin.EXPERIENCE_OFFICER, "li.xiuying@example.cn", "15104775678"),
+    ("巴特尔", "wushenzhao", Origin.TOWNSHIP_HIRED, "bateer@example.cn", "13948772345"),
+    ("乌云其其格", "galutu", Origin.TOWNSHIP_HIRED, "wuyun@example.cn", "18647773456"),
+    ("张志强", "tuke", Origin.EXPERIENCE_OFFICER, "zhang.zq@example.cn", "13604774567"),
+    ("刘海燕", "sulide", Origin.TOWNSHIP_HIRED, "liu.haiyan@example.cn", "15847775678"),
+]
+
+_REPORTS = [
+    ("banner", 0, "在不动产登记窗口办理过户，工作人员要求补交三次材料，每次只说一项，没有一次性告知。",
+     ReportHints(method=Method.IN_PERSON, stage=Stage.ACCEPTANCE, topic=Topic.WINDOW_STAFF,
+                 problem_type=ProblemType.TELL_ONCE, unit="realty")),
+    ("banner", 1, "旗政务服务网企业开办入口在手机上打不开，提示证书错误，试了三天都不行。",
+     ReportHints(method=Method.SIMULATED, topic=Topic.ONLINE_SERVICE,
+                 problem_type=ProblemType.ONLINE_EXPERIENCE, unit="online")),
+    ("banner", 0, "大厅门口有人自称可以代办营业执照，收费500元，疑似黄牛。",
+     ReportHints(method=Method.INSPECTION, topic=Topic.BAD_PRACTICES,
+                 problem_type=ProblemType.BROKERS, venue="旗政务服务大厅")),
+    ("wushenzhao", 2, "镇便民服务中心中午12点到2点无人值守，群众在门口等候，没有延时服务告示。",
+     ReportHints(method=Method.IN_PERSON, topic=Topic.CONVENIENCE,
+                 problem_type=ProblemType.TIME_LIMIT, unit="wushenzhao-window")),
+    ("galutu", 3, "社保卡补办要求先去旗里开证明再回镇上办理，来回跑了两趟。",
+     ReportHints(method=Method.ACCOMPANYING, stage=Stage.CONSULTATION, topic=Topic.BAD_PRACTICES,
+                 problem_type=ProblemType.BACK_AND_FORTH, unit="galutu-window")),
+    ("tuke", 4, "这个事情我已经向法院起诉了，希望中心督促对方尽快履行判决。",
+     ReportHints(method=Method.IN_PERSON)),
+    ("sulide", 5, "苏木便民服务中心自助服务终端长期故障，无法打印社保缴费证明。",
+     ReportHints(method=Method.SIMULATED, topic=Topic.CONVENIENCE,
+                 problem_type=ProblemType.VENUE_ENVIRONMENT, unit="sulide-window")),
+]
+
+
+def load_demo(ledger: Ledger, *, actor: str = "demo") -> dict[str, int]:
+    """Fill a fresh ledger with supervisors and issues at every stage of their life.
+
+    Idempotent: reports carry fixed external ids, so loading twice adds nothing.
+    Returns how many supervisors, issues and quarantined reports the ledger then has.
+    """
+    existing = {s.name for s in ledger.supervisors()}
+    ids: list[int] = []
+    for name, center, origin, email, phone in _SUPERVISORS:
+        if name in existing:
+            ids.append(next(s.id for s in ledger.supervisors() if s.name == name))
+            continue
+        supervisor = ledger.add_supervisor(
+            NewSupervisor(
+                name=name,
+                center=center,
+                origin=origin,
+                letter_number=f"WSQ-JDY-2026-{len(ids) + 1:03d}",
+                card_number=f"GZZ-{len(ids) + 1:04d}",
+                term_start=dt.date(2026, 1, 1),
+                term_end=dt.date(2027, 12, 31),
+                identities=[Identity(ContactKind.EMAIL, email), Identity(ContactKind.PHONE, phone)],
+            )
+        )
+        ids.append(supervisor.id)
+    now = ledger.clock()
+    numbers = []
+    for i, (center, who, text, hints) in enumerate(_REPORTS):
+        result = ledger.receive(
+            Report(
+                channel="demo",
+                external_id=f"demo-{i + 1}",
+                center=center,
+                received_at=now - dt.timedelta(days=30 - 3 * i),
+                sender=Sender(ContactKind.EMAIL, _SUPERVISORS[who][3]),
+                text=text,
+                hints=hints,
+            )
+        )
+        if result.duplicate_delivery:
+            return _counts(ledger)
+        assert result.issue_number is not None
+        numbers.append(result.issue_number)
+    ledger.receive(
+        Report(
+            channel="demo",
+            external_id="demo-unknown",
+            center="banner",
+            received_at=now - dt.timedelta(days=2),
+            sender=Sender(ContactKind.PHONE, "13900001111", "未登记来电"),
+            text="窗口工作人员上班时间玩手机，态度冷淡。",
+        )
+    )
+    op = f"{actor}:operator"
+    # 1: the whole life, ending satisfied.
+    ledger.accept(numbers[0], actor=op)
+    ledger.dispatch(numbers[0], unit="realty", responsible_person="赵主任", actor=op)
+    ledger.plan(numbers[0], track="scheduled", measures="制定一次性告知清单并张贴", actor="unit:realty")
+    ledger.progress(numbers[0], note="清单已起草，待审核", actor="unit:realty")
+    ledger.complete(numbers[0], evidence="一次性告知清单已在窗口张贴（附照片）", actor="unit:realty")
+    ledger.evaluate(numbers[0], satisfaction="satisfied", actor=f"supervisor:{ids[0]}")
+    # 2: dispatched and being fixed on a schedule.
+    ledger.accept(numbers[1], actor=op)
+    ledger.dispatch(numbers[1], unit="online", responsible_person="孙工程师", actor=op)
+    ledger.plan(numbers[1], track="scheduled", measures="更换网站证书并做移动端适配测试", days=5, actor=op)
+    # 3: accepted, waiting for dispatch.
+    ledger.accept(numbers[2], actor=op)
+    # 4: explained.
+    ledger.accept(numbers[3], actor=op)
+    ledger.dispatch(numbers[3], unit="wushenzhao-window", responsible_person="其木格", actor=op)
+    ledger.plan(numbers[3], track="explained", actor=op)
+    ledger.explain(numbers[3], explanation="中心已实行午间轮岗值守，将补充张贴延时服务告示。", actor=op)
+    # 5: immediate fix.
+    ledger.accept(numbers[4], actor=op)
+    ledger.dispatch(numbers[4], unit="galutu-window", responsible_person="高娃", actor=op)
+    ledger.plan(numbers[4], track="immediate", actor=op)
+    # 6: not accepted (litigation).
+    ledger.not_accept(
+        numbers[5], reason="legal_procedure", note="该事项已进入诉讼程序，请通过法院执行途径解决。", actor=op
+    )
+    # 7 stays waiting for screening.
+    return _counts(ledger)
+
+
+def _counts(ledger: Ledger) -> dict[str, int]:
+    return {
+        "supervisors": len(ledger.supervisors()),
+        "issues": sum(ledger.count_by_center_and_state().values()),
+        "quarantined": len(ledger.quarantine()),
+    }

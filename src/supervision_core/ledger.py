@@ -1,0 +1,1143 @@
+"""The ledger (反馈问题台账): intake, every step of an issue's life, and its queries.
+
+Each public method is one unit of work: one transaction that appends the event and
+updates the issue together, so a crash at any moment leaves either both or neither.
+Plugins are told after the commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from .centers import Center, CenterLevel, Unit
+from .clock import local_date, now_utc
+from .config import Settings, check_plugins
+from .database import DEFAULT_DATABASE_URL, check_schema, create_engine, migrate
+from .deadlines import due_after, rectification_due
+from .errors import InvalidInput, InvalidTransition, NotFound
+from .issues import (
+    OPEN_STATES,
+    EventKind,
+    Issue,
+    IssueEvent,
+    IssueState,
+    NotAcceptedReason,
+    RectificationTrack,
+    Satisfaction,
+    UnitView,
+)
+from .lifecycle import apply_event, replay
+from .plugins import PluginHost, PluginManager, get_plugin_manager
+from .reports import (
+    Attachment,
+    IntakeResult,
+    QuarantinedReport,
+    QuarantineReason,
+    Report,
+    ReportHints,
+    Sender,
+)
+from .screening import ScreeningProposal
+from .similarity import text_similarity
+from .summaries import IssueSummary
+from .supervisors import (
+    Identity,
+    NewSupervisor,
+    Revocation,
+    Supervisor,
+    SupervisorStatus,
+)
+from .tables import (
+    AttachmentRow,
+    CenterRow,
+    CounterRow,
+    EventRow,
+    IdentityRow,
+    IssueRow,
+    ProposalRow,
+    ReportRow,
+    SupervisorRow,
+    UnitRow,
+)
+from .workdays import CONFIRMED_YEARS, WorkCalendar, china_calendar
+
+__all__ = ["IssueRef", "Ledger", "open_ledger"]
+
+IssueRef = int | str  # an issue's id, or its number such as "wushenzhao-2026-00012"
+
+_OPEN = [s.value for s in OPEN_STATES]
+_DUPLICATE_CANDIDATES = 300
+
+
+def open_ledger(
+    url: str | None = None,
+    *,
+    settings: Settings | None = None,
+    plugin_manager: PluginManager | None = None,
+    create: bool = False,
+    clock: Callable[[], dt.datetime] = now_utc,
+) -> Ledger:
+    """Open the ledger at database ``url`` (SQLite file or PostgreSQL).
+
+    :param url: a SQLAlchemy URL; default ``settings.database_url`` or ``sqlite:///supdesk.db``
+    :param settings: centers, time limits and plugins (``supdesk.toml``)
+    :param plugin_manager: a manager from :func:`get_plugin_manager`; a new one by default
+    :param create: create or upgrade the schema with Alembic migrations; otherwise
+        a schema that is missing or out of date raises :class:`SchemaError`
+    :param clock: the current time, aware (tests pass a fixed one)
+    """
+    settings = settings or Settings()
+    engine = create_engine(url or settings.database_url or DEFAULT_DATABASE_URL)
+    if create:
+        migrate(engine)
+    else:
+        check_schema(engine)
+    pm = plugin_manager or get_plugin_manager(blocked=settings.blocked_plugins)
+    ledger = Ledger(engine, settings=settings, host=PluginHost(pm), clock=clock)
+    ledger.sync_centers()
+    return ledger
+
+
+class _Directory:
+    """The look-ups a sender matcher may use, over the intake's session."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def find_by_identity(self, kind: str, value: str) -> int | None:
+        row = self._session.exec(
+            select(IdentityRow.supervisor_id).where(
+                IdentityRow.kind == kind, IdentityRow.value == value
+            )
+        ).first()
+        return row
+
+
+def _hints(row: IssueRow | ReportRow) -> ReportHints:
+    return ReportHints(
+        method=row.method,
+        stage=row.stage,
+        topic=row.topic,
+        problem_type=row.problem_type,
+        venue=row.venue,
+        unit=row.unit_hint,
+    )
+
+
+def _seed(row: IssueRow) -> Issue:
+    """The issue as first filed, before any event: what ``replay`` starts from."""
+    assert row.id is not None
+    return Issue(
+        id=row.id,
+        number=row.number,
+        center=row.center_code,
+        report_id=row.report_id,
+        supervisor_id=row.supervisor_id,
+        received_at=row.received_at,
+        subject=row.subject,
+        text=row.text,
+        hints=_hints(row),
+        possible_duplicate_of=row.possible_duplicate_of,
+    )
+
+
+def _issue(row: IssueRow) -> Issue:
+    return attrs.evolve(
+        _seed(row),
+        state=IssueState(row.state),
+        not_accepted_reason=NotAcceptedReason(row.not_accepted_reason)
+        if row.not_accepted_reason
+        else None,
+        screening_note=row.screening_note,
+        unit=row.unit_code,
+        responsible_person=row.responsible_person,
+        track=RectificationTrack(row.track) if row.track else None,
+        measures=row.measures,
+        due_on=row.due_on,
+        due_confirmed=row.due_confirmed,
+        extensions=row.extensions,
+        progress_count=row.progress_count,
+        completed_at=row.completed_at,
+        evidence=row.evidence,
+        explanation=row.explanation,
+        satisfaction=Satisfaction(row.satisfaction) if row.satisfaction else None,
+        reopen_count=row.reopen_count,
+        closed_at=row.closed_at,
+        closed_by=row.closed_by,
+        merged_into=row.merged_into,
+    )
+
+
+def _write(row: IssueRow, issue: Issue) -> None:
+    row.state = issue.state.value
+    row.not_accepted_reason = issue.not_accepted_reason.value if issue.not_accepted_reason else None
+    row.screening_note = issue.screening_note
+    row.unit_code = issue.unit
+    row.responsible_person = issue.responsible_person
+    row.track = issue.track.value if issue.track else None
+    row.measures = issue.measures
+    row.due_on = issue.due_on
+    row.due_confirmed = issue.due_confirmed
+    row.extensions = issue.extensions
+    row.progress_count = issue.progress_count
+    row.completed_at = issue.completed_at
+    row.evidence = issue.evidence
+    row.explanation = issue.explanation
+    row.satisfaction = issue.satisfaction.value if issue.satisfaction else None
+    row.reopen_count = issue.reopen_count
+    row.closed_at = issue.closed_at
+    row.closed_by = issue.closed_by
+    row.merged_into = issue.merged_into
+
+
+def _event(row: EventRow) -> IssueEvent:
+    return IssueEvent(
+        id=row.id, kind=row.kind, at=row.at, actor=row.actor, note=row.note, data=row.data
+    )
+
+
+def _sender(row: ReportRow) -> Sender:
+    return Sender(kind=row.sender_kind, value=row.sender_value, display_name=row.sender_name)
+
+
+def _quarantined(row: ReportRow) -> QuarantinedReport:
+    assert row.id is not None and row.quarantine_reason is not None
+    return QuarantinedReport(
+        id=row.id,
+        channel=row.channel,
+        external_id=row.external_id,
+        center=row.center_code,
+        received_at=row.received_at,
+        sender=_sender(row),
+        subject=row.subject,
+        text=row.text,
+        reason=QuarantineReason(row.quarantine_reason),
+        detail=row.quarantine_detail,
+        resolved_issue=row.issue_id,
+    )
+
+
+def _supervisor(row: SupervisorRow, identities: Sequence[IdentityRow]) -> Supervisor:
+    assert row.id is not None
+    revocation = None
+    if row.revoked_on is not None:
+        revocation = Revocation(
+            on=row.revoked_on,
+            reason=row.revocation_reason or "",
+            letter_returned=bool(row.letter_returned),
+            card_returned=bool(row.card_returned),
+        )
+    return Supervisor(
+        id=row.id,
+        name=row.name,
+        center=row.center_code,
+        origin=row.origin,  # type: ignore[arg-type]
+        status=SupervisorStatus(row.status),
+        letter_number=row.letter_number,
+        card_number=row.card_number,
+        term_start=row.term_start,
+        term_end=row.term_end,
+        identities=tuple(Identity(kind=i.kind, value=i.raw) for i in identities),
+        revocation=revocation,
+        status_note=row.status_note,
+    )
+
+
+_SUMMARY_COLUMNS = (
+    IssueRow.id,
+    IssueRow.number,
+    IssueRow.center_code,
+    IssueRow.supervisor_id,
+    IssueRow.state,
+    IssueRow.received_at,
+    IssueRow.due_on,
+    IssueRow.due_confirmed,
+    IssueRow.unit_code,
+    IssueRow.problem_type,
+)
+
+
+class Ledger:
+    """The supervision ledger of one deployment: all its centers, on one database."""
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        *,
+        settings: Settings,
+        host: PluginHost,
+        clock: Callable[[], dt.datetime] = now_utc,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.host = host
+        self.clock = clock
+        self.limits = settings.time_limits
+        check_plugins(
+            settings,
+            channels=host.channels(),
+            policies=host.scoring_policies(),
+            notifiers=host.notifiers(),
+        )
+        years = range(min(CONFIRMED_YEARS), local_date(clock()).year + 3)
+        self.calendar: WorkCalendar = china_calendar(
+            settings.closures | host.closure_days(years)
+        )
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    def today(self) -> dt.date:
+        """Today in Asia/Shanghai, by the ledger's clock."""
+        return local_date(self.clock())
+
+    # ------------------------------------------------------------------ centers
+
+    def sync_centers(self) -> None:
+        """Make the database's centers and units match the configuration.
+
+        Centers and units are added or renamed, never deleted: issues refer to them.
+        """
+        if not self.settings.centers:
+            return
+        with self._session() as s:
+            for cs in self.settings.centers:
+                row = s.get(CenterRow, cs.center.code)
+                if row is None:
+                    s.add(CenterRow(code=cs.center.code, name=cs.center.name, level=cs.center.level))
+                else:
+                    row.name, row.level = cs.center.name, cs.center.level.value
+                s.flush()
+                for unit in cs.units:
+                    urow = s.exec(
+                        select(UnitRow).where(
+                            UnitRow.center_code == unit.center, UnitRow.code == unit.code
+                        )
+                    ).first()
+                    if urow is None:
+                        s.add(UnitRow(center_code=unit.center, code=unit.code, name=unit.name))
+                    else:
+                        urow.name, urow.active = unit.name, True
+            s.commit()
+
+    def centers(self) -> list[Center]:
+        """Every center in the ledger, the banner center first."""
+        with self._session() as s:
+            rows = s.exec(select(CenterRow)).all()
+        centers = [Center(code=r.code, name=r.name, level=r.level) for r in rows]
+        return sorted(centers, key=lambda c: (c.level is not CenterLevel.BANNER, c.code))
+
+    def center(self, code: str) -> Center:
+        """The center ``code``, or :class:`NotFound`."""
+        with self._session() as s:
+            row = s.get(CenterRow, code)
+        if row is None:
+            known = "、".join(c.code for c in self.centers()) or "（无，请检查 supdesk.toml）"
+            msg = f"没有代码为 {code!r} 的服务中心；已有：{known}"
+            raise NotFound(msg)
+        return Center(code=row.code, name=row.name, level=row.level)
+
+    def units(self, center: str | None = None) -> list[Unit]:
+        """The units of ``center``, or of every center."""
+        with self._session() as s:
+            query = select(UnitRow).where(UnitRow.active == True)  # noqa: E712
+            if center:
+                query = query.where(UnitRow.center_code == center)
+            rows = s.exec(query.order_by(UnitRow.center_code, UnitRow.code)).all()
+        return [Unit(center=r.center_code, code=r.code, name=r.name) for r in rows]
+
+    def add_unit(self, unit: Unit) -> Unit:
+        """Add a unit to its center (units may also come from ``supdesk.toml``)."""
+        self.center(unit.center)
+        with self._session() as s:
+            s.add(UnitRow(center_code=unit.center, code=unit.code, name=unit.name))
+            try:
+                s.commit()
+            except sa.exc.IntegrityError as exc:
+                msg = f"中心 {unit.center} 已有代码为 {unit.code} 的单位"
+                raise InvalidInput(msg) from exc
+        return unit
+
+    # ------------------------------------------------------------------ supervisors
+
+    def add_supervisor(self, new: NewSupervisor) -> Supervisor:
+        """Appoint a supervisor; each identity may belong to one supervisor only."""
+        self.center(new.center)
+        now = self.clock()
+        with self._session() as s:
+            row = SupervisorRow(
+                name=new.name.strip(),
+                center_code=new.center,
+                origin=new.origin.value,
+                status=SupervisorStatus.ACTIVE.value,
+                letter_number=new.letter_number,
+                card_number=new.card_number,
+                term_start=new.term_start,
+                term_end=new.term_end,
+                created_at=now,
+            )
+            s.add(row)
+            s.flush()
+            assert row.id is not None
+            for identity in new.identities:
+                self._add_identity(s, row.id, identity)
+            s.commit()
+            return self.supervisor(row.id)
+
+    def _add_identity(self, s: Session, supervisor_id: int, identity: Identity) -> None:
+        existing = s.exec(
+            select(IdentityRow.supervisor_id).where(
+                IdentityRow.kind == identity.kind.value, IdentityRow.value == identity.normalized
+            )
+        ).first()
+        if existing is not None:
+            msg = f"联系方式 {identity.kind.value}:{identity.value} 已登记给监督员 #{existing}"
+            raise InvalidInput(msg)
+        s.add(
+            IdentityRow(
+                supervisor_id=supervisor_id,
+                kind=identity.kind.value,
+                value=identity.normalized,
+                raw=identity.value.strip(),
+            )
+        )
+
+    def add_identity(self, supervisor_id: int, identity: Identity) -> Supervisor:
+        """Record another way to recognise a supervisor (a new phone, a messenger)."""
+        with self._session() as s:
+            self._supervisor_row(s, supervisor_id)
+            self._add_identity(s, supervisor_id, identity)
+            s.commit()
+        return self.supervisor(supervisor_id)
+
+    def _supervisor_row(self, s: Session, supervisor_id: int) -> SupervisorRow:
+        row = s.get(SupervisorRow, supervisor_id)
+        if row is None:
+            msg = f"没有编号为 {supervisor_id} 的监督员"
+            raise NotFound(msg)
+        return row
+
+    def supervisor(self, supervisor_id: int) -> Supervisor:
+        """The supervisor ``supervisor_id``, or :class:`NotFound`."""
+        with self._session() as s:
+            row = self._supervisor_row(s, supervisor_id)
+            identities = s.exec(
+                select(IdentityRow).where(IdentityRow.supervisor_id == supervisor_id)
+            ).all()
+            return _supervisor(row, identities)
+
+    def supervisors(
+        self, *, center: str | None = None, status: SupervisorStatus | None = None
+    ) -> list[Supervisor]:
+        """Supervisors, by id, optionally of one center or status."""
+        with self._session() as s:
+            query = select(SupervisorRow)
+            if center:
+                query = query.where(SupervisorRow.center_code == center)
+            if status:
+                query = query.where(SupervisorRow.status == SupervisorStatus(status).value)
+            rows = s.exec(query.order_by(col(SupervisorRow.id))).all()
+            ids = [r.id for r in rows]
+            identities: dict[int, list[IdentityRow]] = {}
+            if ids:
+                for ident in s.exec(
+                    select(IdentityRow).where(col(IdentityRow.supervisor_id).in_(ids))
+                ):
+                    identities.setdefault(ident.supervisor_id, []).append(ident)
+            return [_supervisor(r, identities.get(r.id or 0, [])) for r in rows]
+
+    def suspend(self, supervisor_id: int, *, reason: str) -> Supervisor:
+        """Suspend a supervisor: their reports go to quarantine until reinstated."""
+        return self._set_status(supervisor_id, SupervisorStatus.SUSPENDED, reason)
+
+    def reinstate(self, supervisor_id: int, *, reason: str) -> Supervisor:
+        """Lift a suspension."""
+        return self._set_status(supervisor_id, SupervisorStatus.ACTIVE, reason)
+
+    def _set_status(
+        self, supervisor_id: int, status: SupervisorStatus, reason: str
+    ) -> Supervisor:
+        if not reason.strip():
+            msg = "变更监督员状态必须说明理由"
+            raise InvalidInput(msg)
+        with self._session() as s:
+            row = self._supervisor_row(s, supervisor_id)
+            if row.status == SupervisorStatus.REVOKED:
+                msg = f"监督员 #{supervisor_id} 的资格已取消，不能再变更状态"
+                raise InvalidTransition(msg)
+            if row.status == status:
+                msg = f"监督员 #{supervisor_id} 的状态已经是“{status.label}”"
+                raise InvalidTransition(msg)
+            row.status, row.status_note = status.value, reason.strip()
+            s.commit()
+        return self.supervisor(supervisor_id)
+
+    def revoke(self, supervisor_id: int, revocation: Revocation) -> Supervisor:
+        """Revoke a supervisor's status (取消资格), recording whether the papers came back."""
+        if not revocation.reason.strip():
+            msg = "取消监督员资格必须说明理由"
+            raise InvalidInput(msg)
+        with self._session() as s:
+            row = self._supervisor_row(s, supervisor_id)
+            if row.status == SupervisorStatus.REVOKED:
+                msg = f"监督员 #{supervisor_id} 的资格已于 {row.revoked_on} 取消"
+                raise InvalidTransition(msg)
+            row.status = SupervisorStatus.REVOKED.value
+            row.status_note = revocation.reason
+            row.revoked_on = revocation.on
+            row.revocation_reason = revocation.reason
+            row.letter_returned = revocation.letter_returned
+            row.card_returned = revocation.card_returned
+            s.commit()
+        return self.supervisor(supervisor_id)
+
+    # ------------------------------------------------------------------ intake
+
+    def receive(self, report: Report) -> IntakeResult:
+        """Take in one report: file it as an issue, or keep it in quarantine.
+
+        Idempotent on ``(report.channel, report.external_id)``: a second delivery
+        returns the first result with ``duplicate_delivery`` set and stores nothing.
+        When this returns, the report is committed; a channel may acknowledge it.
+        """
+        existing = self._delivered(report)
+        if existing is not None:
+            return existing
+        proposals = self.host.screen(report)
+        try:
+            result, quarantined, issue, event = self._store_report(report, proposals)
+        except sa.exc.IntegrityError:
+            # Another worker stored the same delivery between our check and insert.
+            again = self._delivered(report)
+            if again is None:
+                raise
+            return again
+        if quarantined is not None:
+            self.host.report_quarantined(report=report, quarantined=quarantined)
+        else:
+            assert issue is not None and event is not None
+            self.host.report_received(report=report, result=result)
+            self.host.issue_changed(issue=issue, event=event)
+        return result
+
+    def _delivered(self, report: Report) -> IntakeResult | None:
+        with self._session() as s:
+            row = s.exec(
+                select(ReportRow).where(
+                    ReportRow.channel == report.channel,
+                    ReportRow.external_id == report.external_id,
+                )
+            ).first()
+            if row is None:
+                return None
+            return self._result(s, row, duplicate=True)
+
+    def _result(self, s: Session, row: ReportRow, *, duplicate: bool) -> IntakeResult:
+        assert row.id is not None
+        if row.issue_id is not None:
+            issue = s.get(IssueRow, row.issue_id)
+            assert issue is not None
+            return IntakeResult(
+                report_id=row.id,
+                issue_id=row.issue_id,
+                issue_number=issue.number,
+                duplicate_delivery=duplicate,
+                possible_duplicate_of=issue.possible_duplicate_of,
+            )
+        return IntakeResult(
+            report_id=row.id,
+            quarantine_id=row.id,
+            quarantine_reason=QuarantineReason(row.quarantine_reason or "unparseable"),
+            duplicate_delivery=duplicate,
+        )
+
+    def _quarantine_reason(
+        self, s: Session, report: Report
+    ) -> tuple[int | None, QuarantineReason | None, str | None]:
+        center_row = s.get(CenterRow, report.center)
+        if center_row is None:
+            return None, QuarantineReason.UNKNOWN_CENTER, f"中心代码 {report.center!r} 未配置"
+        center = Center(code=center_row.code, name=center_row.name, level=center_row.level)
+        supervisor_id = self.host.match_sender(
+            sender=report.sender, center=center, directory=_Directory(s)
+        )
+        if supervisor_id is None:
+            return None, QuarantineReason.UNMATCHED_SENDER, (
+                f"{report.sender.kind.value}:{report.sender.value} 未登记"
+            )
+        row = s.get(SupervisorRow, supervisor_id)
+        if row is None:
+            return None, QuarantineReason.UNMATCHED_SENDER, (
+                f"插件给出的监督员编号 {supervisor_id} 不存在"
+            )
+        if row.status == SupervisorStatus.SUSPENDED:
+            return supervisor_id, QuarantineReason.SUSPENDED_SENDER, row.status_note
+        if row.status == SupervisorStatus.REVOKED:
+            return supervisor_id, QuarantineReason.REVOKED_SENDER, row.status_note
+        return supervisor_id, None, None
+
+    def _store_report(
+        self, report: Report, proposals: list[tuple[str, ScreeningProposal]]
+    ) -> tuple[IntakeResult, QuarantinedReport | None, Issue | None, IssueEvent | None]:
+        now = self.clock()
+        with self._session() as s:
+            supervisor_id, reason, detail = self._quarantine_reason(s, report)
+            hints = report.hints
+            row = ReportRow(
+                channel=report.channel,
+                external_id=report.external_id,
+                center_code=report.center,
+                received_at=report.received_at,
+                sender_kind=report.sender.kind.value,
+                sender_value=report.sender.value,
+                sender_name=report.sender.display_name,
+                subject=report.subject,
+                text=report.text,
+                method=hints.method,
+                stage=hints.stage,
+                topic=hints.topic,
+                problem_type=hints.problem_type,
+                venue=hints.venue,
+                unit_hint=hints.unit,
+                supervisor_id=supervisor_id,
+                status="quarantined" if reason else "filed",
+                quarantine_reason=reason.value if reason else None,
+                quarantine_detail=detail,
+                stored_at=now,
+            )
+            s.add(row)
+            s.flush()
+            assert row.id is not None
+            for attachment in report.attachments:
+                s.add(_attachment_row(row.id, attachment))
+            if reason is not None:
+                s.commit()
+                return self._result(s, row, duplicate=False), _quarantined(row), None, None
+            assert supervisor_id is not None
+            issue, event = self._file_issue(s, row, supervisor_id, proposals, now)
+            s.commit()
+            return self._result(s, row, duplicate=False), None, issue, event
+
+    def _file_issue(
+        self,
+        s: Session,
+        report: ReportRow,
+        supervisor_id: int,
+        proposals: list[tuple[str, ScreeningProposal]],
+        now: dt.datetime,
+    ) -> tuple[Issue, IssueEvent]:
+        assert report.id is not None
+        duplicate_of, score = self._similar_open_issue(s, report)
+        issue_row = IssueRow(
+            number=self._next_number(s, report.center_code, local_date(report.received_at).year),
+            center_code=report.center_code,
+            report_id=report.id,
+            supervisor_id=supervisor_id,
+            received_at=report.received_at,
+            subject=report.subject,
+            text=report.text,
+            method=report.method,
+            stage=report.stage,
+            topic=report.topic,
+            problem_type=report.problem_type,
+            venue=report.venue,
+            unit_hint=report.unit_hint,
+            state=IssueState.RECEIVED.value,
+            possible_duplicate_of=duplicate_of,
+            duplicate_score=score,
+        )
+        s.add(issue_row)
+        s.flush()
+        assert issue_row.id is not None
+        report.issue_id = issue_row.id
+        for name, proposal in proposals:
+            s.add(
+                ProposalRow(
+                    issue_id=issue_row.id,
+                    check_name=name,
+                    reason=proposal.reason.value,
+                    evidence=proposal.evidence,
+                )
+            )
+        due = due_after(now, self.limits.screening, self.calendar, self.limits)
+        data: dict[str, Any] = {
+            "channel": report.channel,
+            "due_on": due.due_on.isoformat(),
+            "due_confirmed": due.confirmed,
+        }
+        if duplicate_of is not None:
+            data["possible_duplicate_of"] = duplicate_of
+        return self._append(s, issue_row, EventKind.RECEIVED, "system:intake", None, data, now)
+
+    def _append(
+        self,
+        s: Session,
+        row: IssueRow,
+        kind: EventKind,
+        actor: str,
+        note: str | None,
+        data: dict[str, Any],
+        at: dt.datetime,
+    ) -> tuple[Issue, IssueEvent]:
+        if not actor.strip():
+            msg = "必须说明由谁操作（actor）"
+            raise InvalidInput(msg)
+        assert row.id is not None
+        event = IssueEvent(kind=kind, at=at, actor=actor, note=note, data=data)
+        issue = apply_event(_issue(row), event)
+        event_row = EventRow(
+            issue_id=row.id, kind=kind.value, at=at, actor=actor, note=note, data=dict(data)
+        )
+        s.add(event_row)
+        _write(row, issue)
+        s.add(row)
+        s.flush()
+        return issue, attrs.evolve(event, id=event_row.id)
+
+    def _next_number(self, s: Session, center: str, year: int) -> str:
+        bump = (
+            sa.update(CounterRow)
+            .where(col(CounterRow.center_code) == center, col(CounterRow.year) == year)
+            .values(value=col(CounterRow.value) + 1)
+            .returning(col(CounterRow.value))
+        )
+        value = s.execute(bump).scalar()
+        if value is None:
+            try:
+                with s.begin_nested():
+                    s.add(CounterRow(center_code=center, year=year, value=1))
+                value = 1
+            except sa.exc.IntegrityError:
+                value = s.execute(bump).scalar_one()
+        return f"{center}-{year}-{value:05d}"
+
+    def _similar_open_issue(self, s: Session, report: ReportRow) -> tuple[int | None, float | None]:
+        query = select(IssueRow.id, IssueRow.text).where(
+            IssueRow.center_code == report.center_code, col(IssueRow.state).in_(_OPEN)
+        )
+        if report.problem_type:
+            query = query.where(IssueRow.problem_type == report.problem_type)
+        place = []
+        if report.venue:
+            place.append(IssueRow.venue == report.venue)
+        if report.unit_hint:
+            place.append(IssueRow.unit_hint == report.unit_hint)
+            place.append(IssueRow.unit_code == report.unit_hint)
+        if place:
+            query = query.where(sa.or_(*place))
+        candidates = s.exec(query.order_by(col(IssueRow.id).desc()).limit(_DUPLICATE_CANDIDATES))
+        best: tuple[int | None, float | None] = (None, None)
+        for issue_id, text in candidates:
+            score = text_similarity(report.text, text)
+            if score >= self.settings.duplicate_threshold and score > (best[1] or 0):
+                best = (issue_id, round(score, 3))
+        return best
+
+    # ------------------------------------------------------------------ quarantine
+
+    def quarantine(
+        self, *, center: str | None = None, include_resolved: bool = False
+    ) -> list[QuarantinedReport]:
+        """Reports kept in quarantine, oldest first."""
+        with self._session() as s:
+            query = select(ReportRow).where(col(ReportRow.quarantine_reason).is_not(None))
+            if not include_resolved:
+                query = query.where(ReportRow.status == "quarantined")
+            if center:
+                query = query.where(ReportRow.center_code == center)
+            rows = s.exec(query.order_by(col(ReportRow.id))).all()
+        return [_quarantined(r) for r in rows]
+
+    def _quarantined_row(self, s: Session, quarantine_id: int) -> ReportRow:
+        row = s.get(ReportRow, quarantine_id)
+        if row is None or row.quarantine_reason is None:
+            msg = f"隔离区中没有编号为 {quarantine_id} 的反馈"
+            raise NotFound(msg)
+        if row.status != "quarantined":
+            msg = f"隔离反馈 {quarantine_id} 已处理（{row.status}）"
+            raise InvalidTransition(msg)
+        return row
+
+    def assign_quarantined(
+        self, quarantine_id: int, *, supervisor_id: int, actor: str
+    ) -> IntakeResult:
+        """File a quarantined report as an issue of ``supervisor_id``."""
+        now = self.clock()
+        with self._session() as s:
+            row = self._quarantined_row(s, quarantine_id)
+            supervisor = self._supervisor_row(s, supervisor_id)
+            if supervisor.status != SupervisorStatus.ACTIVE:
+                msg = f"监督员 #{supervisor_id} 当前状态为“{SupervisorStatus(supervisor.status).label}”，不能归入"
+                raise InvalidTransition(msg)
+            if s.get(CenterRow, row.center_code) is None:
+                msg = f"该反馈的中心 {row.center_code!r} 未配置，请先在 supdesk.toml 中配置"
+                raise InvalidTransition(msg)
+            proposals = self.host.screen(self._report_of(s, row))
+            row.supervisor_id = supervisor_id
+            row.status = "released"
+            row.resolved_by = actor
+            issue, event = self._file_issue(s, row, supervisor_id, proposals, now)
+            s.commit()
+            result = self._result(s, row, duplicate=False)
+        self.host.issue_changed(issue=issue, event=event)
+        return result
+
+    def dismiss_quarantined(self, quarantine_id: int, *, note: str, actor: str) -> None:
+        """Decide a quarantined report is not a report (spam, a test); it is kept, marked."""
+        if not note.strip():
+            msg = "驳回隔离反馈必须说明理由"
+            raise InvalidInput(msg)
+        with self._session() as s:
+            row = self._quarantined_row(s, quarantine_id)
+            row.status, row.resolved_by, row.resolved_note = "dismissed", actor, note
+            s.commit()
+
+    def _report_of(self, s: Session, row: ReportRow) -> Report:
+        attachments = s.exec(select(AttachmentRow).where(AttachmentRow.report_id == row.id)).all()
+        return Report(
+            channel=row.channel,
+            external_id=row.external_id,
+            center=row.center_code,
+            received_at=row.received_at,
+            sender=_sender(row),
+            subject=row.subject,
+            text=row.text,
+            attachments=tuple(
+                Attachment(a.filename, a.content_type, a.content) for a in attachments
+            ),
+            hints=_hints(row),
+        )
+
+    def report(self, report_id: int) -> Report:
+        """A stored report exactly as it was received, attachments included."""
+        with self._session() as s:
+            row = s.get(ReportRow, report_id)
+            if row is None:
+                msg = f"没有编号为 {report_id} 的反馈"
+                raise NotFound(msg)
+            return self._report_of(s, row)
+
+    # ------------------------------------------------------------------ an issue's life
+
+    def _issue_row(self, s: Session, ref: IssueRef, *, lock: bool = False) -> IssueRow:
+        query = select(IssueRow)
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+            query = query.where(IssueRow.id == int(ref))
+        else:
+            query = query.where(IssueRow.number == ref)
+        if lock:
+            query = query.with_for_update()
+        row = s.exec(query).first()
+        if row is None:
+            msg = f"没有编号为 {ref} 的问题"
+            raise NotFound(msg)
+        return row
+
+    def _step(
+        self,
+        ref: IssueRef,
+        kind: EventKind,
+        actor: str,
+        *,
+        note: str | None = None,
+        data: Callable[[Issue, dt.datetime], dict[str, Any]] | None = None,
+    ) -> Issue:
+        now = self.clock()
+        with self._session() as s:
+            row = self._issue_row(s, ref, lock=True)
+            payload = data(_issue(row), now) if data else {}
+            issue, event = self._append(s, row, kind, actor, note, payload, now)
+            s.commit()
+        self.host.issue_changed(issue=issue, event=event)
+        return issue
+
+    def _due(self, days: int) -> Callable[[Issue, dt.datetime], dict[str, Any]]:
+        def data(issue: Issue, at: dt.datetime) -> dict[str, Any]:
+            due = due_after(at, days, self.calendar, self.limits)
+            return {"due_on": due.due_on.isoformat(), "due_confirmed": due.confirmed}
+
+        return data
+
+    def accept(self, ref: IssueRef, *, actor: str, note: str | None = None) -> Issue:
+        """Screening: accept the report into the ledger; dispatch is due next."""
+        return self._step(ref, EventKind.ACCEPTED, actor, note=note, data=self._due(self.limits.dispatch))
+
+    def not_accept(
+        self, ref: IssueRef, *, reason: NotAcceptedReason | str, note: str, actor: str
+    ) -> Issue:
+        """Screening: do not accept, for one of the six reasons, with a note for the supervisor."""
+        try:
+            reason = NotAcceptedReason(reason)
+        except ValueError as exc:
+            choices = "、".join(f"{r.value}（{r.label}）" for r in NotAcceptedReason)
+            msg = f"不予受理的理由只能是：{choices}"
+            raise InvalidInput(msg) from exc
+        return self._step(
+            ref, EventKind.NOT_ACCEPTED, actor, note=note, data=lambda i, at: {"reason": reason.value}
+        )
+
+    def dispatch(
+        self, ref: IssueRef, *, unit: str, responsible_person: str, actor: str, note: str | None = None
+    ) -> Issue:
+        """Dispatch (派单) to a unit of the issue's center, or of the banner center."""
+        if not responsible_person.strip():
+            msg = "派单必须指定责任人"
+            raise InvalidInput(msg)
+
+        def data(issue: Issue, at: dt.datetime) -> dict[str, Any]:
+            allowed = {u.code for u in self.units(issue.center)}
+            banner = [c.code for c in self.centers() if c.level is CenterLevel.BANNER]
+            for code in banner:
+                allowed |= {u.code for u in self.units(code)}
+            if unit not in allowed:
+                msg = f"中心 {issue.center} 没有代码为 {unit!r} 的单位；可选：{'、'.join(sorted(allowed)) or '（无）'}"
+                raise InvalidInput(msg)
+            return {
+                "unit": unit,
+                "responsible_person": responsible_person.strip(),
+                **self._due(self.limits.plan)(issue, at),
+            }
+
+        return self._step(ref, EventKind.DISPATCHED, actor, note=note, data=data)
+
+    def plan(
+        self,
+        ref: IssueRef,
+        *,
+        track: RectificationTrack | str,
+        actor: str,
+        measures: str | None = None,
+        days: int | None = None,
+    ) -> Issue:
+        """Choose the rectification track; a scheduled plan names measures and may set days."""
+        try:
+            track = RectificationTrack(track)
+        except ValueError as exc:
+            msg = f"整改方式只能是 immediate（立行立改）、scheduled（限时整改）或 explained（作出说明）：{track!r}"
+            raise InvalidInput(msg) from exc
+
+        def data(issue: Issue, at: dt.datetime) -> dict[str, Any]:
+            due = rectification_due(at, track, self.calendar, self.limits, days=days)
+            return {
+                "track": track.value,
+                "measures": measures,
+                "days": days,
+                "due_on": due.due_on.isoformat(),
+                "due_confirmed": due.confirmed,
+            }
+
+        return self._step(ref, EventKind.PLANNED, actor, note=measures, data=data)
+
+    def progress(self, ref: IssueRef, *, note: str, actor: str) -> Issue:
+        """Record a progress entry (整改进展)."""
+        return self._step(ref, EventKind.PROGRESS, actor, note=note)
+
+    def extend(self, ref: IssueRef, *, days: int, reason: str, actor: str) -> Issue:
+        """Extend a scheduled plan's deadline by ``days`` working days (limits apply)."""
+        if not 1 <= days <= self.limits.max_extension_days:
+            msg = f"每次延期 1 到 {self.limits.max_extension_days} 个工作日：{days}"
+            raise InvalidInput(msg)
+
+        def data(issue: Issue, at: dt.datetime) -> dict[str, Any]:
+            start = issue.due_on or local_date(at)
+            due = self.calendar.add_working_days(start, days)
+            return {
+                "days": days,
+                "from": start.isoformat(),
+                "due_on": due.due_on.isoformat(),
+                "due_confirmed": due.confirmed and issue.due_confirmed,
+                "max_extensions": self.limits.max_extensions,
+            }
+
+        return self._step(ref, EventKind.EXTENDED, actor, note=reason, data=data)
+
+    def complete(
+        self, ref: IssueRef, *, evidence: str, actor: str, note: str | None = None
+    ) -> Issue:
+        """Record completion with its evidence; the supervisor is asked to evaluate."""
+        return self._step(
+            ref, EventKind.COMPLETED, actor, note=note, data=lambda i, at: {"evidence": evidence}
+        )
+
+    def explain(self, ref: IssueRef, *, explanation: str, actor: str) -> Issue:
+        """Record the written explanation of an issue on the explained track."""
+        return self._step(ref, EventKind.EXPLAINED, actor, note=explanation)
+
+    def evaluate(
+        self,
+        ref: IssueRef,
+        *,
+        satisfaction: Satisfaction | str,
+        actor: str,
+        note: str | None = None,
+    ) -> Issue:
+        """The supervisor's evaluation: satisfied closes the issue, not satisfied reopens it."""
+        try:
+            satisfaction = Satisfaction(satisfaction)
+        except ValueError as exc:
+            msg = "评价只能是 satisfied（满意）、basically_satisfied（基本满意）或 not_satisfied（不满意）"
+            raise InvalidInput(msg) from exc
+
+        def data(issue: Issue, at: dt.datetime) -> dict[str, Any]:
+            payload: dict[str, Any] = {"satisfaction": satisfaction.value}
+            if satisfaction is Satisfaction.NOT_SATISFIED:
+                payload |= self._due(self.limits.plan)(issue, at)
+            return payload
+
+        return self._step(ref, EventKind.EVALUATED, actor, note=note, data=data)
+
+    def close_issue(self, ref: IssueRef, *, note: str, actor: str) -> Issue:
+        """Close a completed or explained issue without the supervisor's evaluation."""
+        return self._step(ref, EventKind.CLOSED, actor, note=note)
+
+    def merge(self, ref: IssueRef, *, into: IssueRef, actor: str, note: str | None = None) -> Issue:
+        """Merge a duplicate into an earlier issue of the same center; both supervisors are told."""
+        now = self.clock()
+        with self._session() as s:
+            row = self._issue_row(s, ref, lock=True)
+            target = self._issue_row(s, into, lock=True)
+            if row.center_code != target.center_code:
+                msg = f"问题 {row.number} 与 {target.number} 不属于同一中心，不能合并"
+                raise InvalidInput(msg)
+            if target.state in (IssueState.MERGED, IssueState.NOT_ACCEPTED, IssueState.CLOSED):
+                msg = f"问题 {target.number} 当前状态为“{IssueState(target.state).label}”，不能作为合并目标"
+                raise InvalidTransition(msg)
+            assert target.id is not None and row.id is not None
+            issue, event = self._append(
+                s, row, EventKind.MERGED, actor, note, {"into": target.id, "into_number": target.number}, now
+            )
+            target_issue, target_event = self._append(
+                s, target, EventKind.DUPLICATE_ATTACHED, actor, note,
+                {"source": row.id, "source_number": row.number}, now,
+            )
+            s.commit()
+        self.host.issue_changed(issue=issue, event=event)
+        self.host.issue_changed(issue=target_issue, event=target_event)
+        return issue
+
+    # ------------------------------------------------------------------ reading
+
+    def issue(self, ref: IssueRef) -> Issue:
+        """The issue ``ref`` (id or number), or :class:`NotFound`."""
+        with self._session() as s:
+            return _issue(self._issue_row(s, ref))
+
+    def history(self, ref: IssueRef) -> list[IssueEvent]:
+        """Every event of the issue, in order."""
+        with self._session() as s:
+            row = self._issue_row(s, ref)
+            rows = s.exec(
+                select(EventRow).where(EventRow.issue_id == row.id).order_by(col(EventRow.id))
+            ).all()
+        return [_event(r) for r in rows]
+
+    def proposals(self, ref: IssueRef) -> list[tuple[str, ScreeningProposal]]:
+        """The screening checks' proposals for the issue, for the operator to confirm."""
+        with self._session() as s:
+            row = self._issue_row(s, ref)
+            rows = s.exec(
+                select(ProposalRow).where(ProposalRow.issue_id == row.id).order_by(col(ProposalRow.id))
+            ).all()
+        return [(r.check_name, ScreeningProposal(r.reason, r.evidence)) for r in rows]
+
+    def verify(self, ref: IssueRef) -> bool:
+        """Whether the stored issue is exactly what its events add up to."""
+        with self._session() as s:
+            row = self._issue_row(s, ref)
+            events = s.exec(
+                select(EventRow).where(EventRow.issue_id == row.id).order_by(col(EventRow.id))
+            ).all()
+            return replay(_seed(row), (_event(e) for e in events)) == _issue(row)
+
+    def unit_view(self, ref: IssueRef) -> UnitView:
+        """The issue as its responsible unit may see it: without the supervisor."""
+        return self.issue(ref).unit_view()
+
+    def issues(
+        self,
+        *,
+        center: str | None = None,
+        state: IssueState | str | None = None,
+        supervisor: int | None = None,
+        overdue: bool = False,
+        due_within: int | None = None,
+        after: int | None = None,
+        limit: int | None = None,
+    ) -> list[IssueSummary]:
+        """Issues by filters, in id order; ``after`` and ``limit`` page through them.
+
+        :param overdue: only open issues whose deadline passed before today
+        :param due_within: only open issues due from today to N working days ahead
+        """
+        query = sa.select(*_SUMMARY_COLUMNS)
+        if center:
+            query = query.where(IssueRow.center_code == center)
+        if state:
+            query = query.where(IssueRow.state == IssueState(state).value)
+        if supervisor is not None:
+            query = query.where(IssueRow.supervisor_id == supervisor)
+        today = self.today()
+        if overdue or due_within is not None:
+            if not state:
+                query = query.where(col(IssueRow.state).in_(_OPEN))
+        if overdue:
+            query = query.where(col(IssueRow.due_on) < today)
+        if due_within is not None:
+            horizon = self.calendar.add_working_days(today, due_within).due_on
+            query = query.where(col(IssueRow.due_on) >= today, col(IssueRow.due_on) <= horizon)
+        if after is not None:
+            query = query.where(col(IssueRow.id) > after)
+        query = query.order_by(col(IssueRow.id))
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as connection:
+            return [IssueSummary(*row) for row in connection.execute(query)]
+
+    def overdue(self, *, center: str | None = None) -> list[IssueSummary]:
+        """Open issues past their deadline: candidates for escalation (督办)."""
+        return self.issues(center=center, overdue=True)
+
+    def due_soon(self, *, center: str | None = None, within: int | None = None) -> list[IssueSummary]:
+        """Open issues due within the reminder window (催办), by default ``reminder_before`` days."""
+        return self.issues(
+            center=center, due_within=self.limits.reminder_before if within is None else within
+        )
+
+    def count_by_center_and_state(self) -> dict[tuple[str, str], int]:
+        """How many issues each center has in each state."""
+        query = sa.select(IssueRow.center_code, IssueRow.state, sa.func.count()).group_by(
+            IssueRow.center_code, IssueRow.state
+        )
+        with self.engine.connect() as connection:
+            return {(c, st): n for c, st, n in connection.execute(query)}
+
+
+def _attachment_row(report_id: int, attachment: Attachment) -> AttachmentRow:
+    return AttachmentRow(
+        report_id=report_id,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+        size=attachment.size,
+        sha256=attachment.sha256,
+        content=attachment.content,
+    )
+

@@ -1,0 +1,20 @@
+"""The built-in sender matcher: a supervisor's recorded identities (a default plugin)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from .centers import Center
+    from .registries import SupervisorDirectory
+    from .reports import Sender
+
+
+@hookimpl(trylast=True)
+def supervision_match_sender(
+    sender: Sender, center: Center, directory: SupervisorDirectory
+) -> int | None:
+    """Look the sender up by the identity the channel gave (e-mail, phone, messenger)."""
+    return directory.find_by_identity(sender.kind.value, sender.normalized)

@@ -1,0 +1,182 @@
+"""The ``register`` objects handed to ``supervision_register_*`` hooks.
+
+A registry knows which plugin is registering (the host calls each implementation
+with its own view), so a duplicate name is reported with both plugins' names, as
+pluggy's ``register()`` does, and is never silently renamed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Generic, Protocol, TypeVar
+
+from .errors import PluginError
+from .notifications import Notifier
+from .reports import Report
+from .scoring import ScoringPolicy
+from .screening import ScreeningProposal
+
+__all__ = [
+    "Channel",
+    "ChannelRegistry",
+    "CheckRegistry",
+    "NotifierRegistry",
+    "PolicyRegistry",
+    "Registry",
+    "ScreeningCheck",
+    "SupervisorDirectory",
+]
+
+T = TypeVar("T")
+
+ScreeningCheck = Callable[[Report], "ScreeningProposal | None"]
+
+
+class Channel(Protocol):
+    """An intake channel: turns what arrives into normalized reports.
+
+    ``name`` is what a center enables in ``supdesk.toml``; ``label`` is shown to people.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
+
+
+class SupervisorDirectory(Protocol):
+    """Read-only look-ups a sender matcher may use."""
+
+    def find_by_identity(self, kind: str, value: str) -> int | None:
+        """The id of the supervisor with this identity (normalized), or ``None``."""
+        ...
+
+
+class Registry(Generic[T]):
+    """Named contributions, each remembered with the plugin that made it."""
+
+    kind: str = "item"
+
+    def __init__(self, validate: Callable[[str, object], T]) -> None:
+        self._items: dict[str, tuple[str, T]] = {}
+        self._validate = validate
+        self._plugin = "?"
+
+    def _as(self, plugin: str) -> Registry[T]:
+        self._plugin = plugin
+        return self
+
+    def _add(self, name: str, item: object) -> None:
+        if not isinstance(name, str) or not name:
+            raise PluginError(self._plugin, f"注册的{self.kind}名称必须是非空字符串：{name!r}")
+        if name in self._items:
+            other = self._items[name][0]
+            msg = f"{self.kind} {name!r} 已由插件 {other} 注册，不能重复注册"
+            raise PluginError(self._plugin, msg)
+        try:
+            checked = self._validate(name, item)
+        except (TypeError, ValueError) as exc:
+            raise PluginError(self._plugin, f"{self.kind} {name!r} 无效：{exc}") from exc
+        self._items[name] = (self._plugin, checked)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, name: str) -> T:
+        return self._items[name][1]
+
+    def plugin_of(self, name: str) -> str:
+        """The plugin that registered ``name``."""
+        return self._items[name][0]
+
+    def names(self) -> list[str]:
+        """The registered names, sorted."""
+        return sorted(self._items)
+
+
+def _has(item: object, *attributes: str) -> None:
+    missing = [a for a in attributes if not hasattr(item, a)]
+    if missing:
+        msg = f"缺少属性 {', '.join(missing)}"
+        raise TypeError(msg)
+
+
+def _channel(name: str, item: object) -> Channel:
+    _has(item, "name", "label")
+    return item  # type: ignore[return-value]
+
+
+def _policy(name: str, item: object) -> ScoringPolicy:
+    _has(item, "score", "label")
+    return item  # type: ignore[return-value]
+
+
+def _check(name: str, item: object) -> ScreeningCheck:
+    if not callable(item):
+        msg = "筛查检查必须可调用：check(report) -> ScreeningProposal | None"
+        raise TypeError(msg)
+    return item  # type: ignore[return-value]
+
+
+def _notifier(name: str, item: object) -> Notifier:
+    _has(item, "name", "deliver")
+    return item  # type: ignore[return-value]
+
+
+class ChannelRegistry(Registry[Channel]):
+    """Collects channels: ``register.add(channel)``."""
+
+    kind = "渠道"
+
+    def __init__(self) -> None:
+        super().__init__(_channel)
+
+    def add(self, channel: Channel) -> None:
+        """Register ``channel`` under its ``name``."""
+        self._add(getattr(channel, "name", ""), channel)
+
+
+class PolicyRegistry(Registry[ScoringPolicy]):
+    """Collects scoring policies: ``register.add(name, policy)``."""
+
+    kind = "评分办法"
+
+    def __init__(self) -> None:
+        super().__init__(_policy)
+
+    def add(self, name: str, policy: ScoringPolicy) -> None:
+        """Register ``policy`` under ``name``."""
+        self._add(name, policy)
+
+
+class CheckRegistry(Registry[ScreeningCheck]):
+    """Collects screening checks: ``register.add(name, check)``."""
+
+    kind = "筛查检查"
+
+    def __init__(self) -> None:
+        super().__init__(_check)
+
+    def add(self, name: str, check: ScreeningCheck) -> None:
+        """Register ``check`` under ``name``."""
+        self._add(name, check)
+
+
+class NotifierRegistry(Registry[Notifier]):
+    """Collects notifiers: ``register.add(notifier)``."""
+
+    kind = "通知方式"
+
+    def __init__(self) -> None:
+        super().__init__(_notifier)
+
+    def add(self, notifier: Notifier) -> None:
+        """Register ``notifier`` under its ``name``."""
+        self._add(getattr(notifier, "name", ""), notifier)

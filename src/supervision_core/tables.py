@@ -1,0 +1,217 @@
+"""Database tables (SQLModel ``table=True`` rows only).
+
+Rows are converted to domain values by the store; nothing outside the store sees them.
+Indexes follow the ledger's queries: a center's open issues by deadline, a supervisor's
+issues by date, intake idempotency on (channel, external id), an issue's events in order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
+    """An aware datetime stored in UTC; SQLite, which keeps no zone, gets it back aware."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: sa.Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            msg = f"naive datetime refused: {value.isoformat()}"
+            raise ValueError(msg)
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, dt.datetime)
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _when(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class CenterRow(SQLModel, table=True):
+    __tablename__ = "center"
+
+    code: str = Field(primary_key=True, max_length=40)
+    name: str
+    level: str = Field(max_length=16)
+
+
+class UnitRow(SQLModel, table=True):
+    __tablename__ = "unit"
+    __table_args__ = (sa.UniqueConstraint("center_code", "code", name="uq_unit_center_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    center_code: str = Field(foreign_key="center.code", max_length=40)
+    code: str = Field(max_length=40)
+    name: str
+    active: bool = True
+
+
+class SupervisorRow(SQLModel, table=True):
+    __tablename__ = "supervisor"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    center_code: str = Field(foreign_key="center.code", max_length=40, index=True)
+    origin: str = Field(max_length=32)
+    status: str = Field(max_length=16, default="active")
+    letter_number: str | None = None
+    card_number: str | None = None
+    term_start: dt.date | None = None
+    term_end: dt.date | None = None
+    status_note: str | None = None
+    revoked_on: dt.date | None = None
+    revocation_reason: str | None = None
+    letter_returned: bool | None = None
+    card_returned: bool | None = None
+    created_at: dt.datetime = _when()
+
+
+class IdentityRow(SQLModel, table=True):
+    __tablename__ = "supervisor_identity"
+    __table_args__ = (sa.UniqueConstraint("kind", "value", name="uq_identity_kind_value"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    supervisor_id: int = Field(foreign_key="supervisor.id", index=True)
+    kind: str = Field(max_length=16)
+    value: str = Field(max_length=320)
+    raw: str
+
+
+class ReportRow(SQLModel, table=True):
+    __tablename__ = "report"
+    __table_args__ = (
+        sa.UniqueConstraint("channel", "external_id", name="uq_report_channel_external"),
+        sa.Index("ix_report_status_center", "status", "center_code"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=40)
+    external_id: str = Field(max_length=512)
+    center_code: str = Field(max_length=40)
+    received_at: dt.datetime = _when()
+    sender_kind: str = Field(max_length=16)
+    sender_value: str
+    sender_name: str | None = None
+    subject: str | None = None
+    text: str
+    method: str | None = None
+    stage: str | None = None
+    topic: str | None = None
+    problem_type: str | None = None
+    venue: str | None = None
+    unit_hint: str | None = None
+    supervisor_id: int | None = Field(default=None, foreign_key="supervisor.id")
+    # filed: an issue was made; quarantined: kept aside; released: an operator filed
+    # it later; dismissed: an operator decided it is not a report (kept, never deleted).
+    status: str = Field(max_length=16)
+    quarantine_reason: str | None = Field(default=None, max_length=32)
+    quarantine_detail: str | None = None
+    issue_id: int | None = None
+    resolved_by: str | None = None
+    resolved_note: str | None = None
+    stored_at: dt.datetime = _when()
+
+
+class AttachmentRow(SQLModel, table=True):
+    __tablename__ = "attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    filename: str
+    content_type: str = Field(max_length=255)
+    size: int
+    sha256: str = Field(max_length=64)
+    content: bytes = Field(sa_column=sa.Column(sa.LargeBinary(), nullable=False))
+
+
+class IssueRow(SQLModel, table=True):
+    __tablename__ = "issue"
+    __table_args__ = (
+        sa.Index("ix_issue_center_state_due", "center_code", "state", "due_on"),
+        sa.Index("ix_issue_state_due", "state", "due_on"),
+        sa.Index("ix_issue_supervisor_received", "supervisor_id", "received_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=64, unique=True)
+    center_code: str = Field(foreign_key="center.code", max_length=40)
+    report_id: int = Field(foreign_key="report.id", unique=True)
+    supervisor_id: int = Field(foreign_key="supervisor.id")
+    received_at: dt.datetime = _when()
+    subject: str | None = None
+    text: str
+    method: str | None = Field(default=None, max_length=32)
+    stage: str | None = Field(default=None, max_length=32)
+    topic: str | None = Field(default=None, max_length=32)
+    problem_type: str | None = Field(default=None, max_length=32)
+    venue: str | None = None
+    unit_hint: str | None = Field(default=None, max_length=40)
+    state: str = Field(max_length=16)
+    not_accepted_reason: str | None = Field(default=None, max_length=32)
+    screening_note: str | None = None
+    unit_code: str | None = Field(default=None, max_length=40)
+    responsible_person: str | None = None
+    track: str | None = Field(default=None, max_length=16)
+    measures: str | None = None
+    due_on: dt.date | None = None
+    due_confirmed: bool = True
+    extensions: int = 0
+    progress_count: int = 0
+    completed_at: dt.datetime | None = _when(nullable=True)
+    evidence: str | None = None
+    explanation: str | None = None
+    satisfaction: str | None = Field(default=None, max_length=32)
+    reopen_count: int = 0
+    closed_at: dt.datetime | None = _when(nullable=True)
+    closed_by: str | None = None
+    merged_into: int | None = Field(default=None, foreign_key="issue.id")
+    possible_duplicate_of: int | None = Field(default=None, foreign_key="issue.id")
+    duplicate_score: float | None = None
+
+
+class EventRow(SQLModel, table=True):
+    __tablename__ = "issue_event"
+    __table_args__ = (sa.Index("ix_issue_event_issue", "issue_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(foreign_key="issue.id")
+    kind: str = Field(max_length=32)
+    at: dt.datetime = _when()
+    actor: str
+    note: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON(), nullable=False))
+
+
+class ProposalRow(SQLModel, table=True):
+    """A screening check's proposal, kept next to the issue for the operator to confirm."""
+
+    __tablename__ = "screening_proposal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(foreign_key="issue.id", index=True)
+    check_name: str = Field(max_length=80)
+    reason: str = Field(max_length=32)
+    evidence: str
+
+
+class CounterRow(SQLModel, table=True):
+    """The last issue number handed out per center and year."""
+
+    __tablename__ = "issue_counter"
+
+    center_code: str = Field(primary_key=True, max_length=40)
+    year: int = Field(primary_key=True)
+    value: int = 0
