@@ -113,32 +113,54 @@ def load_demo(ledger: Ledger, *, actor: str = "demo") -> dict[str, int]:
         )
     )
     op = f"{actor}:operator"
-    # 1: the whole life, ending satisfied.
-    ledger.accept(numbers[0], actor=op)
-    ledger.dispatch(numbers[0], unit="realty", responsible_person="赵主任", actor=op)
-    ledger.plan(numbers[0], track="scheduled", measures="制定一次性告知清单并张贴", actor="unit:realty")
-    ledger.progress(numbers[0], note="清单已起草，待审核", actor="unit:realty")
-    ledger.complete(numbers[0], evidence="一次性告知清单已在窗口张贴（附照片）", actor="unit:realty")
-    ledger.evaluate(numbers[0], satisfaction="satisfied", actor=f"supervisor:{ids[0]}")
-    # 2: dispatched and being fixed on a schedule.
-    ledger.accept(numbers[1], actor=op)
-    ledger.dispatch(numbers[1], unit="online", responsible_person="孙工程师", actor=op)
-    ledger.plan(numbers[1], track="scheduled", measures="更换网站证书并做移动端适配测试", days=5, actor=op)
-    # 3: accepted, waiting for dispatch.
-    ledger.accept(numbers[2], actor=op)
-    # 4: explained.
-    ledger.accept(numbers[3], actor=op)
-    ledger.dispatch(numbers[3], unit="wushenzhao-window", responsible_person="其木格", actor=op)
-    ledger.plan(numbers[3], track="explained", actor=op)
-    ledger.explain(numbers[3], explanation="中心已实行午间轮岗值守，将补充张贴延时服务告示。", actor=op)
-    # 5: immediate fix.
-    ledger.accept(numbers[4], actor=op)
-    ledger.dispatch(numbers[4], unit="galutu-window", responsible_person="高娃", actor=op)
-    ledger.plan(numbers[4], track="immediate", actor=op)
-    # 6: not accepted (litigation).
-    ledger.not_accept(
-        numbers[5], reason="legal_procedure", note="该事项已进入诉讼程序，请通过法院执行途径解决。", actor=op
-    )
+    real_clock = ledger.clock
+
+    def on(days_ago: float) -> None:
+        # Steps are recorded as if taken on past days, so the demo shows deadlines
+        # met, near and passed.
+        ledger.clock = lambda: now - dt.timedelta(days=days_ago)
+
+    try:
+        # 1: the whole life, ending satisfied.
+        on(29)
+        ledger.accept(numbers[0], actor=op)
+        ledger.dispatch(numbers[0], unit="realty", responsible_person="赵主任", actor=op)
+        on(28)
+        ledger.plan(numbers[0], track="scheduled", measures="制定一次性告知清单并张贴", actor="unit:realty")
+        on(24)
+        ledger.progress(numbers[0], note="清单已起草，待审核", actor="unit:realty")
+        on(20)
+        ledger.complete(numbers[0], evidence="一次性告知清单已在窗口张贴（附照片）", actor="unit:realty")
+        on(18)
+        ledger.evaluate(numbers[0], satisfaction="satisfied", actor=f"supervisor:{ids[0]}")
+        # 2: on a schedule that has run out: overdue.
+        on(26)
+        ledger.accept(numbers[1], actor=op)
+        ledger.dispatch(numbers[1], unit="online", responsible_person="孙工程师", actor=op)
+        on(25)
+        ledger.plan(numbers[1], track="scheduled", measures="更换网站证书并做移动端适配测试", days=5, actor=op)
+        # 3: accepted, waiting for dispatch.
+        on(0)
+        ledger.accept(numbers[2], actor=op)
+        # 4: explained, waiting for the supervisor's evaluation.
+        on(20)
+        ledger.accept(numbers[3], actor=op)
+        ledger.dispatch(numbers[3], unit="wushenzhao-window", responsible_person="其木格", actor=op)
+        on(19)
+        ledger.plan(numbers[3], track="explained", actor=op)
+        ledger.explain(numbers[3], explanation="中心已实行午间轮岗值守，将补充张贴延时服务告示。", actor=op)
+        # 5: an immediate fix under way, due soon.
+        on(0)
+        ledger.accept(numbers[4], actor=op)
+        ledger.dispatch(numbers[4], unit="galutu-window", responsible_person="高娃", actor=op)
+        ledger.plan(numbers[4], track="immediate", actor=op)
+        # 6: not accepted (litigation).
+        on(14)
+        ledger.not_accept(
+            numbers[5], reason="legal_procedure", note="该事项已进入诉讼程序，请通过法院执行途径解决。", actor=op
+        )
+    finally:
+        ledger.clock = real_clock
     # 7 stays waiting for screening.
     return _counts(ledger)
 

@@ -678,7 +678,7 @@ class Ledger:
                     evidence=proposal.evidence,
                 )
             )
-        due = due_after(now, self.limits.screening, self.calendar, self.limits)
+        due = due_after(report.received_at, self.limits.screening, self.calendar, self.limits)
         data: dict[str, Any] = {
             "channel": report.channel,
             "due_on": due.due_on.isoformat(),
