@@ -61,6 +61,13 @@ class _Group(click.Group):
             _fail(f"数据库错误：{exc}")
         except (ValueError, OSError) as exc:
             _fail(str(exc))
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            # A bug of ours: still one line for the user; the details on request.
+            if os.environ.get("SUPDESK_DEBUG"):
+                raise
+            _fail(f"内部错误 {type(exc).__name__}: {exc}（设置 SUPDESK_DEBUG=1 可查看详细信息，请报告此问题）")
 
 
 @attrs.define

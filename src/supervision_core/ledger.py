@@ -50,6 +50,7 @@ from .summaries import IssueSummary
 from .supervisors import (
     Identity,
     NewSupervisor,
+    Origin,
     Revocation,
     Supervisor,
     SupervisorStatus,
@@ -238,7 +239,7 @@ def _supervisor(row: SupervisorRow, identities: Sequence[IdentityRow]) -> Superv
         id=row.id,
         name=row.name,
         center=row.center_code,
-        origin=row.origin,  # type: ignore[arg-type]
+        origin=Origin(row.origin),
         status=SupervisorStatus(row.status),
         letter_number=row.letter_number,
         card_number=row.card_number,

@@ -171,7 +171,9 @@ class PluginHost:
     def _collect(self, hook: str, registry: R) -> R:
         if hook in self._registries:
             return self._registries[hook]  # type: ignore[return-value]
-        for impl in self._impls(hook):
+        # Built-ins register first, so a duplicate name is blamed on the newcomer.
+        impls = sorted(self._impls(hook), key=lambda i: i.plugin_name not in DEFAULT_PLUGINS)
+        for impl in impls:
             # A registration error (a duplicate, a wrong type) is a start-up error:
             # it is raised, naming the plugin, instead of being skipped.
             impl.function(register=registry._as(impl.plugin_name))

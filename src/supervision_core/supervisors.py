@@ -131,8 +131,8 @@ class Supervisor:
     id: int
     name: str
     center: str
-    origin: Origin
-    status: SupervisorStatus
+    origin: Origin = attrs.field(converter=Origin)
+    status: SupervisorStatus = attrs.field(converter=SupervisorStatus)
     letter_number: str | None
     card_number: str | None
     term_start: dt.date | None

@@ -1,0 +1,410 @@
+"""The plugin system: every hook, failures isolated, discovery, blocking, registries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from importlib import metadata
+from typing import Any
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from supervision_core import (
+    Center,
+    ConfigError,
+    IntakeResult,
+    Issue,
+    IssueEvent,
+    IssueState,
+    Ledger,
+    NotAcceptedReason,
+    Notice,
+    PluginError,
+    PluginHost,
+    PluginManager,
+    QuarantinedReport,
+    Report,
+    ScreeningProposal,
+    Sender,
+    Settings,
+    SupervisorDirectory,
+    SupervisorYear,
+    get_plugin_manager,
+    hookimpl,
+    open_ledger,
+)
+from supervision_core.config import CenterSettings
+from supervision_core.scoring import Band, DefaultPolicy
+from supervision_core.testing import FrozenClock, HookRecorder
+
+MakeReport = Callable[..., Report]
+
+
+class _Channel:
+    name = "fax"
+    label = "传真"
+
+
+class _Notifier:
+    name = "pigeon"
+
+    def __init__(self) -> None:
+        self.sent: list[Notice] = []
+
+    def deliver(self, notice: Notice) -> None:
+        self.sent.append(notice)
+
+
+def _with_center(settings: Settings, **changes: Any) -> Settings:
+    import attrs
+
+    first = attrs.evolve(settings.centers[0], **changes)
+    return attrs.evolve(settings, centers=(first, *settings.centers[1:]))
+
+
+# ------------------------------------------------------------------ one test per hook
+
+
+def test_hook_supervision_register_channels(
+    supdesk_plugin_manager: PluginManager, supdesk_settings: Settings, supdesk_database_url: str
+) -> None:
+    class Fax:
+        @hookimpl
+        def supervision_register_channels(self, register: Any) -> None:
+            register.add(_Channel())
+
+    settings = _with_center(supdesk_settings, channels=("fax",))
+    with pytest.raises(ConfigError, match="'fax'"):
+        open_ledger(supdesk_database_url, settings=settings, plugin_manager=supdesk_plugin_manager, create=True)
+    supdesk_plugin_manager.register(Fax(), name="fax-plugin")
+    host = PluginHost(supdesk_plugin_manager)
+    assert "fax" in host.channels()
+    assert host.channels().plugin_of("fax") == "fax-plugin"
+    open_ledger(supdesk_database_url, settings=settings, plugin_manager=supdesk_plugin_manager, create=True).close()
+
+
+class _TwoPoint:
+    label = "两分制"
+
+    def score(self, year: SupervisorYear) -> Any:
+        return DefaultPolicy(base=0, per_verified_report=2).score(year)
+
+
+def test_hook_supervision_register_scoring_policies(
+    supdesk_plugin_manager: PluginManager, supdesk_settings: Settings, supdesk_database_url: str
+) -> None:
+    """A policy registered by a plugin can be chosen by name."""
+
+    class TwoPoint:
+        @hookimpl
+        def supervision_register_scoring_policies(self, register: Any) -> None:
+            register.add("two-point", _TwoPoint())
+
+    settings = _with_center(supdesk_settings, scoring_policy="two-point")
+    with pytest.raises(ConfigError, match="评分办法 'two-point'.*default"):
+        open_ledger(supdesk_database_url, settings=settings, plugin_manager=supdesk_plugin_manager, create=True)
+    supdesk_plugin_manager.register(TwoPoint(), name="two-point-plugin")
+    policies = PluginHost(supdesk_plugin_manager).scoring_policies()
+    assert policies.names() == ["default", "two-point"]
+    score = policies["two-point"].score(SupervisorYear(supervisor_id=1, year=2026, verified_reports=("a", "b")))
+    assert score.total == 4
+
+
+def test_hook_supervision_register_screening_checks(
+    supdesk_ledger: Ledger, supdesk_plugin_manager: PluginManager, supdesk_report: MakeReport
+) -> None:
+    class Secrets:
+        @hookimpl
+        def supervision_register_screening_checks(self, register: Any) -> None:
+            register.add("secrets", lambda r: ScreeningProposal("confidential", "含“机密”") if "机密" in r.text else None)
+
+    supdesk_plugin_manager.register(Secrets(), name="secrets")
+    supdesk_ledger.host = PluginHost(supdesk_plugin_manager)
+    flagged = supdesk_ledger.receive(supdesk_report("这份机密文件窗口随意摆放"))
+    clean = supdesk_ledger.receive(supdesk_report("窗口人员态度很好但办事慢"))
+    assert supdesk_ledger.proposals(flagged.issue_id or 0) == [
+        ("secrets", ScreeningProposal(NotAcceptedReason.CONFIDENTIAL, "含“机密”"))
+    ]
+    assert supdesk_ledger.proposals(clean.issue_id or 0) == []
+
+
+def test_hook_supervision_register_notifiers(
+    supdesk_plugin_manager: PluginManager, supdesk_settings: Settings, supdesk_database_url: str
+) -> None:
+    class Pigeons:
+        @hookimpl
+        def supervision_register_notifiers(self, register: Any) -> None:
+            register.add(_Notifier())
+
+    settings = _with_center(supdesk_settings, notifiers=("pigeon",))
+    with pytest.raises(ConfigError, match="通知方式 'pigeon'"):
+        open_ledger(supdesk_database_url, settings=settings, plugin_manager=supdesk_plugin_manager, create=True)
+    supdesk_plugin_manager.register(Pigeons(), name="pigeons")
+    assert PluginHost(supdesk_plugin_manager).notifiers().names() == ["pigeon"]
+    open_ledger(supdesk_database_url, settings=settings, plugin_manager=supdesk_plugin_manager, create=True).close()
+
+
+def test_hook_supervision_register_commands(supdesk_plugin_manager: PluginManager) -> None:
+    class Hello:
+        @hookimpl
+        def supervision_register_commands(self, cli: click.Group) -> None:
+            @cli.command()
+            def hello() -> None:
+                click.echo("你好")
+
+    supdesk_plugin_manager.register(Hello(), name="hello")
+
+    @click.group()
+    def root() -> None:
+        pass
+
+    PluginHost(supdesk_plugin_manager).register_commands(root)
+    result = CliRunner().invoke(root, ["hello"])
+    assert result.output == "你好\n"
+
+
+def test_hook_supervision_match_sender(
+    supdesk_ledger: Ledger, supdesk_plugin_manager: PluginManager, supdesk_report: MakeReport
+) -> None:
+    sid = supdesk_ledger.supervisors()[0].id
+    seen: list[tuple[str, str]] = []
+
+    class Roster:
+        @hookimpl
+        def supervision_match_sender(self, sender: Sender, center: Center, directory: SupervisorDirectory) -> int | None:
+            seen.append((sender.value, center.code))
+            return sid if sender.value.startswith("工号") else None
+
+    supdesk_plugin_manager.register(Roster(), name="roster")
+    supdesk_ledger.host = PluginHost(supdesk_plugin_manager)
+    by_roster = supdesk_ledger.receive(supdesk_report(sender=Sender("messenger", "工号0042")))
+    by_builtin = supdesk_ledger.receive(supdesk_report())
+    nobody = supdesk_ledger.receive(supdesk_report(sender=Sender("messenger", "wecom:stranger")))
+    assert by_roster.filed and supdesk_ledger.issue(by_roster.issue_id or 0).supervisor_id == sid
+    assert by_builtin.filed  # the plugin said None, the built-in matcher answered
+    assert not nobody.filed
+    assert seen[0] == ("工号0042", "banner")
+
+
+def test_hook_supervision_report_received(
+    supdesk_ledger: Ledger, supdesk_report: MakeReport, supdesk_recorder: HookRecorder
+) -> None:
+    report = supdesk_report()
+    result = supdesk_ledger.receive(report)
+    (call,) = supdesk_recorder.named("supervision_report_received")
+    assert call.kwargs["report"] is report
+    assert isinstance(call.kwargs["result"], IntakeResult) and call.kwargs["result"].issue_id == result.issue_id
+
+
+def test_hook_supervision_report_quarantined(
+    supdesk_ledger: Ledger, supdesk_report: MakeReport, supdesk_recorder: HookRecorder
+) -> None:
+    supdesk_ledger.receive(supdesk_report(sender=Sender("email", "who@example.cn")))
+    (call,) = supdesk_recorder.named("supervision_report_quarantined")
+    quarantined = call.kwargs["quarantined"]
+    assert isinstance(quarantined, QuarantinedReport)
+    assert quarantined.reason.value == "unmatched_sender"
+    assert not supdesk_recorder.named("supervision_report_received")
+
+
+def test_hook_supervision_issue_changed(
+    supdesk_ledger: Ledger, supdesk_report: MakeReport, supdesk_recorder: HookRecorder
+) -> None:
+    ref = supdesk_ledger.receive(supdesk_report()).issue_id or 0
+    supdesk_ledger.accept(ref, actor="op")
+    supdesk_ledger.dispatch(ref, unit="realty", responsible_person="赵", actor="op")
+    calls = supdesk_recorder.named("supervision_issue_changed")
+    assert [c.kwargs["event"].kind.value for c in calls] == ["received", "accepted", "dispatched"]
+    last: Issue = calls[-1].kwargs["issue"]
+    event: IssueEvent = calls[-1].kwargs["event"]
+    assert last.state is IssueState.DISPATCHED and event.id is not None
+
+
+def test_hook_supervision_closure_days(
+    supdesk_plugin_manager: PluginManager, supdesk_settings: Settings, supdesk_database_url: str,
+    supdesk_clock: FrozenClock,
+) -> None:
+    class Naadam:
+        @hookimpl
+        def supervision_closure_days(self, year: int) -> list[dt.date] | None:
+            return [dt.date(year, 3, 3)] if year == 2026 else None
+
+    supdesk_plugin_manager.register(Naadam(), name="naadam")
+    ledger = open_ledger(
+        supdesk_database_url, settings=supdesk_settings, plugin_manager=supdesk_plugin_manager,
+        create=True, clock=supdesk_clock,
+    )
+    assert not ledger.calendar.is_working_day(dt.date(2026, 3, 3))
+    assert ledger.calendar.is_working_day(dt.date(2025, 3, 3))
+    ledger.close()
+
+
+# ------------------------------------------------------------------ broken plugins
+
+
+def test_a_raising_plugin_does_not_take_down_intake(
+    supdesk_ledger: Ledger, supdesk_plugin_manager: PluginManager, supdesk_report: MakeReport,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Broken:
+        @hookimpl
+        def supervision_report_received(self, report: Report, result: IntakeResult) -> None:
+            raise RuntimeError("boom")
+
+        @hookimpl
+        def supervision_match_sender(self, sender: Sender) -> int | None:
+            raise RuntimeError("matcher boom")
+
+        @hookimpl
+        def supervision_register_screening_checks(self, register: Any) -> None:
+            register.add("raises", lambda r: 1 / 0)
+            register.add("wrong-type", lambda r: "confidential")
+
+    supdesk_plugin_manager.register(Broken(), name="broken-township")
+    supdesk_ledger.host = PluginHost(supdesk_plugin_manager)
+    result = supdesk_ledger.receive(supdesk_report())
+    assert result.filed  # stored all the same
+    assert supdesk_ledger.issue(result.issue_id or 0).state is IssueState.RECEIVED
+    failures = {(f.plugin, f.hook) for f in supdesk_ledger.host.failures}
+    assert failures == {
+        ("broken-township", "supervision_report_received"),
+        ("broken-township", "supervision_match_sender"),
+        ("broken-township", "screening check raises"),
+        ("broken-township", "screening check wrong-type"),
+    }
+    assert "broken-township" in caplog.text
+
+
+def test_matcher_returning_wrong_type_is_reported(
+    supdesk_ledger: Ledger, supdesk_plugin_manager: PluginManager, supdesk_report: MakeReport
+) -> None:
+    class Sloppy:
+        @hookimpl
+        def supervision_match_sender(self) -> Any:
+            return "7"
+
+    supdesk_plugin_manager.register(Sloppy(), name="sloppy")
+    supdesk_ledger.host = PluginHost(supdesk_plugin_manager)
+    assert supdesk_ledger.receive(supdesk_report()).filed  # the built-in answered
+    assert supdesk_ledger.host.failures[0].plugin == "sloppy"
+    assert "int" in supdesk_ledger.host.failures[0].error
+
+
+def test_misspelled_hook_is_refused_at_start_up() -> None:
+    class Typo:
+        @hookimpl
+        def supervision_report_recieved(self) -> None:
+            pass
+
+    with pytest.raises(PluginError) as info:
+        get_plugin_manager(load_entrypoints=False, extra_plugins=[(Typo(), "typo-plugin")])
+    assert info.value.plugin == "typo-plugin"
+    assert "supervision_report_recieved" in str(info.value)
+
+
+def test_duplicate_registration_names_both_plugins(supdesk_plugin_manager: PluginManager) -> None:
+    class Again:
+        @hookimpl
+        def supervision_register_scoring_policies(self, register: Any) -> None:
+            register.add("default", DefaultPolicy())
+
+    supdesk_plugin_manager.register(Again(), name="again")
+    with pytest.raises(PluginError) as info:
+        PluginHost(supdesk_plugin_manager).scoring_policies()
+    assert info.value.plugin == "again" and "supervision_core.scoring" in str(info.value)
+
+
+def test_registering_something_that_is_not_a_policy_fails_with_the_plugins_name(
+    supdesk_plugin_manager: PluginManager,
+) -> None:
+    class Wrong:
+        @hookimpl
+        def supervision_register_scoring_policies(self, register: Any) -> None:
+            register.add("wrong", object())
+
+    supdesk_plugin_manager.register(Wrong(), name="wrong")
+    with pytest.raises(PluginError, match="wrong.*score"):
+        PluginHost(supdesk_plugin_manager).scoring_policies()
+
+
+def test_built_in_plugins_can_be_blocked() -> None:
+    pm = get_plugin_manager(load_entrypoints=False, blocked=["supervision_core.screening"])
+    assert len(PluginHost(pm).screening_checks()) == 0
+    assert "supervision_core.screening" not in [p.name for p in PluginHost(pm).plugins()]
+
+
+# ------------------------------------------------------------------ discovery
+
+
+class _FakeEntryPoint:
+    def __init__(self, name: str, loader: Callable[[], object]) -> None:
+        self.name, self.group, self._loader = name, "supervision_desk", loader
+
+    def load(self) -> object:
+        return self._loader()
+
+
+class _FakeDist:
+    def __init__(self, name: str, version: str, entry_points: list[_FakeEntryPoint]) -> None:
+        self.metadata = {"name": name}
+        self.version = version
+        self.entry_points = entry_points
+
+
+class _Township:
+    @hookimpl
+    def supervision_register_scoring_policies(self, register: Any) -> None:
+        register.add("fake-township", _TwoPoint())
+
+
+def test_entry_point_plugins_are_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    plugin = _Township()
+    dist = _FakeDist("supervision-township-fake", "1.2.3", [_FakeEntryPoint("fake", lambda: plugin)])
+    monkeypatch.setattr(metadata, "distributions", lambda: [dist])
+    host = PluginHost(get_plugin_manager())
+    assert "fake-township" in host.scoring_policies()
+    info = next(p for p in host.plugins() if p.name == "fake")
+    assert (info.distribution, info.version, info.hooks) == (
+        "supervision-township-fake", "1.2.3", ("supervision_register_scoring_policies",)
+    )
+    blocked = PluginHost(get_plugin_manager(blocked=["fake"]))
+    assert "fake-township" not in blocked.scoring_policies()
+
+
+def test_entry_point_that_fails_to_import_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    def explode() -> object:
+        raise ImportError("no module named yaml")
+
+    dist = _FakeDist("supervision-township-bad", "0.1", [_FakeEntryPoint("bad", explode)])
+    monkeypatch.setattr(metadata, "distributions", lambda: [dist])
+    with pytest.raises(PluginError) as info:
+        get_plugin_manager()
+    assert info.value.plugin == "bad" and "supervision-township-bad" in str(info.value)
+
+
+# ------------------------------------------------------------------ the default policy
+
+
+def test_default_policy_scores_with_itemised_breakdown() -> None:
+    year = SupervisorYear(
+        supervisor_id=1, year=2026,
+        verified_reports=("a", "b", "c"), led_to_fix=("a",), adopted_suggestions=("b",),
+        activities_attended=("forum-1", "group-2"), service_experiences=tuple(str(i) for i in range(14)),
+        unexcused_absences=("forum-3",),
+    )
+    score = DefaultPolicy().score(year)
+    # 60 + 6 + 1 + 5 + 6 + 10 (capped) - 5
+    assert score.total == 83 and score.band is Band.SATISFACTORY
+    by_label = {i.label: i for i in score.items}
+    assert by_label["办事体验记录"].points == 10
+    assert by_label["无故缺席活动"].refs == ("forum-3",)
+    breach = DefaultPolicy().score(SupervisorYear(supervisor_id=1, year=2026, confidentiality_breaches=("x",)))
+    assert breach.revocation_review and breach.band is Band.UNSATISFACTORY
+    assert DefaultPolicy().score(SupervisorYear(supervisor_id=1, year=2026, rule_changes=("r", "s"), verified_reports=("a",) * 3)).band is Band.EXCELLENT
+
+
+def test_center_settings_name_plugins() -> None:
+    cs = CenterSettings(center=Center("x", "某中心", "township"))
+    assert cs.scoring_policy == "default" and cs.channels == () and cs.notifiers == ()
