@@ -33,6 +33,7 @@ from .ledger import IssueRef, Ledger, open_ledger
 from .lifecycle import apply_event, replay
 from .masking import mask_id_number, mask_name, mask_personal_data, mask_phone
 from .notifications import Notice, Notifier, RecipientKind, notices_for
+from .outbox import DeliveryReport, OutboxEntry, OutboxStatus
 from .plugins import (
     DEFAULT_PLUGINS,
     PluginFailure,
@@ -94,6 +95,7 @@ __all__ = [
     "ContactKind",
     "Deadline",
     "DefaultPolicy",
+    "DeliveryReport",
     "EventKind",
     "Identity",
     "IntakeResult",
@@ -113,6 +115,8 @@ __all__ = [
     "Notifier",
     "NotifierRegistry",
     "Origin",
+    "OutboxEntry",
+    "OutboxStatus",
     "PluginError",
     "PluginFailure",
     "PluginHost",
@@ -137,8 +141,8 @@ __all__ = [
     "Sender",
     "Settings",
     "Stage",
-    "Supervisor",
     "SupervisionError",
+    "Supervisor",
     "SupervisorDirectory",
     "SupervisorStatus",
     "SupervisorYear",

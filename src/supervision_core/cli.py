@@ -26,6 +26,7 @@ from .errors import SupervisionError
 from .issues import Issue, IssueState, NotAcceptedReason, RectificationTrack, Satisfaction
 from .ledger import Ledger, open_ledger
 from .masking import mask_personal_data, mask_phone
+from .outbox import OutboxStatus
 from .plugins import PluginHost, get_plugin_manager
 from .reports import QuarantinedReport
 from .summaries import IssueSummary
@@ -690,6 +691,57 @@ def quarantine_dismiss(state: _State, quarantine_id: int, note: str, actor: str 
     """认定隔离的反馈不是问题反馈（保留记录，不删除）。"""
     state.ledger().dismiss_quarantined(quarantine_id, note=note, actor=_actor(actor))
     click.echo(f"隔离反馈 #{quarantine_id} 已驳回（记录保留）。")
+
+
+# --------------------------------------------------------------------- outbox
+
+
+@cli.group()
+def outbox() -> None:
+    """发送队列：给监督员和责任单位的通知，失败重试与人工重发。"""
+
+
+@outbox.command("list")
+@click.option("--status", type=_choice(OutboxStatus), help="只看某种状态（dead 为发送失败）。")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@_json_option
+@pass_state
+def outbox_list(state: _State, status: str | None, limit: int) -> None:
+    """列出通知及其发送情况。"""
+    found = state.ledger().outbox(status=status, limit=limit)
+
+    def human() -> None:
+        if not found:
+            click.echo("发送队列为空。")
+        for e in found:
+            error = f"  错误：{e.last_error}" if e.last_error else ""
+            click.echo(
+                f"#{e.id:<5} {e.status.label:<5} {e.notifier:<10} 尝试 {e.attempts} 次  "
+                f"{e.notice.subject}{error}"
+            )
+
+    _emit(state, found, human)
+
+
+@outbox.command("deliver")
+@_json_option
+@pass_state
+def outbox_deliver(state: _State) -> None:
+    """立即发送到期的通知（守护进程会定时执行）。"""
+    report = state.ledger().deliver_notices()
+    _emit(state, report, lambda: click.echo(
+        f"已送达 {report.delivered} 条，待重试 {report.retrying} 条，转入发送失败 {report.dead} 条。"
+    ))
+
+
+@outbox.command("retry")
+@click.argument("entry_id", type=int)
+@_json_option
+@pass_state
+def outbox_retry(state: _State, entry_id: int) -> None:
+    """将发送失败的通知重新排入队列。"""
+    entry = state.ledger().retry_notice(entry_id)
+    _emit(state, entry, lambda: click.echo(f"通知 #{entry.id} 已重新排队。"))
 
 
 # --------------------------------------------------------------------- plugins

@@ -41,6 +41,7 @@ class Settings:
     closures: frozenset[dt.date] = frozenset()
     blocked_plugins: tuple[str, ...] = ()
     duplicate_threshold: float = 0.5
+    delivery_attempts: int = 8
     database_url: str | None = None
     source: str = "（默认设置）"
 
@@ -141,6 +142,9 @@ def parse_settings(data: Mapping[str, Any], source: str = "supdesk.toml") -> Set
     threshold = desk.get("duplicate_threshold", 0.5)
     if not isinstance(threshold, int | float) or not 0 < threshold <= 1:
         raise _fail(source, "desk.duplicate_threshold", f"应为 0 到 1 之间的数：{threshold!r}")
+    attempts = desk.get("delivery_attempts", 8)
+    if not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 1:
+        raise _fail(source, "desk.delivery_attempts", f"应为正整数：{attempts!r}")
     database = desk.get("database")
     if database is not None and not isinstance(database, str):
         raise _fail(source, "desk.database", "应为字符串")
@@ -150,6 +154,7 @@ def parse_settings(data: Mapping[str, Any], source: str = "supdesk.toml") -> Set
         closures=frozenset(closures),
         blocked_plugins=_strings(plugins.get("blocked", []), source, "plugins.blocked"),
         duplicate_threshold=float(threshold),
+        delivery_attempts=attempts,
         database_url=database,
         source=source,
     )

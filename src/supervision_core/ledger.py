@@ -34,6 +34,8 @@ from .issues import (
     UnitView,
 )
 from .lifecycle import apply_event, replay
+from .notifications import Notice, notices_for
+from .outbox import DeliveryReport, OutboxEntry, OutboxStatus, retry_delay
 from .plugins import PluginHost, PluginManager, get_plugin_manager
 from .reports import (
     Attachment,
@@ -62,6 +64,7 @@ from .tables import (
     EventRow,
     IdentityRow,
     IssueRow,
+    OutboxRow,
     ProposalRow,
     ReportRow,
     SupervisorRow,
@@ -712,7 +715,34 @@ class Ledger:
         _write(row, issue)
         s.add(row)
         s.flush()
-        return issue, attrs.evolve(event, id=event_row.id)
+        event = attrs.evolve(event, id=event_row.id)
+        self._enqueue_notices(s, issue, event, at)
+        return issue, event
+
+    def _enqueue_notices(self, s: Session, issue: Issue, event: IssueEvent, at: dt.datetime) -> None:
+        center = self.settings.center(issue.center)
+        if center is None or not center.notifiers:
+            return
+        identities = s.exec(
+            select(IdentityRow).where(IdentityRow.supervisor_id == issue.supervisor_id)
+        ).all()
+        addresses = tuple(Identity(kind=i.kind, value=i.raw) for i in identities)
+        for notice in notices_for(issue, event, addresses):
+            for notifier in center.notifiers:
+                s.add(
+                    OutboxRow(
+                        key=f"{notice.key}:{notifier}",
+                        center_code=notice.center,
+                        notifier=notifier,
+                        recipient_kind=notice.recipient_kind.value,
+                        recipient=notice.recipient,
+                        addresses=[{"kind": a.kind.value, "value": a.value} for a in notice.addresses],
+                        subject=notice.subject,
+                        body=notice.body,
+                        created_at=at,
+                        next_attempt_at=at,
+                    )
+                )
 
     def _next_number(self, s: Session, center: str, year: int) -> str:
         bump = (
@@ -1035,6 +1065,93 @@ class Ledger:
         self.host.issue_changed(issue=target_issue, event=target_event)
         return issue
 
+    # ------------------------------------------------------------------ notices
+
+    def deliver_notices(self, *, limit: int = 100) -> DeliveryReport:
+        """Deliver the notices that are due, each through its notifier.
+
+        A notice is leased before it is sent, so a process that dies mid-send leaves
+        it to be retried after the lease instead of lost; a notifier that raises is
+        retried with exponential backoff, and after ``delivery_attempts`` failures the
+        notice is dead-lettered for an operator (``supdesk outbox``).
+        """
+        now = self.clock()
+        with self._session() as s:
+            rows = s.exec(
+                select(OutboxRow)
+                .where(
+                    col(OutboxRow.delivered_at).is_(None),
+                    col(OutboxRow.dead_at).is_(None),
+                    col(OutboxRow.next_attempt_at) <= now,
+                )
+                .order_by(col(OutboxRow.id))
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).all()
+            for row in rows:
+                row.next_attempt_at = now + _LEASE
+            s.commit()
+        notifiers = self.host.notifiers()
+        delivered = retrying = dead = 0
+        for row in rows:
+            error: str | None = None
+            if row.notifier not in notifiers:
+                error = f"通知方式 {row.notifier!r} 未安装"
+            else:
+                try:
+                    notifiers[row.notifier].deliver(_notice(row))
+                except Exception as exc:
+                    error = f"{type(exc).__name__}: {exc}"
+            with self._session() as s:
+                fresh = s.get(OutboxRow, row.id)
+                assert fresh is not None
+                done = self.clock()
+                if error is None:
+                    fresh.delivered_at = done
+                    delivered += 1
+                else:
+                    fresh.attempts += 1
+                    fresh.last_error = error[:2000]
+                    if fresh.attempts >= self.settings.delivery_attempts:
+                        fresh.dead_at = done
+                        dead += 1
+                    else:
+                        fresh.next_attempt_at = done + retry_delay(fresh.attempts)
+                        retrying += 1
+                s.commit()
+        return DeliveryReport(delivered=delivered, retrying=retrying, dead=dead)
+
+    def outbox(self, *, status: OutboxStatus | str | None = None, limit: int = 200) -> list[OutboxEntry]:
+        """Notices in the outbox, newest first, optionally by status."""
+        query = select(OutboxRow)
+        if status is not None:
+            status = OutboxStatus(status)
+            if status is OutboxStatus.DELIVERED:
+                query = query.where(col(OutboxRow.delivered_at).is_not(None))
+            elif status is OutboxStatus.DEAD:
+                query = query.where(col(OutboxRow.dead_at).is_not(None))
+            else:
+                query = query.where(
+                    col(OutboxRow.delivered_at).is_(None), col(OutboxRow.dead_at).is_(None)
+                )
+        with self._session() as s:
+            rows = s.exec(query.order_by(col(OutboxRow.id).desc()).limit(limit)).all()
+        return [_outbox_entry(r) for r in rows]
+
+    def retry_notice(self, entry_id: int) -> OutboxEntry:
+        """Put a dead-lettered notice back in line, with its attempts reset."""
+        with self._session() as s:
+            row = s.get(OutboxRow, entry_id)
+            if row is None:
+                msg = f"发送队列中没有编号为 {entry_id} 的通知"
+                raise NotFound(msg)
+            if row.dead_at is None:
+                msg = f"通知 {entry_id} 不在发送失败列表中"
+                raise InvalidTransition(msg)
+            row.dead_at, row.attempts, row.next_attempt_at = None, 0, self.clock()
+            s.commit()
+            return _outbox_entry(row)
+
     # ------------------------------------------------------------------ reading
 
     def issue(self, ref: IssueRef) -> Issue:
@@ -1130,6 +1247,42 @@ class Ledger:
         )
         with self.engine.connect() as connection:
             return {(c, st): n for c, st, n in connection.execute(query)}
+
+
+_LEASE = dt.timedelta(minutes=5)
+
+
+def _notice(row: OutboxRow) -> Notice:
+    return Notice(
+        key=row.key,
+        center=row.center_code,
+        recipient_kind=row.recipient_kind,
+        recipient=row.recipient,
+        addresses=tuple(Identity(kind=a["kind"], value=a["value"]) for a in row.addresses),
+        subject=row.subject,
+        body=row.body,
+    )
+
+
+def _outbox_entry(row: OutboxRow) -> OutboxEntry:
+    assert row.id is not None
+    if row.delivered_at is not None:
+        status = OutboxStatus.DELIVERED
+    elif row.dead_at is not None:
+        status = OutboxStatus.DEAD
+    else:
+        status = OutboxStatus.PENDING
+    return OutboxEntry(
+        id=row.id,
+        notifier=row.notifier,
+        notice=_notice(row),
+        status=status,
+        attempts=row.attempts,
+        created_at=row.created_at,
+        next_attempt_at=row.next_attempt_at,
+        delivered_at=row.delivered_at,
+        last_error=row.last_error,
+    )
 
 
 def _attachment_row(report_id: int, attachment: Attachment) -> AttachmentRow:

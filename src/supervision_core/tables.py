@@ -215,3 +215,33 @@ class CounterRow(SQLModel, table=True):
     center_code: str = Field(primary_key=True, max_length=40)
     year: int = Field(primary_key=True)
     value: int = 0
+
+
+class OutboxRow(SQLModel, table=True):
+    """A notice waiting for (or done with) delivery by one notifier.
+
+    Written in the same transaction as the event that causes it, so a notice is
+    never lost; ``key`` stays the same across retries, for transports that
+    deduplicate.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (sa.Index("ix_outbox_pending", "delivered_at", "dead_at", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    center_code: str = Field(max_length=40)
+    notifier: str = Field(max_length=80)
+    recipient_kind: str = Field(max_length=16)
+    recipient: str = Field(max_length=80)
+    addresses: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON(), nullable=False)
+    )
+    subject: str
+    body: str
+    created_at: dt.datetime = _when()
+    attempts: int = 0
+    next_attempt_at: dt.datetime = _when()
+    delivered_at: dt.datetime | None = _when(nullable=True)
+    dead_at: dt.datetime | None = _when(nullable=True)
+    last_error: str | None = None
