@@ -1,0 +1,133 @@
+"""The WeCom notifier against a real HTTP server on loopback that answers as WeCom does."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+import supervision_notifier_wecom as plugin
+from supervision_core import (
+    ConfigError,
+    Ledger,
+    Notice,
+    PluginHost,
+    PluginManager,
+    Report,
+    Settings,
+    get_plugin_manager,
+)
+
+
+class FakeWeCom:
+    """Records posted messages; answers errcode 0, or what it is told to."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, dict[str, Any]]] = []
+        self.errcode = 0
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                outer.messages.append((self.path, json.loads(body)))
+                answer = {"errcode": outer.errcode, "errmsg": "ok" if outer.errcode == 0 else "api freq out of limit"}
+                data = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def wecom(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeWeCom]:
+    fake = FakeWeCom()
+    config = tmp_path / "wecom.toml"
+    config.write_text(f'[units]\nrealty = "{fake.url}/send?key=realty"\ndefault = "{fake.url}/send?key=other"\n', encoding="utf-8")
+    monkeypatch.setenv(plugin.ENV, str(config))
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def supdesk_plugin_manager(supdesk_plugin_manager: PluginManager) -> PluginManager:
+    supdesk_plugin_manager.register(plugin, name="wecom")
+    return supdesk_plugin_manager
+
+
+@pytest.fixture
+def supdesk_settings(supdesk_settings: Settings) -> Settings:
+    centers = tuple(attrs.evolve(c, notifiers=("wecom",)) for c in supdesk_settings.centers)
+    return attrs.evolve(supdesk_settings, centers=centers)
+
+
+def test_found_through_its_entry_point() -> None:
+    notifiers = PluginHost(get_plugin_manager()).notifiers()
+    assert "wecom" in notifiers and notifiers.plugin_of("wecom") == "wecom"
+
+
+def test_dispatch_notice_reaches_the_units_group_without_the_supervisor(
+    wecom: FakeWeCom, supdesk_ledger: Ledger, supdesk_report: Callable[..., Report]
+) -> None:
+    ref = supdesk_ledger.receive(supdesk_report("我是测试监督员，电话13812341234，不动产窗口让我来回跑")).issue_id or 0
+    supdesk_ledger.accept(ref, actor="op")
+    supdesk_ledger.dispatch(ref, unit="realty", responsible_person="赵主任", actor="op")
+    report = supdesk_ledger.deliver_notices()
+    assert report.delivered == 4  # three to the supervisor (passed by), one to the unit
+    ((path, message),) = wecom.messages
+    assert path == "/send?key=realty"
+    content = message["text"]["content"]
+    assert message["msgtype"] == "text" and "派单通知" in content and "来回跑" in content
+    assert "13812341234" not in content and "reporter@example.cn" not in content
+
+
+def test_wecom_refusal_is_retried(
+    wecom: FakeWeCom, supdesk_ledger: Ledger, supdesk_report: Callable[..., Report]
+) -> None:
+    ref = supdesk_ledger.receive(supdesk_report()).issue_id or 0
+    supdesk_ledger.accept(ref, actor="op")
+    supdesk_ledger.dispatch(ref, unit="market", responsible_person="钱", actor="op")
+    wecom.errcode = 45009
+    report = supdesk_ledger.deliver_notices()
+    assert report.retrying == 1
+    (failed,) = [e for e in supdesk_ledger.outbox(status="pending")]
+    assert "45009" in (failed.last_error or "")
+    assert wecom.messages[0][0] == "/send?key=other"  # the default group
+
+
+def test_long_text_is_cut_to_wecoms_limit(wecom: FakeWeCom) -> None:
+    notifier = plugin.WeComNotifier()
+    notifier.deliver(Notice(key="k", center="banner", recipient_kind="unit", recipient="realty",
+                            subject="【派单通知】", body="长" * 3000))
+    content = wecom.messages[0][1]["text"]["content"]
+    assert len(content.encode()) <= 2048 and content.endswith("…")
+
+
+def test_missing_configuration_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(plugin.ENV, raising=False)
+    with pytest.raises(ConfigError, match=plugin.ENV):
+        plugin.WeComNotifier().deliver(
+            Notice(key="k", center="c", recipient_kind="unit", recipient="x", subject="s", body="b")
+        )
+    with pytest.raises(ConfigError, match="没有配置"):
+        plugin.WeComNotifier(webhooks={}).deliver(
+            Notice(key="k", center="c", recipient_kind="unit", recipient="x", subject="s", body="b")
+        )
