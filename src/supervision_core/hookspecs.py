@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pluggy
 
 if TYPE_CHECKING:
+    import click
+
     from .centers import Center
     from .issues import Issue, IssueEvent
     from .registries import (
@@ -80,7 +82,7 @@ def supervision_register_notifiers(register: NotifierRegistry) -> None:
 
 
 @hookspec
-def supervision_register_commands(cli: Any) -> None:
+def supervision_register_commands(cli: click.Group) -> None:
     """Add subcommands to the ``supdesk`` command line.
 
     Called once when ``supdesk`` starts, with the root :class:`click.Group`; add
