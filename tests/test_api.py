@@ -32,7 +32,9 @@ def _imports(path: Path) -> list[tuple[str, list[str]]]:
 
 def test_plugins_and_channels_import_only_the_public_api() -> None:
     allowed = set(supervision_core.__all__)
-    sources = list((ROOT / "plugins").glob("*/src/**/*.py")) + list((ROOT / "src" / "channels").rglob("*.py"))
+    sources = list((ROOT / "plugins").glob("*/src/**/*.py")) + list(
+        (ROOT / "src" / "channels").rglob("*.py")
+    )
     assert sources
     for path in sources:
         for module, names in _imports(path):
@@ -45,4 +47,6 @@ def test_plugins_and_channels_import_only_the_public_api() -> None:
 def test_the_core_never_imports_channels_or_plugins() -> None:
     for path in (ROOT / "src" / "supervision_core").rglob("*.py"):
         for module, _ in _imports(path):
-            assert not module.startswith(("channels", "supervision_township", "supervision_notifier")), (path, module)
+            assert not module.startswith(
+                ("channels", "supervision_township", "supervision_notifier")
+            ), (path, module)

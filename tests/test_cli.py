@@ -36,7 +36,9 @@ def _json(result: Result) -> object:
 
 def _demo_numbers(run) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """The demo issues' numbers by their state (the year in a number is the demo's)."""
-    return {i["state"] + ":" + i["center"]: i["number"] for i in _json(run("issues", "list", "--json"))}  # type: ignore[union-attr]
+    return {
+        i["state"] + ":" + i["center"]: i["number"] for i in _json(run("issues", "list", "--json"))
+    }  # type: ignore[union-attr]
 
 
 def test_init_demo_and_tour(run) -> None:  # type: ignore[no-untyped-def]
@@ -62,8 +64,15 @@ def test_every_step_from_the_command_line(run) -> None:  # type: ignore[no-untyp
     run("init", "--demo")
     ref = _demo_numbers(run)["received:sulide"]
     assert run("issues", "screen", ref, "--accept").exit_code == 0
-    assert run("issues", "dispatch", ref, "--unit", "sulide-window", "--person", "娜仁").exit_code == 0
-    assert run("issues", "plan", ref, "--track", "scheduled", "--measures", "维修终端", "--days", "3").exit_code == 0
+    assert (
+        run("issues", "dispatch", ref, "--unit", "sulide-window", "--person", "娜仁").exit_code == 0
+    )
+    assert (
+        run(
+            "issues", "plan", ref, "--track", "scheduled", "--measures", "维修终端", "--days", "3"
+        ).exit_code
+        == 0
+    )
     assert run("issues", "progress", ref, "--note", "已报修").exit_code == 0
     assert run("issues", "extend", ref, "--days", "2", "--reason", "等待配件").exit_code == 0
     assert run("issues", "complete", ref, "--evidence", "终端已修复").exit_code == 0
@@ -71,24 +80,42 @@ def test_every_step_from_the_command_line(run) -> None:  # type: ignore[no-untyp
     assert data["state"] == "closed"  # type: ignore[index]
     history = _json(run("issues", "show", ref, "--json"))["history"]  # type: ignore[index]
     assert [e["kind"] for e in history] == [
-        "received", "accepted", "dispatched", "planned", "progress", "extended", "completed", "evaluated"
+        "received",
+        "accepted",
+        "dispatched",
+        "planned",
+        "progress",
+        "extended",
+        "completed",
+        "evaluated",
     ]
     assert {e["actor"] for e in history[1:]} == {"operator:cli-test"}
 
 
 def test_supervisors_and_quarantine(run) -> None:  # type: ignore[no-untyped-def]
     run("init", "--demo")
-    added = _json(run("supervisors", "add", "张三", "--center", "tuke", "--phone", "13900001111", "--json"))
+    added = _json(
+        run("supervisors", "add", "张三", "--center", "tuke", "--phone", "13900001111", "--json")
+    )
     assert added["identities"] == [{"kind": "phone", "value": "139****1111"}]  # type: ignore[index]
     listing = run("supervisors", "list")
     assert "139****1111" in listing.output and "13900001111" not in listing.output
     held = _json(run("quarantine", "list", "--json"))
     assert held[0]["sender"]["value"] == "139****1111"  # type: ignore[index]
-    assigned = _json(run("quarantine", "assign", str(held[0]["id"]), "--supervisor", str(added["id"]), "--json"))  # type: ignore[index]
+    assigned = _json(
+        run("quarantine", "assign", str(held[0]["id"]), "--supervisor", str(added["id"]), "--json")
+    )  # type: ignore[index]
     assert assigned["issue_number"].startswith("banner-2026-")  # type: ignore[index]
     assert run("supervisors", "suspend", str(added["id"]), "--reason", "核查").exit_code == 0  # type: ignore[index]
-    revoked = run("supervisors", "revoke", str(added["id"]), "--reason", "违反保密义务",  # type: ignore[index]
-                  "--letter-returned", "--card-not-returned")
+    revoked = run(
+        "supervisors",
+        "revoke",
+        str(added["id"]),
+        "--reason",
+        "违反保密义务",  # type: ignore[index]
+        "--letter-returned",
+        "--card-not-returned",
+    )
     assert "聘书已收回" in revoked.output and "工作证未收回" in revoked.output
 
 
@@ -97,13 +124,25 @@ def test_supervisors_and_quarantine(run) -> None:  # type: ignore[no-untyped-def
     [
         (("issues", "show", "999"), "没有编号为 999 的问题"),
         (("issues", "complete", "{received:sulide}", "--evidence", "x"), "不能执行“整改完成”"),
-        (("issues", "dispatch", "{accepted:banner}", "--unit", "nope", "--person", "x"), "没有代码为 'nope' 的单位"),
+        (
+            ("issues", "dispatch", "{accepted:banner}", "--unit", "nope", "--person", "x"),
+            "没有代码为 'nope' 的单位",
+        ),
         (("issues", "screen", "{received:sulide}"), "请二选一"),
-        (("issues", "screen", "{received:sulide}", "--reject", "petition"), "必须填写告知监督员的说明"),
+        (
+            ("issues", "screen", "{received:sulide}", "--reject", "petition"),
+            "必须填写告知监督员的说明",
+        ),
         (("issues", "list", "--center", "mars"), "没有代码为 'mars' 的服务中心"),
         (("supervisors", "show", "77"), "没有编号为 77 的监督员"),
-        (("issues", "extend", "{rectifying:banner}", "--days", "9", "--reason", "x"), "每次延期 1 到 5 个工作日"),
-        (("issues", "plan", "{accepted:banner}", "--track", "sometime"), "Invalid value for '--track'"),
+        (
+            ("issues", "extend", "{rectifying:banner}", "--days", "9", "--reason", "x"),
+            "每次延期 1 到 5 个工作日",
+        ),
+        (
+            ("issues", "plan", "{accepted:banner}", "--track", "sometime"),
+            "Invalid value for '--track'",
+        ),
     ],
 )
 def test_bad_input_is_one_clear_line(run, args: tuple[str, ...], message: str) -> None:  # type: ignore[no-untyped-def]
@@ -123,7 +162,9 @@ def test_uninitialised_database_says_what_to_do(run) -> None:  # type: ignore[no
 
 
 def test_bad_config_is_one_clear_line(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    (tmp_path / "supdesk.toml").write_text('[[centers]]\ncode = "Bad Code"\nname = "x"\n', encoding="utf-8")
+    (tmp_path / "supdesk.toml").write_text(
+        '[[centers]]\ncode = "Bad Code"\nname = "x"\n', encoding="utf-8"
+    )
     result = run("init")
     assert result.exit_code == 1
     assert "centers[0]" in result.output and "Traceback" not in result.output
@@ -133,7 +174,8 @@ def test_bad_config_is_one_clear_line(run, tmp_path: Path) -> None:  # type: ign
 
 def test_unknown_policy_in_config_is_a_start_up_error(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "supdesk.toml").write_text(
-        '[[centers]]\ncode = "tuke"\nname = "图克镇便民服务中心"\nscoring_policy = "nope"\n', encoding="utf-8"
+        '[[centers]]\ncode = "tuke"\nname = "图克镇便民服务中心"\nscoring_policy = "nope"\n',
+        encoding="utf-8",
     )
     result = run("init")
     assert result.exit_code == 1 and "评分办法 'nope'" in result.output
@@ -150,7 +192,20 @@ def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
     if exe is None:
         pytest.skip("supdesk is not installed as a console script")
     env = {**os.environ, "SUPDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
-    ok = subprocess.run([exe, "init", "--demo"], cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    ok = subprocess.run(
+        [exe, "init", "--demo"], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+    )
     assert ok.returncode == 0, ok.stderr
-    bad = subprocess.run([exe, "issues", "show", "nope-1"], cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
-    assert bad.returncode == 1 and "Traceback" not in bad.stderr and "没有编号为 nope-1 的问题" in bad.stderr
+    bad = subprocess.run(
+        [exe, "issues", "show", "nope-1"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (
+        bad.returncode == 1
+        and "Traceback" not in bad.stderr
+        and "没有编号为 nope-1 的问题" in bad.stderr
+    )

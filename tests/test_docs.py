@@ -27,7 +27,12 @@ def _signature(name: str) -> str:
 
 
 def test_every_hook_has_the_prefix() -> None:
-    specs = [n for n in dir(hookspecs) if callable(getattr(hookspecs, n)) and hasattr(getattr(hookspecs, n), "supervision_desk_spec")]
+    specs = [
+        n
+        for n in dir(hookspecs)
+        if callable(getattr(hookspecs, n))
+        and hasattr(getattr(hookspecs, n), "supervision_desk_spec")
+    ]
     assert specs and all(n.startswith("supervision_") for n in specs)
     assert sorted(specs) == _hooks()
 
@@ -59,7 +64,9 @@ def test_embedding_example_runs(tmp_path: Path) -> None:
     assert 20 <= len(example.strip().splitlines()) <= 45
     script = tmp_path / "example.py"
     script.write_text(example, encoding="utf-8")
-    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stderr
     assert "限时整改" not in done.stdout  # prints the state label, not the track
     assert "整改中" in done.stdout and "监督员评价" in done.stdout
@@ -69,7 +76,13 @@ def test_writing_plugins_walkthrough_matches_the_township_package() -> None:
     text = (DOCS / "writing_plugins.md").read_text(encoding="utf-8")
     package = ROOT / "plugins" / "supervision-township-wushenzhao"
     pyproject = (package / "pyproject.toml").read_text(encoding="utf-8")
-    assert '[project.entry-points.supervision_desk]\nwushenzhao = "supervision_township_wushenzhao"' in pyproject
-    assert '[project.entry-points.supervision_desk]\nwushenzhao = "supervision_township_wushenzhao"' in text
+    assert (
+        '[project.entry-points.supervision_desk]\nwushenzhao = "supervision_township_wushenzhao"'
+        in pyproject
+    )
+    assert (
+        '[project.entry-points.supervision_desk]\nwushenzhao = "supervision_township_wushenzhao"'
+        in text
+    )
     for block in _python_blocks(DOCS / "writing_plugins.md"):
         compile(block, "writing_plugins.md", "exec")

@@ -98,13 +98,17 @@ def test_unknown_sender_is_quarantined_then_assigned(
         NewSupervisor(name="王芳", center="banner", identities=[Identity("phone", "13900001111")])
     )
     assert result.quarantine_id is not None
-    filed = supdesk_ledger.assign_quarantined(result.quarantine_id, supervisor_id=supervisor.id, actor=OP)
+    filed = supdesk_ledger.assign_quarantined(
+        result.quarantine_id, supervisor_id=supervisor.id, actor=OP
+    )
     assert filed.filed
     assert supdesk_ledger.issue(filed.issue_id or 0).supervisor_id == supervisor.id
     assert supdesk_ledger.quarantine() == []
     assert supdesk_ledger.quarantine(include_resolved=True)[0].resolved_issue == filed.issue_id
     with pytest.raises(InvalidTransition, match="已处理"):
-        supdesk_ledger.assign_quarantined(result.quarantine_id, supervisor_id=supervisor.id, actor=OP)
+        supdesk_ledger.assign_quarantined(
+            result.quarantine_id, supervisor_id=supervisor.id, actor=OP
+        )
     # The phone now matches: the next call from that number is filed directly.
     assert supdesk_ledger.receive(supdesk_report(sender=Sender("phone", "13900001111"))).filed
 
@@ -119,14 +123,23 @@ def test_suspended_and_revoked_senders_are_quarantined(
 ) -> None:
     sid = supdesk_ledger.supervisors()[0].id
     supdesk_ledger.suspend(sid, reason="调查中")
-    assert supdesk_ledger.receive(supdesk_report()).quarantine_reason is QuarantineReason.SUSPENDED_SENDER
+    assert (
+        supdesk_ledger.receive(supdesk_report()).quarantine_reason
+        is QuarantineReason.SUSPENDED_SENDER
+    )
     supdesk_ledger.reinstate(sid, reason="调查结束")
     assert supdesk_ledger.receive(supdesk_report()).filed
     revoked = supdesk_ledger.revoke(
-        sid, Revocation(on=dt.date(2026, 3, 2), reason="屡教不改", letter_returned=True, card_returned=False)
+        sid,
+        Revocation(
+            on=dt.date(2026, 3, 2), reason="屡教不改", letter_returned=True, card_returned=False
+        ),
     )
     assert revoked.revocation is not None and revoked.revocation.card_returned is False
-    assert supdesk_ledger.receive(supdesk_report()).quarantine_reason is QuarantineReason.REVOKED_SENDER
+    assert (
+        supdesk_ledger.receive(supdesk_report()).quarantine_reason
+        is QuarantineReason.REVOKED_SENDER
+    )
     with pytest.raises(InvalidTransition, match="已取消"):
         supdesk_ledger.reinstate(sid, reason="x")
 
@@ -140,7 +153,9 @@ def test_dismissed_quarantine_is_kept(supdesk_ledger: Ledger, supdesk_report: Ma
 
 
 def test_whole_life_with_history_and_deadlines(
-    supdesk_ledger: Ledger, supdesk_report: MakeReport, supdesk_clock: FrozenClock,
+    supdesk_ledger: Ledger,
+    supdesk_report: MakeReport,
+    supdesk_clock: FrozenClock,
     supdesk_recorder: HookRecorder,
 ) -> None:
     ref = supdesk_ledger.receive(supdesk_report()).issue_number
@@ -159,7 +174,14 @@ def test_whole_life_with_history_and_deadlines(
     assert issue.state is IssueState.CLOSED
     history = supdesk_ledger.history(ref)
     assert [e.kind.value for e in history] == [
-        "received", "accepted", "dispatched", "planned", "extended", "progress", "completed", "evaluated",
+        "received",
+        "accepted",
+        "dispatched",
+        "planned",
+        "extended",
+        "progress",
+        "completed",
+        "evaluated",
     ]
     assert all(e.at.tzinfo is not None for e in history)
     assert history[5].at - history[0].at == dt.timedelta(days=3)
@@ -193,7 +215,9 @@ def test_not_satisfied_reopens(supdesk_ledger: Ledger, supdesk_report: MakeRepor
     supdesk_ledger.dispatch(ref, unit="realty", responsible_person="赵", actor=OP)
     supdesk_ledger.plan(ref, track="immediate", actor=OP)
     supdesk_ledger.complete(ref, evidence="已改", actor=OP)
-    issue = supdesk_ledger.evaluate(ref, satisfaction="not_satisfied", actor="supervisor:1", note="没改好")
+    issue = supdesk_ledger.evaluate(
+        ref, satisfaction="not_satisfied", actor="supervisor:1", note="没改好"
+    )
     assert issue.state is IssueState.REOPENED and issue.due_on == dt.date(2026, 3, 3)
     assert ref in [i.number for i in supdesk_ledger.issues(state="reopened")]
     assert supdesk_ledger.verify(ref)
@@ -224,14 +248,21 @@ def test_supervisor_issues_and_counts(supdesk_ledger: Ledger, supdesk_report: Ma
     for n in range(3):
         supdesk_ledger.receive(supdesk_report(f"第{n}件问题：窗口人员离岗"))
     other = supdesk_ledger.add_supervisor(
-        NewSupervisor(name="巴特尔", center="wushenzhao", identities=[Identity("email", "BATER@example.cn ")])
+        NewSupervisor(
+            name="巴特尔", center="wushenzhao", identities=[Identity("email", "BATER@example.cn ")]
+        )
     )
     supdesk_ledger.receive(
-        supdesk_report("镇中心午间无人", center="wushenzhao", sender=Sender("email", "bater@EXAMPLE.cn"))
+        supdesk_report(
+            "镇中心午间无人", center="wushenzhao", sender=Sender("email", "bater@EXAMPLE.cn")
+        )
     )
     assert len(supdesk_ledger.issues(supervisor=sid)) == 3
     assert [i.center for i in supdesk_ledger.issues(supervisor=other.id)] == ["wushenzhao"]
-    assert supdesk_ledger.count_by_center_and_state() == {("banner", "received"): 3, ("wushenzhao", "received"): 1}
+    assert supdesk_ledger.count_by_center_and_state() == {
+        ("banner", "received"): 3,
+        ("wushenzhao", "received"): 1,
+    }
     page = supdesk_ledger.issues(limit=2)
     rest = supdesk_ledger.issues(after=page[-1].id)
     assert len(page) == 2 and len(rest) == 2 and page[-1].id < rest[0].id
@@ -245,7 +276,9 @@ def test_possible_duplicate_is_flagged_and_merged(
         supdesk_report("不动产登记窗口要求补交三次材料，没有一次性告知", hints=hints)
     )
     other = supdesk_ledger.add_supervisor(
-        NewSupervisor(name="李秀英", center="banner", identities=[Identity("email", "li@example.cn")])
+        NewSupervisor(
+            name="李秀英", center="banner", identities=[Identity("email", "li@example.cn")]
+        )
     )
     second = supdesk_ledger.receive(
         supdesk_report(
@@ -255,7 +288,10 @@ def test_possible_duplicate_is_flagged_and_merged(
         )
     )
     unrelated = supdesk_ledger.receive(
-        supdesk_report("自助终端无法打印社保缴费证明", hints=ReportHints(problem_type="tell_once", unit="realty"))
+        supdesk_report(
+            "自助终端无法打印社保缴费证明",
+            hints=ReportHints(problem_type="tell_once", unit="realty"),
+        )
     )
     assert second.possible_duplicate_of == first.issue_id
     assert unrelated.possible_duplicate_of is None
@@ -264,13 +300,17 @@ def test_possible_duplicate_is_flagged_and_merged(
     assert merged.state is IssueState.MERGED and merged.merged_into == first.issue_id
     target_history = supdesk_ledger.history(first.issue_id or 0)
     assert target_history[-1].kind.value == "duplicate_attached"
-    told = {c.kwargs["issue"].supervisor_id for c in supdesk_recorder.named("supervision_issue_changed")}
+    told = {
+        c.kwargs["issue"].supervisor_id for c in supdesk_recorder.named("supervision_issue_changed")
+    }
     assert told == {other.id, supdesk_ledger.issue(first.issue_id or 0).supervisor_id}
     with pytest.raises(InvalidTransition):
         supdesk_ledger.merge(unrelated.issue_id or 0, into=second.issue_id or 0, actor=OP)
 
 
-def test_attachments_are_kept_byte_exact(supdesk_ledger: Ledger, supdesk_report: MakeReport) -> None:
+def test_attachments_are_kept_byte_exact(
+    supdesk_ledger: Ledger, supdesk_report: MakeReport
+) -> None:
     photo = Attachment("窗口.jpg", "image/jpeg", bytes(range(256)) * 40)
     result = supdesk_ledger.receive(supdesk_report(attachments=(photo,)))
     stored = supdesk_ledger.report(result.report_id)
@@ -294,15 +334,21 @@ def test_unit_view_hides_the_supervisor(supdesk_ledger: Ledger, supdesk_report: 
     supdesk_ledger.dispatch(result.issue_id or 0, unit="realty", responsible_person="赵", actor=OP)
     view = supdesk_ledger.unit_view(result.issue_id or 0)
     text = repr(view)
-    assert "reporter@example.cn" not in text and "13812341234" not in text and "测试监督员" not in text
+    assert (
+        "reporter@example.cn" not in text and "13812341234" not in text and "测试监督员" not in text
+    )
     assert "supervisor" not in text
 
 
 def test_identity_belongs_to_one_supervisor(supdesk_ledger: Ledger) -> None:
-    supdesk_ledger.add_supervisor(NewSupervisor(name="甲", center="banner", identities=[Identity("phone", "13812341234")]))
+    supdesk_ledger.add_supervisor(
+        NewSupervisor(name="甲", center="banner", identities=[Identity("phone", "13812341234")])
+    )
     with pytest.raises(InvalidInput, match="已登记"):
         supdesk_ledger.add_supervisor(
-            NewSupervisor(name="乙", center="banner", identities=[Identity("phone", "+86 138 1234 1234")])
+            NewSupervisor(
+                name="乙", center="banner", identities=[Identity("phone", "+86 138 1234 1234")]
+            )
         )
     assert [s.name for s in supdesk_ledger.supervisors()] == ["甲"]
     with pytest.raises(NotFound, match="服务中心"):

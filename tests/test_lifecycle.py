@@ -56,8 +56,15 @@ COMPLETED = ev("completed", evidence="已张贴")
 
 
 def test_full_life_satisfied_closes() -> None:
-    issue = walk(RECEIVED, ACCEPTED, DISPATCHED, SCHEDULED, ev("progress", "起草中"), COMPLETED,
-                 ev("evaluated", satisfaction="satisfied"))
+    issue = walk(
+        RECEIVED,
+        ACCEPTED,
+        DISPATCHED,
+        SCHEDULED,
+        ev("progress", "起草中"),
+        COMPLETED,
+        ev("evaluated", satisfaction="satisfied"),
+    )
     assert issue.state is IssueState.CLOSED
     assert issue.closed_by == "op"
     assert issue.progress_count == 1
@@ -65,8 +72,14 @@ def test_full_life_satisfied_closes() -> None:
 
 
 def test_not_satisfied_reopens_and_can_be_planned_again() -> None:
-    issue = walk(RECEIVED, ACCEPTED, DISPATCHED, SCHEDULED, COMPLETED,
-                 ev("evaluated", satisfaction="not_satisfied", due_on="2026-03-20"))
+    issue = walk(
+        RECEIVED,
+        ACCEPTED,
+        DISPATCHED,
+        SCHEDULED,
+        COMPLETED,
+        ev("evaluated", satisfaction="not_satisfied", due_on="2026-03-20"),
+    )
     assert issue.state is IssueState.REOPENED
     assert issue.reopen_count == 1
     assert issue.due_on == dt.date(2026, 3, 20)
@@ -109,7 +122,9 @@ def test_scheduled_plan_needs_measures() -> None:
 
 
 def test_explained_track_takes_an_explanation_not_a_completion() -> None:
-    planned = walk(RECEIVED, ACCEPTED, DISPATCHED, ev("planned", track="explained", due_on="2026-03-09"))
+    planned = walk(
+        RECEIVED, ACCEPTED, DISPATCHED, ev("planned", track="explained", due_on="2026-03-09")
+    )
     with pytest.raises(InvalidTransition, match="说明"):
         apply_event(planned, COMPLETED)
     done = apply_event(planned, ev("explained", "不符合实际，理由如下"))
@@ -120,7 +135,9 @@ def test_explained_track_takes_an_explanation_not_a_completion() -> None:
 def test_extensions_are_limited_and_need_a_reason() -> None:
     issue = walk(RECEIVED, ACCEPTED, DISPATCHED, SCHEDULED)
     for n in range(3):
-        issue = apply_event(issue, ev("extended", "材料未到", due_on=f"2026-03-2{n}", max_extensions=3))
+        issue = apply_event(
+            issue, ev("extended", "材料未到", due_on=f"2026-03-2{n}", max_extensions=3)
+        )
     assert issue.extensions == 3
     with pytest.raises(InvalidTransition, match="最多 3 次"):
         apply_event(issue, ev("extended", "再延", due_on="2026-03-30", max_extensions=3))
@@ -130,7 +147,9 @@ def test_extensions_are_limited_and_need_a_reason() -> None:
 
 
 def test_only_scheduled_plans_extend() -> None:
-    issue = walk(RECEIVED, ACCEPTED, DISPATCHED, ev("planned", track="immediate", due_on="2026-03-03"))
+    issue = walk(
+        RECEIVED, ACCEPTED, DISPATCHED, ev("planned", track="immediate", due_on="2026-03-03")
+    )
     with pytest.raises(InvalidTransition, match="限时整改"):
         apply_event(issue, ev("extended", "x", due_on="2026-03-09"))
 
@@ -145,7 +164,9 @@ def test_merge_rules() -> None:
 
 
 def test_unit_view_never_contains_the_supervisor() -> None:
-    issue = attrs.evolve(walk(RECEIVED, ACCEPTED, DISPATCHED), text="我是张三，电话13812341234，窗口态度差")
+    issue = attrs.evolve(
+        walk(RECEIVED, ACCEPTED, DISPATCHED), text="我是张三，电话13812341234，窗口态度差"
+    )
     view = issue.unit_view()
     fields = {a.name for a in attrs.fields(type(view))}
     assert not fields & {"supervisor_id", "report_id", "id", "subject"}

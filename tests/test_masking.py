@@ -26,7 +26,9 @@ def test_mask_id_number() -> None:
     assert mask_id_number("123") == "***"
 
 
-@pytest.mark.parametrize(("raw", "masked"), [("张三", "张*"), ("欧阳娜娜", "欧***"), ("王", "王"), (" 李四 ", "李*")])
+@pytest.mark.parametrize(
+    ("raw", "masked"), [("张三", "张*"), ("欧阳娜娜", "欧***"), ("王", "王"), (" 李四 ", "李*")]
+)
 def test_mask_name(raw: str, masked: str) -> None:
     assert mask_name(raw) == masked
 

@@ -48,5 +48,7 @@ def test_indexes_cover_the_ledger_queries(supdesk_database_url: str) -> None:
 def test_production_code_never_calls_create_all() -> None:
     for path in SRC.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "create_all"]
+        calls = [
+            n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "create_all"
+        ]
         assert not calls, path

@@ -55,7 +55,9 @@ def supdesk_settings(supdesk_settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def supdesk_plugin_manager(supdesk_plugin_manager: PluginManager, notifier: Recording) -> PluginManager:
+def supdesk_plugin_manager(
+    supdesk_plugin_manager: PluginManager, notifier: Recording
+) -> PluginManager:
     class Plugin:
         @hookimpl
         def supervision_register_notifiers(self, register: Any) -> None:
@@ -68,16 +70,26 @@ def supdesk_plugin_manager(supdesk_plugin_manager: PluginManager, notifier: Reco
 def test_supervisor_and_unit_are_told_and_the_unit_never_learns_who(
     supdesk_ledger: Ledger, supdesk_report: MakeReport, notifier: Recording
 ) -> None:
-    ref = supdesk_ledger.receive(supdesk_report("我（电话13812341234）在不动产窗口被要求补交三次材料")).issue_id or 0
+    ref = (
+        supdesk_ledger.receive(
+            supdesk_report("我（电话13812341234）在不动产窗口被要求补交三次材料")
+        ).issue_id
+        or 0
+    )
     supdesk_ledger.accept(ref, actor="op")
     supdesk_ledger.dispatch(ref, unit="realty", responsible_person="赵主任", actor="op")
-    assert len(supdesk_ledger.outbox(status="pending")) == 4  # received, accepted, dispatched + the unit's
+    assert (
+        len(supdesk_ledger.outbox(status="pending")) == 4
+    )  # received, accepted, dispatched + the unit's
     report = supdesk_ledger.deliver_notices()
     assert report.delivered == 4
     to_supervisor = [n for n in notifier.sent if n.recipient_kind == "supervisor"]
     to_unit = [n for n in notifier.sent if n.recipient_kind == "unit"]
     assert [n.recipient for n in to_unit] == ["realty"]
-    assert "已收到" in to_supervisor[0].body and to_supervisor[0].addresses[0].value == "reporter@example.cn"
+    assert (
+        "已收到" in to_supervisor[0].body
+        and to_supervisor[0].addresses[0].value == "reporter@example.cn"
+    )
     unit_notice = repr(to_unit[0])
     assert "reporter@example.cn" not in unit_notice and "13812341234" not in unit_notice
     assert "测试监督员" not in unit_notice and to_unit[0].addresses == ()
@@ -86,7 +98,10 @@ def test_supervisor_and_unit_are_told_and_the_unit_never_learns_who(
 
 
 def test_failures_back_off_then_dead_letter_and_retry(
-    supdesk_ledger: Ledger, supdesk_report: MakeReport, notifier: Recording, supdesk_clock: FrozenClock
+    supdesk_ledger: Ledger,
+    supdesk_report: MakeReport,
+    notifier: Recording,
+    supdesk_clock: FrozenClock,
 ) -> None:
     supdesk_ledger.receive(supdesk_report())
     notifier.fail_times = 10
@@ -110,7 +125,10 @@ def test_failures_back_off_then_dead_letter_and_retry(
 
 
 def test_a_send_interrupted_mid_way_is_retried_after_the_lease(
-    supdesk_ledger: Ledger, supdesk_report: MakeReport, notifier: Recording, supdesk_clock: FrozenClock
+    supdesk_ledger: Ledger,
+    supdesk_report: MakeReport,
+    notifier: Recording,
+    supdesk_clock: FrozenClock,
 ) -> None:
     supdesk_ledger.receive(supdesk_report())
 
@@ -132,18 +150,25 @@ def test_a_send_interrupted_mid_way_is_retried_after_the_lease(
 
 
 def test_upgrade_from_the_first_schema_keeps_the_data(
-    supdesk_database_url: str, supdesk_settings: Settings, supdesk_plugin_manager: PluginManager,
+    supdesk_database_url: str,
+    supdesk_settings: Settings,
+    supdesk_plugin_manager: PluginManager,
     supdesk_clock: FrozenClock,
 ) -> None:
     engine = create_engine(supdesk_database_url)
     with engine.begin() as connection:
         command.upgrade(_alembic_config(connection), "0001")
     with engine.begin() as connection:
-        connection.execute(sa.text("INSERT INTO center (code, name, level) VALUES ('old', '老中心', 'township')"))
+        connection.execute(
+            sa.text("INSERT INTO center (code, name, level) VALUES ('old', '老中心', 'township')")
+        )
     engine.dispose()
     ledger = open_ledger(
-        supdesk_database_url, settings=supdesk_settings, plugin_manager=supdesk_plugin_manager,
-        create=True, clock=supdesk_clock,
+        supdesk_database_url,
+        settings=supdesk_settings,
+        plugin_manager=supdesk_plugin_manager,
+        create=True,
+        clock=supdesk_clock,
     )
     assert "old" in [c.code for c in ledger.centers()]
     assert ledger.outbox() == []

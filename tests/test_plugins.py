@@ -77,12 +77,19 @@ def test_hook_supervision_register_channels(
 
     settings = _with_center(supdesk_settings, channels=("fax",))
     with pytest.raises(ConfigError, match="'fax'"):
-        open_ledger(supdesk_database_url, settings=settings, plugin_manager=supdesk_plugin_manager, create=True)
+        open_ledger(
+            supdesk_database_url,
+            settings=settings,
+            plugin_manager=supdesk_plugin_manager,
+            create=True,
+        )
     supdesk_plugin_manager.register(Fax(), name="fax-plugin")
     host = PluginHost(supdesk_plugin_manager)
     assert "fax" in host.channels()
     assert host.channels().plugin_of("fax") == "fax-plugin"
-    open_ledger(supdesk_database_url, settings=settings, plugin_manager=supdesk_plugin_manager, create=True).close()
+    open_ledger(
+        supdesk_database_url, settings=settings, plugin_manager=supdesk_plugin_manager, create=True
+    ).close()
 
 
 class _TwoPoint:
@@ -103,12 +110,19 @@ def test_hook_supervision_register_scoring_policies(
             register.add("two-point", _TwoPoint())
 
     settings = _with_center(supdesk_settings, scoring_policy="two-point")
-    with pytest.raises(ConfigError, match="评分办法 'two-point'.*default"):
-        open_ledger(supdesk_database_url, settings=settings, plugin_manager=supdesk_plugin_manager, create=True)
+    with pytest.raises(ConfigError, match=r"评分办法 'two-point'.*default"):
+        open_ledger(
+            supdesk_database_url,
+            settings=settings,
+            plugin_manager=supdesk_plugin_manager,
+            create=True,
+        )
     supdesk_plugin_manager.register(TwoPoint(), name="two-point-plugin")
     policies = PluginHost(supdesk_plugin_manager).scoring_policies()
     assert policies.names() == ["default", "two-point"]
-    score = policies["two-point"].score(SupervisorYear(supervisor_id=1, year=2026, verified_reports=("a", "b")))
+    score = policies["two-point"].score(
+        SupervisorYear(supervisor_id=1, year=2026, verified_reports=("a", "b"))
+    )
     assert score.total == 4
 
 
@@ -118,7 +132,12 @@ def test_hook_supervision_register_screening_checks(
     class Secrets:
         @hookimpl
         def supervision_register_screening_checks(self, register: Any) -> None:
-            register.add("secrets", lambda r: ScreeningProposal("confidential", "含“机密”") if "机密" in r.text else None)
+            register.add(
+                "secrets",
+                lambda r: (
+                    ScreeningProposal("confidential", "含“机密”") if "机密" in r.text else None
+                ),
+            )
 
     supdesk_plugin_manager.register(Secrets(), name="secrets")
     supdesk_ledger.host = PluginHost(supdesk_plugin_manager)
@@ -140,10 +159,17 @@ def test_hook_supervision_register_notifiers(
 
     settings = _with_center(supdesk_settings, notifiers=("pigeon",))
     with pytest.raises(ConfigError, match="通知方式 'pigeon'"):
-        open_ledger(supdesk_database_url, settings=settings, plugin_manager=supdesk_plugin_manager, create=True)
+        open_ledger(
+            supdesk_database_url,
+            settings=settings,
+            plugin_manager=supdesk_plugin_manager,
+            create=True,
+        )
     supdesk_plugin_manager.register(Pigeons(), name="pigeons")
     assert PluginHost(supdesk_plugin_manager).notifiers().names() == ["pigeon"]
-    open_ledger(supdesk_database_url, settings=settings, plugin_manager=supdesk_plugin_manager, create=True).close()
+    open_ledger(
+        supdesk_database_url, settings=settings, plugin_manager=supdesk_plugin_manager, create=True
+    ).close()
 
 
 def test_hook_supervision_register_commands(supdesk_plugin_manager: PluginManager) -> None:
@@ -173,7 +199,9 @@ def test_hook_supervision_match_sender(
 
     class Roster:
         @hookimpl
-        def supervision_match_sender(self, sender: Sender, center: Center, directory: SupervisorDirectory) -> int | None:
+        def supervision_match_sender(
+            self, sender: Sender, center: Center, directory: SupervisorDirectory
+        ) -> int | None:
             seen.append((sender.value, center.code))
             return sid if sender.value.startswith("工号") else None
 
@@ -195,7 +223,10 @@ def test_hook_supervision_report_received(
     result = supdesk_ledger.receive(report)
     (call,) = supdesk_recorder.named("supervision_report_received")
     assert call.kwargs["report"] is report
-    assert isinstance(call.kwargs["result"], IntakeResult) and call.kwargs["result"].issue_id == result.issue_id
+    assert (
+        isinstance(call.kwargs["result"], IntakeResult)
+        and call.kwargs["result"].issue_id == result.issue_id
+    )
 
 
 def test_hook_supervision_report_quarantined(
@@ -223,7 +254,9 @@ def test_hook_supervision_issue_changed(
 
 
 def test_hook_supervision_closure_days(
-    supdesk_plugin_manager: PluginManager, supdesk_settings: Settings, supdesk_database_url: str,
+    supdesk_plugin_manager: PluginManager,
+    supdesk_settings: Settings,
+    supdesk_database_url: str,
     supdesk_clock: FrozenClock,
 ) -> None:
     class Naadam:
@@ -233,8 +266,11 @@ def test_hook_supervision_closure_days(
 
     supdesk_plugin_manager.register(Naadam(), name="naadam")
     ledger = open_ledger(
-        supdesk_database_url, settings=supdesk_settings, plugin_manager=supdesk_plugin_manager,
-        create=True, clock=supdesk_clock,
+        supdesk_database_url,
+        settings=supdesk_settings,
+        plugin_manager=supdesk_plugin_manager,
+        create=True,
+        clock=supdesk_clock,
     )
     assert not ledger.calendar.is_working_day(dt.date(2026, 3, 3))
     assert ledger.calendar.is_working_day(dt.date(2025, 3, 3))
@@ -245,7 +281,9 @@ def test_hook_supervision_closure_days(
 
 
 def test_a_raising_plugin_does_not_take_down_intake(
-    supdesk_ledger: Ledger, supdesk_plugin_manager: PluginManager, supdesk_report: MakeReport,
+    supdesk_ledger: Ledger,
+    supdesk_plugin_manager: PluginManager,
+    supdesk_report: MakeReport,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     class Broken:
@@ -325,7 +363,7 @@ def test_registering_something_that_is_not_a_policy_fails_with_the_plugins_name(
             register.add("wrong", object())
 
     supdesk_plugin_manager.register(Wrong(), name="wrong")
-    with pytest.raises(PluginError, match="wrong.*score"):
+    with pytest.raises(PluginError, match=r"wrong.*score"):
         PluginHost(supdesk_plugin_manager).scoring_policies()
 
 
@@ -361,13 +399,17 @@ class _Township:
 
 def test_entry_point_plugins_are_found(monkeypatch: pytest.MonkeyPatch) -> None:
     plugin = _Township()
-    dist = _FakeDist("supervision-township-fake", "1.2.3", [_FakeEntryPoint("fake", lambda: plugin)])
+    dist = _FakeDist(
+        "supervision-township-fake", "1.2.3", [_FakeEntryPoint("fake", lambda: plugin)]
+    )
     monkeypatch.setattr(metadata, "distributions", lambda: [dist])
     host = PluginHost(get_plugin_manager())
     assert "fake-township" in host.scoring_policies()
     info = next(p for p in host.plugins() if p.name == "fake")
     assert (info.distribution, info.version, info.hooks) == (
-        "supervision-township-fake", "1.2.3", ("supervision_register_scoring_policies",)
+        "supervision-township-fake",
+        "1.2.3",
+        ("supervision_register_scoring_policies",),
     )
     blocked = PluginHost(get_plugin_manager(blocked=["fake"]))
     assert "fake-township" not in blocked.scoring_policies()
@@ -389,9 +431,13 @@ def test_entry_point_that_fails_to_import_is_named(monkeypatch: pytest.MonkeyPat
 
 def test_default_policy_scores_with_itemised_breakdown() -> None:
     year = SupervisorYear(
-        supervisor_id=1, year=2026,
-        verified_reports=("a", "b", "c"), led_to_fix=("a",), adopted_suggestions=("b",),
-        activities_attended=("forum-1", "group-2"), service_experiences=tuple(str(i) for i in range(14)),
+        supervisor_id=1,
+        year=2026,
+        verified_reports=("a", "b", "c"),
+        led_to_fix=("a",),
+        adopted_suggestions=("b",),
+        activities_attended=("forum-1", "group-2"),
+        service_experiences=tuple(str(i) for i in range(14)),
         unexcused_absences=("forum-3",),
     )
     score = DefaultPolicy().score(year)
@@ -400,9 +446,20 @@ def test_default_policy_scores_with_itemised_breakdown() -> None:
     by_label = {i.label: i for i in score.items}
     assert by_label["办事体验记录"].points == 10
     assert by_label["无故缺席活动"].refs == ("forum-3",)
-    breach = DefaultPolicy().score(SupervisorYear(supervisor_id=1, year=2026, confidentiality_breaches=("x",)))
+    breach = DefaultPolicy().score(
+        SupervisorYear(supervisor_id=1, year=2026, confidentiality_breaches=("x",))
+    )
     assert breach.revocation_review and breach.band is Band.UNSATISFACTORY
-    assert DefaultPolicy().score(SupervisorYear(supervisor_id=1, year=2026, rule_changes=("r", "s"), verified_reports=("a",) * 3)).band is Band.EXCELLENT
+    assert (
+        DefaultPolicy()
+        .score(
+            SupervisorYear(
+                supervisor_id=1, year=2026, rule_changes=("r", "s"), verified_reports=("a",) * 3
+            )
+        )
+        .band
+        is Band.EXCELLENT
+    )
 
 
 def test_center_settings_name_plugins() -> None:

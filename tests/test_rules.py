@@ -33,9 +33,13 @@ from supervision_core.screening import (
 
 def report(text: str, attachments: tuple[Attachment, ...] = ()) -> Report:
     return Report(
-        channel="t", external_id="1", center="banner",
+        channel="t",
+        external_id="1",
+        center="banner",
         received_at=dt.datetime(2026, 3, 2, tzinfo=dt.UTC),
-        sender=Sender(ContactKind.EMAIL, "a@b.cn"), text=text, attachments=attachments,
+        sender=Sender(ContactKind.EMAIL, "a@b.cn"),
+        text=text,
+        attachments=attachments,
     )
 
 
@@ -92,10 +96,18 @@ def test_deadlines_follow_time_limits() -> None:
     late = dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.UTC)
     assert due_after(late, 1, cal, limits).due_on == dt.date(2026, 3, 3)
     monday = dt.datetime(2026, 3, 2, 9, tzinfo=SHANGHAI)
-    assert rectification_due(monday, RectificationTrack.IMMEDIATE, cal, limits, days=30).due_on == dt.date(2026, 3, 3)
-    assert rectification_due(monday, RectificationTrack.SCHEDULED, cal, limits).due_on == dt.date(2026, 3, 16)
-    assert rectification_due(monday, RectificationTrack.SCHEDULED, cal, limits, days=3).due_on == dt.date(2026, 3, 5)
-    assert rectification_due(monday, RectificationTrack.EXPLAINED, cal, limits).due_on == dt.date(2026, 3, 9)
+    assert rectification_due(
+        monday, RectificationTrack.IMMEDIATE, cal, limits, days=30
+    ).due_on == dt.date(2026, 3, 3)
+    assert rectification_due(monday, RectificationTrack.SCHEDULED, cal, limits).due_on == dt.date(
+        2026, 3, 16
+    )
+    assert rectification_due(
+        monday, RectificationTrack.SCHEDULED, cal, limits, days=3
+    ).due_on == dt.date(2026, 3, 5)
+    assert rectification_due(monday, RectificationTrack.EXPLAINED, cal, limits).due_on == dt.date(
+        2026, 3, 9
+    )
     counting = TimeLimits(count_start_day=True)
     assert due_after(monday, 1, cal, counting).due_on == dt.date(2026, 3, 2)
 

@@ -164,6 +164,7 @@ __all__ = [
     "mask_personal_data",
     "mask_phone",
     "migrate",
+    "normalize_identity",
     "notices_for",
     "now_utc",
     "open_ledger",

@@ -68,7 +68,9 @@ class _Group(click.Group):
             # A bug of ours: still one line for the user; the details on request.
             if os.environ.get("SUPDESK_DEBUG"):
                 raise
-            _fail(f"内部错误 {type(exc).__name__}: {exc}（设置 SUPDESK_DEBUG=1 可查看详细信息，请报告此问题）")
+            _fail(
+                f"内部错误 {type(exc).__name__}: {exc}（设置 SUPDESK_DEBUG=1 可查看详细信息，请报告此问题）"
+            )
 
 
 @attrs.define
@@ -139,7 +141,11 @@ def _json_option(f: F) -> F:
             ctx.find_object(_State).json = True  # type: ignore[union-attr]
 
     return click.option(
-        "--json", "json_", is_flag=True, expose_value=False, callback=callback,
+        "--json",
+        "json_",
+        is_flag=True,
+        expose_value=False,
+        callback=callback,
         help="以 JSON 输出，便于脚本处理。",
     )(f)
 
@@ -157,11 +163,16 @@ pass_state = click.make_pass_decorator(_State)
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
-    "--database", envvar="SUPDESK_DATABASE_URL", metavar="URL",
+    "--database",
+    envvar="SUPDESK_DATABASE_URL",
+    metavar="URL",
     help="数据库地址（sqlite:///supdesk.db 或 postgresql://...），也可用 SUPDESK_DATABASE_URL。",
 )
 @click.option(
-    "--config", envvar="SUPDESK_CONFIG", type=click.Path(path_type=Path), metavar="PATH",
+    "--config",
+    envvar="SUPDESK_CONFIG",
+    type=click.Path(path_type=Path),
+    metavar="PATH",
     help="配置文件（默认当前目录下的 supdesk.toml），也可用 SUPDESK_CONFIG。",
 )
 @click.version_option(package_name="supervision-desk")
@@ -175,7 +186,9 @@ def cli(ctx: click.Context, database: str | None, config: Path | None) -> None:
 
 
 @cli.command()
-@click.option("--demo", is_flag=True, help="写入乌审旗示例配置（如尚无 supdesk.toml）并载入演示数据。")
+@click.option(
+    "--demo", is_flag=True, help="写入乌审旗示例配置（如尚无 supdesk.toml）并载入演示数据。"
+)
 @_json_option
 @pass_state
 def init(state: _State, demo: bool) -> None:
@@ -185,12 +198,14 @@ def init(state: _State, demo: bool) -> None:
     if demo and not config_path.exists():
         config_path.write_text(demo_config_text(), encoding="utf-8")
         wrote = True
-    settings = load_settings(config_path) if config_path.exists() else (
-        demo_settings() if demo else Settings()
+    settings = (
+        load_settings(config_path)
+        if config_path.exists()
+        else (demo_settings() if demo else Settings())
     )
     ledger = open_ledger(state.url(settings), settings=settings, create=True)
     counts = load_demo(ledger) if demo else None
-    data = {
+    data: dict[str, Any] = {
         "database": state.url(settings),
         "config": str(config_path) if config_path.exists() else None,
         "wrote_config": wrote,
@@ -205,7 +220,9 @@ def init(state: _State, demo: bool) -> None:
         if not settings.centers:
             click.echo("尚未配置服务中心：请编辑 supdesk.toml 后再次运行 supdesk init。")
         else:
-            click.echo(f"服务中心 {len(data['centers'])} 个：{'、'.join(c.name for c in ledger.centers())}")
+            click.echo(
+                f"服务中心 {len(data['centers'])} 个：{'、'.join(c.name for c in ledger.centers())}"
+            )
         if counts:
             click.echo(
                 f"演示数据：监督员 {counts['supervisors']} 名，问题 {counts['issues']} 件，"
@@ -264,8 +281,13 @@ def _masked(s: Supervisor) -> Supervisor:
 @supervisors.command("add")
 @click.argument("name")
 @click.option("--center", required=True, help="聘任中心代码。")
-@click.option("--origin", type=_choice(Origin), default=Origin.EXPERIENCE_OFFICER.value,
-              show_default=True, help="experience_officer 体验官兼任；township_hired 苏木镇聘用。")
+@click.option(
+    "--origin",
+    type=_choice(Origin),
+    default=Origin.EXPERIENCE_OFFICER.value,
+    show_default=True,
+    help="experience_officer 体验官兼任；township_hired 苏木镇聘用。",
+)
 @click.option("--letter", "letter_number", help="聘书编号。")
 @click.option("--card", "card_number", help="工作证编号。")
 @click.option("--term-start", type=click.DateTime(["%Y-%m-%d"]), help="聘期开始 YYYY-MM-DD。")
@@ -276,9 +298,17 @@ def _masked(s: Supervisor) -> Supervisor:
 @_json_option
 @pass_state
 def supervisors_add(
-    state: _State, name: str, center: str, origin: str, letter_number: str | None,
-    card_number: str | None, term_start: dt.datetime | None, term_end: dt.datetime | None,
-    email: tuple[str, ...], phone: tuple[str, ...], messenger: tuple[str, ...],
+    state: _State,
+    name: str,
+    center: str,
+    origin: str,
+    letter_number: str | None,
+    card_number: str | None,
+    term_start: dt.datetime | None,
+    term_end: dt.datetime | None,
+    email: tuple[str, ...],
+    phone: tuple[str, ...],
+    messenger: tuple[str, ...],
 ) -> None:
     """聘任一名监督员。"""
     identities = [Identity(ContactKind.EMAIL, v) for v in email]
@@ -286,12 +316,21 @@ def supervisors_add(
     identities += [Identity(ContactKind.MESSENGER, v) for v in messenger]
     supervisor = state.ledger().add_supervisor(
         NewSupervisor(
-            name=name, center=center, origin=Origin(origin), letter_number=letter_number,
-            card_number=card_number, term_start=term_start.date() if term_start else None,
-            term_end=term_end.date() if term_end else None, identities=identities,
+            name=name,
+            center=center,
+            origin=Origin(origin),
+            letter_number=letter_number,
+            card_number=card_number,
+            term_start=term_start.date() if term_start else None,
+            term_end=term_end.date() if term_end else None,
+            identities=identities,
         )
     )
-    _emit(state, _masked(supervisor), lambda: click.echo("\n".join(["已聘任：", *_supervisor_lines(supervisor)])))
+    _emit(
+        state,
+        _masked(supervisor),
+        lambda: click.echo("\n".join(["已聘任：", *_supervisor_lines(supervisor)])),
+    )
 
 
 @supervisors.command("list")
@@ -309,7 +348,9 @@ def supervisors_list(state: _State, center: str | None, status: str | None) -> N
         if not found:
             click.echo("没有符合条件的监督员。")
         for s in found:
-            phones = "，".join(mask_phone(i.value) for i in s.identities if i.kind is ContactKind.PHONE)
+            phones = "，".join(
+                mask_phone(i.value) for i in s.identities if i.kind is ContactKind.PHONE
+            )
             click.echo(f"#{s.id:<4} {s.name:<8} {s.center:<14} {s.status.label:<6} {phones}")
 
     _emit(state, [_masked(s) for s in found], human)
@@ -356,16 +397,22 @@ def supervisors_reinstate(state: _State, supervisor_id: int, reason: str) -> Non
 @_json_option
 @pass_state
 def supervisors_revoke(
-    state: _State, supervisor_id: int, reason: str, letter_returned: bool,
-    card_returned: bool, on_date: dt.datetime | None,
+    state: _State,
+    supervisor_id: int,
+    reason: str,
+    letter_returned: bool,
+    card_returned: bool,
+    on_date: dt.datetime | None,
 ) -> None:
     """取消监督员资格，并记录聘书、工作证是否收回。"""
     ledger = state.ledger()
     s = ledger.revoke(
         supervisor_id,
         Revocation(
-            on=on_date.date() if on_date else ledger.today(), reason=reason,
-            letter_returned=letter_returned, card_returned=card_returned,
+            on=on_date.date() if on_date else ledger.today(),
+            reason=reason,
+            letter_returned=letter_returned,
+            card_returned=card_returned,
         ),
     )
     _emit(state, _masked(s), lambda: click.echo("\n".join(["已取消资格：", *_supervisor_lines(s)])))
@@ -388,8 +435,13 @@ def _summary_line(i: IssueSummary, today: dt.date) -> str:
     return f"{i.number:<24} {state:<8} 期限 {due:<12} 单位 {i.unit or '—'}{late}"
 
 
-_OPEN = {IssueState.RECEIVED, IssueState.ACCEPTED, IssueState.DISPATCHED,
-         IssueState.RECTIFYING, IssueState.REOPENED}
+_OPEN = {
+    IssueState.RECEIVED,
+    IssueState.ACCEPTED,
+    IssueState.DISPATCHED,
+    IssueState.RECTIFYING,
+    IssueState.REOPENED,
+}
 
 
 @issues.command("list")
@@ -397,21 +449,32 @@ _OPEN = {IssueState.RECEIVED, IssueState.ACCEPTED, IssueState.DISPATCHED,
 @click.option("--status", type=_choice(IssueState), help="只看某种状态。")
 @click.option("--supervisor", type=int, help="只看某位监督员反馈的问题。")
 @click.option("--overdue", is_flag=True, help="只看已逾期的问题。")
-@click.option("--due-within", type=click.IntRange(min=0), metavar="N", help="只看 N 个工作日内到期的问题。")
+@click.option(
+    "--due-within", type=click.IntRange(min=0), metavar="N", help="只看 N 个工作日内到期的问题。"
+)
 @click.option("--limit", type=click.IntRange(min=1), help="最多显示几条。")
 @_json_option
 @pass_state
 def issues_list(
-    state: _State, center: str | None, status: str | None, supervisor: int | None,
-    overdue: bool, due_within: int | None, limit: int | None,
+    state: _State,
+    center: str | None,
+    status: str | None,
+    supervisor: int | None,
+    overdue: bool,
+    due_within: int | None,
+    limit: int | None,
 ) -> None:
     """列出问题。"""
     ledger = state.ledger()
     if center:
         ledger.center(center)
     found = ledger.issues(
-        center=center, state=status, supervisor=supervisor, overdue=overdue,
-        due_within=due_within, limit=limit,
+        center=center,
+        state=status,
+        supervisor=supervisor,
+        overdue=overdue,
+        due_within=due_within,
+        limit=limit,
     )
     today = ledger.today()
 
@@ -494,8 +557,14 @@ def issues_show(state: _State, ref: str) -> None:
 
 
 def _step_output(state: _State, issue: Issue, message: str) -> None:
-    _emit(state, issue, lambda: click.echo(f"{message}：问题 {issue.number} 现为“{issue.state.label}”"
-                                          + (f"，期限 {issue.due_on}" if issue.due_on else "")))
+    _emit(
+        state,
+        issue,
+        lambda: click.echo(
+            f"{message}：问题 {issue.number} 现为“{issue.state.label}”"
+            + (f"，期限 {issue.due_on}" if issue.due_on else "")
+        ),
+    )
 
 
 @issues.command("screen")
@@ -507,7 +576,11 @@ def _step_output(state: _State, issue: Issue, message: str) -> None:
 @_json_option
 @pass_state
 def issues_screen(
-    state: _State, ref: str, decision: str | None, reason: str | None, note: str | None,
+    state: _State,
+    ref: str,
+    decision: str | None,
+    reason: str | None,
+    note: str | None,
     actor: str | None,
 ) -> None:
     """受理审查：--accept 受理，或 --reject 理由 --note 说明。"""
@@ -530,22 +603,32 @@ def issues_screen(
 @_actor_option
 @_json_option
 @pass_state
-def issues_dispatch(state: _State, ref: str, unit: str, person: str, note: str | None, actor: str | None) -> None:
+def issues_dispatch(
+    state: _State, ref: str, unit: str, person: str, note: str | None, actor: str | None
+) -> None:
     """派单至责任单位和责任人。"""
-    issue = state.ledger().dispatch(ref, unit=unit, responsible_person=person, note=note, actor=_actor(actor))
+    issue = state.ledger().dispatch(
+        ref, unit=unit, responsible_person=person, note=note, actor=_actor(actor)
+    )
     _step_output(state, issue, "已派单")
 
 
 @issues.command("plan")
 @click.argument("ref")
-@click.option("--track", type=_choice(RectificationTrack), required=True,
-              help="immediate 立行立改；scheduled 限时整改；explained 作出说明。")
+@click.option(
+    "--track",
+    type=_choice(RectificationTrack),
+    required=True,
+    help="immediate 立行立改；scheduled 限时整改；explained 作出说明。",
+)
 @click.option("--measures", help="整改措施（限时整改必填）。")
 @click.option("--days", type=click.IntRange(min=1), help="限时整改的工作日数（默认按配置）。")
 @_actor_option
 @_json_option
 @pass_state
-def issues_plan(state: _State, ref: str, track: str, measures: str | None, days: int | None, actor: str | None) -> None:
+def issues_plan(
+    state: _State, ref: str, track: str, measures: str | None, days: int | None, actor: str | None
+) -> None:
     """确定整改方式与期限。"""
     issue = state.ledger().plan(ref, track=track, measures=measures, days=days, actor=_actor(actor))
     _step_output(state, issue, "已确定整改方式")
@@ -571,7 +654,9 @@ def issues_progress(state: _State, ref: str, note: str, actor: str | None) -> No
 @pass_state
 def issues_extend(state: _State, ref: str, days: int, reason: str, actor: str | None) -> None:
     """延长限时整改的期限。"""
-    _step_output(state, state.ledger().extend(ref, days=days, reason=reason, actor=_actor(actor)), "已延期")
+    _step_output(
+        state, state.ledger().extend(ref, days=days, reason=reason, actor=_actor(actor)), "已延期"
+    )
 
 
 @issues.command("complete")
@@ -581,9 +666,15 @@ def issues_extend(state: _State, ref: str, days: int, reason: str, actor: str | 
 @_actor_option
 @_json_option
 @pass_state
-def issues_complete(state: _State, ref: str, evidence: str, note: str | None, actor: str | None) -> None:
+def issues_complete(
+    state: _State, ref: str, evidence: str, note: str | None, actor: str | None
+) -> None:
     """记录整改完成。"""
-    _step_output(state, state.ledger().complete(ref, evidence=evidence, note=note, actor=_actor(actor)), "整改完成")
+    _step_output(
+        state,
+        state.ledger().complete(ref, evidence=evidence, note=note, actor=_actor(actor)),
+        "整改完成",
+    )
 
 
 @issues.command("explain")
@@ -594,20 +685,34 @@ def issues_complete(state: _State, ref: str, evidence: str, note: str | None, ac
 @pass_state
 def issues_explain(state: _State, ref: str, explanation: str, actor: str | None) -> None:
     """对不符合实际的意见建议作出说明。"""
-    _step_output(state, state.ledger().explain(ref, explanation=explanation, actor=_actor(actor)), "已作出说明")
+    _step_output(
+        state,
+        state.ledger().explain(ref, explanation=explanation, actor=_actor(actor)),
+        "已作出说明",
+    )
 
 
 @issues.command("evaluate")
 @click.argument("ref")
-@click.option("--satisfaction", type=_choice(Satisfaction), required=True,
-              help="satisfied 满意；basically_satisfied 基本满意；not_satisfied 不满意（重新整改）。")
+@click.option(
+    "--satisfaction",
+    type=_choice(Satisfaction),
+    required=True,
+    help="satisfied 满意；basically_satisfied 基本满意；not_satisfied 不满意（重新整改）。",
+)
 @click.option("--note", help="评价意见。")
 @_actor_option
 @_json_option
 @pass_state
-def issues_evaluate(state: _State, ref: str, satisfaction: str, note: str | None, actor: str | None) -> None:
+def issues_evaluate(
+    state: _State, ref: str, satisfaction: str, note: str | None, actor: str | None
+) -> None:
     """记录监督员对整改的评价。"""
-    _step_output(state, state.ledger().evaluate(ref, satisfaction=satisfaction, note=note, actor=_actor(actor)), "已评价")
+    _step_output(
+        state,
+        state.ledger().evaluate(ref, satisfaction=satisfaction, note=note, actor=_actor(actor)),
+        "已评价",
+    )
 
 
 @issues.command("close")
@@ -630,7 +735,9 @@ def issues_close(state: _State, ref: str, note: str, actor: str | None) -> None:
 @pass_state
 def issues_merge(state: _State, ref: str, into: str, note: str | None, actor: str | None) -> None:
     """将重复反馈并入较早的问题，两位监督员都会得到告知。"""
-    _step_output(state, state.ledger().merge(ref, into=into, note=note, actor=_actor(actor)), "已合并")
+    _step_output(
+        state, state.ledger().merge(ref, into=into, note=note, actor=_actor(actor)), "已合并"
+    )
 
 
 # --------------------------------------------------------------------- quarantine
@@ -663,8 +770,16 @@ def quarantine_list(state: _State, center: str | None, include_resolved: bool) -
             click.echo(_quarantine_line(q))
 
     masked = [
-        attrs.evolve(q, text=mask_personal_data(q.text), sender=attrs.evolve(
-            q.sender, value=mask_phone(q.sender.value) if q.sender.kind is ContactKind.PHONE else q.sender.value))
+        attrs.evolve(
+            q,
+            text=mask_personal_data(q.text),
+            sender=attrs.evolve(
+                q.sender,
+                value=mask_phone(q.sender.value)
+                if q.sender.kind is ContactKind.PHONE
+                else q.sender.value,
+            ),
+        )
         for q in found
     ]
     _emit(state, masked, human)
@@ -676,9 +791,13 @@ def quarantine_list(state: _State, center: str | None, include_resolved: bool) -
 @_actor_option
 @_json_option
 @pass_state
-def quarantine_assign(state: _State, quarantine_id: int, supervisor_id: int, actor: str | None) -> None:
+def quarantine_assign(
+    state: _State, quarantine_id: int, supervisor_id: int, actor: str | None
+) -> None:
     """把隔离的反馈归入某位监督员，生成问题。"""
-    result = state.ledger().assign_quarantined(quarantine_id, supervisor_id=supervisor_id, actor=_actor(actor))
+    result = state.ledger().assign_quarantined(
+        quarantine_id, supervisor_id=supervisor_id, actor=_actor(actor)
+    )
     _emit(state, result, lambda: click.echo(f"已生成问题 {result.issue_number}。"))
 
 
@@ -729,9 +848,13 @@ def outbox_list(state: _State, status: str | None, limit: int) -> None:
 def outbox_deliver(state: _State) -> None:
     """立即发送到期的通知（守护进程会定时执行）。"""
     report = state.ledger().deliver_notices()
-    _emit(state, report, lambda: click.echo(
-        f"已送达 {report.delivered} 条，待重试 {report.retrying} 条，转入发送失败 {report.dead} 条。"
-    ))
+    _emit(
+        state,
+        report,
+        lambda: click.echo(
+            f"已送达 {report.delivered} 条，待重试 {report.retrying} 条，转入发送失败 {report.dead} 条。"
+        ),
+    )
 
 
 @outbox.command("retry")

@@ -37,7 +37,7 @@ class Settings:
     """Everything ``supdesk.toml`` configures."""
 
     centers: tuple[CenterSettings, ...] = ()
-    time_limits: TimeLimits = TimeLimits()
+    time_limits: TimeLimits = attrs.field(factory=TimeLimits)
     closures: frozenset[dt.date] = frozenset()
     blocked_plugins: tuple[str, ...] = ()
     duplicate_threshold: float = 0.5
@@ -71,7 +71,15 @@ def _center(raw: Any, index: int, source: str) -> CenterSettings:
     where = f"centers[{index}]"
     if not isinstance(raw, Mapping):
         raise _fail(source, where, "应为表")
-    unknown = set(raw) - {"code", "name", "level", "units", "channels", "scoring_policy", "notifiers"}
+    unknown = set(raw) - {
+        "code",
+        "name",
+        "level",
+        "units",
+        "channels",
+        "scoring_policy",
+        "notifiers",
+    }
     if unknown:
         raise _fail(source, where, f"未知的键 {', '.join(sorted(unknown))}")
     try:
@@ -87,7 +95,9 @@ def _center(raw: Any, index: int, source: str) -> CenterSettings:
         if not isinstance(unit, Mapping):
             raise _fail(source, f"{where}.units[{j}]", "应为表")
         try:
-            units.append(Unit(center=center.code, code=unit.get("code", ""), name=unit.get("name", "")))
+            units.append(
+                Unit(center=center.code, code=unit.get("code", ""), name=unit.get("name", ""))
+            )
         except ValueError as exc:
             raise _fail(source, f"{where}.units[{j}]", str(exc)) from exc
     codes = [u.code for u in units]
@@ -119,7 +129,7 @@ def parse_settings(data: Mapping[str, Any], source: str = "supdesk.toml") -> Set
     if len(codes) != len(set(codes)):
         raise _fail(source, "centers", "中心代码重复")
     if sum(1 for c in centers if c.center.level is CenterLevel.BANNER) > 1:
-        raise _fail(source, "centers", "最多只能有一个旗级中心（level = \"banner\"）")
+        raise _fail(source, "centers", '最多只能有一个旗级中心（level = "banner"）')
     limits_raw = dict(_table(data, "time_limits", source))
     try:
         limits = TimeLimits(**limits_raw)

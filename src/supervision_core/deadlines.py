@@ -41,9 +41,7 @@ def due_after(
     moment: dt.datetime, days: int, calendar: WorkCalendar, limits: TimeLimits
 ) -> Deadline:
     """The deadline ``days`` working days after ``moment`` (counted in Asia/Shanghai)."""
-    return calendar.add_working_days(
-        local_date(moment), days, count_start=limits.count_start_day
-    )
+    return calendar.add_working_days(local_date(moment), days, count_start=limits.count_start_day)
 
 
 def rectification_due(

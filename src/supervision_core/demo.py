@@ -36,26 +36,80 @@ _SUPERVISORS = [
 ]
 
 _REPORTS = [
-    ("banner", 0, "在不动产登记窗口办理过户，工作人员要求补交三次材料，每次只说一项，没有一次性告知。",
-     ReportHints(method=Method.IN_PERSON, stage=Stage.ACCEPTANCE, topic=Topic.WINDOW_STAFF,
-                 problem_type=ProblemType.TELL_ONCE, unit="realty")),
-    ("banner", 1, "旗政务服务网企业开办入口在手机上打不开，提示证书错误，试了三天都不行。",
-     ReportHints(method=Method.SIMULATED, topic=Topic.ONLINE_SERVICE,
-                 problem_type=ProblemType.ONLINE_EXPERIENCE, unit="online")),
-    ("banner", 0, "大厅门口有人自称可以代办营业执照，收费500元，疑似黄牛。",
-     ReportHints(method=Method.INSPECTION, topic=Topic.BAD_PRACTICES,
-                 problem_type=ProblemType.BROKERS, venue="旗政务服务大厅")),
-    ("wushenzhao", 2, "镇便民服务中心中午12点到2点无人值守，群众在门口等候，没有延时服务告示。",
-     ReportHints(method=Method.IN_PERSON, topic=Topic.CONVENIENCE,
-                 problem_type=ProblemType.TIME_LIMIT, unit="wushenzhao-window")),
-    ("galutu", 3, "社保卡补办要求先去旗里开证明再回镇上办理，来回跑了两趟。",
-     ReportHints(method=Method.ACCOMPANYING, stage=Stage.CONSULTATION, topic=Topic.BAD_PRACTICES,
-                 problem_type=ProblemType.BACK_AND_FORTH, unit="galutu-window")),
-    ("tuke", 4, "这个事情我已经向法院起诉了，希望中心督促对方尽快履行判决。",
-     ReportHints(method=Method.IN_PERSON)),
-    ("sulide", 5, "苏木便民服务中心自助服务终端长期故障，无法打印社保缴费证明。",
-     ReportHints(method=Method.SIMULATED, topic=Topic.CONVENIENCE,
-                 problem_type=ProblemType.VENUE_ENVIRONMENT, unit="sulide-window")),
+    (
+        "banner",
+        0,
+        "在不动产登记窗口办理过户，工作人员要求补交三次材料，每次只说一项，没有一次性告知。",
+        ReportHints(
+            method=Method.IN_PERSON,
+            stage=Stage.ACCEPTANCE,
+            topic=Topic.WINDOW_STAFF,
+            problem_type=ProblemType.TELL_ONCE,
+            unit="realty",
+        ),
+    ),
+    (
+        "banner",
+        1,
+        "旗政务服务网企业开办入口在手机上打不开，提示证书错误，试了三天都不行。",
+        ReportHints(
+            method=Method.SIMULATED,
+            topic=Topic.ONLINE_SERVICE,
+            problem_type=ProblemType.ONLINE_EXPERIENCE,
+            unit="online",
+        ),
+    ),
+    (
+        "banner",
+        0,
+        "大厅门口有人自称可以代办营业执照，收费500元，疑似黄牛。",
+        ReportHints(
+            method=Method.INSPECTION,
+            topic=Topic.BAD_PRACTICES,
+            problem_type=ProblemType.BROKERS,
+            venue="旗政务服务大厅",
+        ),
+    ),
+    (
+        "wushenzhao",
+        2,
+        "镇便民服务中心中午12点到2点无人值守，群众在门口等候，没有延时服务告示。",
+        ReportHints(
+            method=Method.IN_PERSON,
+            topic=Topic.CONVENIENCE,
+            problem_type=ProblemType.TIME_LIMIT,
+            unit="wushenzhao-window",
+        ),
+    ),
+    (
+        "galutu",
+        3,
+        "社保卡补办要求先去旗里开证明再回镇上办理，来回跑了两趟。",
+        ReportHints(
+            method=Method.ACCOMPANYING,
+            stage=Stage.CONSULTATION,
+            topic=Topic.BAD_PRACTICES,
+            problem_type=ProblemType.BACK_AND_FORTH,
+            unit="galutu-window",
+        ),
+    ),
+    (
+        "tuke",
+        4,
+        "这个事情我已经向法院起诉了，希望中心督促对方尽快履行判决。",
+        ReportHints(method=Method.IN_PERSON),
+    ),
+    (
+        "sulide",
+        5,
+        "苏木便民服务中心自助服务终端长期故障，无法打印社保缴费证明。",
+        ReportHints(
+            method=Method.SIMULATED,
+            topic=Topic.CONVENIENCE,
+            problem_type=ProblemType.VENUE_ENVIRONMENT,
+            unit="sulide-window",
+        ),
+    ),
 ]
 
 
@@ -126,11 +180,15 @@ def load_demo(ledger: Ledger, *, actor: str = "demo") -> dict[str, int]:
         ledger.accept(numbers[0], actor=op)
         ledger.dispatch(numbers[0], unit="realty", responsible_person="赵主任", actor=op)
         on(28)
-        ledger.plan(numbers[0], track="scheduled", measures="制定一次性告知清单并张贴", actor="unit:realty")
+        ledger.plan(
+            numbers[0], track="scheduled", measures="制定一次性告知清单并张贴", actor="unit:realty"
+        )
         on(24)
         ledger.progress(numbers[0], note="清单已起草，待审核", actor="unit:realty")
         on(20)
-        ledger.complete(numbers[0], evidence="一次性告知清单已在窗口张贴（附照片）", actor="unit:realty")
+        ledger.complete(
+            numbers[0], evidence="一次性告知清单已在窗口张贴（附照片）", actor="unit:realty"
+        )
         on(18)
         ledger.evaluate(numbers[0], satisfaction="satisfied", actor=f"supervisor:{ids[0]}")
         # 2: on a schedule that has run out: overdue.
@@ -138,7 +196,13 @@ def load_demo(ledger: Ledger, *, actor: str = "demo") -> dict[str, int]:
         ledger.accept(numbers[1], actor=op)
         ledger.dispatch(numbers[1], unit="online", responsible_person="孙工程师", actor=op)
         on(25)
-        ledger.plan(numbers[1], track="scheduled", measures="更换网站证书并做移动端适配测试", days=5, actor=op)
+        ledger.plan(
+            numbers[1],
+            track="scheduled",
+            measures="更换网站证书并做移动端适配测试",
+            days=5,
+            actor=op,
+        )
         # 3: accepted, waiting for dispatch.
         on(0)
         ledger.accept(numbers[2], actor=op)
@@ -148,7 +212,9 @@ def load_demo(ledger: Ledger, *, actor: str = "demo") -> dict[str, int]:
         ledger.dispatch(numbers[3], unit="wushenzhao-window", responsible_person="其木格", actor=op)
         on(19)
         ledger.plan(numbers[3], track="explained", actor=op)
-        ledger.explain(numbers[3], explanation="中心已实行午间轮岗值守，将补充张贴延时服务告示。", actor=op)
+        ledger.explain(
+            numbers[3], explanation="中心已实行午间轮岗值守，将补充张贴延时服务告示。", actor=op
+        )
         # 5: an immediate fix under way, due soon.
         on(0)
         ledger.accept(numbers[4], actor=op)
@@ -157,7 +223,10 @@ def load_demo(ledger: Ledger, *, actor: str = "demo") -> dict[str, int]:
         # 6: not accepted (litigation).
         on(14)
         ledger.not_accept(
-            numbers[5], reason="legal_procedure", note="该事项已进入诉讼程序，请通过法院执行途径解决。", actor=op
+            numbers[5],
+            reason="legal_procedure",
+            note="该事项已进入诉讼程序，请通过法院执行途径解决。",
+            actor=op,
         )
     finally:
         ledger.clock = real_clock

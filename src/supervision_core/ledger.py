@@ -255,16 +255,16 @@ def _supervisor(row: SupervisorRow, identities: Sequence[IdentityRow]) -> Superv
 
 
 _SUMMARY_COLUMNS = (
-    IssueRow.id,
-    IssueRow.number,
-    IssueRow.center_code,
-    IssueRow.supervisor_id,
-    IssueRow.state,
-    IssueRow.received_at,
-    IssueRow.due_on,
-    IssueRow.due_confirmed,
-    IssueRow.unit_code,
-    IssueRow.problem_type,
+    col(IssueRow.id),
+    col(IssueRow.number),
+    col(IssueRow.center_code),
+    col(IssueRow.supervisor_id),
+    col(IssueRow.state),
+    col(IssueRow.received_at),
+    col(IssueRow.due_on),
+    col(IssueRow.due_confirmed),
+    col(IssueRow.unit_code),
+    col(IssueRow.problem_type),
 )
 
 
@@ -291,9 +291,7 @@ class Ledger:
             notifiers=host.notifiers(),
         )
         years = range(min(CONFIRMED_YEARS), local_date(clock()).year + 3)
-        self.calendar: WorkCalendar = china_calendar(
-            settings.closures | host.closure_days(years)
-        )
+        self.calendar: WorkCalendar = china_calendar(settings.closures | host.closure_days(years))
 
     def close(self) -> None:
         """Release the database connections."""
@@ -327,7 +325,9 @@ class Ledger:
             for cs in self.settings.centers:
                 row = s.get(CenterRow, cs.center.code)
                 if row is None:
-                    s.add(CenterRow(code=cs.center.code, name=cs.center.name, level=cs.center.level))
+                    s.add(
+                        CenterRow(code=cs.center.code, name=cs.center.name, level=cs.center.level)
+                    )
                 else:
                     row.name, row.level = cs.center.name, cs.center.level.value
                 s.flush()
@@ -477,9 +477,7 @@ class Ledger:
         """Lift a suspension."""
         return self._set_status(supervisor_id, SupervisorStatus.ACTIVE, reason)
 
-    def _set_status(
-        self, supervisor_id: int, status: SupervisorStatus, reason: str
-    ) -> Supervisor:
+    def _set_status(self, supervisor_id: int, status: SupervisorStatus, reason: str) -> Supervisor:
         if not reason.strip():
             msg = "变更监督员状态必须说明理由"
             raise InvalidInput(msg)
@@ -585,13 +583,17 @@ class Ledger:
             sender=report.sender, center=center, directory=_Directory(s)
         )
         if supervisor_id is None:
-            return None, QuarantineReason.UNMATCHED_SENDER, (
-                f"{report.sender.kind.value}:{report.sender.value} 未登记"
+            return (
+                None,
+                QuarantineReason.UNMATCHED_SENDER,
+                (f"{report.sender.kind.value}:{report.sender.value} 未登记"),
             )
         row = s.get(SupervisorRow, supervisor_id)
         if row is None:
-            return None, QuarantineReason.UNMATCHED_SENDER, (
-                f"插件给出的监督员编号 {supervisor_id} 不存在"
+            return (
+                None,
+                QuarantineReason.UNMATCHED_SENDER,
+                (f"插件给出的监督员编号 {supervisor_id} 不存在"),
             )
         if row.status == SupervisorStatus.SUSPENDED:
             return supervisor_id, QuarantineReason.SUSPENDED_SENDER, row.status_note
@@ -719,7 +721,9 @@ class Ledger:
         self._enqueue_notices(s, issue, event, at)
         return issue, event
 
-    def _enqueue_notices(self, s: Session, issue: Issue, event: IssueEvent, at: dt.datetime) -> None:
+    def _enqueue_notices(
+        self, s: Session, issue: Issue, event: IssueEvent, at: dt.datetime
+    ) -> None:
         center = self.settings.center(issue.center)
         if center is None or not center.notifiers:
             return
@@ -736,7 +740,9 @@ class Ledger:
                         notifier=notifier,
                         recipient_kind=notice.recipient_kind.value,
                         recipient=notice.recipient,
-                        addresses=[{"kind": a.kind.value, "value": a.value} for a in notice.addresses],
+                        addresses=[
+                            {"kind": a.kind.value, "value": a.value} for a in notice.addresses
+                        ],
                         subject=notice.subject,
                         body=notice.body,
                         created_at=at,
@@ -769,10 +775,10 @@ class Ledger:
             query = query.where(IssueRow.problem_type == report.problem_type)
         place = []
         if report.venue:
-            place.append(IssueRow.venue == report.venue)
+            place.append(col(IssueRow.venue) == report.venue)
         if report.unit_hint:
-            place.append(IssueRow.unit_hint == report.unit_hint)
-            place.append(IssueRow.unit_code == report.unit_hint)
+            place.append(col(IssueRow.unit_hint) == report.unit_hint)
+            place.append(col(IssueRow.unit_code) == report.unit_hint)
         if place:
             query = query.where(sa.or_(*place))
         candidates = s.exec(query.order_by(col(IssueRow.id).desc()).limit(_DUPLICATE_CANDIDATES))
@@ -910,7 +916,9 @@ class Ledger:
 
     def accept(self, ref: IssueRef, *, actor: str, note: str | None = None) -> Issue:
         """Screening: accept the report into the ledger; dispatch is due next."""
-        return self._step(ref, EventKind.ACCEPTED, actor, note=note, data=self._due(self.limits.dispatch))
+        return self._step(
+            ref, EventKind.ACCEPTED, actor, note=note, data=self._due(self.limits.dispatch)
+        )
 
     def not_accept(
         self, ref: IssueRef, *, reason: NotAcceptedReason | str, note: str, actor: str
@@ -923,11 +931,21 @@ class Ledger:
             msg = f"不予受理的理由只能是：{choices}"
             raise InvalidInput(msg) from exc
         return self._step(
-            ref, EventKind.NOT_ACCEPTED, actor, note=note, data=lambda i, at: {"reason": reason.value}
+            ref,
+            EventKind.NOT_ACCEPTED,
+            actor,
+            note=note,
+            data=lambda i, at: {"reason": reason.value},
         )
 
     def dispatch(
-        self, ref: IssueRef, *, unit: str, responsible_person: str, actor: str, note: str | None = None
+        self,
+        ref: IssueRef,
+        *,
+        unit: str,
+        responsible_person: str,
+        actor: str,
+        note: str | None = None,
     ) -> Issue:
         """Dispatch (派单) to a unit of the issue's center, or of the banner center."""
         if not responsible_person.strip():
@@ -1054,11 +1072,22 @@ class Ledger:
                 raise InvalidTransition(msg)
             assert target.id is not None and row.id is not None
             issue, event = self._append(
-                s, row, EventKind.MERGED, actor, note, {"into": target.id, "into_number": target.number}, now
+                s,
+                row,
+                EventKind.MERGED,
+                actor,
+                note,
+                {"into": target.id, "into_number": target.number},
+                now,
             )
             target_issue, target_event = self._append(
-                s, target, EventKind.DUPLICATE_ATTACHED, actor, note,
-                {"source": row.id, "source_number": row.number}, now,
+                s,
+                target,
+                EventKind.DUPLICATE_ATTACHED,
+                actor,
+                note,
+                {"source": row.id, "source_number": row.number},
+                now,
             )
             s.commit()
         self.host.issue_changed(issue=issue, event=event)
@@ -1121,7 +1150,9 @@ class Ledger:
                 s.commit()
         return DeliveryReport(delivered=delivered, retrying=retrying, dead=dead)
 
-    def outbox(self, *, status: OutboxStatus | str | None = None, limit: int = 200) -> list[OutboxEntry]:
+    def outbox(
+        self, *, status: OutboxStatus | str | None = None, limit: int = 200
+    ) -> list[OutboxEntry]:
         """Notices in the outbox, newest first, optionally by status."""
         query = select(OutboxRow)
         if status is not None:
@@ -1173,7 +1204,9 @@ class Ledger:
         with self._session() as s:
             row = self._issue_row(s, ref)
             rows = s.exec(
-                select(ProposalRow).where(ProposalRow.issue_id == row.id).order_by(col(ProposalRow.id))
+                select(ProposalRow)
+                .where(ProposalRow.issue_id == row.id)
+                .order_by(col(ProposalRow.id))
             ).all()
         return [(r.check_name, ScreeningProposal(r.reason, r.evidence)) for r in rows]
 
@@ -1208,15 +1241,14 @@ class Ledger:
         """
         query = sa.select(*_SUMMARY_COLUMNS)
         if center:
-            query = query.where(IssueRow.center_code == center)
+            query = query.where(col(IssueRow.center_code) == center)
         if state:
-            query = query.where(IssueRow.state == IssueState(state).value)
+            query = query.where(col(IssueRow.state) == IssueState(state).value)
         if supervisor is not None:
-            query = query.where(IssueRow.supervisor_id == supervisor)
+            query = query.where(col(IssueRow.supervisor_id) == supervisor)
         today = self.today()
-        if overdue or due_within is not None:
-            if not state:
-                query = query.where(col(IssueRow.state).in_(_OPEN))
+        if (overdue or due_within is not None) and not state:
+            query = query.where(col(IssueRow.state).in_(_OPEN))
         if overdue:
             query = query.where(col(IssueRow.due_on) < today)
         if due_within is not None:
@@ -1228,13 +1260,15 @@ class Ledger:
         if limit is not None:
             query = query.limit(limit)
         with self.engine.connect() as connection:
-            return [IssueSummary(*row) for row in connection.execute(query)]
+            return [IssueSummary(*row) for row in connection.execute(query)]  # type: ignore[arg-type, call-arg]
 
     def overdue(self, *, center: str | None = None) -> list[IssueSummary]:
         """Open issues past their deadline: candidates for escalation (督办)."""
         return self.issues(center=center, overdue=True)
 
-    def due_soon(self, *, center: str | None = None, within: int | None = None) -> list[IssueSummary]:
+    def due_soon(
+        self, *, center: str | None = None, within: int | None = None
+    ) -> list[IssueSummary]:
         """Open issues due within the reminder window (催办), by default ``reminder_before`` days."""
         return self.issues(
             center=center, due_within=self.limits.reminder_before if within is None else within
@@ -1242,8 +1276,8 @@ class Ledger:
 
     def count_by_center_and_state(self) -> dict[tuple[str, str], int]:
         """How many issues each center has in each state."""
-        query = sa.select(IssueRow.center_code, IssueRow.state, sa.func.count()).group_by(
-            IssueRow.center_code, IssueRow.state
+        query = sa.select(col(IssueRow.center_code), col(IssueRow.state), sa.func.count()).group_by(
+            col(IssueRow.center_code), col(IssueRow.state)
         )
         with self.engine.connect() as connection:
             return {(c, st): n for c, st, n in connection.execute(query)}
@@ -1294,4 +1328,3 @@ def _attachment_row(report_id: int, attachment: Attachment) -> AttachmentRow:
         sha256=attachment.sha256,
         content=attachment.content,
     )
-

@@ -156,9 +156,7 @@ def _extended(issue: Issue, event: IssueEvent) -> Issue:
     if due is None:
         msg = "延期必须给出新的期限"
         raise InvalidInput(msg)
-    return attrs.evolve(
-        issue, due_on=due, due_confirmed=confirmed, extensions=issue.extensions + 1
-    )
+    return attrs.evolve(issue, due_on=due, due_confirmed=confirmed, extensions=issue.extensions + 1)
 
 
 def _completed(issue: Issue, event: IssueEvent) -> Issue:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from typing import Protocol
 
 import attrs
@@ -20,6 +21,10 @@ class RecipientKind(enum.StrEnum):
     UNIT = "unit"
 
 
+def _addresses(values: Iterable[Identity]) -> tuple[Identity, ...]:
+    return tuple(values)
+
+
 @attrs.frozen(kw_only=True)
 class Notice:
     """One message to one recipient.
@@ -32,7 +37,7 @@ class Notice:
     center: str
     recipient_kind: RecipientKind = attrs.field(converter=RecipientKind)
     recipient: str  # supervisor id or unit code
-    addresses: tuple[Identity, ...] = attrs.field(converter=tuple, default=())
+    addresses: tuple[Identity, ...] = attrs.field(converter=_addresses, default=())
     subject: str
     body: str
 

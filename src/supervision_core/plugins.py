@@ -21,7 +21,6 @@ from .centers import Center
 from .errors import PluginError
 from .issues import Issue, IssueEvent
 from .registries import (
-    Channel,
     ChannelRegistry,
     CheckRegistry,
     NotifierRegistry,
@@ -30,9 +29,7 @@ from .registries import (
     ScreeningCheck,
     SupervisorDirectory,
 )
-from .notifications import Notifier
 from .reports import IntakeResult, QuarantinedReport, Report, Sender
-from .scoring import ScoringPolicy
 from .screening import ScreeningProposal
 
 __all__ = [
@@ -232,7 +229,9 @@ class PluginHost:
             if answer is None:
                 continue
             if isinstance(answer, bool) or not isinstance(answer, int):
-                self._fail(impl.plugin_name, hook, f"应返回监督员编号(int)或 None，实际为 {answer!r}")
+                self._fail(
+                    impl.plugin_name, hook, f"应返回监督员编号(int)或 None，实际为 {answer!r}"
+                )
                 continue
             return answer
         return None
@@ -270,7 +269,9 @@ class PluginHost:
                 try:
                     found = {d for d in answer if isinstance(d, dt.date)}
                 except TypeError:
-                    self._fail(plugin, "supervision_closure_days", f"应返回日期列表，实际为 {answer!r}")
+                    self._fail(
+                        plugin, "supervision_closure_days", f"应返回日期列表，实际为 {answer!r}"
+                    )
                     continue
                 days |= found
         return days

@@ -122,7 +122,7 @@ def _check(name: str, item: object) -> ScreeningCheck:
     if not callable(item):
         msg = "筛查检查必须可调用：check(report) -> ScreeningProposal | None"
         raise TypeError(msg)
-    return item  # type: ignore[return-value]
+    return item
 
 
 def _notifier(name: str, item: object) -> Notifier:

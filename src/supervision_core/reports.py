@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
+from collections.abc import Iterable
 
 import attrs
 
@@ -64,6 +65,10 @@ class Attachment:
         return hashlib.sha256(self.content).hexdigest()
 
 
+def _attachments(values: Iterable[Attachment]) -> tuple[Attachment, ...]:
+    return tuple(values)
+
+
 @attrs.frozen(kw_only=True)
 class ReportHints:
     """What the sender said about the problem, where a channel could tell."""
@@ -93,7 +98,7 @@ class Report:
     sender: Sender
     text: str
     subject: str | None = None
-    attachments: tuple[Attachment, ...] = attrs.field(converter=tuple, default=())
+    attachments: tuple[Attachment, ...] = attrs.field(converter=_attachments, default=())
     hints: ReportHints = attrs.field(factory=ReportHints)
 
 

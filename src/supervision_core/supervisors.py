@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
+from collections.abc import Iterable
 
 import attrs
 
@@ -94,6 +95,10 @@ class Identity:
         return normalize_identity(self.kind, self.value)
 
 
+def _identities(values: Iterable[Identity]) -> tuple[Identity, ...]:
+    return tuple(values)
+
+
 @attrs.frozen
 class Revocation:
     """A revocation of the supervisor's status, and whether the papers were taken back."""
@@ -115,7 +120,7 @@ class NewSupervisor:
     card_number: str | None = None  # 工作证编号
     term_start: dt.date | None = None
     term_end: dt.date | None = attrs.field(default=None)
-    identities: tuple[Identity, ...] = attrs.field(converter=tuple, default=())
+    identities: tuple[Identity, ...] = attrs.field(converter=_identities, default=())
 
     @term_end.validator
     def _term(self, attribute: attrs.Attribute[dt.date | None], value: dt.date | None) -> None:

@@ -192,7 +192,9 @@ class EventRow(SQLModel, table=True):
     at: dt.datetime = _when()
     actor: str
     note: str | None = None
-    data: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON(), nullable=False))
+    data: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sa.Column(sa.JSON(), nullable=False)
+    )
 
 
 class ProposalRow(SQLModel, table=True):

@@ -77,17 +77,25 @@ class HookRecorder:
 
     @hookimpl
     def supervision_report_received(self, report: Report, result: IntakeResult) -> None:
-        self.calls.append(RecordedCall("supervision_report_received", {"report": report, "result": result}))
+        self.calls.append(
+            RecordedCall("supervision_report_received", {"report": report, "result": result})
+        )
 
     @hookimpl
-    def supervision_report_quarantined(self, report: Report, quarantined: QuarantinedReport) -> None:
+    def supervision_report_quarantined(
+        self, report: Report, quarantined: QuarantinedReport
+    ) -> None:
         self.calls.append(
-            RecordedCall("supervision_report_quarantined", {"report": report, "quarantined": quarantined})
+            RecordedCall(
+                "supervision_report_quarantined", {"report": report, "quarantined": quarantined}
+            )
         )
 
     @hookimpl
     def supervision_issue_changed(self, issue: Issue, event: IssueEvent) -> None:
-        self.calls.append(RecordedCall("supervision_issue_changed", {"issue": issue, "event": event}))
+        self.calls.append(
+            RecordedCall("supervision_issue_changed", {"issue": issue, "event": event})
+        )
 
     def named(self, hook: str) -> list[RecordedCall]:
         """The recorded calls of ``hook``."""

@@ -43,10 +43,17 @@ _HOLIDAYS: dict[int, list[dt.date]] = {
     ],
 }
 _MAKEUP_WORKDAYS: dict[int, list[dt.date]] = {
-    2025: _span("2025-01-26") + _span("2025-02-08") + _span("2025-04-27")
-    + _span("2025-09-28") + _span("2025-10-11"),
-    2026: _span("2026-01-04") + _span("2026-02-14") + _span("2026-02-28")
-    + _span("2026-05-09") + _span("2026-09-20") + _span("2026-10-10"),
+    2025: _span("2025-01-26")
+    + _span("2025-02-08")
+    + _span("2025-04-27")
+    + _span("2025-09-28")
+    + _span("2025-10-11"),
+    2026: _span("2026-01-04")
+    + _span("2026-02-14")
+    + _span("2026-02-28")
+    + _span("2026-05-09")
+    + _span("2026-09-20")
+    + _span("2026-10-10"),
 }
 CONFIRMED_YEARS: frozenset[int] = frozenset(_HOLIDAYS)
 
@@ -68,6 +75,10 @@ def _dates(values: Iterable[dt.date]) -> frozenset[dt.date]:
     return frozenset(values)
 
 
+def _years(values: Iterable[int]) -> frozenset[int]:
+    return frozenset(values)
+
+
 @attrs.frozen
 class WorkCalendar:
     """Which days a government-service center works.
@@ -79,7 +90,7 @@ class WorkCalendar:
 
     holidays: frozenset[dt.date] = attrs.field(converter=_dates, factory=frozenset)
     makeup_workdays: frozenset[dt.date] = attrs.field(converter=_dates, factory=frozenset)
-    confirmed_years: frozenset[int] = attrs.field(converter=frozenset, factory=frozenset)
+    confirmed_years: frozenset[int] = attrs.field(converter=_years, factory=frozenset)
     closures: frozenset[dt.date] = attrs.field(converter=_dates, factory=frozenset)
 
     def with_closures(self, days: Iterable[dt.date]) -> WorkCalendar:
@@ -98,9 +109,7 @@ class WorkCalendar:
             return True
         return day.weekday() < 5 and day not in self.holidays
 
-    def add_working_days(
-        self, start: dt.date, days: int, *, count_start: bool = False
-    ) -> Deadline:
+    def add_working_days(self, start: dt.date, days: int, *, count_start: bool = False) -> Deadline:
         """The end of the ``days``-th working day after ``start``.
 
         By default the start day does not count (DOMAIN: counting). With

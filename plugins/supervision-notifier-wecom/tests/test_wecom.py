@@ -11,8 +11,8 @@ from typing import Any
 
 import attrs
 import pytest
-
 import supervision_notifier_wecom as plugin
+
 from supervision_core import (
     ConfigError,
     Ledger,
@@ -34,10 +34,13 @@ class FakeWeCom:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 outer.messages.append((self.path, json.loads(body)))
-                answer = {"errcode": outer.errcode, "errmsg": "ok" if outer.errcode == 0 else "api freq out of limit"}
+                answer = {
+                    "errcode": outer.errcode,
+                    "errmsg": "ok" if outer.errcode == 0 else "api freq out of limit",
+                }
                 data = json.dumps(answer).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
@@ -61,7 +64,10 @@ class FakeWeCom:
 def wecom(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeWeCom]:
     fake = FakeWeCom()
     config = tmp_path / "wecom.toml"
-    config.write_text(f'[units]\nrealty = "{fake.url}/send?key=realty"\ndefault = "{fake.url}/send?key=other"\n', encoding="utf-8")
+    config.write_text(
+        f'[units]\nrealty = "{fake.url}/send?key=realty"\ndefault = "{fake.url}/send?key=other"\n',
+        encoding="utf-8",
+    )
     monkeypatch.setenv(plugin.ENV, str(config))
     yield fake
     fake.close()
@@ -87,7 +93,12 @@ def test_found_through_its_entry_point() -> None:
 def test_dispatch_notice_reaches_the_units_group_without_the_supervisor(
     wecom: FakeWeCom, supdesk_ledger: Ledger, supdesk_report: Callable[..., Report]
 ) -> None:
-    ref = supdesk_ledger.receive(supdesk_report("我是测试监督员，电话13812341234，不动产窗口让我来回跑")).issue_id or 0
+    ref = (
+        supdesk_ledger.receive(
+            supdesk_report("我是测试监督员，电话13812341234，不动产窗口让我来回跑")
+        ).issue_id
+        or 0
+    )
     supdesk_ledger.accept(ref, actor="op")
     supdesk_ledger.dispatch(ref, unit="realty", responsible_person="赵主任", actor="op")
     report = supdesk_ledger.deliver_notices()
@@ -115,8 +126,16 @@ def test_wecom_refusal_is_retried(
 
 def test_long_text_is_cut_to_wecoms_limit(wecom: FakeWeCom) -> None:
     notifier = plugin.WeComNotifier()
-    notifier.deliver(Notice(key="k", center="banner", recipient_kind="unit", recipient="realty",
-                            subject="【派单通知】", body="长" * 3000))
+    notifier.deliver(
+        Notice(
+            key="k",
+            center="banner",
+            recipient_kind="unit",
+            recipient="realty",
+            subject="【派单通知】",
+            body="长" * 3000,
+        )
+    )
     content = wecom.messages[0][1]["text"]["content"]
     assert len(content.encode()) <= 2048 and content.endswith("…")
 

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import attrs
 import pytest
-
 import supervision_township_wushenzhao as plugin
+
 from supervision_core import (
     Band,
     Ledger,
@@ -34,7 +34,10 @@ def test_installed_package_is_found_through_its_entry_point() -> None:
     assert host.scoring_policies().plugin_of("wushenzhao-2026") == "wushenzhao"
     info = next(p for p in host.plugins() if p.name == "wushenzhao")
     assert info.distribution == "supervision-township-wushenzhao"
-    assert info.hooks == ("supervision_register_scoring_policies", "supervision_register_screening_checks")
+    assert info.hooks == (
+        "supervision_register_scoring_policies",
+        "supervision_register_screening_checks",
+    )
 
 
 def test_blocking_the_plugin_removes_it() -> None:
@@ -44,22 +47,33 @@ def test_blocking_the_plugin_removes_it() -> None:
 
 def test_policy_weighs_reports_more_than_the_default() -> None:
     year = SupervisorYear(
-        supervisor_id=1, year=2026, verified_reports=("a", "b", "c"), led_to_fix=("a",),
+        supervisor_id=1,
+        year=2026,
+        verified_reports=("a", "b", "c"),
+        led_to_fix=("a",),
         activities_attended=("forum",),
     )
-    policies = PluginHost(get_plugin_manager(load_entrypoints=False, extra_plugins=[(plugin, "wushenzhao")])).scoring_policies()
+    policies = PluginHost(
+        get_plugin_manager(load_entrypoints=False, extra_plugins=[(plugin, "wushenzhao")])
+    ).scoring_policies()
     township = policies["wushenzhao-2026"].score(year)
     default = policies["default"].score(year)
     assert township.total == 60 + 12 + 2 + 4 == 78
     assert default.total == 60 + 6 + 1 + 3 == 70
-    assert policies["wushenzhao-2026"].score(
-        attrs.evolve(year, adopted_suggestions=("s",))
-    ).band is Band.EXCELLENT  # 84 >= the township's bar of 80
+    assert (
+        policies["wushenzhao-2026"].score(attrs.evolve(year, adopted_suggestions=("s",))).band
+        is Band.EXCELLENT
+    )  # 84 >= the township's bar of 80
 
 
 @pytest.mark.parametrize(
     ("digits", "valid"),
-    [("4111111111111111", True), ("79927398713", True), ("79927398710", False), ("6222020200000000001", False)],
+    [
+        ("4111111111111111", True),
+        ("79927398713", True),
+        ("79927398710", False),
+        ("6222020200000000001", False),
+    ],
 )
 def test_luhn(digits: str, valid: bool) -> None:
     assert plugin.luhn_valid(digits) is valid
@@ -69,7 +83,9 @@ def test_check_flags_card_numbers_with_masked_evidence(
     supdesk_ledger: Ledger, supdesk_report: Callable[..., Report]
 ) -> None:
     card = "4111 1111 1111 1111"
-    result = supdesk_ledger.receive(supdesk_report(f"草原补奖没有到账，我的卡号{card}，窗口说查不到"))
+    result = supdesk_ledger.receive(
+        supdesk_report(f"草原补奖没有到账，我的卡号{card}，窗口说查不到")
+    )
     proposals = dict(supdesk_ledger.proposals(result.issue_id or 0))
     proposal = proposals["bank_card_numbers"]
     assert proposal.reason is NotAcceptedReason.CONFIDENTIAL
@@ -86,8 +102,10 @@ def test_a_center_can_choose_the_policy(
         for c in supdesk_settings.centers
     )
     ledger = open_ledger(
-        supdesk_database_url, settings=attrs.evolve(supdesk_settings, centers=centers),
-        plugin_manager=supdesk_plugin_manager, create=True,
+        supdesk_database_url,
+        settings=attrs.evolve(supdesk_settings, centers=centers),
+        plugin_manager=supdesk_plugin_manager,
+        create=True,
     )
     chosen = ledger.settings.center("wushenzhao")
     assert chosen is not None and chosen.scoring_policy == "wushenzhao-2026"

@@ -31,7 +31,7 @@ def load_webhooks(path: str | Path) -> dict[str, str]:
         raise ConfigError(msg) from exc
     units = data.get("units")
     if not isinstance(units, Mapping) or not all(isinstance(v, str) for v in units.values()):
-        msg = f"企业微信配置 {path} 需要 [units] 表：单位代码 = \"webhook 地址\""
+        msg = f'企业微信配置 {path} 需要 [units] 表：单位代码 = "webhook 地址"'
         raise ConfigError(msg)
     return dict(units)
 

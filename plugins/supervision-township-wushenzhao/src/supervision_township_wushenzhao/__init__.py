@@ -53,23 +53,27 @@ def check_bank_card_numbers(report: Report) -> ScreeningProposal | None:
     )
 
 
+# Immutable, so one instance can be every policy's default.
+_TABLE = DefaultPolicy(
+    label="乌审召镇监督员评分办法（2026）",
+    base=60,
+    per_verified_report=4,
+    per_fix=2,
+    per_adopted_suggestion=6,
+    per_activity=4,
+    per_service_experience=2,
+    service_experience_cap=12,
+    per_unexcused_absence=-6,
+    excellent_from=80,
+)
+
+
 @attrs.frozen(kw_only=True)
 class WushenzhaoPolicy:
     """乌审召镇's table: fewer reports a year, so each one and each activity weighs more."""
 
     label: str = "乌审召镇监督员评分办法（2026）"
-    table: DefaultPolicy = DefaultPolicy(
-        label="乌审召镇监督员评分办法（2026）",
-        base=60,
-        per_verified_report=4,
-        per_fix=2,
-        per_adopted_suggestion=6,
-        per_activity=4,
-        per_service_experience=2,
-        service_experience_cap=12,
-        per_unexcused_absence=-6,
-        excellent_from=80,
-    )
+    table: DefaultPolicy = _TABLE
 
     def score(self, year: SupervisorYear) -> Score:
         """Score ``year`` with the township's table."""
