@@ -254,17 +254,20 @@ def _supervisor(row: SupervisorRow, identities: Sequence[IdentityRow]) -> Superv
     )
 
 
+# Plain table columns: SQLModel's annotated ones cost a comparison per column on every
+# execution of a cached statement (measured in bench/bench_ledger.py).
+_ISSUE: sa.Table = IssueRow.__table__  # type: ignore[attr-defined]
 _SUMMARY_COLUMNS = (
-    col(IssueRow.id),
-    col(IssueRow.number),
-    col(IssueRow.center_code),
-    col(IssueRow.supervisor_id),
-    col(IssueRow.state),
-    col(IssueRow.received_at),
-    col(IssueRow.due_on),
-    col(IssueRow.due_confirmed),
-    col(IssueRow.unit_code),
-    col(IssueRow.problem_type),
+    _ISSUE.c.id,
+    _ISSUE.c.number,
+    _ISSUE.c.center_code,
+    _ISSUE.c.supervisor_id,
+    _ISSUE.c.state,
+    _ISSUE.c.received_at,
+    _ISSUE.c.due_on,
+    _ISSUE.c.due_confirmed,
+    _ISSUE.c.unit_code,
+    _ISSUE.c.problem_type,
 )
 
 
@@ -1241,26 +1244,27 @@ class Ledger:
         """
         query = sa.select(*_SUMMARY_COLUMNS)
         if center:
-            query = query.where(col(IssueRow.center_code) == center)
+            query = query.where(_ISSUE.c.center_code == center)
         if state:
-            query = query.where(col(IssueRow.state) == IssueState(state).value)
+            query = query.where(_ISSUE.c.state == IssueState(state).value)
         if supervisor is not None:
-            query = query.where(col(IssueRow.supervisor_id) == supervisor)
+            query = query.where(_ISSUE.c.supervisor_id == supervisor)
         today = self.today()
         if (overdue or due_within is not None) and not state:
-            query = query.where(col(IssueRow.state).in_(_OPEN))
+            query = query.where(_ISSUE.c.state.in_(_OPEN))
         if overdue:
-            query = query.where(col(IssueRow.due_on) < today)
+            query = query.where(_ISSUE.c.due_on < today)
         if due_within is not None:
             horizon = self.calendar.add_working_days(today, due_within).due_on
-            query = query.where(col(IssueRow.due_on) >= today, col(IssueRow.due_on) <= horizon)
+            query = query.where(_ISSUE.c.due_on >= today, _ISSUE.c.due_on <= horizon)
         if after is not None:
-            query = query.where(col(IssueRow.id) > after)
-        query = query.order_by(col(IssueRow.id))
+            query = query.where(_ISSUE.c.id > after)
+        query = query.order_by(_ISSUE.c.id)
         if limit is not None:
             query = query.limit(limit)
         with self.engine.connect() as connection:
-            return [IssueSummary(*row) for row in connection.execute(query)]  # type: ignore[arg-type, call-arg]
+            rows = connection.execute(query).all()
+        return [IssueSummary(*row) for row in rows]  # type: ignore[call-arg]
 
     def overdue(self, *, center: str | None = None) -> list[IssueSummary]:
         """Open issues past their deadline: candidates for escalation (督办)."""
@@ -1276,11 +1280,10 @@ class Ledger:
 
     def count_by_center_and_state(self) -> dict[tuple[str, str], int]:
         """How many issues each center has in each state."""
-        query = sa.select(col(IssueRow.center_code), col(IssueRow.state), sa.func.count()).group_by(
-            col(IssueRow.center_code), col(IssueRow.state)
-        )
+        c = _ISSUE.c
+        query = sa.select(c.center_code, c.state, sa.func.count()).group_by(c.center_code, c.state)
         with self.engine.connect() as connection:
-            return {(c, st): n for c, st, n in connection.execute(query)}
+            return {(center, state): n for center, state, n in connection.execute(query).all()}
 
 
 _LEASE = dt.timedelta(minutes=5)

@@ -8,6 +8,7 @@ issues by date, intake idempotency on (channel, external id), an issue's events 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,6 +29,21 @@ class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
             raise ValueError(msg)
         value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def result_processor(
+        self, dialect: sa.Dialect, coltype: object
+    ) -> Callable[[Any], dt.datetime | None] | None:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        # SQLite hands back the stored text ("YYYY-MM-DD HH:MM:SS.ffffff", UTC): one
+        # C-level parse to an aware value instead of a parse and a replace (3x faster
+        # listings, bench/bench_ledger.py).
+        parse = dt.datetime.fromisoformat
+
+        def process(value: Any) -> dt.datetime | None:
+            return None if value is None else parse(value + "+00:00")
+
+        return process
 
     def process_result_value(self, value: Any, dialect: sa.Dialect) -> dt.datetime | None:
         if value is None:
