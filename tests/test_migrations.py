@@ -52,3 +52,16 @@ def test_production_code_never_calls_create_all() -> None:
             n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "create_all"
         ]
         assert not calls, path
+
+
+def test_events_cannot_be_changed_or_deleted(supdesk_ledger, supdesk_report) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    supdesk_ledger.receive(supdesk_report())
+    for statement in ("UPDATE issue_event SET actor = 'forger'", "DELETE FROM issue_event"):
+        with (
+            pytest.raises(sa.exc.DatabaseError, match="append-only"),
+            supdesk_ledger.engine.begin() as connection,
+        ):
+            connection.execute(sa.text(statement))
+    assert [e.actor for e in supdesk_ledger.history(1)] == ["system:intake"]

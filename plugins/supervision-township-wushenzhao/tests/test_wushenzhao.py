@@ -111,3 +111,33 @@ def test_a_center_can_choose_the_policy(
     assert chosen is not None and chosen.scoring_policy == "wushenzhao-2026"
     assert ledger.host.scoring_policies()[chosen.scoring_policy].label.startswith("乌审召镇")
     ledger.close()
+
+
+def test_installed_plugin_changes_a_default_ledger(
+    supdesk_database_url: str, supdesk_settings: Settings
+) -> None:
+    """No plugin manager passed: the ledger finds the pip-installed package by itself."""
+    from supervision_core import ContactKind, Identity, NewSupervisor, Sender
+
+    ledger = open_ledger(supdesk_database_url, settings=supdesk_settings, create=True)
+    ledger.add_supervisor(
+        NewSupervisor(
+            name="巴特尔",
+            center="wushenzhao",
+            identities=[Identity(ContactKind.EMAIL, "b@example.cn")],
+        )
+    )
+    import datetime as dt
+
+    result = ledger.receive(
+        Report(
+            channel="test",
+            external_id="1",
+            center="wushenzhao",
+            received_at=dt.datetime.now(dt.UTC),
+            sender=Sender(ContactKind.EMAIL, "b@example.cn"),
+            text="补奖卡号4111111111111111没到账",
+        )
+    )
+    assert "bank_card_numbers" in dict(ledger.proposals(result.issue_id or 0))
+    ledger.close()
