@@ -11,6 +11,7 @@ import getpass
 import json
 import os
 import sys
+import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -41,6 +42,15 @@ from .supervisors import (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` left-aligned in ``width`` terminal columns (CJK characters take two)."""
+    return text + " " * max(width - _width(text), 0)
 
 
 def _fail(message: str) -> NoReturn:
@@ -351,7 +361,9 @@ def supervisors_list(state: _State, center: str | None, status: str | None) -> N
             phones = "，".join(
                 mask_phone(i.value) for i in s.identities if i.kind is ContactKind.PHONE
             )
-            click.echo(f"#{s.id:<4} {s.name:<8} {s.center:<14} {s.status.label:<6} {phones}")
+            click.echo(
+                f"#{s.id:<4} {_pad(s.name, 12)} {_pad(s.center, 14)} {_pad(s.status.label, 12)} {phones}"
+            )
 
     _emit(state, [_masked(s) for s in found], human)
 
@@ -432,7 +444,7 @@ def _summary_line(i: IssueSummary, today: dt.date) -> str:
     if i.due_on and not i.due_confirmed:
         due += "(未确认)"
     late = " 【逾期】" if i.due_on and i.due_on < today and IssueState(i.state) in _OPEN else ""
-    return f"{i.number:<24} {state:<8} 期限 {due:<12} 单位 {i.unit or '—'}{late}"
+    return f"{_pad(i.number, 24)} {_pad(state, 14)} 期限 {_pad(due, 12)} 单位 {i.unit or '—'}{late}"
 
 
 _OPEN = {
@@ -751,7 +763,7 @@ def quarantine() -> None:
 def _quarantine_line(q: QuarantinedReport) -> str:
     sender = mask_phone(q.sender.value) if q.sender.kind is ContactKind.PHONE else q.sender.value
     text = mask_personal_data(q.text).replace("\n", " ")
-    return f"#{q.id:<5} {q.center:<12} {q.reason.label:<12} {q.channel}:{sender}  {text[:40]}"
+    return f"#{q.id:<5} {_pad(q.center, 12)} {_pad(q.reason.label, 24)} {q.channel}:{sender}  {text[:40]}"
 
 
 @quarantine.command("list")
@@ -835,7 +847,7 @@ def outbox_list(state: _State, status: str | None, limit: int) -> None:
         for e in found:
             error = f"  错误：{e.last_error}" if e.last_error else ""
             click.echo(
-                f"#{e.id:<5} {e.status.label:<5} {e.notifier:<10} 尝试 {e.attempts} 次  "
+                f"#{e.id:<5} {_pad(e.status.label, 8)} {_pad(e.notifier, 10)} 尝试 {e.attempts} 次  "
                 f"{e.notice.subject}{error}"
             )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import sqlalchemy as sa
@@ -107,6 +107,17 @@ def open_ledger(
     ledger = Ledger(engine, settings=settings, host=PluginHost(pm), clock=clock)
     ledger.sync_centers()
     return ledger
+
+
+RowT = TypeVar("RowT")
+
+
+def _get(s: Session, model: type[RowT], key: object, missing: str) -> RowT:
+    """The row of ``model`` with primary key ``key``, or :class:`NotFound` saying ``missing``."""
+    row = s.get(model, key)
+    if row is None:
+        raise NotFound(missing)
+    return row
 
 
 class _Directory:
@@ -437,11 +448,7 @@ class Ledger:
         return self.supervisor(supervisor_id)
 
     def _supervisor_row(self, s: Session, supervisor_id: int) -> SupervisorRow:
-        row = s.get(SupervisorRow, supervisor_id)
-        if row is None:
-            msg = f"没有编号为 {supervisor_id} 的监督员"
-            raise NotFound(msg)
-        return row
+        return _get(s, SupervisorRow, supervisor_id, f"没有编号为 {supervisor_id} 的监督员")
 
     def supervisor(self, supervisor_id: int) -> Supervisor:
         """The supervisor ``supervisor_id``, or :class:`NotFound`."""
@@ -870,11 +877,7 @@ class Ledger:
     def report(self, report_id: int) -> Report:
         """A stored report exactly as it was received, attachments included."""
         with self._session() as s:
-            row = s.get(ReportRow, report_id)
-            if row is None:
-                msg = f"没有编号为 {report_id} 的反馈"
-                raise NotFound(msg)
-            return self._report_of(s, row)
+            return self._report_of(s, _get(s, ReportRow, report_id, f"没有编号为 {report_id} 的反馈"))
 
     # ------------------------------------------------------------------ an issue's life
 
@@ -1175,10 +1178,7 @@ class Ledger:
     def retry_notice(self, entry_id: int) -> OutboxEntry:
         """Put a dead-lettered notice back in line, with its attempts reset."""
         with self._session() as s:
-            row = s.get(OutboxRow, entry_id)
-            if row is None:
-                msg = f"发送队列中没有编号为 {entry_id} 的通知"
-                raise NotFound(msg)
+            row = _get(s, OutboxRow, entry_id, f"发送队列中没有编号为 {entry_id} 的通知")
             if row.dead_at is None:
                 msg = f"通知 {entry_id} 不在发送失败列表中"
                 raise InvalidTransition(msg)

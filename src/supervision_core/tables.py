@@ -33,6 +33,10 @@ class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
     def result_processor(
         self, dialect: sa.Dialect, coltype: object
     ) -> Callable[[Any], dt.datetime | None] | None:
+        if dialect.name == "postgresql":
+            # The driver already returns aware values (in the session's zone); aware
+            # datetimes compare by instant, so converting each to UTC is wasted work.
+            return None
         if dialect.name != "sqlite":
             return super().result_processor(dialect, coltype)
         # SQLite hands back the stored text ("YYYY-MM-DD HH:MM:SS.ffffff", UTC): one
