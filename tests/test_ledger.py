@@ -365,3 +365,6 @@ def test_demo_data_loads_once(supdesk_ledger: Ledger) -> None:
     assert {"closed", "rectifying", "accepted", "explained", "not_accepted", "received"} <= states
     assert supdesk_ledger.overdue()
     assert all(supdesk_ledger.verify(i.id) for i in supdesk_ledger.issues())
+    for summary in supdesk_ledger.issues():
+        times = [e.at for e in supdesk_ledger.history(summary.id)]
+        assert times == sorted(times), summary.number

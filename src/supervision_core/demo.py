@@ -139,19 +139,23 @@ def load_demo(ledger: Ledger, *, actor: str = "demo") -> dict[str, int]:
         )
         ids.append(supervisor.id)
     now = ledger.clock()
+    real_clock = ledger.clock
     numbers = []
     for i, (center, who, text, hints) in enumerate(_REPORTS):
+        received_at = now - dt.timedelta(days=30 - 3 * i)
+        ledger.clock = lambda at=received_at: at  # type: ignore[misc]
         result = ledger.receive(
             Report(
                 channel="demo",
                 external_id=f"demo-{i + 1}",
                 center=center,
-                received_at=now - dt.timedelta(days=30 - 3 * i),
+                received_at=received_at,
                 sender=Sender(ContactKind.EMAIL, _SUPERVISORS[who][3]),
                 text=text,
                 hints=hints,
             )
         )
+        ledger.clock = real_clock
         if result.duplicate_delivery:
             return _counts(ledger)
         assert result.issue_number is not None
@@ -167,7 +171,6 @@ def load_demo(ledger: Ledger, *, actor: str = "demo") -> dict[str, int]:
         )
     )
     op = f"{actor}:operator"
-    real_clock = ledger.clock
 
     def on(days_ago: float) -> None:
         # Steps are recorded as if taken on past days, so the demo shows deadlines

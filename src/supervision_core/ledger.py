@@ -877,7 +877,9 @@ class Ledger:
     def report(self, report_id: int) -> Report:
         """A stored report exactly as it was received, attachments included."""
         with self._session() as s:
-            return self._report_of(s, _get(s, ReportRow, report_id, f"没有编号为 {report_id} 的反馈"))
+            return self._report_of(
+                s, _get(s, ReportRow, report_id, f"没有编号为 {report_id} 的反馈")
+            )
 
     # ------------------------------------------------------------------ an issue's life
 
