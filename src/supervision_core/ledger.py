@@ -8,7 +8,7 @@ Plugins are told after the commit.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -16,12 +16,14 @@ import attrs
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from .batches import ImportBatch
 from .centers import Center, CenterLevel, Unit
 from .clock import local_date, now_utc
 from .config import Settings, check_plugins
 from .database import DEFAULT_DATABASE_URL, check_schema, create_engine, migrate
 from .deadlines import due_after, rectification_due
 from .errors import InvalidInput, InvalidTransition, NotFound
+from .intake import Filing, Lookups, enqueue_notices, file_issues, receive_many
 from .issues import (
     OPEN_STATES,
     EventKind,
@@ -34,7 +36,7 @@ from .issues import (
     UnitView,
 )
 from .lifecycle import apply_event, replay
-from .notifications import Notice, notices_for
+from .notifications import Notice
 from .outbox import DeliveryReport, OutboxEntry, OutboxStatus, retry_delay
 from .plugins import PluginHost, PluginManager, get_plugin_manager
 from .reports import (
@@ -47,7 +49,6 @@ from .reports import (
     Sender,
 )
 from .screening import ScreeningProposal
-from .similarity import text_similarity
 from .summaries import IssueSummary
 from .supervisors import (
     Identity,
@@ -60,9 +61,10 @@ from .supervisors import (
 from .tables import (
     AttachmentRow,
     CenterRow,
-    CounterRow,
     EventRow,
     IdentityRow,
+    ImportBatchRow,
+    IssuePurgeRow,
     IssueRow,
     OutboxRow,
     ProposalRow,
@@ -531,178 +533,125 @@ class Ledger:
         returns the first result with ``duplicate_delivery`` set and stores nothing.
         When this returns, the report is committed; a channel may acknowledge it.
         """
-        existing = self._delivered(report)
-        if existing is not None:
-            return existing
-        proposals = self.host.screen(report)
-        try:
-            result, quarantined, issue, event = self._store_report(report, proposals)
-        except sa.exc.IntegrityError:
-            # Another worker stored the same delivery between our check and insert.
-            again = self._delivered(report)
-            if again is None:
-                raise
-            return again
-        if quarantined is not None:
-            self.host.report_quarantined(report=report, quarantined=quarantined)
-        else:
-            assert issue is not None and event is not None
-            self.host.report_received(report=report, result=result)
-            self.host.issue_changed(issue=issue, event=event)
-        return result
+        return next(iter(self.receive_many([report])))
 
-    def _delivered(self, report: Report) -> IntakeResult | None:
+    def receive_many(
+        self, reports: Iterable[Report], *, batch: int | None = None, chunk_size: int = 500
+    ) -> Iterator[IntakeResult]:
+        """Take in many reports, yielding one result per report, in order.
+
+        Reports are committed a chunk at a time; a result is yielded only after its
+        chunk has committed, so a caller may acknowledge each as it comes. The same
+        (channel, external id) twice, in one call or across calls, is one report.
+
+        :param batch: the import batch (:meth:`start_batch`) the reports belong to
+        """
+        return receive_many(self, reports, batch_id=batch, chunk_size=chunk_size)
+
+    def start_batch(
+        self,
+        *,
+        channel: str,
+        source_name: str,
+        checksum: str,
+        actor: str,
+        profile: str | None = None,
+        center: str | None = None,
+    ) -> ImportBatch:
+        """Record the start of an import (a file, a mailbox) before its reports come in."""
         with self._session() as s:
-            row = s.exec(
-                select(ReportRow).where(
-                    ReportRow.channel == report.channel,
-                    ReportRow.external_id == report.external_id,
-                )
-            ).first()
-            if row is None:
-                return None
-            return self._result(s, row, duplicate=True)
-
-    def _result(self, s: Session, row: ReportRow, *, duplicate: bool) -> IntakeResult:
-        assert row.id is not None
-        if row.issue_id is not None:
-            issue = s.get(IssueRow, row.issue_id)
-            assert issue is not None
-            return IntakeResult(
-                report_id=row.id,
-                issue_id=row.issue_id,
-                issue_number=issue.number,
-                duplicate_delivery=duplicate,
-                possible_duplicate_of=issue.possible_duplicate_of,
-            )
-        return IntakeResult(
-            report_id=row.id,
-            quarantine_id=row.id,
-            quarantine_reason=QuarantineReason(row.quarantine_reason or "unparseable"),
-            duplicate_delivery=duplicate,
-        )
-
-    def _quarantine_reason(
-        self, s: Session, report: Report
-    ) -> tuple[int | None, QuarantineReason | None, str | None]:
-        center_row = s.get(CenterRow, report.center)
-        if center_row is None:
-            return None, QuarantineReason.UNKNOWN_CENTER, f"中心代码 {report.center!r} 未配置"
-        center = Center(code=center_row.code, name=center_row.name, level=center_row.level)
-        supervisor_id = self.host.match_sender(
-            sender=report.sender, center=center, directory=_Directory(s)
-        )
-        if supervisor_id is None:
-            return (
-                None,
-                QuarantineReason.UNMATCHED_SENDER,
-                (f"{report.sender.kind.value}:{report.sender.value} 未登记"),
-            )
-        row = s.get(SupervisorRow, supervisor_id)
-        if row is None:
-            return (
-                None,
-                QuarantineReason.UNMATCHED_SENDER,
-                (f"插件给出的监督员编号 {supervisor_id} 不存在"),
-            )
-        if row.status == SupervisorStatus.SUSPENDED:
-            return supervisor_id, QuarantineReason.SUSPENDED_SENDER, row.status_note
-        if row.status == SupervisorStatus.REVOKED:
-            return supervisor_id, QuarantineReason.REVOKED_SENDER, row.status_note
-        return supervisor_id, None, None
-
-    def _store_report(
-        self, report: Report, proposals: list[tuple[str, ScreeningProposal]]
-    ) -> tuple[IntakeResult, QuarantinedReport | None, Issue | None, IssueEvent | None]:
-        now = self.clock()
-        with self._session() as s:
-            supervisor_id, reason, detail = self._quarantine_reason(s, report)
-            hints = report.hints
-            row = ReportRow(
-                channel=report.channel,
-                external_id=report.external_id,
-                center_code=report.center,
-                received_at=report.received_at,
-                sender_kind=report.sender.kind.value,
-                sender_value=report.sender.value,
-                sender_name=report.sender.display_name,
-                subject=report.subject,
-                text=report.text,
-                method=hints.method,
-                stage=hints.stage,
-                topic=hints.topic,
-                problem_type=hints.problem_type,
-                venue=hints.venue,
-                unit_hint=hints.unit,
-                supervisor_id=supervisor_id,
-                status="quarantined" if reason else "filed",
-                quarantine_reason=reason.value if reason else None,
-                quarantine_detail=detail,
-                stored_at=now,
+            row = ImportBatchRow(
+                channel=channel,
+                source_name=source_name,
+                checksum=checksum,
+                profile=profile,
+                center_code=center,
+                actor=actor,
+                started_at=self.clock(),
             )
             s.add(row)
-            s.flush()
-            assert row.id is not None
-            for attachment in report.attachments:
-                s.add(_attachment_row(row.id, attachment))
-            if reason is not None:
-                s.commit()
-                return self._result(s, row, duplicate=False), _quarantined(row), None, None
-            assert supervisor_id is not None
-            issue, event = self._file_issue(s, row, supervisor_id, proposals, now)
             s.commit()
-            return self._result(s, row, duplicate=False), None, issue, event
+            return _batch(row)
 
-    def _file_issue(
-        self,
-        s: Session,
-        report: ReportRow,
-        supervisor_id: int,
-        proposals: list[tuple[str, ScreeningProposal]],
-        now: dt.datetime,
-    ) -> tuple[Issue, IssueEvent]:
-        assert report.id is not None
-        duplicate_of, score = self._similar_open_issue(s, report)
-        issue_row = IssueRow(
-            number=self._next_number(s, report.center_code, local_date(report.received_at).year),
-            center_code=report.center_code,
-            report_id=report.id,
-            supervisor_id=supervisor_id,
-            received_at=report.received_at,
-            subject=report.subject,
-            text=report.text,
-            method=report.method,
-            stage=report.stage,
-            topic=report.topic,
-            problem_type=report.problem_type,
-            venue=report.venue,
-            unit_hint=report.unit_hint,
-            state=IssueState.RECEIVED.value,
-            possible_duplicate_of=duplicate_of,
-            duplicate_score=score,
-        )
-        s.add(issue_row)
-        s.flush()
-        assert issue_row.id is not None
-        report.issue_id = issue_row.id
-        for name, proposal in proposals:
-            s.add(
-                ProposalRow(
-                    issue_id=issue_row.id,
-                    check_name=name,
-                    reason=proposal.reason.value,
-                    evidence=proposal.evidence,
-                )
+    def finish_batch(self, batch_id: int, counts: dict[str, int]) -> ImportBatch:
+        """Record an import's end and its counts."""
+        with self._session() as s:
+            row = _get(s, ImportBatchRow, batch_id, f"没有编号为 {batch_id} 的导入批次")
+            row.finished_at, row.counts = self.clock(), dict(counts)
+            s.commit()
+            return _batch(row)
+
+    def batches(
+        self, *, channel: str | None = None, checksum: str | None = None
+    ) -> list[ImportBatch]:
+        """Import batches, newest first."""
+        query = select(ImportBatchRow)
+        if channel:
+            query = query.where(ImportBatchRow.channel == channel)
+        if checksum:
+            query = query.where(ImportBatchRow.checksum == checksum)
+        with self._session() as s:
+            return [_batch(r) for r in s.exec(query.order_by(col(ImportBatchRow.id).desc()))]
+
+    def rollback_batch(self, batch_id: int, *, actor: str) -> int:
+        """Take a whole import back out of the ledger, while none of it is past screening.
+
+        Its reports, issues, events, proposals and undelivered notices are removed in
+        one transaction; the batch itself stays on record, marked rolled back by
+        ``actor``. Issue numbers handed out are not reused. Returns how many reports
+        were removed.
+        """
+        with self._session() as s:
+            batch = _get(s, ImportBatchRow, batch_id, f"没有编号为 {batch_id} 的导入批次")
+            if batch.rolled_back_at is not None:
+                msg = f"导入批次 {batch_id} 已于 {batch.rolled_back_at:%Y-%m-%d %H:%M} 撤销"
+                raise InvalidTransition(msg)
+            report_ids = list(s.exec(select(ReportRow.id).where(ReportRow.batch_id == batch_id)))
+            issues = (
+                list(s.exec(select(IssueRow).where(col(IssueRow.report_id).in_(report_ids))))
+                if report_ids
+                else []
             )
-        due = due_after(report.received_at, self.limits.screening, self.calendar, self.limits)
-        data: dict[str, Any] = {
-            "channel": report.channel,
-            "due_on": due.due_on.isoformat(),
-            "due_confirmed": due.confirmed,
-        }
-        if duplicate_of is not None:
-            data["possible_duplicate_of"] = duplicate_of
-        return self._append(s, issue_row, EventKind.RECEIVED, "system:intake", None, data, now)
+            moved = [i.number for i in issues if i.state != IssueState.RECEIVED]
+            if moved:
+                shown = "、".join(moved[:5]) + ("等" if len(moved) > 5 else "")
+                msg = f"导入批次 {batch_id} 中已有 {len(moved)} 件问题进入审查之后的环节（{shown}），不能整体撤销"
+                raise InvalidTransition(msg)
+            issue_ids = [i.id for i in issues]
+            t = IssueRow.__table__  # type: ignore[attr-defined]
+            for chunk in _slices(issue_ids, 500):
+                s.execute(sa.insert(IssuePurgeRow.__table__), [{"issue_id": i} for i in chunk])  # type: ignore[attr-defined]
+                s.execute(
+                    sa.update(t)
+                    .where(t.c.possible_duplicate_of.in_(chunk))
+                    .values(possible_duplicate_of=None)
+                )
+                s.execute(sa.delete(ProposalRow.__table__).where(sa.column("issue_id").in_(chunk)))  # type: ignore[attr-defined]
+                s.execute(sa.delete(EventRow.__table__).where(sa.column("issue_id").in_(chunk)))  # type: ignore[attr-defined]
+                for issue_id in chunk:
+                    s.execute(
+                        sa.delete(OutboxRow.__table__).where(  # type: ignore[attr-defined]
+                            sa.column("key").like(f"{issue_id}:%"),
+                            sa.column("delivered_at").is_(None),
+                        )
+                    )
+                s.execute(
+                    sa.update(ReportRow.__table__)
+                    .where(sa.column("issue_id").in_(chunk))
+                    .values(issue_id=None)
+                )  # type: ignore[attr-defined]
+                s.execute(sa.delete(t).where(t.c.id.in_(chunk)))
+                s.execute(
+                    sa.delete(IssuePurgeRow.__table__).where(sa.column("issue_id").in_(chunk))
+                )  # type: ignore[attr-defined]
+            for chunk in _slices(report_ids, 500):
+                s.execute(
+                    sa.delete(AttachmentRow.__table__).where(sa.column("report_id").in_(chunk))
+                )  # type: ignore[attr-defined]
+                s.execute(sa.delete(ReportRow.__table__).where(sa.column("id").in_(chunk)))  # type: ignore[attr-defined]
+            batch.rolled_back_at, batch.rolled_back_by = self.clock(), actor
+            s.commit()
+        return len(report_ids)
 
     def _append(
         self,
@@ -728,76 +677,14 @@ class Ledger:
         s.add(row)
         s.flush()
         event = attrs.evolve(event, id=event_row.id)
-        self._enqueue_notices(s, issue, event, at)
-        return issue, event
-
-    def _enqueue_notices(
-        self, s: Session, issue: Issue, event: IssueEvent, at: dt.datetime
-    ) -> None:
-        center = self.settings.center(issue.center)
-        if center is None or not center.notifiers:
-            return
         identities = s.exec(
             select(IdentityRow).where(IdentityRow.supervisor_id == issue.supervisor_id)
         ).all()
-        addresses = tuple(Identity(kind=i.kind, value=i.raw) for i in identities)
-        for notice in notices_for(issue, event, addresses):
-            for notifier in center.notifiers:
-                s.add(
-                    OutboxRow(
-                        key=f"{notice.key}:{notifier}",
-                        center_code=notice.center,
-                        notifier=notifier,
-                        recipient_kind=notice.recipient_kind.value,
-                        recipient=notice.recipient,
-                        addresses=[
-                            {"kind": a.kind.value, "value": a.value} for a in notice.addresses
-                        ],
-                        subject=notice.subject,
-                        body=notice.body,
-                        created_at=at,
-                        next_attempt_at=at,
-                    )
-                )
-
-    def _next_number(self, s: Session, center: str, year: int) -> str:
-        bump = (
-            sa.update(CounterRow)
-            .where(col(CounterRow.center_code) == center, col(CounterRow.year) == year)
-            .values(value=col(CounterRow.value) + 1)
-            .returning(col(CounterRow.value))
-        )
-        value = s.execute(bump).scalar()
-        if value is None:
-            try:
-                with s.begin_nested():
-                    s.add(CounterRow(center_code=center, year=year, value=1))
-                value = 1
-            except sa.exc.IntegrityError:
-                value = s.execute(bump).scalar_one()
-        return f"{center}-{year}-{value:05d}"
-
-    def _similar_open_issue(self, s: Session, report: ReportRow) -> tuple[int | None, float | None]:
-        query = select(IssueRow.id, IssueRow.text).where(
-            IssueRow.center_code == report.center_code, col(IssueRow.state).in_(_OPEN)
-        )
-        if report.problem_type:
-            query = query.where(IssueRow.problem_type == report.problem_type)
-        place = []
-        if report.venue:
-            place.append(col(IssueRow.venue) == report.venue)
-        if report.unit_hint:
-            place.append(col(IssueRow.unit_hint) == report.unit_hint)
-            place.append(col(IssueRow.unit_code) == report.unit_hint)
-        if place:
-            query = query.where(sa.or_(*place))
-        candidates = s.exec(query.order_by(col(IssueRow.id).desc()).limit(_DUPLICATE_CANDIDATES))
-        best: tuple[int | None, float | None] = (None, None)
-        for issue_id, text in candidates:
-            score = text_similarity(report.text, text)
-            if score >= self.settings.duplicate_threshold and score > (best[1] or 0):
-                best = (issue_id, round(score, 3))
-        return best
+        addresses = {
+            issue.supervisor_id: tuple(Identity(kind=i.kind, value=i.raw) for i in identities)
+        }
+        enqueue_notices(self, s, [(issue, event)], addresses, at)
+        return issue, event
 
     # ------------------------------------------------------------------ quarantine
 
@@ -838,15 +725,30 @@ class Ledger:
             if s.get(CenterRow, row.center_code) is None:
                 msg = f"该反馈的中心 {row.center_code!r} 未配置，请先在 supdesk.toml 中配置"
                 raise InvalidTransition(msg)
-            proposals = self.host.screen(self._report_of(s, row))
-            row.supervisor_id = supervisor_id
-            row.status = "released"
-            row.resolved_by = actor
-            issue, event = self._file_issue(s, row, supervisor_id, proposals, now)
+            report = self._report_of(s, row)
+            row.supervisor_id, row.status, row.resolved_by = supervisor_id, "released", actor
+            s.add(row)
+            s.flush()
+            filing = Filing(
+                report_id=quarantine_id,
+                channel=row.channel,
+                center=row.center_code,
+                received_at=row.received_at,
+                subject=row.subject,
+                text=row.text,
+                hints=report.hints,
+                supervisor_id=supervisor_id,
+                proposals=tuple(self.host.screen(report)),
+            )
+            ((issue, event),) = file_issues(self, s, [filing], Lookups.load(s), now)
             s.commit()
-            result = self._result(s, row, duplicate=False)
         self.host.issue_changed(issue=issue, event=event)
-        return result
+        return IntakeResult(
+            report_id=quarantine_id,
+            issue_id=issue.id,
+            issue_number=issue.number,
+            possible_duplicate_of=issue.possible_duplicate_of,
+        )
 
     def dismiss_quarantined(self, quarantine_id: int, *, note: str, actor: str) -> None:
         """Decide a quarantined report is not a report (spam, a test); it is kept, marked."""
@@ -1321,6 +1223,29 @@ def _outbox_entry(row: OutboxRow) -> OutboxEntry:
         next_attempt_at=row.next_attempt_at,
         delivered_at=row.delivered_at,
         last_error=row.last_error,
+    )
+
+
+def _slices(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _batch(row: ImportBatchRow) -> ImportBatch:
+    assert row.id is not None
+    return ImportBatch(
+        id=row.id,
+        channel=row.channel,
+        source_name=row.source_name,
+        checksum=row.checksum,
+        profile=row.profile,
+        center=row.center_code,
+        actor=row.actor,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        counts=dict(row.counts),
+        rolled_back_at=row.rolled_back_at,
+        rolled_back_by=row.rolled_back_by,
     )
 
 

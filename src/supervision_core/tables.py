@@ -140,6 +140,7 @@ class ReportRow(SQLModel, table=True):
     quarantine_reason: str | None = Field(default=None, max_length=32)
     quarantine_detail: str | None = None
     issue_id: int | None = None
+    batch_id: int | None = Field(default=None, foreign_key="import_batch.id", index=True)
     resolved_by: str | None = None
     resolved_note: str | None = None
     stored_at: dt.datetime = _when()
@@ -267,3 +268,35 @@ class OutboxRow(SQLModel, table=True):
     delivered_at: dt.datetime | None = _when(nullable=True)
     dead_at: dt.datetime | None = _when(nullable=True)
     last_error: str | None = None
+
+
+class ImportBatchRow(SQLModel, table=True):
+    """One import of a file (a hotline export, a mailbox): what, who, when, and the counts."""
+
+    __tablename__ = "import_batch"
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=40)
+    source_name: str
+    checksum: str = Field(max_length=64, index=True)
+    profile: str | None = Field(default=None, max_length=80)
+    center_code: str | None = Field(default=None, max_length=40)
+    actor: str
+    started_at: dt.datetime = _when()
+    finished_at: dt.datetime | None = _when(nullable=True)
+    counts: dict[str, int] = Field(
+        default_factory=dict, sa_column=sa.Column(sa.JSON(), nullable=False)
+    )
+    rolled_back_at: dt.datetime | None = _when(nullable=True)
+    rolled_back_by: str | None = None
+
+
+class IssuePurgeRow(SQLModel, table=True):
+    """A permit, inside one transaction, to delete an issue's events (an import rolled back).
+
+    The append-only triggers on ``issue_event`` refuse every delete without one.
+    """
+
+    __tablename__ = "issue_purge"
+
+    issue_id: int = Field(primary_key=True)

@@ -1,0 +1,597 @@
+"""Taking reports in, one at a time or by the hundred thousand, through one path.
+
+``Ledger.receive`` and ``Ledger.receive_many`` both come here. Reports are taken in
+chunks, one transaction a chunk: what is looked up again and again (centers,
+identities, supervisors' status, duplicate candidates) is loaded once per run, and
+rows are written with executemany. A report is acknowledged only once its chunk has
+committed; plugins are told after that.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from .centers import Center
+from .clock import local_date
+from .deadlines import due_after
+from .issues import OPEN_STATES, EventKind, Issue, IssueEvent, IssueState
+from .lifecycle import apply_event
+from .notifications import notices_for
+from .reports import IntakeResult, QuarantinedReport, QuarantineReason, Report, ReportHints
+from .screening import ScreeningProposal
+from .similarity import bigrams
+from .supervisors import Identity, SupervisorStatus
+from .tables import (
+    AttachmentRow,
+    CenterRow,
+    CounterRow,
+    EventRow,
+    IdentityRow,
+    IssueRow,
+    OutboxRow,
+    ProposalRow,
+    ReportRow,
+    SupervisorRow,
+)
+
+if TYPE_CHECKING:
+    from .ledger import Ledger
+
+_REPORT: sa.Table = ReportRow.__table__  # type: ignore[attr-defined]
+_ISSUE: sa.Table = IssueRow.__table__  # type: ignore[attr-defined]
+_EVENT: sa.Table = EventRow.__table__  # type: ignore[attr-defined]
+_OPEN = [s.value for s in OPEN_STATES]
+_CANDIDATES = 300  # most recent open issues compared per (center, type, place)
+
+
+@attrs.define
+class Lookups:
+    """What one run of intake looks up for every report, loaded once."""
+
+    centers: dict[str, Center]
+    identities: dict[tuple[str, str], int]
+    supervisors: dict[int, tuple[str, str | None]]
+    addresses: dict[int, tuple[Identity, ...]]
+    candidates: dict[tuple[str, str, str], list[tuple[int, frozenset[str]]]] = attrs.Factory(dict)
+
+    @classmethod
+    def load(cls, s: Session) -> Lookups:
+        centers = {
+            r.code: Center(code=r.code, name=r.name, level=r.level)
+            for r in s.exec(select(CenterRow))
+        }
+        identities: dict[tuple[str, str], int] = {}
+        addresses: dict[int, list[Identity]] = {}
+        for ident in s.exec(select(IdentityRow)):
+            identities[(ident.kind, ident.value)] = ident.supervisor_id
+            addresses.setdefault(ident.supervisor_id, []).append(Identity(ident.kind, ident.raw))
+        supervisors = {
+            r.id: (r.status, r.status_note)
+            for r in s.exec(select(SupervisorRow))
+            if r.id is not None
+        }
+        return cls(
+            centers=centers,
+            identities=identities,
+            supervisors=supervisors,
+            addresses={k: tuple(v) for k, v in addresses.items()},
+        )
+
+    def find_by_identity(self, kind: str, value: str) -> int | None:
+        """The built-in matcher's look-up (``SupervisorDirectory``)."""
+        return self.identities.get((kind, value))
+
+
+@attrs.frozen
+class Filing:
+    """A stored report about to become an issue."""
+
+    report_id: int
+    channel: str
+    center: str
+    received_at: dt.datetime
+    subject: str | None
+    text: str
+    hints: ReportHints
+    supervisor_id: int
+    proposals: tuple[tuple[str, ScreeningProposal], ...] = ()
+
+
+def _hint_values(hints: ReportHints) -> dict[str, Any]:
+    return {
+        "method": hints.method,
+        "stage": hints.stage,
+        "topic": hints.topic,
+        "problem_type": hints.problem_type,
+        "venue": hints.venue,
+        "unit_hint": hints.unit,
+    }
+
+
+def _chunks(items: Iterable[Report], size: int) -> Iterator[list[Report]]:
+    chunk: list[Report] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def receive_many(
+    ledger: Ledger, reports: Iterable[Report], *, batch_id: int | None, chunk_size: int
+) -> Iterator[IntakeResult]:
+    """Take reports in, yielding one result per report, in order."""
+    lookups: Lookups | None = None
+    for chunk in _chunks(reports, chunk_size):
+        for attempt in range(2):
+            if lookups is None:
+                with ledger._session() as s:
+                    lookups = Lookups.load(s)
+            try:
+                results, told = _receive_chunk(ledger, chunk, lookups, batch_id)
+            except sa.exc.IntegrityError:
+                # Another worker stored some of these deliveries meanwhile: look again.
+                lookups = None
+                if attempt:
+                    raise
+                continue
+            _tell(ledger, chunk, told)
+            yield from results
+            break
+
+
+def _existing(s: Session, chunk: Sequence[Report]) -> dict[tuple[str, str], IntakeResult]:
+    found: dict[tuple[str, str], IntakeResult] = {}
+    by_channel: dict[str, set[str]] = {}
+    for report in chunk:
+        by_channel.setdefault(report.channel, set()).add(report.external_id)
+    for channel, ids in by_channel.items():
+        query = (
+            sa.select(
+                _REPORT.c.id,
+                _REPORT.c.external_id,
+                _REPORT.c.issue_id,
+                _REPORT.c.quarantine_reason,
+                _ISSUE.c.number,
+                _ISSUE.c.possible_duplicate_of,
+            )
+            .select_from(_REPORT.outerjoin(_ISSUE, _ISSUE.c.id == _REPORT.c.issue_id))
+            .where(_REPORT.c.channel == channel, _REPORT.c.external_id.in_(ids))
+        )
+        for rid, ext, issue_id, reason, number, dup in s.execute(query):
+            if issue_id is not None:
+                result = IntakeResult(
+                    report_id=rid,
+                    issue_id=issue_id,
+                    issue_number=number,
+                    duplicate_delivery=True,
+                    possible_duplicate_of=dup,
+                )
+            else:
+                result = IntakeResult(
+                    report_id=rid,
+                    quarantine_id=rid,
+                    quarantine_reason=QuarantineReason(reason or "unparseable"),
+                    duplicate_delivery=True,
+                )
+            found[(channel, ext)] = result
+    return found
+
+
+def _classify(
+    ledger: Ledger, report: Report, lookups: Lookups
+) -> tuple[int | None, QuarantineReason | None, str | None]:
+    center = lookups.centers.get(report.center)
+    if center is None:
+        return None, QuarantineReason.UNKNOWN_CENTER, f"中心代码 {report.center!r} 未配置"
+    supervisor_id = ledger.host.match_sender(sender=report.sender, center=center, directory=lookups)
+    if supervisor_id is None:
+        return (
+            None,
+            QuarantineReason.UNMATCHED_SENDER,
+            (f"{report.sender.kind.value}:{report.sender.value} 未登记"),
+        )
+    status = lookups.supervisors.get(supervisor_id)
+    if status is None:
+        return (
+            None,
+            QuarantineReason.UNMATCHED_SENDER,
+            f"插件给出的监督员编号 {supervisor_id} 不存在",
+        )
+    if status[0] == SupervisorStatus.SUSPENDED:
+        return supervisor_id, QuarantineReason.SUSPENDED_SENDER, status[1]
+    if status[0] == SupervisorStatus.REVOKED:
+        return supervisor_id, QuarantineReason.REVOKED_SENDER, status[1]
+    return supervisor_id, None, None
+
+
+@attrs.define
+class _Told:
+    """What plugins are to be told once the chunk has committed."""
+
+    received: list[tuple[int, IntakeResult, Issue, IssueEvent]] = attrs.Factory(list)
+    quarantined: list[tuple[int, QuarantinedReport]] = attrs.Factory(list)
+
+
+def _receive_chunk(
+    ledger: Ledger, chunk: list[Report], lookups: Lookups, batch_id: int | None
+) -> tuple[list[IntakeResult], _Told]:
+    now = ledger.clock()
+    results: list[IntakeResult | None] = [None] * len(chunk)
+    told = _Told()
+    with ledger._session() as s:
+        existing = _existing(s, chunk)
+        first: dict[tuple[str, str], int] = {}
+        fresh: list[int] = []
+        repeats: list[tuple[int, int]] = []
+        for i, report in enumerate(chunk):
+            key = (report.channel, report.external_id)
+            if key in existing:
+                results[i] = existing[key]
+            elif key in first:
+                repeats.append((i, first[key]))
+            else:
+                first[key] = i
+                fresh.append(i)
+        decisions = {i: _classify(ledger, chunk[i], lookups) for i in fresh}
+        rows = []
+        for i in fresh:
+            report, (supervisor_id, reason, detail) = chunk[i], decisions[i]
+            rows.append(
+                {
+                    "channel": report.channel,
+                    "external_id": report.external_id,
+                    "center_code": report.center,
+                    "received_at": report.received_at,
+                    "sender_kind": report.sender.kind.value,
+                    "sender_value": report.sender.value,
+                    "sender_name": report.sender.display_name,
+                    "subject": report.subject,
+                    "text": report.text,
+                    **_hint_values(report.hints),
+                    "supervisor_id": supervisor_id,
+                    "status": "quarantined" if reason else "filed",
+                    "quarantine_reason": reason.value if reason else None,
+                    "quarantine_detail": detail,
+                    "issue_id": None,
+                    "batch_id": batch_id,
+                    "resolved_by": None,
+                    "resolved_note": None,
+                    "stored_at": now,
+                }
+            )
+        report_ids: list[int] = []
+        if rows:
+            inserted = s.execute(
+                sa.insert(_REPORT).returning(_REPORT.c.id, sort_by_parameter_order=True), rows
+            )
+            report_ids = [r[0] for r in inserted]
+        attachments = [
+            _attachment(rid, a)
+            for rid, i in zip(report_ids, fresh, strict=True)
+            for a in chunk[i].attachments
+        ]
+        if attachments:
+            s.execute(sa.insert(AttachmentRow.__table__), attachments)  # type: ignore[attr-defined]
+        filings: list[tuple[int, Filing]] = []
+        for rid, i in zip(report_ids, fresh, strict=True):
+            report, (supervisor_id, reason, detail) = chunk[i], decisions[i]
+            if reason is not None:
+                q = QuarantinedReport(
+                    id=rid,
+                    channel=report.channel,
+                    external_id=report.external_id,
+                    center=report.center,
+                    received_at=report.received_at,
+                    sender=report.sender,
+                    subject=report.subject,
+                    text=report.text,
+                    reason=reason,
+                    detail=detail,
+                )
+                results[i] = IntakeResult(
+                    report_id=rid, quarantine_id=rid, quarantine_reason=reason
+                )
+                told.quarantined.append((i, q))
+                continue
+            assert supervisor_id is not None
+            filings.append(
+                (
+                    i,
+                    Filing(
+                        report_id=rid,
+                        channel=report.channel,
+                        center=report.center,
+                        received_at=report.received_at,
+                        subject=report.subject,
+                        text=report.text,
+                        hints=report.hints,
+                        supervisor_id=supervisor_id,
+                        proposals=tuple(ledger.host.screen(report)),
+                    ),
+                )
+            )
+        filed = file_issues(ledger, s, [f for _, f in filings], lookups, now)
+        for (i, filing), (issue, event) in zip(filings, filed, strict=True):
+            result = IntakeResult(
+                report_id=filing.report_id,
+                issue_id=issue.id,
+                issue_number=issue.number,
+                possible_duplicate_of=issue.possible_duplicate_of,
+            )
+            results[i] = result
+            told.received.append((i, result, issue, event))
+        s.commit()
+    for i, j in repeats:
+        original = results[j]
+        assert original is not None
+        results[i] = attrs.evolve(original, duplicate_delivery=True)
+    return [r for r in results if r is not None], told
+
+
+def _tell(ledger: Ledger, chunk: list[Report], told: _Told) -> None:
+    for i, q in told.quarantined:
+        ledger.host.report_quarantined(report=chunk[i], quarantined=q)
+    for i, result, issue, event in told.received:
+        ledger.host.report_received(report=chunk[i], result=result)
+        ledger.host.issue_changed(issue=issue, event=event)
+
+
+def _attachment(report_id: int, attachment: Any) -> dict[str, Any]:
+    return {
+        "report_id": report_id,
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+        "content": attachment.content,
+    }
+
+
+def _reserve_numbers(s: Session, center: str, year: int, count: int) -> list[str]:
+    bump = (
+        sa.update(CounterRow)
+        .where(col(CounterRow.center_code) == center, col(CounterRow.year) == year)
+        .values(value=col(CounterRow.value) + count)
+        .returning(col(CounterRow.value))
+    )
+    last = s.execute(bump).scalar()
+    if last is None:
+        try:
+            with s.begin_nested():
+                s.add(CounterRow(center_code=center, year=year, value=count))
+            last = count
+        except sa.exc.IntegrityError:
+            last = s.execute(bump).scalar_one()
+    return [f"{center}-{year}-{n:05d}" for n in range(last - count + 1, last + 1)]
+
+
+def _duplicate_of(
+    s: Session, filing: Filing, lookups: Lookups, threshold: float
+) -> tuple[int | None, float | None, tuple[str, str, str] | None, frozenset[str]]:
+    grams = bigrams(filing.text)
+    h = filing.hints
+    place = h.venue or h.unit
+    if not (h.problem_type and place):
+        return None, None, None, grams  # the rule needs a type and a place to compare
+    key = (filing.center, h.problem_type.value, place)
+    if key not in lookups.candidates:
+        query = (
+            sa.select(_ISSUE.c.id, _ISSUE.c.text)
+            .where(
+                _ISSUE.c.center_code == filing.center,
+                _ISSUE.c.state.in_(_OPEN),
+                _ISSUE.c.problem_type == h.problem_type.value,
+                sa.or_(
+                    _ISSUE.c.venue == place,
+                    _ISSUE.c.unit_hint == place,
+                    _ISSUE.c.unit_code == place,
+                ),
+            )
+            .order_by(_ISSUE.c.id.desc())
+            .limit(_CANDIDATES)
+        )
+        lookups.candidates[key] = [(iid, bigrams(text)) for iid, text in s.execute(query)]
+    best: tuple[int | None, float | None] = (None, None)
+    for iid, other in lookups.candidates[key]:
+        if not grams or not other:
+            continue
+        score = 2 * len(grams & other) / (len(grams) + len(other))
+        if score >= threshold and score > (best[1] or 0):
+            best = (iid, round(score, 3))
+    return best[0], best[1], key, grams
+
+
+def _flag_within(
+    s: Session,
+    ids: list[int],
+    rows: list[dict[str, Any]],
+    grams: list[tuple[tuple[str, str, str] | None, frozenset[str]]],
+    threshold: float,
+) -> None:
+    """Compare reports filed together with each other, earlier ones first."""
+    seen: dict[tuple[str, str, str], list[tuple[int, frozenset[str]]]] = {}
+    changed = []
+    for issue_id, row, (key, g) in zip(ids, rows, grams, strict=True):
+        if key is None:
+            continue
+        for other_id, other in seen.get(key, ()):
+            if not g or not other:
+                continue
+            score = round(2 * len(g & other) / (len(g) + len(other)), 3)
+            if score >= threshold and score > (row["duplicate_score"] or 0):
+                row["possible_duplicate_of"], row["duplicate_score"] = other_id, score
+                changed.append({"iid": issue_id, "dup": other_id, "score": score})
+        seen.setdefault(key, []).append((issue_id, g))
+    if changed:
+        s.execute(
+            sa.update(_ISSUE)
+            .where(_ISSUE.c.id == sa.bindparam("iid"))
+            .values(
+                possible_duplicate_of=sa.bindparam("dup"), duplicate_score=sa.bindparam("score")
+            ),
+            changed,
+        )
+
+
+def file_issues(
+    ledger: Ledger, s: Session, filings: list[Filing], lookups: Lookups, now: dt.datetime
+) -> list[tuple[Issue, IssueEvent]]:
+    """Make issues of stored reports, with their first event, in the session's transaction."""
+    if not filings:
+        return []
+    years: dict[tuple[str, int], list[int]] = {}
+    for n, f in enumerate(filings):
+        years.setdefault((f.center, local_date(f.received_at).year), []).append(n)
+    numbers: list[str] = [""] * len(filings)
+    for (center, year), members in years.items():
+        for n, number in zip(members, _reserve_numbers(s, center, year, len(members)), strict=True):
+            numbers[n] = number
+    rows, grams = [], []
+    for f, number in zip(filings, numbers, strict=True):
+        dup, score, key, g = _duplicate_of(s, f, lookups, ledger.settings.duplicate_threshold)
+        grams.append((key, g))
+        rows.append(
+            {
+                "number": number,
+                "center_code": f.center,
+                "report_id": f.report_id,
+                "supervisor_id": f.supervisor_id,
+                "received_at": f.received_at,
+                "subject": f.subject,
+                "text": f.text,
+                **_hint_values(f.hints),
+                "state": IssueState.RECEIVED.value,
+                "due_confirmed": True,
+                "extensions": 0,
+                "progress_count": 0,
+                "reopen_count": 0,
+                "possible_duplicate_of": dup,
+                "duplicate_score": score,
+            }
+        )
+    ids = [
+        r[0]
+        for r in s.execute(
+            sa.insert(_ISSUE).returning(_ISSUE.c.id, sort_by_parameter_order=True), rows
+        )
+    ]
+    _flag_within(s, ids, rows, grams, ledger.settings.duplicate_threshold)
+    for issue_id, (key, g) in zip(ids, grams, strict=True):
+        if key is not None:  # later reports of this run are compared with this one too
+            lookups.candidates[key].insert(0, (issue_id, g))
+    s.execute(
+        sa.update(_REPORT)
+        .where(_REPORT.c.id == sa.bindparam("rid"))
+        .values(issue_id=sa.bindparam("iid")),
+        [{"rid": f.report_id, "iid": i} for f, i in zip(filings, ids, strict=True)],
+    )
+    proposals = [
+        {"issue_id": i, "check_name": name, "reason": p.reason.value, "evidence": p.evidence}
+        for f, i in zip(filings, ids, strict=True)
+        for name, p in f.proposals
+    ]
+    if proposals:
+        s.execute(sa.insert(ProposalRow.__table__), proposals)  # type: ignore[attr-defined]
+    events, pending = [], []
+    for f, issue_id, row in zip(filings, ids, rows, strict=True):
+        due = due_after(f.received_at, ledger.limits.screening, ledger.calendar, ledger.limits)
+        data: dict[str, Any] = {
+            "channel": f.channel,
+            "due_on": due.due_on.isoformat(),
+            "due_confirmed": due.confirmed,
+        }
+        if row["possible_duplicate_of"] is not None:
+            data["possible_duplicate_of"] = row["possible_duplicate_of"]
+        events.append(
+            {
+                "issue_id": issue_id,
+                "kind": "received",
+                "at": now,
+                "actor": "system:intake",
+                "note": None,
+                "data": data,
+            }
+        )
+        seed = Issue(
+            id=issue_id,
+            number=row["number"],
+            center=f.center,
+            report_id=f.report_id,
+            supervisor_id=f.supervisor_id,
+            received_at=f.received_at,
+            subject=f.subject,
+            text=f.text,
+            hints=f.hints,
+            possible_duplicate_of=row["possible_duplicate_of"],
+        )
+        pending.append((seed, data))
+    event_ids = [
+        r[0]
+        for r in s.execute(
+            sa.insert(_EVENT).returning(_EVENT.c.id, sort_by_parameter_order=True), events
+        )
+    ]
+    filed = []
+    state_rows = []
+    for (seed, data), event_id in zip(pending, event_ids, strict=True):
+        event = IssueEvent(
+            id=event_id, kind=EventKind.RECEIVED, at=now, actor="system:intake", data=data
+        )
+        issue = apply_event(seed, event)
+        filed.append((issue, event))
+        state_rows.append(
+            {"iid": issue.id, "due_on": issue.due_on, "due_confirmed": issue.due_confirmed}
+        )
+    s.execute(
+        sa.update(_ISSUE)
+        .where(_ISSUE.c.id == sa.bindparam("iid"))
+        .values(due_on=sa.bindparam("due_on"), due_confirmed=sa.bindparam("due_confirmed")),
+        state_rows,
+    )
+    enqueue_notices(ledger, s, filed, lookups.addresses, now)
+    return filed
+
+
+def enqueue_notices(
+    ledger: Ledger,
+    s: Session,
+    steps: list[tuple[Issue, IssueEvent]],
+    addresses: dict[int, tuple[Identity, ...]],
+    now: dt.datetime,
+) -> None:
+    """Write the notices these steps cause to the outbox, in the same transaction."""
+    rows = []
+    for issue, event in steps:
+        center = ledger.settings.center(issue.center)
+        if center is None or not center.notifiers:
+            continue
+        for notice in notices_for(issue, event, addresses.get(issue.supervisor_id, ())):
+            for notifier in center.notifiers:
+                rows.append(
+                    {
+                        "key": f"{notice.key}:{notifier}",
+                        "center_code": notice.center,
+                        "notifier": notifier,
+                        "recipient_kind": notice.recipient_kind.value,
+                        "recipient": notice.recipient,
+                        "addresses": [
+                            {"kind": a.kind.value, "value": a.value} for a in notice.addresses
+                        ],
+                        "subject": notice.subject,
+                        "body": notice.body,
+                        "created_at": now,
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                    }
+                )
+    if rows:
+        s.execute(sa.insert(OutboxRow.__table__), rows)  # type: ignore[attr-defined]
