@@ -38,14 +38,15 @@ from .tables import (
     ProposalRow,
     ReportRow,
     SupervisorRow,
+    table_of,
 )
 
 if TYPE_CHECKING:
     from .ledger import Ledger
 
-_REPORT: sa.Table = ReportRow.__table__  # type: ignore[attr-defined]
-_ISSUE: sa.Table = IssueRow.__table__  # type: ignore[attr-defined]
-_EVENT: sa.Table = EventRow.__table__  # type: ignore[attr-defined]
+_REPORT: sa.Table = table_of(ReportRow)
+_ISSUE: sa.Table = table_of(IssueRow)
+_EVENT: sa.Table = table_of(EventRow)
 _OPEN = [s.value for s in OPEN_STATES]
 _CANDIDATES = 300  # most recent open issues compared per (center, type, place)
 
@@ -280,7 +281,7 @@ def _receive_chunk(
             for a in chunk[i].attachments
         ]
         if attachments:
-            s.execute(sa.insert(AttachmentRow.__table__), attachments)  # type: ignore[attr-defined]
+            s.execute(sa.insert(table_of(AttachmentRow)), attachments)
         filings: list[tuple[int, Filing]] = []
         for rid, i in zip(report_ids, fresh, strict=True):
             report, (supervisor_id, reason, detail) = chunk[i], decisions[i]
@@ -500,7 +501,7 @@ def file_issues(
         for name, p in f.proposals
     ]
     if proposals:
-        s.execute(sa.insert(ProposalRow.__table__), proposals)  # type: ignore[attr-defined]
+        s.execute(sa.insert(table_of(ProposalRow)), proposals)
     events, pending = [], []
     for f, issue_id, row in zip(filings, ids, rows, strict=True):
         due = due_after(f.received_at, ledger.limits.screening, ledger.calendar, ledger.limits)
@@ -594,4 +595,4 @@ def enqueue_notices(
                     }
                 )
     if rows:
-        s.execute(sa.insert(OutboxRow.__table__), rows)  # type: ignore[attr-defined]
+        s.execute(sa.insert(table_of(OutboxRow)), rows)

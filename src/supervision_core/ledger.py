@@ -71,6 +71,7 @@ from .tables import (
     ReportRow,
     SupervisorRow,
     UnitRow,
+    table_of,
 )
 from .workdays import CONFIRMED_YEARS, WorkCalendar, china_calendar
 
@@ -269,7 +270,7 @@ def _supervisor(row: SupervisorRow, identities: Sequence[IdentityRow]) -> Superv
 
 # Plain table columns: SQLModel's annotated ones cost a comparison per column on every
 # execution of a cached statement (measured in bench/bench_ledger.py).
-_ISSUE: sa.Table = IssueRow.__table__  # type: ignore[attr-defined]
+_ISSUE: sa.Table = table_of(IssueRow)
 _SUMMARY_COLUMNS = (
     _ISSUE.c.id,
     _ISSUE.c.number,
@@ -618,37 +619,37 @@ class Ledger:
                 msg = f"导入批次 {batch_id} 中已有 {len(moved)} 件问题进入审查之后的环节（{shown}），不能整体撤销"
                 raise InvalidTransition(msg)
             issue_ids = [i.id for i in issues]
-            t = IssueRow.__table__  # type: ignore[attr-defined]
+            t = table_of(IssueRow)
             for chunk in _slices(issue_ids, 500):
-                s.execute(sa.insert(IssuePurgeRow.__table__), [{"issue_id": i} for i in chunk])  # type: ignore[attr-defined]
+                s.execute(sa.insert(table_of(IssuePurgeRow)), [{"issue_id": i} for i in chunk])
                 s.execute(
                     sa.update(t)
                     .where(t.c.possible_duplicate_of.in_(chunk))
                     .values(possible_duplicate_of=None)
                 )
-                s.execute(sa.delete(ProposalRow.__table__).where(sa.column("issue_id").in_(chunk)))  # type: ignore[attr-defined]
-                s.execute(sa.delete(EventRow.__table__).where(sa.column("issue_id").in_(chunk)))  # type: ignore[attr-defined]
+                s.execute(sa.delete(table_of(ProposalRow)).where(sa.column("issue_id").in_(chunk)))
+                s.execute(sa.delete(table_of(EventRow)).where(sa.column("issue_id").in_(chunk)))
                 for issue_id in chunk:
                     s.execute(
-                        sa.delete(OutboxRow.__table__).where(  # type: ignore[attr-defined]
+                        sa.delete(table_of(OutboxRow)).where(
                             sa.column("key").like(f"{issue_id}:%"),
                             sa.column("delivered_at").is_(None),
                         )
                     )
                 s.execute(
-                    sa.update(ReportRow.__table__)
+                    sa.update(table_of(ReportRow))
                     .where(sa.column("issue_id").in_(chunk))
                     .values(issue_id=None)
-                )  # type: ignore[attr-defined]
+                )
                 s.execute(sa.delete(t).where(t.c.id.in_(chunk)))
                 s.execute(
-                    sa.delete(IssuePurgeRow.__table__).where(sa.column("issue_id").in_(chunk))
-                )  # type: ignore[attr-defined]
+                    sa.delete(table_of(IssuePurgeRow)).where(sa.column("issue_id").in_(chunk))
+                )
             for chunk in _slices(report_ids, 500):
                 s.execute(
-                    sa.delete(AttachmentRow.__table__).where(sa.column("report_id").in_(chunk))
-                )  # type: ignore[attr-defined]
-                s.execute(sa.delete(ReportRow.__table__).where(sa.column("id").in_(chunk)))  # type: ignore[attr-defined]
+                    sa.delete(table_of(AttachmentRow)).where(sa.column("report_id").in_(chunk))
+                )
+                s.execute(sa.delete(table_of(ReportRow)).where(sa.column("id").in_(chunk)))
             batch.rolled_back_at, batch.rolled_back_by = self.clock(), actor
             s.commit()
         return len(report_ids)

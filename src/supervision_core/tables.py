@@ -56,6 +56,12 @@ class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The Core table of a SQLModel class, for bulk statements."""
+    table: sa.Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
 def _when(*, nullable: bool = False, index: bool = False) -> Any:
     return Field(sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index))
 
