@@ -172,6 +172,37 @@ def test_hook_supervision_register_notifiers(
     ).close()
 
 
+def test_hook_supervision_register_import_profiles(
+    supdesk_plugin_manager: PluginManager, supdesk_settings: Settings, supdesk_database_url: str
+) -> None:
+    from supervision_core import ColumnProfile
+
+    mine = ColumnProfile(
+        name="duty-phone",
+        label="值班电话",
+        columns={"time": ("值班时间",), "content": ("来电事由",)},
+    )
+
+    class Duty:
+        @hookimpl
+        def supervision_register_import_profiles(self, register: Any) -> None:
+            register.add(mine)
+
+    supdesk_plugin_manager.register(Duty(), name="duty")
+    profiles = PluginHost(supdesk_plugin_manager).import_profiles()
+    assert profiles["duty-phone"] is mine and profiles.plugin_of("duty-phone") == "duty"
+    assert {"hotline", "township-ledger"} <= set(profiles.names())  # the phone channel's own
+    import attrs
+
+    clash = attrs.evolve(supdesk_settings, profiles=(mine,))
+    ledger = open_ledger(
+        supdesk_database_url, settings=clash, plugin_manager=supdesk_plugin_manager, create=True
+    )
+    with pytest.raises(ConfigError, match="重名"):
+        ledger.import_profiles()
+    ledger.close()
+
+
 def test_hook_supervision_register_commands(supdesk_plugin_manager: PluginManager) -> None:
     class Hello:
         @hookimpl

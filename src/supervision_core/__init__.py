@@ -3,7 +3,9 @@
 Everything importable from here is the public API; anything else is private.
 """
 
+from .batches import ImportBatch
 from .centers import Center, CenterLevel, Unit
+from .cli import actor_option, current_ledger, emit, json_option, resolve_actor, wants_json
 from .clock import SHANGHAI, local_date, now_utc, to_local
 from .config import CenterSettings, Settings, load_settings, parse_settings
 from .database import DEFAULT_DATABASE_URL, create_engine, migrate
@@ -42,12 +44,14 @@ from .plugins import (
     PluginManager,
     get_plugin_manager,
 )
+from .profiles import PROFILE_FIELDS, ColumnProfile, ProfileMatch, match_profile, normalize_header
 from .registries import (
     Channel,
     ChannelRegistry,
     CheckRegistry,
     NotifierRegistry,
     PolicyRegistry,
+    ProfileRegistry,
     ScreeningCheck,
     SupervisorDirectory,
 )
@@ -82,6 +86,7 @@ __all__ = [
     "DEFAULT_DATABASE_URL",
     "DEFAULT_PLUGINS",
     "OPEN_STATES",
+    "PROFILE_FIELDS",
     "SHANGHAI",
     "Attachment",
     "Band",
@@ -91,6 +96,7 @@ __all__ = [
     "Channel",
     "ChannelRegistry",
     "CheckRegistry",
+    "ColumnProfile",
     "ConfigError",
     "ContactKind",
     "Deadline",
@@ -98,6 +104,7 @@ __all__ = [
     "DeliveryReport",
     "EventKind",
     "Identity",
+    "ImportBatch",
     "IntakeResult",
     "InvalidInput",
     "InvalidTransition",
@@ -124,6 +131,8 @@ __all__ = [
     "PluginManager",
     "PolicyRegistry",
     "ProblemType",
+    "ProfileMatch",
+    "ProfileRegistry",
     "QuarantineReason",
     "QuarantinedReport",
     "RecipientKind",
@@ -151,19 +160,25 @@ __all__ = [
     "Unit",
     "UnitView",
     "WorkCalendar",
+    "actor_option",
     "apply_event",
     "china_calendar",
     "create_engine",
+    "current_ledger",
     "due_after",
+    "emit",
     "get_plugin_manager",
     "hookimpl",
+    "json_option",
     "load_settings",
     "local_date",
     "mask_id_number",
     "mask_name",
     "mask_personal_data",
     "mask_phone",
+    "match_profile",
     "migrate",
+    "normalize_header",
     "normalize_identity",
     "notices_for",
     "now_utc",
@@ -172,7 +187,9 @@ __all__ = [
     "parse_term",
     "rectification_due",
     "replay",
+    "resolve_actor",
     "text_similarity",
     "to_local",
     "valid_id_number",
+    "wants_json",
 ]

@@ -171,6 +171,35 @@ def _choice(kind: type[enum.Enum]) -> click.Choice[str]:
 pass_state = click.make_pass_decorator(_State)
 
 
+def current_ledger() -> Ledger:
+    """The ledger of the running ``supdesk`` command (for plugins' commands).
+
+    Opened on first use from ``--database`` and ``--config``, as every built-in
+    command's is.
+    """
+    state = click.get_current_context().find_object(_State)
+    if state is None:
+        msg = "current_ledger() 只能在 supdesk 命令中调用"
+        raise RuntimeError(msg)
+    return state.ledger()
+
+
+def wants_json() -> bool:
+    """Whether the running ``supdesk`` command was asked for ``--json`` output."""
+    state = click.get_current_context().find_object(_State)
+    return bool(state and state.json)
+
+
+json_option = _json_option
+actor_option = _actor_option
+resolve_actor = _actor
+
+
+def emit(data: Any) -> None:
+    """Print ``data`` (attrs values, lists, dicts, dates) as the JSON ``--json`` promises."""
+    click.echo(json.dumps(_to_json(data), ensure_ascii=False, indent=2))
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--database",

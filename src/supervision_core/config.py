@@ -17,6 +17,7 @@ import attrs
 from .centers import Center, CenterLevel, Unit
 from .deadlines import TimeLimits
 from .errors import ConfigError
+from .profiles import ColumnProfile
 
 __all__ = ["CenterSettings", "Settings", "load_settings", "parse_settings"]
 
@@ -40,6 +41,7 @@ class Settings:
     time_limits: TimeLimits = attrs.field(factory=TimeLimits)
     closures: frozenset[dt.date] = frozenset()
     blocked_plugins: tuple[str, ...] = ()
+    profiles: tuple[ColumnProfile, ...] = ()
     duplicate_threshold: float = 0.5
     delivery_attempts: int = 8
     database_url: str | None = None
@@ -115,9 +117,32 @@ def _center(raw: Any, index: int, source: str) -> CenterSettings:
     )
 
 
+def _profile(raw: Any, index: int, source: str) -> ColumnProfile:
+    where = f"profiles[{index}]"
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("columns"), Mapping):
+        raise _fail(source, where, '应为表，并含 [profiles.columns]：字段 = ["列名", ...]')
+    columns = {}
+    for field, names in raw["columns"].items():
+        columns[field] = _strings(
+            names if isinstance(names, list) else [names], source, f"{where}.columns.{field}"
+        )
+    try:
+        profile = ColumnProfile(
+            name=str(raw.get("name", "")),
+            label=str(raw.get("label", raw.get("name", ""))),
+            columns=columns,
+            time_formats=_strings(raw.get("time_formats", []), source, f"{where}.time_formats"),
+        )
+    except ValueError as exc:
+        raise _fail(source, where, str(exc)) from exc
+    if not profile.name:
+        raise _fail(source, where, "缺少 name")
+    return profile
+
+
 def parse_settings(data: Mapping[str, Any], source: str = "supdesk.toml") -> Settings:
     """Settings from an already-parsed TOML document."""
-    unknown = set(data) - {"desk", "centers", "time_limits", "calendar", "plugins"}
+    unknown = set(data) - {"desk", "centers", "time_limits", "calendar", "plugins", "profiles"}
     if unknown:
         raise _fail(source, "顶层", f"未知的节 {', '.join(sorted(unknown))}")
     desk = _table(data, "desk", source)
@@ -158,8 +183,10 @@ def parse_settings(data: Mapping[str, Any], source: str = "supdesk.toml") -> Set
     database = desk.get("database")
     if database is not None and not isinstance(database, str):
         raise _fail(source, "desk.database", "应为字符串")
+    profiles = tuple(_profile(raw, i, source) for i, raw in enumerate(data.get("profiles", [])))
     return Settings(
         centers=centers,
+        profiles=profiles,
         time_limits=limits,
         closures=frozenset(closures),
         blocked_plugins=_strings(plugins.get("blocked", []), source, "plugins.blocked"),

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         CheckRegistry,
         NotifierRegistry,
         PolicyRegistry,
+        ProfileRegistry,
         SupervisorDirectory,
     )
     from .reports import IntakeResult, QuarantinedReport, Report, Sender
@@ -78,6 +79,18 @@ def supervision_register_notifiers(register: NotifierRegistry) -> None:
     Called once when the host first lists notifiers. Call ``register.add(notifier)``
     with a :class:`~supervision_core.Notifier`; each center names the notifiers it
     uses (``notifiers`` in ``supdesk.toml``). Returns nothing.
+    """
+
+
+@hookspec
+def supervision_register_import_profiles(register: ProfileRegistry) -> None:
+    """Contribute column profiles: layouts of exported call logs and spreadsheets.
+
+    Called once when the host first lists profiles. Call ``register.add(profile)``
+    with a :class:`~supervision_core.ColumnProfile`; its ``name`` is what
+    ``supdesk import calls --profile`` takes, and a file imported without one is
+    matched to the best profile by its header. Profiles in ``supdesk.toml`` are
+    added after the plugins'. Returns nothing.
     """
 
 

@@ -127,9 +127,18 @@ def _chunks(items: Iterable[Report], size: int) -> Iterator[list[Report]]:
 
 
 def receive_many(
-    ledger: Ledger, reports: Iterable[Report], *, batch_id: int | None, chunk_size: int
+    ledger: Ledger,
+    reports: Iterable[Report],
+    *,
+    batch_id: int | None,
+    chunk_size: int,
+    dry_run: bool = False,
 ) -> Iterator[IntakeResult]:
-    """Take reports in, yielding one result per report, in order."""
+    """Take reports in, yielding one result per report, in order.
+
+    With ``dry_run`` every check runs and every row is written, then each chunk is
+    rolled back instead of committed: the results say exactly what would happen.
+    """
     lookups: Lookups | None = None
     for chunk in _chunks(reports, chunk_size):
         for attempt in range(2):
@@ -137,14 +146,15 @@ def receive_many(
                 with ledger._session() as s:
                     lookups = Lookups.load(s)
             try:
-                results, told = _receive_chunk(ledger, chunk, lookups, batch_id)
+                results, told = _receive_chunk(ledger, chunk, lookups, batch_id, dry_run)
             except sa.exc.IntegrityError:
                 # Another worker stored some of these deliveries meanwhile: look again.
                 lookups = None
                 if attempt:
                     raise
                 continue
-            _tell(ledger, chunk, told)
+            if not dry_run:
+                _tell(ledger, chunk, told)
             yield from results
             break
 
@@ -223,7 +233,7 @@ class _Told:
 
 
 def _receive_chunk(
-    ledger: Ledger, chunk: list[Report], lookups: Lookups, batch_id: int | None
+    ledger: Ledger, chunk: list[Report], lookups: Lookups, batch_id: int | None, dry_run: bool
 ) -> tuple[list[IntakeResult], _Told]:
     now = ledger.clock()
     results: list[IntakeResult | None] = [None] * len(chunk)
@@ -330,7 +340,11 @@ def _receive_chunk(
             )
             results[i] = result
             told.received.append((i, result, issue, event))
-        s.commit()
+        if dry_run:
+            s.rollback()
+            lookups.candidates.clear()  # they may hold issues that were never committed
+        else:
+            s.commit()
     for i, j in repeats:
         original = results[j]
         assert original is not None

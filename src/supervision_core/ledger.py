@@ -22,7 +22,7 @@ from .clock import local_date, now_utc
 from .config import Settings, check_plugins
 from .database import DEFAULT_DATABASE_URL, check_schema, create_engine, migrate
 from .deadlines import due_after, rectification_due
-from .errors import InvalidInput, InvalidTransition, NotFound
+from .errors import ConfigError, InvalidInput, InvalidTransition, NotFound
 from .intake import Filing, Lookups, enqueue_notices, file_issues, receive_many
 from .issues import (
     OPEN_STATES,
@@ -39,6 +39,7 @@ from .lifecycle import apply_event, replay
 from .notifications import Notice
 from .outbox import DeliveryReport, OutboxEntry, OutboxStatus, retry_delay
 from .plugins import PluginHost, PluginManager, get_plugin_manager
+from .profiles import ColumnProfile
 from .reports import (
     Attachment,
     IntakeResult,
@@ -537,7 +538,12 @@ class Ledger:
         return next(iter(self.receive_many([report])))
 
     def receive_many(
-        self, reports: Iterable[Report], *, batch: int | None = None, chunk_size: int = 500
+        self,
+        reports: Iterable[Report],
+        *,
+        batch: int | None = None,
+        chunk_size: int = 500,
+        dry_run: bool = False,
     ) -> Iterator[IntakeResult]:
         """Take in many reports, yielding one result per report, in order.
 
@@ -546,8 +552,21 @@ class Ledger:
         (channel, external id) twice, in one call or across calls, is one report.
 
         :param batch: the import batch (:meth:`start_batch`) the reports belong to
+        :param dry_run: check and store everything, then roll each chunk back
         """
-        return receive_many(self, reports, batch_id=batch, chunk_size=chunk_size)
+        return receive_many(self, reports, batch_id=batch, chunk_size=chunk_size, dry_run=dry_run)
+
+    def import_profiles(self) -> dict[str, ColumnProfile]:
+        """Column profiles from plugins, then from ``supdesk.toml``, by name."""
+        profiles = {name: self.host.import_profiles()[name] for name in self.host.import_profiles()}
+        for profile in self.settings.profiles:
+            if profile.name in profiles:
+                msg = (
+                    f"配置文件 {self.settings.source} 中的列配置 {profile.name!r} 与插件提供的重名"
+                )
+                raise ConfigError(msg)
+            profiles[profile.name] = profile
+        return profiles
 
     def start_batch(
         self,

@@ -25,6 +25,7 @@ from .registries import (
     CheckRegistry,
     NotifierRegistry,
     PolicyRegistry,
+    ProfileRegistry,
     Registry,
     ScreeningCheck,
     SupervisorDirectory,
@@ -49,6 +50,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "supervision_core.matching",
     "supervision_core.screening",
     "supervision_core.scoring",
+    "channels.phone_log",
 )
 
 R = TypeVar("R", bound=Registry[Any])
@@ -194,6 +196,10 @@ class PluginHost:
     def notifiers(self) -> NotifierRegistry:
         """Every registered notifier, by name."""
         return self._collect("supervision_register_notifiers", NotifierRegistry())
+
+    def import_profiles(self) -> ProfileRegistry:
+        """Every registered column profile, by name."""
+        return self._collect("supervision_register_import_profiles", ProfileRegistry())
 
     def register_commands(self, cli: Any) -> None:
         """Let plugins add subcommands to ``cli``."""

@@ -12,6 +12,7 @@ from typing import Generic, Protocol, TypeVar
 
 from .errors import PluginError
 from .notifications import Notifier
+from .profiles import ColumnProfile
 from .reports import Report
 from .scoring import ScoringPolicy
 from .screening import ScreeningProposal
@@ -22,6 +23,7 @@ __all__ = [
     "CheckRegistry",
     "NotifierRegistry",
     "PolicyRegistry",
+    "ProfileRegistry",
     "Registry",
     "ScreeningCheck",
     "SupervisorDirectory",
@@ -180,3 +182,26 @@ class NotifierRegistry(Registry[Notifier]):
     def add(self, notifier: Notifier) -> None:
         """Register ``notifier`` under its ``name``."""
         self._add(getattr(notifier, "name", ""), notifier)
+
+
+def _profile(name: str, item: object) -> ColumnProfile:
+    if not isinstance(item, ColumnProfile):
+        msg = "应为 ColumnProfile"
+        raise TypeError(msg)
+    if item.name != name:
+        msg = f"注册名 {name!r} 与 profile.name {item.name!r} 不一致"
+        raise ValueError(msg)
+    return item
+
+
+class ProfileRegistry(Registry[ColumnProfile]):
+    """Collects column profiles for imported files: ``register.add(profile)``."""
+
+    kind = "列配置"
+
+    def __init__(self) -> None:
+        super().__init__(_profile)
+
+    def add(self, profile: ColumnProfile) -> None:
+        """Register ``profile`` under its ``name``."""
+        self._add(getattr(profile, "name", ""), profile)
