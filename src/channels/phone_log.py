@@ -156,7 +156,11 @@ def parse_time(
             except ValueError:
                 continue
         if moment is None:
-            moment = _chinese_time(text)
+            try:
+                moment = _chinese_time(text)
+            except ValueError as exc:  # 2026-13-01: the shape of a date, not a date
+                msg = f"无法识别的时间：{value!r}（{exc}）"
+                raise ValueError(msg) from exc
     if moment is None:
         msg = f"无法识别的时间：{value!r}"
         raise ValueError(msg)
@@ -581,10 +585,11 @@ def import_call_log(
             write_reject(number, row, rejected)
 
     body = head[match.header_row + 1 :]
+    rest = sheet.rows
 
     def rows() -> Iterator[list[Any]]:
         yield from body
-        for row in sheet.rows:
+        for row in rest:
             yield row
             if progress is not None and sheet.position is not None:
                 progress(sheet.position())
