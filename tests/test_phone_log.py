@@ -365,6 +365,7 @@ def test_detect_encoding() -> None:
     assert detect_encoding(text.encode("gb18030")) == "gb18030"
     assert detect_encoding(text.encode("utf-16")) == "utf-16"
     assert detect_encoding(text.encode("utf-8")[:-1]) == "utf-8"  # a cut last character
+    assert detect_encoding(text.encode("gbk")[:-1]) == "gb18030"  # a sample cut mid-character
 
 
 # ------------------------------------------------------------------ corpora

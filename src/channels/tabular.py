@@ -62,7 +62,8 @@ def detect_encoding(sample: bytes) -> str:
     else:
         return "utf-8"
     try:
-        sample.decode("gb18030")
+        # The sample may end in the middle of a two- or four-byte character.
+        codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
     except UnicodeDecodeError:
         pass
     else:

@@ -10,6 +10,8 @@ committed; plugins are told after that.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import operator
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +50,9 @@ _REPORT: sa.Table = table_of(ReportRow)
 _ISSUE: sa.Table = table_of(IssueRow)
 _EVENT: sa.Table = table_of(EventRow)
 _OPEN = [s.value for s in OPEN_STATES]
-_CANDIDATES = 300  # most recent open issues compared per (center, type, place)
+# Most recent open issues a new report is compared with, per (center, type, place).
+# A flag is advice for the operator; bounding it keeps a large import linear.
+_CANDIDATES = 20
 
 
 @attrs.define
@@ -279,19 +283,17 @@ def _receive_chunk(
                     "stored_at": now,
                 }
             )
-        report_ids: list[int] = []
-        if rows:
-            inserted = s.execute(
-                sa.insert(_REPORT).returning(_REPORT.c.id, sort_by_parameter_order=True), rows
-            )
-            report_ids = [r[0] for r in inserted]
+        _take_write_lock(s)
+        report_ids = _allocate_ids(s, _REPORT, len(rows))
+        for row, rid in zip(rows, report_ids, strict=True):
+            row["id"] = rid
+        bulk_insert(s, _REPORT, rows)
         attachments = [
             _attachment(rid, a)
             for rid, i in zip(report_ids, fresh, strict=True)
             for a in chunk[i].attachments
         ]
-        if attachments:
-            s.execute(sa.insert(table_of(AttachmentRow)), attachments)
+        bulk_insert(s, table_of(AttachmentRow), attachments)
         filings: list[tuple[int, Filing]] = []
         for rid, i in zip(report_ids, fresh, strict=True):
             report, (supervisor_id, reason, detail) = chunk[i], decisions[i]
@@ -371,6 +373,79 @@ def _attachment(report_id: int, attachment: Any) -> dict[str, Any]:
     }
 
 
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime on SQLite
+
+
+def _sqlite_converter(column: sa.Column[Any]) -> Any:
+    """How one column's values must be changed before the driver sees them, or None."""
+    kind = column.type
+    if isinstance(kind, sa.types.TypeDecorator):
+        kind = kind.impl_instance
+    if isinstance(kind, sa.DateTime):
+        return lambda v: v.astimezone(dt.UTC).strftime(_SQLITE_TIME)
+    if isinstance(kind, sa.Date):
+        return dt.date.isoformat
+    if isinstance(kind, sa.JSON):
+        return json.dumps
+    if isinstance(kind, sa.Boolean):
+        return int
+    return None
+
+
+def bulk_insert(s: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (all with the same keys) in one executemany.
+
+    On SQLite the rows go straight to the driver, converted as SQLAlchemy would
+    store them: its per-row parameter processing cost more than the insert itself
+    (bench/bench_phone_import.py). Elsewhere SQLAlchemy's executemany is used.
+    """
+    if not rows:
+        return
+    if s.get_bind().dialect.name != "sqlite":
+        s.execute(sa.insert(table), rows)
+        return
+    names = list(rows[0])
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    converters = [
+        (i, convert)
+        for i, name in enumerate(names)
+        if (convert := _sqlite_converter(table.c[name])) is not None
+    ]
+    pick = operator.itemgetter(*names)
+    params = []
+    for row in rows:
+        values = list(pick(row))
+        for i, convert in converters:
+            if values[i] is not None:
+                values[i] = convert(values[i])
+        params.append(tuple(values))
+    s.connection().exec_driver_sql(sql, params)
+
+
+def _take_write_lock(s: Session) -> None:
+    """On SQLite, start writing now, so ids read next cannot be taken by another writer."""
+    if s.get_bind().dialect.name == "sqlite":
+        s.execute(sa.text("UPDATE issue_counter SET value = value WHERE 0"))
+
+
+def _allocate_ids(s: Session, table: sa.Table, count: int) -> list[int]:
+    """``count`` fresh primary keys for ``table``, so rows go in by plain executemany.
+
+    (With RETURNING, SQLAlchemy inserts row by row on SQLite to keep the order.)
+    PostgreSQL takes them from the table's sequence; SQLite, under the write lock,
+    after the largest id in use.
+    """
+    if count == 0:
+        return []
+    if s.get_bind().dialect.name == "postgresql":
+        query = sa.text(
+            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
+        )
+        return [r[0] for r in s.execute(query, {"table": table.name, "n": count})]
+    top = s.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0
+    return list(range(top + 1, top + count + 1))
+
+
 def _reserve_numbers(s: Session, center: str, year: int, count: int) -> list[str]:
     bump = (
         sa.update(CounterRow)
@@ -421,40 +496,8 @@ def _duplicate_of(
             continue
         score = 2 * len(grams & other) / (len(grams) + len(other))
         if score >= threshold and score > (best[1] or 0):
-            best = (iid, round(score, 3))
-    return best[0], best[1], key, grams
-
-
-def _flag_within(
-    s: Session,
-    ids: list[int],
-    rows: list[dict[str, Any]],
-    grams: list[tuple[tuple[str, str, str] | None, frozenset[str]]],
-    threshold: float,
-) -> None:
-    """Compare reports filed together with each other, earlier ones first."""
-    seen: dict[tuple[str, str, str], list[tuple[int, frozenset[str]]]] = {}
-    changed = []
-    for issue_id, row, (key, g) in zip(ids, rows, grams, strict=True):
-        if key is None:
-            continue
-        for other_id, other in seen.get(key, ()):
-            if not g or not other:
-                continue
-            score = round(2 * len(g & other) / (len(g) + len(other)), 3)
-            if score >= threshold and score > (row["duplicate_score"] or 0):
-                row["possible_duplicate_of"], row["duplicate_score"] = other_id, score
-                changed.append({"iid": issue_id, "dup": other_id, "score": score})
-        seen.setdefault(key, []).append((issue_id, g))
-    if changed:
-        s.execute(
-            sa.update(_ISSUE)
-            .where(_ISSUE.c.id == sa.bindparam("iid"))
-            .values(
-                possible_duplicate_of=sa.bindparam("dup"), duplicate_score=sa.bindparam("score")
-            ),
-            changed,
-        )
+            best = (iid, score)
+    return best[0], None if best[1] is None else round(best[1], 3), key, grams
 
 
 def file_issues(
@@ -470,12 +513,18 @@ def file_issues(
     for (center, year), members in years.items():
         for n, number in zip(members, _reserve_numbers(s, center, year, len(members)), strict=True):
             numbers[n] = number
-    rows, grams = [], []
-    for f, number in zip(filings, numbers, strict=True):
-        dup, score, key, g = _duplicate_of(s, f, lookups, ledger.settings.duplicate_threshold)
-        grams.append((key, g))
+    _take_write_lock(s)
+    ids = _allocate_ids(s, _ISSUE, len(filings))
+    rows = []
+    for f, number, issue_id in zip(filings, numbers, ids, strict=True):
+        dup, score, key, grams = _duplicate_of(s, f, lookups, ledger.settings.duplicate_threshold)
+        if key is not None:  # later reports, of this chunk too, are compared with this one
+            recent = lookups.candidates[key]
+            recent.insert(0, (issue_id, grams))
+            del recent[_CANDIDATES:]
         rows.append(
             {
+                "id": issue_id,
                 "number": number,
                 "center_code": f.center,
                 "report_id": f.report_id,
@@ -493,16 +542,7 @@ def file_issues(
                 "duplicate_score": score,
             }
         )
-    ids = [
-        r[0]
-        for r in s.execute(
-            sa.insert(_ISSUE).returning(_ISSUE.c.id, sort_by_parameter_order=True), rows
-        )
-    ]
-    _flag_within(s, ids, rows, grams, ledger.settings.duplicate_threshold)
-    for issue_id, (key, g) in zip(ids, grams, strict=True):
-        if key is not None:  # later reports of this run are compared with this one too
-            lookups.candidates[key].insert(0, (issue_id, g))
+    bulk_insert(s, _ISSUE, rows)
     s.execute(
         sa.update(_REPORT)
         .where(_REPORT.c.id == sa.bindparam("rid"))
@@ -514,8 +554,7 @@ def file_issues(
         for f, i in zip(filings, ids, strict=True)
         for name, p in f.proposals
     ]
-    if proposals:
-        s.execute(sa.insert(table_of(ProposalRow)), proposals)
+    bulk_insert(s, table_of(ProposalRow), proposals)
     events, pending = [], []
     for f, issue_id, row in zip(filings, ids, rows, strict=True):
         due = due_after(f.received_at, ledger.limits.screening, ledger.calendar, ledger.limits)
@@ -549,12 +588,10 @@ def file_issues(
             possible_duplicate_of=row["possible_duplicate_of"],
         )
         pending.append((seed, data))
-    event_ids = [
-        r[0]
-        for r in s.execute(
-            sa.insert(_EVENT).returning(_EVENT.c.id, sort_by_parameter_order=True), events
-        )
-    ]
+    event_ids = _allocate_ids(s, _EVENT, len(events))
+    for event_row, event_id in zip(events, event_ids, strict=True):
+        event_row["id"] = event_id
+    bulk_insert(s, _EVENT, events)
     filed = []
     state_rows = []
     for (seed, data), event_id in zip(pending, event_ids, strict=True):
@@ -608,5 +645,4 @@ def enqueue_notices(
                         "next_attempt_at": now,
                     }
                 )
-    if rows:
-        s.execute(sa.insert(table_of(OutboxRow)), rows)
+    bulk_insert(s, table_of(OutboxRow), rows)

@@ -91,13 +91,18 @@ def check_petition(report: Report) -> ScreeningProposal | None:
 
 def check_substance(report: Report) -> ScreeningProposal | None:
     """Empty or nearly empty text, or text with no letters at all (unintelligible)."""
-    meaningful = [ch for ch in report.text if unicodedata.category(ch)[0] in "LN"]
-    if len(meaningful) >= _MIN_MEANINGFUL or report.attachments:
+    if report.attachments:
         return None
+    meaningful = 0
+    for ch in report.text:  # stop as soon as there is enough: most reports are long
+        if unicodedata.category(ch)[0] in "LN":
+            meaningful += 1
+            if meaningful >= _MIN_MEANINGFUL:
+                return None
     shown = report.text.strip()[:40] or "（空）"
     return ScreeningProposal(
         NotAcceptedReason.NO_SUBSTANCE,
-        f"正文仅有 {len(meaningful)} 个有效字符：{shown}",
+        f"正文仅有 {meaningful} 个有效字符：{shown}",
     )
 
 

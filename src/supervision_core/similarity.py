@@ -7,14 +7,17 @@ after dropping punctuation and white space.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 __all__ = ["bigrams", "text_similarity"]
 
 
+_NOT_SIGNIFICANT = re.compile(r"[\W_]+")  # \w is letters and digits in every script
+
+
 def _significant(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).lower()
-    return "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN")
+    return _NOT_SIGNIFICANT.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
 def bigrams(text: str) -> frozenset[str]:
@@ -22,7 +25,7 @@ def bigrams(text: str) -> frozenset[str]:
     chars = _significant(text)
     if len(chars) < 2:
         return frozenset({chars}) if chars else frozenset()
-    return frozenset(chars[i : i + 2] for i in range(len(chars) - 1))
+    return frozenset([chars[i : i + 2] for i in range(len(chars) - 1)])
 
 
 def text_similarity(a: str, b: str) -> float:

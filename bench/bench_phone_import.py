@@ -1,0 +1,208 @@
+"""Importing call logs: our import against raw executemany (the ceiling) and pandas.
+
+For N rows (default 1,000,000 CSV in GBK, 100,000 XLSX), each measured in the same run:
+
+- ours:   ``import_call_log`` into a fresh ledger, every check included (encoding
+          detection, profile matching, dates, numbers, townships, sender matching,
+          screening, idempotency, issues with their first event)
+- raw:    ``csv``/openpyxl reading + ``sqlite3.executemany`` of the same rows into the same
+          ``report`` table of a fresh ledger: the ceiling (target: ours >= 40% of its rate)
+- pandas: ``read_csv``/``read_excel`` + ``to_sql`` into the same table: what a data clerk
+          would do instead (target: ours faster)
+
+Peak memory of our import is measured in a child process (target: under 200 MB for
+the 1,000,000-row CSV). This machine is shared and noisy: read the ratios.
+
+    python bench/bench_phone_import.py [--csv-rows N] [--xlsx-rows N] [--check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import random
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HEADER = ["工单编号", "来电时间", "来电号码", "来电人", "诉求标题", "诉求内容", "所属苏木镇", "事发地点", "诉求类型"]
+TOWNS = ["嘎鲁图镇", "乌审召镇", "图克镇", "乌兰陶勒盖镇", "无定河镇", "苏力德苏木"]
+SUPERVISOR_PHONES = [f"139{n:08d}" for n in range(600)]
+
+
+def rows(count: int, seed: int = 3) -> list[list[str]]:
+    rng = random.Random(seed)
+    start = dt.datetime(2026, 1, 5, 8, 0)
+    out = []
+    for n in range(count):
+        phone = rng.choice(SUPERVISOR_PHONES) if n % 2 else f"13{rng.randrange(10**9):09d}"
+        when = start + dt.timedelta(minutes=n % 400000)
+        out.append([
+            f"GD{n:08d}", when.strftime("%Y-%m-%d %H:%M"), phone, "来电人", "窗口问题",
+            f"第{n}号来电：窗口工作人员态度生硬，没有一次性告知所需材料，来回跑了两趟。",
+            TOWNS[n % 6], "便民服务中心", "来回跑",
+        ])
+    return out
+
+
+def make_csv(path: Path, count: int) -> None:
+    with path.open("w", encoding="gbk", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["乌审旗政务服务热线工单导出"])
+        writer.writerow(HEADER)
+        writer.writerows(rows(count))
+
+
+def make_xlsx(path: Path, count: int) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("工单")
+    ws.append(HEADER)
+    for row in rows(count):
+        row[1] = dt.datetime.strptime(row[1], "%Y-%m-%d %H:%M")  # a real date cell
+        ws.append(row)
+    wb.save(path)
+
+
+def fresh_ledger(folder: Path, name: str):  # type: ignore[no-untyped-def]
+    from supervision_core import ContactKind, Identity, NewSupervisor, get_plugin_manager, open_ledger
+    from supervision_core.demo import demo_settings
+
+    settings = demo_settings()
+    ledger = open_ledger(f"sqlite:///{folder / name}", settings=settings,
+                         plugin_manager=get_plugin_manager(load_entrypoints=False), create=True)
+    centers = [c.center.code for c in settings.centers]
+    for n, phone in enumerate(SUPERVISOR_PHONES):
+        ledger.add_supervisor(NewSupervisor(name=f"监督员{n}", center=centers[n % 7],
+                                            identities=[Identity(ContactKind.PHONE, phone)]))
+    return ledger
+
+
+_INSERT = (
+    "INSERT INTO report (channel, external_id, center_code, received_at, sender_kind, sender_value, "
+    "sender_name, subject, text, venue, status, stored_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+
+
+def raw_insert(db: Path, source: Path) -> None:
+    """The ceiling: read the rows and executemany them into the report table."""
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    def params():  # type: ignore[no-untyped-def]
+        if source.suffix == ".csv":
+            with source.open(encoding="gbk", newline="") as fh:
+                reader = csv.reader(fh)
+                next(reader), next(reader)
+                for r in reader:
+                    yield ("raw", r[0], "tuke", r[1], "phone", r[2], r[3], r[4], r[5], r[7], "filed", now)
+        else:
+            from openpyxl import load_workbook
+
+            wb = load_workbook(source, read_only=True)
+            it = wb.worksheets[0].iter_rows(values_only=True)
+            next(it)
+            for r in it:
+                yield ("raw", r[0], "tuke", str(r[1]), "phone", r[2], r[3], r[4], r[5], r[7], "filed", now)
+
+    connection = sqlite3.connect(db)
+    connection.executemany(_INSERT, params())
+    connection.commit()
+    connection.close()
+
+
+def pandas_insert(db: Path, source: Path) -> None:
+    import pandas as pd
+
+    if source.suffix == ".csv":
+        frame = pd.read_csv(source, encoding="gbk", skiprows=1, dtype=str)
+    else:
+        frame = pd.read_excel(source, dtype=str)
+    frame = frame.rename(columns={"工单编号": "external_id", "来电时间": "received_at", "来电号码": "sender_value",
+                                  "来电人": "sender_name", "诉求标题": "subject", "诉求内容": "text",
+                                  "事发地点": "venue"})
+    frame = frame[["external_id", "received_at", "sender_value", "sender_name", "subject", "text", "venue"]]
+    frame["channel"], frame["center_code"], frame["sender_kind"] = "pandas", "tuke", "phone"
+    frame["status"], frame["stored_at"] = "filed", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    connection = sqlite3.connect(db)
+    frame.to_sql("report", connection, if_exists="append", index=False, chunksize=10000)
+    connection.close()
+
+
+def ours(folder: Path, source: Path, name: str) -> dict[str, int]:
+    from channels.phone_log import import_call_log
+
+    ledger = fresh_ledger(folder, name)
+    started = time.perf_counter()
+    summary = import_call_log(ledger, source, actor="bench", rejects_path=folder / f"{name}.rejects.csv")
+    elapsed = time.perf_counter() - started
+    ledger.close()
+    return {"seconds_x1000": int(elapsed * 1000), **summary.counts()}
+
+
+def timed(fn) -> float:  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def compare(label: str, folder: Path, source: Path, count: int) -> tuple[float, float]:
+    raw_db, pandas_db = folder / f"raw-{label}.db", folder / f"pandas-{label}.db"
+    fresh_ledger(folder, raw_db.name).close()
+    fresh_ledger(folder, pandas_db.name).close()
+    raw_s = timed(lambda: raw_insert(raw_db, source))
+    pandas_s = timed(lambda: pandas_insert(pandas_db, source))
+    result = ours(folder, source, f"ours-{label}.db")
+    ours_s = result["seconds_x1000"] / 1000
+    assert result["read"] == count, result
+    print(f"{label}: {count:,} rows")
+    print(f"  raw executemany  {raw_s:8.1f} s  {count / raw_s:10,.0f} rows/s")
+    print(f"  pandas to_sql    {pandas_s:8.1f} s  {count / pandas_s:10,.0f} rows/s")
+    print(f"  ours (all checks){ours_s:8.1f} s  {count / ours_s:10,.0f} rows/s  "
+          f"(imported {result['imported']:,}, quarantined {result['quarantined']:,})")
+    print(f"  ours / raw rate  {raw_s / ours_s:8.2f}   (target >= 0.40)")
+    print(f"  ours vs pandas   {pandas_s / ours_s:8.2f}x  (target > 1)")
+    return raw_s / ours_s, pandas_s / ours_s
+
+
+def peak_memory(source: Path, folder: Path) -> float:
+    # VmHWM, not ru_maxrss: on Linux ru_maxrss survives exec, so a child would report
+    # this (pandas-laden) parent's peak instead of its own.
+    code = (
+        "import sys, re; sys.path.insert(0, %r); import bench_phone_import as b; from pathlib import Path; "
+        "b.ours(Path(%r), Path(%r), 'memory.db'); "
+        "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))"
+    ) % (str(Path(__file__).parent), str(folder), str(source))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip().splitlines()[-1]) / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--csv-rows", type=int, default=1_000_000)
+    parser.add_argument("--xlsx-rows", type=int, default=100_000)
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args()
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        source = folder / "calls.csv"
+        make_csv(source, args.csv_rows)
+        raw_ratio, pandas_ratio = compare("CSV (GBK)", folder, source, args.csv_rows)
+        ok &= raw_ratio >= 0.4 and pandas_ratio > 1
+        peak = peak_memory(source, folder)
+        print(f"  peak memory of our import: {peak:.0f} MB (target < 200)")
+        ok &= peak < 200
+        book = folder / "calls.xlsx"
+        make_xlsx(book, args.xlsx_rows)
+        raw_ratio, pandas_ratio = compare("XLSX", folder, book, args.xlsx_rows)
+        ok &= raw_ratio >= 0.4 and pandas_ratio > 1
+    return 0 if ok or not args.check else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
