@@ -70,7 +70,13 @@ def make_xlsx(path: Path, count: int) -> None:
 
 
 def fresh_ledger(folder: Path, name: str):  # type: ignore[no-untyped-def]
-    from supervision_core import ContactKind, Identity, NewSupervisor, get_plugin_manager, open_ledger
+    from supervision_core import (
+        ContactKind,
+        Identity,
+        NewSupervisor,
+        get_plugin_manager,
+        open_ledger,
+    )
     from supervision_core.demo import demo_settings
 
     settings = demo_settings()
@@ -173,10 +179,11 @@ def peak_memory(source: Path, folder: Path) -> float:
     # VmHWM, not ru_maxrss: on Linux ru_maxrss survives exec, so a child would report
     # this (pandas-laden) parent's peak instead of its own.
     code = (
-        "import sys, re; sys.path.insert(0, %r); import bench_phone_import as b; from pathlib import Path; "
-        "b.ours(Path(%r), Path(%r), 'memory.db'); "
+        f"import sys, re; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+        "import bench_phone_import as b; from pathlib import Path; "
+        f"b.ours(Path({str(folder)!r}), Path({str(source)!r}), 'memory.db'); "
         "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))"
-    ) % (str(Path(__file__).parent), str(folder), str(source))
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 
