@@ -317,6 +317,15 @@ class ImportSummary:
         }
 
 
+_COUNT_LABELS = {
+    "read": "读取",
+    "imported": "导入",
+    "already_present": "已存在",
+    "quarantined": "隔离",
+    "rejected": "被拒",
+    "skipped": "跳过",
+}
+
 _TOTAL = re.compile(r"^\s*(合\s*计|总\s*计|小\s*计|共计|total)", re.IGNORECASE)
 
 
@@ -744,7 +753,7 @@ def supervision_register_commands(cli: click.Group) -> None:
             click.echo("还没有导入批次。")
         for b in found:
             state = f"已撤销（{b.rolled_back_by}）" if b.rolled_back_at else "有效"
-            counts = "，".join(f"{k} {v}" for k, v in b.counts.items())
+            counts = "，".join(f"{_COUNT_LABELS.get(k, k)} {v}" for k, v in b.counts.items())
             click.echo(
                 f"#{b.id:<4} {b.started_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}  {b.source_name}  {state}  {counts}"
             )
