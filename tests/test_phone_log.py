@@ -478,3 +478,27 @@ def test_naughty_strings_in_every_column(ledger: Ledger, shared_dir: Path, tmp_p
     )
     assert summary.imported > len(naughty) // 2
     assert all(r.reason for r in summary.rejects)
+
+
+def test_xls_with_merged_township_and_date_cells(ledger: Ledger, tmp_path: Path) -> None:
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("来电登记")
+    dates = xlwt.easyxf(num_format_str="yyyy-mm-dd hh:mm")
+    sheet.write_merge(0, 0, 0, 4, "嘎鲁图镇来电登记表")
+    for col, name in enumerate(["来电时间", "姓名", "联系电话", "反映问题", "苏木镇"]):
+        sheet.write(1, col, name)
+    sheet.write(2, 0, T(2026, 3, 2, 9, 30), dates)
+    sheet.write(2, 1, "乌云")
+    sheet.write(2, 2, 18647773456)
+    sheet.write(2, 3, "社保卡补办来回跑")
+    sheet.write(3, 0, T(2026, 3, 2, 11, 0), dates)
+    sheet.write(3, 1, "乌云")
+    sheet.write(3, 2, "18647773456")
+    sheet.write(3, 3, "自助机无法打印")
+    sheet.write_merge(2, 3, 4, 4, "嘎鲁图镇")
+    path = tmp_path / "登记表.xls"
+    book.save(str(path))
+    summary = import_call_log(ledger, path, actor="op")
+    assert (summary.imported, summary.rejected) == (2, 0)
+    assert ledger.issue("galutu-2026-00002").received_at == T(2026, 3, 2, 11, 0, tzinfo=SHANGHAI)
