@@ -16,6 +16,7 @@ import attrs
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from . import annual
 from .batches import ImportBatch
 from .centers import Center, CenterLevel, Unit
 from .clock import local_date, now_utc
@@ -49,6 +50,7 @@ from .reports import (
     ReportHints,
     Sender,
 )
+from .scoring import SupervisorYear
 from .screening import ScreeningProposal
 from .summaries import IssueSummary
 from .supervisors import (
@@ -75,6 +77,17 @@ from .tables import (
     table_of,
 )
 from .workdays import CONFIRMED_YEARS, WorkCalendar, china_calendar
+from .year import (
+    DEFAULT_TIE_RULE,
+    Activity,
+    ActivityKind,
+    AttendanceStatus,
+    DisciplineKind,
+    DisciplineRecord,
+    Evaluation,
+    FindingKind,
+    WorkPlan,
+)
 
 __all__ = ["IssueRef", "Ledger", "open_ledger"]
 
@@ -1109,6 +1122,112 @@ class Ledger:
             row.dead_at, row.attempts, row.next_attempt_at = None, 0, self.clock()
             s.commit()
             return _outbox_entry(row)
+
+    # ------------------------------------------------------------------ the supervisors' year
+
+    def add_work_plan(
+        self, *, center: str, year: int, title: str, responsible_staff: Sequence[str], content: str
+    ) -> WorkPlan:
+        """Record a center's yearly supervision work plan and its responsible staff."""
+        return annual.add_work_plan(
+            self,
+            center=center,
+            year=year,
+            title=title,
+            responsible_staff=responsible_staff,
+            content=content,
+        )
+
+    def work_plans(self, *, center: str | None = None, year: int | None = None) -> list[WorkPlan]:
+        """Work plans, oldest first."""
+        return annual.work_plans(self, center=center, year=year)
+
+    def add_activity(
+        self,
+        *,
+        center: str,
+        kind: ActivityKind | str,
+        title: str,
+        held_on: dt.date,
+        place: str,
+        organizer: str,
+    ) -> Activity:
+        """Record an activity (group experience, forum, research, training)."""
+        return annual.add_activity(
+            self,
+            center=center,
+            kind=kind,
+            title=title,
+            held_on=held_on,
+            place=place,
+            organizer=organizer,
+        )
+
+    def record_attendance(
+        self, activity_id: int, supervisor_id: int, status: AttendanceStatus | str
+    ) -> Activity:
+        """Record (or correct) how an invited supervisor answered an activity."""
+        return annual.record_attendance(self, activity_id, supervisor_id, status)
+
+    def activities(self, *, center: str | None = None, year: int | None = None) -> list[Activity]:
+        """Activities with their attendance, by date."""
+        return annual.activities(self, center=center, year=year)
+
+    def record_discipline(
+        self,
+        supervisor_id: int,
+        *,
+        kind: DisciplineKind | str,
+        reason: str,
+        actor: str,
+        on: dt.date | None = None,
+        authority: str | None = None,
+    ) -> DisciplineRecord:
+        """Record an admonition (批评教育), a confidentiality breach, or a referral."""
+        return annual.record_discipline(
+            self, supervisor_id, kind=kind, reason=reason, actor=actor, on=on, authority=authority
+        )
+
+    def discipline(self, supervisor_id: int) -> list[DisciplineRecord]:
+        """A supervisor's discipline records, by date."""
+        return annual.discipline(self, supervisor_id)
+
+    def record_finding(
+        self, ref: IssueRef, kind: FindingKind | str, *, actor: str, note: str | None = None
+    ) -> None:
+        """Record that an issue's suggestion was adopted, changed a rule, or was false."""
+        annual.record_finding(self, ref, kind, actor=actor, note=note)
+
+    def supervisor_year(self, supervisor_id: int, year: int) -> SupervisorYear:
+        """What a supervisor did in ``year``, each fact pointing to its issues or activities."""
+        self.supervisor(supervisor_id)
+        return annual.supervisor_years(self, [supervisor_id], year)[supervisor_id]
+
+    def evaluate_year(
+        self,
+        year: int,
+        *,
+        center: str,
+        actor: str,
+        quota_ratio: float = 0.2,
+        tie_rule: Sequence[str] = DEFAULT_TIE_RULE,
+    ) -> Evaluation:
+        """Publish a new version of ``center``'s evaluation of its supervisors for ``year``."""
+        return annual.evaluate(
+            self, year, center=center, actor=actor, quota_ratio=quota_ratio, tie_rule=tie_rule
+        )
+
+    def evaluations(
+        self, *, center: str | None = None, year: int | None = None
+    ) -> list[Evaluation]:
+        """Published evaluations, every version, oldest first."""
+        return annual.evaluations(self, center=center, year=year)
+
+    def revocation_candidates(
+        self, *, center: str, as_of: dt.date | None = None
+    ) -> list[tuple[int, str, list[str]]]:
+        """Supervisors to consider for revocation, with reasons; nothing is revoked automatically."""
+        return annual.revocation_candidates(self, center=center, as_of=as_of)
 
     # ------------------------------------------------------------------ reading
 

@@ -306,3 +306,90 @@ class IssuePurgeRow(SQLModel, table=True):
     __tablename__ = "issue_purge"
 
     issue_id: int = Field(primary_key=True)
+
+
+class WorkPlanRow(SQLModel, table=True):
+    __tablename__ = "work_plan"
+
+    id: int | None = Field(default=None, primary_key=True)
+    center_code: str = Field(foreign_key="center.code", max_length=40, index=True)
+    year: int
+    title: str
+    responsible_staff: list[str] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON(), nullable=False)
+    )
+    content: str
+    created_at: dt.datetime = _when()
+
+
+class ActivityRow(SQLModel, table=True):
+    __tablename__ = "activity"
+    __table_args__ = (sa.Index("ix_activity_center_held", "center_code", "held_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    center_code: str = Field(foreign_key="center.code", max_length=40)
+    kind: str = Field(max_length=32)
+    title: str
+    held_on: dt.date
+    place: str
+    organizer: str
+
+
+class AttendanceRow(SQLModel, table=True):
+    __tablename__ = "attendance"
+
+    activity_id: int = Field(foreign_key="activity.id", primary_key=True)
+    supervisor_id: int = Field(foreign_key="supervisor.id", primary_key=True, index=True)
+    status: str = Field(max_length=16)
+
+
+class DisciplineRow(SQLModel, table=True):
+    __tablename__ = "discipline"
+
+    id: int | None = Field(default=None, primary_key=True)
+    supervisor_id: int = Field(foreign_key="supervisor.id", index=True)
+    kind: str = Field(max_length=32)
+    on: dt.date
+    reason: str
+    authority: str | None = None
+    actor: str
+    recorded_at: dt.datetime = _when()
+
+
+class FindingRow(SQLModel, table=True):
+    """What a center found about an issue (adopted, changed a rule, false): kept apart from its life."""
+
+    __tablename__ = "issue_finding"
+    __table_args__ = (sa.UniqueConstraint("issue_id", "kind", name="uq_finding_issue_kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(foreign_key="issue.id", index=True)
+    kind: str = Field(max_length=32)
+    note: str | None = None
+    actor: str
+    at: dt.datetime = _when()
+
+
+class EvaluationRow(SQLModel, table=True):
+    """A published annual evaluation; never changed (triggers refuse it), only superseded."""
+
+    __tablename__ = "evaluation"
+    __table_args__ = (
+        sa.UniqueConstraint("center_code", "year", "version", name="uq_evaluation_version"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    center_code: str = Field(foreign_key="center.code", max_length=40)
+    year: int
+    version: int
+    policy: str = Field(max_length=80)
+    quota: int
+    quota_ratio: float
+    tie_rule: list[str] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON(), nullable=False)
+    )
+    published_at: dt.datetime = _when()
+    actor: str
+    entries: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON(), nullable=False)
+    )
