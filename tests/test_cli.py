@@ -209,3 +209,61 @@ def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
         and "Traceback" not in bad.stderr
         and "没有编号为 nope-1 的问题" in bad.stderr
     )
+
+
+def test_the_year_from_the_command_line(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import openpyxl
+
+    run("init", "--demo")
+    numbers = _demo_numbers(run)
+    activity = _json(
+        run(
+            "activities",
+            "add",
+            "--center",
+            "banner",
+            "--kind",
+            "forum",
+            "--title",
+            "座谈会",
+            "--date",
+            "2026-11-10",
+            "--place",
+            "旗中心",
+            "--organizer",
+            "旗政务服务中心",
+            "--json",
+        )
+    )
+    for sid, status in (("1", "present"), ("2", "unexcused")):
+        assert (
+            run("activities", "attend", str(activity["id"]), sid, "--status", status).exit_code == 0
+        )  # type: ignore[index]
+    assert "出席 1/2" in run("activities", "list").output
+    assert (
+        run("issues", "finding", numbers["closed:banner"], "--kind", "adopted_suggestion").exit_code
+        == 0
+    )
+    assert "批评教育" in run("supervisors", "discipline", "2", "--reason", "无故缺席").output
+    book = tmp_path / "评估.xlsx"
+    data = _json(run("evaluate", "2026", "--center", "banner", "--xlsx", str(book), "--json"))
+    assert data["version"] == 1 and data["quota"] == 1  # type: ignore[index]
+    entries = data["entries"]  # type: ignore[index]
+    assert [e["name"] for e in entries] == ["王建国", "李秀英"]
+    # 王建国: 60 + 2 verified ×2 + 1 fix + 5 adopted + 3 forum + 1 service experience = 74
+    assert (
+        entries[0]["score"]["total"] == 74 and entries[0]["excellent"] is False
+    )  # below the excellent band
+    sheet = openpyxl.load_workbook(book).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(min_row=4, values_only=True))
+    assert [(r[0], r[1], r[2]) for r in rows] == [
+        (e["rank"], e["name"], e["score"]["total"]) for e in entries
+    ]
+    assert sheet.freeze_panes == "A4" and "2026年度" in str(sheet["A1"].value)
+    assert "第 2 版" in run("evaluate", "2026", "--center", "banner").output
+    listed = run("evaluations", "list")
+    assert "第 1 版" in listed.output and "第 2 版" in listed.output
+    assert "王建国" in run("evaluations", "show", "1").output
+    bad = run("evaluate", "2026", "--center", "banner", "--tie-rule", "coin_toss")
+    assert bad.exit_code == 1 and "未知的并列规则" in bad.output

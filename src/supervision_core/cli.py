@@ -24,6 +24,7 @@ from .config import Settings, load_settings
 from .database import DEFAULT_DATABASE_URL
 from .demo import demo_config_text, demo_settings, load_demo
 from .errors import SupervisionError
+from .evaluation_xlsx import write_evaluation_xlsx
 from .issues import Issue, IssueState, NotAcceptedReason, RectificationTrack, Satisfaction
 from .ledger import Ledger, open_ledger
 from .masking import mask_personal_data, mask_phone
@@ -39,6 +40,15 @@ from .supervisors import (
     Revocation,
     Supervisor,
     SupervisorStatus,
+)
+from .year import (
+    DEFAULT_TIE_RULE,
+    TIE_RULES,
+    ActivityKind,
+    AttendanceStatus,
+    DisciplineKind,
+    Evaluation,
+    FindingKind,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -906,6 +916,275 @@ def outbox_retry(state: _State, entry_id: int) -> None:
     """将发送失败的通知重新排入队列。"""
     entry = state.ledger().retry_notice(entry_id)
     _emit(state, entry, lambda: click.echo(f"通知 #{entry.id} 已重新排队。"))
+
+
+# --------------------------------------------------------------------- the supervisors' year
+
+
+def _evaluation_lines(e: Evaluation) -> list[str]:
+    lines = [
+        f"{e.center} {e.year} 年度监督员评估（第 {e.version} 版，评分办法 {e.policy}，"
+        f"优秀名额 {e.quota} 名，并列规则：{' > '.join(TIE_RULES[r][0] for r in e.tie_rule)}）"
+    ]
+    for entry in e.entries:
+        star = " ★优秀" if entry.excellent else ""
+        tie = f"  （{entry.tie_note}）" if entry.tie_note else ""
+        lines.append(
+            f"{entry.rank:>3}. {_pad(entry.name, 12)} {entry.score.total:>6g}  "
+            f"{_pad(entry.score.band.label, 8)}{star}{tie}"
+        )
+    return lines
+
+
+@cli.command()
+@click.argument("year", type=int)
+@click.option("--center", required=True, help="中心代码。")
+@click.option(
+    "--quota",
+    "quota_ratio",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=0.2,
+    show_default=True,
+    help="优秀名额占参评人数的比例（向下取整，至少 1 名）。",
+)
+@click.option(
+    "--tie-rule",
+    default=",".join(DEFAULT_TIE_RULE),
+    show_default=True,
+    help=f"同分时的排序规则，逗号分隔：{', '.join(TIE_RULES)}。",
+)
+@click.option(
+    "--xlsx", type=click.Path(dir_okay=False, path_type=Path), help="另存为可打印的 XLSX。"
+)
+@_actor_option
+@_json_option
+@pass_state
+def evaluate(
+    state: _State,
+    year: int,
+    center: str,
+    quota_ratio: float,
+    tie_rule: str,
+    xlsx: Path | None,
+    actor: str | None,
+) -> None:
+    """年度评估评价：评分、排名、等次，按名额评选优秀监督员（每次运行发布新的版本）。"""
+    ledger = state.ledger()
+    rules = tuple(r.strip() for r in tie_rule.split(",") if r.strip())
+    evaluation = ledger.evaluate_year(
+        year, center=center, actor=_actor(actor), quota_ratio=quota_ratio, tie_rule=rules
+    )
+    if xlsx is not None:
+        write_evaluation_xlsx(evaluation, xlsx, center_name=ledger.center(center).name)
+
+    def human() -> None:
+        click.echo("\n".join(_evaluation_lines(evaluation)))
+        if xlsx is not None:
+            click.echo(f"已另存为 {xlsx}")
+
+    _emit(state, evaluation, human)
+
+
+@cli.group()
+def evaluations() -> None:
+    """已发布的年度评估（每个版本都保留）。"""
+
+
+@evaluations.command("list")
+@click.option("--center", help="中心代码。")
+@click.option("--year", type=int, help="年度。")
+@_json_option
+@pass_state
+def evaluations_list(state: _State, center: str | None, year: int | None) -> None:
+    """列出已发布的评估版本。"""
+    found = state.ledger().evaluations(center=center, year=year)
+
+    def human() -> None:
+        if not found:
+            click.echo("还没有发布的评估。")
+        for e in found:
+            names = "、".join(x.name for x in e.excellent) or "（无）"
+            click.echo(
+                f"#{e.id:<4} {e.center} {e.year} 第 {e.version} 版  参评 {len(e.entries)} 人  优秀：{names}"
+            )
+
+    _emit(state, found, human)
+
+
+@evaluations.command("show")
+@click.argument("evaluation_id", type=int)
+@click.option("--xlsx", type=click.Path(dir_okay=False, path_type=Path), help="另存为 XLSX。")
+@_json_option
+@pass_state
+def evaluations_show(state: _State, evaluation_id: int, xlsx: Path | None) -> None:
+    """显示一个评估版本。"""
+    ledger = state.ledger()
+    found = [e for e in ledger.evaluations() if e.id == evaluation_id]
+    if not found:
+        _fail(f"没有编号为 {evaluation_id} 的评估")
+    evaluation = found[0]
+    if xlsx is not None:
+        write_evaluation_xlsx(evaluation, xlsx, center_name=ledger.center(evaluation.center).name)
+    _emit(state, evaluation, lambda: click.echo("\n".join(_evaluation_lines(evaluation))))
+
+
+@cli.group()
+def activities() -> None:
+    """活动：集中体验、座谈交流、调研、培训，以及出席情况。"""
+
+
+@activities.command("add")
+@click.option("--center", required=True, help="中心代码。")
+@click.option("--kind", type=_choice(ActivityKind), required=True, help="活动类型。")
+@click.option("--title", required=True, help="活动名称。")
+@click.option(
+    "--date", "held_on", type=click.DateTime(["%Y-%m-%d"]), required=True, help="日期 YYYY-MM-DD。"
+)
+@click.option("--place", required=True, help="地点。")
+@click.option("--organizer", required=True, help="组织单位。")
+@_json_option
+@pass_state
+def activities_add(
+    state: _State,
+    center: str,
+    kind: str,
+    title: str,
+    held_on: dt.datetime,
+    place: str,
+    organizer: str,
+) -> None:
+    """登记一次活动。"""
+    activity = state.ledger().add_activity(
+        center=center,
+        kind=kind,
+        title=title,
+        held_on=held_on.date(),
+        place=place,
+        organizer=organizer,
+    )
+    _emit(state, activity, lambda: click.echo(f"已登记活动 #{activity.id}：{activity.title}"))
+
+
+@activities.command("attend")
+@click.argument("activity_id", type=int)
+@click.argument("supervisor_id", type=int)
+@click.option(
+    "--status",
+    type=_choice(AttendanceStatus),
+    default="present",
+    show_default=True,
+    help="present 出席；excused 请假；unexcused 无故缺席。",
+)
+@_json_option
+@pass_state
+def activities_attend(state: _State, activity_id: int, supervisor_id: int, status: str) -> None:
+    """记录受邀监督员的出席情况。"""
+    activity = state.ledger().record_attendance(activity_id, supervisor_id, status)
+    _emit(
+        state,
+        activity,
+        lambda: click.echo(
+            f"活动 #{activity.id}：监督员 #{supervisor_id} {AttendanceStatus(status).label}"
+        ),
+    )
+
+
+@activities.command("list")
+@click.option("--center", help="中心代码。")
+@click.option("--year", type=int, help="年度。")
+@_json_option
+@pass_state
+def activities_list(state: _State, center: str | None, year: int | None) -> None:
+    """列出活动及出席情况。"""
+    found = state.ledger().activities(center=center, year=year)
+
+    def human() -> None:
+        if not found:
+            click.echo("没有活动。")
+        for a in found:
+            present = sum(1 for _, s in a.attendance if s is AttendanceStatus.PRESENT)
+            click.echo(
+                f"#{a.id:<4} {a.held_on} {_pad(a.kind.label, 10)} {a.title}  出席 {present}/{len(a.attendance)}"
+            )
+
+    _emit(state, found, human)
+
+
+@supervisors.command("discipline")
+@click.argument("supervisor_id", type=int)
+@click.option(
+    "--kind",
+    type=_choice(DisciplineKind),
+    default="admonition",
+    show_default=True,
+    help="admonition 批评教育；confidentiality_breach 违反保密义务；referral 移交处理。",
+)
+@click.option("--reason", required=True, help="理由。")
+@click.option("--authority", help="移交的部门（referral 时必填）。")
+@click.option("--on", "on_date", type=click.DateTime(["%Y-%m-%d"]), help="日期（默认今天）。")
+@_actor_option
+@_json_option
+@pass_state
+def supervisors_discipline(
+    state: _State,
+    supervisor_id: int,
+    kind: str,
+    reason: str,
+    authority: str | None,
+    on_date: dt.datetime | None,
+    actor: str | None,
+) -> None:
+    """记录批评教育、违反保密义务或移交处理。"""
+    record = state.ledger().record_discipline(
+        supervisor_id,
+        kind=kind,
+        reason=reason,
+        authority=authority,
+        actor=_actor(actor),
+        on=on_date.date() if on_date else None,
+    )
+    _emit(
+        state,
+        record,
+        lambda: click.echo(f"已记录：监督员 #{supervisor_id} {record.kind.label}（{record.on}）"),
+    )
+
+
+@supervisors.command("candidates")
+@click.option("--center", required=True, help="中心代码。")
+@_json_option
+@pass_state
+def supervisors_candidates(state: _State, center: str) -> None:
+    """列出可考虑取消资格的监督员及理由（只供决定，不会自动取消）。"""
+    found = state.ledger().revocation_candidates(center=center)
+    data = [
+        {"supervisor_id": sid, "name": name, "reasons": reasons} for sid, name, reasons in found
+    ]
+
+    def human() -> None:
+        if not found:
+            click.echo("没有需要考虑的监督员。")
+        for sid, name, reasons in found:
+            click.echo(f"#{sid:<4} {_pad(name, 12)} {'；'.join(reasons)}")
+
+    _emit(state, data, human)
+
+
+@issues.command("finding")
+@click.argument("ref")
+@click.option(
+    "--kind",
+    type=_choice(FindingKind),
+    required=True,
+    help="adopted_suggestion 建议被采纳；rule_change 推动制度改进；false_report 反馈不实。",
+)
+@click.option("--note", help="说明。")
+@_actor_option
+@pass_state
+def issues_finding(state: _State, ref: str, kind: str, note: str | None, actor: str | None) -> None:
+    """记录对问题的认定（用于年度评估）。"""
+    state.ledger().record_finding(ref, kind, actor=_actor(actor), note=note)
+    click.echo(f"已记录：问题 {ref} {FindingKind(kind).label}")
 
 
 # --------------------------------------------------------------------- plugins
