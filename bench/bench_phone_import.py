@@ -29,7 +29,17 @@ import tempfile
 import time
 from pathlib import Path
 
-HEADER = ["工单编号", "来电时间", "来电号码", "来电人", "诉求标题", "诉求内容", "所属苏木镇", "事发地点", "诉求类型"]
+HEADER = [
+    "工单编号",
+    "来电时间",
+    "来电号码",
+    "来电人",
+    "诉求标题",
+    "诉求内容",
+    "所属苏木镇",
+    "事发地点",
+    "诉求类型",
+]
 TOWNS = ["嘎鲁图镇", "乌审召镇", "图克镇", "乌兰陶勒盖镇", "无定河镇", "苏力德苏木"]
 SUPERVISOR_PHONES = [f"139{n:08d}" for n in range(600)]
 
@@ -41,11 +51,19 @@ def rows(count: int, seed: int = 3) -> list[list[str]]:
     for n in range(count):
         phone = rng.choice(SUPERVISOR_PHONES) if n % 2 else f"13{rng.randrange(10**9):09d}"
         when = start + dt.timedelta(minutes=n % 400000)
-        out.append([
-            f"GD{n:08d}", when.strftime("%Y-%m-%d %H:%M"), phone, "来电人", "窗口问题",
-            f"第{n}号来电：窗口工作人员态度生硬，没有一次性告知所需材料，来回跑了两趟。",
-            TOWNS[n % 6], "便民服务中心", "来回跑",
-        ])
+        out.append(
+            [
+                f"GD{n:08d}",
+                when.strftime("%Y-%m-%d %H:%M"),
+                phone,
+                "来电人",
+                "窗口问题",
+                f"第{n}号来电：窗口工作人员态度生硬，没有一次性告知所需材料，来回跑了两趟。",
+                TOWNS[n % 6],
+                "便民服务中心",
+                "来回跑",
+            ]
+        )
     return out
 
 
@@ -80,12 +98,21 @@ def fresh_ledger(folder: Path, name: str):  # type: ignore[no-untyped-def]
     from supervision_core.demo import demo_settings
 
     settings = demo_settings()
-    ledger = open_ledger(f"sqlite:///{folder / name}", settings=settings,
-                         plugin_manager=get_plugin_manager(load_entrypoints=False), create=True)
+    ledger = open_ledger(
+        f"sqlite:///{folder / name}",
+        settings=settings,
+        plugin_manager=get_plugin_manager(load_entrypoints=False),
+        create=True,
+    )
     centers = [c.center.code for c in settings.centers]
     for n, phone in enumerate(SUPERVISOR_PHONES):
-        ledger.add_supervisor(NewSupervisor(name=f"监督员{n}", center=centers[n % 7],
-                                            identities=[Identity(ContactKind.PHONE, phone)]))
+        ledger.add_supervisor(
+            NewSupervisor(
+                name=f"监督员{n}",
+                center=centers[n % 7],
+                identities=[Identity(ContactKind.PHONE, phone)],
+            )
+        )
     return ledger
 
 
@@ -105,7 +132,20 @@ def raw_insert(db: Path, source: Path) -> None:
                 reader = csv.reader(fh)
                 next(reader), next(reader)
                 for r in reader:
-                    yield ("raw", r[0], "tuke", r[1], "phone", r[2], r[3], r[4], r[5], r[7], "filed", now)
+                    yield (
+                        "raw",
+                        r[0],
+                        "tuke",
+                        r[1],
+                        "phone",
+                        r[2],
+                        r[3],
+                        r[4],
+                        r[5],
+                        r[7],
+                        "filed",
+                        now,
+                    )
         else:
             from openpyxl import load_workbook
 
@@ -113,7 +153,20 @@ def raw_insert(db: Path, source: Path) -> None:
             it = wb.worksheets[0].iter_rows(values_only=True)
             next(it)
             for r in it:
-                yield ("raw", r[0], "tuke", str(r[1]), "phone", r[2], r[3], r[4], r[5], r[7], "filed", now)
+                yield (
+                    "raw",
+                    r[0],
+                    "tuke",
+                    str(r[1]),
+                    "phone",
+                    r[2],
+                    r[3],
+                    r[4],
+                    r[5],
+                    r[7],
+                    "filed",
+                    now,
+                )
 
     connection = sqlite3.connect(db)
     connection.executemany(_INSERT, params())
@@ -128,12 +181,25 @@ def pandas_insert(db: Path, source: Path) -> None:
         frame = pd.read_csv(source, encoding="gbk", skiprows=1, dtype=str)
     else:
         frame = pd.read_excel(source, dtype=str)
-    frame = frame.rename(columns={"工单编号": "external_id", "来电时间": "received_at", "来电号码": "sender_value",
-                                  "来电人": "sender_name", "诉求标题": "subject", "诉求内容": "text",
-                                  "事发地点": "venue"})
-    frame = frame[["external_id", "received_at", "sender_value", "sender_name", "subject", "text", "venue"]]
+    frame = frame.rename(
+        columns={
+            "工单编号": "external_id",
+            "来电时间": "received_at",
+            "来电号码": "sender_value",
+            "来电人": "sender_name",
+            "诉求标题": "subject",
+            "诉求内容": "text",
+            "事发地点": "venue",
+        }
+    )
+    frame = frame[
+        ["external_id", "received_at", "sender_value", "sender_name", "subject", "text", "venue"]
+    ]
     frame["channel"], frame["center_code"], frame["sender_kind"] = "pandas", "tuke", "phone"
-    frame["status"], frame["stored_at"] = "filed", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    frame["status"], frame["stored_at"] = (
+        "filed",
+        dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
+    )
     connection = sqlite3.connect(db)
     frame.to_sql("report", connection, if_exists="append", index=False, chunksize=10000)
     connection.close()
@@ -144,7 +210,9 @@ def ours(folder: Path, source: Path, name: str) -> dict[str, int]:
 
     ledger = fresh_ledger(folder, name)
     started = time.perf_counter()
-    summary = import_call_log(ledger, source, actor="bench", rejects_path=folder / f"{name}.rejects.csv")
+    summary = import_call_log(
+        ledger, source, actor="bench", rejects_path=folder / f"{name}.rejects.csv"
+    )
     elapsed = time.perf_counter() - started
     ledger.close()
     return {"seconds_x1000": int(elapsed * 1000), **summary.counts()}
@@ -168,8 +236,10 @@ def compare(label: str, folder: Path, source: Path, count: int) -> tuple[float, 
     print(f"{label}: {count:,} rows")
     print(f"  raw executemany  {raw_s:8.1f} s  {count / raw_s:10,.0f} rows/s")
     print(f"  pandas to_sql    {pandas_s:8.1f} s  {count / pandas_s:10,.0f} rows/s")
-    print(f"  ours (all checks){ours_s:8.1f} s  {count / ours_s:10,.0f} rows/s  "
-          f"(imported {result['imported']:,}, quarantined {result['quarantined']:,})")
+    print(
+        f"  ours (all checks){ours_s:8.1f} s  {count / ours_s:10,.0f} rows/s  "
+        f"(imported {result['imported']:,}, quarantined {result['quarantined']:,})"
+    )
     print(f"  ours / raw rate  {raw_s / ours_s:8.2f}   (target >= 0.40)")
     print(f"  ours vs pandas   {pandas_s / ours_s:8.2f}x  (target > 1)")
     return raw_s / ours_s, pandas_s / ours_s
