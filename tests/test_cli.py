@@ -267,3 +267,25 @@ def test_the_year_from_the_command_line(run, tmp_path: Path) -> None:  # type: i
     assert "王建国" in run("evaluations", "show", "1").output
     bad = run("evaluate", "2026", "--center", "banner", "--tie-rule", "coin_toss")
     assert bad.exit_code == 1 and "未知的并列规则" in bad.output
+
+
+def test_briefing_from_the_command_line(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run("init", "--demo")
+    out = tmp_path / "通报.md"
+    text = run(
+        "briefing",
+        "2026H2",
+        "--center",
+        "banner",
+        "--add-opinion",
+        "建议延长周六服务时间",
+        "--supervisor",
+        "1",
+        "--out",
+        str(out),
+    ).output
+    assert "乌审旗政务服务中心2026年下半年政务服务监督工作情况通报" in text
+    assert "建议延长周六服务时间" in out.read_text(encoding="utf-8")
+    data = _json(run("briefing", "2026H2", "--center", "banner", "--json"))
+    assert data["received"] == 3 and data["accepted"] == 3 and data["closed"] == 1  # type: ignore[index]
+    assert run("briefing", "2026", "--center", "banner").exit_code == 1

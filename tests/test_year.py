@@ -325,3 +325,86 @@ def test_times_of_the_year_are_counted_in_shanghai(
     supdesk_ledger.accept(ref, actor=OP)
     assert len(supdesk_ledger.supervisor_year(who["巴特尔"], YEAR).verified_reports) == 1
     assert supdesk_ledger.supervisor_year(who["巴特尔"], YEAR + 1).verified_reports == ()
+
+
+def test_semi_annual_briefing_agrees_with_an_independent_query(
+    supdesk_ledger: Ledger, supdesk_clock: FrozenClock
+) -> None:
+    ledger, clock = supdesk_ledger, supdesk_clock
+    who = _people(ledger)
+    refs = [
+        _report(
+            ledger, clock, who["巴特尔"], f"上半年反馈{n}", problem_type="slow", stage="acceptance"
+        )
+        for n in range(6)
+    ]
+    _fix(ledger, refs[0])  # immediate, completed
+    _fix(ledger, refs[1], "scheduled")  # on time
+    ledger.evaluate(refs[1], satisfaction="satisfied", actor="supervisor")
+    ledger.not_accept(refs[2], reason="petition", note="已在信访渠道", actor=OP)
+    ledger.accept(refs[3], actor=OP)
+    ledger.dispatch(refs[3], unit="wushenzhao-window", responsible_person="高娃", actor=OP)
+    ledger.plan(
+        refs[3], track="scheduled", measures="更换设备", days=2, actor=OP
+    )  # left open, goes overdue
+    ledger.accept(refs[4], actor=OP)
+    ledger.dispatch(refs[4], unit="wushenzhao-window", responsible_person="高娃", actor=OP)
+    ledger.plan(refs[4], track="explained", actor=OP)
+    ledger.explain(refs[4], explanation="不符合实际", actor=OP)
+    ledger.receive(
+        Report(
+            channel="t",
+            external_id="stranger",
+            center="wushenzhao",
+            received_at=clock(),
+            sender=Sender(ContactKind.PHONE, "13900000000"),
+            text="群众来电",
+        )
+    )
+    clock.set(dt.datetime(YEAR, 8, 1, 9, tzinfo=SHANGHAI))
+    _report(ledger, clock, who["萨仁"], "下半年反馈")  # not in H1
+    ledger.add_briefing_opinion(
+        center="wushenzhao",
+        period="2026h1",
+        text="希望增加午间值班",
+        actor=OP,
+        supervisor_id=who["萨仁"],
+    )
+
+    b = ledger.briefing(center="wushenzhao", period="2026H1")
+    start, end = dt.datetime(YEAR, 1, 1, tzinfo=SHANGHAI), dt.datetime(YEAR, 7, 1, tzinfo=SHANGHAI)
+    with ledger.engine.connect() as c:  # the independent query, straight from the tables
+
+        def count(where: str) -> int:
+            return c.execute(
+                sa.text(
+                    f"SELECT count(*) FROM issue WHERE center_code = 'wushenzhao' AND received_at >= :s AND received_at < :e AND {where}"
+                ),
+                {"s": _db_time(ledger, start), "e": _db_time(ledger, end)},
+            ).scalar_one()
+
+        assert b.received == count("1=1") == 6
+        assert b.accepted == count("state NOT IN ('received', 'not_accepted')") == 4
+        assert b.not_accepted == {"已进入信访渠道": count("state = 'not_accepted'")}
+        assert b.immediate == count("track = 'immediate' AND state IN ('completed', 'closed')") == 1
+        assert b.explained == count("track = 'explained'") == 1
+        assert (b.scheduled_on_time, b.scheduled_overdue, b.scheduled_open) == (1, 0, 1)
+        assert b.scheduled_open_overdue == 1
+        assert b.closed == count("state = 'closed'") == 1
+    assert b.quarantined == 1
+    assert b.problem_types == [("办事慢", 6)] and b.stages == [("受理", 6)]
+    assert [c["number"] for c in b.typical_cases] == [ledger.issue(refs[1]).number]
+    assert [o.text for o in b.opinions] == ["希望增加午间值班"]
+    from supervision_core import render_markdown
+
+    text = render_markdown(b)
+    assert text.startswith("# 乌审召镇便民服务中心2026年上半年政务服务监督工作情况通报")
+    assert "不予受理 1 件" in text and "希望增加午间值班" in text
+    with pytest.raises(InvalidInput, match="2026H1"):
+        ledger.briefing(center="wushenzhao", period="2026Q1")
+
+
+def _db_time(ledger: Ledger, moment: dt.datetime) -> object:
+    if ledger.engine.dialect.name == "sqlite":
+        return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return moment

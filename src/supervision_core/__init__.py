@@ -4,6 +4,7 @@ Everything importable from here is the public API; anything else is private.
 """
 
 from .batches import ImportBatch
+from .briefing import Briefing, BriefingOpinion, briefing_period, render_markdown
 from .centers import Center, CenterLevel, Unit
 from .cli import actor_option, current_ledger, emit, json_option, resolve_actor, wants_json
 from .clock import SHANGHAI, local_date, now_utc, to_local
@@ -110,6 +111,8 @@ __all__ = [
     "Attachment",
     "AttendanceStatus",
     "Band",
+    "Briefing",
+    "BriefingOpinion",
     "Center",
     "CenterLevel",
     "CenterSettings",
@@ -188,6 +191,7 @@ __all__ = [
     "WorkPlan",
     "actor_option",
     "apply_event",
+    "briefing_period",
     "china_calendar",
     "create_engine",
     "current_ledger",
@@ -214,6 +218,7 @@ __all__ = [
     "parse_term",
     "rank_entries",
     "rectification_due",
+    "render_markdown",
     "replay",
     "resolve_actor",
     "text_similarity",

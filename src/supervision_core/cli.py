@@ -20,6 +20,7 @@ import attrs
 import click
 import sqlalchemy as sa
 
+from .briefing import render_markdown
 from .config import Settings, load_settings
 from .database import DEFAULT_DATABASE_URL
 from .demo import demo_config_text, demo_settings, load_demo
@@ -1185,6 +1186,43 @@ def issues_finding(state: _State, ref: str, kind: str, note: str | None, actor: 
     """记录对问题的认定（用于年度评估）。"""
     state.ledger().record_finding(ref, kind, actor=_actor(actor), note=note)
     click.echo(f"已记录：问题 {ref} {FindingKind(kind).label}")
+
+
+@cli.command()
+@click.argument("period")
+@click.option("--center", required=True, help="中心代码。")
+@click.option("--add-opinion", "opinion", help="记录通报会上听取的一条意见建议。")
+@click.option("--supervisor", "supervisor_id", type=int, help="提出意见的监督员编号（可省略）。")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="把 Markdown 另存为文件。"
+)
+@_actor_option
+@_json_option
+@pass_state
+def briefing(
+    state: _State,
+    period: str,
+    center: str,
+    opinion: str | None,
+    supervisor_id: int | None,
+    out: Path | None,
+    actor: str | None,
+) -> None:
+    """每半年通报：PERIOD 写作 2026H1 或 2026H2；输出 Markdown 或 JSON。"""
+    ledger = state.ledger()
+    if opinion:
+        ledger.add_briefing_opinion(
+            center=center,
+            period=period,
+            text=opinion,
+            actor=_actor(actor),
+            supervisor_id=supervisor_id,
+        )
+    figures = ledger.briefing(center=center, period=period)
+    text = render_markdown(figures)
+    if out is not None:
+        out.write_text(text, encoding="utf-8")
+    _emit(state, figures, lambda: click.echo(text, nl=False))
 
 
 # --------------------------------------------------------------------- plugins

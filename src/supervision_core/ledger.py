@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from . import annual
 from .batches import ImportBatch
+from .briefing import Briefing, BriefingOpinion, add_opinion, build_briefing
 from .centers import Center, CenterLevel, Unit
 from .clock import local_date, now_utc
 from .config import Settings, check_plugins
@@ -1228,6 +1229,16 @@ class Ledger:
     ) -> list[tuple[int, str, list[str]]]:
         """Supervisors to consider for revocation, with reasons; nothing is revoked automatically."""
         return annual.revocation_candidates(self, center=center, as_of=as_of)
+
+    def briefing(self, *, center: str, period: str) -> Briefing:
+        """The semi-annual briefing's figures for ``center`` and ``period`` (``2026H1``)."""
+        return build_briefing(self, center, period)
+
+    def add_briefing_opinion(
+        self, *, center: str, period: str, text: str, actor: str, supervisor_id: int | None = None
+    ) -> BriefingOpinion:
+        """Record an opinion a supervisor gave at the briefing."""
+        return add_opinion(self, center, period, text, actor=actor, supervisor_id=supervisor_id)
 
     # ------------------------------------------------------------------ reading
 

@@ -393,3 +393,18 @@ class EvaluationRow(SQLModel, table=True):
     entries: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=sa.Column(sa.JSON(), nullable=False)
     )
+
+
+class BriefingOpinionRow(SQLModel, table=True):
+    """An opinion a supervisor gave at a semi-annual briefing (听取意见、建议)."""
+
+    __tablename__ = "briefing_opinion"
+    __table_args__ = (sa.Index("ix_briefing_opinion_center_period", "center_code", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    center_code: str = Field(foreign_key="center.code", max_length=40)
+    period: str = Field(max_length=8)
+    supervisor_id: int | None = Field(default=None, foreign_key="supervisor.id")
+    text: str
+    actor: str
+    recorded_at: dt.datetime = _when()
