@@ -289,3 +289,25 @@ def test_briefing_from_the_command_line(run, tmp_path: Path) -> None:  # type: i
     data = _json(run("briefing", "2026H2", "--center", "banner", "--json"))
     assert data["received"] == 3 and data["accepted"] == 3 and data["closed"] == 1  # type: ignore[index]
     assert run("briefing", "2026", "--center", "banner").exit_code == 1
+
+
+def test_work_plans_from_the_command_line(run) -> None:  # type: ignore[no-untyped-def]
+    run("init", "--demo")
+    added = run(
+        "workplans",
+        "add",
+        "--center",
+        "tuke",
+        "--year",
+        "2026",
+        "--title",
+        "图克镇2026年监督工作计划",
+        "--staff",
+        "张主任",
+        "--staff",
+        "李干事",
+        "--content",
+        "每季度集中体验一次",
+    )
+    assert "负责：张主任、李干事" in added.output
+    assert "图克镇2026年监督工作计划" in run("workplans", "list", "--year", "2026").output

@@ -1030,6 +1030,55 @@ def evaluations_show(state: _State, evaluation_id: int, xlsx: Path | None) -> No
 
 
 @cli.group()
+def workplans() -> None:
+    """监督工作计划：每个中心每年的计划及负责专人。"""
+
+
+@workplans.command("add")
+@click.option("--center", required=True, help="中心代码。")
+@click.option("--year", type=int, required=True, help="年度。")
+@click.option("--title", required=True, help="计划名称。")
+@click.option("--staff", multiple=True, required=True, help="负责的专人（可多次）。")
+@click.option("--content", required=True, help="计划内容。")
+@_json_option
+@pass_state
+def workplans_add(
+    state: _State, center: str, year: int, title: str, staff: tuple[str, ...], content: str
+) -> None:
+    """登记年度监督工作计划。"""
+    plan = state.ledger().add_work_plan(
+        center=center, year=year, title=title, responsible_staff=staff, content=content
+    )
+    _emit(
+        state,
+        plan,
+        lambda: click.echo(
+            f"已登记工作计划 #{plan.id}：{plan.title}（负责：{'、'.join(plan.responsible_staff)}）"
+        ),
+    )
+
+
+@workplans.command("list")
+@click.option("--center", help="中心代码。")
+@click.option("--year", type=int, help="年度。")
+@_json_option
+@pass_state
+def workplans_list(state: _State, center: str | None, year: int | None) -> None:
+    """列出工作计划。"""
+    found = state.ledger().work_plans(center=center, year=year)
+
+    def human() -> None:
+        if not found:
+            click.echo("没有工作计划。")
+        for p in found:
+            click.echo(
+                f"#{p.id:<4} {p.center} {p.year} {p.title}（负责：{'、'.join(p.responsible_staff)}）"
+            )
+
+    _emit(state, found, human)
+
+
+@cli.group()
 def activities() -> None:
     """活动：集中体验、座谈交流、调研、培训，以及出席情况。"""
 
