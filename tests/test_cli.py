@@ -311,3 +311,10 @@ def test_work_plans_from_the_command_line(run) -> None:  # type: ignore[no-untyp
     )
     assert "负责：张主任、李干事" in added.output
     assert "图克镇2026年监督工作计划" in run("workplans", "list", "--year", "2026").output
+
+
+def test_evaluate_every_center(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run("init", "--demo")
+    data = _json(run("evaluate", "2026", "--xlsx", str(tmp_path / "e.xlsx"), "--json"))
+    assert [e["center"] for e in data][:2] == ["banner", "galutu"] and len(data) == 7  # type: ignore[index, union-attr]
+    assert (tmp_path / "e-wushenzhao.xlsx").exists()

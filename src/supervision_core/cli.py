@@ -939,7 +939,7 @@ def _evaluation_lines(e: Evaluation) -> list[str]:
 
 @cli.command()
 @click.argument("year", type=int)
-@click.option("--center", required=True, help="中心代码。")
+@click.option("--center", help="中心代码（默认：每个中心各评一次）。")
 @click.option(
     "--quota",
     "quota_ratio",
@@ -955,7 +955,9 @@ def _evaluation_lines(e: Evaluation) -> list[str]:
     help=f"同分时的排序规则，逗号分隔：{', '.join(TIE_RULES)}。",
 )
 @click.option(
-    "--xlsx", type=click.Path(dir_okay=False, path_type=Path), help="另存为可打印的 XLSX。"
+    "--xlsx",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="另存为可打印的 XLSX（评多个中心时，每个中心一个文件，文件名加中心代码）。",
 )
 @_actor_option
 @_json_option
@@ -963,7 +965,7 @@ def _evaluation_lines(e: Evaluation) -> list[str]:
 def evaluate(
     state: _State,
     year: int,
-    center: str,
+    center: str | None,
     quota_ratio: float,
     tie_rule: str,
     xlsx: Path | None,
@@ -972,18 +974,26 @@ def evaluate(
     """年度评估评价：评分、排名、等次，按名额评选优秀监督员（每次运行发布新的版本）。"""
     ledger = state.ledger()
     rules = tuple(r.strip() for r in tie_rule.split(",") if r.strip())
-    evaluation = ledger.evaluate_year(
-        year, center=center, actor=_actor(actor), quota_ratio=quota_ratio, tie_rule=rules
-    )
-    if xlsx is not None:
-        write_evaluation_xlsx(evaluation, xlsx, center_name=ledger.center(center).name)
+    codes = [center] if center else [c.code for c in ledger.centers()]
+    published = []
+    for code in codes:
+        evaluation = ledger.evaluate_year(
+            year, center=code, actor=_actor(actor), quota_ratio=quota_ratio, tie_rule=rules
+        )
+        published.append(evaluation)
+        if xlsx is not None:
+            target = xlsx if center else xlsx.with_name(f"{xlsx.stem}-{code}{xlsx.suffix}")
+            write_evaluation_xlsx(evaluation, target, center_name=ledger.center(code).name)
 
     def human() -> None:
-        click.echo("\n".join(_evaluation_lines(evaluation)))
+        for evaluation in published:
+            click.echo("\n".join(_evaluation_lines(evaluation)))
         if xlsx is not None:
-            click.echo(f"已另存为 {xlsx}")
+            click.echo(
+                f"已另存为 {xlsx}" if center else f"已按中心另存为 {xlsx.stem}-<中心>{xlsx.suffix}"
+            )
 
-    _emit(state, evaluation, human)
+    _emit(state, published[0] if center else published, human)
 
 
 @cli.group()
