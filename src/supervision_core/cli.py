@@ -26,6 +26,7 @@ from .database import DEFAULT_DATABASE_URL
 from .demo import demo_config_text, demo_settings, load_demo
 from .errors import SupervisionError
 from .evaluation_xlsx import write_evaluation_xlsx
+from .exports import export_ledger, unit_copy
 from .issues import Issue, IssueState, NotAcceptedReason, RectificationTrack, Satisfaction
 from .ledger import Ledger, open_ledger
 from .masking import mask_personal_data, mask_phone
@@ -1282,6 +1283,71 @@ def briefing(
     if out is not None:
         out.write_text(text, encoding="utf-8")
     _emit(state, figures, lambda: click.echo(text, nl=False))
+
+
+@cli.group(name="export")
+def export_() -> None:
+    """导出：反馈问题台账（XLSX、CSV）。"""
+
+
+@export_.command("ledger")
+@click.option("--center", help="只导出某个中心（默认全部，每个中心一张工作表）。")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="反馈日期起 YYYY-MM-DD。")
+@click.option(
+    "--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="反馈日期止 YYYY-MM-DD（含）。"
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="输出文件（默认 反馈问题台账.xlsx）。",
+)
+@_json_option
+@pass_state
+def export_ledger_command(
+    state: _State,
+    center: str | None,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    fmt: str,
+    out: Path | None,
+) -> None:
+    """导出反馈问题台账（监督员姓名、电话脱敏；公式注入已中和）。"""
+    target = out or Path(f"反馈问题台账.{fmt}")
+    count = export_ledger(
+        state.ledger(),
+        target,
+        center=center,
+        start=start.date() if start else None,
+        end=end.date() if end else None,
+        fmt=fmt,
+    )
+    _emit(
+        state,
+        {"file": str(target), "issues": count},
+        lambda: click.echo(f"已导出 {count} 件问题到 {target}"),
+    )
+
+
+@issues.command("unit-copy")
+@click.argument("ref")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="另存为文件。")
+@pass_state
+def issues_unit_copy(state: _State, ref: str, out: Path | None) -> None:
+    """派单通知：给责任单位的一份（不含监督员身份）。"""
+    ledger = state.ledger()
+    view = ledger.unit_view(ref)
+    if view.unit is None:
+        _fail(f"问题 {view.number} 尚未派单")
+    units = {u.code: u.name for u in ledger.units()}
+    text = unit_copy(
+        view, center_name=ledger.center(view.center).name, unit_name=units.get(view.unit)
+    )
+    if out is not None:
+        out.write_text(text, encoding="utf-8")
+    click.echo(text, nl=False)
 
 
 # --------------------------------------------------------------------- plugins

@@ -631,6 +631,7 @@ def enqueue_notices(
                 rows.append(
                     {
                         "key": f"{notice.key}:{notifier}",
+                        "issue_id": issue.id,
                         "center_code": notice.center,
                         "notifier": notifier,
                         "recipient_kind": notice.recipient_kind.value,

@@ -259,6 +259,7 @@ class OutboxRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)
+    issue_id: int | None = Field(default=None, index=True)
     center_code: str = Field(max_length=40)
     notifier: str = Field(max_length=80)
     recipient_kind: str = Field(max_length=16)
