@@ -76,6 +76,7 @@ class Briefing:
     satisfaction: dict[str, int]
     problem_types: list[tuple[str, int]]
     stages: list[tuple[str, int]]
+    by_month: list[tuple[str, int]]
     typical_cases: list[dict[str, Any]]
     opinions: list[BriefingOpinion]
 
@@ -102,6 +103,7 @@ def build_briefing(ledger: Ledger, center: str, period: str, *, top: int = 5) ->
                     issue.c.text,
                     issue.c.measures,
                     issue.c.evidence,
+                    issue.c.received_at,
                 ).where(
                     issue.c.center_code == center,
                     issue.c.received_at >= start,
@@ -139,10 +141,12 @@ def build_briefing(ledger: Ledger, center: str, period: str, *, top: int = 5) ->
     not_accepted: Counter[str] = Counter()
     satisfaction: Counter[str] = Counter()
     types: Counter[str] = Counter()
+    months: Counter[str] = Counter()
     stages: Counter[str] = Counter()
     counts = Counter[str]()
     typical: list[dict[str, Any]] = []
     for r in rows:
+        months[f"{local_date(r.received_at).month}月"] += 1
         if r.problem_type:
             types[ProblemType(r.problem_type).label] += 1
         if r.stage:
@@ -189,6 +193,9 @@ def build_briefing(ledger: Ledger, center: str, period: str, *, top: int = 5) ->
             )
         ]
     return Briefing(
+        by_month=[
+            (f"{m}月", months[f"{m}月"]) for m in (range(1, 7) if half == 1 else range(7, 13))
+        ],
         center=center,
         center_name=name,
         period=f"{year}H{half}",

@@ -24,6 +24,12 @@ from .briefing import render_markdown
 from .config import Settings, load_settings
 from .database import DEFAULT_DATABASE_URL
 from .demo import demo_config_text, demo_settings, load_demo
+from .documents import (
+    write_briefing_docx,
+    write_briefing_pdf,
+    write_evaluation_docx,
+    write_evaluation_pdf,
+)
 from .errors import SupervisionError
 from .evaluation_xlsx import write_evaluation_xlsx
 from .exports import export_ledger, unit_copy
@@ -960,6 +966,12 @@ def _evaluation_lines(e: Evaluation) -> list[str]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="另存为可打印的 XLSX（评多个中心时，每个中心一个文件，文件名加中心代码）。",
 )
+@click.option(
+    "--pdf", type=click.Path(dir_okay=False, path_type=Path), help="另存为通报式 PDF（含统计图）。"
+)
+@click.option(
+    "--docx", type=click.Path(dir_okay=False, path_type=Path), help="另存为可编辑的 DOCX。"
+)
 @_actor_option
 @_json_option
 @pass_state
@@ -970,6 +982,8 @@ def evaluate(
     quota_ratio: float,
     tie_rule: str,
     xlsx: Path | None,
+    pdf: Path | None,
+    docx: Path | None,
     actor: str | None,
 ) -> None:
     """年度评估评价：评分、排名、等次，按名额评选优秀监督员（每次运行发布新的版本）。"""
@@ -982,9 +996,19 @@ def evaluate(
             year, center=code, actor=_actor(actor), quota_ratio=quota_ratio, tie_rule=rules
         )
         published.append(evaluation)
-        if xlsx is not None:
-            target = xlsx if center else xlsx.with_name(f"{xlsx.stem}-{code}{xlsx.suffix}")
-            write_evaluation_xlsx(evaluation, target, center_name=ledger.center(code).name)
+        name = ledger.center(code).name
+        for wanted, write in (
+            (xlsx, None),
+            (pdf, write_evaluation_pdf),
+            (docx, write_evaluation_docx),
+        ):
+            if wanted is None:
+                continue
+            target = wanted if center else wanted.with_name(f"{wanted.stem}-{code}{wanted.suffix}")
+            if write is None:
+                write_evaluation_xlsx(evaluation, target, center_name=name)
+            else:
+                write(evaluation, target, center_name=name, on=ledger.today())
 
     def human() -> None:
         for evaluation in published:
@@ -1256,6 +1280,12 @@ def issues_finding(state: _State, ref: str, kind: str, note: str | None, actor: 
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="把 Markdown 另存为文件。"
 )
+@click.option(
+    "--pdf", type=click.Path(dir_okay=False, path_type=Path), help="另存为通报式 PDF（含统计图）。"
+)
+@click.option(
+    "--docx", type=click.Path(dir_okay=False, path_type=Path), help="另存为可编辑的 DOCX。"
+)
 @_actor_option
 @_json_option
 @pass_state
@@ -1266,6 +1296,8 @@ def briefing(
     opinion: str | None,
     supervisor_id: int | None,
     out: Path | None,
+    pdf: Path | None,
+    docx: Path | None,
     actor: str | None,
 ) -> None:
     """每半年通报：PERIOD 写作 2026H1 或 2026H2；输出 Markdown 或 JSON。"""
@@ -1282,6 +1314,10 @@ def briefing(
     text = render_markdown(figures)
     if out is not None:
         out.write_text(text, encoding="utf-8")
+    if pdf is not None:
+        write_briefing_pdf(figures, pdf, on=ledger.today())
+    if docx is not None:
+        write_briefing_docx(figures, docx, on=ledger.today())
     _emit(state, figures, lambda: click.echo(text, nl=False))
 
 
