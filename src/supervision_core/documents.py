@@ -177,10 +177,11 @@ class _Notice:
     def section(self, title: str, lines: list[str]) -> None:
         pdf = self.pdf
         pdf.set_font("CJK", size=13)
-        pdf.multi_cell(0, 9, title, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 9, title, align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("CJK", size=11)
         for line in lines:
-            pdf.multi_cell(0, 7, f"    {line}", new_x="LMARGIN", new_y="NEXT")
+            # Left-aligned: justifying stretches the spaces around numbers in Chinese text.
+            pdf.multi_cell(0, 7, f"    {line}", align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
 
     def image(self, png: bytes) -> None:
