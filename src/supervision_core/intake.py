@@ -53,44 +53,82 @@ _OPEN = [s.value for s in OPEN_STATES]
 # Most recent open issues a new report is compared with, per (center, type, place).
 # A flag is advice for the operator; bounding it keeps a large import linear.
 _CANDIDATES = 20
+_EAGER = 50  # reports in a chunk from which loading every identity at once pays
 
 
 @attrs.define
 class Lookups:
-    """What one run of intake looks up for every report, loaded once."""
+    """What one run of intake looks up for every report.
+
+    An import loads everything once (``eager``); a single report looks up only what
+    it needs, so taking one message in does not read every supervisor.
+    """
 
     centers: dict[str, Center]
-    identities: dict[tuple[str, str], int]
-    supervisors: dict[int, tuple[str, str | None]]
+    identities: dict[tuple[str, str], int | None]
+    supervisors: dict[int, tuple[str, str | None] | None]
     addresses: dict[int, tuple[Identity, ...]]
+    eager: bool = False
     candidates: dict[tuple[str, str, str], list[tuple[int, frozenset[str]]]] = attrs.Factory(dict)
+    session: Session | None = None
 
     @classmethod
-    def load(cls, s: Session) -> Lookups:
+    def load(cls, s: Session, *, eager: bool = True) -> Lookups:
         centers = {
             r.code: Center(code=r.code, name=r.name, level=r.level)
             for r in s.exec(select(CenterRow))
         }
-        identities: dict[tuple[str, str], int] = {}
+        lookups = cls(
+            centers=centers, identities={}, supervisors={}, addresses={}, eager=eager, session=s
+        )
+        if not eager:
+            return lookups
         addresses: dict[int, list[Identity]] = {}
         for ident in s.exec(select(IdentityRow)):
-            identities[(ident.kind, ident.value)] = ident.supervisor_id
+            lookups.identities[(ident.kind, ident.value)] = ident.supervisor_id
             addresses.setdefault(ident.supervisor_id, []).append(Identity(ident.kind, ident.raw))
-        supervisors = {
-            r.id: (r.status, r.status_note)
-            for r in s.exec(select(SupervisorRow))
-            if r.id is not None
-        }
-        return cls(
-            centers=centers,
-            identities=identities,
-            supervisors=supervisors,
-            addresses={k: tuple(v) for k, v in addresses.items()},
-        )
+        for r in s.exec(select(SupervisorRow)):
+            if r.id is not None:
+                lookups.supervisors[r.id] = (r.status, r.status_note)
+        lookups.addresses = {k: tuple(v) for k, v in addresses.items()}
+        return lookups
+
+    def _s(self) -> Session:
+        assert self.session is not None
+        return self.session
 
     def find_by_identity(self, kind: str, value: str) -> int | None:
         """The built-in matcher's look-up (``SupervisorDirectory``)."""
-        return self.identities.get((kind, value))
+        key = (kind, value)
+        if key not in self.identities and not self.eager:
+            self.identities[key] = (
+                self._s()
+                .exec(
+                    select(IdentityRow.supervisor_id).where(
+                        IdentityRow.kind == kind, IdentityRow.value == value
+                    )
+                )
+                .first()
+            )
+        return self.identities.get(key)
+
+    def status(self, supervisor_id: int) -> tuple[str, str | None] | None:
+        """A supervisor's status and its note, or ``None`` if there is no such supervisor."""
+        if supervisor_id not in self.supervisors and not self.eager:
+            row = self._s().get(SupervisorRow, supervisor_id)
+            self.supervisors[supervisor_id] = (row.status, row.status_note) if row else None
+        return self.supervisors.get(supervisor_id)
+
+    def addresses_of(self, supervisor_id: int) -> tuple[Identity, ...]:
+        """How to reach a supervisor, for the notices."""
+        if supervisor_id not in self.addresses and not self.eager:
+            self.addresses[supervisor_id] = tuple(
+                Identity(i.kind, i.raw)
+                for i in self._s().exec(
+                    select(IdentityRow).where(IdentityRow.supervisor_id == supervisor_id)
+                )
+            )
+        return self.addresses.get(supervisor_id, ())
 
 
 @attrs.frozen
@@ -148,7 +186,7 @@ def receive_many(
         for attempt in range(2):
             if lookups is None:
                 with ledger._session() as s:
-                    lookups = Lookups.load(s)
+                    lookups = Lookups.load(s, eager=len(chunk) >= _EAGER)
             try:
                 results, told = _receive_chunk(ledger, chunk, lookups, batch_id, dry_run)
             except sa.exc.IntegrityError:
@@ -214,7 +252,7 @@ def _classify(
             QuarantineReason.UNMATCHED_SENDER,
             (f"{report.sender.kind.value}:{report.sender.value} 未登记"),
         )
-    status = lookups.supervisors.get(supervisor_id)
+    status = lookups.status(supervisor_id)
     if status is None:
         return (
             None,
@@ -243,6 +281,7 @@ def _receive_chunk(
     results: list[IntakeResult | None] = [None] * len(chunk)
     told = _Told()
     with ledger._session() as s:
+        lookups.session = s
         existing = _existing(s, chunk)
         first: dict[tuple[str, str], int] = {}
         fresh: list[int] = []
@@ -609,7 +648,13 @@ def file_issues(
         .values(due_on=sa.bindparam("due_on"), due_confirmed=sa.bindparam("due_confirmed")),
         state_rows,
     )
-    enqueue_notices(ledger, s, filed, lookups.addresses, now)
+    enqueue_notices(
+        ledger,
+        s,
+        filed,
+        {i.supervisor_id: lookups.addresses_of(i.supervisor_id) for i, _ in filed},
+        now,
+    )
     return filed
 
 

@@ -774,7 +774,7 @@ class Ledger:
                 supervisor_id=supervisor_id,
                 proposals=tuple(self.host.screen(report)),
             )
-            ((issue, event),) = file_issues(self, s, [filing], Lookups.load(s), now)
+            ((issue, event),) = file_issues(self, s, [filing], Lookups.load(s, eager=False), now)
             s.commit()
         self.host.issue_changed(issue=issue, event=event)
         return IntakeResult(
