@@ -1,7 +1,8 @@
 """The ledger as a workbook a center hands in (反馈问题台账), and as CSV.
 
-Streamed: issues are read a page at a time and written with openpyxl's write-only
-mode (or the csv module), so a million-row export runs in bounded memory. Every text
+Streamed: issues are read a page at a time and written with XlsxWriter's
+constant-memory mode (rows flushed as written, strings inline) or the csv module, so
+a million-row export runs in bounded memory. Every text
 cell that a spreadsheet could take for a formula is neutralised, in CSV and XLSX alike.
 """
 
@@ -271,77 +272,93 @@ def _write_xlsx(
     end: dt.date | None,
     progress: Callable[[int], None] | None,
 ) -> int:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.utils.exceptions import IllegalCharacterError  # noqa: F401  (what we avoid)
+    import xlsxwriter
 
-    book = Workbook(write_only=True)
-    bold = Font(bold=True)
-    red = PatternFill("solid", fgColor="F8CBAD")
-    summary = book.create_sheet("汇总")
-    summary.append(
-        [
-            WriteOnlyCell(summary, value=v)
-            for v in ("中心", "问题总数", "办理中", "已逾期", "已办结", "不予受理")
-        ]
+    # constant_memory: rows are flushed as written and strings are inline, so memory does
+    # not grow with the ledger. The strings_to_* switches off keep every text a text.
+    book = xlsxwriter.Workbook(
+        str(target),
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
     )
-    counts = ledger.count_by_center_and_state()
-    overdue = {}
-    for c in centers:
-        overdue[c.code] = (
-            len(ledger.issues(center=c.code, overdue=True)) if not (start or end) else None
+    bold = book.add_format({"bold": True})
+    formats = {
+        (kind, late): book.add_format(
+            {**({"num_format": kind} if kind else {}), **({"bg_color": "#F8CBAD"} if late else {})}
         )
-    for c in centers:
+        for kind in (None, "yyyy-mm-dd", "yyyy-mm-dd hh:mm")
+        for late in (False, True)
+    }
+    summary = book.add_worksheet("汇总")
+    summary.write_row(0, 0, ("中心", "问题总数", "办理中", "已逾期", "已办结", "不予受理"), bold)
+    counts = ledger.count_by_center_and_state()
+    issue = table_of(IssueRow)
+    with ledger.engine.connect() as connection:  # one count, not a list: exports stay bounded
+        late_counts: dict[str, int] = dict(
+            connection.execute(
+                sa.select(issue.c.center_code, sa.func.count())
+                .where(issue.c.state.in_(_OPEN), issue.c.due_on < ledger.today())
+                .group_by(issue.c.center_code)
+            ).all()
+        )
+    for row, c in enumerate(centers, start=1):
         mine = {state: n for (code, state), n in counts.items() if code == c.code}
-        summary.append(
-            [
+        summary.write_row(
+            row,
+            0,
+            (
                 c.name,
                 sum(mine.values()),
-                sum(n for s, n in mine.items() if s in _OPEN),
-                overdue[c.code] if overdue[c.code] is not None else "",
+                sum(n for st, n in mine.items() if st in _OPEN),
+                late_counts.get(c.code, 0) if not (start or end) else "",
                 mine.get(IssueState.CLOSED.value, 0),
                 mine.get(IssueState.NOT_ACCEPTED.value, 0),
-            ]
+            ),
         )
     written = 0
     for c in centers:
-        sheet = book.create_sheet(c.name[:31])
-        sheet.freeze_panes = "A2"
-        for index, width in enumerate(_WIDTHS, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = width
-        header = []
-        for title in LEDGER_HEADERS:
-            cell = WriteOnlyCell(sheet, value=title)
-            cell.font = bold
-            header.append(cell)
-        sheet.append(header)
+        sheet = book.add_worksheet(_sheet_name(c.name))
+        for index, width in enumerate(_WIDTHS):
+            sheet.set_column(index, index, width)
+        sheet.freeze_panes(1, 0)
+        sheet.write_row(0, 0, LEDGER_HEADERS, bold)
         rows = 0
         for cells, late in _rows(ledger, _filters(c.code, start, end)):
-            out = []
-            for index, value in enumerate(cells):
-                if isinstance(value, str):
-                    # Control characters have no place in XML; a report may still hold them.
-                    value = _NOT_XML.sub("\ufffd", value)
-                cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]
-                if isinstance(value, str):
-                    cell.data_type = "s"  # text, never a formula, whatever it starts with
-                elif index in _DATES and value is not None:
-                    cell.number_format = (
-                        "yyyy-mm-dd hh:mm" if isinstance(value, dt.datetime) else "yyyy-mm-dd"
-                    )
-                if late:
-                    cell.fill = red
-                out.append(cell)
-            sheet.append(out)
             rows += 1
+            for col, value in enumerate(cells):
+                if value is None or value == "":
+                    sheet.write_blank(rows, col, None, formats[(None, late)])
+                elif isinstance(value, dt.datetime):
+                    sheet.write_datetime(rows, col, value, formats[("yyyy-mm-dd hh:mm", late)])
+                elif isinstance(value, dt.date):
+                    sheet.write_datetime(
+                        rows,
+                        col,
+                        dt.datetime.combine(value, dt.time()),
+                        formats[("yyyy-mm-dd", late)],
+                    )
+                elif isinstance(value, str):
+                    # Control characters have no place in XML; a report may still hold them.
+                    sheet.write_string(
+                        rows, col, _NOT_XML.sub("\ufffd", value), formats[(None, late)]
+                    )
+                else:
+                    sheet.write(rows, col, value, formats[(None, late)])
             written += 1
             if progress and written % 10000 == 0:
                 progress(written)
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(LEDGER_HEADERS))}{rows + 1}"
-    book.save(target)
+        sheet.autofilter(0, 0, rows, len(LEDGER_HEADERS) - 1)
+    book.close()
     return written
+
+
+def _sheet_name(name: str) -> str:
+    """A worksheet name Excel accepts: at most 31 characters, no brackets, colons or slashes."""
+    return re.sub(r"[\[\]:*?/\\]", "_", name)[:31]
 
 
 def unit_copy(view: Any, *, center_name: str, unit_name: str | None = None) -> str:
