@@ -145,6 +145,21 @@ class Filing:
     supervisor_id: int
     proposals: tuple[tuple[str, ScreeningProposal], ...] = ()
 
+    @classmethod
+    def of(cls, ledger: Ledger, report_id: int, report: Report, supervisor_id: int) -> Filing:
+        """The filing of a stored ``report``, with the screening checks' proposals."""
+        return cls(
+            report_id=report_id,
+            channel=report.channel,
+            center=report.center,
+            received_at=report.received_at,
+            subject=report.subject,
+            text=report.text,
+            hints=report.hints,
+            supervisor_id=supervisor_id,
+            proposals=tuple(ledger.host.screen(report)),
+        )
+
 
 def _hint_values(hints: ReportHints) -> dict[str, Any]:
     return {
@@ -355,22 +370,7 @@ def _receive_chunk(
                 told.quarantined.append((i, q))
                 continue
             assert supervisor_id is not None
-            filings.append(
-                (
-                    i,
-                    Filing(
-                        report_id=rid,
-                        channel=report.channel,
-                        center=report.center,
-                        received_at=report.received_at,
-                        subject=report.subject,
-                        text=report.text,
-                        hints=report.hints,
-                        supervisor_id=supervisor_id,
-                        proposals=tuple(ledger.host.screen(report)),
-                    ),
-                )
-            )
+            filings.append((i, Filing.of(ledger, rid, report, supervisor_id)))
         filed = file_issues(ledger, s, [f for _, f in filings], lookups, now)
         for (i, filing), (issue, event) in zip(filings, filed, strict=True):
             result = IntakeResult(

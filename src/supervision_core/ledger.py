@@ -763,17 +763,7 @@ class Ledger:
             row.supervisor_id, row.status, row.resolved_by = supervisor_id, "released", actor
             s.add(row)
             s.flush()
-            filing = Filing(
-                report_id=quarantine_id,
-                channel=row.channel,
-                center=row.center_code,
-                received_at=row.received_at,
-                subject=row.subject,
-                text=row.text,
-                hints=report.hints,
-                supervisor_id=supervisor_id,
-                proposals=tuple(self.host.screen(report)),
-            )
+            filing = Filing.of(self, quarantine_id, report, supervisor_id)
             ((issue, event),) = file_issues(self, s, [filing], Lookups.load(s, eager=False), now)
             s.commit()
         self.host.issue_changed(issue=issue, event=event)
