@@ -496,3 +496,41 @@ def test_default_policy_scores_with_itemised_breakdown() -> None:
 def test_center_settings_name_plugins() -> None:
     cs = CenterSettings(center=Center("x", "某中心", "township"))
     assert cs.scoring_policy == "default" and cs.channels == () and cs.notifiers == ()
+
+
+def test_hook_supervision_register_routes(
+    supdesk_ledger: Ledger, supdesk_plugin_manager: PluginManager, tmp_path
+) -> None:
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from supervision_core import PluginError
+    from supervision_web import WebSettings, create_app
+
+    async def hours(request):  # no sign-in: the plugin decides
+        return PlainTextResponse("周一至周五 9:00-17:00")
+
+    class Hours:
+        @hookimpl
+        def supervision_register_routes(self, register):
+            register.add_nav("/hours", "办公时间")
+            register.add(Route("/hours", hours))
+
+    supdesk_plugin_manager.register(Hours(), name="hours")
+    app = create_app(supdesk_ledger, WebSettings(secret_key="k" * 48))
+    with TestClient(app, base_url="https://testserver") as client:
+        response = client.get("/hours")
+    assert response.text == "周一至周五 9:00-17:00"
+    assert response.headers["x-frame-options"] == "DENY"  # the desk's headers apply
+    assert ("/hours", "办公时间") in app.state.desk.nav
+
+    class Clash:
+        @hookimpl
+        def supervision_register_routes(self, register):
+            register.add(Route("/walk-in", hours, methods=["GET", "POST"]))
+
+    supdesk_plugin_manager.register(Clash(), name="clash")
+    supdesk_ledger.host._registries.clear()
+    with pytest.raises(PluginError, match=r"clash.*channels\.walk_in"):
+        create_app(supdesk_ledger, WebSettings(secret_key="k" * 48))

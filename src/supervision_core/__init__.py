@@ -3,6 +3,16 @@
 Everything importable from here is the public API; anything else is private.
 """
 
+from .accounts import (
+    LOCKOUT_ATTEMPTS,
+    LOCKOUT_MINUTES,
+    Role,
+    StaffUser,
+    can_enter_reports,
+    can_see_center,
+    hash_password,
+    verify_password,
+)
 from .batches import ImportBatch
 from .briefing import Briefing, BriefingOpinion, briefing_period, render_markdown
 from .centers import Center, CenterLevel, Unit
@@ -53,6 +63,7 @@ from .registries import (
     NotifierRegistry,
     PolicyRegistry,
     ProfileRegistry,
+    RouteRegistry,
     ScreeningCheck,
     SupervisorDirectory,
 )
@@ -68,7 +79,7 @@ from .reports import (
 from .scoring import Band, DefaultPolicy, Score, ScoreItem, ScoringPolicy, SupervisorYear
 from .screening import ScreeningProposal, valid_id_number
 from .similarity import text_similarity
-from .summaries import IssueSummary
+from .summaries import AttachmentInfo, IssueSummary, ReportSummary
 from .supervisors import (
     ContactKind,
     Identity,
@@ -79,6 +90,7 @@ from .supervisors import (
     SupervisorStatus,
     normalize_identity,
 )
+from .users import SignInResult, UserStore
 from .vocabulary import Method, ProblemType, Stage, Topic, parse_term
 from .workdays import CONFIRMED_YEARS, Deadline, WorkCalendar, china_calendar
 from .year import (
@@ -102,6 +114,8 @@ __all__ = [
     "DEFAULT_DATABASE_URL",
     "DEFAULT_PLUGINS",
     "DEFAULT_TIE_RULE",
+    "LOCKOUT_ATTEMPTS",
+    "LOCKOUT_MINUTES",
     "OPEN_STATES",
     "PROFILE_FIELDS",
     "SHANGHAI",
@@ -109,6 +123,7 @@ __all__ = [
     "Activity",
     "ActivityKind",
     "Attachment",
+    "AttachmentInfo",
     "AttendanceStatus",
     "Band",
     "Briefing",
@@ -167,7 +182,10 @@ __all__ = [
     "RectificationTrack",
     "Report",
     "ReportHints",
+    "ReportSummary",
     "Revocation",
+    "Role",
+    "RouteRegistry",
     "Satisfaction",
     "SchemaError",
     "Score",
@@ -177,6 +195,8 @@ __all__ = [
     "ScreeningProposal",
     "Sender",
     "Settings",
+    "SignInResult",
+    "StaffUser",
     "Stage",
     "SupervisionError",
     "Supervisor",
@@ -187,11 +207,14 @@ __all__ = [
     "Topic",
     "Unit",
     "UnitView",
+    "UserStore",
     "WorkCalendar",
     "WorkPlan",
     "actor_option",
     "apply_event",
     "briefing_period",
+    "can_enter_reports",
+    "can_see_center",
     "china_calendar",
     "create_engine",
     "current_ledger",
@@ -199,6 +222,7 @@ __all__ = [
     "emit",
     "excellent_quota",
     "get_plugin_manager",
+    "hash_password",
     "hookimpl",
     "json_option",
     "load_settings",
@@ -224,5 +248,6 @@ __all__ = [
     "text_similarity",
     "to_local",
     "valid_id_number",
+    "verify_password",
     "wants_json",
 ]

@@ -20,10 +20,11 @@ import attrs
 import click
 import sqlalchemy as sa
 
+from .accounts import Role, StaffUser
 from .briefing import render_markdown
 from .config import Settings, load_settings
 from .database import DEFAULT_DATABASE_URL
-from .demo import demo_config_text, demo_settings, load_demo
+from .demo import DEMO_PASSWORD, DEMO_USERS, demo_config_text, demo_settings, load_demo
 from .documents import (
     write_briefing_docx,
     write_briefing_pdf,
@@ -285,6 +286,8 @@ def init(state: _State, demo: bool) -> None:
                 f"演示数据：监督员 {counts['supervisors']} 名，问题 {counts['issues']} 件，"
                 f"隔离区 {counts['quarantined']} 件。试试：supdesk issues list"
             )
+            names = "、".join(u for u, _, _ in DEMO_USERS)
+            click.echo(f"演示账号：{names}，密码 {DEMO_PASSWORD}（仅供演示）")
 
     _emit(state, data, human)
 
@@ -1384,6 +1387,130 @@ def issues_unit_copy(state: _State, ref: str, out: Path | None) -> None:
     if out is not None:
         out.write_text(text, encoding="utf-8")
     click.echo(text, nl=False)
+
+
+# --------------------------------------------------------------------- users
+
+
+@cli.group()
+def users() -> None:
+    """工作人员账号：网页前台和控制台的登录账号。"""
+
+
+def _user_line(u: StaffUser) -> str:
+    unit = f" 单位 {u.unit}" if u.unit else ""
+    state = "（已停用）" if u.disabled else ""
+    return f"{u.username}  {u.display_name}  {u.role.label}  {u.center}{unit}{state}"
+
+
+def _new_password(username: str) -> str:
+    password = os.environ.get("SUPDESK_NEW_PASSWORD")
+    if password is None:
+        password = click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
+    return password
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--name", "display_name", required=True, help="姓名（显示在页面和回执上）。")
+@click.option("--center", required=True, help="所属中心代码；旗中心的工作人员可查看所有中心。")
+@click.option("--role", type=_choice(Role), default="staff", show_default=True, help="角色。")
+@click.option("--unit", help="承办单位账号所属单位的代码（--role unit 时必填）。")
+@_json_option
+@pass_state
+def users_add(
+    state: _State, username: str, display_name: str, center: str, role: str, unit: str | None
+) -> None:
+    """新建账号。密码交互输入（或取自环境变量 SUPDESK_NEW_PASSWORD），至少 10 个字符。"""
+    user = state.ledger().users.add(
+        username=username,
+        display_name=display_name,
+        password=_new_password(username),
+        role=role,
+        center=center,
+        unit=unit,
+    )
+    _emit(state, user, lambda: click.echo(f"已新建账号：{_user_line(user)}"))
+
+
+@users.command("list")
+@click.option("--center", help="只列出该中心的账号。")
+@_json_option
+@pass_state
+def users_list(state: _State, center: str | None) -> None:
+    """列出账号。"""
+    found = state.ledger().users.list(center=center)
+
+    def human() -> None:
+        if not found:
+            click.echo("还没有账号：supdesk users add 用户名 --name 姓名 --center 中心")
+        for u in found:
+            click.echo(_user_line(u))
+
+    _emit(state, found, human)
+
+
+@users.command("disable")
+@click.argument("username")
+@_json_option
+@pass_state
+def users_disable(state: _State, username: str) -> None:
+    """停用账号：立即退出其所有会话，不能再登录。"""
+    user = state.ledger().users.set_disabled(username, True)
+    _emit(state, user, lambda: click.echo(f"已停用：{_user_line(user)}"))
+
+
+@users.command("enable")
+@click.argument("username")
+@_json_option
+@pass_state
+def users_enable(state: _State, username: str) -> None:
+    """重新启用账号（同时解除登录锁定）。"""
+    user = state.ledger().users.set_disabled(username, False)
+    _emit(state, user, lambda: click.echo(f"已启用：{_user_line(user)}"))
+
+
+@users.command("password")
+@click.argument("username")
+@pass_state
+def users_password(state: _State, username: str) -> None:
+    """重设密码（同时解除登录锁定）。"""
+    state.ledger().users.set_password(username, _new_password(username))
+    click.echo(f"已重设 {username} 的密码")
+
+
+# --------------------------------------------------------------------- serve
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。")
+@click.option("--port", default=8000, show_default=True, type=int, help="监听端口。")
+@click.option(
+    "--secret-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("supdesk-secret.key"),
+    show_default=True,
+    help="会话密钥文件（不存在时自动生成）；也可用环境变量 SUPDESK_SECRET_KEY。",
+)
+@click.option(
+    "--insecure-cookies",
+    is_flag=True,
+    help="允许经未加密的 HTTP 传送登录 Cookie（仅限内网测试；生产环境请放在 HTTPS 之后）。",
+)
+@pass_state
+def serve(state: _State, host: str, port: int, secret_file: Path, insecure_cookies: bool) -> None:
+    """启动网页前台（来访来信登记、回执、最近登记）。"""
+    import uvicorn
+
+    from supervision_web import WebSettings, create_app, load_secret_key
+
+    ledger = state.ledger()
+    settings = WebSettings(
+        secret_key=load_secret_key(secret_file), secure_cookies=not insecure_cookies
+    )
+    app = create_app(ledger, settings)
+    click.echo(f"网页前台：http://{host}:{port}/  （Ctrl+C 停止）")
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
 
 
 # --------------------------------------------------------------------- plugins

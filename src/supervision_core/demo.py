@@ -113,12 +113,35 @@ _REPORTS = [
 ]
 
 
+#: The demo's staff accounts share one password, printed by ``supdesk init --demo``:
+#: a demonstration, never a deployment.
+DEMO_PASSWORD = "demo-desk-2026"
+DEMO_USERS = (
+    ("banner-desk", "旗中心前台", "banner"),
+    ("wushenzhao-desk", "乌审召镇前台", "wushenzhao"),
+)
+
+
+def _demo_users(ledger: Ledger) -> None:
+    existing = {u.username for u in ledger.users.list()}
+    for username, display_name, center in DEMO_USERS:
+        if username not in existing and ledger.settings.center(center) is not None:
+            ledger.users.add(
+                username=username,
+                display_name=display_name,
+                password=DEMO_PASSWORD,
+                role="staff",
+                center=center,
+            )
+
+
 def load_demo(ledger: Ledger, *, actor: str = "demo") -> dict[str, int]:
     """Fill a fresh ledger with supervisors and issues at every stage of their life.
 
     Idempotent: reports carry fixed external ids, so loading twice adds nothing.
     Returns how many supervisors, issues and quarantined reports the ledger then has.
     """
+    _demo_users(ledger)
     existing = {s.name for s in ledger.supervisors()}
     ids: list[int] = []
     for name, center, origin, email, phone in _SUPERVISORS:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         NotifierRegistry,
         PolicyRegistry,
         ProfileRegistry,
+        RouteRegistry,
         SupervisorDirectory,
     )
     from .reports import IntakeResult, QuarantinedReport, Report, Sender
@@ -91,6 +92,21 @@ def supervision_register_import_profiles(register: ProfileRegistry) -> None:
     ``supdesk import calls --profile`` takes, and a file imported without one is
     matched to the best profile by its header. Profiles in ``supdesk.toml`` are
     added after the plugins'. Returns nothing.
+    """
+
+
+@hookspec
+def supervision_register_routes(register: RouteRegistry) -> None:
+    """Contribute pages to the web desk (the walk-in form, webhooks, the console).
+
+    Called once when the web application is made (:func:`supervision_web.create_app`).
+    Call ``register.add(route)`` with Starlette ``Route`` or ``Mount`` objects;
+    ``register.add_templates(folder)`` for Jinja templates and
+    ``register.add_nav(path, label)`` for a menu link. Endpoints find the ledger
+    with ``supervision_web.desk_of(request)`` and the signed-in user with
+    ``supervision_web.require_user(request)``; they check roles themselves. Two
+    plugins registering the same path and method is an error naming both. Returns
+    nothing.
     """
 
 

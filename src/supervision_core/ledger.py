@@ -53,7 +53,7 @@ from .reports import (
 )
 from .scoring import SupervisorYear
 from .screening import ScreeningProposal
-from .summaries import IssueSummary
+from .summaries import AttachmentInfo, IssueSummary, ReportSummary
 from .supervisors import (
     Identity,
     NewSupervisor,
@@ -77,6 +77,7 @@ from .tables import (
     UnitRow,
     table_of,
 )
+from .users import UserStore
 from .workdays import CONFIRMED_YEARS, WorkCalendar, china_calendar
 from .year import (
     DEFAULT_TIE_RULE,
@@ -339,6 +340,11 @@ class Ledger:
     def _session(self) -> Iterator[Session]:
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
+
+    @property
+    def users(self) -> UserStore:
+        """The staff accounts of the web desk."""
+        return UserStore(self.engine, self.clock)
 
     def today(self) -> dt.date:
         """Today in Asia/Shanghai, by the ledger's clock."""
@@ -806,6 +812,127 @@ class Ledger:
             return self._report_of(
                 s, _get(s, ReportRow, report_id, f"没有编号为 {report_id} 的反馈")
             )
+
+    def _report_summaries(
+        self, where: list[sa.ColumnElement[bool]], *, limit: int, with_files: bool
+    ) -> list[ReportSummary]:
+        report, issue, sup = table_of(ReportRow), _ISSUE, table_of(SupervisorRow)
+        query = (
+            sa.select(
+                report.c.id, report.c.channel, report.c.center_code, report.c.received_at,
+                report.c.subject, report.c.sender_kind, report.c.sender_value,
+                report.c.sender_name, report.c.supervisor_id, sup.c.name, report.c.status,
+                report.c.quarantine_reason, issue.c.id, issue.c.number, issue.c.state,
+            )
+            .select_from(report)
+            .outerjoin(issue, issue.c.id == report.c.issue_id)
+            .outerjoin(sup, sup.c.id == report.c.supervisor_id)
+            .where(*where)
+            .order_by(report.c.id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+            files: dict[int, list[AttachmentInfo]] = {}
+            if with_files and rows:
+                att = table_of(AttachmentRow)
+                listed = connection.execute(
+                    sa.select(
+                        att.c.id, att.c.report_id, att.c.filename, att.c.content_type,
+                        att.c.size, att.c.sha256,
+                    )
+                    .where(att.c.report_id.in_([r[0] for r in rows]))
+                    .order_by(att.c.id)
+                )
+                for a in listed:
+                    files.setdefault(a[1], []).append(AttachmentInfo(*a))
+        return [
+            ReportSummary(*row, attachments=tuple(files.get(row[0], ())))  # type: ignore[call-arg]
+            for row in rows
+        ]
+
+    def recent_reports(
+        self,
+        *,
+        centers: Iterable[str] | None = None,
+        channel: str | None = None,
+        before: int | None = None,
+        limit: int = 50,
+    ) -> list[ReportSummary]:
+        """Received reports, newest first, with what became of each (the desk's list).
+
+        :param centers: only these centers' reports (all when ``None``)
+        :param before: only reports with a smaller id (the next page)
+        """
+        report = table_of(ReportRow)
+        where: list[sa.ColumnElement[bool]] = []
+        if centers is not None:
+            where.append(report.c.center_code.in_(list(centers)))
+        if channel is not None:
+            where.append(report.c.channel == channel)
+        if before is not None:
+            where.append(report.c.id < before)
+        return self._report_summaries(where, limit=limit, with_files=False)
+
+    def report_summary(self, report_id: int) -> ReportSummary:
+        """One received report's summary, its attachments described (not their content)."""
+        found = self._report_summaries(
+            [table_of(ReportRow).c.id == report_id], limit=1, with_files=True
+        )
+        if not found:
+            raise NotFound(f"没有编号为 {report_id} 的反馈")
+        return found[0]
+
+    def find_report(self, channel: str, external_id: str) -> ReportSummary | None:
+        """The report a channel delivered under ``external_id``, if it was received."""
+        report = table_of(ReportRow)
+        found = self._report_summaries(
+            [report.c.channel == channel, report.c.external_id == external_id],
+            limit=1,
+            with_files=False,
+        )
+        return found[0] if found else None
+
+    def find_same_report(self, report: Report, *, since: dt.datetime) -> ReportSummary | None:
+        """A report received since ``since`` that says exactly what ``report`` says.
+
+        Same channel, center, sender, subject, text, hints and attachments (by checksum),
+        whatever its external id: a form filled again and resubmitted (the browser's
+        "back") is the same report, even though the form's key was made anew.
+        """
+        sender = report.sender
+        with self._session() as s:
+            candidates = s.exec(
+                select(ReportRow).where(
+                    ReportRow.channel == report.channel,
+                    ReportRow.center_code == report.center,
+                    ReportRow.sender_kind == sender.kind.value,
+                    ReportRow.sender_value == sender.value,
+                    ReportRow.text == report.text,
+                    col(ReportRow.received_at) >= since,
+                )
+            ).all()
+            wanted = sorted(a.sha256 for a in report.attachments)
+            for row in candidates:
+                if row.subject != report.subject or _hints(row) != report.hints:
+                    continue
+                stored = s.exec(
+                    select(AttachmentRow.sha256).where(AttachmentRow.report_id == row.id)
+                ).all()
+                if sorted(stored) == wanted:
+                    assert row.id is not None
+                    return self.report_summary(row.id)
+        return None
+
+    def attachment(self, attachment_id: int) -> tuple[AttachmentInfo, bytes]:
+        """An attachment's description and content."""
+        with self._session() as s:
+            row = _get(s, AttachmentRow, attachment_id, f"没有编号为 {attachment_id} 的附件")
+            assert row.id is not None
+            info = AttachmentInfo(
+                row.id, row.report_id, row.filename, row.content_type, row.size, row.sha256
+            )
+            return info, row.content
 
     # ------------------------------------------------------------------ an issue's life
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .hookspecs import hookimpl
+from .supervisors import ContactKind
 
 if TYPE_CHECKING:
     from .centers import Center
@@ -16,5 +17,10 @@ if TYPE_CHECKING:
 def supervision_match_sender(
     sender: Sender, center: Center, directory: SupervisorDirectory
 ) -> int | None:
-    """Look the sender up by the identity the channel gave (e-mail, phone, messenger)."""
+    """Look the sender up by the identity the channel gave (e-mail, phone, messenger).
+
+    A sender picked from the register at the front desk names the supervisor's id.
+    """
+    if sender.kind is ContactKind.REGISTER:
+        return int(sender.value) if sender.value.isdigit() else None
     return directory.find_by_identity(sender.kind.value, sender.normalized)

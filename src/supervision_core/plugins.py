@@ -27,6 +27,7 @@ from .registries import (
     PolicyRegistry,
     ProfileRegistry,
     Registry,
+    RouteRegistry,
     ScreeningCheck,
     SupervisorDirectory,
 )
@@ -51,6 +52,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "supervision_core.screening",
     "supervision_core.scoring",
     "channels.phone_log",
+    "channels.walk_in",
 )
 
 R = TypeVar("R", bound=Registry[Any])
@@ -200,6 +202,10 @@ class PluginHost:
     def import_profiles(self) -> ProfileRegistry:
         """Every registered column profile, by name."""
         return self._collect("supervision_register_import_profiles", ProfileRegistry())
+
+    def routes(self) -> RouteRegistry:
+        """The web pages plugins contribute (``supervision_register_routes``)."""
+        return self._collect("supervision_register_routes", RouteRegistry())
 
     def register_commands(self, cli: Any) -> None:
         """Let plugins add subcommands to ``cli``."""

@@ -8,7 +8,8 @@ pluggy's ``register()`` does, and is never silently renamed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Generic, Protocol, TypeVar
+from pathlib import Path
+from typing import Any, Generic, Protocol, TypeVar
 
 from .errors import PluginError
 from .notifications import Notifier
@@ -25,6 +26,7 @@ __all__ = [
     "PolicyRegistry",
     "ProfileRegistry",
     "Registry",
+    "RouteRegistry",
     "ScreeningCheck",
     "SupervisorDirectory",
 ]
@@ -205,3 +207,45 @@ class ProfileRegistry(Registry[ColumnProfile]):
     def add(self, profile: ColumnProfile) -> None:
         """Register ``profile`` under its ``name``."""
         self._add(getattr(profile, "name", ""), profile)
+
+
+def _route(name: str, item: object) -> object:
+    _has(item, "path")
+    if not name.startswith("/"):
+        msg = "路径必须以 / 开头"
+        raise ValueError(msg)
+    return item
+
+
+class RouteRegistry(Registry[object]):
+    """Collects the web desk's pages: ``register.add(route)``, with Starlette routes.
+
+    ``add_templates(path)`` adds a folder of Jinja templates (searched before the
+    built-in ones) and ``add_nav(path, label)`` a link in the staff's menu.
+    """
+
+    kind = "网页路径"
+
+    def __init__(self) -> None:
+        super().__init__(_route)
+        self.template_dirs: list[Path] = []
+        self.nav: list[tuple[str, str]] = []
+
+    def add(self, route: object) -> None:
+        """Register a Starlette ``Route`` or ``Mount`` under its path."""
+        methods = sorted(getattr(route, "methods", None) or [])
+        key = getattr(route, "path", "") + (f" {','.join(methods)}" if methods else "")
+        self._add(key, route)
+
+    def add_templates(self, path: Path) -> None:
+        """Search ``path`` for templates, before the built-in folder."""
+        self.template_dirs.append(Path(path))
+
+    def add_nav(self, path: str, label: str) -> None:
+        """Show ``label`` linking to ``path`` in the menu of signed-in staff."""
+        self.nav.append((path, label))
+
+    @property
+    def routes(self) -> list[Any]:
+        """The registered routes, in registration order."""
+        return [self[name] for name in self]

@@ -52,6 +52,9 @@ class ContactKind(enum.StrEnum):
     EMAIL = "email"
     PHONE = "phone"
     MESSENGER = "messenger"  # "telegram:12345", "wecom:zhangsan": the messenger names itself
+    # A sender that staff picked from the register in person (the front desk): the value
+    # is the supervisor's id. Never a stored identity.
+    REGISTER = "register"
 
 
 _NON_DIGIT = re.compile(r"\D")
@@ -85,6 +88,9 @@ class Identity:
 
     @value.validator
     def _check(self, attribute: attrs.Attribute[str], value: str) -> None:
+        if self.kind is ContactKind.REGISTER:
+            msg = "“register” 只用于前台按名册选定的发件人，不能登记为联系方式"
+            raise ValueError(msg)
         if not normalize_identity(self.kind, value):
             msg = f"联系方式不能为空（{self.kind.value}）"
             raise ValueError(msg)

@@ -409,3 +409,20 @@ class BriefingOpinionRow(SQLModel, table=True):
     text: str
     actor: str
     recorded_at: dt.datetime = _when()
+
+
+class StaffUserRow(SQLModel, table=True):
+    __tablename__ = "staff_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=40, unique=True)
+    display_name: str
+    password_hash: str
+    role: str = Field(max_length=16)
+    center_code: str = Field(foreign_key="center.code", max_length=40)
+    unit_code: str | None = Field(default=None, max_length=40)
+    disabled: bool = False
+    failed_attempts: int = 0
+    locked_until: dt.datetime | None = _when(nullable=True)
+    last_login_at: dt.datetime | None = _when(nullable=True)
+    created_at: dt.datetime = _when()

@@ -1,0 +1,350 @@
+"""The web application: sign-in, the pages plugins contribute, files, and errors.
+
+Built like datasette: the application is made by :func:`create_app` from a ledger;
+every page beyond sign-in comes from a plugin (the built-in walk-in channel included)
+through ``supervision_register_routes``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import attrs
+import jinja2
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from supervision_core import (
+    Ledger,
+    NotFound,
+    StaffUser,
+    SupervisionError,
+    can_see_center,
+    mask_name,
+    mask_phone,
+)
+
+from .security import (
+    BodyLimitMiddleware,
+    SecurityHeadersMiddleware,
+    csrf_ok,
+    csrf_token,
+)
+
+__all__ = [
+    "Desk",
+    "LoginRequired",
+    "WebSettings",
+    "create_app",
+    "current_user",
+    "desk_of",
+    "form_or_400",
+    "render",
+    "require_csrf",
+    "require_user",
+]
+
+log = logging.getLogger("supervision_web")
+
+_HERE = Path(__file__).parent
+SESSION_HOURS = 8
+
+
+@attrs.frozen(kw_only=True)
+class WebSettings:
+    """How the web desk runs.
+
+    :param secure_cookies: send the session cookie over HTTPS only (browsers treat
+        ``localhost`` as secure, so this holds for a desk opened on the same machine)
+    :param max_upload_bytes: the largest request body accepted (413 above it)
+    :param max_file_bytes: the largest single uploaded file
+    """
+
+    secret_key: str = attrs.field(repr=False)
+    secure_cookies: bool = True
+    max_upload_bytes: int = 40 * 1024 * 1024
+    max_file_bytes: int = 10 * 1024 * 1024
+    max_files: int = 10
+
+
+@attrs.define
+class Desk:
+    """What every page needs: the ledger, the templates and the settings."""
+
+    ledger: Ledger
+    templates: Jinja2Templates
+    settings: WebSettings
+    nav: list[tuple[str, str]] = attrs.Factory(list)  # (path, label) shown to staff
+
+    async def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run a (blocking) ledger call off the event loop."""
+        return await run_in_threadpool(fn, *args, **kwargs)
+
+
+class LoginRequired(Exception):
+    """Raised by :func:`require_user`; answered with a redirect to the sign-in page."""
+
+
+def desk_of(request: Request) -> Desk:
+    """The application's :class:`Desk`."""
+    desk: Desk = request.app.state.desk
+    return desk
+
+
+async def current_user(request: Request) -> StaffUser | None:
+    """The signed-in user, or ``None``; a disabled account's session ends here."""
+    if "user" in request.scope.get("state", {}):
+        cached: StaffUser | None = request.state.user
+        return cached
+    user_id = request.session.get("uid")
+    user: StaffUser | None = None
+    if isinstance(user_id, int):
+        try:
+            user = await desk_of(request).call(desk_of(request).ledger.users.get, user_id)
+        except NotFound:
+            user = None
+        if user is not None and user.disabled:
+            user = None
+        if user is None:
+            request.session.clear()
+    request.state.user = user
+    return user
+
+
+async def require_user(request: Request) -> StaffUser:
+    """The signed-in user; otherwise :class:`LoginRequired` (a redirect to sign in)."""
+    user = await current_user(request)
+    if user is None:
+        raise LoginRequired
+    return user
+
+
+def require_csrf(request: Request, form: Any) -> None:
+    """Refuse (403) a form whose CSRF token is not the session's."""
+    if not csrf_ok(request, form.get("csrf_token")):
+        raise HTTPException(403, "表单已过期或来源不明，请刷新页面后重新提交。")
+
+
+async def form_or_400(request: Request) -> Any:
+    """The submitted form, parsed within the upload limits; a malformed body is a 400."""
+    settings = desk_of(request).settings
+    try:
+        return await request.form(
+            max_files=settings.max_files, max_fields=200, max_part_size=1024 * 1024
+        )
+    except HTTPException:
+        raise
+    except Exception as e:  # multipart errors: a malformed or oversized part
+        raise HTTPException(400, f"提交的内容无法解析：{e}") from None
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> Response:
+    """A page from the templates, with the user, CSRF token and navigation filled in."""
+    desk = desk_of(request)
+    user = request.scope.get("state", {}).get("user")
+    values: dict[str, Any] = {
+        "user": user,
+        "csrf_token": csrf_token(request),
+        "nav": desk.nav,
+        "path": request.url.path,
+    }
+    values.update(context or {})
+    return desk.templates.TemplateResponse(request, name, values, status_code=status_code)
+
+
+def _local(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    return value.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime(fmt)
+
+
+def _templates(extra: list[Path]) -> Jinja2Templates:
+    loader = jinja2.ChoiceLoader(
+        [
+            jinja2.FileSystemLoader([str(p) for p in extra]),
+            jinja2.FileSystemLoader(_HERE / "templates"),
+        ]
+    )
+    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined)
+    env.filters["local"] = _local
+    env.filters["mask_phone"] = mask_phone
+    env.filters["mask_name"] = mask_name
+    return Jinja2Templates(env=env)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only a path on this site: never an absolute URL an attacker could send users to.
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    parts = urlsplit(target)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+async def _home(request: Request) -> Response:
+    user = await current_user(request)
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    desk = desk_of(request)
+    return RedirectResponse(desk.nav[0][0] if desk.nav else "/account", status_code=303)
+
+
+async def _login(request: Request) -> Response:
+    next_url = _safe_next(request.query_params.get("next"))
+    if request.method == "GET":
+        return render(request, "login.html", {"next": next_url, "error": None, "username": ""})
+    form = await form_or_400(request)
+    require_csrf(request, form)
+    username = str(form.get("username", "")).strip().lower()
+    password = str(form.get("password", ""))
+    desk = desk_of(request)
+    result = await desk.call(desk.ledger.users.sign_in, username, password)
+    if not result.ok:
+        log.info("sign-in refused for %s", mask_name(username))
+        context = {"next": next_url, "error": result.message, "username": username}
+        return render(request, "login.html", context, status_code=401)
+    request.session.clear()  # a new session on sign-in: no fixation
+    request.session["uid"] = result.user.id
+    request.session["csrf"] = secrets.token_urlsafe(32)
+    return RedirectResponse(next_url, status_code=303)
+
+
+async def _logout(request: Request) -> Response:
+    form = await form_or_400(request)
+    require_csrf(request, form)
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+async def _account(request: Request) -> Response:
+    user = await require_user(request)
+    return render(request, "account.html", {"account": user})
+
+
+async def _attachment(request: Request) -> Response:
+    """A stored file, to staff who may see its report; never rendered by the browser inline."""
+    user = await require_user(request)
+    desk = desk_of(request)
+    try:
+        info, content = await desk.call(
+            desk.ledger.attachment, int(request.path_params["attachment_id"])
+        )
+        summary = await desk.call(desk.ledger.report_summary, info.report_id)
+    except NotFound:
+        raise HTTPException(404, "没有这个附件。") from None
+    if not can_see_center(user, summary.center):
+        raise HTTPException(403, "您无权查看其他中心的附件。")
+    # Images may show inline; anything else downloads. The sandbox keeps a file that
+    # pretends to be something else from running as this site.
+    inline = info.content_type in {"image/jpeg", "image/png", "image/webp", "image/gif"}
+    disposition = "inline" if inline else "attachment"
+    return Response(
+        content,
+        media_type=info.content_type if inline else "application/octet-stream",
+        headers={
+            "content-disposition": f"{disposition}; filename*=UTF-8''{quote(info.filename)}",
+            "content-security-policy": "default-src 'none'; sandbox",
+            "cache-control": "private, no-store",
+        },
+    )
+
+
+async def _healthz(request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    titles = {400: "请求有误", 403: "无权访问", 404: "页面不存在", 405: "不支持的操作"}
+    detail = exc.detail if exc.detail and exc.detail != _default_phrase(exc.status_code) else None
+    context = {
+        "title": titles.get(exc.status_code, "出错了"),
+        "detail": detail,
+        "status": exc.status_code,
+    }
+    return render(request, "error.html", context, status_code=exc.status_code)
+
+
+def _default_phrase(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+async def _login_required(request: Request, exc: Exception) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+
+async def _supervision_error(request: Request, exc: Exception) -> Response:
+    context = {"title": "无法完成操作", "detail": str(exc), "status": 400}
+    return render(request, "error.html", context, status_code=400)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s", request.url.path)
+    context = {"title": "系统出错", "detail": "请稍后再试；问题已记录在日志中。", "status": 500}
+    return render(request, "error.html", context, status_code=500)
+
+
+def create_app(ledger: Ledger, settings: WebSettings) -> Starlette:
+    """The web desk for ``ledger``: sign-in, then every page the plugins register."""
+    registry = ledger.host.routes()
+    desk = Desk(
+        ledger=ledger,
+        templates=_templates(registry.template_dirs),
+        settings=settings,
+        nav=registry.nav,
+    )
+    routes: list[BaseRoute] = [
+        Route("/", _home),
+        Route("/login", _login, methods=["GET", "POST"]),
+        Route("/logout", _logout, methods=["POST"]),
+        Route("/account", _account),
+        Route("/healthz", _healthz),
+        Route("/attachments/{attachment_id:int}", _attachment),
+        Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"),
+        *registry.routes,
+    ]
+    handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
+        HTTPException: _http_error,
+        LoginRequired: _login_required,
+        SupervisionError: _supervision_error,
+        Exception: _server_error,
+    }
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies),
+            Middleware(BodyLimitMiddleware, limit=settings.max_upload_bytes),
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.secret_key,
+                session_cookie="supdesk_session",
+                max_age=SESSION_HOURS * 3600,
+                same_site="strict",
+                https_only=settings.secure_cookies,
+            ),
+        ],
+        exception_handlers=handlers,
+    )
+    app.state.desk = desk
+    return app
