@@ -8,7 +8,8 @@ number of posts each, and counts what was filed.
         the resubmission check, intake (sender matching, screening, issue, first event,
         notices), the redirect to the receipt
 - bare: ``POST /bare`` of a Starlette app that parses the same form and writes one row
-        with ``sqlite3`` (the ceiling of the framework and the database on this machine)
+        with ``sqlite3`` on a kept connection with the ledger's settings (WAL,
+        ``synchronous=NORMAL``): the ceiling of the framework and the database here
 
 Target: desk >= 1/3 of bare. Both are measured in the same run; this machine is shared
 and noisy, so read the ratio, not the rates.
@@ -35,7 +36,7 @@ import httpx2 as httpx
 PASSWORD = "load-test password 2026"
 
 BARE_APP = '''
-import sqlite3, sys
+import sqlite3, sys, threading
 from starlette.applications import Starlette
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
@@ -43,8 +44,15 @@ from starlette.concurrency import run_in_threadpool
 
 DB = sys.argv[1]
 
+local = threading.local()
+
 def write(text):
-    with sqlite3.connect(DB, timeout=30) as c:
+    # One connection a thread, with the ledger's own settings (WAL, synchronous=NORMAL).
+    c = getattr(local, "c", None)
+    if c is None:
+        c = local.c = sqlite3.connect(DB, timeout=30, check_same_thread=False)
+        c.execute("PRAGMA synchronous=NORMAL")
+    with c:
         c.execute("INSERT INTO bare (text) VALUES (?)", (text,))
 
 async def bare(request):
@@ -149,7 +157,8 @@ def run_load(post: callable, clients: int, posts: int) -> float:  # type: ignore
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--posts", type=int, default=300, help="posts per client")
+    parser.add_argument("--posts", type=int, default=100, help="posts per client a round")
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--check", action="store_true", help="exit 1 below the target")
     args = parser.parse_args()
@@ -193,11 +202,15 @@ def main() -> None:
                 finally:
                     client.close()
 
-            # A short warm-up of each, then the measured runs, interleaved.
+            # A short warm-up of each, then rounds of both, interleaved: the machine is
+            # shared, so each round's ratio is taken and the median reported.
             run_load(post_bare, 1, 20)
             run_load(post_desk, 1, 20)
-            bare_rate = run_load(post_bare, args.clients, args.posts)
-            desk_rate = run_load(post_desk, args.clients, args.posts)
+            rounds = []
+            for _ in range(args.rounds):
+                bare_rate = run_load(post_bare, args.clients, args.posts)
+                desk_rate = run_load(post_desk, args.clients, args.posts)
+                rounds.append((bare_rate, desk_rate, desk_rate / bare_rate))
         finally:
             for proc in (bare, desk):
                 proc.terminate()
@@ -205,14 +218,17 @@ def main() -> None:
 
         with sqlite3.connect(work / "desk.db") as c:
             filed = c.execute("SELECT count(*) FROM report WHERE channel = 'walk_in'").fetchone()[0]
-        expected = args.clients * args.posts + 20
+        expected = args.rounds * args.clients * args.posts + 20
         assert filed == expected, (filed, expected)
 
-    ratio = desk_rate / bare_rate
-    print(f"clients {args.clients}, posts {args.clients * args.posts} each run, SQLite (WAL)")
-    print(f"bare endpoint (parse form, one row): {bare_rate:8.1f} posts/s")
-    print(f"walk-in form (filed reports):        {desk_rate:8.1f} reports/s")
-    print(f"ratio desk/bare: {ratio:.2f}  (target >= 0.33)  {'ok' if ratio >= 1 / 3 else 'BELOW'}")
+    in_order = ", ".join(f"{r[2]:.2f}" for r in rounds)
+    rounds.sort(key=lambda r: r[2])
+    bare_rate, desk_rate, ratio = rounds[len(rounds) // 2]
+    print(f"clients {args.clients}, {args.clients * args.posts} posts a round, {args.rounds} rounds, SQLite (WAL)")
+    print(f"ratios by round, in order: {in_order}")
+    print(f"bare endpoint (parse form, one row):  {bare_rate:8.1f} posts/s   (median round)")
+    print(f"walk-in form (filed reports):         {desk_rate:8.1f} reports/s")
+    print(f"median ratio desk/bare: {ratio:.2f}  (target >= 0.33)  {'ok' if ratio >= 1 / 3 else 'BELOW'}")
     if args.check and ratio < 1 / 3:
         sys.exit(1)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
 import secrets
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -62,6 +63,7 @@ __all__ = [
     "Upload",
     "WalkInChannel",
     "WalkInMode",
+    "fingerprint",
     "validate_walk_in",
 ]
 
@@ -303,16 +305,14 @@ def _load_choices(
         units = {(u.center, u.code): u.name for u in ledger.units() if u.center in centers}
     else:
         raw_id = only.get("supervisor_id", "")
-        if raw_id.isdigit():
-            try:
-                chosen = ledger.supervisor(int(raw_id))
-            except NotFound:
-                chosen = None
-            if chosen and chosen.status is SupervisorStatus.ACTIVE and chosen.center in centers:
-                supervisors[chosen.id] = (chosen.name, chosen.center)
+        brief = ledger.supervisor_brief(int(raw_id)) if raw_id.isdigit() else None
+        if brief and brief[2] is SupervisorStatus.ACTIVE and brief[1] in centers:
+            supervisors[int(raw_id)] = (brief[0], brief[1])
         center = only.get("center", "")
         units = (
-            {(u.center, u.code): u.name for u in ledger.units(center)} if center in centers else {}
+            {(u.center, u.code): u.name for u in ledger.units(center)}
+            if only.get("unit") and center in centers
+            else {}
         )
     return FormChoices(
         centers=centers,
@@ -346,37 +346,66 @@ async def _form_context(request: Request, choices: FormChoices) -> dict[str, Any
     }
 
 
+def fingerprint(report: Report) -> str:
+    """What a report says, as a short digest: the same form filled in again has the same."""
+    h = report.hints
+    parts = [
+        report.center,
+        report.sender.kind.value,
+        report.sender.value,
+        report.sender.display_name or "",
+        report.subject or "",
+        report.text,
+        *(str(v or "") for v in (h.method, h.stage, h.topic, h.problem_type, h.venue, h.unit)),
+        *sorted(a.sha256 for a in report.attachments),
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+_RECENT_FORMS = 10  # fingerprints of a session's last filings, kept in its cookie
+
+
 def _file(
     ledger: Ledger,
     settings: WebSettings,
     user: StaffUser,
     fields: Mapping[str, str],
     uploads: Sequence[Upload],
-) -> int | dict[str, str]:
-    """File a submitted form (one blocking call): the report's id, or the errors by field."""
-    # A resubmitted form (double click, back and submit) finds its report already here.
-    earlier = ledger.find_report(CHANNEL, f"form:{fields.get('form_key', '')}")
-    if earlier is not None and can_see_center(user, earlier.center):
-        return earlier.id
+    recent: Mapping[str, int],
+) -> tuple[int, str | None] | dict[str, str]:
+    """File a submitted form (one blocking call): (report id, fingerprint), or the errors.
+
+    Intake itself is idempotent on the form's key, so a resubmitted form that is valid
+    files nothing new; one that is not valid any more (its supervisor suspended since,
+    say) is looked up by its key before its errors are shown. ``recent`` holds the
+    session's last filings by fingerprint: the same report filled in again and
+    submitted after the browser's "back" (the page may come with a new key) is found
+    there.
+    """
     choices = _load_choices(ledger, settings, user, only=fields)
     report, errors = validate_walk_in(fields, uploads, choices, received_at=ledger.clock())
     if report is None:
+        earlier = ledger.find_report(CHANNEL, f"form:{fields.get('form_key', '')}")
+        if earlier is not None and can_see_center(user, earlier.center):
+            return earlier.id, None
         return errors
-    # The same report filled in again (back, then submit: the page may come with a new
-    # key) within the day is the same report too.
-    same = ledger.find_same_report(report, since=report.received_at - dt.timedelta(hours=24))
-    if same is not None:
-        return same.id
-    return ledger.receive(report).report_id
+    digest = fingerprint(report)
+    if digest in recent:
+        return recent[digest], None
+    return ledger.receive(report).report_id, digest
+
+
+def _refuse_unless_staff(user: StaffUser) -> None:
+    if user.role is not Role.STAFF:
+        raise HTTPException(403, "您的账号不能录入反馈（只有中心工作人员可以录入）。")
 
 
 async def walk_in_form(request: Request) -> Response:
     """GET: an empty form with a fresh key; POST: file it, or show it again with errors."""
-    user = await web.require_user(request)
     desk = web.desk_of(request)
-    if user.role is not Role.STAFF:
-        raise HTTPException(403, "您的账号不能录入反馈（只有中心工作人员可以录入）。")
     if request.method == "GET":
+        user = await web.require_user(request)
+        _refuse_unless_staff(user)
         choices = await desk.call(_load_choices, desk.ledger, desk.settings, user)
         if not choices.centers:
             raise HTTPException(403, "您所在的中心没有开通来访来信登记。")
@@ -398,9 +427,22 @@ async def walk_in_form(request: Request) -> Response:
             if isinstance(item, UploadFile) and item.filename:
                 content = await item.read(limit + 1)
                 uploads.append(Upload(item.filename, content, field))
-    outcome = await desk.call(_file, desk.ledger, desk.settings, user, fields, uploads)
-    if isinstance(outcome, int):
-        return RedirectResponse(f"/walk-in/receipt/{outcome}", status_code=303)
+
+    recent_list = request.session.get("recent_forms")
+    recent = {fp: rid for fp, rid in recent_list} if isinstance(recent_list, list) else {}
+
+    def file_as(user: StaffUser) -> tuple[int, str | None] | dict[str, str]:
+        _refuse_unless_staff(user)
+        return _file(desk.ledger, desk.settings, user, fields, uploads, recent)
+
+    outcome = await web.call_as_user(request, file_as)
+    if isinstance(outcome, tuple):
+        report_id, digest = outcome
+        if digest is not None:
+            kept = [[fp, rid] for fp, rid in recent.items()][-(_RECENT_FORMS - 1) :]
+            request.session["recent_forms"] = [*kept, [digest, report_id]]
+        return RedirectResponse(f"/walk-in/receipt/{report_id}", status_code=303)
+    user = request.state.user
     choices = await desk.call(_load_choices, desk.ledger, desk.settings, user)
     context = {
         "values": fields,

@@ -10,6 +10,7 @@ committed; plugins are told after that.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import operator
 from collections.abc import Iterable, Iterator, Sequence
@@ -17,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from .centers import Center
 from .clock import local_date
 from .deadlines import due_after
-from .issues import OPEN_STATES, EventKind, Issue, IssueEvent, IssueState
+from .issues import OPEN_STATES, EventKind, Issue, IssueEvent
 from .lifecycle import apply_event
 from .notifications import notices_for
 from .reports import IntakeResult, QuarantinedReport, QuarantineReason, Report, ReportHints
@@ -53,6 +54,82 @@ _OPEN = [s.value for s in OPEN_STATES]
 # Most recent open issues a new report is compared with, per (center, type, place).
 # A flag is advice for the operator; bounding it keeps a large import linear.
 _CANDIDATES = 20
+_BIGRAM_CACHE = 20_000
+
+# Statements built once, with bind parameters: building and coercing a statement for
+# every report cost more than running it (bench/bench_walk_in.py, one report a request).
+_CENTER = table_of(CenterRow)
+_SUPERVISOR = table_of(SupervisorRow)
+_IDENTITY = table_of(IdentityRow)
+_COUNTER = table_of(CounterRow)
+_CENTERS = sa.select(_CENTER.c.code, _CENTER.c.name, _CENTER.c.level)
+_ONE_CENTER = _CENTERS.where(_CENTER.c.code == sa.bindparam("code"))
+_IDENTITY_OWNER = sa.select(_IDENTITY.c.supervisor_id).where(
+    _IDENTITY.c.kind == sa.bindparam("kind"), _IDENTITY.c.value == sa.bindparam("value")
+)
+# A supervisor's status and the identities notices go to, in one look-up.
+_STATUS = (
+    sa.select(_SUPERVISOR.c.status, _SUPERVISOR.c.status_note, _IDENTITY.c.kind, _IDENTITY.c.raw)
+    .select_from(_SUPERVISOR.outerjoin(_IDENTITY, _IDENTITY.c.supervisor_id == _SUPERVISOR.c.id))
+    .where(_SUPERVISOR.c.id == sa.bindparam("sid"))
+    .order_by(_IDENTITY.c.id)
+)
+_ADDRESSES = sa.select(_IDENTITY.c.kind, _IDENTITY.c.raw).where(
+    _IDENTITY.c.supervisor_id == sa.bindparam("sid")
+)
+_EXISTING_COLUMNS = (
+    sa.select(
+        _REPORT.c.id,
+        _REPORT.c.external_id,
+        _REPORT.c.issue_id,
+        _REPORT.c.quarantine_reason,
+        _ISSUE.c.number,
+        _ISSUE.c.possible_duplicate_of,
+    )
+    .select_from(_REPORT.outerjoin(_ISSUE, _ISSUE.c.id == _REPORT.c.issue_id))
+    .where(_REPORT.c.channel == sa.bindparam("channel"))
+)
+_EXISTING = _EXISTING_COLUMNS.where(_REPORT.c.external_id.in_(sa.bindparam("ids", expanding=True)))
+# One delivery (a message, a form): a plain parameter, since an expanding one makes
+# SQLAlchemy render the statement again on every execution.
+_EXISTING_ONE = _EXISTING_COLUMNS.where(_REPORT.c.external_id == sa.bindparam("id"))
+_BUMP = (
+    sa.update(_COUNTER)
+    .where(
+        _COUNTER.c.center_code == sa.bindparam("b_center"),
+        _COUNTER.c.year == sa.bindparam("b_year"),
+    )
+    .values(value=_COUNTER.c.value + sa.bindparam("b_count"))
+    .returning(_COUNTER.c.value)
+)
+_CANDIDATE_QUERY = (
+    sa.select(_ISSUE.c.id, _ISSUE.c.text)
+    .where(
+        _ISSUE.c.center_code == sa.bindparam("center"),
+        _ISSUE.c.state.in_(_OPEN),
+        _ISSUE.c.problem_type == sa.bindparam("problem_type"),
+        sa.or_(
+            _ISSUE.c.venue == sa.bindparam("place"),
+            _ISSUE.c.unit_hint == sa.bindparam("place"),
+            _ISSUE.c.unit_code == sa.bindparam("place"),
+        ),
+    )
+    .order_by(_ISSUE.c.id.desc())
+    .limit(_CANDIDATES)
+)
+_LINK_REPORT = (
+    sa.update(_REPORT)
+    .where(_REPORT.c.id == sa.bindparam("rid"))
+    .values(issue_id=sa.bindparam("iid"))
+)
+_WRITE_LOCK = sa.text("UPDATE issue_counter SET value = value WHERE 0")
+_MAX_IDS = ("report", "issue", "issue_event")
+_ALL_MAX_IDS = sa.select(
+    *(sa.select(sa.func.max(t.c.id)).scalar_subquery() for t in (_REPORT, _ISSUE, _EVENT))
+)
+_NEXT_IDS = sa.text(
+    "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
+)
 _EAGER = 50  # reports in a chunk from which loading every identity at once pays
 
 
@@ -75,8 +152,8 @@ class Lookups:
     @classmethod
     def load(cls, s: Session, *, eager: bool = True) -> Lookups:
         centers = {
-            r.code: Center(code=r.code, name=r.name, level=r.level)
-            for r in s.exec(select(CenterRow))
+            code: Center(code=code, name=name, level=level)
+            for code, name, level in s.connection().execute(_CENTERS)
         }
         lookups = cls(
             centers=centers, identities={}, supervisors={}, addresses={}, eager=eager, session=s
@@ -93,6 +170,21 @@ class Lookups:
         lookups.addresses = {k: tuple(v) for k, v in addresses.items()}
         return lookups
 
+    @classmethod
+    def lazy(cls, centers: Iterable[Center]) -> Lookups:
+        """Look-ups for a few reports: the centers known already, the rest as needed."""
+        return cls(
+            centers={c.code: c for c in centers}, identities={}, supervisors={}, addresses={}
+        )
+
+    def center(self, code: str) -> Center | None:
+        """The center ``code``; one added since the centers were read is looked up."""
+        if code not in self.centers and self.session is not None:
+            row = self.session.connection().execute(_ONE_CENTER, {"code": code}).first()
+            if row is not None:
+                self.centers[code] = Center(code=row[0], name=row[1], level=row[2])
+        return self.centers.get(code)
+
     def _s(self) -> Session:
         assert self.session is not None
         return self.session
@@ -102,31 +194,26 @@ class Lookups:
         key = (kind, value)
         if key not in self.identities and not self.eager:
             self.identities[key] = (
-                self._s()
-                .exec(
-                    select(IdentityRow.supervisor_id).where(
-                        IdentityRow.kind == kind, IdentityRow.value == value
-                    )
-                )
-                .first()
-            )
+                self._s().connection().execute(_IDENTITY_OWNER, {"kind": kind, "value": value})
+            ).scalar()
         return self.identities.get(key)
 
     def status(self, supervisor_id: int) -> tuple[str, str | None] | None:
         """A supervisor's status and its note, or ``None`` if there is no such supervisor."""
         if supervisor_id not in self.supervisors and not self.eager:
-            row = self._s().get(SupervisorRow, supervisor_id)
-            self.supervisors[supervisor_id] = (row.status, row.status_note) if row else None
+            rows = self._s().connection().execute(_STATUS, {"sid": supervisor_id}).all()
+            self.supervisors[supervisor_id] = (rows[0][0], rows[0][1]) if rows else None
+            self.addresses[supervisor_id] = tuple(
+                Identity(kind, raw) for _, _, kind, raw in rows if kind is not None
+            )
         return self.supervisors.get(supervisor_id)
 
     def addresses_of(self, supervisor_id: int) -> tuple[Identity, ...]:
         """How to reach a supervisor, for the notices."""
         if supervisor_id not in self.addresses and not self.eager:
             self.addresses[supervisor_id] = tuple(
-                Identity(i.kind, i.raw)
-                for i in self._s().exec(
-                    select(IdentityRow).where(IdentityRow.supervisor_id == supervisor_id)
-                )
+                Identity(kind, raw)
+                for kind, raw in self._s().connection().execute(_ADDRESSES, {"sid": supervisor_id})
             )
         return self.addresses.get(supervisor_id, ())
 
@@ -200,10 +287,15 @@ def receive_many(
     for chunk in _chunks(reports, chunk_size):
         for attempt in range(2):
             if lookups is None:
-                with ledger._session() as s:
-                    lookups = Lookups.load(s, eager=len(chunk) >= _EAGER)
+                if len(chunk) >= _EAGER:
+                    with ledger._session() as s:
+                        lookups = Lookups.load(s, eager=True)
+                else:
+                    # A few reports (a message, a form): no session just to read centers.
+                    lookups = Lookups.lazy(ledger.centers())
             try:
-                results, told = _receive_chunk(ledger, chunk, lookups, batch_id, dry_run)
+                with ledger.write_lock:
+                    results, told = _receive_chunk(ledger, chunk, lookups, batch_id, dry_run)
             except sa.exc.IntegrityError:
                 # Another worker stored some of these deliveries meanwhile: look again.
                 lookups = None
@@ -221,20 +313,14 @@ def _existing(s: Session, chunk: Sequence[Report]) -> dict[tuple[str, str], Inta
     by_channel: dict[str, set[str]] = {}
     for report in chunk:
         by_channel.setdefault(report.channel, set()).add(report.external_id)
+    connection = s.connection()
     for channel, ids in by_channel.items():
-        query = (
-            sa.select(
-                _REPORT.c.id,
-                _REPORT.c.external_id,
-                _REPORT.c.issue_id,
-                _REPORT.c.quarantine_reason,
-                _ISSUE.c.number,
-                _ISSUE.c.possible_duplicate_of,
-            )
-            .select_from(_REPORT.outerjoin(_ISSUE, _ISSUE.c.id == _REPORT.c.issue_id))
-            .where(_REPORT.c.channel == channel, _REPORT.c.external_id.in_(ids))
-        )
-        for rid, ext, issue_id, reason, number, dup in s.execute(query):
+        if len(ids) == 1:
+            (only,) = ids
+            rows = connection.execute(_EXISTING_ONE, {"channel": channel, "id": only})
+        else:
+            rows = connection.execute(_EXISTING, {"channel": channel, "ids": sorted(ids)})
+        for rid, ext, issue_id, reason, number, dup in rows:
             if issue_id is not None:
                 result = IntakeResult(
                     report_id=rid,
@@ -257,7 +343,7 @@ def _existing(s: Session, chunk: Sequence[Report]) -> dict[tuple[str, str], Inta
 def _classify(
     ledger: Ledger, report: Report, lookups: Lookups
 ) -> tuple[int | None, QuarantineReason | None, str | None]:
-    center = lookups.centers.get(report.center)
+    center = lookups.center(report.center)
     if center is None:
         return None, QuarantineReason.UNKNOWN_CENTER, f"中心代码 {report.center!r} 未配置"
     supervisor_id = ledger.host.match_sender(sender=report.sender, center=center, directory=lookups)
@@ -337,10 +423,20 @@ def _receive_chunk(
                     "stored_at": now,
                 }
             )
-        _take_write_lock(s)
+        to_file = [n for n, i in enumerate(fresh) if decisions[i][1] is None]
+        # Reserving issue numbers is the first write, and takes SQLite's write lock:
+        # ids read after it cannot be taken by another writer.
+        numbers = _numbers_for(
+            s, [(chunk[fresh[n]].center, chunk[fresh[n]].received_at) for n in to_file]
+        )
+        if not to_file:
+            _take_write_lock(s)
         report_ids = _allocate_ids(s, _REPORT, len(rows))
+        issue_ids = _allocate_ids(s, _ISSUE, len(to_file))
         for row, rid in zip(rows, report_ids, strict=True):
             row["id"] = rid
+        for n, iid in zip(to_file, issue_ids, strict=True):
+            rows[n]["issue_id"] = iid
         bulk_insert(s, _REPORT, rows)
         attachments = [
             _attachment(rid, a)
@@ -371,7 +467,16 @@ def _receive_chunk(
                 continue
             assert supervisor_id is not None
             filings.append((i, Filing.of(ledger, rid, report, supervisor_id)))
-        filed = file_issues(ledger, s, [f for _, f in filings], lookups, now)
+        filed = file_issues(
+            ledger,
+            s,
+            [f for _, f in filings],
+            lookups,
+            now,
+            locked=True,
+            numbers=numbers,
+            ids=issue_ids,
+        )
         for (i, filing), (issue, event) in zip(filings, filed, strict=True):
             result = IntakeResult(
                 report_id=filing.report_id,
@@ -431,6 +536,17 @@ def _sqlite_converter(column: sa.Column[Any]) -> Any:
     return None
 
 
+@functools.cache
+def _sqlite_insert(table: sa.Table, names: tuple[str, ...]) -> tuple[str, list[tuple[int, Any]]]:
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    converters = [
+        (i, convert)
+        for i, name in enumerate(names)
+        if (convert := _sqlite_converter(table.c[name])) is not None
+    ]
+    return sql, converters
+
+
 def bulk_insert(s: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` (all with the same keys) in one executemany.
 
@@ -444,12 +560,7 @@ def bulk_insert(s: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None
         s.execute(sa.insert(table), rows)
         return
     names = list(rows[0])
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-    converters = [
-        (i, convert)
-        for i, name in enumerate(names)
-        if (convert := _sqlite_converter(table.c[name])) is not None
-    ]
+    sql, converters = _sqlite_insert(table, tuple(names))
     pick = operator.itemgetter(*names)
     params = []
     for row in rows:
@@ -464,7 +575,7 @@ def bulk_insert(s: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None
 def _take_write_lock(s: Session) -> None:
     """On SQLite, start writing now, so ids read next cannot be taken by another writer."""
     if s.get_bind().dialect.name == "sqlite":
-        s.execute(sa.text("UPDATE issue_counter SET value = value WHERE 0"))
+        s.connection().execute(_WRITE_LOCK)
 
 
 def _allocate_ids(s: Session, table: sa.Table, count: int) -> list[int]:
@@ -477,34 +588,52 @@ def _allocate_ids(s: Session, table: sa.Table, count: int) -> list[int]:
     if count == 0:
         return []
     if s.get_bind().dialect.name == "postgresql":
-        query = sa.text(
-            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
-        )
-        return [r[0] for r in s.execute(query, {"table": table.name, "n": count})]
-    top = s.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0
-    return list(range(top + 1, top + count + 1))
+        rows = s.connection().execute(_NEXT_IDS, {"table": table.name, "n": count})
+        return [r[0] for r in rows]
+    # Under the write lock, the largest ids of the three tables intake writes are read
+    # in one statement, once a transaction; later allocations count on from there.
+    transaction = s.get_transaction()
+    held = s.info.get("supdesk_top_ids")
+    if held is None or held[0] is not transaction:
+        held = s.info["supdesk_top_ids"] = (transaction, {})
+    top: dict[str, int | None] = held[1]
+    if table.name not in top:
+        if table.name in _MAX_IDS:
+            top.update(zip(_MAX_IDS, s.connection().execute(_ALL_MAX_IDS).one(), strict=True))
+        else:
+            top[table.name] = s.connection().execute(sa.select(sa.func.max(table.c.id))).scalar()
+    first = (top[table.name] or 0) + 1
+    top[table.name] = first + count - 1
+    return list(range(first, first + count))
+
+
+def _numbers_for(s: Session, places: list[tuple[str, dt.datetime]]) -> list[str]:
+    """Issue numbers for reports of these (center, received at), in order."""
+    years: dict[tuple[str, int], list[int]] = {}
+    for n, (center, received_at) in enumerate(places):
+        years.setdefault((center, local_date(received_at).year), []).append(n)
+    numbers: list[str] = [""] * len(places)
+    for (center, year), members in years.items():
+        for n, number in zip(members, _reserve_numbers(s, center, year, len(members)), strict=True):
+            numbers[n] = number
+    return numbers
 
 
 def _reserve_numbers(s: Session, center: str, year: int, count: int) -> list[str]:
-    bump = (
-        sa.update(CounterRow)
-        .where(col(CounterRow.center_code) == center, col(CounterRow.year) == year)
-        .values(value=col(CounterRow.value) + count)
-        .returning(col(CounterRow.value))
-    )
-    last = s.execute(bump).scalar()
+    params = {"b_center": center, "b_year": year, "b_count": count}
+    last = s.connection().execute(_BUMP, params).scalar()
     if last is None:
         try:
             with s.begin_nested():
                 s.add(CounterRow(center_code=center, year=year, value=count))
             last = count
         except sa.exc.IntegrityError:
-            last = s.execute(bump).scalar_one()
+            last = s.connection().execute(_BUMP, params).scalar_one()
     return [f"{center}-{year}-{n:05d}" for n in range(last - count + 1, last + 1)]
 
 
 def _duplicate_of(
-    s: Session, filing: Filing, lookups: Lookups, threshold: float
+    ledger: Ledger, s: Session, filing: Filing, lookups: Lookups, threshold: float
 ) -> tuple[int | None, float | None, tuple[str, str, str] | None, frozenset[str]]:
     grams = bigrams(filing.text)
     h = filing.hints
@@ -513,22 +642,20 @@ def _duplicate_of(
         return None, None, None, grams  # the rule needs a type and a place to compare
     key = (filing.center, h.problem_type.value, place)
     if key not in lookups.candidates:
-        query = (
-            sa.select(_ISSUE.c.id, _ISSUE.c.text)
-            .where(
-                _ISSUE.c.center_code == filing.center,
-                _ISSUE.c.state.in_(_OPEN),
-                _ISSUE.c.problem_type == h.problem_type.value,
-                sa.or_(
-                    _ISSUE.c.venue == place,
-                    _ISSUE.c.unit_hint == place,
-                    _ISSUE.c.unit_code == place,
-                ),
-            )
-            .order_by(_ISSUE.c.id.desc())
-            .limit(_CANDIDATES)
-        )
-        lookups.candidates[key] = [(iid, bigrams(text)) for iid, text in s.execute(query)]
+        params = {"center": filing.center, "problem_type": h.problem_type.value, "place": place}
+        found = s.connection().execute(_CANDIDATE_QUERY, params)
+        cache = ledger.bigram_cache
+        candidates = []
+        for iid, text in found:
+            # Keyed by the text too: an id seen in a transaction that was rolled back
+            # (a dry run) may come back with another text.
+            grams_of = cache.get((iid, text))
+            if grams_of is None:
+                if len(cache) >= _BIGRAM_CACHE:
+                    cache.clear()  # crude but bounded; refilled from the next queries
+                grams_of = cache[(iid, text)] = bigrams(text)
+            candidates.append((iid, grams_of))
+        lookups.candidates[key] = candidates
     best: tuple[int | None, float | None] = (None, None)
     for iid, other in lookups.candidates[key]:
         if not grams or not other:
@@ -540,27 +667,67 @@ def _duplicate_of(
 
 
 def file_issues(
-    ledger: Ledger, s: Session, filings: list[Filing], lookups: Lookups, now: dt.datetime
+    ledger: Ledger,
+    s: Session,
+    filings: list[Filing],
+    lookups: Lookups,
+    now: dt.datetime,
+    *,
+    locked: bool = False,
+    numbers: list[str] | None = None,
+    ids: list[int] | None = None,
 ) -> list[tuple[Issue, IssueEvent]]:
-    """Make issues of stored reports, with their first event, in the session's transaction."""
+    """Make issues of stored reports, with their first event, in the session's transaction.
+
+    :param locked: the caller holds SQLite's write lock already (intake does)
+    :param numbers: issue numbers reserved already, one per filing
+    :param ids: issue ids allocated already, the reports stored with them
+    """
     if not filings:
         return []
-    years: dict[tuple[str, int], list[int]] = {}
-    for n, f in enumerate(filings):
-        years.setdefault((f.center, local_date(f.received_at).year), []).append(n)
-    numbers: list[str] = [""] * len(filings)
-    for (center, year), members in years.items():
-        for n, number in zip(members, _reserve_numbers(s, center, year, len(members)), strict=True):
-            numbers[n] = number
-    _take_write_lock(s)
-    ids = _allocate_ids(s, _ISSUE, len(filings))
-    rows = []
-    for f, number, issue_id in zip(filings, numbers, ids, strict=True):
-        dup, score, key, grams = _duplicate_of(s, f, lookups, ledger.settings.duplicate_threshold)
+    link = ids is None  # intake writes reports already linked to the ids it allocated
+    if numbers is None:
+        numbers = _numbers_for(s, [(f.center, f.received_at) for f in filings])
+    if not locked:
+        _take_write_lock(s)
+    if ids is None:
+        ids = _allocate_ids(s, _ISSUE, len(filings))
+    event_ids = _allocate_ids(s, _EVENT, len(filings))
+    rows, events, filed = [], [], []
+    for f, number, issue_id, event_id in zip(filings, numbers, ids, event_ids, strict=True):
+        dup, score, key, grams = _duplicate_of(
+            ledger, s, f, lookups, ledger.settings.duplicate_threshold
+        )
         if key is not None:  # later reports, of this chunk too, are compared with this one
             recent = lookups.candidates[key]
             recent.insert(0, (issue_id, grams))
             del recent[_CANDIDATES:]
+        due = due_after(f.received_at, ledger.limits.screening, ledger.calendar, ledger.limits)
+        data: dict[str, Any] = {
+            "channel": f.channel,
+            "due_on": due.due_on.isoformat(),
+            "due_confirmed": due.confirmed,
+        }
+        if dup is not None:
+            data["possible_duplicate_of"] = dup
+        seed = Issue(
+            id=issue_id,
+            number=number,
+            center=f.center,
+            report_id=f.report_id,
+            supervisor_id=f.supervisor_id,
+            received_at=f.received_at,
+            subject=f.subject,
+            text=f.text,
+            hints=f.hints,
+            possible_duplicate_of=dup,
+        )
+        event = IssueEvent(
+            id=event_id, kind=EventKind.RECEIVED, at=now, actor="system:intake", data=data
+        )
+        # The issue is written as the first event leaves it: its deadline included.
+        issue = apply_event(seed, event)
+        filed.append((issue, event))
         rows.append(
             {
                 "id": issue_id,
@@ -572,8 +739,9 @@ def file_issues(
                 "subject": f.subject,
                 "text": f.text,
                 **_hint_values(f.hints),
-                "state": IssueState.RECEIVED.value,
-                "due_confirmed": True,
+                "state": issue.state.value,
+                "due_on": issue.due_on,
+                "due_confirmed": issue.due_confirmed,
                 "extensions": 0,
                 "progress_count": 0,
                 "reopen_count": 0,
@@ -581,31 +749,9 @@ def file_issues(
                 "duplicate_score": score,
             }
         )
-    bulk_insert(s, _ISSUE, rows)
-    s.execute(
-        sa.update(_REPORT)
-        .where(_REPORT.c.id == sa.bindparam("rid"))
-        .values(issue_id=sa.bindparam("iid")),
-        [{"rid": f.report_id, "iid": i} for f, i in zip(filings, ids, strict=True)],
-    )
-    proposals = [
-        {"issue_id": i, "check_name": name, "reason": p.reason.value, "evidence": p.evidence}
-        for f, i in zip(filings, ids, strict=True)
-        for name, p in f.proposals
-    ]
-    bulk_insert(s, table_of(ProposalRow), proposals)
-    events, pending = [], []
-    for f, issue_id, row in zip(filings, ids, rows, strict=True):
-        due = due_after(f.received_at, ledger.limits.screening, ledger.calendar, ledger.limits)
-        data: dict[str, Any] = {
-            "channel": f.channel,
-            "due_on": due.due_on.isoformat(),
-            "due_confirmed": due.confirmed,
-        }
-        if row["possible_duplicate_of"] is not None:
-            data["possible_duplicate_of"] = row["possible_duplicate_of"]
         events.append(
             {
+                "id": event_id,
                 "issue_id": issue_id,
                 "kind": "received",
                 "at": now,
@@ -614,40 +760,17 @@ def file_issues(
                 "data": data,
             }
         )
-        seed = Issue(
-            id=issue_id,
-            number=row["number"],
-            center=f.center,
-            report_id=f.report_id,
-            supervisor_id=f.supervisor_id,
-            received_at=f.received_at,
-            subject=f.subject,
-            text=f.text,
-            hints=f.hints,
-            possible_duplicate_of=row["possible_duplicate_of"],
-        )
-        pending.append((seed, data))
-    event_ids = _allocate_ids(s, _EVENT, len(events))
-    for event_row, event_id in zip(events, event_ids, strict=True):
-        event_row["id"] = event_id
+    bulk_insert(s, _ISSUE, rows)
+    if link:
+        links = [{"rid": f.report_id, "iid": i} for f, i in zip(filings, ids, strict=True)]
+        s.connection().execute(_LINK_REPORT, links)
+    proposals = [
+        {"issue_id": i, "check_name": name, "reason": p.reason.value, "evidence": p.evidence}
+        for f, i in zip(filings, ids, strict=True)
+        for name, p in f.proposals
+    ]
+    bulk_insert(s, table_of(ProposalRow), proposals)
     bulk_insert(s, _EVENT, events)
-    filed = []
-    state_rows = []
-    for (seed, data), event_id in zip(pending, event_ids, strict=True):
-        event = IssueEvent(
-            id=event_id, kind=EventKind.RECEIVED, at=now, actor="system:intake", data=data
-        )
-        issue = apply_event(seed, event)
-        filed.append((issue, event))
-        state_rows.append(
-            {"iid": issue.id, "due_on": issue.due_on, "due_confirmed": issue.due_confirmed}
-        )
-    s.execute(
-        sa.update(_ISSUE)
-        .where(_ISSUE.c.id == sa.bindparam("iid"))
-        .values(due_on=sa.bindparam("due_on"), due_confirmed=sa.bindparam("due_confirmed")),
-        state_rows,
-    )
     enqueue_notices(
         ledger,
         s,

@@ -8,8 +8,10 @@ Plugins are told after the commit.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, TypeVar
 
 import attrs
@@ -287,6 +289,11 @@ def _supervisor(row: SupervisorRow, identities: Sequence[IdentityRow]) -> Superv
 # Plain table columns: SQLModel's annotated ones cost a comparison per column on every
 # execution of a cached statement (measured in bench/bench_ledger.py).
 _ISSUE: sa.Table = table_of(IssueRow)
+_SUPERVISOR_BRIEF = sa.select(
+    table_of(SupervisorRow).c.name,
+    table_of(SupervisorRow).c.center_code,
+    table_of(SupervisorRow).c.status,
+).where(table_of(SupervisorRow).c.id == sa.bindparam("sid"))
 _SUMMARY_COLUMNS = (
     _ISSUE.c.id,
     _ISSUE.c.number,
@@ -317,6 +324,15 @@ class Ledger:
         self.host = host
         self.clock = clock
         self.limits = settings.time_limits
+        self._centers: tuple[float, list[Center]] | None = None
+        # Character bigrams of recent issues' texts (immutable once filed), by issue id:
+        # each new report is compared with up to 20 of them.
+        self.bigram_cache: dict[tuple[int, str], frozenset[str]] = {}
+        # SQLite has one writer at a time and makes the others sleep and retry; threads
+        # of one process (the daemon's channels, the web desk) queue here instead.
+        self.write_lock: AbstractContextManager[object] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+        )
         check_plugins(
             settings,
             channels=host.channels(),
@@ -357,6 +373,7 @@ class Ledger:
 
         Centers and units are added or renamed, never deleted: issues refer to them.
         """
+        self._centers = None
         if not self.settings.centers:
             return
         with self._session() as s:
@@ -383,10 +400,23 @@ class Ledger:
 
     def centers(self) -> list[Center]:
         """Every center in the ledger, the banner center first."""
-        with self._session() as s:
-            rows = s.exec(select(CenterRow)).all()
-        centers = [Center(code=r.code, name=r.name, level=r.level) for r in rows]
-        return sorted(centers, key=lambda c: (c.level is not CenterLevel.BANNER, c.code))
+        # Centers change only when the configuration is synced (at start), so pages that
+        # ask on every request are answered from memory; a center added to the database
+        # by another process is seen after a moment.
+        now = time.monotonic()
+        if self._centers is None or now - self._centers[0] > 60:
+            with self._session() as s:
+                rows = s.exec(select(CenterRow)).all()
+            centers = [Center(code=r.code, name=r.name, level=r.level) for r in rows]
+            centers.sort(key=lambda c: (c.level is not CenterLevel.BANNER, c.code))
+            self._centers = (now, centers)
+        return list(self._centers[1])
+
+    def supervisor_brief(self, supervisor_id: int) -> tuple[str, str, SupervisorStatus] | None:
+        """A supervisor's name, center and status in one look-up, or ``None`` (forms use it)."""
+        with self.engine.connect() as connection:
+            row = connection.execute(_SUPERVISOR_BRIEF, {"sid": supervisor_id}).first()
+        return None if row is None else (row[0], row[1], SupervisorStatus(row[2]))
 
     def center(self, code: str) -> Center:
         """The center ``code``, or :class:`NotFound`."""
@@ -892,37 +922,6 @@ class Ledger:
             with_files=False,
         )
         return found[0] if found else None
-
-    def find_same_report(self, report: Report, *, since: dt.datetime) -> ReportSummary | None:
-        """A report received since ``since`` that says exactly what ``report`` says.
-
-        Same channel, center, sender, subject, text, hints and attachments (by checksum),
-        whatever its external id: a form filled again and resubmitted (the browser's
-        "back") is the same report, even though the form's key was made anew.
-        """
-        sender = report.sender
-        with self._session() as s:
-            candidates = s.exec(
-                select(ReportRow).where(
-                    ReportRow.channel == report.channel,
-                    ReportRow.center_code == report.center,
-                    ReportRow.sender_kind == sender.kind.value,
-                    ReportRow.sender_value == sender.value,
-                    ReportRow.text == report.text,
-                    col(ReportRow.received_at) >= since,
-                )
-            ).all()
-            wanted = sorted(a.sha256 for a in report.attachments)
-            for row in candidates:
-                if row.subject != report.subject or _hints(row) != report.hints:
-                    continue
-                stored = s.exec(
-                    select(AttachmentRow.sha256).where(AttachmentRow.report_id == row.id)
-                ).all()
-                if sorted(stored) == wanted:
-                    assert row.id is not None
-                    return self.report_summary(row.id)
-        return None
 
     def attachment(self, attachment_id: int) -> tuple[AttachmentInfo, bytes]:
         """An attachment's description and content."""

@@ -170,6 +170,8 @@ class IssueRow(SQLModel, table=True):
         sa.Index("ix_issue_center_state_due", "center_code", "state", "due_on"),
         sa.Index("ix_issue_state_due", "state", "due_on"),
         sa.Index("ix_issue_supervisor_received", "supervisor_id", "received_at"),
+        # Duplicate candidates: a center's latest issues of one problem type, newest first.
+        sa.Index("ix_issue_center_type_id", "center_code", "problem_type", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

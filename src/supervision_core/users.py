@@ -19,7 +19,7 @@ from .accounts import (
     verify_password,
 )
 from .errors import InvalidInput, NotFound
-from .tables import CenterRow, StaffUserRow, UnitRow
+from .tables import CenterRow, StaffUserRow, UnitRow, table_of
 
 __all__ = ["SignInResult", "UserStore"]
 
@@ -53,6 +53,15 @@ class SignInResult:
 
 
 _BAD_CREDENTIALS = "用户名或密码不正确"
+
+
+_USER = table_of(StaffUserRow)
+_CENTER = table_of(CenterRow)
+_BY_ID = (
+    sa.select(_USER, _CENTER.c.level)
+    .join(_CENTER, _CENTER.c.code == _USER.c.center_code)
+    .where(_USER.c.id == sa.bindparam("uid"))
+)
 
 
 class UserStore:
@@ -125,11 +134,22 @@ class UserStore:
 
     def get(self, user_id: int) -> StaffUser:
         """The account with this id; :class:`NotFound` if there is none."""
-        with Session(self.engine) as s:
-            found = s.exec(self._select().where(col(StaffUserRow.id) == user_id)).first()
+        # Called on every request of a signed-in user: one prebuilt Core query.
+        with self.engine.connect() as connection:
+            found = connection.execute(_BY_ID, {"uid": user_id}).mappings().first()
         if found is None:
             raise NotFound(f"没有编号为 {user_id} 的账号")
-        return _user(*found)
+        return StaffUser(
+            id=found["id"],
+            username=found["username"],
+            display_name=found["display_name"],
+            role=Role(found["role"]),
+            center=found["center_code"],
+            center_level=found["level"],
+            unit=found["unit_code"],
+            disabled=bool(found["disabled"]),
+            locked_until=found["locked_until"],
+        )
 
     def by_name(self, username: str) -> StaffUser:
         """The account with this user name; :class:`NotFound` if there is none."""
