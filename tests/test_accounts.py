@@ -6,13 +6,12 @@ import datetime as dt
 
 import pytest
 from click.testing import CliRunner
-from conftest import PASSWORD
 
+from conftest import PASSWORD
 from supervision_core import (
     LOCKOUT_ATTEMPTS,
     InvalidInput,
     NotFound,
-    Role,
     StaffUser,
     can_enter_reports,
     can_see_center,

@@ -45,6 +45,8 @@ class Settings:
     duplicate_threshold: float = 0.5
     delivery_attempts: int = 8
     database_url: str | None = None
+    #: ``[channels.NAME]`` tables, for each channel plugin to read (and check) its own.
+    channel_options: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
     source: str = "（默认设置）"
 
     def center(self, code: str) -> CenterSettings | None:
@@ -142,7 +144,15 @@ def _profile(raw: Any, index: int, source: str) -> ColumnProfile:
 
 def parse_settings(data: Mapping[str, Any], source: str = "supdesk.toml") -> Settings:
     """Settings from an already-parsed TOML document."""
-    unknown = set(data) - {"desk", "centers", "time_limits", "calendar", "plugins", "profiles"}
+    unknown = set(data) - {
+        "desk",
+        "centers",
+        "time_limits",
+        "calendar",
+        "plugins",
+        "profiles",
+        "channels",
+    }
     if unknown:
         raise _fail(source, "顶层", f"未知的节 {', '.join(sorted(unknown))}")
     desk = _table(data, "desk", source)
@@ -184,7 +194,12 @@ def parse_settings(data: Mapping[str, Any], source: str = "supdesk.toml") -> Set
     if database is not None and not isinstance(database, str):
         raise _fail(source, "desk.database", "应为字符串")
     profiles = tuple(_profile(raw, i, source) for i, raw in enumerate(data.get("profiles", [])))
+    channel_options = _table(data, "channels", source)
+    for name, options in channel_options.items():
+        if not isinstance(options, Mapping):
+            raise _fail(source, f"channels.{name}", "应为表（[channels.名称]）")
     return Settings(
+        channel_options={k: dict(v) for k, v in channel_options.items()},
         centers=centers,
         profiles=profiles,
         time_limits=limits,

@@ -343,6 +343,9 @@ def _existing(s: Session, chunk: Sequence[Report]) -> dict[tuple[str, str], Inta
 def _classify(
     ledger: Ledger, report: Report, lookups: Lookups
 ) -> tuple[int | None, QuarantineReason | None, str | None]:
+    if report.quarantine is not None:
+        detail = report.quarantine_detail
+        return None, report.quarantine, detail
     center = lookups.center(report.center)
     if center is None:
         return None, QuarantineReason.UNKNOWN_CENTER, f"中心代码 {report.center!r} 未配置"
@@ -397,6 +400,7 @@ def _receive_chunk(
                 first[key] = i
                 fresh.append(i)
         decisions = {i: _classify(ledger, chunk[i], lookups) for i in fresh}
+        follow_ups = _follow_ups(s, chunk, fresh, decisions)
         rows = []
         for i in fresh:
             report, (supervisor_id, reason, detail) = chunk[i], decisions[i]
@@ -413,7 +417,9 @@ def _receive_chunk(
                     "text": report.text,
                     **_hint_values(report.hints),
                     "supervisor_id": supervisor_id,
-                    "status": "quarantined" if reason else "filed",
+                    "status": "quarantined"
+                    if reason
+                    else ("attached" if i in follow_ups else "filed"),
                     "quarantine_reason": reason.value if reason else None,
                     "quarantine_detail": detail,
                     "issue_id": None,
@@ -423,7 +429,9 @@ def _receive_chunk(
                     "stored_at": now,
                 }
             )
-        to_file = [n for n, i in enumerate(fresh) if decisions[i][1] is None]
+        to_file = [
+            n for n, i in enumerate(fresh) if decisions[i][1] is None and i not in follow_ups
+        ]
         # Reserving issue numbers is the first write, and takes SQLite's write lock:
         # ids read after it cannot be taken by another writer.
         numbers = _numbers_for(
@@ -437,6 +445,9 @@ def _receive_chunk(
             row["id"] = rid
         for n, iid in zip(to_file, issue_ids, strict=True):
             rows[n]["issue_id"] = iid
+        for n, i in enumerate(fresh):
+            if i in follow_ups:
+                rows[n]["issue_id"] = follow_ups[i]
         bulk_insert(s, _REPORT, rows)
         attachments = [
             _attachment(rid, a)
@@ -466,6 +477,21 @@ def _receive_chunk(
                 told.quarantined.append((i, q))
                 continue
             assert supervisor_id is not None
+            if i in follow_ups:
+                target = s.get(IssueRow, follow_ups[i], with_for_update=True)
+                assert target is not None
+                data = {"report_id": rid, "channel": report.channel}
+                issue, event = ledger._append(
+                    s, target, EventKind.SUPPLEMENTED, "system:intake", None, data, now
+                )
+                result = IntakeResult(
+                    report_id=rid, issue_id=issue.id, issue_number=issue.number, supplement=True
+                )
+                results[i] = result
+                told.received.append((i, result, issue, event))
+                # The event went in by the ORM: ids counted on from before are stale.
+                s.info.pop("supdesk_top_ids", None)
+                continue
             filings.append((i, Filing.of(ledger, rid, report, supervisor_id)))
         filed = file_issues(
             ledger,
@@ -496,6 +522,31 @@ def _receive_chunk(
         assert original is not None
         results[i] = attrs.evolve(original, duplicate_delivery=True)
     return [r for r in results if r is not None], told
+
+
+_FOLLOWED = sa.select(_ISSUE.c.id, _ISSUE.c.center_code, _ISSUE.c.supervisor_id).where(
+    _ISSUE.c.number == sa.bindparam("number")
+)
+
+
+def _follow_ups(
+    s: Session,
+    chunk: list[Report],
+    fresh: list[int],
+    decisions: dict[int, tuple[int | None, QuarantineReason | None, str | None]],
+) -> dict[int, int]:
+    """The reports that follow up an issue of their own sender, with that issue's id."""
+    found: dict[int, int] = {}
+    for i in fresh:
+        report, (supervisor_id, reason, _) = chunk[i], decisions[i]
+        if report.follows_up is None or reason is not None:
+            continue
+        row = s.connection().execute(_FOLLOWED, {"number": report.follows_up}).first()
+        # Only the same supervisor's issue in the same center: a reply cannot be used
+        # to write into somebody else's issue.
+        if row is not None and row[1] == report.center and row[2] == supervisor_id:
+            found[i] = row[0]
+    return found
 
 
 def _tell(ledger: Ledger, chunk: list[Report], told: _Told) -> None:

@@ -143,6 +143,7 @@ class EventKind(enum.StrEnum):
     CLOSED = "closed"
     MERGED = "merged"
     DUPLICATE_ATTACHED = "duplicate_attached"
+    SUPPLEMENTED = "supplemented"  # the supervisor wrote again about the same issue
 
     @property
     def label(self) -> str:
@@ -161,6 +162,7 @@ class EventKind(enum.StrEnum):
             "closed": "办结",
             "merged": "并入其他问题",
             "duplicate_attached": "合并重复反馈",
+            "supplemented": "补充反馈",
         }[self.value]
 
 

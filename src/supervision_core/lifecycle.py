@@ -43,6 +43,8 @@ ALLOWED: dict[EventKind, frozenset[IssueState]] = {
     E.CLOSED: frozenset({S.COMPLETED, S.EXPLAINED}),
     E.MERGED: frozenset({S.RECEIVED, S.ACCEPTED, S.DISPATCHED}),
     E.DUPLICATE_ATTACHED: OPEN_STATES | {S.COMPLETED, S.EXPLAINED},
+    # A follow-up is kept whatever the state: it may matter even after closing.
+    E.SUPPLEMENTED: frozenset(S),
 }
 
 
@@ -229,6 +231,11 @@ def _duplicate_attached(issue: Issue, event: IssueEvent) -> Issue:
     return issue
 
 
+def _supplemented(issue: Issue, event: IssueEvent) -> Issue:
+    _require(event, "report_id")
+    return issue
+
+
 _RULES: dict[EventKind, Callable[[Issue, IssueEvent], Issue]] = {
     E.RECEIVED: _received,
     E.ACCEPTED: _accepted,
@@ -243,6 +250,7 @@ _RULES: dict[EventKind, Callable[[Issue, IssueEvent], Issue]] = {
     E.CLOSED: _closed,
     E.MERGED: _merged,
     E.DUPLICATE_ATTACHED: _duplicate_attached,
+    E.SUPPLEMENTED: _supplemented,
 }
 
 

@@ -82,6 +82,8 @@ def _supervisor_text(issue: Issue, event: IssueEvent) -> str | None:
             return f"您反馈的问题 {n} 与已受理的同类问题合并办理，处理结果将一并告知。"
         case EventKind.DUPLICATE_ATTACHED:
             return f"您反馈的问题 {n} 收到其他监督员的同类反馈，已合并办理。"
+        case EventKind.SUPPLEMENTED:
+            return f"您对问题 {n} 的补充反馈已收到，将一并办理。"
         case _:
             return None
 

@@ -53,6 +53,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "supervision_core.scoring",
     "channels.phone_log",
     "channels.walk_in",
+    "channels.email",
 )
 
 R = TypeVar("R", bound=Registry[Any])

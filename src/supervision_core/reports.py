@@ -100,6 +100,14 @@ class Report:
     subject: str | None = None
     attachments: tuple[Attachment, ...] = attrs.field(converter=_attachments, default=())
     hints: ReportHints = attrs.field(factory=ReportHints)
+    #: The number of an issue this report follows up (a reply to a notice, say). If the
+    #: issue is the same sender's, in the same center, the report is attached to it as
+    #: a supplement instead of opening a new issue.
+    follows_up: str | None = None
+    #: Set by a channel that could not make a report of what arrived: it is kept in
+    #: quarantine with this reason (and ``quarantine_detail``) whoever sent it.
+    quarantine: QuarantineReason | None = None
+    quarantine_detail: str | None = None
 
 
 class QuarantineReason(enum.StrEnum):
@@ -110,6 +118,8 @@ class QuarantineReason(enum.StrEnum):
     REVOKED_SENDER = "revoked_sender"
     UNKNOWN_CENTER = "unknown_center"
     UNPARSEABLE = "unparseable"
+    AUTOMATED = "automated"  # an auto-reply, a bounce, a mailing list: nobody wrote it
+    TOO_MANY = "too_many"  # one sender, too many messages in a short time
 
     @property
     def label(self) -> str:
@@ -120,6 +130,8 @@ class QuarantineReason(enum.StrEnum):
             "revoked_sender": "监督员资格已取消",
             "unknown_center": "未配置的服务中心",
             "unparseable": "内容无法解析",
+            "automated": "自动发送的消息（自动回复、退信、群发）",
+            "too_many": "同一发件人短时间内发送过多",
         }[self.value]
 
 
@@ -155,6 +167,8 @@ class IntakeResult:
     quarantine_reason: QuarantineReason | None = None
     duplicate_delivery: bool = False
     possible_duplicate_of: int | None = None
+    #: The report was attached to an existing issue (``issue_id``) as a follow-up.
+    supplement: bool = False
 
     @property
     def filed(self) -> bool:
