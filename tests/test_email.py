@@ -496,8 +496,10 @@ def test_killing_the_poller_mid_batch_loses_and_doubles_nothing(dovecot, imap_bo
             return c.execute("SELECT count(*) FROM report WHERE channel = 'email'").fetchone()[0]
 
     kills = 0
+    errors = tmp_path / "stderr.txt"
     for threshold in (60, 180):
-        proc = subprocess.Popen([*supdesk, "email", "poll", "--once"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with errors.open("ab") as err:
+            proc = subprocess.Popen([*supdesk, "email", "poll", "--once"], env=env, stdout=subprocess.DEVNULL, stderr=err)
         deadline = time.monotonic() + 60
         while stored() < threshold and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -505,7 +507,7 @@ def test_killing_the_poller_mid_batch_loses_and_doubles_nothing(dovecot, imap_bo
             proc.send_signal(signal.SIGKILL)
             kills += 1
         proc.wait()
-    assert kills == 2 and stored() < total, "the poller finished before it could be killed"
+    assert kills == 2 and stored() < total, f"the poller ended before it was killed: {errors.read_text()[-3000:]}"
     finish = subprocess.run([*supdesk, "email", "poll", "--once"], env=env, capture_output=True, text=True)
     assert finish.returncode == 0, finish.stderr
     with sqlite3.connect(db) as c:

@@ -45,6 +45,7 @@ from .issues import (
 from .ledger import IssueRef, Ledger, open_ledger
 from .lifecycle import apply_event, replay
 from .masking import mask_id_number, mask_name, mask_personal_data, mask_phone
+from .messengers import LinkCode, MessengerStore, link_code_hash, new_link_code
 from .notifications import Notice, Notifier, RecipientKind, notices_for
 from .outbox import DeliveryReport, OutboxEntry, OutboxStatus
 from .plugins import (
@@ -157,6 +158,8 @@ __all__ = [
     "IssueState",
     "IssueSummary",
     "Ledger",
+    "LinkCode",
+    "MessengerStore",
     "Method",
     "NewSupervisor",
     "NotAcceptedReason",
@@ -225,6 +228,7 @@ __all__ = [
     "hash_password",
     "hookimpl",
     "json_option",
+    "link_code_hash",
     "load_settings",
     "local_date",
     "mask_id_number",
@@ -233,6 +237,7 @@ __all__ = [
     "mask_phone",
     "match_profile",
     "migrate",
+    "new_link_code",
     "normalize_header",
     "normalize_identity",
     "notices_for",

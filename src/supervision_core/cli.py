@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from .accounts import Role, StaffUser
 from .briefing import render_markdown
+from .clock import to_local
 from .config import Settings, load_settings
 from .database import DEFAULT_DATABASE_URL
 from .demo import DEMO_PASSWORD, DEMO_USERS, demo_config_text, demo_settings, load_demo
@@ -448,6 +449,23 @@ def supervisors_reinstate(state: _State, supervisor_id: int, reason: str) -> Non
     """恢复被暂停的监督员。"""
     s = state.ledger().reinstate(supervisor_id, reason=reason)
     _emit(state, _masked(s), lambda: click.echo(f"监督员 #{s.id} {s.name} 已恢复。"))
+
+
+@supervisors.command("link-code")
+@click.argument("supervisor_id", type=int)
+@click.option("--minutes", default=30, show_default=True, help="有效时长（分钟）。")
+@_json_option
+@pass_state
+def supervisors_link_code(state: _State, supervisor_id: int, minutes: int) -> None:
+    """发给监督员一个一次性绑定码，用于绑定 Telegram 等即时通讯账号。"""
+    link = state.ledger().messengers.issue_link_code(supervisor_id, minutes=minutes)
+    local = to_local(link.expires_at)
+
+    def human() -> None:
+        click.echo(f"绑定码：{link.code}（{local:%Y-%m-%d %H:%M} 前有效，仅可使用一次）")
+        click.echo(f"请监督员在机器人对话中发送：/link {link.code}")
+
+    _emit(state, link, human)
 
 
 @supervisors.command("revoke")

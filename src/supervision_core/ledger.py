@@ -40,6 +40,7 @@ from .issues import (
     UnitView,
 )
 from .lifecycle import apply_event, replay
+from .messengers import MessengerStore
 from .notifications import Notice
 from .outbox import DeliveryReport, OutboxEntry, OutboxStatus, retry_delay
 from .plugins import PluginHost, PluginManager, get_plugin_manager
@@ -356,6 +357,11 @@ class Ledger:
     def _session(self) -> Iterator[Session]:
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
+
+    @property
+    def messengers(self) -> MessengerStore:
+        """Link codes, conversations and cursors of the messenger channels."""
+        return MessengerStore(self.engine, self.clock)
 
     @property
     def users(self) -> UserStore:

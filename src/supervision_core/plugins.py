@@ -54,6 +54,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "channels.phone_log",
     "channels.walk_in",
     "channels.email",
+    "channels.telegram",
 )
 
 R = TypeVar("R", bound=Registry[Any])

@@ -428,3 +428,32 @@ class StaffUserRow(SQLModel, table=True):
     locked_until: dt.datetime | None = _when(nullable=True)
     last_login_at: dt.datetime | None = _when(nullable=True)
     created_at: dt.datetime = _when()
+
+
+class LinkCodeRow(SQLModel, table=True):
+    __tablename__ = "link_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    supervisor_id: int = Field(foreign_key="supervisor.id", index=True)
+    created_at: dt.datetime = _when()
+    expires_at: dt.datetime = _when()
+    used_at: dt.datetime | None = _when(nullable=True)
+    used_by: str | None = Field(default=None, max_length=320)
+
+
+class MessengerSessionRow(SQLModel, table=True):
+    __tablename__ = "messenger_session"
+
+    account: str = Field(primary_key=True, max_length=320)  # "telegram:12345"
+    state: dict[str, Any] = Field(sa_column=sa.Column(sa.JSON(), nullable=False))
+    last_update_id: int = Field(sa_column=sa.Column(sa.BigInteger(), nullable=False))
+    updated_at: dt.datetime = _when()
+
+
+class ChannelCursorRow(SQLModel, table=True):
+    __tablename__ = "channel_cursor"
+
+    name: str = Field(primary_key=True, max_length=80)  # "telegram:getUpdates"
+    value: int = Field(sa_column=sa.Column(sa.BigInteger(), nullable=False))
+    updated_at: dt.datetime = _when()
