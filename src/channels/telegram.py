@@ -268,7 +268,9 @@ class TelegramBot:
         try:
             update = Update.de_json(data, self.bot)
         except Exception as exc:
-            log.warning("Telegram update %s not understood (%s); skipped", data.get("update_id"), exc)
+            log.warning(
+                "Telegram update %s not understood (%s); skipped", data.get("update_id"), exc
+            )
             return False
         if update is None:
             return False
@@ -295,39 +297,42 @@ class TelegramBot:
         return bytes(content), file.file_path or ""
 
     async def poll(self, stop: asyncio.Event) -> None:
-        """Long polling; the offset moves only past updates that were handled."""
-        store = self.ledger.messengers
+        """Long polling until ``stop``; the offset moves only past handled updates."""
         delay = 1.0
         while not stop.is_set():
-            offset = await asyncio.to_thread(store.cursor, CURSOR)
             try:
-                # Raw JSON, parsed one update at a time by process_json.
-                updates = await self.bot.do_api_request(
-                    "getUpdates",
-                    api_kwargs={
-                        "offset": offset,
-                        "timeout": self.settings.poll_timeout,
-                        "allowed_updates": ["message", "callback_query"],
-                    },
-                    read_timeout=self.settings.poll_timeout + 10,
-                )
+                await self.poll_once()
                 delay = 1.0
             except RetryAfter as e:
                 await _wait_out(e)
-                continue
             except (TimedOut, NetworkError) as e:
                 log.warning("Telegram getUpdates: %s; retrying in %.0f s", type(e).__name__, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 60)
-                continue
-            for data in updates or []:
-                update_id = int(data["update_id"])
-                try:
-                    await self.process_json(data)
-                except TelegramError as e:
-                    # Replying failed after the update was taken in: it is not lost.
-                    log.warning("Telegram update %s: %s", update_id, e)
-                await asyncio.to_thread(store.advance_cursor, CURSOR, update_id + 1)
+
+    async def poll_once(self) -> int:
+        """One getUpdates round: each update handled, then the stored offset moved past it."""
+        store = self.ledger.messengers
+        offset = await asyncio.to_thread(store.cursor, CURSOR)
+        # Raw JSON, parsed one update at a time by process_json.
+        updates = await self.bot.do_api_request(
+            "getUpdates",
+            api_kwargs={
+                "offset": offset,
+                "timeout": self.settings.poll_timeout,
+                "allowed_updates": ["message", "callback_query"],
+            },
+            read_timeout=self.settings.poll_timeout + 10,
+        )
+        for data in updates or []:
+            update_id = int(data["update_id"])
+            try:
+                await self.process_json(data)
+            except TelegramError as e:
+                # Replying failed after the update was taken in: it is not lost.
+                log.warning("Telegram update %s: %s", update_id, e)
+            await asyncio.to_thread(store.advance_cursor, CURSOR, update_id + 1)
+        return len(updates or [])
 
     async def set_webhook(self, url: str) -> None:
         """Ask Telegram to post updates to ``url``, with the secret token."""

@@ -1531,6 +1531,69 @@ def serve(state: _State, host: str, port: int, secret_file: Path, insecure_cooki
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
 
 
+# --------------------------------------------------------------------- daemon
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="网页前台监听地址。")
+@click.option("--port", default=8000, show_default=True, type=int, help="网页前台监听端口。")
+@click.option(
+    "--secret-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("supdesk-secret.key"),
+    show_default=True,
+    help="会话密钥文件（不存在时自动生成）；也可用环境变量 SUPDESK_SECRET_KEY。",
+)
+@click.option(
+    "--insecure-cookies", is_flag=True, help="允许经未加密的 HTTP 传送登录 Cookie（仅限内网测试）。"
+)
+@click.option("--json-logs", is_flag=True, help="日志输出为每行一个 JSON（个人信息已遮蔽）。")
+@pass_state
+def daemon(
+    state: _State, host: str, port: int, secret_file: Path, insecure_cookies: bool, json_logs: bool
+) -> None:
+    """启动受理服务：网页前台、邮件、Telegram、热线工单目录、通知发送、催办督办，一个进程。"""
+    import asyncio
+    import logging
+
+    from supervision_daemon import Daemon, DaemonOptions, JsonLogFormatter
+    from supervision_web import WebSettings, load_secret_key
+
+    handler = logging.StreamHandler()
+    if json_logs:
+        handler.setFormatter(JsonLogFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+    ledger = state.ledger()  # checks the configuration and the schema, or says what is wrong
+    web = WebSettings(secret_key=load_secret_key(secret_file), secure_cookies=not insecure_cookies)
+    runner = Daemon(ledger, web, DaemonOptions(host=host, port=port))
+    click.echo(f"受理服务已启动：网页前台 http://{host}:{port}/ （SIGTERM 或 Ctrl+C 停止）")
+    asyncio.run(runner.run())
+    click.echo("受理服务已停止。")
+
+
+@cli.command()
+@_json_option
+@pass_state
+def status(state: _State) -> None:
+    """受理情况一览：各渠道收到的反馈、隔离区、待发通知、逾期问题、租约。"""
+    data = state.ledger().status()
+
+    def human() -> None:
+        channels = (
+            "，".join(f"{k} {v}" for k, v in sorted(data["reports_by_channel"].items())) or "无"
+        )
+        click.echo(f"收到反馈：{channels}")
+        click.echo(f"隔离区：{data['quarantined']} 件")
+        click.echo(f"通知：待发送 {data['outbox_pending']}，发送失败 {data['outbox_dead']}")
+        click.echo(f"问题：未办结 {data['open_issues']}，已逾期 {data['overdue_issues']}")
+        for lease in data["leases"]:
+            click.echo(f"租约：{lease['name']} 由 {lease['holder']} 持有至 {lease['expires_at']}")
+
+    _emit(state, data, human)
+
+
 # --------------------------------------------------------------------- plugins
 
 

@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 
 import attrs
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from . import annual
@@ -54,6 +56,7 @@ from .reports import (
     ReportHints,
     Sender,
 )
+from .routine import routine_steps, routine_text
 from .scoring import SupervisorYear
 from .screening import ScreeningProposal
 from .summaries import AttachmentInfo, IssueSummary, ReportSummary
@@ -73,6 +76,7 @@ from .tables import (
     ImportBatchRow,
     IssuePurgeRow,
     IssueRow,
+    LeaseRow,
     OutboxRow,
     ProposalRow,
     ReportRow,
@@ -855,10 +859,21 @@ class Ledger:
         report, issue, sup = table_of(ReportRow), _ISSUE, table_of(SupervisorRow)
         query = (
             sa.select(
-                report.c.id, report.c.channel, report.c.center_code, report.c.received_at,
-                report.c.subject, report.c.sender_kind, report.c.sender_value,
-                report.c.sender_name, report.c.supervisor_id, sup.c.name, report.c.status,
-                report.c.quarantine_reason, issue.c.id, issue.c.number, issue.c.state,
+                report.c.id,
+                report.c.channel,
+                report.c.center_code,
+                report.c.received_at,
+                report.c.subject,
+                report.c.sender_kind,
+                report.c.sender_value,
+                report.c.sender_name,
+                report.c.supervisor_id,
+                sup.c.name,
+                report.c.status,
+                report.c.quarantine_reason,
+                issue.c.id,
+                issue.c.number,
+                issue.c.state,
             )
             .select_from(report)
             .outerjoin(issue, issue.c.id == report.c.issue_id)
@@ -874,8 +889,12 @@ class Ledger:
                 att = table_of(AttachmentRow)
                 listed = connection.execute(
                     sa.select(
-                        att.c.id, att.c.report_id, att.c.filename, att.c.content_type,
-                        att.c.size, att.c.sha256,
+                        att.c.id,
+                        att.c.report_id,
+                        att.c.filename,
+                        att.c.content_type,
+                        att.c.size,
+                        att.c.sha256,
                     )
                     .where(att.c.report_id.in_([r[0] for r in rows]))
                     .order_by(att.c.id)
@@ -1215,6 +1234,140 @@ class Ledger:
                         retrying += 1
                 s.commit()
         return DeliveryReport(delivered=delivered, retrying=retrying, dead=dead)
+
+    def run_routine(self, *, today: dt.date | None = None) -> dict[str, int]:
+        """Write today's reminders, 催办, 督办 and unscreened nudges to the outbox, once each.
+
+        Safe to run as often as liked and from several daemons at once: a notice's key
+        names the step, the issue, its deadline, the recipient and the notifier, and
+        a key already in the outbox is not written again. Returns how many notices
+        were added, by step.
+        """
+        today = today or self.today()
+        horizon = self.calendar.add_working_days(today, self.limits.reminder_before).due_on
+        c = _ISSUE.c
+        query = (
+            sa.select(*_SUMMARY_COLUMNS)
+            .where(c.state.in_(_OPEN), c.due_on.is_not(None), c.due_on <= horizon)
+            .order_by(c.id)
+        )
+        with self.engine.connect() as connection:
+            summaries = [IssueSummary(*row) for row in connection.execute(query)]  # type: ignore[call-arg]
+        banner = next((x.code for x in self.centers() if x.level is CenterLevel.BANNER), None)
+        steps = routine_steps(summaries, today, self.calendar, self.limits, banner_center=banner)
+        now = self.clock()
+        rows = []
+        for step in steps:
+            center = self.settings.center(
+                step.recipient if step.recipient_kind == "center" else step.center
+            )
+            subject, body = routine_text(step)
+            for notifier in center.notifiers if center else ():
+                rows.append(
+                    {
+                        "key": f"{step.key}:{notifier}",
+                        "issue_id": step.issue_id,
+                        "center_code": step.center,
+                        "notifier": notifier,
+                        "recipient_kind": step.recipient_kind,
+                        "recipient": step.recipient,
+                        "addresses": [],
+                        "subject": subject,
+                        "body": body,
+                        "created_at": now,
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                    }
+                )
+        added: dict[str, int] = {}
+        if rows:
+            outbox = table_of(OutboxRow)
+            insert = (
+                sqlite_insert(outbox) if self.engine.dialect.name == "sqlite" else pg_insert(outbox)
+            ).on_conflict_do_nothing(index_elements=["key"])
+            with self.engine.begin() as connection:
+                for row in rows:
+                    if connection.execute(insert, row).rowcount:
+                        kind = str(row["key"]).split(":")[1]
+                        added[kind] = added.get(kind, 0) + 1
+        return added
+
+    def acquire_lease(self, name: str, holder: str, *, seconds: float) -> bool:
+        """Hold the single-reader job ``name`` for ``seconds`` (or renew it); whether we do.
+
+        A lease that its holder stopped renewing (it died) is taken over once expired.
+        """
+        now = self.clock()
+        until = now + dt.timedelta(seconds=seconds)
+        lease = table_of(LeaseRow)
+        insert = (
+            sqlite_insert(lease) if self.engine.dialect.name == "sqlite" else pg_insert(lease)
+        ).on_conflict_do_nothing(index_elements=["name"])
+        with self.engine.begin() as connection:
+            connection.execute(insert, {"name": name, "holder": holder, "expires_at": until})
+            taken = connection.execute(
+                sa.update(lease)
+                .where(
+                    lease.c.name == name,
+                    sa.or_(lease.c.holder == holder, lease.c.expires_at < now),
+                )
+                .values(holder=holder, expires_at=until)
+            ).rowcount
+        return bool(taken)
+
+    def release_lease(self, name: str, holder: str) -> None:
+        """Give a lease up (on a clean stop), so another instance need not wait it out."""
+        lease = table_of(LeaseRow)
+        with self.engine.begin() as connection:
+            connection.execute(
+                sa.delete(lease).where(lease.c.name == name, lease.c.holder == holder)
+            )
+
+    def leases(self) -> list[tuple[str, str, dt.datetime]]:
+        """Every lease: (name, holder, expires at)."""
+        lease = table_of(LeaseRow)
+        with self.engine.connect() as connection:
+            rows = connection.execute(sa.select(lease.c.name, lease.c.holder, lease.c.expires_at))
+            return [(r[0], r[1], r[2]) for r in rows]
+
+    def status(self) -> dict[str, Any]:
+        """What an operator (or /metrics) wants to know at a glance."""
+        report, issue, outbox = table_of(ReportRow), _ISSUE, table_of(OutboxRow)
+        today = self.today()
+        with self.engine.connect() as connection:
+            by_channel: dict[str, int] = dict(
+                connection.execute(
+                    sa.select(report.c.channel, sa.func.count()).group_by(report.c.channel)
+                ).all()
+            )
+            quarantined = connection.execute(
+                sa.select(sa.func.count()).where(report.c.status == "quarantined")
+            ).scalar_one()
+            pending = connection.execute(
+                sa.select(sa.func.count()).where(
+                    outbox.c.delivered_at.is_(None), outbox.c.dead_at.is_(None)
+                )
+            ).scalar_one()
+            dead = connection.execute(
+                sa.select(sa.func.count()).where(outbox.c.dead_at.is_not(None))
+            ).scalar_one()
+            overdue = connection.execute(
+                sa.select(sa.func.count()).where(issue.c.state.in_(_OPEN), issue.c.due_on < today)
+            ).scalar_one()
+            open_issues = connection.execute(
+                sa.select(sa.func.count()).where(issue.c.state.in_(_OPEN))
+            ).scalar_one()
+        return {
+            "reports_by_channel": {str(k): int(v) for k, v in by_channel.items()},
+            "quarantined": int(quarantined),
+            "outbox_pending": int(pending),
+            "outbox_dead": int(dead),
+            "open_issues": int(open_issues),
+            "overdue_issues": int(overdue),
+            "leases": [
+                {"name": n, "holder": h, "expires_at": e.isoformat()} for n, h, e in self.leases()
+            ],
+        }
 
     def outbox(
         self, *, status: OutboxStatus | str | None = None, limit: int = 200

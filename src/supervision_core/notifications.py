@@ -19,6 +19,7 @@ class RecipientKind(enum.StrEnum):
 
     SUPERVISOR = "supervisor"
     UNIT = "unit"
+    CENTER = "center"  # a center's staff (the routine's reminders and escalations)
 
 
 def _addresses(values: Iterable[Identity]) -> tuple[Identity, ...]:

@@ -457,3 +457,13 @@ class ChannelCursorRow(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=80)  # "telegram:getUpdates"
     value: int = Field(sa_column=sa.Column(sa.BigInteger(), nullable=False))
     updated_at: dt.datetime = _when()
+
+
+class LeaseRow(SQLModel, table=True):
+    """Who holds a single-reader job (an IMAP folder, Telegram polling) until when."""
+
+    __tablename__ = "lease"
+
+    name: str = Field(primary_key=True, max_length=120)
+    holder: str = Field(max_length=200)
+    expires_at: dt.datetime = _when()

@@ -1,4 +1,4 @@
-"""messenger link codes, conversation sessions and channel cursors
+"""messenger link codes, conversation sessions, channel cursors, leases
 
 Revision ID: 0010
 Revises: 0009
@@ -50,7 +50,17 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "lease",
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("holder", sa.String(length=200), nullable=False),
+        sa.Column("expires_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("lease")
     op.drop_table("channel_cursor")
     op.drop_table("messenger_session")
     op.drop_index("ix_link_code_supervisor_id", table_name="link_code")

@@ -1,0 +1,329 @@
+"""The daemon's parts: supervised jobs, leases, health, metrics and logs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import functools
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import attrs
+import uvicorn
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from supervision_core import Ledger, mask_personal_data
+from supervision_web import WebSettings, create_app
+
+__all__ = ["Daemon", "DaemonOptions", "JsonLogFormatter", "metrics_text"]
+
+log = logging.getLogger("supervision_daemon")
+
+
+class JsonLogFormatter(logging.Formatter):
+    """One JSON object a line, personal data (phone and ID numbers) masked in the message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": mask_personal_data(record.getMessage()),
+        }
+        if record.exc_info:
+            entry["error"] = mask_personal_data(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)
+
+
+@attrs.frozen(kw_only=True)
+class DaemonOptions:
+    """How the daemon runs."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    instance: str = attrs.field(factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    outbox_seconds: float = 5.0
+    routine_seconds: float = 60.0
+    lease_seconds: float = 60.0
+    watch_seconds: float = 30.0
+
+
+class _Server(uvicorn.Server):
+    # The daemon handles SIGTERM itself, to stop every job, not only the web server.
+    @contextlib.contextmanager
+    def capture_signals(self) -> Any:
+        yield
+
+
+def metrics_text(ledger: Ledger, jobs: dict[str, dict[str, Any]]) -> bytes:
+    """The Prometheus exposition of the ledger's counts and the daemon's jobs."""
+    status = ledger.status()
+
+    class Collector:
+        def collect(self) -> Any:
+            received = GaugeMetricFamily(
+                "supdesk_reports_received", "Reports received, by channel", labels=["channel"]
+            )
+            for channel, count in sorted(status["reports_by_channel"].items()):
+                received.add_metric([channel], count)
+            yield received
+            for name, help_text in (
+                ("quarantined", "Reports kept in quarantine"),
+                ("outbox_pending", "Notices waiting for delivery"),
+                ("outbox_dead", "Notices that failed for good (dead letters)"),
+                ("open_issues", "Issues not yet closed"),
+                ("overdue_issues", "Open issues past their deadline"),
+            ):
+                yield GaugeMetricFamily(f"supdesk_{name}", help_text, value=status[name])
+            up = GaugeMetricFamily("supdesk_job_up", "1 if a daemon job is running", labels=["job"])
+            for job, info in sorted(jobs.items()):
+                up.add_metric([job], 1.0 if info.get("state") == "running" else 0.0)
+            yield up
+
+    registry = CollectorRegistry()
+    registry.register(Collector())
+    return bytes(generate_latest(registry))
+
+
+class Daemon:
+    """Runs every enabled channel of ``ledger`` until stopped."""
+
+    def __init__(
+        self, ledger: Ledger, web: WebSettings, options: DaemonOptions | None = None
+    ) -> None:
+        self.ledger = ledger
+        self.web = web
+        self.options = options or DaemonOptions()
+        self.jobs: dict[str, dict[str, Any]] = {}
+        self.stop = asyncio.Event()
+
+    # ------------------------------------------------------------ supervision
+
+    def _set(self, job: str, state: str, error: str | None = None) -> None:
+        self.jobs[job] = {
+            "state": state,
+            "error": error,
+            "since": dt.datetime.now(dt.UTC).isoformat(),
+        }
+
+    async def supervise(self, job: str, run: Callable[[], Awaitable[None]]) -> None:
+        """Run ``job`` until the daemon stops; when it fails, report it and retry with backoff."""
+        delay = 1.0
+        while not self.stop.is_set():
+            self._set(job, "running")
+            try:
+                await run()
+                if self.stop.is_set():
+                    break
+                delay = 1.0
+            except Exception as exc:
+                message = mask_personal_data(f"{type(exc).__name__}: {exc}")
+                log.warning("job %s failed: %s; retrying in %.0f s", job, message, delay)
+                self._set(job, "retrying", message)
+                await self._sleep(delay)
+                delay = min(delay * 2, 300)
+        self._set(job, "stopped")
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stop.wait(), timeout=seconds)
+
+    async def every(self, seconds: float, work: Callable[[], Any]) -> None:
+        """Run blocking ``work`` in a thread every ``seconds`` until the daemon stops."""
+        while not self.stop.is_set():
+            await asyncio.to_thread(work)
+            await self._sleep(seconds)
+
+    async def leased(self, name: str, seconds: float, work: Callable[[], Any]) -> None:
+        """Like :meth:`every`, but only while this daemon holds the lease ``name``."""
+        holder = self.options.instance
+        try:
+            while not self.stop.is_set():
+                held = await asyncio.to_thread(
+                    self.ledger.acquire_lease, name, holder, seconds=self.options.lease_seconds
+                )
+                if held:
+                    await asyncio.to_thread(work)
+                await self._sleep(seconds if held else min(seconds, self.options.lease_seconds / 2))
+        finally:
+            await asyncio.to_thread(self.ledger.release_lease, name, holder)
+
+    # ------------------------------------------------------------ jobs
+
+    def _jobs(self) -> dict[str, Callable[[], Awaitable[None]]]:
+        ledger, o = self.ledger, self.options
+        jobs: dict[str, Callable[[], Awaitable[None]]] = {
+            "outbox": lambda: self.every(
+                o.outbox_seconds, lambda: ledger.deliver_notices(limit=200)
+            ),
+            "routine": lambda: self.every(o.routine_seconds, ledger.run_routine),
+        }
+        enabled = {name for c in ledger.settings.centers for name in c.channels}
+        if "email" in enabled:
+            from channels.email import ImapPoller, LmtpReceiver, SenderRate, options_of
+
+            email = options_of(ledger)
+            rate = SenderRate(email.rate_per_hour)
+            for box in email.mailboxes:
+                poller = ImapPoller(ledger, box, email, rate)
+                name = f"imap:{box.username}@{box.host}/{box.folder}"
+                jobs[name] = functools.partial(
+                    self.leased, name, box.poll_seconds, poller.poll_once
+                )
+            if "lmtp" in ledger.settings.channel_options.get("email", {}):
+                receiver = LmtpReceiver(ledger, email)
+                jobs["lmtp"] = lambda: self._lmtp(receiver)
+        has_token = bool(
+            os.environ.get("SUPDESK_TELEGRAM_TOKEN")
+            or os.environ.get("SUPDESK_TELEGRAM_TOKEN_FILE")
+        )
+        # With a webhook secret, Telegram posts to the web desk: no poller.
+        if (
+            "telegram" in enabled
+            and has_token
+            and not os.environ.get("SUPDESK_TELEGRAM_WEBHOOK_SECRET")
+        ):
+            jobs["telegram"] = self._telegram
+        watch = ledger.settings.channel_options.get("phone_log", {}).get("watch")
+        if "phone_log" in enabled and watch:
+            folder = Path(str(watch))
+            jobs[f"watch:{folder}"] = lambda: self.leased(
+                f"watch:{folder}", self.options.watch_seconds, lambda: self._import_folder(folder)
+            )
+        return jobs
+
+    async def _lmtp(self, receiver: Any) -> None:
+        receiver.start()
+        try:
+            await self.stop.wait()
+        finally:
+            receiver.stop()
+
+    async def _telegram(self) -> None:
+        from channels.telegram import TelegramBot, TelegramSettings
+
+        bot = TelegramBot(self.ledger, TelegramSettings.from_env())
+        await bot.start()
+        holder = self.options.instance
+        try:
+            while not self.stop.is_set():
+                held = await asyncio.to_thread(
+                    self.ledger.acquire_lease,
+                    "telegram:getUpdates",
+                    holder,
+                    seconds=self.options.lease_seconds,
+                )
+                if held:
+                    await bot.poll_once()
+                else:
+                    await self._sleep(self.options.lease_seconds / 2)
+        finally:
+            await asyncio.to_thread(self.ledger.release_lease, "telegram:getUpdates", holder)
+            await bot.stop()
+
+    def _import_folder(self, folder: Path) -> None:
+        """Import every hotline export dropped in ``folder``; move each to done/ or failed/."""
+        from channels.phone_log import import_call_log
+        from supervision_core import SupervisionError
+
+        center = self.ledger.settings.channel_options.get("phone_log", {}).get("center")
+        for path in sorted(folder.glob("*")):
+            if not path.is_file() or path.suffix.lower() not in (".csv", ".xlsx", ".xls"):
+                continue
+            done = folder / "done"
+            done.mkdir(exist_ok=True)
+            try:
+                summary = import_call_log(
+                    self.ledger,
+                    path,
+                    actor="daemon:watch",
+                    center=center,
+                    rejects_path=done / f"{path.name}.rejects.csv",
+                )
+                log.info("imported %s: %s", path.name, summary)
+                shutil.move(str(path), done / path.name)
+            except SupervisionError as exc:
+                failed = folder / "failed"
+                failed.mkdir(exist_ok=True)
+                (failed / f"{path.name}.error.txt").write_text(str(exc), encoding="utf-8")
+                shutil.move(str(path), failed / path.name)
+                log.warning("could not import %s: %s", path.name, exc)
+
+    # ------------------------------------------------------------ web
+
+    def _app(self) -> Any:
+        app = create_app(self.ledger, self.web)
+
+        async def healthz(request: Request) -> Response:
+            try:
+                await run_in_threadpool(self.ledger.today)
+                await run_in_threadpool(self.ledger.leases)
+                database = "ok"
+            except Exception as exc:
+                database = f"{type(exc).__name__}"
+            failing = {k: v for k, v in self.jobs.items() if v["state"] == "retrying"}
+            status = (
+                "ok"
+                if database == "ok" and not failing
+                else ("degraded" if database == "ok" else "down")
+            )
+            body = {
+                "status": status,
+                "database": database,
+                "instance": self.options.instance,
+                "jobs": self.jobs,
+            }
+            return JSONResponse(body, status_code=503 if status == "down" else 200)
+
+        async def metrics(request: Request) -> Response:
+            text = await run_in_threadpool(metrics_text, self.ledger, self.jobs)
+            return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8")
+
+        # The daemon's own health comes first: it replaces the web desk's bare one.
+        app.router.routes.insert(0, Route("/healthz", healthz))
+        app.router.routes.insert(0, Route("/metrics", metrics))
+        return app
+
+    # ------------------------------------------------------------ run
+
+    async def run(self) -> None:
+        """Run until SIGTERM, SIGINT or :attr:`stop` is set, then stop cleanly."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, self.stop.set)
+        config = uvicorn.Config(
+            self._app(),
+            host=self.options.host,
+            port=self.options.port,
+            log_level="warning",
+            proxy_headers=True,
+        )
+        server = _Server(config)
+        tasks = [
+            asyncio.create_task(self.supervise(name, job)) for name, job in self._jobs().items()
+        ]
+        web = asyncio.create_task(server.serve())
+        self._set("web", "running")
+        log.info("daemon %s started: %s", self.options.instance, ", ".join(["web", *self.jobs]))
+        await self.stop.wait()
+        log.info("daemon stopping: finishing what is in flight")
+        server.should_exit = True
+        await asyncio.wait([web, *tasks], timeout=60)
+        for task in tasks:
+            task.cancel()
+        self._set("web", "stopped")
+        log.info("daemon stopped")
