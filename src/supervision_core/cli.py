@@ -1548,9 +1548,26 @@ def serve(state: _State, host: str, port: int, secret_file: Path, insecure_cooki
     "--insecure-cookies", is_flag=True, help="允许经未加密的 HTTP 传送登录 Cookie（仅限内网测试）。"
 )
 @click.option("--json-logs", is_flag=True, help="日志输出为每行一个 JSON（个人信息已遮蔽）。")
+@click.option(
+    "--lease-seconds",
+    default=60.0,
+    show_default=True,
+    type=float,
+    help="单读任务（邮箱、Telegram、目录）的租约时长；实例停止续约后他人接管的时间。",
+)
+@click.option(
+    "--outbox-seconds", default=5.0, show_default=True, type=float, help="发送通知的间隔。"
+)
 @pass_state
 def daemon(
-    state: _State, host: str, port: int, secret_file: Path, insecure_cookies: bool, json_logs: bool
+    state: _State,
+    host: str,
+    port: int,
+    secret_file: Path,
+    insecure_cookies: bool,
+    json_logs: bool,
+    lease_seconds: float,
+    outbox_seconds: float,
 ) -> None:
     """启动受理服务：网页前台、邮件、Telegram、热线工单目录、通知发送、催办督办，一个进程。"""
     import asyncio
@@ -1567,7 +1584,10 @@ def daemon(
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     ledger = state.ledger()  # checks the configuration and the schema, or says what is wrong
     web = WebSettings(secret_key=load_secret_key(secret_file), secure_cookies=not insecure_cookies)
-    runner = Daemon(ledger, web, DaemonOptions(host=host, port=port))
+    options = DaemonOptions(
+        host=host, port=port, lease_seconds=lease_seconds, outbox_seconds=outbox_seconds
+    )
+    runner = Daemon(ledger, web, options)
     click.echo(f"受理服务已启动：网页前台 http://{host}:{port}/ （SIGTERM 或 Ctrl+C 停止）")
     asyncio.run(runner.run())
     click.echo("受理服务已停止。")

@@ -44,6 +44,9 @@ class Settings:
     profiles: tuple[ColumnProfile, ...] = ()
     duplicate_threshold: float = 0.5
     delivery_attempts: int = 8
+    #: How long a notice being sent is held by its sender: if that process dies
+    #: mid-send, the notice is sent again after this long.
+    delivery_lease_seconds: float = 300.0
     database_url: str | None = None
     #: ``[channels.NAME]`` tables, for each channel plugin to read (and check) its own.
     channel_options: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
@@ -190,6 +193,9 @@ def parse_settings(data: Mapping[str, Any], source: str = "supdesk.toml") -> Set
     attempts = desk.get("delivery_attempts", 8)
     if not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 1:
         raise _fail(source, "desk.delivery_attempts", f"应为正整数：{attempts!r}")
+    lease = desk.get("delivery_lease_seconds", 300)
+    if not isinstance(lease, int | float) or isinstance(lease, bool) or lease <= 0:
+        raise _fail(source, "desk.delivery_lease_seconds", f"应为正数：{lease!r}")
     database = desk.get("database")
     if database is not None and not isinstance(database, str):
         raise _fail(source, "desk.database", "应为字符串")
@@ -207,6 +213,7 @@ def parse_settings(data: Mapping[str, Any], source: str = "supdesk.toml") -> Set
         blocked_plugins=_strings(plugins.get("blocked", []), source, "plugins.blocked"),
         duplicate_threshold=float(threshold),
         delivery_attempts=attempts,
+        delivery_lease_seconds=float(lease),
         database_url=database,
         source=source,
     )

@@ -1203,7 +1203,7 @@ class Ledger:
                 .with_for_update(skip_locked=True)
             ).all()
             for row in rows:
-                row.next_attempt_at = now + _LEASE
+                row.next_attempt_at = now + dt.timedelta(seconds=self.settings.delivery_lease_seconds)
             s.commit()
         notifiers = self.host.notifiers()
         delivered = retrying = dead = 0
@@ -1615,7 +1615,6 @@ class Ledger:
             return {(center, state): n for center, state, n in connection.execute(query).all()}
 
 
-_LEASE = dt.timedelta(minutes=5)
 
 
 def _notice(row: OutboxRow) -> Notice:
