@@ -196,3 +196,39 @@ def test_start_up_says_what_is_wrong(tmp_path):
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "supdesk init" in result.stderr + result.stdout
+
+
+def test_documents_are_prepared_on_their_dates_once():
+    from supervision_core.routine import documents_due
+
+    assert documents_due(dt.date(2026, 6, 30), CAL) == []
+    assert documents_due(dt.date(2026, 7, 1), CAL) == [("briefing", "2026H1")]
+    assert documents_due(dt.date(2026, 8, 15), CAL) == []  # past the window
+    # 2027-01-01 is a holiday: the first working day of the year prepares both.
+    first = CAL.add_working_days(dt.date(2026, 12, 31), 1).due_on
+    assert documents_due(first, CAL) == [("briefing", "2026H2"), ("evaluation", "2026")]
+
+
+def test_the_daemon_prepares_the_half_year_briefing_for_review(supdesk_database_url, supdesk_clock, tmp_path):
+    from supervision_core.documents import find_cjk_font
+    from supervision_daemon import Daemon, DaemonOptions
+    from supervision_web import WebSettings
+
+    try:
+        find_cjk_font()
+    except Exception:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip("no CJK font installed (scripts/setup installs one)")
+    settings = demo_settings()
+    settings = attrs.evolve(settings, centers=tuple(attrs.evolve(c, notifiers=("email",)) for c in settings.centers))
+    with open_ledger(supdesk_database_url, settings=settings, create=True, clock=supdesk_clock) as ledger:
+        load_demo(ledger)
+        supdesk_clock.set(dt.datetime(2026, 7, 1, 9, 0, tzinfo=SHANGHAI))
+        daemon = Daemon(ledger, WebSettings(secret_key="k" * 48), DaemonOptions(documents_dir=tmp_path / "docs"))
+        written = daemon.prepare_documents()
+        assert len(written) == len(ledger.centers())
+        assert (tmp_path / "docs" / "banner" / "2026H1-监督工作通报.pdf").read_bytes().startswith(b"%PDF")
+        assert daemon.prepare_documents() == []  # once
+        notices = [e.notice for e in ledger.outbox(limit=1000) if e.notice.key.startswith("prepared:briefing:2026H1:")]
+        assert len(notices) == len(ledger.centers()) and "待审阅" in notices[0].subject

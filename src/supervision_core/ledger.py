@@ -1203,7 +1203,9 @@ class Ledger:
                 .with_for_update(skip_locked=True)
             ).all()
             for row in rows:
-                row.next_attempt_at = now + dt.timedelta(seconds=self.settings.delivery_lease_seconds)
+                row.next_attempt_at = now + dt.timedelta(
+                    seconds=self.settings.delivery_lease_seconds
+                )
             s.commit()
         notifiers = self.host.notifiers()
         delivered = retrying = dead = 0
@@ -1290,6 +1292,42 @@ class Ledger:
                     if connection.execute(insert, row).rowcount:
                         kind = str(row["key"]).split(":")[1]
                         added[kind] = added.get(kind, 0) + 1
+        return added
+
+    def notify_center(self, center: str, *, key: str, subject: str, body: str) -> int:
+        """Write a notice to a center's staff through its notifiers, once per ``key``."""
+        settings = self.settings.center(center)
+        now = self.clock()
+        rows: list[dict[str, Any]] = [
+            {
+                "key": f"{key}:{notifier}",
+                "issue_id": None,
+                "center_code": center,
+                "notifier": notifier,
+                "recipient_kind": "center",
+                "recipient": center,
+                "addresses": [],
+                "subject": subject,
+                "body": body,
+                "created_at": now,
+                "attempts": 0,
+                "next_attempt_at": now,
+            }
+            for notifier in (settings.notifiers if settings else ())
+        ]
+        return self._insert_notices(rows)
+
+    def _insert_notices(self, rows: list[dict[str, Any]]) -> int:
+        if not rows:
+            return 0
+        outbox = table_of(OutboxRow)
+        insert = (
+            sqlite_insert(outbox) if self.engine.dialect.name == "sqlite" else pg_insert(outbox)
+        ).on_conflict_do_nothing(index_elements=["key"])
+        added = 0
+        with self.engine.begin() as connection:
+            for row in rows:
+                added += connection.execute(insert, row).rowcount
         return added
 
     def acquire_lease(self, name: str, holder: str, *, seconds: float) -> bool:
@@ -1613,8 +1651,6 @@ class Ledger:
         query = sa.select(c.center_code, c.state, sa.func.count()).group_by(c.center_code, c.state)
         with self.engine.connect() as connection:
             return {(center, state): n for center, state, n in connection.execute(query).all()}
-
-
 
 
 def _notice(row: OutboxRow) -> Notice:

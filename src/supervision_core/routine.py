@@ -30,7 +30,7 @@ from .issues import OPEN_STATES, IssueState
 from .summaries import IssueSummary
 from .workdays import WorkCalendar
 
-__all__ = ["RoutineKind", "RoutineStep", "routine_steps"]
+__all__ = ["RoutineKind", "RoutineStep", "documents_due", "routine_steps"]
 
 
 class RoutineKind(enum.StrEnum):
@@ -150,3 +150,30 @@ def routine_text(step: RoutineStep) -> tuple[str, str]:
         case RoutineKind.UNSCREENED:
             body = f"反馈 {n} 尚未审查（期限 {due}），请尽快审查并决定是否受理。"
     return subject, body
+
+
+def documents_due(
+    today: dt.date, calendar: WorkCalendar, *, window_days: int = 30
+) -> list[tuple[str, str]]:
+    """The documents to prepare for review today.
+
+    ("briefing", "2026H1") from the first working day of July; ("briefing", "2025H2")
+    and ("evaluation", "2025") from the first working day of January; each for
+    ``window_days`` after that day, on working days.
+    """
+    due: list[tuple[str, str]] = []
+    for start, items in (
+        (dt.date(today.year, 7, 1), [("briefing", f"{today.year}H1")]),
+        (
+            dt.date(today.year, 1, 1),
+            [("briefing", f"{today.year - 1}H2"), ("evaluation", str(today.year - 1))],
+        ),
+    ):
+        first = (
+            start if calendar.is_working_day(start) else calendar.add_working_days(start, 1).due_on
+        )
+        if first <= today <= first + dt.timedelta(days=window_days) and calendar.is_working_day(
+            today
+        ):
+            due.extend(items)
+    return due

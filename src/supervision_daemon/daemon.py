@@ -58,7 +58,8 @@ class DaemonOptions:
     outbox_seconds: float = 5.0
     routine_seconds: float = 60.0
     lease_seconds: float = 60.0
-    watch_seconds: float = 30.0
+    watch_seconds: float = 10.0
+    documents_dir: Path = Path("documents")
 
 
 class _Server(uvicorn.Server):
@@ -170,6 +171,7 @@ class Daemon:
                 o.outbox_seconds, lambda: ledger.deliver_notices(limit=200)
             ),
             "routine": lambda: self.every(o.routine_seconds, ledger.run_routine),
+            "documents": lambda: self.every(3600, self.prepare_documents),
         }
         enabled = {name for c in ledger.settings.centers for name in c.channels}
         if "email" in enabled:
@@ -197,11 +199,12 @@ class Daemon:
             and not os.environ.get("SUPDESK_TELEGRAM_WEBHOOK_SECRET")
         ):
             jobs["telegram"] = self._telegram
-        watch = ledger.settings.channel_options.get("phone_log", {}).get("watch")
-        if "phone_log" in enabled and watch:
-            folder = Path(str(watch))
+        phone = ledger.settings.channel_options.get("phone_log", {})
+        if "phone_log" in enabled and phone.get("watch"):
+            folder = Path(str(phone["watch"]))
+            every = float(phone.get("watch_seconds", self.options.watch_seconds))
             jobs[f"watch:{folder}"] = lambda: self.leased(
-                f"watch:{folder}", self.options.watch_seconds, lambda: self._import_folder(folder)
+                f"watch:{folder}", every, lambda: self._import_folder(folder)
             )
         return jobs
 
@@ -233,6 +236,57 @@ class Daemon:
         finally:
             await asyncio.to_thread(self.ledger.release_lease, "telegram:getUpdates", holder)
             await bot.stop()
+
+    def prepare_documents(self) -> list[Path]:
+        """Prepare the half-year briefings and the annual evaluation on their dates, once.
+
+        Each center's documents go to ``documents_dir/<center>/`` and its staff get a
+        notice to review them; a marker in the database keeps this to once per period.
+        """
+        from supervision_core.documents import write_briefing_pdf
+        from supervision_core.evaluation_xlsx import write_evaluation_xlsx
+        from supervision_core.routine import documents_due
+
+        ledger = self.ledger
+        today = ledger.today()
+        written: list[Path] = []
+        for kind, period in documents_due(today, ledger.calendar):
+            for center in ledger.centers():
+                marker = f"prepared:{kind}:{period}:{center.code}"
+                if ledger.messengers.cursor(marker) is not None:
+                    continue
+                folder = self.options.documents_dir / center.code
+                folder.mkdir(parents=True, exist_ok=True)
+                try:
+                    if kind == "briefing":
+                        path = write_briefing_pdf(
+                            ledger.briefing(center=center.code, period=period),
+                            folder / f"{period}-监督工作通报.pdf",
+                            on=today,
+                        )
+                    else:
+                        evaluation = ledger.evaluate_year(
+                            int(period), center=center.code, actor="daemon:routine"
+                        )
+                        path = write_evaluation_xlsx(
+                            evaluation,
+                            folder / f"{period}年度监督员评估.xlsx",
+                            center_name=center.name,
+                        )
+                except Exception as exc:  # a missing font, a full disk: said, retried next hour
+                    log.warning(
+                        "could not prepare %s %s for %s: %s", kind, period, center.code, exc
+                    )
+                    continue
+                ledger.notify_center(
+                    center.code,
+                    key=marker,
+                    subject=f"【待审阅】{period} {'监督工作通报' if kind == 'briefing' else '年度监督员评估'}",
+                    body=f"已自动生成，请审阅：{path}",
+                )
+                ledger.messengers.advance_cursor(marker, 1)
+                written.append(path)
+        return written
 
     def _import_folder(self, folder: Path) -> None:
         """Import every hotline export dropped in ``folder``; move each to done/ or failed/."""

@@ -1,0 +1,245 @@
+"""The daemon's sustained intake and its notice delivery, each against a baseline.
+
+1. Intake: ``supdesk daemon`` (SQLite, its own process) takes in reports from three
+   channels at once — LMTP messages from two sending threads, Telegram updates from the
+   Bot API stand-in, hotline exports dropped in the watched folder — and the rate of
+   reports stored is compared with the single-report commit rate of the same database
+   (``Ledger.receive`` one report at a time, in this process), measured in the same run.
+2. Delivery: notices in the outbox delivered by the ``email`` notifier to a local SMTP
+   server (aiosmtpd), against the same number of bare ``aiosmtplib.send`` calls.
+
+    python bench/bench_daemon.py [--reports N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import smtplib
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from servers.botapi import BotApi  # noqa: E402
+from servers.dovecot import free_port  # noqa: E402
+from supervision_core import ContactKind, Report, Sender, open_ledger  # noqa: E402
+from supervision_core.demo import demo_settings, load_demo  # noqa: E402
+
+
+def single_commit_rate(work: Path, count: int) -> float:
+    with open_ledger(
+        f"sqlite:///{work / 'single.db'}", settings=demo_settings(), create=True
+    ) as ledger:
+        load_demo(ledger)
+        now = ledger.clock()
+        start = time.perf_counter()
+        for n in range(count):
+            ledger.receive(
+                Report(channel="bench", external_id=f"s{n}", center="wushenzhao", received_at=now,
+                       sender=Sender(ContactKind.EMAIL, "bateer@example.cn"), text=f"单条提交第 {n} 件")
+            )  # fmt: skip
+        return count / (time.perf_counter() - start)
+
+
+def sustained_rate(work: Path, per_channel: int) -> tuple[float, dict[str, int]]:
+    token = "7000001:bench-token"
+    api = BotApi(token).start()
+    watch = work / "drop"
+    watch.mkdir()
+    lmtp, web = free_port(), free_port()
+    demo = (ROOT / "src/supervision_core/demo.toml").read_text(encoding="utf-8")
+    demo = demo.replace(
+        'channels = ["phone_log", "walk_in", "email"]',
+        'channels = ["phone_log", "walk_in", "email", "telegram"]',
+    )
+    config = work / "supdesk.toml"
+    config.write_text(demo + textwrap.dedent(f"""
+        [channels.email]
+        from_address = "jiandu@desk.test"
+        rate_per_hour = 1000000
+        [channels.email.recipients]
+        "wushenzhao@desk.test" = "wushenzhao"
+        [channels.email.lmtp]
+        host = "127.0.0.1"
+        port = {lmtp}
+        [channels.phone_log]
+        watch = "{watch}"
+        watch_seconds = 0.5
+        center = "wushenzhao"
+        """), encoding="utf-8")  # fmt: skip
+    db = f"sqlite:///{work / 'daemon.db'}"
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SUPDESK_")},
+           "SUPDESK_TELEGRAM_TOKEN": token, "SUPDESK_TELEGRAM_API": api.url}  # fmt: skip
+    supdesk = [
+        str(Path(sys.executable).parent / "supdesk"),
+        "--database",
+        db,
+        "--config",
+        str(config),
+    ]
+    subprocess.run([*supdesk, "init", "--demo"], check=True, env=env, capture_output=True, cwd=work)
+    code = subprocess.run(
+        [*supdesk, "supervisors", "link-code", "3"],
+        check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=work,
+    )
+    link = code.stdout.split("：", 1)[1].split("（", 1)[0].strip()
+    daemon = subprocess.Popen([*supdesk, "daemon", "--port", str(web), "--insecure-cookies"], env=env, cwd=work,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    engine = sa.create_engine(db)
+
+    def stored() -> int:
+        with engine.connect() as c:
+            return int(
+                c.execute(
+                    sa.text(
+                        "SELECT count(*) FROM report WHERE channel IN ('email','telegram','phone_log')"
+                    )
+                ).scalar_one()
+            )
+
+    while True:  # wait for the LMTP port
+        try:
+            smtplib.LMTP("127.0.0.1", lmtp).quit()
+            break
+        except OSError:
+            time.sleep(0.1)
+    user = {"id": 424242, "is_bot": False, "first_name": "巴特尔"}
+    chat = {"id": 424242, "type": "private"}
+    api.push({"update_id": 1, "message": {"message_id": 1, "date": int(time.time()), "chat": chat, "from": user,
+              "text": f"/link {link}", "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}})  # fmt: skip
+    time.sleep(1.0)
+
+    def mail(part: int) -> None:
+        with smtplib.LMTP("127.0.0.1", lmtp) as client:
+            for n in range(part, per_channel, 2):
+                msg = EmailMessage()
+                msg["From"], msg["To"], msg["Subject"] = (
+                    "bateer@example.cn",
+                    "wushenzhao@desk.test",
+                    f"邮件 {n}",
+                )
+                msg["Message-ID"] = f"<bench-{n}@example.cn>"
+                msg.set_content(f"邮件反映第 {n} 件")
+                client.sendmail("bateer@example.cn", ["wushenzhao@desk.test"], msg.as_bytes())
+
+    def telegram() -> None:
+        for n in range(per_channel):
+            api.push({"update_id": 2 + n, "message": {"message_id": 2 + n, "date": int(time.time()), "chat": chat,
+                      "from": user, "text": f"消息反映第 {n} 件"}})  # fmt: skip
+
+    def hotline() -> None:
+        lines = ["工单编号,来电时间,来电号码,来电人,诉求标题,诉求内容,所属苏木镇,事发地点,诉求类型"]
+        lines += [
+            f"B{n:06d},2026-03-02 09:{n % 60:02d},13948772345,巴特尔,热线{n},热线反映第 {n} 件,乌审召镇,便民服务中心,办事慢"
+            for n in range(per_channel)
+        ]
+        (watch / ".part").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (watch / ".part").rename(watch / "hotline.csv")
+
+    expected = 3 * per_channel
+    start = time.perf_counter()
+    threads = [
+        threading.Thread(target=t) for t in (lambda: mail(0), lambda: mail(1), telegram, hotline)
+    ]
+    for t in threads:
+        t.start()
+    while stored() < expected:
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - start
+    for t in threads:
+        t.join()
+    with engine.connect() as c:
+        by_channel = dict(
+            c.execute(sa.text("SELECT channel, count(*) FROM report GROUP BY channel")).all()
+        )
+    daemon.send_signal(signal.SIGTERM)
+    daemon.wait(timeout=60)
+    api.stop()
+    return expected / elapsed, {str(k): int(v) for k, v in by_channel.items()}
+
+
+def delivery_rates(work: Path, count: int) -> tuple[float, float]:
+    import aiosmtplib
+    import attrs
+    from aiosmtpd.controller import Controller
+
+    class Sink:
+        received = 0
+
+        async def handle_DATA(self, server, session, envelope):
+            Sink.received += 1
+            return "250 OK"
+
+    smtp = Controller(Sink(), hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    os.environ["SUPDESK_SMTP_HOST"], os.environ["SUPDESK_SMTP_PORT"] = "127.0.0.1", str(smtp.port)
+    settings = demo_settings()
+    settings = attrs.evolve(
+        settings, centers=tuple(attrs.evolve(c, notifiers=("email",)) for c in settings.centers)
+    )
+    with open_ledger(f"sqlite:///{work / 'outbox.db'}", settings=settings, create=True) as ledger:
+        load_demo(ledger)
+        ledger.deliver_notices(limit=10_000)
+        now = ledger.clock()
+        for n in range(count):
+            ledger.receive(Report(channel="bench", external_id=f"o{n}", center="wushenzhao", received_at=now,
+                                  sender=Sender(ContactKind.EMAIL, "bateer@example.cn"), text=f"通知第 {n} 件"))  # fmt: skip
+        start = time.perf_counter()
+        delivered = 0
+        while delivered < count:
+            delivered += ledger.deliver_notices(limit=200).delivered
+        ours = count / (time.perf_counter() - start)
+
+    async def bare() -> None:
+        for n in range(count):
+            msg = EmailMessage()
+            msg["From"], msg["To"], msg["Subject"] = (
+                "jiandu@desk.test",
+                "bateer@example.cn",
+                f"通知 {n}",
+            )
+            msg.set_content("您反馈的问题已收到。")
+            await aiosmtplib.send(msg, hostname="127.0.0.1", port=smtp.port)
+
+    start = time.perf_counter()
+    asyncio.run(bare())
+    bare_rate = count / (time.perf_counter() - start)
+    smtp.stop()
+    return ours, bare_rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reports", type=int, default=600, help="reports per channel")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        single = single_commit_rate(work, 500)
+        sustained, by_channel = sustained_rate(work, args.reports)
+        ours, bare = delivery_rates(work, 500)
+    print(f"single-report commit rate (Ledger.receive, one by one): {single:8.1f} reports/s")
+    print(f"daemon, three channels at once ({by_channel}): {sustained:8.1f} reports/s")
+    print(f"ratio sustained/single: {sustained / single:.2f}")
+    print(
+        f"outbox delivery to local SMTP: {ours:8.1f} notices/s; bare aiosmtplib.send: {bare:8.1f}/s; ratio {ours / bare:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
