@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import attrs
+import pytest
 
 from supervision_core import SHANGHAI, china_calendar, open_ledger
 from supervision_core.deadlines import TimeLimits

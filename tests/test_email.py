@@ -517,3 +517,25 @@ def test_killing_the_poller_mid_batch_loses_and_doubles_nothing(dovecot, imap_bo
     assert issues == total
     client.select_folder("INBOX")
     assert client.search(["NOT", "KEYWORD", "$SupdeskFiled"]) == []
+
+
+def test_imap_idle_takes_mail_in_as_it_arrives(dovecot, imap_box, supdesk_ledger):
+    import threading
+
+    load = __import__("supervision_core.demo", fromlist=["load_demo"]).load_demo
+    load(supdesk_ledger)
+    user, client = imap_box
+    box = attrs.evolve(box_options(dovecot, user), poll_seconds=120)  # only IDLE can be this quick
+    poller = ImapPoller(supdesk_ledger, box, OPTIONS)
+    stop = threading.Event()
+    thread = threading.Thread(target=poller.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        time.sleep(1.0)  # connected and idling
+        client.append("INBOX", mail("空闲时到达的邮件", msgid="<idle@example.cn>"))
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not [r for r in supdesk_ledger.recent_reports() if r.channel == "email"]:
+            time.sleep(0.1)
+        assert [r for r in supdesk_ledger.recent_reports() if r.channel == "email"]
+    finally:
+        stop.set()

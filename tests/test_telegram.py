@@ -387,3 +387,11 @@ def test_killing_the_bot_loses_and_doubles_no_update(botapi, tmp_path):
     assert len(ids) == len(set(ids)) == total
     assert texts == sorted(f"第 {n} 件：窗口无人" for n in range(total))
     assert botapi.confirmed == total + 2  # every update was confirmed to "Telegram"
+
+
+def test_set_webhook_sends_the_url_and_the_secret(script, botapi):
+    script.loop.run_until_complete(script.bot.set_webhook("https://desk.example.cn/telegram/webhook"))
+    (call,) = botapi.sent("setWebhook")
+    assert call["url"] == "https://desk.example.cn/telegram/webhook"
+    assert call["secret_token"] == "webhook-secret-1"
+    assert call["allowed_updates"] == ["message", "callback_query"]

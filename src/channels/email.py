@@ -653,7 +653,7 @@ class ImapPoller:
                     self.poll_once(client)
                     if idle:
                         client.idle()
-                        client.idle_check(timeout=min(self.box.poll_seconds, 300))
+                        client.idle_check(timeout=min(self.box.poll_seconds, 30))
                         client.idle_done()
                     else:
                         stop.wait(self.box.poll_seconds)
