@@ -15,7 +15,9 @@ import datetime as dt
 import enum
 import hashlib
 import secrets
+import time
 import unicodedata
+import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -286,6 +288,27 @@ def validate_walk_in(
 # ---------------------------------------------------------------- pages
 
 
+_Brief = tuple[float, tuple[str, str, SupervisorStatus] | None]
+_BRIEFS: weakref.WeakKeyDictionary[Ledger, dict[int, _Brief]] = weakref.WeakKeyDictionary()
+_BRIEF_SECONDS = 60.0
+
+
+def _brief(ledger: Ledger, supervisor_id: int) -> tuple[str, str, SupervisorStatus] | None:
+    """A supervisor's name, center and status, remembered for a minute.
+
+    Only the form's own check uses it (is this supervisor of this center, in office?):
+    intake looks the status up again and keeps a suspended supervisor's report aside.
+    """
+    briefs = _BRIEFS.setdefault(ledger, {})
+    now = time.monotonic()
+    held = briefs.get(supervisor_id)
+    if held is None or now - held[0] > _BRIEF_SECONDS:
+        if len(briefs) > 10_000:
+            briefs.clear()
+        held = briefs[supervisor_id] = (now, ledger.supervisor_brief(supervisor_id))
+    return held[1]
+
+
 def _load_choices(
     ledger: Ledger, settings: WebSettings, user: StaffUser, *, only: Mapping[str, str] | None = None
 ) -> FormChoices:
@@ -305,7 +328,7 @@ def _load_choices(
         units = {(u.center, u.code): u.name for u in ledger.units() if u.center in centers}
     else:
         raw_id = only.get("supervisor_id", "")
-        brief = ledger.supervisor_brief(int(raw_id)) if raw_id.isdigit() else None
+        brief = _brief(ledger, int(raw_id)) if raw_id.isdigit() else None
         if brief and brief[2] is SupervisorStatus.ACTIVE and brief[1] in centers:
             supervisors[int(raw_id)] = (brief[0], brief[1])
         center = only.get("center", "")
