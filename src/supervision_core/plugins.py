@@ -55,6 +55,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "channels.walk_in",
     "channels.email",
     "channels.telegram",
+    "supervision_web.console",
 )
 
 R = TypeVar("R", bound=Registry[Any])

@@ -467,3 +467,15 @@ class LeaseRow(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=120)
     holder: str = Field(max_length=200)
     expires_at: dt.datetime = _when()
+
+
+class AccessLogRow(SQLModel, table=True):
+    """Every view of a supervisor's personal data: who, when, what."""
+
+    __tablename__ = "access_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = _when(index=True)
+    username: str = Field(max_length=40, index=True)
+    action: str = Field(max_length=40)
+    target: str = Field(max_length=200)

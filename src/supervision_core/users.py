@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -19,7 +20,7 @@ from .accounts import (
     verify_password,
 )
 from .errors import InvalidInput, NotFound
-from .tables import CenterRow, StaffUserRow, UnitRow, table_of
+from .tables import AccessLogRow, CenterRow, StaffUserRow, UnitRow, table_of
 
 __all__ = ["SignInResult", "UserStore"]
 
@@ -195,6 +196,18 @@ class UserStore:
             row.locked_until = None
             s.add(row)
             s.commit()
+
+    def log_access(self, username: str, action: str, target: str) -> None:
+        """Record that ``username`` saw a supervisor's personal data (``action`` on ``target``)."""
+        with Session(self.engine) as s:
+            s.add(AccessLogRow(at=self.clock(), username=username, action=action, target=target[:200]))
+            s.commit()
+
+    def access_log(self, *, limit: int = 200) -> builtins.list[tuple[dt.datetime, str, str, str]]:
+        """The latest entries of the access log: (at, user, action, target)."""
+        with Session(self.engine) as s:
+            rows = s.exec(select(AccessLogRow).order_by(col(AccessLogRow.id).desc()).limit(limit)).all()
+        return [(r.at, r.username, r.action, r.target) for r in rows]
 
     def sign_in(self, username: str, password: str) -> SignInResult:
         """Check a user name and password, counting failures and locking after too many.

@@ -31,6 +31,7 @@ from starlette.templating import Jinja2Templates
 from supervision_core import (
     Ledger,
     NotFound,
+    Role,
     StaffUser,
     SupervisionError,
     can_see_center,
@@ -187,10 +188,13 @@ def render(
     """A page from the templates, with the user, CSRF token and navigation filled in."""
     desk = desk_of(request)
     user = request.scope.get("state", {}).get("user")
+    nav = desk.nav
+    if user is not None and user.role is Role.UNIT:
+        nav = [("/unit", "本单位问题")]  # a unit sees its portal, nothing of the desk
     values: dict[str, Any] = {
         "user": user,
         "csrf_token": csrf_token(request),
-        "nav": desk.nav,
+        "nav": nav,
         "path": request.url.path,
     }
     values.update(context or {})
@@ -229,6 +233,8 @@ async def _home(request: Request) -> Response:
     user = await current_user(request)
     if user is None:
         return RedirectResponse("/login", status_code=303)
+    if user.role is Role.UNIT:
+        return RedirectResponse("/unit", status_code=303)
     desk = desk_of(request)
     return RedirectResponse(desk.nav[0][0] if desk.nav else "/account", status_code=303)
 

@@ -1,0 +1,335 @@
+"""The operator console (a built-in plugin): the ledger's daily work in the browser.
+
+- ``/console``: a center's queue — to screen, open, due soon, overdue — with search by
+  number or text; bookmarkable filters; keyset pagination (fast on a million issues).
+- ``/console/issues/{number}``: an issue, its history, the screening checks' proposals,
+  and the actions its state allows, with the library's own rules (a refused step says
+  why). Every step is an event with the acting user. Viewing the supervisor's details
+  is written to the access log.
+- ``/unit``: a unit's own portal — only the issues dispatched to it, never the
+  supervisor's identity — where it records its plan, progress and completion.
+
+Roles are checked on the server for every page and action: a center's staff act on
+their center's issues (the banner center's on all), auditors only read, units only see
+their portal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from supervision_core import (
+    OPEN_STATES,
+    InvalidInput,
+    InvalidTransition,
+    Issue,
+    IssueState,
+    Ledger,
+    NotAcceptedReason,
+    NotFound,
+    RectificationTrack,
+    Role,
+    RouteRegistry,
+    StaffUser,
+    can_see_center,
+    hookimpl,
+    mask_phone,
+)
+
+from .app import desk_of, form_or_400, render, require_csrf, require_user
+
+__all__ = ["console_issue", "console_queue", "unit_issue", "unit_portal"]
+
+PAGE = 50
+_VIEWS = {
+    "screen": "待审查",
+    "open": "办理中",
+    "due": "即将到期",
+    "overdue": "已逾期",
+    "all": "全部",
+}
+
+
+def _centers(ledger: Ledger, user: StaffUser) -> list[str]:
+    return [c.code for c in ledger.centers() if can_see_center(user, c.code)]
+
+
+def _staff(user: StaffUser) -> None:
+    if user.role not in (Role.STAFF, Role.AUDITOR):
+        raise HTTPException(403, "此页面仅供中心工作人员使用。")
+
+
+async def console_queue(request: Request) -> Response:
+    """The queue: issues of the user's centers by view, searchable, a page at a time."""
+    user = await require_user(request)
+    _staff(user)
+    desk = desk_of(request)
+    view = request.query_params.get("view", "screen")
+    view = view if view in _VIEWS else "screen"
+    query = request.query_params.get("q", "").strip()
+    after = request.query_params.get("after", "")
+
+    def load() -> Any:
+        ledger = desk.ledger
+        centers = _centers(ledger, user)
+        wanted = request.query_params.get("center") or None
+        if wanted is not None and wanted not in centers:
+            raise HTTPException(403, "您无权查看其他中心的问题。")
+        rows = []
+        for center in [wanted] if wanted else centers:
+            kwargs: dict[str, Any] = {
+                "center": center,
+                "limit": PAGE,
+                "after": int(after) if after.isdigit() else None,
+            }
+            if view == "screen":
+                kwargs["state"] = IssueState.RECEIVED
+            elif view == "due":
+                kwargs["due_within"] = ledger.limits.reminder_before
+            elif view == "overdue":
+                kwargs["overdue"] = True
+            rows += ledger.issues(**kwargs)
+        if view == "open":
+            rows = [r for r in rows if r.state in {s.value for s in OPEN_STATES}]
+        if query:
+            rows = [r for r in rows if query in r.number] or _search(ledger, centers, query)
+        rows.sort(key=lambda r: r.id)
+        return rows[:PAGE], ledger.today()
+
+    rows, today = await desk.call(load)
+    context = {
+        "rows": rows,
+        "view": view,
+        "views": _VIEWS,
+        "q": query,
+        "today": today,
+        "states": {s.value: s.label for s in IssueState},
+        "next_after": rows[-1].id if len(rows) == PAGE else None,
+    }
+    return render(request, "console/queue.html", context)
+
+
+def _search(ledger: Ledger, centers: list[str], text: str) -> list[Any]:
+    found = []
+    for center in centers:
+        for row in ledger.issues(center=center):
+            issue = ledger.issue(row.id)
+            if text in issue.text or (issue.subject and text in issue.subject):
+                found.append(row)
+            if len(found) >= PAGE:
+                return found
+    return found
+
+
+def _visible_issue(ledger: Ledger, user: StaffUser, number: str) -> Issue:
+    try:
+        issue = ledger.issue(number)
+    except NotFound:
+        raise HTTPException(404, "没有这件问题。") from None
+    if not can_see_center(user, issue.center):
+        raise HTTPException(403, "您无权查看其他中心的问题。")
+    return issue
+
+
+async def console_issue(request: Request) -> Response:
+    """An issue with its history, proposals and the actions its state allows."""
+    user = await require_user(request)
+    _staff(user)
+    desk = desk_of(request)
+    number = request.path_params["number"]
+    message = None
+    status = 200
+    if request.method == "POST":
+        if user.role is not Role.STAFF:
+            raise HTTPException(403, "审计账号只能查看，不能办理。")
+        form = await form_or_400(request)
+        require_csrf(request, form)
+        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+        try:
+            await desk.call(_act, desk.ledger, user, number, fields)
+            return RedirectResponse(f"/console/issues/{number}", status_code=303)
+        except (InvalidInput, InvalidTransition, ValueError) as e:
+            message, status = str(e), 400
+
+    def load() -> Any:
+        ledger = desk.ledger
+        issue = _visible_issue(ledger, user, number)
+        supervisor = ledger.supervisor(issue.supervisor_id)
+        ledger.users.log_access(
+            user.username, "view_issue", f"{issue.number} supervisor:{supervisor.id}"
+        )
+        phone = next((i.value for i in supervisor.identities if i.kind.value == "phone"), "")
+        return (
+            issue,
+            ledger.history(issue.id),
+            ledger.proposals(issue.id),
+            supervisor,
+            mask_phone(phone),
+            [u for u in ledger.units(issue.center)],
+        )
+
+    issue, history, proposals, supervisor, phone, units = await desk.call(load)
+    context = {
+        "issue": issue,
+        "history": history,
+        "proposals": proposals,
+        "supervisor_name": supervisor.name,
+        "supervisor_phone": phone,
+        "units": units,
+        "reasons": list(NotAcceptedReason),
+        "tracks": list(RectificationTrack),
+        "message": message,
+        "can_act": user.role is Role.STAFF,
+    }
+    return render(request, "console/issue.html", context, status_code=status)
+
+
+def _act(ledger: Ledger, user: StaffUser, number: str, f: dict[str, str]) -> None:
+    issue = _visible_issue(ledger, user, number)
+    actor = f"user:{user.username}"
+    action = f.get("action", "")
+    if action == "accept":
+        ledger.accept(issue.number, actor=actor, note=f.get("note") or None)
+    elif action == "not_accept":
+        ledger.not_accept(
+            issue.number, reason=f.get("reason", ""), note=f.get("note", ""), actor=actor
+        )
+    elif action == "dispatch":
+        unit = f.get("unit", "")
+        if unit not in {u.code for u in ledger.units(issue.center)}:
+            raise InvalidInput("请选择本中心的承办单位")
+        ledger.dispatch(
+            issue.number, unit=unit, responsible_person=f.get("person", ""), actor=actor
+        )
+    elif action == "plan":
+        days = f.get("days", "")
+        ledger.plan(
+            issue.number,
+            track=f.get("track", ""),
+            measures=f.get("measures") or None,
+            days=int(days) if days.isdigit() else None,
+            actor=actor,
+        )
+    elif action == "progress":
+        ledger.progress(issue.number, note=f.get("note", ""), actor=actor)
+    elif action == "complete":
+        ledger.complete(issue.number, evidence=f.get("evidence", ""), actor=actor)
+    elif action == "explain":
+        ledger.explain(issue.number, explanation=f.get("explanation", ""), actor=actor)
+    elif action == "extend":
+        days = f.get("days", "")
+        ledger.extend(
+            issue.number,
+            days=int(days) if days.isdigit() else 0,
+            reason=f.get("reason", ""),
+            actor=actor,
+        )
+    elif action == "close":
+        ledger.close_issue(issue.number, note=f.get("note", ""), actor=actor)
+    else:
+        raise InvalidInput(f"未知的操作：{action}")
+
+
+# ---------------------------------------------------------------- the unit's portal
+
+
+def _unit_user(user: StaffUser) -> str:
+    if user.role is not Role.UNIT or not user.unit:
+        raise HTTPException(403, "此页面仅供承办单位使用。")
+    return user.unit
+
+
+async def unit_portal(request: Request) -> Response:
+    """The issues dispatched to the user's unit."""
+    user = await require_user(request)
+    unit = _unit_user(user)
+    desk = desk_of(request)
+
+    def load() -> Any:
+        rows = [r for r in desk.ledger.issues(center=user.center) if r.unit == unit]
+        return [desk.ledger.unit_view(r.id) for r in rows[-200:]]
+
+    views = await desk.call(load)
+    return render(
+        request,
+        "console/unit.html",
+        {"views": views, "states": {s.value: s.label for s in IssueState}},
+    )
+
+
+async def unit_issue(request: Request) -> Response:
+    """One dispatched issue as the unit sees it; the unit records its work here."""
+    user = await require_user(request)
+    unit = _unit_user(user)
+    desk = desk_of(request)
+    number = request.path_params["number"]
+    message, status = None, 200
+
+    def check() -> Issue:
+        try:
+            issue = desk.ledger.issue(number)
+        except NotFound:
+            raise HTTPException(404, "没有这件问题。") from None
+        if issue.center != user.center or issue.unit != unit:
+            raise HTTPException(403, "这件问题没有派给您的单位。")
+        return issue
+
+    if request.method == "POST":
+        form = await form_or_400(request)
+        require_csrf(request, form)
+        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+        if fields.get("action") not in ("plan", "progress", "complete", "explain"):
+            raise HTTPException(403, "承办单位只能确定整改方式、报送进展、完成整改或作出说明。")
+
+        def act() -> None:
+            check()
+            _act_unit(desk.ledger, user, number, fields)
+
+        try:
+            await desk.call(act)
+            return RedirectResponse(f"/unit/issues/{number}", status_code=303)
+        except (InvalidInput, InvalidTransition, ValueError) as e:
+            message, status = str(e), 400
+
+    def load() -> Any:
+        check()
+        return desk.ledger.unit_view(number)
+
+    view = await desk.call(load)
+    context = {"view": view, "tracks": list(RectificationTrack), "message": message}
+    return render(request, "console/unit_issue.html", context, status_code=status)
+
+
+def _act_unit(ledger: Ledger, user: StaffUser, number: str, f: dict[str, str]) -> None:
+    actor = f"unit:{user.unit}:{user.username}"
+    action = f["action"]
+    if action == "plan":
+        days = f.get("days", "")
+        ledger.plan(
+            number,
+            track=f.get("track", ""),
+            measures=f.get("measures") or None,
+            days=int(days) if days.isdigit() else None,
+            actor=actor,
+        )
+    elif action == "progress":
+        ledger.progress(number, note=f.get("note", ""), actor=actor)
+    elif action == "complete":
+        ledger.complete(number, evidence=f.get("evidence", ""), actor=actor)
+    elif action == "explain":
+        ledger.explain(number, explanation=f.get("explanation", ""), actor=actor)
+
+
+@hookimpl
+def supervision_register_routes(register: RouteRegistry) -> None:
+    """The console and the unit's portal."""
+    register.add_nav("/console", "问题台账")
+    register.add(Route("/console", console_queue))
+    register.add(Route("/console/issues/{number}", console_issue, methods=["GET", "POST"]))
+    register.add(Route("/unit", unit_portal))
+    register.add(Route("/unit/issues/{number}", unit_issue, methods=["GET", "POST"]))

@@ -1,0 +1,156 @@
+"""The operator console and the unit's portal: roles on the server, every step an event."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import PASSWORD
+from supervision_core.demo import load_demo
+from test_web_desk import _field, login
+
+
+@pytest.fixture
+def ledger_with_issues(supdesk_ledger):
+    load_demo(supdesk_ledger)
+    users = supdesk_ledger.users
+    users.set_password("banner-desk", PASSWORD)  # the demo's account
+    users.add(username="town-desk", display_name="乌审召前台", password=PASSWORD, role="staff", center="wushenzhao")
+    users.add(username="realty-unit", display_name="不动产登记中心", password=PASSWORD, role="unit", center="banner", unit="realty")
+    users.add(username="window-unit", display_name="乌审召窗口", password=PASSWORD, role="unit", center="wushenzhao", unit="wushenzhao-window")
+    users.add(username="banner-audit", display_name="审计员", password=PASSWORD, role="auditor", center="banner")
+    from supervision_core import Report, Sender
+
+    for n, (center, sender) in enumerate([("wushenzhao", "bateer@example.cn"), ("banner", "wang.jianguo@example.cn")]):
+        supdesk_ledger.receive(
+            Report(channel="test", external_id=f"console-{n}", center=center, received_at=supdesk_ledger.clock(),
+                   sender=Sender("email", sender), text=f"{center} 窗口工作人员不在岗", subject="控制台测试")
+        )  # fmt: skip
+    return supdesk_ledger
+
+
+def received_in(ledger, center):
+    return next(i for i in ledger.issues(center=center) if i.state == "received")
+
+
+def act(client, number, **fields):
+    page = client.get(f"/console/issues/{number}")
+    assert page.status_code == 200, page.text
+    return client.post(f"/console/issues/{number}", data={"csrf_token": _field(page.text, "csrf_token"), **fields})
+
+
+def test_an_operator_screens_dispatches_and_a_unit_rectifies_then_the_operator_closes(web_client, ledger_with_issues):
+    ledger = ledger_with_issues
+    login(web_client, "town-desk")
+    queue = web_client.get("/console?view=screen")
+    issue = received_in(ledger, "wushenzhao")
+    assert issue.number in queue.text
+    assert act(web_client, issue.number, action="accept").status_code == 200
+    assert act(web_client, issue.number, action="dispatch", unit="wushenzhao-window", person="其木格").status_code == 200
+    assert ledger.issue(issue.number).state.value == "dispatched"
+    # A step the state does not allow is refused with the reason, and nothing changes.
+    refused = act(web_client, issue.number, action="close", note="太早")
+    assert refused.status_code == 400 and "不能执行" in refused.text
+    # The unit plans and completes in its portal.
+    web_client.cookies.clear()
+    login(web_client, "window-unit")
+    portal = web_client.get("/unit")
+    assert issue.number in portal.text
+    page = web_client.get(f"/unit/issues/{issue.number}")
+    for fields in ({"action": "plan", "track": "immediate"}, {"action": "complete", "evidence": "已在窗口张贴告知单"}):
+        csrf = _field(page.text, "csrf_token")
+        page = web_client.post(f"/unit/issues/{issue.number}", data={"csrf_token": csrf, **fields})
+        assert page.status_code == 200, page.text
+    assert ledger.issue(issue.number).state.value == "completed"
+    web_client.cookies.clear()
+    login(web_client, "town-desk")
+    assert act(web_client, issue.number, action="close", note="已核实").status_code == 200
+    history = ledger.history(issue.number)
+    assert [e.kind.value for e in history][-5:] == ["accepted", "dispatched", "planned", "completed", "closed"]
+    assert {e.actor for e in history[1:]} == {"user:town-desk", "unit:wushenzhao-window:window-unit"}
+    assert ledger.verify(issue.number)
+
+
+def test_a_unit_never_sees_who_reported(web_client, ledger_with_issues):
+    ledger = ledger_with_issues
+    issue = received_in(ledger, "wushenzhao")
+    ledger.accept(issue.number, actor="op")
+    ledger.dispatch(issue.number, unit="wushenzhao-window", responsible_person="其木格", actor="op")
+    supervisor = ledger.supervisor(issue.supervisor_id)
+    login(web_client, "window-unit")
+    page = web_client.get(f"/unit/issues/{issue.number}")
+    assert page.status_code == 200
+    source = page.text
+    assert ledger.issue(issue.number).text in source
+    for secret in [supervisor.name, supervisor.name[0] + "*", *(i.value for i in supervisor.identities)]:
+        assert secret not in source
+    # Nor the desk, the console or another unit's issue.
+    assert web_client.get(f"/console/issues/{issue.number}").status_code == 403
+    assert web_client.get("/console").status_code == 403
+    assert web_client.get("/walk-in").status_code == 403
+    other = next(i for i in ledger.issues() if i.unit and i.unit != "wushenzhao-window")
+    assert web_client.get(f"/unit/issues/{other.number}").status_code == 403
+    page = web_client.get(f"/unit/issues/{issue.number}")
+    forged = web_client.post(f"/unit/issues/{issue.number}", data={"csrf_token": _field(page.text, "csrf_token"), "action": "close", "note": "x"})
+    assert forged.status_code == 403
+
+
+def test_a_township_cannot_reach_another_townships_issue(web_client, ledger_with_issues):
+    ledger = ledger_with_issues
+    theirs = received_in(ledger, "banner")
+    login(web_client, "town-desk")
+    assert web_client.get(f"/console/issues/{theirs.number}").status_code == 403
+    page = web_client.get(f"/console/issues/{received_in(ledger, 'wushenzhao').number}")
+    tampered = web_client.post(f"/console/issues/{theirs.number}", data={"csrf_token": _field(page.text, "csrf_token"), "action": "accept"})
+    assert tampered.status_code == 403
+    assert ledger.issue(theirs.number).state.value == "received"
+    assert web_client.get("/console?center=banner").status_code == 403
+    assert theirs.number not in web_client.get("/console?view=all").text
+
+
+def test_an_auditor_reads_but_changes_nothing(web_client, ledger_with_issues):
+    ledger = ledger_with_issues
+    issue = received_in(ledger, "wushenzhao")
+    login(web_client, "banner-audit")
+    page = web_client.get(f"/console/issues/{issue.number}")
+    assert page.status_code == 200 and "受理" not in re.sub(r"<h2>办理记录.*", "", page.text.split("<h2>办理</h2>")[-1])
+    refused = web_client.post(f"/console/issues/{issue.number}", data={"csrf_token": _field(page.text, "csrf_token"), "action": "accept"})
+    assert refused.status_code == 403
+    assert ledger.issue(issue.number).state.value == "received"
+
+
+def test_every_view_of_a_supervisor_is_in_the_access_log(web_client, ledger_with_issues):
+    ledger = ledger_with_issues
+    issue = received_in(ledger, "wushenzhao")
+    login(web_client, "town-desk")
+    web_client.get(f"/console/issues/{issue.number}")
+    (entry, *_) = ledger.users.access_log()
+    assert entry[1] == "town-desk" and entry[2] == "view_issue" and issue.number in entry[3]
+
+
+def test_the_queue_marks_overdue_issues(web_client, ledger_with_issues, supdesk_clock):
+    supdesk_clock.advance(days=60)
+    login(web_client, "banner-desk")
+    page = web_client.get("/console?view=overdue")
+    assert page.status_code == 200
+    assert 'class="overdue"' in page.text and "逾期" in page.text
+
+
+def test_the_console_in_a_browser(browser_page, live_desk, ledger_with_issues, screenshot):
+    ledger = ledger_with_issues
+    issue = received_in(ledger, "wushenzhao")
+    page = browser_page
+    page.goto(f"{live_desk}/console")
+    page.get_by_label("用户名").fill("town-desk")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r"/console"))
+    screenshot(page, "console-queue")
+    page.get_by_role("link", name=issue.number).click()
+    page.get_by_role("button", name="受理", exact=True).click()
+    page.get_by_label("责任人").fill("其木格")
+    page.get_by_role("button", name="派单").click()
+    assert page.locator("[data-state]").inner_text() == "已派单，待定整改方式" or ledger.issue(issue.number).state.value == "dispatched"
+    screenshot(page, "console-issue")
+    assert ledger.issue(issue.number).state.value == "dispatched"
