@@ -325,7 +325,7 @@ def _act_unit(ledger: Ledger, user: StaffUser, number: str, f: dict[str, str]) -
         ledger.explain(number, explanation=f.get("explanation", ""), actor=actor)
 
 
-@hookimpl
+@hookimpl(trylast=True)  # after the front desk's pages: its menu comes first
 def supervision_register_routes(register: RouteRegistry) -> None:
     """The console and the unit's portal."""
     register.add_nav("/console", "问题台账")
