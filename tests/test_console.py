@@ -154,3 +154,58 @@ def test_the_console_in_a_browser(browser_page, live_desk, ledger_with_issues, s
     assert page.locator("[data-state]").inner_text() == "已派单，待定整改方式" or ledger.issue(issue.number).state.value == "dispatched"
     screenshot(page, "console-issue")
     assert ledger.issue(issue.number).state.value == "dispatched"
+    page.goto(f"{live_desk}/console/dashboard")
+    assert page.get_by_role("heading", name="统计图表").is_visible()
+    screenshot(page, "console-dashboard")
+
+
+def test_the_dashboard_counts_what_the_ledger_holds(web_client, ledger_with_issues, supdesk_clock):
+    ledger = ledger_with_issues
+    login(web_client, "banner-desk")
+    page = web_client.get("/console/dashboard")
+    assert page.status_code == 200
+    expected = ledger.dashboard([c.code for c in ledger.centers()])
+    assert f"<strong data-open>{expected['open']}</strong>" in page.text
+    assert f">{expected['overdue']}</strong>" in page.text
+    assert "近 12 周各渠道收到的反馈" in page.text and "<svg" in page.text
+    web_client.cookies.clear()
+    login(web_client, "window-unit")
+    assert web_client.get("/console/dashboard").status_code == 403
+
+
+def test_quarantine_assign_and_dismiss_within_the_center(web_client, ledger_with_issues):
+    from supervision_core import Report, Sender
+
+    ledger = ledger_with_issues
+    for n, center in enumerate(["wushenzhao", "wushenzhao", "banner"]):
+        ledger.receive(Report(channel="test", external_id=f"q-{n}", center=center, received_at=ledger.clock(),
+                              sender=Sender("phone", f"1350000000{n}"), text=f"未登记来电 {n}"))  # fmt: skip
+    held = {q.text: q for q in ledger.quarantine()}
+    bateer = next(s for s in ledger.supervisors() if s.name == "巴特尔")
+    login(web_client, "town-desk")
+    page = web_client.get("/console/quarantine")
+    assert "未登记来电 0" in page.text and "未登记来电 2" not in page.text and "135****0000" in page.text
+    csrf = _field(page.text, "csrf_token")
+    web_client.post("/console/quarantine", data={"csrf_token": csrf, "id": held["未登记来电 0"].id, "action": "assign", "supervisor_id": bateer.id})
+    web_client.post("/console/quarantine", data={"csrf_token": csrf, "id": held["未登记来电 1"].id, "action": "dismiss", "note": "骚扰电话"})
+    refused = web_client.post("/console/quarantine", data={"csrf_token": csrf, "id": held["未登记来电 2"].id, "action": "dismiss", "note": "x"})
+    assert refused.status_code == 403
+    left = {q.text for q in ledger.quarantine()}
+    assert left == {t for t in left if t not in ("未登记来电 0", "未登记来电 1")} and "未登记来电 2" in left
+    assert any(i.supervisor_id == bateer.id and ledger.issue(i.id).text == "未登记来电 0" for i in ledger.issues())
+
+
+def test_merging_a_duplicate_in_the_console(web_client, ledger_with_issues):
+    from supervision_core import Report, Sender
+
+    ledger = ledger_with_issues
+    first = received_in(ledger, "wushenzhao")
+    second = ledger.receive(Report(channel="test", external_id="dup", center="wushenzhao", received_at=ledger.clock(),
+                                   sender=Sender("email", "bateer@example.cn"), text="同一件事又反映了一次"))  # fmt: skip
+    login(web_client, "town-desk")
+    assert act(web_client, second.issue_number, action="merge", into=first.number).status_code == 200
+    assert ledger.issue(second.issue_number).state.value == "merged"
+    other = received_in(ledger, "banner")
+    third = ledger.receive(Report(channel="test", external_id="dup2", center="wushenzhao", received_at=ledger.clock(),
+                                  sender=Sender("email", "bateer@example.cn"), text="想并到别的中心去"))  # fmt: skip
+    assert act(web_client, third.issue_number, action="merge", into=other.number).status_code == 403

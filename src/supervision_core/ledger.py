@@ -24,7 +24,7 @@ from . import annual
 from .batches import ImportBatch
 from .briefing import Briefing, BriefingOpinion, add_opinion, build_briefing
 from .centers import Center, CenterLevel, Unit
-from .clock import local_date, now_utc
+from .clock import SHANGHAI, local_date, now_utc
 from .config import Settings, check_plugins
 from .database import DEFAULT_DATABASE_URL, check_schema, create_engine, migrate
 from .deadlines import due_after, rectification_due
@@ -1329,6 +1329,46 @@ class Ledger:
             for row in rows:
                 added += connection.execute(insert, row).rowcount
         return added
+
+    def dashboard(self, centers: Sequence[str], *, weeks: int = 12) -> dict[str, Any]:
+        """Counts for the dashboard of ``centers``.
+
+        Intake by channel and week, open and overdue issues, the share of open issues not
+        yet late, and open issues by problem type and by stage.
+        """
+        report, issue = table_of(ReportRow), _ISSUE
+        today = self.today()
+        start = dt.datetime.combine(today - dt.timedelta(weeks=weeks), dt.time(), SHANGHAI)
+        with self.engine.connect() as connection:
+            received = connection.execute(
+                sa.select(report.c.channel, report.c.received_at).where(
+                    report.c.center_code.in_(list(centers)), report.c.received_at >= start
+                )
+            ).all()
+            open_rows = connection.execute(
+                sa.select(issue.c.problem_type, issue.c.stage, issue.c.due_on).where(
+                    issue.c.center_code.in_(list(centers)), issue.c.state.in_(_OPEN)
+                )
+            ).all()
+        by_week: dict[str, dict[str, int]] = {}
+        for channel, at in received:
+            monday = local_date(at) - dt.timedelta(days=local_date(at).weekday())
+            week = by_week.setdefault(monday.isoformat(), {})
+            week[channel] = week.get(channel, 0) + 1
+        overdue = sum(1 for _, _, due in open_rows if due is not None and due < today)
+        by_type: dict[str, int] = {}
+        by_stage: dict[str, int] = {}
+        for problem_type, stage, _ in open_rows:
+            by_type[problem_type or "other"] = by_type.get(problem_type or "other", 0) + 1
+            by_stage[stage or "—"] = by_stage.get(stage or "—", 0) + 1
+        return {
+            "by_week": dict(sorted(by_week.items())),
+            "open": len(open_rows),
+            "overdue": overdue,
+            "not_late_share": 1.0 if not open_rows else 1 - overdue / len(open_rows),
+            "by_type": dict(sorted(by_type.items(), key=lambda kv: -kv[1])),
+            "by_stage": dict(sorted(by_stage.items(), key=lambda kv: -kv[1])),
+        }
 
     def acquire_lease(self, name: str, holder: str, *, seconds: float) -> bool:
         """Hold the single-reader job ``name`` for ``seconds`` (or renew it); whether we do.

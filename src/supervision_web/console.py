@@ -32,10 +32,12 @@ from supervision_core import (
     Ledger,
     NotAcceptedReason,
     NotFound,
+    ProblemType,
     RectificationTrack,
     Role,
     RouteRegistry,
     StaffUser,
+    Stage,
     can_see_center,
     hookimpl,
     mask_phone,
@@ -43,7 +45,14 @@ from supervision_core import (
 
 from .app import desk_of, form_or_400, render, require_csrf, require_user
 
-__all__ = ["console_issue", "console_queue", "unit_issue", "unit_portal"]
+__all__ = [
+    "console_dashboard",
+    "console_issue",
+    "console_quarantine",
+    "console_queue",
+    "unit_issue",
+    "unit_portal",
+]
 
 PAGE = 50
 _VIEWS = {
@@ -231,6 +240,9 @@ def _act(ledger: Ledger, user: StaffUser, number: str, f: dict[str, str]) -> Non
         )
     elif action == "close":
         ledger.close_issue(issue.number, note=f.get("note", ""), actor=actor)
+    elif action == "merge":
+        target = _visible_issue(ledger, user, f.get("into", "").strip())
+        ledger.merge(issue.number, into=target.number, actor=actor, note=f.get("note") or None)
     else:
         raise InvalidInput(f"未知的操作：{action}")
 
@@ -325,11 +337,98 @@ def _act_unit(ledger: Ledger, user: StaffUser, number: str, f: dict[str, str]) -
         ledger.explain(number, explanation=f.get("explanation", ""), actor=actor)
 
 
+async def console_quarantine(request: Request) -> Response:
+    """Reports kept aside: file one as a supervisor's issue, or dismiss it with a note."""
+    user = await require_user(request)
+    _staff(user)
+    desk = desk_of(request)
+    message, status = None, 200
+    if request.method == "POST":
+        if user.role is not Role.STAFF:
+            raise HTTPException(403, "审计账号只能查看，不能办理。")
+        form = await form_or_400(request)
+        require_csrf(request, form)
+        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+
+        def act() -> None:
+            ledger = desk.ledger
+            qid = int(fields.get("id", "0") or 0)
+            held = {q.id: q for q in ledger.quarantine()}
+            if qid not in held or not can_see_center(user, held[qid].center):
+                raise HTTPException(403, "您无权处理其他中心的反馈。")
+            actor = f"user:{user.username}"
+            if fields.get("action") == "assign":
+                sid = fields.get("supervisor_id", "")
+                ledger.assign_quarantined(
+                    qid, supervisor_id=int(sid) if sid.isdigit() else 0, actor=actor
+                )
+            elif fields.get("action") == "dismiss":
+                ledger.dismiss_quarantined(qid, note=fields.get("note", ""), actor=actor)
+            else:
+                raise InvalidInput("未知的操作")
+
+        try:
+            await desk.call(act)
+            return RedirectResponse("/console/quarantine", status_code=303)
+        except (InvalidInput, InvalidTransition, NotFound, ValueError) as e:
+            message, status = str(e), 400
+
+    def load() -> Any:
+        ledger = desk.ledger
+        centers = _centers(ledger, user)
+        held = [q for q in ledger.quarantine() if q.center in centers]
+        ledger.users.log_access(user.username, "view_quarantine", f"{len(held)} reports")
+        supervisors = [
+            s for s in ledger.supervisors() if s.center in centers and s.status.value == "active"
+        ]
+        return held, supervisors
+
+    held, supervisors = await desk.call(load)
+    context = {
+        "held": held,
+        "supervisors": supervisors,
+        "message": message,
+        "can_act": user.role is Role.STAFF,
+    }
+    return render(request, "console/quarantine.html", context, status_code=status)
+
+
+async def console_dashboard(request: Request) -> Response:
+    """Intake by channel over time, open and overdue issues, by problem type and stage."""
+    user = await require_user(request)
+    _staff(user)
+    desk = desk_of(request)
+
+    def load() -> Any:
+        ledger = desk.ledger
+        centers = _centers(ledger, user)
+        return ledger.dashboard(centers), {
+            c.code: c.name for c in ledger.centers() if c.code in centers
+        }
+
+    data, centers = await desk.call(load)
+    channels = sorted({ch for week in data["by_week"].values() for ch in week})
+    peak = max((sum(w.values()) for w in data["by_week"].values()), default=1) or 1
+    labels = {p.value: p.label for p in ProblemType} | {s.value: s.label for s in Stage}
+    context = {
+        "data": data,
+        "centers": centers,
+        "channels": channels,
+        "peak": peak,
+        "labels": labels,
+        "type_peak": max(data["by_type"].values(), default=1) or 1,
+        "stage_peak": max(data["by_stage"].values(), default=1) or 1,
+    }
+    return render(request, "console/dashboard.html", context)
+
+
 @hookimpl(trylast=True)  # after the front desk's pages: its menu comes first
 def supervision_register_routes(register: RouteRegistry) -> None:
     """The console and the unit's portal."""
     register.add_nav("/console", "问题台账")
     register.add(Route("/console", console_queue))
     register.add(Route("/console/issues/{number}", console_issue, methods=["GET", "POST"]))
+    register.add(Route("/console/quarantine", console_quarantine, methods=["GET", "POST"]))
+    register.add(Route("/console/dashboard", console_dashboard))
     register.add(Route("/unit", unit_portal))
     register.add(Route("/unit/issues/{number}", unit_issue, methods=["GET", "POST"]))
