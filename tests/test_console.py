@@ -209,3 +209,131 @@ def test_merging_a_duplicate_in_the_console(web_client, ledger_with_issues):
     third = ledger.receive(Report(channel="test", external_id="dup2", center="wushenzhao", received_at=ledger.clock(),
                                   sender=Sender("email", "bateer@example.cn"), text="想并到别的中心去"))  # fmt: skip
     assert act(web_client, third.issue_number, action="merge", into=other.number).status_code == 403
+
+
+def test_a_unit_objects_to_a_dispatch_and_it_goes_back_to_the_center(web_client, ledger_with_issues):
+    ledger = ledger_with_issues
+    issue = received_in(ledger, "wushenzhao")
+    ledger.accept(issue.number, actor="op")
+    ledger.dispatch(issue.number, unit="wushenzhao-window", responsible_person="其木格", actor="op")
+    login(web_client, "window-unit")
+    page = web_client.get(f"/unit/issues/{issue.number}")
+    empty = web_client.post(f"/unit/issues/{issue.number}", data={"csrf_token": _field(page.text, "csrf_token"), "action": "object", "reason": " "})
+    assert empty.status_code == 400 and "必须说明理由" in empty.text
+    done = web_client.post(f"/unit/issues/{issue.number}", data={"csrf_token": _field(page.text, "csrf_token"), "action": "object", "reason": "属于不动产登记中心职责"})
+    assert done.status_code == 403  # no longer the unit's: it is back with the center
+    after = ledger.issue(issue.number)
+    assert after.state.value == "accepted" and after.unit is None
+    (event,) = [e for e in ledger.history(issue.number) if e.kind.value == "objected"]
+    assert event.note == "属于不动产登记中心职责" and ledger.verify(issue.number)
+
+
+def test_the_supervisors_register_in_the_browser_pages(web_client, ledger_with_issues, supdesk_clock):
+    ledger = ledger_with_issues
+    login(web_client, "town-desk")
+    page = web_client.get("/console/supervisors")
+    assert "巴特尔" in page.text and "139****2345" in page.text and "王建国" not in page.text  # own center only
+    csrf = _field(page.text, "csrf_token")
+    added = web_client.post("/console/supervisors", data={"csrf_token": csrf, "name": "其其格", "center": "wushenzhao",
+                                                          "origin": "township_hired", "phone": "13800001234"})  # fmt: skip
+    assert added.status_code == 200 and "监督员 其其格" in added.text
+    sid = int(added.url.path.rsplit("/", 1)[1])
+    refused = web_client.post("/console/supervisors", data={"csrf_token": csrf, "name": "外镇", "center": "galutu"})
+    assert refused.status_code == 403
+
+    def post(**fields):
+        page = web_client.get(f"/console/supervisors/{sid}")
+        return web_client.post(f"/console/supervisors/{sid}", data={"csrf_token": _field(page.text, "csrf_token"), **fields})
+
+    code_page = post(action="link_code")
+    code = re.search(r"data-link-code>([A-Z0-9]+)<", code_page.text).group(1)
+    assert ledger.messengers.redeem_link_code(code, "telegram:99") == sid
+    post(action="suspend", reason="长期未履职")
+    assert ledger.supervisor(sid).status.value == "suspended"
+    post(action="reinstate", reason="已恢复履职")
+    post(action="discipline", kind="admonition", reason="泄露反映人信息")
+    assert [d.kind.value for d in ledger.discipline(sid)] == ["admonition"]
+    activity = ledger.add_activity(center="wushenzhao", kind="training", title="监督员培训", held_on=ledger.today(), place="镇政府", organizer="乌审召镇")
+    post(action="attendance", activity=str(activity.id), status="present")
+    assert any(a.id == activity.id for a in ledger.activities(center="wushenzhao"))
+    post(action="revoke", reason="本人申请退出", letter_returned="yes")
+    assert ledger.supervisor(sid).status.value == "revoked"
+    assert ("town-desk", "view_supervisor") in {(e[1], e[2]) for e in ledger.users.access_log()}
+    other = next(s for s in ledger.supervisors() if s.center == "banner")
+    assert web_client.get(f"/console/supervisors/{other.id}").status_code == 403
+    web_client.cookies.clear()
+    login(web_client, "banner-audit")
+    page = web_client.get(f"/console/supervisors/{sid}")
+    assert page.status_code == 200
+    assert web_client.post(f"/console/supervisors/{sid}", data={"csrf_token": _field(page.text, "csrf_token"), "action": "link_code"}).status_code == 403
+
+
+def test_queue_filters_are_bookmarkable(web_client, ledger_with_issues):
+    ledger = ledger_with_issues
+    bateer = next(s for s in ledger.supervisors() if s.name == "巴特尔")
+    login(web_client, "banner-desk")
+    mine = {i.number for i in ledger.issues(supervisor=bateer.id)}
+    page = web_client.get(f"/console?view=all&supervisor={bateer.id}")
+    shown = set(re.findall(r"[a-z]+-2026-\d{5}", page.text))
+    assert shown == mine
+    assert f'value="{bateer.id}"' in page.text  # the filter stays in the form
+    today = ledger.today().isoformat()
+    dated = set(re.findall(r"[a-z]+-2026-\d{5}", web_client.get(f"/console?view=all&from={today}&to={today}").text))
+    assert dated == {i.number for i in ledger.issues() if i.received_at.astimezone(__import__("supervision_core").SHANGHAI).date().isoformat() == today}
+    by_unit = set(re.findall(r"[a-z]+-2026-\d{5}", web_client.get("/console?view=all&unit=realty").text))
+    assert by_unit == {i.number for i in ledger.issues() if i.unit == "realty"}
+
+
+def test_activities_and_contacts_in_the_register(web_client, ledger_with_issues):
+    ledger = ledger_with_issues
+    bateer = next(s for s in ledger.supervisors() if s.name == "巴特尔")
+    login(web_client, "town-desk")
+    page = web_client.get("/console/supervisors")
+    web_client.post("/console/supervisors", data={"csrf_token": _field(page.text, "csrf_token"), "action": "activity", "center": "wushenzhao",
+                                                  "kind": "forum", "title": "季度座谈", "held_on": ledger.today().isoformat(),
+                                                  "place": "镇政府", "organizer": "乌审召镇"})  # fmt: skip
+    assert [a.title for a in ledger.activities(center="wushenzhao")][-1] == "季度座谈"
+    page = web_client.get(f"/console/supervisors/{bateer.id}")
+    web_client.post(f"/console/supervisors/{bateer.id}", data={"csrf_token": _field(page.text, "csrf_token"), "action": "add_contact", "kind": "email", "value": "bateer.new@example.cn"})
+    assert "bateer.new@example.cn" in {i.value for i in ledger.supervisor(bateer.id).identities}
+
+
+def _browser_login(page, base, username):
+    page.goto(f"{base}/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()
+
+
+def test_each_role_in_the_browser(browser_page, live_desk, ledger_with_issues):
+    ledger = ledger_with_issues
+    issue = received_in(ledger, "wushenzhao")
+    ledger.accept(issue.number, actor="op")
+    ledger.dispatch(issue.number, unit="wushenzhao-window", responsible_person="其木格", actor="op")
+    supervisor = ledger.supervisor(issue.supervisor_id)
+    page = browser_page
+    # The unit records its rectification and never sees who reported it.
+    _browser_login(page, live_desk, "window-unit")
+    page.get_by_role("link", name=issue.number).click()
+    page.get_by_label("整改方式").select_option("immediate")
+    page.get_by_role("button", name="确定整改方式").click()
+    page.get_by_label("整改完成情况").fill("已当场整改")
+    page.get_by_role("button", name="整改完成").click()
+    assert page.locator("[data-state]").inner_text() == "已整改，待评价" or ledger.issue(issue.number).state.value == "completed"
+    assert ledger.issue(issue.number).state.value == "completed"
+    html = page.content()
+    assert supervisor.name not in html and all(i.value not in html for i in supervisor.identities)
+    # Another township's desk: 403 by URL, and nothing changes.
+    page.context.clear_cookies()
+    ledger.users.add(username="galutu-desk", display_name="嘎鲁图前台", password=PASSWORD, role="staff", center="galutu")
+    _browser_login(page, live_desk, "galutu-desk")
+    response = page.goto(f"{live_desk}/console/issues/{issue.number}")
+    assert response.status == 403 and "无权查看其他中心" in page.content()
+    # The auditor reads, and is offered no action.
+    page.context.clear_cookies()
+    _browser_login(page, live_desk, "banner-audit")
+    page.goto(f"{live_desk}/console/issues/{issue.number}")
+    assert page.get_by_role("heading", name=f"问题 {issue.number}").is_visible()
+    assert page.get_by_role("button", name="办结").count() == 0
+    assert ledger.issue(issue.number).state.value == "completed"

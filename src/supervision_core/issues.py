@@ -144,6 +144,7 @@ class EventKind(enum.StrEnum):
     MERGED = "merged"
     DUPLICATE_ATTACHED = "duplicate_attached"
     SUPPLEMENTED = "supplemented"  # the supervisor wrote again about the same issue
+    OBJECTED = "objected"  # the unit says the issue is not its to handle; back to the center
 
     @property
     def label(self) -> str:
@@ -163,6 +164,7 @@ class EventKind(enum.StrEnum):
             "merged": "并入其他问题",
             "duplicate_attached": "合并重复反馈",
             "supplemented": "补充反馈",
+            "objected": "承办单位提出异议",
         }[self.value]
 
 

@@ -1023,6 +1023,16 @@ class Ledger:
             data=lambda i, at: {"reason": reason.value},
         )
 
+    def object_dispatch(self, ref: IssueRef, *, reason: str, actor: str) -> Issue:
+        """The unit objects to a dispatch, with its reason.
+
+        The issue goes back to the center, to be dispatched again within the dispatch
+        time limit; the center's staff are told.
+        """
+        return self._step(
+            ref, EventKind.OBJECTED, actor, note=reason, data=self._due(self.limits.dispatch)
+        )
+
     def dispatch(
         self,
         ref: IssueRef,
@@ -1331,43 +1341,50 @@ class Ledger:
         return added
 
     def dashboard(self, centers: Sequence[str], *, weeks: int = 12) -> dict[str, Any]:
-        """Counts for the dashboard of ``centers``.
+        """Counts for the dashboard of ``centers``, each an aggregate query.
 
         Intake by channel and week, open and overdue issues, the share of open issues not
         yet late, and open issues by problem type and by stage.
         """
         report, issue = table_of(ReportRow), _ISSUE
+        codes = list(centers)
         today = self.today()
         start = dt.datetime.combine(today - dt.timedelta(weeks=weeks), dt.time(), SHANGHAI)
+        is_open = sa.and_(issue.c.center_code.in_(codes), issue.c.state.in_(_OPEN))
+        day = sa.func.date(report.c.received_at)
         with self.engine.connect() as connection:
-            received = connection.execute(
-                sa.select(report.c.channel, report.c.received_at).where(
-                    report.c.center_code.in_(list(centers)), report.c.received_at >= start
-                )
+            daily = connection.execute(
+                sa.select(report.c.channel, day, sa.func.count())
+                .where(report.c.center_code.in_(codes), report.c.received_at >= start)
+                .group_by(report.c.channel, day)
             ).all()
-            open_rows = connection.execute(
-                sa.select(issue.c.problem_type, issue.c.stage, issue.c.due_on).where(
-                    issue.c.center_code.in_(list(centers)), issue.c.state.in_(_OPEN)
-                )
+            open_count, overdue = connection.execute(
+                sa.select(
+                    sa.func.count(),
+                    sa.func.count().filter(issue.c.due_on < today),
+                ).where(is_open)
+            ).one()
+            by_type = connection.execute(
+                sa.select(issue.c.problem_type, sa.func.count())
+                .where(is_open)
+                .group_by(issue.c.problem_type)
+            ).all()
+            by_stage = connection.execute(
+                sa.select(issue.c.stage, sa.func.count()).where(is_open).group_by(issue.c.stage)
             ).all()
         by_week: dict[str, dict[str, int]] = {}
-        for channel, at in received:
-            monday = local_date(at) - dt.timedelta(days=local_date(at).weekday())
-            week = by_week.setdefault(monday.isoformat(), {})
-            week[channel] = week.get(channel, 0) + 1
-        overdue = sum(1 for _, _, due in open_rows if due is not None and due < today)
-        by_type: dict[str, int] = {}
-        by_stage: dict[str, int] = {}
-        for problem_type, stage, _ in open_rows:
-            by_type[problem_type or "other"] = by_type.get(problem_type or "other", 0) + 1
-            by_stage[stage or "—"] = by_stage.get(stage or "—", 0) + 1
+        for channel, on, count in daily:
+            on = on if isinstance(on, dt.date) else dt.date.fromisoformat(str(on))
+            monday = (on - dt.timedelta(days=on.weekday())).isoformat()
+            week = by_week.setdefault(monday, {})
+            week[channel] = week.get(channel, 0) + int(count)
         return {
             "by_week": dict(sorted(by_week.items())),
-            "open": len(open_rows),
-            "overdue": overdue,
-            "not_late_share": 1.0 if not open_rows else 1 - overdue / len(open_rows),
-            "by_type": dict(sorted(by_type.items(), key=lambda kv: -kv[1])),
-            "by_stage": dict(sorted(by_stage.items(), key=lambda kv: -kv[1])),
+            "open": int(open_count),
+            "overdue": int(overdue),
+            "not_late_share": 1.0 if not open_count else 1 - overdue / open_count,
+            "by_type": _tally(by_type, "other"),
+            "by_stage": _tally(by_stage, "—"),
         }
 
     def acquire_lease(self, name: str, holder: str, *, seconds: float) -> bool:
@@ -1643,6 +1660,9 @@ class Ledger:
         due_within: int | None = None,
         after: int | None = None,
         limit: int | None = None,
+        unit: str | None = None,
+        received_from: dt.date | None = None,
+        received_to: dt.date | None = None,
     ) -> list[IssueSummary]:
         """Issues by filters, in id order; ``after`` and ``limit`` page through them.
 
@@ -1656,6 +1676,14 @@ class Ledger:
             query = query.where(_ISSUE.c.state == IssueState(state).value)
         if supervisor is not None:
             query = query.where(_ISSUE.c.supervisor_id == supervisor)
+        if unit:
+            query = query.where(_ISSUE.c.unit_code == unit)
+        if received_from is not None:
+            start = dt.datetime.combine(received_from, dt.time(), SHANGHAI)
+            query = query.where(_ISSUE.c.received_at >= start)
+        if received_to is not None:
+            end = dt.datetime.combine(received_to + dt.timedelta(days=1), dt.time(), SHANGHAI)
+            query = query.where(_ISSUE.c.received_at < end)
         today = self.today()
         if (overdue or due_within is not None) and not state:
             query = query.where(_ISSUE.c.state.in_(_OPEN))
@@ -1691,6 +1719,13 @@ class Ledger:
         query = sa.select(c.center_code, c.state, sa.func.count()).group_by(c.center_code, c.state)
         with self.engine.connect() as connection:
             return {(center, state): n for center, state, n in connection.execute(query).all()}
+
+
+def _tally(rows: Iterable[Any], missing: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for key, count in rows:
+        counts[key or missing] = counts.get(key or missing, 0) + int(count)
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
 def _notice(row: OutboxRow) -> Notice:

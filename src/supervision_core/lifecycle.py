@@ -43,6 +43,7 @@ ALLOWED: dict[EventKind, frozenset[IssueState]] = {
     E.CLOSED: frozenset({S.COMPLETED, S.EXPLAINED}),
     E.MERGED: frozenset({S.RECEIVED, S.ACCEPTED, S.DISPATCHED}),
     E.DUPLICATE_ATTACHED: OPEN_STATES | {S.COMPLETED, S.EXPLAINED},
+    E.OBJECTED: frozenset({S.DISPATCHED}),
     # A follow-up is kept whatever the state: it may matter even after closing.
     E.SUPPLEMENTED: frozenset(S),
 }
@@ -231,6 +232,21 @@ def _duplicate_attached(issue: Issue, event: IssueEvent) -> Issue:
     return issue
 
 
+def _objected(issue: Issue, event: IssueEvent) -> Issue:
+    if not (event.note or "").strip():
+        msg = "提出异议时必须说明理由"
+        raise InvalidInput(msg)
+    due, confirmed = _due(event)
+    return attrs.evolve(
+        issue,
+        state=S.ACCEPTED,
+        unit=None,
+        responsible_person=None,
+        due_on=due,
+        due_confirmed=confirmed,
+    )
+
+
 def _supplemented(issue: Issue, event: IssueEvent) -> Issue:
     _require(event, "report_id")
     return issue
@@ -251,6 +267,7 @@ _RULES: dict[EventKind, Callable[[Issue, IssueEvent], Issue]] = {
     E.MERGED: _merged,
     E.DUPLICATE_ATTACHED: _duplicate_attached,
     E.SUPPLEMENTED: _supplemented,
+    E.OBJECTED: _objected,
 }
 
 

@@ -112,6 +112,17 @@ def notices_for(
                 body=text,
             )
         )
+    if event.kind is EventKind.OBJECTED:
+        notices.append(
+            Notice(
+                key=f"{key}:center",
+                center=issue.center,
+                recipient_kind=RecipientKind.CENTER,
+                recipient=issue.center,
+                subject=f"【派单异议】问题 {issue.number}",
+                body=f"承办单位对问题 {issue.number} 的派单提出异议：{event.note or ''}。请重新派单。",
+            )
+        )
     if event.kind in (EventKind.DISPATCHED, EventKind.EVALUATED) and issue.unit:
         view = issue.unit_view()
         if event.kind is EventKind.DISPATCHED or view.state == "reopened":

@@ -16,6 +16,8 @@ their portal.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -25,15 +27,23 @@ from starlette.routing import Route
 
 from supervision_core import (
     OPEN_STATES,
+    ActivityKind,
+    AttendanceStatus,
+    ContactKind,
+    DisciplineKind,
+    Identity,
     InvalidInput,
     InvalidTransition,
     Issue,
     IssueState,
     Ledger,
+    NewSupervisor,
     NotAcceptedReason,
     NotFound,
+    Origin,
     ProblemType,
     RectificationTrack,
+    Revocation,
     Role,
     RouteRegistry,
     StaffUser,
@@ -50,6 +60,8 @@ __all__ = [
     "console_issue",
     "console_quarantine",
     "console_queue",
+    "console_supervisor",
+    "console_supervisors",
     "unit_issue",
     "unit_portal",
 ]
@@ -83,6 +95,8 @@ async def console_queue(request: Request) -> Response:
     query = request.query_params.get("q", "").strip()
     after = request.query_params.get("after", "")
 
+    filters = _filters(request)
+
     def load() -> Any:
         ledger = desk.ledger
         centers = _centers(ledger, user)
@@ -95,6 +109,7 @@ async def console_queue(request: Request) -> Response:
                 "center": center,
                 "limit": PAGE,
                 "after": int(after) if after.isdigit() else None,
+                **filters,
             }
             if view == "screen":
                 kwargs["state"] = IssueState.RECEIVED
@@ -113,6 +128,9 @@ async def console_queue(request: Request) -> Response:
     rows, today = await desk.call(load)
     context = {
         "rows": rows,
+        "filters": {
+            k: request.query_params.get(k, "") for k in ("supervisor", "unit", "from", "to")
+        },
         "view": view,
         "views": _VIEWS,
         "q": query,
@@ -121,6 +139,20 @@ async def console_queue(request: Request) -> Response:
         "next_after": rows[-1].id if len(rows) == PAGE else None,
     }
     return render(request, "console/queue.html", context)
+
+
+def _filters(request: Request) -> dict[str, Any]:
+    """The queue's optional filters from the query string (bookmarkable); bad ones ignored."""
+    q = request.query_params
+    found: dict[str, Any] = {}
+    if q.get("supervisor", "").isdigit():
+        found["supervisor"] = int(q["supervisor"])
+    if q.get("unit"):
+        found["unit"] = q["unit"]
+    for key, name in (("from", "received_from"), ("to", "received_to")):
+        with contextlib.suppress(ValueError):
+            found[name] = dt.date.fromisoformat(q.get(key, ""))
+    return found
 
 
 def _search(ledger: Ledger, centers: list[str], text: str) -> list[Any]:
@@ -295,8 +327,10 @@ async def unit_issue(request: Request) -> Response:
         form = await form_or_400(request)
         require_csrf(request, form)
         fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
-        if fields.get("action") not in ("plan", "progress", "complete", "explain"):
-            raise HTTPException(403, "承办单位只能确定整改方式、报送进展、完成整改或作出说明。")
+        if fields.get("action") not in ("plan", "progress", "complete", "explain", "object"):
+            raise HTTPException(
+                403, "承办单位只能确定整改方式、报送进展、完成整改、作出说明或提出异议。"
+            )
 
         def act() -> None:
             check()
@@ -335,6 +369,8 @@ def _act_unit(ledger: Ledger, user: StaffUser, number: str, f: dict[str, str]) -
         ledger.complete(number, evidence=f.get("evidence", ""), actor=actor)
     elif action == "explain":
         ledger.explain(number, explanation=f.get("explanation", ""), actor=actor)
+    elif action == "object":
+        ledger.object_dispatch(number, reason=f.get("reason", ""), actor=actor)
 
 
 async def console_quarantine(request: Request) -> Response:
@@ -422,6 +458,185 @@ async def console_dashboard(request: Request) -> Response:
     return render(request, "console/dashboard.html", context)
 
 
+async def console_supervisors(request: Request) -> Response:
+    """The supervisors' register of the user's centers; staff appoint new ones here."""
+    user = await require_user(request)
+    _staff(user)
+    desk = desk_of(request)
+    message, status = None, 200
+    values: dict[str, str] = {}
+    if request.method == "POST":
+        if user.role is not Role.STAFF:
+            raise HTTPException(403, "审计账号只能查看，不能办理。")
+        form = await form_or_400(request)
+        require_csrf(request, form)
+        values = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+
+        def add() -> int:
+            center = values.get("center", "")
+            if values.get("action") == "activity":
+                if center not in _centers(desk.ledger, user):
+                    raise HTTPException(403, "不能为其他中心安排活动。")
+                try:
+                    held_on = dt.date.fromisoformat(values.get("held_on", ""))
+                except ValueError:
+                    raise InvalidInput("请填写活动日期（年-月-日）") from None
+                desk.ledger.add_activity(
+                    center=center,
+                    kind=values.get("kind", ""),
+                    title=values.get("title", ""),
+                    held_on=held_on,
+                    place=values.get("place", ""),
+                    organizer=values.get("organizer", ""),
+                )
+                return 0
+            if center not in _centers(desk.ledger, user):
+                raise HTTPException(403, "不能为其他中心聘任监督员。")
+            identities = [
+                Identity(kind, values[field])
+                for kind, field in ((ContactKind.PHONE, "phone"), (ContactKind.EMAIL, "email"))
+                if values.get(field, "").strip()
+            ]
+            try:
+                new = NewSupervisor(
+                    name=values.get("name", "").strip(),
+                    center=center,
+                    origin=values.get("origin", "experience_officer"),
+                    letter_number=values.get("letter_number") or None,
+                    identities=identities,
+                )
+            except ValueError as e:
+                raise InvalidInput(str(e)) from None
+            return desk.ledger.add_supervisor(new).id
+
+        try:
+            supervisor_id = await desk.call(add)
+            target = (
+                f"/console/supervisors/{supervisor_id}" if supervisor_id else "/console/supervisors"
+            )
+            return RedirectResponse(target, status_code=303)
+        except (InvalidInput, ValueError) as e:
+            message, status = str(e), 400
+
+    def load() -> Any:
+        ledger = desk.ledger
+        centers = _centers(ledger, user)
+        rows = [s for s in ledger.supervisors() if s.center in centers]
+        activities = [
+            a for c in centers for a in ledger.activities(center=c, year=ledger.today().year)
+        ]
+        return rows, {c.code: c.name for c in ledger.centers() if c.code in centers}, activities
+
+    rows, centers, activities = await desk.call(load)
+    listed = [
+        (s, next((mask_phone(i.value) for i in s.identities if i.kind is ContactKind.PHONE), ""))
+        for s in rows
+    ]
+    context = {
+        "listed": listed,
+        "centers": centers,
+        "origins": list(Origin),
+        "activities": activities,
+        "activity_kinds": list(ActivityKind),
+        "message": message,
+        "values": values,
+        "can_act": user.role is Role.STAFF,
+    }
+    return render(request, "console/supervisors.html", context, status_code=status)
+
+
+async def console_supervisor(request: Request) -> Response:
+    """One supervisor and what staff do about them.
+
+    Contact details (the view is logged), a messenger link code, suspend or reinstate,
+    revoke, discipline records, attendance at the center's activities.
+    """
+    user = await require_user(request)
+    _staff(user)
+    desk = desk_of(request)
+    supervisor_id = int(request.path_params["supervisor_id"])
+    message, status, link_code = None, 200, None
+
+    def visible() -> Any:
+        try:
+            supervisor = desk.ledger.supervisor(supervisor_id)
+        except NotFound:
+            raise HTTPException(404, "没有这位监督员。") from None
+        if not can_see_center(user, supervisor.center):
+            raise HTTPException(403, "您无权查看其他中心的监督员。")
+        return supervisor
+
+    if request.method == "POST":
+        if user.role is not Role.STAFF:
+            raise HTTPException(403, "审计账号只能查看，不能办理。")
+        form = await form_or_400(request)
+        require_csrf(request, form)
+        f = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+
+        def act() -> str | None:
+            visible()
+            ledger, actor = desk.ledger, f"user:{user.username}"
+            action = f.get("action")
+            if action == "link_code":
+                return ledger.messengers.issue_link_code(supervisor_id).code
+            if action == "suspend":
+                ledger.suspend(supervisor_id, reason=f.get("reason", ""))
+            elif action == "reinstate":
+                ledger.reinstate(supervisor_id, reason=f.get("reason", ""))
+            elif action == "revoke":
+                ledger.revoke(
+                    supervisor_id,
+                    Revocation(
+                        on=ledger.today(),
+                        reason=f.get("reason", ""),
+                        letter_returned=f.get("letter_returned") == "yes",
+                        card_returned=f.get("card_returned") == "yes",
+                    ),
+                )
+            elif action == "discipline":
+                ledger.record_discipline(
+                    supervisor_id, kind=f.get("kind", ""), reason=f.get("reason", ""), actor=actor
+                )
+            elif action == "add_contact":
+                kind = ContactKind(f.get("kind", "phone"))
+                ledger.add_identity(supervisor_id, Identity(kind, f.get("value", "")))
+            elif action == "attendance":
+                activity = f.get("activity", "")
+                ledger.record_attendance(
+                    int(activity) if activity.isdigit() else 0, supervisor_id, f.get("status", "")
+                )
+            else:
+                raise InvalidInput("未知的操作")
+            return None
+
+        try:
+            link_code = await desk.call(act)
+            if link_code is None:
+                return RedirectResponse(f"/console/supervisors/{supervisor_id}", status_code=303)
+        except (InvalidInput, InvalidTransition, NotFound, ValueError) as e:
+            message, status = str(e), 400
+
+    def load() -> Any:
+        supervisor = visible()
+        ledger = desk.ledger
+        ledger.users.log_access(user.username, "view_supervisor", f"supervisor:{supervisor.id}")
+        activities = ledger.activities(center=supervisor.center, year=ledger.today().year)
+        return supervisor, ledger.discipline(supervisor.id), activities
+
+    supervisor, discipline, activities = await desk.call(load)
+    context = {
+        "s": supervisor,
+        "discipline": discipline,
+        "activities": activities,
+        "kinds": list(DisciplineKind),
+        "attendance": list(AttendanceStatus),
+        "message": message,
+        "link_code": link_code,
+        "can_act": user.role is Role.STAFF,
+    }
+    return render(request, "console/supervisor.html", context, status_code=status)
+
+
 @hookimpl(trylast=True)  # after the front desk's pages: its menu comes first
 def supervision_register_routes(register: RouteRegistry) -> None:
     """The console and the unit's portal."""
@@ -430,5 +645,11 @@ def supervision_register_routes(register: RouteRegistry) -> None:
     register.add(Route("/console/issues/{number}", console_issue, methods=["GET", "POST"]))
     register.add(Route("/console/quarantine", console_quarantine, methods=["GET", "POST"]))
     register.add(Route("/console/dashboard", console_dashboard))
+    register.add(Route("/console/supervisors", console_supervisors, methods=["GET", "POST"]))
+    register.add(
+        Route(
+            "/console/supervisors/{supervisor_id:int}", console_supervisor, methods=["GET", "POST"]
+        )
+    )
     register.add(Route("/unit", unit_portal))
     register.add(Route("/unit/issues/{number}", unit_issue, methods=["GET", "POST"]))
