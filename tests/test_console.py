@@ -168,6 +168,9 @@ def test_the_dashboard_counts_what_the_ledger_holds(web_client, ledger_with_issu
     assert f"<strong data-open>{expected['open']}</strong>" in page.text
     assert f">{expected['overdue']}</strong>" in page.text
     assert "近 12 周各渠道收到的反馈" in page.text and "<svg" in page.text
+    # The demo has one rectification done on time (by its deadline as it stood).
+    assert expected["finished"] >= 1 and expected["on_time_rate"] is not None
+    assert f"<strong data-on-time>{round(100 * expected['on_time_rate'], 1)}%</strong>" in page.text
     web_client.cookies.clear()
     login(web_client, "window-unit")
     assert web_client.get("/console/dashboard").status_code == 403
@@ -245,6 +248,10 @@ def test_the_supervisors_register_in_the_browser_pages(web_client, ledger_with_i
         page = web_client.get(f"/console/supervisors/{sid}")
         return web_client.post(f"/console/supervisors/{sid}", data={"csrf_token": _field(page.text, "csrf_token"), **fields})
 
+    post(action="edit", name="其其格（更正）", letter_number="WSQ-2026-099", term_start="2026-01-01", term_end="2027-12-31")
+    edited = ledger.supervisor(sid)
+    assert (edited.name, edited.letter_number, str(edited.term_end)) == ("其其格（更正）", "WSQ-2026-099", "2027-12-31")
+    assert "早于开始日期" in post(action="edit", term_end="2025-01-01").text
     code_page = post(action="link_code")
     code = re.search(r"data-link-code>([A-Z0-9]+)<", code_page.text).group(1)
     assert ledger.messengers.redeem_link_code(code, "telegram:99") == sid
@@ -337,3 +344,23 @@ def test_each_role_in_the_browser(browser_page, live_desk, ledger_with_issues):
     assert page.get_by_role("heading", name=f"问题 {issue.number}").is_visible()
     assert page.get_by_role("button", name="办结").count() == 0
     assert ledger.issue(issue.number).state.value == "completed"
+
+
+def test_on_time_is_judged_by_the_deadline_as_it_stood(ledger_with_issues, supdesk_clock):
+    ledger = ledger_with_issues
+    numbers = []
+    for n in range(2):
+        from supervision_core import Report, Sender
+
+        result = ledger.receive(Report(channel="test", external_id=f"ot-{n}", center="wushenzhao", received_at=ledger.clock(),
+                                       sender=Sender("email", "bateer@example.cn"), text=f"按期与否 {n}"))  # fmt: skip
+        ledger.accept(result.issue_number, actor="op")
+        ledger.dispatch(result.issue_number, unit="wushenzhao-window", responsible_person="其木格", actor="op")
+        ledger.plan(result.issue_number, track="immediate", actor="op")
+        numbers.append(result.issue_number)
+    ledger.complete(numbers[0], evidence="当天整改", actor="unit")
+    supdesk_clock.advance(days=10)
+    ledger.complete(numbers[1], evidence="拖了很久", actor="unit")
+    assert ledger.issue(numbers[0]).completed_on_time is True
+    assert ledger.issue(numbers[1]).completed_on_time is False
+    assert ledger.verify(numbers[1])

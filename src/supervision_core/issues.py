@@ -209,6 +209,8 @@ class Issue:
     extensions: int = 0
     progress_count: int = 0
     completed_at: dt.datetime | None = None
+    #: Whether the rectification (or explanation) came by its deadline, as of that step.
+    completed_on_time: bool | None = None
     evidence: str | None = None
     explanation: str | None = None
     satisfaction: Satisfaction | None = None

@@ -206,6 +206,7 @@ def _issue(row: IssueRow) -> Issue:
         extensions=row.extensions,
         progress_count=row.progress_count,
         completed_at=row.completed_at,
+        completed_on_time=row.completed_on_time,
         evidence=row.evidence,
         explanation=row.explanation,
         satisfaction=Satisfaction(row.satisfaction) if row.satisfaction else None,
@@ -229,6 +230,7 @@ def _write(row: IssueRow, issue: Issue) -> None:
     row.extensions = issue.extensions
     row.progress_count = issue.progress_count
     row.completed_at = issue.completed_at
+    row.completed_on_time = issue.completed_on_time
     row.evidence = issue.evidence
     row.explanation = issue.explanation
     row.satisfaction = issue.satisfaction.value if issue.satisfaction else None
@@ -542,6 +544,38 @@ class Ledger:
                 ):
                     identities.setdefault(ident.supervisor_id, []).append(ident)
             return [_supervisor(r, identities.get(r.id or 0, [])) for r in rows]
+
+    def update_supervisor(
+        self,
+        supervisor_id: int,
+        *,
+        name: str | None = None,
+        letter_number: str | None = None,
+        card_number: str | None = None,
+        term_start: dt.date | None = None,
+        term_end: dt.date | None = None,
+    ) -> Supervisor:
+        """Correct a supervisor's name, papers or term; what is not given stays."""
+        with self._session() as s:
+            row = self._supervisor_row(s, supervisor_id)
+            if name is not None:
+                if not name.strip():
+                    raise InvalidInput("姓名不能为空")
+                row.name = name.strip()
+            if letter_number is not None:
+                row.letter_number = letter_number.strip() or None
+            if card_number is not None:
+                row.card_number = card_number.strip() or None
+            if term_start is not None:
+                row.term_start = term_start
+            if term_end is not None:
+                row.term_end = term_end
+            if row.term_start and row.term_end and row.term_end < row.term_start:
+                msg = f"聘期结束日期 {row.term_end} 早于开始日期 {row.term_start}"
+                raise InvalidInput(msg)
+            s.add(row)
+            s.commit()
+        return self.supervisor(supervisor_id)
 
     def suspend(self, supervisor_id: int, *, reason: str) -> Supervisor:
         """Suspend a supervisor: their reports go to quarantine until reinstated."""
@@ -1344,7 +1378,8 @@ class Ledger:
         """Counts for the dashboard of ``centers``, each an aggregate query.
 
         Intake by channel and week, open and overdue issues, the share of open issues not
-        yet late, and open issues by problem type and by stage.
+        yet late, the on-time rate of rectifications and explanations (by their deadline
+        as it stood), and open issues by problem type and by stage.
         """
         report, issue = table_of(ReportRow), _ISSUE
         codes = list(centers)
@@ -1372,6 +1407,12 @@ class Ledger:
             by_stage = connection.execute(
                 sa.select(issue.c.stage, sa.func.count()).where(is_open).group_by(issue.c.stage)
             ).all()
+            finished, on_time = connection.execute(
+                sa.select(
+                    sa.func.count(issue.c.completed_on_time),
+                    sa.func.count().filter(issue.c.completed_on_time.is_(True)),
+                ).where(issue.c.center_code.in_(codes))
+            ).one()
         by_week: dict[str, dict[str, int]] = {}
         for channel, on, count in daily:
             on = on if isinstance(on, dt.date) else dt.date.fromisoformat(str(on))
@@ -1383,6 +1424,8 @@ class Ledger:
             "open": int(open_count),
             "overdue": int(overdue),
             "not_late_share": 1.0 if not open_count else 1 - overdue / open_count,
+            "finished": int(finished),
+            "on_time_rate": None if not finished else on_time / finished,
             "by_type": _tally(by_type, "other"),
             "by_stage": _tally(by_stage, "—"),
         }

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 
 import attrs
 
+from .clock import local_date
 from .errors import InvalidInput, InvalidTransition
 from .issues import (
     OPEN_STATES,
@@ -168,8 +169,18 @@ def _completed(issue: Issue, event: IssueEvent) -> Issue:
         raise InvalidTransition(msg)
     evidence = str(_require(event, "evidence"))
     return attrs.evolve(
-        issue, state=S.COMPLETED, completed_at=event.at, evidence=evidence, due_on=None
+        issue,
+        state=S.COMPLETED,
+        completed_at=event.at,
+        completed_on_time=_on_time(issue, event),
+        evidence=evidence,
+        due_on=None,
     )
+
+
+def _on_time(issue: Issue, event: IssueEvent) -> bool:
+    # By the end of the deadline's day, in Asia/Shanghai.
+    return issue.due_on is None or local_date(event.at) <= issue.due_on
 
 
 def _explained(issue: Issue, event: IssueEvent) -> Issue:
@@ -180,7 +191,12 @@ def _explained(issue: Issue, event: IssueEvent) -> Issue:
         msg = "说明内容不能为空"
         raise InvalidInput(msg)
     return attrs.evolve(
-        issue, state=S.EXPLAINED, explanation=event.note, completed_at=event.at, due_on=None
+        issue,
+        state=S.EXPLAINED,
+        explanation=event.note,
+        completed_at=event.at,
+        completed_on_time=_on_time(issue, event),
+        due_on=None,
     )
 
 

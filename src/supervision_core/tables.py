@@ -200,6 +200,7 @@ class IssueRow(SQLModel, table=True):
     extensions: int = 0
     progress_count: int = 0
     completed_at: dt.datetime | None = _when(nullable=True)
+    completed_on_time: bool | None = None
     evidence: str | None = None
     explanation: str | None = None
     satisfaction: str | None = Field(default=None, max_length=32)

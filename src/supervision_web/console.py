@@ -597,6 +597,25 @@ async def console_supervisor(request: Request) -> Response:
                 ledger.record_discipline(
                     supervisor_id, kind=f.get("kind", ""), reason=f.get("reason", ""), actor=actor
                 )
+            elif action == "edit":
+
+                def day(key: str) -> dt.date | None:
+                    value = f.get(key, "").strip()
+                    if not value:
+                        return None
+                    try:
+                        return dt.date.fromisoformat(value)
+                    except ValueError:
+                        raise InvalidInput(f"日期格式应为 年-月-日：{value}") from None
+
+                ledger.update_supervisor(
+                    supervisor_id,
+                    name=f.get("name"),
+                    letter_number=f.get("letter_number"),
+                    card_number=f.get("card_number"),
+                    term_start=day("term_start"),
+                    term_end=day("term_end"),
+                )
             elif action == "add_contact":
                 kind = ContactKind(f.get("kind", "phone"))
                 ledger.add_identity(supervisor_id, Identity(kind, f.get("value", "")))
