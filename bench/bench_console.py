@@ -71,6 +71,7 @@ def sql_dashboard(ledger: Any) -> Any:
         f"SELECT count(*), sum(CASE WHEN due_on < '{today}' THEN 1 ELSE 0 END) FROM issue WHERE state IN {open_states}",
         f"SELECT problem_type, count(*) FROM issue WHERE state IN {open_states} GROUP BY problem_type",
         f"SELECT stage, count(*) FROM issue WHERE state IN {open_states} GROUP BY stage",
+        "SELECT count(completed_on_time), sum(CASE WHEN completed_on_time THEN 1 ELSE 0 END) FROM issue",
     ]
 
     def run() -> list[Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -331,6 +332,18 @@ def test_each_role_in_the_browser(browser_page, live_desk, ledger_with_issues):
     assert ledger.issue(issue.number).state.value == "completed"
     html = page.content()
     assert supervisor.name not in html and all(i.value not in html for i in supervisor.identities)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="下载派单通知").click()
+    notice = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "派单通知" in notice and supervisor.name not in notice
+    # The township's operator closes it.
+    page.context.clear_cookies()
+    _browser_login(page, live_desk, "town-desk")
+    page.goto(f"{live_desk}/console/issues/{issue.number}")
+    page.get_by_label("办结说明").fill("已核实整改")
+    page.get_by_role("button", name="办结").click()
+    page.wait_for_load_state()
+    assert ledger.issue(issue.number).state.value == "closed"
     # Another township's desk: 403 by URL, and nothing changes.
     page.context.clear_cookies()
     ledger.users.add(username="galutu-desk", display_name="嘎鲁图前台", password=PASSWORD, role="staff", center="galutu")
@@ -342,8 +355,11 @@ def test_each_role_in_the_browser(browser_page, live_desk, ledger_with_issues):
     _browser_login(page, live_desk, "banner-audit")
     page.goto(f"{live_desk}/console/issues/{issue.number}")
     assert page.get_by_role("heading", name=f"问题 {issue.number}").is_visible()
-    assert page.get_by_role("button", name="办结").count() == 0
-    assert ledger.issue(issue.number).state.value == "completed"
+    assert page.locator("form.action").count() == 0
+    other = received_in(ledger, "banner")
+    page.goto(f"{live_desk}/console/issues/{other.number}")
+    assert page.locator("form.action").count() == 0  # even where staff would see 受理
+    assert ledger.issue(other.number).state.value == "received"
 
 
 def test_on_time_is_judged_by_the_deadline_as_it_stood(ledger_with_issues, supdesk_clock):
@@ -364,3 +380,32 @@ def test_on_time_is_judged_by_the_deadline_as_it_stood(ledger_with_issues, supde
     assert ledger.issue(numbers[0]).completed_on_time is True
     assert ledger.issue(numbers[1]).completed_on_time is False
     assert ledger.verify(numbers[1])
+
+
+def test_the_screening_queue_shows_the_checks_advice(web_client, ledger_with_issues):
+    from supervision_core import Report, Sender
+
+    ledger = ledger_with_issues
+    result = ledger.receive(Report(channel="test", external_id="advice", center="wushenzhao", received_at=ledger.clock(),
+                                   sender=Sender("email", "bateer@example.cn"), text="此事已经到信访局上访过了，窗口仍不处理"))  # fmt: skip
+    login(web_client, "town-desk")
+    page = web_client.get("/console?view=screen").text
+    row = page[page.index(result.issue_number):]
+    row = row[: row.index("</tr>")]
+    assert "data-advice" in row and "信访" in row
+
+
+def test_the_units_notice_download_never_names_the_supervisor(web_client, ledger_with_issues):
+    ledger = ledger_with_issues
+    issue = received_in(ledger, "wushenzhao")
+    ledger.accept(issue.number, actor="op")
+    ledger.dispatch(issue.number, unit="wushenzhao-window", responsible_person="其木格", actor="op")
+    supervisor = ledger.supervisor(issue.supervisor_id)
+    login(web_client, "window-unit")
+    download = web_client.get(f"/unit/issues/{issue.number}/notice")
+    assert download.status_code == 200 and download.headers["content-disposition"].startswith("attachment")
+    assert "派单通知" in download.text and ledger.issue(issue.number).text in download.text
+    for secret in [supervisor.name, *(i.value for i in supervisor.identities)]:
+        assert secret not in download.text
+    other = next(i for i in ledger.issues() if i.unit and i.unit != "wushenzhao-window")
+    assert web_client.get(f"/unit/issues/{other.number}/notice").status_code == 403

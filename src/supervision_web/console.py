@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from typing import Any
+from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -63,6 +64,7 @@ __all__ = [
     "console_supervisor",
     "console_supervisors",
     "unit_issue",
+    "unit_notice",
     "unit_portal",
 ]
 
@@ -123,11 +125,15 @@ async def console_queue(request: Request) -> Response:
         if query:
             rows = [r for r in rows if query in r.number] or _search(ledger, centers, query)
         rows.sort(key=lambda r: r.id)
-        return rows[:PAGE], ledger.today()
+        rows = rows[:PAGE]
+        # The screening checks' advice, next to each report waiting for screening.
+        advice = {r.id: ledger.proposals(r.id) for r in rows if view == "screen"}
+        return rows, ledger.today(), advice
 
-    rows, today = await desk.call(load)
+    rows, today, advice = await desk.call(load)
     context = {
         "rows": rows,
+        "advice": advice,
         "filters": {
             k: request.query_params.get(k, "") for k in ("supervisor", "unit", "from", "to")
         },
@@ -349,6 +355,36 @@ async def unit_issue(request: Request) -> Response:
     view = await desk.call(load)
     context = {"view": view, "tracks": list(RectificationTrack), "message": message}
     return render(request, "console/unit_issue.html", context, status_code=status)
+
+
+async def unit_notice(request: Request) -> Response:
+    """The unit's copy of a dispatched issue (派单通知) as a download, from its own view."""
+    from supervision_core.exports import unit_copy
+
+    user = await require_user(request)
+    unit = _unit_user(user)
+    desk = desk_of(request)
+    number = request.path_params["number"]
+
+    def load() -> str:
+        try:
+            issue = desk.ledger.issue(number)
+        except NotFound:
+            raise HTTPException(404, "没有这件问题。") from None
+        if issue.center != user.center or issue.unit != unit:
+            raise HTTPException(403, "这件问题没有派给您的单位。")
+        center = desk.ledger.center(issue.center)
+        names = {u.code: u.name for u in desk.ledger.units(issue.center)}
+        return unit_copy(
+            desk.ledger.unit_view(number), center_name=center.name, unit_name=names.get(unit)
+        )
+
+    text = await desk.call(load)
+    return Response(
+        text,
+        media_type="text/markdown; charset=utf-8",
+        headers={"content-disposition": f"attachment; filename*=UTF-8''{quote(number)}.md"},
+    )
 
 
 def _act_unit(ledger: Ledger, user: StaffUser, number: str, f: dict[str, str]) -> None:
@@ -672,3 +708,4 @@ def supervision_register_routes(register: RouteRegistry) -> None:
     )
     register.add(Route("/unit", unit_portal))
     register.add(Route("/unit/issues/{number}", unit_issue, methods=["GET", "POST"]))
+    register.add(Route("/unit/issues/{number}/notice", unit_notice))
