@@ -409,3 +409,11 @@ def test_the_units_notice_download_never_names_the_supervisor(web_client, ledger
         assert secret not in download.text
     other = next(i for i in ledger.issues() if i.unit and i.unit != "wushenzhao-window")
     assert web_client.get(f"/unit/issues/{other.number}/notice").status_code == 403
+
+
+def test_search_by_text_finds_only_the_centers_issues(web_client, ledger_with_issues):
+    ledger = ledger_with_issues
+    login(web_client, "town-desk")
+    found = set(re.findall(r"[a-z]+-2026-\d{5}", web_client.get("/console?view=all&q=窗口工作人员不在岗").text))
+    assert found == {received_in(ledger, "wushenzhao").number}  # the banner center's twin is not shown
+    assert ledger.issues(text="100%_不存在") == []  # LIKE wildcards are taken literally

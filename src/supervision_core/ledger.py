@@ -1326,16 +1326,9 @@ class Ledger:
                     }
                 )
         added: dict[str, int] = {}
-        if rows:
-            outbox = table_of(OutboxRow)
-            insert = (
-                sqlite_insert(outbox) if self.engine.dialect.name == "sqlite" else pg_insert(outbox)
-            ).on_conflict_do_nothing(index_elements=["key"])
-            with self.engine.begin() as connection:
-                for row in rows:
-                    if connection.execute(insert, row).rowcount:
-                        kind = str(row["key"]).split(":")[1]
-                        added[kind] = added.get(kind, 0) + 1
+        for key in self._insert_notices(rows):
+            kind = key.split(":")[1]
+            added[kind] = added.get(kind, 0) + 1
         return added
 
     def notify_center(self, center: str, *, key: str, subject: str, body: str) -> int:
@@ -1359,19 +1352,23 @@ class Ledger:
             }
             for notifier in (settings.notifiers if settings else ())
         ]
-        return self._insert_notices(rows)
+        return len(self._insert_notices(rows))
 
-    def _insert_notices(self, rows: list[dict[str, Any]]) -> int:
+    def _insert_new(self, table: sa.Table, key: str) -> Any:
+        """INSERT that leaves a row whose ``key`` is taken alone (SQLite and PostgreSQL)."""
+        dialect_insert = sqlite_insert if self.engine.dialect.name == "sqlite" else pg_insert
+        return dialect_insert(table).on_conflict_do_nothing(index_elements=[key])
+
+    def _insert_notices(self, rows: list[dict[str, Any]]) -> list[str]:
+        """Insert notices whose key is not in the outbox yet; the keys added."""
         if not rows:
-            return 0
-        outbox = table_of(OutboxRow)
-        insert = (
-            sqlite_insert(outbox) if self.engine.dialect.name == "sqlite" else pg_insert(outbox)
-        ).on_conflict_do_nothing(index_elements=["key"])
-        added = 0
+            return []
+        insert = self._insert_new(table_of(OutboxRow), "key")
+        added = []
         with self.engine.begin() as connection:
             for row in rows:
-                added += connection.execute(insert, row).rowcount
+                if connection.execute(insert, row).rowcount:
+                    added.append(str(row["key"]))
         return added
 
     def dashboard(self, centers: Sequence[str], *, weeks: int = 12) -> dict[str, Any]:
@@ -1438,9 +1435,7 @@ class Ledger:
         now = self.clock()
         until = now + dt.timedelta(seconds=seconds)
         lease = table_of(LeaseRow)
-        insert = (
-            sqlite_insert(lease) if self.engine.dialect.name == "sqlite" else pg_insert(lease)
-        ).on_conflict_do_nothing(index_elements=["name"])
+        insert = self._insert_new(lease, "name")
         with self.engine.begin() as connection:
             connection.execute(insert, {"name": name, "holder": holder, "expires_at": until})
             taken = connection.execute(
@@ -1706,6 +1701,7 @@ class Ledger:
         unit: str | None = None,
         received_from: dt.date | None = None,
         received_to: dt.date | None = None,
+        text: str | None = None,
     ) -> list[IssueSummary]:
         """Issues by filters, in id order; ``after`` and ``limit`` page through them.
 
@@ -1721,6 +1717,8 @@ class Ledger:
             query = query.where(_ISSUE.c.supervisor_id == supervisor)
         if unit:
             query = query.where(_ISSUE.c.unit_code == unit)
+        if text:
+            query = query.where(_ISSUE.c.text.contains(text, autoescape=True))
         if received_from is not None:
             start = dt.datetime.combine(received_from, dt.time(), SHANGHAI)
             query = query.where(_ISSUE.c.received_at >= start)

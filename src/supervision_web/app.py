@@ -55,6 +55,7 @@ __all__ = [
     "current_user",
     "desk_of",
     "form_or_400",
+    "posted_fields",
     "render",
     "require_csrf",
     "require_user",
@@ -180,6 +181,13 @@ async def form_or_400(request: Request) -> Any:
         raise
     except Exception as e:  # multipart errors: a malformed or oversized part
         raise HTTPException(400, f"提交的内容无法解析：{e}") from None
+
+
+async def posted_fields(request: Request) -> dict[str, str]:
+    """A submitted form's text fields, after the CSRF check (files are left out)."""
+    form = await form_or_400(request)
+    require_csrf(request, form)
+    return {k: v for k, v in form.multi_items() if isinstance(v, str)}
 
 
 def render(

@@ -54,7 +54,7 @@ from supervision_core import (
     mask_phone,
 )
 
-from .app import desk_of, form_or_400, render, require_csrf, require_user
+from .app import desk_of, posted_fields, render, require_user
 
 __all__ = [
     "console_dashboard",
@@ -123,7 +123,12 @@ async def console_queue(request: Request) -> Response:
         if view == "open":
             rows = [r for r in rows if r.state in {s.value for s in OPEN_STATES}]
         if query:
-            rows = [r for r in rows if query in r.number] or _search(ledger, centers, query)
+            by_number = [r for r in rows if query in r.number]
+            rows = by_number or [
+                r
+                for center in ([wanted] if wanted else centers)
+                for r in ledger.issues(center=center, text=query, limit=PAGE, **filters)
+            ]
         rows.sort(key=lambda r: r.id)
         rows = rows[:PAGE]
         # The screening checks' advice, next to each report waiting for screening.
@@ -161,18 +166,6 @@ def _filters(request: Request) -> dict[str, Any]:
     return found
 
 
-def _search(ledger: Ledger, centers: list[str], text: str) -> list[Any]:
-    found = []
-    for center in centers:
-        for row in ledger.issues(center=center):
-            issue = ledger.issue(row.id)
-            if text in issue.text or (issue.subject and text in issue.subject):
-                found.append(row)
-            if len(found) >= PAGE:
-                return found
-    return found
-
-
 def _visible_issue(ledger: Ledger, user: StaffUser, number: str) -> Issue:
     try:
         issue = ledger.issue(number)
@@ -194,9 +187,7 @@ async def console_issue(request: Request) -> Response:
     if request.method == "POST":
         if user.role is not Role.STAFF:
             raise HTTPException(403, "审计账号只能查看，不能办理。")
-        form = await form_or_400(request)
-        require_csrf(request, form)
-        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+        fields = await posted_fields(request)
         try:
             await desk.call(_act, desk.ledger, user, number, fields)
             return RedirectResponse(f"/console/issues/{number}", status_code=303)
@@ -253,21 +244,6 @@ def _act(ledger: Ledger, user: StaffUser, number: str, f: dict[str, str]) -> Non
         ledger.dispatch(
             issue.number, unit=unit, responsible_person=f.get("person", ""), actor=actor
         )
-    elif action == "plan":
-        days = f.get("days", "")
-        ledger.plan(
-            issue.number,
-            track=f.get("track", ""),
-            measures=f.get("measures") or None,
-            days=int(days) if days.isdigit() else None,
-            actor=actor,
-        )
-    elif action == "progress":
-        ledger.progress(issue.number, note=f.get("note", ""), actor=actor)
-    elif action == "complete":
-        ledger.complete(issue.number, evidence=f.get("evidence", ""), actor=actor)
-    elif action == "explain":
-        ledger.explain(issue.number, explanation=f.get("explanation", ""), actor=actor)
     elif action == "extend":
         days = f.get("days", "")
         ledger.extend(
@@ -281,7 +257,7 @@ def _act(ledger: Ledger, user: StaffUser, number: str, f: dict[str, str]) -> Non
     elif action == "merge":
         target = _visible_issue(ledger, user, f.get("into", "").strip())
         ledger.merge(issue.number, into=target.number, actor=actor, note=f.get("note") or None)
-    else:
+    elif not _rectification_step(ledger, issue.number, f, actor):
         raise InvalidInput(f"未知的操作：{action}")
 
 
@@ -301,7 +277,7 @@ async def unit_portal(request: Request) -> Response:
     desk = desk_of(request)
 
     def load() -> Any:
-        rows = [r for r in desk.ledger.issues(center=user.center) if r.unit == unit]
+        rows = desk.ledger.issues(center=user.center, unit=unit)
         return [desk.ledger.unit_view(r.id) for r in rows[-200:]]
 
     views = await desk.call(load)
@@ -330,9 +306,7 @@ async def unit_issue(request: Request) -> Response:
         return issue
 
     if request.method == "POST":
-        form = await form_or_400(request)
-        require_csrf(request, form)
-        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+        fields = await posted_fields(request)
         if fields.get("action") not in ("plan", "progress", "complete", "explain", "object"):
             raise HTTPException(
                 403, "承办单位只能确定整改方式、报送进展、完成整改、作出说明或提出异议。"
@@ -389,7 +363,18 @@ async def unit_notice(request: Request) -> Response:
 
 def _act_unit(ledger: Ledger, user: StaffUser, number: str, f: dict[str, str]) -> None:
     actor = f"unit:{user.unit}:{user.username}"
-    action = f["action"]
+    if f["action"] == "object":
+        ledger.object_dispatch(number, reason=f.get("reason", ""), actor=actor)
+    else:
+        _rectification_step(ledger, number, f, actor)
+
+
+def _rectification_step(ledger: Ledger, number: str, f: dict[str, str], actor: str) -> bool:
+    """A step staff and units both take: plan, progress, complete, explain.
+
+    Returns False when ``f`` asks for something else.
+    """
+    action = f.get("action")
     if action == "plan":
         days = f.get("days", "")
         ledger.plan(
@@ -405,8 +390,9 @@ def _act_unit(ledger: Ledger, user: StaffUser, number: str, f: dict[str, str]) -
         ledger.complete(number, evidence=f.get("evidence", ""), actor=actor)
     elif action == "explain":
         ledger.explain(number, explanation=f.get("explanation", ""), actor=actor)
-    elif action == "object":
-        ledger.object_dispatch(number, reason=f.get("reason", ""), actor=actor)
+    else:
+        return False
+    return True
 
 
 async def console_quarantine(request: Request) -> Response:
@@ -418,16 +404,17 @@ async def console_quarantine(request: Request) -> Response:
     if request.method == "POST":
         if user.role is not Role.STAFF:
             raise HTTPException(403, "审计账号只能查看，不能办理。")
-        form = await form_or_400(request)
-        require_csrf(request, form)
-        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+        fields = await posted_fields(request)
 
         def act() -> None:
             ledger = desk.ledger
             qid = int(fields.get("id", "0") or 0)
-            held = {q.id: q for q in ledger.quarantine()}
-            if qid not in held or not can_see_center(user, held[qid].center):
-                raise HTTPException(403, "您无权处理其他中心的反馈。")
+            try:
+                held = ledger.report_summary(qid)
+            except NotFound:
+                raise HTTPException(404, "没有这条反馈。") from None
+            if held.status != "quarantined" or not can_see_center(user, held.center):
+                raise HTTPException(403, "您无权处理这条反馈。")
             actor = f"user:{user.username}"
             if fields.get("action") == "assign":
                 sid = fields.get("supervisor_id", "")
@@ -504,9 +491,7 @@ async def console_supervisors(request: Request) -> Response:
     if request.method == "POST":
         if user.role is not Role.STAFF:
             raise HTTPException(403, "审计账号只能查看，不能办理。")
-        form = await form_or_400(request)
-        require_csrf(request, form)
-        values = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+        values = await posted_fields(request)
 
         def add() -> int:
             center = values.get("center", "")
@@ -605,9 +590,7 @@ async def console_supervisor(request: Request) -> Response:
     if request.method == "POST":
         if user.role is not Role.STAFF:
             raise HTTPException(403, "审计账号只能查看，不能办理。")
-        form = await form_or_400(request)
-        require_csrf(request, form)
-        f = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+        f = await posted_fields(request)
 
         def act() -> str | None:
             visible()
