@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import mailbox
 import os
@@ -539,3 +540,25 @@ def test_imap_idle_takes_mail_in_as_it_arrives(dovecot, imap_box, supdesk_ledger
         assert [r for r in supdesk_ledger.recent_reports() if r.channel == "email"]
     finally:
         stop.set()
+
+
+def test_the_receiver_also_speaks_smtp(supdesk_ledger):
+    import aiosmtplib
+
+    from servers.dovecot import free_port
+    from supervision_core.demo import load_demo
+
+    load_demo(supdesk_ledger)
+    options = attrs.evolve(OPTIONS, recipients={"wushenzhao@desk.test": "wushenzhao"}, lmtp_port=free_port())
+    receiver = LmtpReceiver(supdesk_ledger, options, smtp=True)
+    receiver.start()
+    try:
+        message = email.message_from_bytes(mail(msgid="<smtp-mode@example.cn>"))
+        errors, response = asyncio.run(
+            aiosmtplib.send(message, hostname="127.0.0.1", port=options.lmtp_port, recipients=["wushenzhao@desk.test"])
+        )
+    finally:
+        receiver.stop()
+    assert errors == {} and " OK " in response  # answered 250 with the issue number
+    (summary,) = [r for r in supdesk_ledger.recent_reports() if r.channel == "email"]
+    assert summary.issue_number
