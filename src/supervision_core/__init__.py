@@ -31,6 +31,7 @@ from .errors import (
     SupervisionError,
 )
 from .hookspecs import hookimpl
+from .intake import BulkQuarantine, stage_quarantine
 from .issues import (
     OPEN_STATES,
     EventKind,
@@ -129,6 +130,7 @@ __all__ = [
     "Band",
     "Briefing",
     "BriefingOpinion",
+    "BulkQuarantine",
     "Center",
     "CenterLevel",
     "CenterSettings",
@@ -250,6 +252,7 @@ __all__ = [
     "render_markdown",
     "replay",
     "resolve_actor",
+    "stage_quarantine",
     "text_similarity",
     "to_local",
     "valid_id_number",

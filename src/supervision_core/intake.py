@@ -13,8 +13,9 @@ import datetime as dt
 import functools
 import json
 import operator
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 import sqlalchemy as sa
@@ -26,7 +27,14 @@ from .deadlines import due_after
 from .issues import OPEN_STATES, EventKind, Issue, IssueEvent
 from .lifecycle import apply_event
 from .notifications import notices_for
-from .reports import IntakeResult, QuarantinedReport, QuarantineReason, Report, ReportHints
+from .reports import (
+    IntakeResult,
+    QuarantinedReport,
+    QuarantineReason,
+    Report,
+    ReportHints,
+    Sender,
+)
 from .screening import ScreeningProposal
 from .similarity import bigrams
 from .supervisors import Identity, SupervisorStatus
@@ -571,13 +579,28 @@ def _attachment(report_id: int, attachment: Any) -> dict[str, Any]:
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime on SQLite
 
 
+_last_time: tuple[dt.datetime | None, str] = (None, "")
+
+
+def _sqlite_time(value: dt.datetime) -> str:
+    # Most times in a batch are one and the same ``now``: kept, not formatted again.
+    # (One tuple, read once: threads may replace it meanwhile, never half of it.)
+    global _last_time
+    last = _last_time
+    if value is last[0]:
+        return last[1]
+    text = value.astimezone(dt.UTC).strftime(_SQLITE_TIME)
+    _last_time = (value, text)
+    return text
+
+
 def _sqlite_converter(column: sa.Column[Any]) -> Any:
     """How one column's values must be changed before the driver sees them, or None."""
     kind = column.type
     if isinstance(kind, sa.types.TypeDecorator):
         kind = kind.impl_instance
     if isinstance(kind, sa.DateTime):
-        return lambda v: v.astimezone(dt.UTC).strftime(_SQLITE_TIME)
+        return _sqlite_time
     if isinstance(kind, sa.Date):
         return dt.date.isoformat
     if isinstance(kind, sa.JSON):
@@ -707,14 +730,15 @@ def _duplicate_of(
                 grams_of = cache[(iid, text)] = bigrams(text)
             candidates.append((iid, grams_of))
         lookups.candidates[key] = candidates
-    best: tuple[int | None, float | None] = (None, None)
-    for iid, other in lookups.candidates[key]:
-        if not grams or not other:
-            continue
-        score = 2 * len(grams & other) / (len(grams) + len(other))
-        if score >= threshold and score > (best[1] or 0):
-            best = (iid, score)
-    return best[0], None if best[1] is None else round(best[1], 3), key, grams
+    best_id, best = None, 0.0
+    size = len(grams)
+    if size:
+        for iid, other in lookups.candidates[key]:
+            if other:
+                score = 2 * len(grams & other) / (size + len(other))
+                if score >= threshold and score > best:
+                    best_id, best = iid, score
+    return best_id, None if best_id is None else round(best, 3), key, grams
 
 
 def file_issues(
@@ -866,3 +890,252 @@ def enqueue_notices(
                     }
                 )
     bulk_insert(s, table_of(OutboxRow), rows)
+
+
+class BulkQuarantine(NamedTuple):
+    """A report kept in quarantine, as a plain row: the bulk path of a large import.
+
+    A file of a million calls is mostly from people who are not supervisors; each such
+    call is stored as it would be one at a time, without building a report object for
+    it. Plain tuples in this order are accepted too (they cross a process boundary
+    cheaply). ``received_at`` is UTC, written ``YYYY-MM-DD HH:MM:SS.ffffff``.
+    """
+
+    external_id: str
+    center: str
+    received_at: str
+    sender_value: str
+    sender_name: str | None
+    subject: str | None
+    text: str
+    problem_type: str | None
+    venue: str | None
+    detail: str | None
+
+
+_BULK_CONSTANTS = ("channel", "sender_kind", "status", "quarantine_reason", "batch_id", "stored_at")
+_BULK_COLUMNS = (
+    "external_id",
+    "center_code",
+    "received_at",
+    "sender_value",
+    "sender_name",
+    "subject",
+    "text",
+    "problem_type",
+    "venue",
+    "quarantine_detail",
+)
+
+
+def _literal(value: str | int | None) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return str(int(value))
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _bulk_sql(dialect: str, constants: tuple[str | int | None, ...]) -> str:
+    """The insert of one bulk call, what every row shares written into the statement.
+
+    Then the rows go to the driver as they came: no tuple is built per row.
+    """
+    mark = "?" if dialect == "sqlite" else "%s"
+    values = [mark] * len(_BULK_COLUMNS)
+    literals = [_literal(v) for v in constants]
+    if dialect != "sqlite":  # the UTC texts become timestamptz
+        at = _BULK_COLUMNS.index("received_at")
+        values[at] = f"CAST({mark} AS TIMESTAMP) AT TIME ZONE 'UTC'"
+        literals[-1] = f"CAST({literals[-1]} AS TIMESTAMP) AT TIME ZONE 'UTC'"
+    columns = ", ".join(_BULK_CONSTANTS + _BULK_COLUMNS)
+    return (
+        f"INSERT INTO report ({columns}) VALUES ({', '.join(literals + values)}) "
+        "ON CONFLICT (channel, external_id) DO NOTHING"
+    )
+
+
+def quarantine_many(
+    ledger: Ledger,
+    channel: str,
+    sender_kind: str,
+    reason: QuarantineReason,
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    batch_id: int | None,
+    dry_run: bool = False,
+) -> int:
+    """Keep ``rows`` (:class:`BulkQuarantine`) in quarantine, in one transaction.
+
+    A row whose ``(channel, external_id)`` is stored already is left alone, as
+    :func:`receive_many` would. Returns how many rows were stored; with ``dry_run``,
+    how many would have been (the transaction is rolled back).
+    """
+    if not rows:
+        return 0
+    stored_at = ledger.clock().astimezone(dt.UTC).strftime(_SQLITE_TIME)
+    constants = (channel, sender_kind, "quarantined", reason.value, batch_id, stored_at)
+    listening = ledger.host.listens("supervision_report_quarantined") and not dry_run
+    with ledger.write_lock, ledger._session() as s:
+        dialect = s.get_bind().dialect.name
+        _take_write_lock(s)
+        before = _stored_ids(s, channel, rows) if listening else {}
+        cursor = s.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(_bulk_sql(dialect, constants), rows)
+            stored = int(cursor.rowcount)
+        finally:
+            cursor.close()
+        after = _stored_ids(s, channel, rows) if listening else {}
+        if dry_run:
+            s.rollback()
+        else:
+            s.commit()
+    if listening:
+        _tell_quarantined(ledger, channel, sender_kind, reason, rows, before, after)
+    return stored
+
+
+STAGE_TABLE = "bulk_quarantine"
+
+
+def stage_quarantine(path: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Write ``rows`` (:class:`BulkQuarantine`) to a new SQLite file.
+
+    For :func:`quarantine_staged`. Scratch data: no journal, no sync.
+    """
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA journal_mode=OFF")
+        connection.execute("PRAGMA synchronous=OFF")
+        connection.execute(f"CREATE TABLE {STAGE_TABLE} ({', '.join(_BULK_COLUMNS)})")
+        connection.execute("BEGIN")
+        marks = ", ".join("?" * len(_BULK_COLUMNS))
+        connection.executemany(f"INSERT INTO {STAGE_TABLE} VALUES ({marks})", rows)
+        connection.execute("COMMIT")
+    finally:
+        connection.close()
+
+
+def quarantine_staged(
+    ledger: Ledger,
+    channel: str,
+    sender_kind: str,
+    reason: QuarantineReason,
+    path: str,
+    *,
+    batch_id: int | None,
+    dry_run: bool = False,
+) -> int:
+    """Like :func:`quarantine_many`, the rows read from a file :func:`stage_quarantine` wrote.
+
+    On SQLite the rows go from file to ledger in one ``INSERT ... SELECT``: no Python
+    object per row in this process (a reading process wrote the file meanwhile).
+    Returns how many rows were stored.
+    """
+    if ledger.engine.dialect.name != "sqlite" or ledger.host.listens(
+        "supervision_report_quarantined"
+    ):
+        return quarantine_many(
+            ledger,
+            channel,
+            sender_kind,
+            reason,
+            read_stage(path),
+            batch_id=batch_id,
+            dry_run=dry_run,
+        )
+    stored_at = ledger.clock().astimezone(dt.UTC).strftime(_SQLITE_TIME)
+    constants = (channel, sender_kind, "quarantined", reason.value, batch_id, stored_at)
+    columns = ", ".join(_BULK_CONSTANTS + _BULK_COLUMNS)
+    values = ", ".join([_literal(v) for v in constants] + list(_BULK_COLUMNS))
+    sql = (
+        f"INSERT INTO main.report ({columns}) SELECT {values} FROM supdesk_stage.{STAGE_TABLE} "
+        "WHERE true ON CONFLICT (channel, external_id) DO NOTHING"
+    )
+    with ledger.write_lock:
+        raw = ledger.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            # Attached outside any transaction (SQLite allows it only there).
+            cursor.execute("ATTACH DATABASE ? AS supdesk_stage", (path,))
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                try:
+                    cursor.execute(sql)
+                    stored = int(cursor.rowcount)
+                except BaseException:
+                    raw.rollback()
+                    raise
+                if dry_run:
+                    raw.rollback()
+                else:
+                    raw.commit()
+            finally:
+                cursor.execute("DETACH DATABASE supdesk_stage")
+                cursor.close()
+        finally:
+            raw.close()
+    return stored
+
+
+def read_stage(path: str) -> list[tuple[Any, ...]]:
+    """The rows of a file :func:`stage_quarantine` wrote."""
+    connection = sqlite3.connect(path)
+    try:
+        return connection.execute(f"SELECT * FROM {STAGE_TABLE} ORDER BY rowid").fetchall()
+    finally:
+        connection.close()
+
+
+def _stored_ids(s: Session, channel: str, rows: Sequence[tuple[Any, ...]]) -> dict[str, int]:
+    ids = sorted({r[0] for r in rows})
+    found: dict[str, int] = {}
+    for start in range(0, len(ids), 500):
+        params = {"channel": channel, "ids": ids[start : start + 500]}
+        for rid, ext, *_ in s.connection().execute(_EXISTING, params):
+            found[ext] = rid
+    return found
+
+
+def _tell_quarantined(
+    ledger: Ledger,
+    channel: str,
+    sender_kind: str,
+    reason: QuarantineReason,
+    rows: Sequence[tuple[Any, ...]],
+    before: dict[str, int],
+    after: dict[str, int],
+) -> None:
+    """Tell plugins, after the commit, as :func:`receive_many` does for each report."""
+    for row in rows:
+        r = BulkQuarantine(*row)
+        rid = after.get(r.external_id)
+        if rid is None or r.external_id in before:
+            continue
+        before[r.external_id] = rid  # the same id twice in the rows: told once
+        received = dt.datetime.strptime(r.received_at, _SQLITE_TIME).replace(tzinfo=dt.UTC)
+        sender = Sender(sender_kind, r.sender_value, r.sender_name)
+        report = Report(
+            channel=channel,
+            external_id=r.external_id,
+            center=r.center,
+            received_at=received,
+            sender=sender,
+            text=r.text,
+            subject=r.subject,
+            hints=ReportHints(problem_type=r.problem_type, venue=r.venue),
+        )
+        quarantined = QuarantinedReport(
+            id=rid,
+            channel=channel,
+            external_id=r.external_id,
+            center=r.center,
+            received_at=received,
+            sender=sender,
+            subject=r.subject,
+            text=r.text,
+            reason=reason,
+            detail=r.detail,
+        )
+        ledger.host.report_quarantined(report=report, quarantined=quarantined)

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
 from typing import Any, TypeVar
 
 import attrs
@@ -29,7 +30,15 @@ from .config import Settings, check_plugins
 from .database import DEFAULT_DATABASE_URL, check_schema, create_engine, migrate
 from .deadlines import due_after, rectification_due
 from .errors import ConfigError, InvalidInput, InvalidTransition, NotFound
-from .intake import Filing, Lookups, enqueue_notices, file_issues, receive_many
+from .intake import (
+    Filing,
+    Lookups,
+    enqueue_notices,
+    file_issues,
+    quarantine_many,
+    quarantine_staged,
+    receive_many,
+)
 from .issues import (
     OPEN_STATES,
     EventKind,
@@ -61,6 +70,7 @@ from .scoring import SupervisorYear
 from .screening import ScreeningProposal
 from .summaries import AttachmentInfo, IssueSummary, ReportSummary
 from .supervisors import (
+    ContactKind,
     Identity,
     NewSupervisor,
     Origin,
@@ -649,6 +659,57 @@ class Ledger:
         :param dry_run: check and store everything, then roll each chunk back
         """
         return receive_many(self, reports, batch_id=batch, chunk_size=chunk_size, dry_run=dry_run)
+
+    def quarantine_many(
+        self,
+        channel: str,
+        sender_kind: ContactKind,
+        reason: QuarantineReason,
+        rows: Sequence[tuple[Any, ...]],
+        *,
+        batch: int | None = None,
+        dry_run: bool = False,
+    ) -> int:
+        """Keep many reports in quarantine at once, given as plain rows.
+
+        The bulk path of a large import, for reports known already to go to quarantine
+        (callers who are no supervisor): each row (:class:`BulkQuarantine`) is stored as
+        :meth:`receive_many` would store it, in one transaction. A row already stored
+        under its ``(channel, external_id)`` is left alone. Returns how many were stored.
+        """
+        return quarantine_many(
+            self, channel, sender_kind.value, reason, rows, batch_id=batch, dry_run=dry_run
+        )
+
+    def quarantine_staged(
+        self,
+        channel: str,
+        sender_kind: ContactKind,
+        reason: QuarantineReason,
+        path: str | Path,
+        *,
+        batch: int | None = None,
+        dry_run: bool = False,
+    ) -> int:
+        """:meth:`quarantine_many` for rows staged in a file by :func:`~supervision_core.stage_quarantine`.
+
+        On SQLite the rows are copied by the database itself (``ATTACH`` and
+        ``INSERT ... SELECT``), which is how a large import's reading process hands
+        its rows over. Returns how many were stored.
+        """
+        return quarantine_staged(
+            self, channel, sender_kind.value, reason, str(path), batch_id=batch, dry_run=dry_run
+        )
+
+    def identity_table(self, kind: ContactKind) -> dict[str, int]:
+        """Every stored identity of one kind, normalized, with its supervisor's id."""
+        with self._session() as s:
+            found = s.exec(
+                select(IdentityRow.value, IdentityRow.supervisor_id).where(
+                    IdentityRow.kind == kind.value
+                )
+            )
+            return dict(found.all())
 
     def import_profiles(self) -> dict[str, ColumnProfile]:
         """Column profiles from plugins, then from ``supdesk.toml``, by name."""

@@ -157,6 +157,19 @@ class PluginHost:
         # get_hookimpls() lists in registration order; pluggy calls in reverse.
         return list(reversed(getattr(self.pm.hook, hook).get_hookimpls()))
 
+    def listens(self, hook: str) -> bool:
+        """Whether any plugin implements ``hook`` (so building its arguments is worth it)."""
+        return bool(getattr(self.pm.hook, hook).get_hookimpls())
+
+    def matches_by_identity_only(self) -> bool:
+        """Whether senders are matched by the built-in identity look-up alone.
+
+        Then a bulk import may look callers up in a table of identities itself, in
+        another process, and get the answers :meth:`match_sender` would give.
+        """
+        impls = self._impls("supervision_match_sender")
+        return [i.plugin_name for i in impls] == ["supervision_core.matching"]
+
     def _fail(self, plugin: str, hook: str, exc: BaseException | str) -> None:
         failure = PluginFailure(plugin, hook, exc if isinstance(exc, str) else repr(exc))
         self.failures.append(failure)
