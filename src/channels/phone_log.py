@@ -10,14 +10,13 @@ number, column and reason, and written to a rejects file to fix and import again
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import datetime as dt
 import hashlib
-import re
 import sys
-import unicodedata
-from collections.abc import Callable, Iterator, Mapping
-from decimal import Decimal, InvalidOperation
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,25 +32,32 @@ from supervision_core import (
     IntakeResult,
     InvalidInput,
     Ledger,
-    ProblemType,
     ProfileMatch,
     ProfileRegistry,
-    Report,
-    ReportHints,
-    Sender,
+    QuarantineReason,
     actor_option,
     current_ledger,
     emit,
     hookimpl,
     json_option,
-    match_profile,
-    normalize_identity,
-    parse_term,
     resolve_actor,
     wants_json,
 )
 
-from .tabular import Sheet, TabularError, excel_serial_to_datetime, open_sheets, read_head
+from .phone_reader import ChildReader, ReaderFailed
+from .phone_rows import (
+    CHANNEL,
+    CenterNames,
+    ReadJob,
+    RejectedRow,
+    RowChunk,
+    RowRules,
+    parse_phone,
+    parse_time,
+    pick_sheet,
+    read_chunks,
+)
+from .tabular import Sheet, TabularError
 
 __all__ = [
     "BUILTIN_PROFILES",
@@ -63,8 +69,11 @@ __all__ = [
     "parse_time",
 ]
 
-CHANNEL = "phone_log"
-_HEAD_ROWS = 15  # rows searched for the header, below any title rows
+# From this size a file is read in a child process while this one writes (about
+# 20,000 calls): below it, starting the child costs more than the overlap saves.
+_PARALLEL_BYTES = 4 << 20
+_REPORTS_AT_ONCE = 2000
+_CHUNK_ROWS = 20_000  # rows a transaction: a commit costs a sync of the log
 
 
 @attrs.frozen
@@ -117,175 +126,6 @@ BUILTIN_PROFILES: tuple[ColumnProfile, ...] = (
 )
 
 
-# ---------------------------------------------------------------------------- values
-
-_FULLWIDTH = str.maketrans("：／－．　", ":/-. ")
-_CN_DATE = re.compile(
-    r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-    r"(?:\s*[T ]?\s*(上午|下午|晚上|凌晨)?\s*(\d{1,2})\s*[:时点]\s*(\d{1,2})?\s*分?"
-    r"(?:\s*[:]?\s*(\d{1,2})\s*秒?)?)?\s*$"
-)
-_COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})(?:\s*(\d{2}):?(\d{2})(?::?(\d{2}))?)?\s*$")
-
-
-def parse_time(
-    value: Any, formats: tuple[str, ...] = (), *, clock: Any = None
-) -> dt.datetime | None:
-    """A call's time, aware in Asia/Shanghai, from what a spreadsheet holds.
-
-    Takes datetimes and dates (XLSX), Excel serial numbers, ``2026-03-05 14:30``,
-    ``2026/3/5``, ``2026年3月5日 14时30分``, ``2026.3.5 下午2:30``, ``20260305``, and
-    ``formats`` (``strptime``) first. ``clock`` is a separate time-of-day cell.
-    Returns ``None`` for an empty cell; raises ``ValueError`` saying what it saw.
-    """
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    moment: dt.datetime | None = None
-    if isinstance(value, dt.datetime):
-        moment = value
-    elif isinstance(value, dt.date):
-        moment = dt.datetime.combine(value, dt.time())
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        moment = _serial(float(value))
-    else:
-        text = unicodedata.normalize("NFKC", str(value)).translate(_FULLWIDTH).strip()
-        for fmt in formats:
-            try:
-                moment = dt.datetime.strptime(text, fmt)
-                break
-            except ValueError:
-                continue
-        if moment is None:
-            try:
-                moment = _chinese_time(text)
-            except ValueError as exc:  # 2026-13-01: the shape of a date, not a date
-                msg = f"无法识别的时间：{value!r}（{exc}）"
-                raise ValueError(msg) from exc
-    if moment is None:
-        msg = f"无法识别的时间：{value!r}"
-        raise ValueError(msg)
-    if clock is not None and moment.time() == dt.time():
-        extra = _clock(clock)
-        if extra is not None:
-            moment = dt.datetime.combine(moment.date(), extra)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=SHANGHAI)
-    if not 1990 <= moment.year <= 2100:
-        msg = f"时间超出合理范围：{value!r}"
-        raise ValueError(msg)
-    return moment
-
-
-def _serial(value: float) -> dt.datetime:
-    if not 1 <= value < 2958466:
-        msg = f"不是有效的 Excel 日期序号：{value!r}"
-        raise ValueError(msg)
-    return excel_serial_to_datetime(value).replace(microsecond=0)
-
-
-def _chinese_time(text: str) -> dt.datetime | None:
-    try:
-        number = float(text)
-    except ValueError:
-        pass
-    else:
-        if 20000 < number < 80000:  # an Excel serial that came through as text
-            return _serial(number)
-    m = _CN_DATE.match(text) or None
-    if m:
-        year, month, day, half, hour, minute, second = m.groups()
-        h = int(hour or 0)
-        if half in ("下午", "晚上") and h < 12:
-            h += 12
-        elif half == "凌晨" and h == 12:
-            h = 0
-        return dt.datetime(int(year), int(month), int(day), h, int(minute or 0), int(second or 0))
-    c = _COMPACT.match(text)
-    if c:
-        year, month, day, hour, minute, second = c.groups()
-        return dt.datetime(
-            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0)
-        )
-    try:
-        return dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def _clock(value: Any) -> dt.time | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, dt.time):
-        return value
-    if isinstance(value, dt.datetime):
-        return value.time()
-    if isinstance(value, float) and 0 <= value < 1:  # Excel time-of-day fraction
-        seconds = round(value * 86400)
-        return dt.time(seconds // 3600 % 24, seconds // 60 % 60, seconds % 60)
-    text = unicodedata.normalize("NFKC", str(value)).translate(_FULLWIDTH).strip()
-    m = re.match(
-        r"^(上午|下午|晚上)?\s*(\d{1,2})\s*[:时点]\s*(\d{1,2})?\s*分?(?::(\d{1,2}))?$", text
-    )
-    if not m:
-        msg = f"无法识别的时刻：{value!r}"
-        raise ValueError(msg)
-    half, hour, minute, second = m.groups()
-    h = int(hour)
-    if half in ("下午", "晚上") and h < 12:
-        h += 12
-    return dt.time(h, int(minute or 0), int(second or 0))
-
-
-def parse_phone(value: Any) -> str:
-    """A caller's number as stored, from what Excel made of it.
-
-    ``13812341234.0`` (a number cell) and ``1.3812341234E+10`` come back whole;
-    ``1.38123E+10`` lost digits when Excel shortened it, so it is refused with a
-    note on how to export the column as text. Returns ``""`` for an empty cell.
-    """
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        msg = f"号码不是数字：{value!r}"
-        raise ValueError(msg)
-    if isinstance(value, int):
-        return str(value)
-    text = unicodedata.normalize("NFKC", str(value)).strip()
-    if not text:
-        return ""
-    if isinstance(value, float) or re.fullmatch(r"[\d.]+[eE][+]?\d+|\d+\.0+", text):
-        try:
-            number = Decimal(text if not isinstance(value, float) else repr(value))
-        except InvalidOperation as exc:
-            msg = f"无法识别的号码：{value!r}"
-            raise ValueError(msg) from exc
-        mantissa = re.sub(r"[eE].*$", "", text).replace(".", "").lstrip("0")
-        digits = str(int(number)) if number == number.to_integral_value() else ""
-        if not digits or ("e" in text.lower() and len(mantissa) < len(digits)):
-            msg = (
-                f"号码 {text} 被 Excel 转成了科学计数法，位数已经丢失；请把该列设为“文本”后重新导出"
-            )
-            raise ValueError(msg)
-        return digits
-    phone = normalize_identity(ContactKind.PHONE, text)
-    if not phone or len(phone) < 5 or len(phone) > 15:
-        msg = f"号码位数不对：{value!r}"
-        raise ValueError(msg)
-    return phone
-
-
-# ---------------------------------------------------------------------------- rows
-
-
-@attrs.frozen
-class RejectedRow:
-    """A row that was not imported: where it is, which column, and why (in Chinese)."""
-
-    row: int  # 1-based, as the spreadsheet numbers it
-    column: str
-    reason: str
-
-
 @attrs.define
 class ImportSummary:
     """What an import did."""
@@ -326,151 +166,6 @@ _COUNT_LABELS = {
     "skipped": "跳过",
 }
 
-_TOTAL = re.compile(r"^\s*(合\s*计|总\s*计|小\s*计|共计|total)", re.IGNORECASE)
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-class _Rejected(ValueError):
-    def __init__(self, column: str, reason: str) -> None:
-        super().__init__(reason)
-        self.column, self.reason = column, reason
-
-
-@attrs.frozen
-class _Centers:
-    """Township names as people write them, mapped to center codes."""
-
-    aliases: Mapping[str, str]
-
-    @classmethod
-    def of(cls, ledger: Ledger) -> _Centers:
-        aliases: dict[str, str] = {}
-        for center in ledger.centers():
-            short = re.sub(r"(便民服务中心|政务服务中心|服务中心)$", "", center.name)
-            for alias in {center.code, center.name, short, re.sub(r"(镇|苏木)$", "", short)}:
-                if alias:
-                    aliases[alias.lower()] = center.code
-        return cls(aliases)
-
-    def find(self, text: str) -> str | None:
-        return self.aliases.get(text.strip().lower())
-
-
-def _reports(
-    sheet: Sheet,
-    match: ProfileMatch,
-    *,
-    centers: _Centers,
-    default_center: str | None,
-    summary: ImportSummary,
-    rejects: Callable[[int, list[Any], RejectedRow], None],
-) -> Iterator[Report]:
-    cols = match.columns
-    profile = match.profile
-    first_row = match.header_row + 2  # the row after the header, 1-based
-
-    def cell(row: list[Any], field: str) -> Any:
-        index = cols.get(field)
-        return row[index] if index is not None and index < len(row) else None
-
-    for number, row in enumerate(sheet.rows, start=first_row):
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
-            summary.skipped += 1
-            continue
-        if any(isinstance(v, str) and _TOTAL.match(v) for v in row[:3]):
-            summary.skipped += 1  # a total row (合计) at the foot of a hand-kept sheet
-            continue
-        summary.read += 1
-        try:
-            report = _report(row, cell, profile, match, centers, default_center)
-        except _Rejected as bad:
-            summary.rejected += 1
-            rejects(number, row, RejectedRow(number, bad.column, bad.reason))
-            continue
-        yield report
-
-
-def _report(
-    row: list[Any],
-    cell: Callable[[list[Any], str], Any],
-    profile: ColumnProfile,
-    match: ProfileMatch,
-    centers: _Centers,
-    default_center: str | None,
-) -> Report:
-    header = match.header
-
-    def name(field: str) -> str:
-        index = match.columns.get(field)
-        return header[index] if index is not None else field
-
-    if any(isinstance(v, str) and "\ufffd" in v for v in row):
-        raise _Rejected("（整行）", "含有无法按文件编码解码的字符")
-    try:
-        if "time" in match.columns:
-            when = parse_time(cell(row, "time"), profile.time_formats, clock=cell(row, "clock"))
-            column = "time"
-        else:
-            when = parse_time(cell(row, "date"), profile.time_formats, clock=cell(row, "clock"))
-            column = "date"
-    except ValueError as exc:
-        raise _Rejected(name("time" if "time" in match.columns else "date"), str(exc)) from exc
-    if when is None:
-        raise _Rejected(name(column), "缺少来电时间")
-    try:
-        phone = parse_phone(cell(row, "caller_number"))
-    except ValueError as exc:
-        raise _Rejected(name("caller_number"), str(exc)) from exc
-    summary_text = _text(cell(row, "summary"))
-    content = _text(cell(row, "content"))
-    if summary_text and content and summary_text != content:
-        text = f"{summary_text}\n{content}"
-    else:
-        text = content or summary_text
-    if not text.strip():
-        raise _Rejected(
-            name("content" if "content" in match.columns else "summary"), "没有反映内容"
-        )
-    township = _text(cell(row, "township"))
-    center = centers.find(township) if township else default_center
-    if center is None:
-        if township:
-            raise _Rejected(name("township"), f"未配置的苏木镇/中心：{township}")
-        raise _Rejected(name("township"), "无法确定所属中心：文件没有苏木镇列，请用 --center 指定")
-    category = _text(cell(row, "category"))
-    problem_type = None
-    if category:
-        try:
-            problem_type = parse_term(ProblemType, category)
-        except ValueError:
-            problem_type = None  # a category of the source system's own: kept in the text
-    record_id = _text(cell(row, "record_id"))
-    if record_id:
-        external = f"{center}:rec:{record_id}"
-    else:
-        digest = hashlib.sha256(
-            "\x1f".join((when.isoformat(), phone, " ".join(text.split()))).encode()
-        ).hexdigest()
-        external = f"{center}:sha:{digest[:32]}"
-    return Report(
-        channel=CHANNEL,
-        external_id=external,
-        center=center,
-        received_at=when,
-        sender=Sender(ContactKind.PHONE, phone, _text(cell(row, "caller_name")) or None),
-        subject=summary_text or None,
-        text=text if not category or problem_type else f"{text}\n【类别】{category}",
-        hints=ReportHints(problem_type=problem_type, venue=_text(cell(row, "venue")) or None),
-    )
-
-
 # ---------------------------------------------------------------------------- import
 
 
@@ -480,40 +175,6 @@ def _checksum(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _pick_sheet(
-    path: Path, profiles: Mapping[str, ColumnProfile], wanted: str | None
-) -> tuple[Sheet, ProfileMatch, list[list[Any]]]:
-    choices = [profiles[wanted]] if wanted else list(profiles.values())
-    seen: list[str] = []
-    for sheet in open_sheets(path):
-        head = read_head(sheet, _HEAD_ROWS)
-        match = match_profile(head, choices)
-        if match is not None:
-            return sheet, match, head
-        for row in head:
-            cells = [str(c).strip() for c in row if c is not None and str(c).strip()]
-            if len(cells) >= 2:
-                seen = cells
-                break
-    found = "、".join(seen[:20]) or "（无）"
-    if wanted:
-        profile = profiles[wanted]
-        located = profile.locate(seen)
-        lacking = "、".join(
-            f"{f}（{'/'.join(profile.columns.get(f, ()) or ('日期',))}）"
-            for f in profile.missing(located)
-        )
-        msg = f"列配置 {wanted} 与文件不符：找到的列有 {found}；缺少 {lacking}"
-    else:
-        names = "、".join(profiles)
-        msg = (
-            f"没有与文件表头相符的列配置（已试：{names}）。找到的列有：{found}；"
-            "至少需要“来电时间”（或“日期”）和“内容”（或“摘要”）。"
-            "可在 supdesk.toml 的 [[profiles]] 中定义新的列配置"
-        )
-    raise ConfigError(msg)
 
 
 def _rejects_writer(
@@ -551,6 +212,7 @@ def import_call_log(
     rejects_path: str | Path | None = None,
     progress: Callable[[int], None] | None = None,
     keep_rejects: int = 1000,
+    parallel: bool | None = None,
 ) -> ImportSummary:
     """Import a call log (CSV, XLSX or XLS) into ``ledger``.
 
@@ -560,9 +222,56 @@ def import_call_log(
     :param rejects_path: where rejected rows go (default ``<file>.rejects.csv``)
     :param progress: called with how far reading has got (bytes for CSV, rows else)
     :param keep_rejects: how many rejected rows to keep in the summary (all go to the file)
+    :param parallel: read in a child process while this one writes; by default, for
+        files over a few megabytes
     :raises ConfigError: no profile fits the file (the message lists the columns found)
     """
     path = Path(path)
+    if parallel is None:
+        # Spreadsheets are read in this process: the reader loads a sheet whole, and
+        # loading it twice (to match its header here, to read it there) costs more
+        # than the overlap saves. Text files are read as a stream, from both sides.
+        parallel = (
+            path.is_file()
+            and path.stat().st_size >= _PARALLEL_BYTES
+            and not zipfile.is_zipfile(path)
+            and not _is_xls(path)
+        )
+    with contextlib.ExitStack() as stack:
+        stage = None
+        if parallel and ledger.engine.dialect.name == "sqlite":
+            # (Entered before the child: on the way out the child stops first.)
+            stage = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="supdesk-")))
+        # Started first: the child imports its modules while this process prepares.
+        child = stack.enter_context(ChildReader()) if parallel else None
+        return _import(
+            ledger,
+            path,
+            child,
+            stage,
+            actor,
+            center,
+            profile,
+            dry_run,
+            rejects_path,
+            progress,
+            keep_rejects,
+        )
+
+
+def _import(
+    ledger: Ledger,
+    path: Path,
+    child: ChildReader | None,
+    stage: Path | None,
+    actor: str,
+    center: str | None,
+    profile: str | None,
+    dry_run: bool,
+    rejects_path: str | Path | None,
+    progress: Callable[[int], None] | None,
+    keep_rejects: int,
+) -> ImportSummary:
     profiles = ledger.import_profiles()
     if profile is not None and profile not in profiles:
         msg = f"没有名为 {profile!r} 的列配置；可用：{'、'.join(profiles)}"
@@ -570,7 +279,7 @@ def import_call_log(
     if center is not None:
         ledger.center(center)
     try:
-        sheet, match, head = _pick_sheet(path, profiles, profile)
+        sheet, match, head = pick_sheet(path, profiles, profile)
     except TabularError as exc:
         raise InvalidInput(f"{path.name}：{exc}") from exc
     summary = ImportSummary(
@@ -580,30 +289,30 @@ def import_call_log(
         encoding=sheet.encoding,
         dry_run=dry_run,
     )
+    opened = (sheet, match, head)
     rejects_file = (
         Path(rejects_path) if rejects_path else path.with_name(path.name + ".rejects.csv")
     )
     if rejects_file.exists() and not dry_run:
         rejects_file.unlink()
     write_reject, close_rejects = _rejects_writer(rejects_file, match.header)
-
-    def reject(number: int, row: list[Any], rejected: RejectedRow) -> None:
-        if len(summary.rejects) < keep_rejects:
-            summary.rejects.append(rejected)
-        if not dry_run:
-            write_reject(number, row, rejected)
-
-    body = head[match.header_row + 1 :]
-    rest = sheet.rows
-
-    def rows() -> Iterator[list[Any]]:
-        yield from body
-        for row in rest:
-            yield row
-            if progress is not None and sheet.position is not None:
-                progress(sheet.position())
-
-    sheet.rows = rows()
+    # Callers who are no supervisor are stored as plain rows (most of a hotline's
+    # calls), when matching is the built-in look-up a table can stand in for.
+    directory = (
+        ledger.identity_table(ContactKind.PHONE) if ledger.host.matches_by_identity_only() else None
+    )
+    job = ReadJob(
+        path=path,
+        profile=match.profile,
+        stage_dir=stage,
+        chunk_size=_CHUNK_ROWS,
+        rules=RowRules(
+            match=match,
+            centers=CenterNames.of(ledger),
+            default_center=center,
+            directory=directory,
+        ),
+    )
     batch = None
     if not dry_run:
         batch = ledger.start_batch(
@@ -615,28 +324,104 @@ def import_call_log(
             center=center,
         )
         summary.batch = batch.id
-    reports = _reports(
-        sheet,
-        match,
-        centers=_Centers.of(ledger),
-        default_center=center,
-        summary=summary,
-        rejects=reject,
-    )
+    chunks = read_chunks(job, opened) if child is None else _overlapped(job, opened, child)
+    writer = _Writer(ledger, summary, batch.id if batch else None, dry_run)
     try:
-        for result in ledger.receive_many(
-            reports, batch=batch.id if batch else None, dry_run=dry_run
-        ):
-            _count(summary, result)
-    except TabularError as exc:
+        for chunk in chunks:
+            writer.store(chunk)
+            for number, row, rejected in chunk.rejects:
+                summary.rejected += 1
+                if len(summary.rejects) < keep_rejects:
+                    summary.rejects.append(rejected)
+                if not dry_run:
+                    write_reject(number, row, rejected)
+            if progress is not None and chunk.position is not None:
+                progress(chunk.position)
+        writer.flush()
+    except (TabularError, ReaderFailed) as exc:
+        writer.flush()  # the reports read before the break are stored all the same
         raise InvalidInput(f"{path.name}：{exc}（此前的行已导入，可再次运行以继续）") from exc
     finally:
         close_rejects()
+        getattr(sheet.rows, "close", lambda: None)()  # a file left part-read
         if batch is not None:
             ledger.finish_batch(batch.id, summary.counts())
     if summary.rejected and not dry_run:
         summary.rejects_file = str(rejects_file)
     return summary
+
+
+def _is_xls(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(8).startswith(b"\xd0\xcf\x11\xe0")
+
+
+def _overlapped(
+    job: ReadJob, opened: tuple[Sheet, ProfileMatch, list[list[Any]]], child: ChildReader
+) -> Iterator[RowChunk]:
+    """Read here while the child starts, then let it read the rest while we write."""
+    here = read_chunks(job, opened)
+    reported: set[str] = set()
+    try:
+        for chunk in here:
+            yield chunk
+            reported.update(r.external_id for r in chunk.reports)
+            if child.ready():
+                job = attrs.evolve(job, start_row=chunk.next_row, reported=frozenset(reported))
+                break
+        else:
+            return  # read to the end before the child was up
+    finally:
+        here.close()
+    yield from child.read(job)
+
+
+@attrs.define
+class _Writer:
+    """Stores what reading gives: plain quarantine rows at once, reports in batches.
+
+    Reports (supervisors' calls) are few in a hotline export; gathering them saves
+    loading the register once per chunk.
+    """
+
+    ledger: Ledger
+    summary: ImportSummary
+    batch: int | None
+    dry_run: bool
+    reports: list[Any] = attrs.Factory(list)
+
+    def store(self, chunk: RowChunk) -> None:
+        summary = self.summary
+        summary.read += chunk.read
+        summary.skipped += chunk.skipped
+        summary.already_present += chunk.repeated
+        kept = (CHANNEL, ContactKind.PHONE, QuarantineReason.UNMATCHED_SENDER)
+        batch, dry_run = self.batch, self.dry_run
+        if chunk.quarantine:
+            stored = self.ledger.quarantine_many(
+                *kept, chunk.quarantine, batch=batch, dry_run=dry_run
+            )
+            self._kept(len(chunk.quarantine), stored)
+        if chunk.staged is not None:
+            stored = self.ledger.quarantine_staged(
+                *kept, chunk.staged, batch=batch, dry_run=dry_run
+            )
+            self._kept(chunk.staged_rows, stored)
+            Path(chunk.staged).unlink()
+        self.reports.extend(chunk.reports)
+        if len(self.reports) >= _REPORTS_AT_ONCE:
+            self.flush()
+
+    def _kept(self, rows: int, stored: int) -> None:
+        self.summary.quarantined += stored
+        self.summary.already_present += rows - stored
+
+    def flush(self) -> None:
+        reports, self.reports = self.reports, []
+        if reports:
+            results = self.ledger.receive_many(reports, batch=self.batch, dry_run=self.dry_run)
+            for result in results:
+                _count(self.summary, result)
 
 
 def _count(summary: ImportSummary, result: IntakeResult) -> None:
