@@ -25,7 +25,7 @@ def bigrams(text: str) -> frozenset[str]:
     chars = _significant(text)
     if len(chars) < 2:
         return frozenset({chars}) if chars else frozenset()
-    return frozenset(map(str.__add__, chars, chars[1:]))
+    return frozenset([chars[i : i + 2] for i in range(len(chars) - 1)])
 
 
 def text_similarity(a: str, b: str) -> float:
