@@ -579,28 +579,13 @@ def _attachment(report_id: int, attachment: Any) -> dict[str, Any]:
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime on SQLite
 
 
-_last_time: tuple[dt.datetime | None, str] = (None, "")
-
-
-def _sqlite_time(value: dt.datetime) -> str:
-    # Most times in a batch are one and the same ``now``: kept, not formatted again.
-    # (One tuple, read once: threads may replace it meanwhile, never half of it.)
-    global _last_time
-    last = _last_time
-    if value is last[0]:
-        return last[1]
-    text = value.astimezone(dt.UTC).strftime(_SQLITE_TIME)
-    _last_time = (value, text)
-    return text
-
-
 def _sqlite_converter(column: sa.Column[Any]) -> Any:
     """How one column's values must be changed before the driver sees them, or None."""
     kind = column.type
     if isinstance(kind, sa.types.TypeDecorator):
         kind = kind.impl_instance
     if isinstance(kind, sa.DateTime):
-        return _sqlite_time
+        return lambda v: v.astimezone(dt.UTC).strftime(_SQLITE_TIME)
     if isinstance(kind, sa.Date):
         return dt.date.isoformat
     if isinstance(kind, sa.JSON):
