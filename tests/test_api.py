@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import supervision_core
@@ -50,3 +52,15 @@ def test_the_core_never_imports_channels_or_plugins() -> None:
             assert not module.startswith(
                 ("channels", "supervision_township", "supervision_notifier")
             ), (path, module)
+
+
+def test_names_load_on_first_use() -> None:
+    """The reading process of a large import needs a few values, not the database."""
+    code = (
+        "import sys, supervision_core, channels.phone_reader; "
+        "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'openpyxl') if m in sys.modules)); "
+        "supervision_core.Ledger; print('sqlalchemy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["[]", "True"]
+    assert set(supervision_core.__all__) <= set(dir(supervision_core))

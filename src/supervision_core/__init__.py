@@ -1,115 +1,130 @@
 """supervision-desk core: the supervision ledger, its rules and its plugin hooks.
 
 Everything importable from here is the public API; anything else is private.
+
+Names are imported on first use (PEP 562): a program that needs a few values (the
+reading process of a large import, say) does not pay for the database layer.
 """
 
-from .accounts import (
-    LOCKOUT_ATTEMPTS,
-    LOCKOUT_MINUTES,
-    Role,
-    StaffUser,
-    can_enter_reports,
-    can_see_center,
-    hash_password,
-    verify_password,
-)
-from .batches import ImportBatch
-from .briefing import Briefing, BriefingOpinion, briefing_period, render_markdown
-from .centers import Center, CenterLevel, Unit
-from .cli import actor_option, current_ledger, emit, json_option, resolve_actor, wants_json
-from .clock import SHANGHAI, local_date, now_utc, to_local
-from .config import CenterSettings, Settings, load_settings, parse_settings
-from .database import DEFAULT_DATABASE_URL, create_engine, migrate
-from .deadlines import TimeLimits, due_after, rectification_due
-from .errors import (
-    ConfigError,
-    InvalidInput,
-    InvalidTransition,
-    NotFound,
-    PluginError,
-    SchemaError,
-    SupervisionError,
-)
-from .hookspecs import hookimpl
-from .intake import BulkQuarantine, stage_quarantine
-from .issues import (
-    OPEN_STATES,
-    EventKind,
-    Issue,
-    IssueEvent,
-    IssueState,
-    NotAcceptedReason,
-    RectificationTrack,
-    Satisfaction,
-    UnitView,
-)
-from .ledger import IssueRef, Ledger, open_ledger
-from .lifecycle import apply_event, replay
-from .masking import mask_id_number, mask_name, mask_personal_data, mask_phone
-from .messengers import LinkCode, MessengerStore, link_code_hash, new_link_code
-from .notifications import Notice, Notifier, RecipientKind, notices_for
-from .outbox import DeliveryReport, OutboxEntry, OutboxStatus
-from .plugins import (
-    DEFAULT_PLUGINS,
-    PluginFailure,
-    PluginHost,
-    PluginInfo,
-    PluginManager,
-    get_plugin_manager,
-)
-from .profiles import PROFILE_FIELDS, ColumnProfile, ProfileMatch, match_profile, normalize_header
-from .registries import (
-    Channel,
-    ChannelRegistry,
-    CheckRegistry,
-    NotifierRegistry,
-    PolicyRegistry,
-    ProfileRegistry,
-    RouteRegistry,
-    ScreeningCheck,
-    SupervisorDirectory,
-)
-from .reports import (
-    Attachment,
-    IntakeResult,
-    QuarantinedReport,
-    QuarantineReason,
-    Report,
-    ReportHints,
-    Sender,
-)
-from .scoring import Band, DefaultPolicy, Score, ScoreItem, ScoringPolicy, SupervisorYear
-from .screening import ScreeningProposal, valid_id_number
-from .similarity import text_similarity
-from .summaries import AttachmentInfo, IssueSummary, ReportSummary
-from .supervisors import (
-    ContactKind,
-    Identity,
-    NewSupervisor,
-    Origin,
-    Revocation,
-    Supervisor,
-    SupervisorStatus,
-    normalize_identity,
-)
-from .users import SignInResult, UserStore
-from .vocabulary import Method, ProblemType, Stage, Topic, parse_term
-from .workdays import CONFIRMED_YEARS, Deadline, WorkCalendar, china_calendar
-from .year import (
-    DEFAULT_TIE_RULE,
-    TIE_RULES,
-    Activity,
-    ActivityKind,
-    AttendanceStatus,
-    DisciplineKind,
-    DisciplineRecord,
-    Evaluation,
-    EvaluationEntry,
-    FindingKind,
-    WorkPlan,
-    excellent_quota,
-    rank_entries,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .accounts import (
+        LOCKOUT_ATTEMPTS,
+        LOCKOUT_MINUTES,
+        Role,
+        StaffUser,
+        can_enter_reports,
+        can_see_center,
+        hash_password,
+        verify_password,
+    )
+    from .batches import ImportBatch
+    from .briefing import Briefing, BriefingOpinion, briefing_period, render_markdown
+    from .bulk import BulkQuarantine, StageFile, stage_quarantine
+    from .centers import Center, CenterLevel, Unit
+    from .cli import actor_option, current_ledger, emit, json_option, resolve_actor, wants_json
+    from .clock import SHANGHAI, local_date, now_utc, to_local
+    from .config import CenterSettings, Settings, load_settings, parse_settings
+    from .database import DEFAULT_DATABASE_URL, create_engine, migrate
+    from .deadlines import TimeLimits, due_after, rectification_due
+    from .errors import (
+        ConfigError,
+        InvalidInput,
+        InvalidTransition,
+        NotFound,
+        PluginError,
+        SchemaError,
+        SupervisionError,
+    )
+    from .hookspecs import hookimpl
+    from .issues import (
+        OPEN_STATES,
+        EventKind,
+        Issue,
+        IssueEvent,
+        IssueState,
+        NotAcceptedReason,
+        RectificationTrack,
+        Satisfaction,
+        UnitView,
+    )
+    from .ledger import IssueRef, Ledger, open_ledger
+    from .lifecycle import apply_event, replay
+    from .masking import mask_id_number, mask_name, mask_personal_data, mask_phone
+    from .messengers import LinkCode, MessengerStore, link_code_hash, new_link_code
+    from .notifications import Notice, Notifier, RecipientKind, notices_for
+    from .outbox import DeliveryReport, OutboxEntry, OutboxStatus
+    from .plugins import (
+        DEFAULT_PLUGINS,
+        PluginFailure,
+        PluginHost,
+        PluginInfo,
+        PluginManager,
+        get_plugin_manager,
+    )
+    from .profiles import (
+        PROFILE_FIELDS,
+        ColumnProfile,
+        ProfileMatch,
+        match_profile,
+        normalize_header,
+    )
+    from .registries import (
+        Channel,
+        ChannelRegistry,
+        CheckRegistry,
+        NotifierRegistry,
+        PolicyRegistry,
+        ProfileRegistry,
+        RouteRegistry,
+        ScreeningCheck,
+        SupervisorDirectory,
+    )
+    from .reports import (
+        Attachment,
+        IntakeResult,
+        QuarantinedReport,
+        QuarantineReason,
+        Report,
+        ReportHints,
+        Sender,
+    )
+    from .scoring import Band, DefaultPolicy, Score, ScoreItem, ScoringPolicy, SupervisorYear
+    from .screening import ScreeningProposal, valid_id_number
+    from .similarity import text_similarity
+    from .summaries import AttachmentInfo, IssueSummary, ReportSummary
+    from .supervisors import (
+        ContactKind,
+        Identity,
+        NewSupervisor,
+        Origin,
+        Revocation,
+        Supervisor,
+        SupervisorStatus,
+        normalize_identity,
+    )
+    from .users import SignInResult, UserStore
+    from .vocabulary import Method, ProblemType, Stage, Topic, parse_term
+    from .workdays import CONFIRMED_YEARS, Deadline, WorkCalendar, china_calendar
+    from .year import (
+        DEFAULT_TIE_RULE,
+        TIE_RULES,
+        Activity,
+        ActivityKind,
+        AttendanceStatus,
+        DisciplineKind,
+        DisciplineRecord,
+        Evaluation,
+        EvaluationEntry,
+        FindingKind,
+        WorkPlan,
+        excellent_quota,
+        rank_entries,
+    )
 
 __all__ = [
     "CONFIRMED_YEARS",
@@ -203,6 +218,7 @@ __all__ = [
     "SignInResult",
     "StaffUser",
     "Stage",
+    "StageFile",
     "SupervisionError",
     "Supervisor",
     "SupervisorDirectory",
@@ -259,3 +275,167 @@ __all__ = [
     "verify_password",
     "wants_json",
 ]
+
+_EXPORTS: dict[str, str] = {
+    "Activity": "year",
+    "ActivityKind": "year",
+    "Attachment": "reports",
+    "AttachmentInfo": "summaries",
+    "AttendanceStatus": "year",
+    "Band": "scoring",
+    "Briefing": "briefing",
+    "BriefingOpinion": "briefing",
+    "BulkQuarantine": "bulk",
+    "CONFIRMED_YEARS": "workdays",
+    "Center": "centers",
+    "CenterLevel": "centers",
+    "CenterSettings": "config",
+    "Channel": "registries",
+    "ChannelRegistry": "registries",
+    "CheckRegistry": "registries",
+    "ColumnProfile": "profiles",
+    "ConfigError": "errors",
+    "ContactKind": "supervisors",
+    "DEFAULT_DATABASE_URL": "database",
+    "DEFAULT_PLUGINS": "plugins",
+    "DEFAULT_TIE_RULE": "year",
+    "Deadline": "workdays",
+    "DefaultPolicy": "scoring",
+    "DeliveryReport": "outbox",
+    "DisciplineKind": "year",
+    "DisciplineRecord": "year",
+    "Evaluation": "year",
+    "EvaluationEntry": "year",
+    "EventKind": "issues",
+    "FindingKind": "year",
+    "Identity": "supervisors",
+    "ImportBatch": "batches",
+    "IntakeResult": "reports",
+    "InvalidInput": "errors",
+    "InvalidTransition": "errors",
+    "Issue": "issues",
+    "IssueEvent": "issues",
+    "IssueRef": "ledger",
+    "IssueState": "issues",
+    "IssueSummary": "summaries",
+    "LOCKOUT_ATTEMPTS": "accounts",
+    "LOCKOUT_MINUTES": "accounts",
+    "Ledger": "ledger",
+    "LinkCode": "messengers",
+    "MessengerStore": "messengers",
+    "Method": "vocabulary",
+    "NewSupervisor": "supervisors",
+    "NotAcceptedReason": "issues",
+    "NotFound": "errors",
+    "Notice": "notifications",
+    "Notifier": "notifications",
+    "NotifierRegistry": "registries",
+    "OPEN_STATES": "issues",
+    "Origin": "supervisors",
+    "OutboxEntry": "outbox",
+    "OutboxStatus": "outbox",
+    "PROFILE_FIELDS": "profiles",
+    "PluginError": "errors",
+    "PluginFailure": "plugins",
+    "PluginHost": "plugins",
+    "PluginInfo": "plugins",
+    "PluginManager": "plugins",
+    "PolicyRegistry": "registries",
+    "ProblemType": "vocabulary",
+    "ProfileMatch": "profiles",
+    "ProfileRegistry": "registries",
+    "QuarantineReason": "reports",
+    "QuarantinedReport": "reports",
+    "RecipientKind": "notifications",
+    "RectificationTrack": "issues",
+    "Report": "reports",
+    "ReportHints": "reports",
+    "ReportSummary": "summaries",
+    "Revocation": "supervisors",
+    "Role": "accounts",
+    "RouteRegistry": "registries",
+    "SHANGHAI": "clock",
+    "Satisfaction": "issues",
+    "SchemaError": "errors",
+    "Score": "scoring",
+    "ScoreItem": "scoring",
+    "ScoringPolicy": "scoring",
+    "ScreeningCheck": "registries",
+    "ScreeningProposal": "screening",
+    "Sender": "reports",
+    "Settings": "config",
+    "StageFile": "bulk",
+    "SignInResult": "users",
+    "StaffUser": "accounts",
+    "Stage": "vocabulary",
+    "SupervisionError": "errors",
+    "Supervisor": "supervisors",
+    "SupervisorDirectory": "registries",
+    "SupervisorStatus": "supervisors",
+    "SupervisorYear": "scoring",
+    "TIE_RULES": "year",
+    "TimeLimits": "deadlines",
+    "Topic": "vocabulary",
+    "Unit": "centers",
+    "UnitView": "issues",
+    "UserStore": "users",
+    "WorkCalendar": "workdays",
+    "WorkPlan": "year",
+    "actor_option": "cli",
+    "apply_event": "lifecycle",
+    "briefing_period": "briefing",
+    "can_enter_reports": "accounts",
+    "can_see_center": "accounts",
+    "china_calendar": "workdays",
+    "create_engine": "database",
+    "current_ledger": "cli",
+    "due_after": "deadlines",
+    "emit": "cli",
+    "excellent_quota": "year",
+    "get_plugin_manager": "plugins",
+    "hash_password": "accounts",
+    "hookimpl": "hookspecs",
+    "json_option": "cli",
+    "link_code_hash": "messengers",
+    "load_settings": "config",
+    "local_date": "clock",
+    "mask_id_number": "masking",
+    "mask_name": "masking",
+    "mask_personal_data": "masking",
+    "mask_phone": "masking",
+    "match_profile": "profiles",
+    "migrate": "database",
+    "new_link_code": "messengers",
+    "normalize_header": "profiles",
+    "normalize_identity": "supervisors",
+    "notices_for": "notifications",
+    "now_utc": "clock",
+    "open_ledger": "ledger",
+    "parse_settings": "config",
+    "parse_term": "vocabulary",
+    "rank_entries": "year",
+    "rectification_due": "deadlines",
+    "render_markdown": "briefing",
+    "replay": "lifecycle",
+    "resolve_actor": "cli",
+    "stage_quarantine": "bulk",
+    "text_similarity": "similarity",
+    "to_local": "clock",
+    "valid_id_number": "screening",
+    "verify_password": "accounts",
+    "wants_json": "cli",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # looked up once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -13,14 +13,14 @@ import datetime as dt
 import functools
 import json
 import operator
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from .bulk import BULK_COLUMNS, STAGE_TABLE, BulkQuarantine, read_stage
 from .centers import Center
 from .clock import local_date
 from .deadlines import due_after
@@ -877,40 +877,7 @@ def enqueue_notices(
     bulk_insert(s, table_of(OutboxRow), rows)
 
 
-class BulkQuarantine(NamedTuple):
-    """A report kept in quarantine, as a plain row: the bulk path of a large import.
-
-    A file of a million calls is mostly from people who are not supervisors; each such
-    call is stored as it would be one at a time, without building a report object for
-    it. Plain tuples in this order are accepted too (they cross a process boundary
-    cheaply). ``received_at`` is UTC, written ``YYYY-MM-DD HH:MM:SS.ffffff``.
-    """
-
-    external_id: str
-    center: str
-    received_at: str
-    sender_value: str
-    sender_name: str | None
-    subject: str | None
-    text: str
-    problem_type: str | None
-    venue: str | None
-    detail: str | None
-
-
 _BULK_CONSTANTS = ("channel", "sender_kind", "status", "quarantine_reason", "batch_id", "stored_at")
-_BULK_COLUMNS = (
-    "external_id",
-    "center_code",
-    "received_at",
-    "sender_value",
-    "sender_name",
-    "subject",
-    "text",
-    "problem_type",
-    "venue",
-    "quarantine_detail",
-)
 
 
 def _literal(value: str | int | None) -> str:
@@ -927,13 +894,13 @@ def _bulk_sql(dialect: str, constants: tuple[str | int | None, ...]) -> str:
     Then the rows go to the driver as they came: no tuple is built per row.
     """
     mark = "?" if dialect == "sqlite" else "%s"
-    values = [mark] * len(_BULK_COLUMNS)
+    values = [mark] * len(BULK_COLUMNS)
     literals = [_literal(v) for v in constants]
     if dialect != "sqlite":  # the UTC texts become timestamptz
-        at = _BULK_COLUMNS.index("received_at")
+        at = BULK_COLUMNS.index("received_at")
         values[at] = f"CAST({mark} AS TIMESTAMP) AT TIME ZONE 'UTC'"
         literals[-1] = f"CAST({literals[-1]} AS TIMESTAMP) AT TIME ZONE 'UTC'"
-    columns = ", ".join(_BULK_CONSTANTS + _BULK_COLUMNS)
+    columns = ", ".join(_BULK_CONSTANTS + BULK_COLUMNS)
     return (
         f"INSERT INTO report ({columns}) VALUES ({', '.join(literals + values)}) "
         "ON CONFLICT (channel, external_id) DO NOTHING"
@@ -981,27 +948,6 @@ def quarantine_many(
     return stored
 
 
-STAGE_TABLE = "bulk_quarantine"
-
-
-def stage_quarantine(path: str, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Write ``rows`` (:class:`BulkQuarantine`) to a new SQLite file.
-
-    For :func:`quarantine_staged`. Scratch data: no journal, no sync.
-    """
-    connection = sqlite3.connect(path, isolation_level=None)
-    try:
-        connection.execute("PRAGMA journal_mode=OFF")
-        connection.execute("PRAGMA synchronous=OFF")
-        connection.execute(f"CREATE TABLE {STAGE_TABLE} ({', '.join(_BULK_COLUMNS)})")
-        connection.execute("BEGIN")
-        marks = ", ".join("?" * len(_BULK_COLUMNS))
-        connection.executemany(f"INSERT INTO {STAGE_TABLE} VALUES ({marks})", rows)
-        connection.execute("COMMIT")
-    finally:
-        connection.close()
-
-
 def quarantine_staged(
     ledger: Ledger,
     channel: str,
@@ -1032,8 +978,8 @@ def quarantine_staged(
         )
     stored_at = ledger.clock().astimezone(dt.UTC).strftime(_SQLITE_TIME)
     constants = (channel, sender_kind, "quarantined", reason.value, batch_id, stored_at)
-    columns = ", ".join(_BULK_CONSTANTS + _BULK_COLUMNS)
-    values = ", ".join([_literal(v) for v in constants] + list(_BULK_COLUMNS))
+    columns = ", ".join(_BULK_CONSTANTS + BULK_COLUMNS)
+    values = ", ".join([_literal(v) for v in constants] + list(BULK_COLUMNS))
     sql = (
         f"INSERT INTO main.report ({columns}) SELECT {values} FROM supdesk_stage.{STAGE_TABLE} "
         "WHERE true ON CONFLICT (channel, external_id) DO NOTHING"
@@ -1062,15 +1008,6 @@ def quarantine_staged(
         finally:
             raw.close()
     return stored
-
-
-def read_stage(path: str) -> list[tuple[Any, ...]]:
-    """The rows of a file :func:`stage_quarantine` wrote."""
-    connection = sqlite3.connect(path)
-    try:
-        return connection.execute(f"SELECT * FROM {STAGE_TABLE} ORDER BY rowid").fetchall()
-    finally:
-        connection.close()
 
 
 def _stored_ids(s: Session, channel: str, rows: Sequence[tuple[Any, ...]]) -> dict[str, int]:
