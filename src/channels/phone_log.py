@@ -73,7 +73,8 @@ __all__ = [
 # 20,000 calls): below it, starting the child costs more than the overlap saves.
 _PARALLEL_BYTES = 4 << 20
 _REPORTS_AT_ONCE = 2000
-_CHUNK_ROWS = 20_000  # rows a transaction: a commit costs a sync of the log
+_CHUNK_ROWS = 20_000
+_HEAD_ROWS = 5000  # rows a transaction: a commit costs a sync of the log
 
 
 @attrs.frozen
@@ -360,7 +361,8 @@ def _overlapped(
     job: ReadJob, opened: tuple[Sheet, ProfileMatch, list[list[Any]]], child: ChildReader
 ) -> Iterator[RowChunk]:
     """Read here while the child starts, then let it read the rest while we write."""
-    here = read_chunks(job, opened)
+    # Small chunks here: this process holds each one whole (the child stages its own).
+    here = read_chunks(attrs.evolve(job, chunk_size=min(job.chunk_size, _HEAD_ROWS)), opened)
     reported: set[str] = set()
     try:
         for chunk in here:

@@ -11,7 +11,6 @@ main module again in the child.)
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import gc
 import marshal
 import os
@@ -26,7 +25,7 @@ from typing import IO, Any
 
 import attrs
 
-from supervision_core import SupervisionError, stage_quarantine
+from supervision_core import StageFile, SupervisionError
 
 from .phone_rows import ReadJob, RowChunk, read_chunks
 from .tabular import TabularError
@@ -34,6 +33,7 @@ from .tabular import TabularError
 __all__ = ["ChildReader", "ReaderFailed"]
 
 _LENGTHS = struct.Struct("!QQ")
+_PIECE = 2000  # rows read before they go to the staged file
 
 
 class ReaderFailed(RuntimeError):
@@ -107,8 +107,10 @@ class ChildReader:
         )
         assert self.process.stdout is not None
         self._ready = False
-        with contextlib.suppress(OSError, AttributeError):
-            # A larger pipe lets the child read a chunk ahead while we write one.
+        with contextlib.suppress(ImportError, OSError, AttributeError):
+            # A larger pipe lets the child read a chunk ahead while we write one (Linux).
+            import fcntl
+
             fcntl.fcntl(self.process.stdout.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
 
     def __enter__(self) -> ChildReader:
@@ -171,6 +173,50 @@ class ChildReader:
             yield item
 
 
+def _staged(job: ReadJob, out: IO[bytes]) -> None:
+    """Read in small pieces into staged files of a chunk's size each; a chunk a file.
+
+    The rows are never all in memory at once, here or in the parent.
+    """
+    number = 0
+    stage: StageFile | None = None
+    gathered: list[RowChunk] = []
+
+    def send() -> None:
+        nonlocal stage
+        last = gathered[-1]
+        chunk = RowChunk(
+            read=sum(c.read for c in gathered),
+            skipped=sum(c.skipped for c in gathered),
+            quarantine=[],
+            reports=[r for c in gathered for r in c.reports],
+            rejects=[r for c in gathered for r in c.rejects],
+            position=last.position,
+            next_row=last.next_row,
+            staged=stage.path if stage else None,
+            staged_rows=stage.rows if stage else 0,
+            repeated=sum(c.repeated for c in gathered),
+        )
+        if stage is not None:
+            stage.close()
+            stage = None
+        gathered.clear()
+        _send(out, chunk)
+
+    assert job.stage_dir is not None
+    for piece in read_chunks(attrs.evolve(job, chunk_size=min(_PIECE, job.chunk_size))):
+        if piece.quarantine:
+            if stage is None:
+                number += 1
+                stage = StageFile(str(job.stage_dir / f"chunk-{number}.db"))
+            stage.add(piece.quarantine)
+        gathered.append(attrs.evolve(piece, quarantine=[]))
+        if stage is not None and stage.rows >= job.chunk_size:
+            send()
+    if gathered:
+        send()
+
+
 def main() -> None:
     """The child: read the job from standard input, write chunks to standard output."""
     gc.disable()  # a short-lived reader that makes no reference cycles
@@ -179,16 +225,11 @@ def main() -> None:
     out.flush()
     job = pickle.load(sys.stdin.buffer)  # written by our parent
     try:
-        for number, chunk in enumerate(read_chunks(job)):
-            if job.stage_dir is not None and chunk.quarantine:
-                # Staged in a file the parent's database copies from: then the parent
-                # never makes a Python object of these rows.
-                staged = str(job.stage_dir / f"chunk-{number}.db")
-                stage_quarantine(staged, chunk.quarantine)
-                chunk = attrs.evolve(
-                    chunk, quarantine=[], staged=staged, staged_rows=len(chunk.quarantine)
-                )
-            _send(out, chunk)
+        if job.stage_dir is None:
+            for chunk in read_chunks(job):
+                _send(out, chunk)
+        else:
+            _staged(job, out)
     except (TabularError, SupervisionError) as exc:
         _send(out, _Failed(str(exc)))
     else:

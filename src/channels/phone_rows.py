@@ -22,7 +22,7 @@ import unicodedata
 from collections.abc import Generator, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -31,7 +31,6 @@ from supervision_core import (
     ColumnProfile,
     ConfigError,
     ContactKind,
-    Ledger,
     ProblemType,
     ProfileMatch,
     Report,
@@ -43,6 +42,9 @@ from supervision_core import (
 )
 
 from .tabular import Sheet, excel_serial_to_datetime, open_sheets, read_head
+
+if TYPE_CHECKING:
+    from supervision_core import Ledger
 
 __all__ = [
     "CenterNames",
