@@ -256,21 +256,44 @@ def compare(label: str, folder: Path, source: Path, count: int) -> tuple[float, 
     return raw_s / ours_s, pandas_s / ours_s
 
 
+_MEMORY = """
+import re, sys, threading, time
+from pathlib import Path
+sys.path.insert(0, {bench!r})
+import bench_phone_import as b
+import channels.phone_reader as reader
+
+def hwm(pid="self"):
+    return int(re.search(r"VmHWM:\\s+(\\d+)", open(f"/proc/{{pid}}/status").read()).group(1))
+
+peak = [0]
+started = reader.ChildReader.__init__
+
+def watched(self):
+    started(self)
+    def watch():
+        while self.process.poll() is None:
+            try:
+                peak[0] = max(peak[0], hwm(self.process.pid))
+            except (OSError, AttributeError):
+                pass
+            time.sleep(0.02)
+    threading.Thread(target=watch, daemon=True).start()
+
+reader.ChildReader.__init__ = watched
+b.ours(Path({folder!r}), Path({source!r}), "memory.db")
+print(hwm(), peak[0])
+"""
+
+
 def peak_memory(source: Path, folder: Path) -> tuple[float, float]:
-    """Peak memory of our import (MB), and of the process reading for it."""
-    # VmHWM, not ru_maxrss: on Linux ru_maxrss survives exec, so a child would report
-    # this (pandas-laden) parent's peak instead of its own. The reader is a child of
-    # the import: its peak is RUSAGE_CHILDREN's there.
-    code = (
-        f"import sys, re, resource; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
-        "import bench_phone_import as b; from pathlib import Path; "
-        f"b.ours(Path({str(folder)!r}), Path({str(source)!r}), 'memory.db'); "
-        "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1), "
-        "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
-    )
+    """Peak memory (VmHWM, MB) of our import's process and of its reading process."""
+    # Measured in a fresh process: this one holds pandas. The reading process's own
+    # VmHWM is polled from /proc while it runs.
+    code = _MEMORY.format(bench=str(Path(__file__).parent), folder=str(folder), source=str(source))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    own, reader = out.stdout.strip().splitlines()[-1].split()
-    return int(own) / 1024, int(reader) / 1024
+    own, child = out.stdout.strip().splitlines()[-1].split()
+    return int(own) / 1024, int(child) / 1024
 
 
 def stress(folder: Path, count: int) -> None:
