@@ -475,3 +475,32 @@ def test_rows_agree_on_every_combination_of_plain_cells(ledger: Ledger) -> None:
         plain = fast.row(list(row))
         if plain is not None:
             assert plain == rules.unmatched(rules.report(list(row))), row
+
+
+def test_a_batch_larger_than_a_statements_parameters_rolls_back(
+    quiet: Ledger, tmp_path: Path
+) -> None:
+    """More reports than a statement may bind: 65,535 on PostgreSQL, 250,000 in Debian's SQLite."""
+    count = 260_000 if quiet.engine.dialect.name == "sqlite" else 70_000
+    rows = [
+        [
+            f"GD{n}",
+            "2026-03-02 09:15",
+            SUPERVISOR if n % 10_000 == 0 else f"139{n:08d}",
+            "",
+            "",
+            f"第{n}次",
+            "乌审召镇",
+            "",
+            "",
+        ]
+        for n in range(count)
+    ]
+    path = _csv(tmp_path / "calls.csv", rows)
+    summary = import_call_log(quiet, path, actor="op")
+    filed = count // 10_000
+    assert (summary.imported, summary.quarantined) == (filed, count - filed)
+    assert quiet.rollback_batch(summary.batch, actor="op") == count
+    assert quiet.quarantine() == [] and quiet.issues() == []
+    again = import_call_log(quiet, path, actor="op")
+    assert (again.imported, again.quarantined) == (filed, count - filed)

@@ -781,12 +781,15 @@ class Ledger:
             if batch.rolled_back_at is not None:
                 msg = f"导入批次 {batch_id} 已于 {batch.rolled_back_at:%Y-%m-%d %H:%M} 撤销"
                 raise InvalidTransition(msg)
-            report_ids = list(s.exec(select(ReportRow.id).where(ReportRow.batch_id == batch_id)))
-            issues = (
-                list(s.exec(select(IssueRow).where(col(IssueRow.report_id).in_(report_ids))))
-                if report_ids
-                else []
-            )
+            # By the batch, not by lists of ids: a batch of a hotline's export holds
+            # hundreds of thousands of reports (more than a statement's parameters).
+            in_batch = select(ReportRow.id).where(ReportRow.batch_id == batch_id)
+            removed = s.exec(
+                select(sa.func.count()).select_from(table_of(ReportRow)).where(
+                    sa.column("batch_id") == batch_id
+                )
+            ).one()
+            issues = list(s.exec(select(IssueRow).where(col(IssueRow.report_id).in_(in_batch))))
             moved = [i.number for i in issues if i.state != IssueState.RECEIVED]
             if moved:
                 shown = "、".join(moved[:5]) + ("等" if len(moved) > 5 else "")
@@ -819,14 +822,13 @@ class Ledger:
                 s.execute(
                     sa.delete(table_of(IssuePurgeRow)).where(sa.column("issue_id").in_(chunk))
                 )
-            for chunk in _slices(report_ids, 500):
-                s.execute(
-                    sa.delete(table_of(AttachmentRow)).where(sa.column("report_id").in_(chunk))
-                )
-                s.execute(sa.delete(table_of(ReportRow)).where(sa.column("id").in_(chunk)))
+            s.execute(
+                sa.delete(table_of(AttachmentRow)).where(sa.column("report_id").in_(in_batch))
+            )
+            s.execute(sa.delete(table_of(ReportRow)).where(sa.column("batch_id") == batch_id))
             batch.rolled_back_at, batch.rolled_back_by = self.clock(), actor
             s.commit()
-        return len(report_ids)
+        return int(removed)
 
     def _append(
         self,
