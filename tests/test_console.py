@@ -199,6 +199,33 @@ def test_quarantine_assign_and_dismiss_within_the_center(web_client, ledger_with
     assert any(i.supervisor_id == bateer.id and ledger.issue(i.id).text == "未登记来电 0" for i in ledger.issues())
 
 
+def test_a_large_quarantine_is_shown_a_page_at_a_time(web_client, ledger_with_issues):
+    from supervision_core import BulkQuarantine, ContactKind, QuarantineReason
+
+    ledger = ledger_with_issues
+    rows = [
+        BulkQuarantine(f"wushenzhao:rec:{n}", "wushenzhao" if n % 4 else "banner",
+                       "2026-03-02 01:00:00.000000", f"1390000{n:04d}", None, None, f"热线来电 {n}",
+                       None, None, None)
+        for n in range(130)
+    ]  # fmt: skip
+    ledger.quarantine_many("phone_log", ContactKind.PHONE, QuarantineReason.UNMATCHED_SENDER, rows)
+    mine = ledger.quarantine_count(centers={"wushenzhao"})
+    assert mine == 97 + sum(1 for q in ledger.quarantine(center="wushenzhao") if q.channel != "phone_log")
+    login(web_client, "town-desk")
+    first = web_client.get("/console/quarantine")
+    assert f"共 {mine} 条待处理" in first.text and first.text.count('class="card"') == 50
+    after = re.search(r'href="/console/quarantine\?after=(\d+)"', first.text)
+    assert after is not None
+    pages, seen = 1, set(re.findall(r"热线来电 (\d+)", first.text))
+    while after is not None:
+        page = web_client.get(f"/console/quarantine?after={after.group(1)}")
+        seen |= set(re.findall(r"热线来电 (\d+)", page.text))
+        after = re.search(r'href="/console/quarantine\?after=(\d+)"', page.text)
+        pages += 1
+    assert pages == 2 and seen == {str(n) for n in range(130) if n % 4}  # no other center's
+
+
 def test_merging_a_duplicate_in_the_console(web_client, ledger_with_issues):
     from supervision_core import Report, Sender
 

@@ -837,11 +837,17 @@ def _quarantine_line(q: QuarantinedReport) -> str:
 @quarantine.command("list")
 @click.option("--center", help="只看某个中心。")
 @click.option("--all", "include_resolved", is_flag=True, help="包括已处理的。")
+@click.option("--after", type=int, help="从这个编号之后列起（翻页）。")
+@click.option("--limit", type=int, help="最多列出几条。")
 @_json_option
 @pass_state
-def quarantine_list(state: _State, center: str | None, include_resolved: bool) -> None:
-    """列出隔离区中的反馈。"""
-    found = state.ledger().quarantine(center=center, include_resolved=include_resolved)
+def quarantine_list(
+    state: _State, center: str | None, include_resolved: bool, after: int | None, limit: int | None
+) -> None:
+    """列出隔离区中的反馈（按编号，由早到晚）。"""
+    found = state.ledger().quarantine(
+        center=center, include_resolved=include_resolved, after=after, limit=limit
+    )
 
     def human() -> None:
         if not found:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
@@ -785,9 +785,9 @@ class Ledger:
             # hundreds of thousands of reports (more than a statement's parameters).
             in_batch = select(ReportRow.id).where(ReportRow.batch_id == batch_id)
             removed = s.exec(
-                select(sa.func.count()).select_from(table_of(ReportRow)).where(
-                    sa.column("batch_id") == batch_id
-                )
+                select(sa.func.count())
+                .select_from(table_of(ReportRow))
+                .where(sa.column("batch_id") == batch_id)
             ).one()
             issues = list(s.exec(select(IssueRow).where(col(IssueRow.report_id).in_(in_batch))))
             moved = [i.number for i in issues if i.state != IssueState.RECEIVED]
@@ -866,17 +866,55 @@ class Ledger:
     # ------------------------------------------------------------------ quarantine
 
     def quarantine(
-        self, *, center: str | None = None, include_resolved: bool = False
+        self,
+        *,
+        center: str | None = None,
+        centers: Collection[str] | None = None,
+        include_resolved: bool = False,
+        after: int | None = None,
+        limit: int | None = None,
     ) -> list[QuarantinedReport]:
-        """Reports kept in quarantine, oldest first."""
+        """Reports kept in quarantine, oldest first.
+
+        A hotline's export can put most of a million calls here: page with ``limit`` and
+        ``after`` (the last id of the page before).
+        """
         with self._session() as s:
-            query = select(ReportRow).where(col(ReportRow.quarantine_reason).is_not(None))
-            if not include_resolved:
-                query = query.where(ReportRow.status == "quarantined")
-            if center:
-                query = query.where(ReportRow.center_code == center)
-            rows = s.exec(query.order_by(col(ReportRow.id))).all()
+            query = self._quarantine_query(select(ReportRow), center, centers, include_resolved)
+            if after is not None:
+                query = query.where(col(ReportRow.id) > after)
+            query = query.order_by(col(ReportRow.id))
+            if limit is not None:
+                query = query.limit(limit)
+            rows = s.exec(query).all()
         return [_quarantined(r) for r in rows]
+
+    def quarantine_count(
+        self,
+        *,
+        center: str | None = None,
+        centers: Collection[str] | None = None,
+        include_resolved: bool = False,
+    ) -> int:
+        """How many reports :meth:`quarantine` would list."""
+        with self._session() as s:
+            query = select(sa.func.count()).select_from(ReportRow)
+            return int(
+                s.exec(self._quarantine_query(query, center, centers, include_resolved)).one()
+            )
+
+    @staticmethod
+    def _quarantine_query(
+        query: Any, center: str | None, centers: Collection[str] | None, include_resolved: bool
+    ) -> Any:
+        query = query.where(col(ReportRow.quarantine_reason).is_not(None))
+        if not include_resolved:
+            query = query.where(ReportRow.status == "quarantined")
+        if center:
+            query = query.where(ReportRow.center_code == center)
+        if centers is not None:
+            query = query.where(col(ReportRow.center_code).in_(sorted(centers)))
+        return query
 
     def _quarantined_row(self, s: Session, quarantine_id: int) -> ReportRow:
         row = s.get(ReportRow, quarantine_id)

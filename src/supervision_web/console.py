@@ -432,19 +432,29 @@ async def console_quarantine(request: Request) -> Response:
         except (InvalidInput, InvalidTransition, NotFound, ValueError) as e:
             message, status = str(e), 400
 
+    after = request.query_params.get("after", "")
+
     def load() -> Any:
         ledger = desk.ledger
         centers = _centers(ledger, user)
-        held = [q for q in ledger.quarantine() if q.center in centers]
+        # A page at a time: a hotline's export can leave most of its calls here.
+        held = ledger.quarantine(
+            centers=centers, after=int(after) if after.isdigit() else None, limit=PAGE + 1
+        )
+        total = ledger.quarantine_count(centers=centers)
         ledger.users.log_access(user.username, "view_quarantine", f"{len(held)} reports")
         supervisors = [
             s for s in ledger.supervisors() if s.center in centers and s.status.value == "active"
         ]
-        return held, supervisors
+        return held, total, supervisors
 
-    held, supervisors = await desk.call(load)
+    held, total, supervisors = await desk.call(load)
+    more = len(held) > PAGE
+    held = held[:PAGE]
     context = {
         "held": held,
+        "total": total,
+        "next_after": held[-1].id if more else None,
         "supervisors": supervisors,
         "message": message,
         "can_act": user.role is Role.STAFF,
