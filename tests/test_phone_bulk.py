@@ -12,6 +12,9 @@ import datetime as dt
 import io
 import itertools
 import random
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -504,3 +507,53 @@ def test_a_batch_larger_than_a_statements_parameters_rolls_back(
     assert quiet.quarantine() == [] and quiet.issues() == []
     again = import_call_log(quiet, path, actor="op")
     assert (again.imported, again.quarantined) == (filed, count - filed)
+
+
+_KILLABLE = """
+import sys
+from pathlib import Path
+from channels.phone_log import import_call_log
+from supervision_core import get_plugin_manager, open_ledger
+from supervision_core.demo import demo_settings
+
+ledger = open_ledger(sys.argv[1], settings=demo_settings(),
+                     plugin_manager=get_plugin_manager(load_entrypoints=False))
+summary = import_call_log(ledger, Path(sys.argv[2]), actor="op", parallel=True)
+print(summary.read, summary.imported, summary.quarantined, summary.already_present)
+"""  # fmt: skip
+
+
+def test_an_import_killed_at_any_moment_loses_nothing_and_finishes_on_the_next_run(
+    supdesk_database_url: str, ledger: Ledger, tmp_path: Path
+) -> None:
+    """SIGKILL while a child reads and this process writes; run again: every call once."""
+    count = 120_000
+    rows = [
+        [f"GD{n}", "2026-03-02 09:15", SUPERVISOR if n % 500 == 0 else f"139{n:08d}", "", "",
+         f"第{n}次", "乌审召镇", "", ""]
+        for n in range(count)
+    ]  # fmt: skip
+    path = _csv(tmp_path / "calls.csv", rows)
+    command = [sys.executable, "-c", _KILLABLE, supdesk_database_url, str(path)]
+
+    def stored() -> tuple[int, int, int]:
+        with ledger.engine.connect() as connection:
+            reports, distinct = connection.execute(
+                sa.text("SELECT count(*), count(DISTINCT external_id) FROM report")
+            ).one()
+            issues = connection.execute(sa.text("SELECT count(*) FROM issue")).scalar()
+        return reports, distinct, issues
+
+    seen = 0
+    for _ in range(2):
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        while stored()[0] <= seen and process.poll() is None:
+            time.sleep(0.01)  # killed once it has committed more than before
+        process.kill()
+        process.communicate()
+        seen = stored()[0]
+        assert 0 < seen < count  # half-way, really
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    read, imported, quarantined, present = map(int, done.stdout.split())
+    assert read == count and imported + quarantined + present == count and present >= seen
+    assert stored() == (count, count, count // 500)
