@@ -69,6 +69,7 @@ __all__ = [
 ]
 
 PAGE = 50
+_COUNT_UP_TO = 10_000  # the quarantine's count, beyond which a page says 'more than'
 _VIEWS = {
     "screen": "待审查",
     "open": "办理中",
@@ -441,7 +442,7 @@ async def console_quarantine(request: Request) -> Response:
         held = ledger.quarantine(
             centers=centers, after=int(after) if after.isdigit() else None, limit=PAGE + 1
         )
-        total = ledger.quarantine_count(centers=centers)
+        total = ledger.quarantine_count(centers=centers, up_to=_COUNT_UP_TO + 1)
         ledger.users.log_access(user.username, "view_quarantine", f"{len(held)} reports")
         supervisors = [
             s for s in ledger.supervisors() if s.center in centers and s.status.value == "active"
@@ -453,7 +454,7 @@ async def console_quarantine(request: Request) -> Response:
     held = held[:PAGE]
     context = {
         "held": held,
-        "total": total,
+        "total": f"{_COUNT_UP_TO} 余条" if total > _COUNT_UP_TO else f"{total} 条",
         "next_after": held[-1].id if more else None,
         "supervisors": supervisors,
         "message": message,
