@@ -467,18 +467,7 @@ def _receive_chunk(
         for rid, i in zip(report_ids, fresh, strict=True):
             report, (supervisor_id, reason, detail) = chunk[i], decisions[i]
             if reason is not None:
-                q = QuarantinedReport(
-                    id=rid,
-                    channel=report.channel,
-                    external_id=report.external_id,
-                    center=report.center,
-                    received_at=report.received_at,
-                    sender=report.sender,
-                    subject=report.subject,
-                    text=report.text,
-                    reason=reason,
-                    detail=detail,
-                )
+                q = QuarantinedReport.of(rid, report, reason, detail)
                 results[i] = IntakeResult(
                     report_id=rid, quarantine_id=rid, quarantine_reason=reason
                 )
@@ -888,23 +877,38 @@ def _literal(value: str | int | None) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _bulk_sql(dialect: str, constants: tuple[str | int | None, ...]) -> str:
+def _bulk_sql(
+    ledger: Ledger,
+    channel: str,
+    sender_kind: str,
+    reason: QuarantineReason,
+    batch_id: int | None,
+    *,
+    staged: bool = False,
+) -> str:
     """The insert of one bulk call, what every row shares written into the statement.
 
-    Then the rows go to the driver as they came: no tuple is built per row.
+    Then the rows go to the driver as they came (no tuple is built per row), or, with
+    ``staged``, come from the attached file ``supdesk_stage`` without passing through
+    Python at all.
     """
+    dialect = ledger.engine.dialect.name
+    stored_at = ledger.clock().astimezone(dt.UTC).strftime(_SQLITE_TIME)
+    constants = (channel, sender_kind, "quarantined", reason.value, batch_id, stored_at)
+    shared = [_literal(v) for v in constants]
     mark = "?" if dialect == "sqlite" else "%s"
-    values = [mark] * len(BULK_COLUMNS)
-    literals = [_literal(v) for v in constants]
+    values = list(BULK_COLUMNS) if staged else [mark] * len(BULK_COLUMNS)
     if dialect != "sqlite":  # the UTC texts become timestamptz
         at = BULK_COLUMNS.index("received_at")
-        values[at] = f"CAST({mark} AS TIMESTAMP) AT TIME ZONE 'UTC'"
-        literals[-1] = f"CAST({literals[-1]} AS TIMESTAMP) AT TIME ZONE 'UTC'"
+        values[at] = f"CAST({values[at]} AS TIMESTAMP) AT TIME ZONE 'UTC'"
+        shared[-1] = f"CAST({shared[-1]} AS TIMESTAMP) AT TIME ZONE 'UTC'"
     columns = ", ".join(_BULK_CONSTANTS + BULK_COLUMNS)
-    return (
-        f"INSERT INTO report ({columns}) VALUES ({', '.join(literals + values)}) "
-        "ON CONFLICT (channel, external_id) DO NOTHING"
+    source = (
+        f"SELECT {', '.join(shared + values)} FROM supdesk_stage.{STAGE_TABLE} WHERE true"
+        if staged
+        else f"VALUES ({', '.join(shared + values)})"
     )
+    return f"INSERT INTO report ({columns}) {source} ON CONFLICT (channel, external_id) DO NOTHING"
 
 
 def quarantine_many(
@@ -925,16 +929,14 @@ def quarantine_many(
     """
     if not rows:
         return 0
-    stored_at = ledger.clock().astimezone(dt.UTC).strftime(_SQLITE_TIME)
-    constants = (channel, sender_kind, "quarantined", reason.value, batch_id, stored_at)
+    sql = _bulk_sql(ledger, channel, sender_kind, reason, batch_id)
     listening = ledger.host.listens("supervision_report_quarantined") and not dry_run
     with ledger.write_lock, ledger._session() as s:
-        dialect = s.get_bind().dialect.name
         _take_write_lock(s)
         before = _stored_ids(s, channel, rows) if listening else {}
         cursor = s.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.executemany(_bulk_sql(dialect, constants), rows)
+            cursor.executemany(sql, rows)
             stored = int(cursor.rowcount)
         finally:
             cursor.close()
@@ -976,36 +978,25 @@ def quarantine_staged(
             batch_id=batch_id,
             dry_run=dry_run,
         )
-    stored_at = ledger.clock().astimezone(dt.UTC).strftime(_SQLITE_TIME)
-    constants = (channel, sender_kind, "quarantined", reason.value, batch_id, stored_at)
-    columns = ", ".join(_BULK_CONSTANTS + BULK_COLUMNS)
-    values = ", ".join([_literal(v) for v in constants] + list(BULK_COLUMNS))
-    sql = (
-        f"INSERT INTO main.report ({columns}) SELECT {values} FROM supdesk_stage.{STAGE_TABLE} "
-        "WHERE true ON CONFLICT (channel, external_id) DO NOTHING"
-    )
+    sql = _bulk_sql(ledger, channel, sender_kind, reason, batch_id, staged=True)
     with ledger.write_lock:
         raw = ledger.engine.raw_connection()
+        cursor = raw.cursor()
         try:
-            cursor = raw.cursor()
             # Attached outside any transaction (SQLite allows it only there).
             cursor.execute("ATTACH DATABASE ? AS supdesk_stage", (path,))
             try:
                 cursor.execute("BEGIN IMMEDIATE")
-                try:
-                    cursor.execute(sql)
-                    stored = int(cursor.rowcount)
-                except BaseException:
-                    raw.rollback()
-                    raise
-                if dry_run:
-                    raw.rollback()
-                else:
-                    raw.commit()
+                cursor.execute(sql)
+                stored = int(cursor.rowcount)
+                (raw.rollback if dry_run else raw.commit)()
+            except BaseException:
+                raw.rollback()
+                raise
             finally:
                 cursor.execute("DETACH DATABASE supdesk_stage")
-                cursor.close()
         finally:
+            cursor.close()
             raw.close()
     return stored
 
@@ -1037,27 +1028,15 @@ def _tell_quarantined(
             continue
         before[r.external_id] = rid  # the same id twice in the rows: told once
         received = dt.datetime.strptime(r.received_at, _SQLITE_TIME).replace(tzinfo=dt.UTC)
-        sender = Sender(sender_kind, r.sender_value, r.sender_name)
         report = Report(
             channel=channel,
             external_id=r.external_id,
             center=r.center,
             received_at=received,
-            sender=sender,
+            sender=Sender(sender_kind, r.sender_value, r.sender_name),
             text=r.text,
             subject=r.subject,
             hints=ReportHints(problem_type=r.problem_type, venue=r.venue),
         )
-        quarantined = QuarantinedReport(
-            id=rid,
-            channel=channel,
-            external_id=r.external_id,
-            center=r.center,
-            received_at=received,
-            sender=sender,
-            subject=r.subject,
-            text=r.text,
-            reason=reason,
-            detail=r.detail,
-        )
+        quarantined = QuarantinedReport.of(rid, report, reason, r.detail)
         ledger.host.report_quarantined(report=report, quarantined=quarantined)

@@ -151,6 +151,24 @@ class QuarantinedReport:
     detail: str | None
     resolved_issue: int | None = None
 
+    @classmethod
+    def of(
+        cls, report_id: int, report: Report, reason: QuarantineReason, detail: str | None
+    ) -> QuarantinedReport:
+        """The quarantine record of a stored ``report``."""
+        return cls(
+            id=report_id,
+            channel=report.channel,
+            external_id=report.external_id,
+            center=report.center,
+            received_at=report.received_at,
+            sender=report.sender,
+            subject=report.subject,
+            text=report.text,
+            reason=reason,
+            detail=detail,
+        )
+
 
 @attrs.frozen(kw_only=True)
 class IntakeResult:
