@@ -42,18 +42,8 @@ from supervision_core import (
     stage_quarantine,
 )
 from supervision_core.testing import HookRecorder
+from test_phone_log import HOTLINE_HEADER as HEADER
 
-HEADER = [
-    "工单编号",
-    "来电时间",
-    "来电号码",
-    "来电人",
-    "诉求标题",
-    "诉求内容",
-    "所属苏木镇",
-    "事发地点",
-    "诉求类型",
-]
 SUPERVISOR = "13948772345"
 NAUGHTY = [
     "'; DROP TABLE report; --",

@@ -15,7 +15,6 @@ import csv
 import hashlib
 import sys
 import tempfile
-import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -57,7 +56,7 @@ from .phone_rows import (
     pick_sheet,
     read_chunks,
 )
-from .tabular import Sheet, TabularError
+from .tabular import Sheet, TabularError, file_kind
 
 __all__ = [
     "BUILTIN_PROFILES",
@@ -233,10 +232,7 @@ def import_call_log(
         # loading it twice (to match its header here, to read it there) costs more
         # than the overlap saves. Text files are read as a stream, from both sides.
         parallel = (
-            path.is_file()
-            and path.stat().st_size >= _PARALLEL_BYTES
-            and not zipfile.is_zipfile(path)
-            and not _is_xls(path)
+            path.is_file() and path.stat().st_size >= _PARALLEL_BYTES and file_kind(path) == "text"
         )
     with contextlib.ExitStack() as stack:
         stage = None
@@ -350,11 +346,6 @@ def _import(
     if summary.rejected and not dry_run:
         summary.rejects_file = str(rejects_file)
     return summary
-
-
-def _is_xls(path: Path) -> bool:
-    with path.open("rb") as fh:
-        return fh.read(8).startswith(b"\xd0\xcf\x11\xe0")
 
 
 def _overlapped(

@@ -22,7 +22,7 @@ from xml.etree import ElementTree
 
 import attrs
 
-__all__ = ["Sheet", "TabularError", "detect_encoding", "open_sheets"]
+__all__ = ["Sheet", "TabularError", "detect_encoding", "file_kind", "open_sheets"]
 
 _SAMPLE = 256 * 1024
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -307,17 +307,27 @@ def _xls_sheets(path: Path) -> Iterator[Sheet]:
         yield Sheet(sheet.name, _fill_merged(rows(), ranges), total=sheet.nrows)
 
 
+def file_kind(path: str | Path) -> str:
+    """``"xlsx"``, ``"xls"`` or ``"text"``, by the file's first bytes, not its name."""
+    with Path(path).open("rb") as fh:
+        magic = fh.read(8)
+    if magic.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if magic.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    return "text"
+
+
 def open_sheets(path: str | Path) -> Iterator[Sheet]:
     """Every table in the file at ``path``: one for CSV, one per sheet for XLSX/XLS."""
     path = Path(path)
     if not path.is_file():
         msg = f"找不到文件 {path}"
         raise TabularError(msg)
-    with path.open("rb") as fh:
-        magic = fh.read(8)
-    if magic.startswith(b"PK\x03\x04"):
+    kind = file_kind(path)
+    if kind == "xlsx":
         yield from _xlsx_sheets(path)
-    elif magic.startswith(b"\xd0\xcf\x11\xe0"):
+    elif kind == "xls":
         yield from _xls_sheets(path)
     else:
         yield _csv_sheet(path)
