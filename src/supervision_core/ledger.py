@@ -784,11 +784,6 @@ class Ledger:
             # By the batch, not by lists of ids: a batch of a hotline's export holds
             # hundreds of thousands of reports (more than a statement's parameters).
             in_batch = select(ReportRow.id).where(ReportRow.batch_id == batch_id)
-            removed = s.exec(
-                select(sa.func.count())
-                .select_from(table_of(ReportRow))
-                .where(sa.column("batch_id") == batch_id)
-            ).one()
             issues = list(s.exec(select(IssueRow).where(col(IssueRow.report_id).in_(in_batch))))
             moved = [i.number for i in issues if i.state != IssueState.RECEIVED]
             if moved:
@@ -825,7 +820,8 @@ class Ledger:
             s.execute(
                 sa.delete(table_of(AttachmentRow)).where(sa.column("report_id").in_(in_batch))
             )
-            s.execute(sa.delete(table_of(ReportRow)).where(sa.column("batch_id") == batch_id))
+            deleted = sa.delete(table_of(ReportRow)).where(sa.column("batch_id") == batch_id)
+            removed = s.connection().execute(deleted).rowcount
             batch.rolled_back_at, batch.rolled_back_by = self.clock(), actor
             s.commit()
         return int(removed)
