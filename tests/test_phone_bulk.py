@@ -547,3 +547,16 @@ def test_an_import_killed_at_any_moment_loses_nothing_and_finishes_on_the_next_r
     read, imported, quarantined, present = map(int, done.stdout.split())
     assert read == count and imported + quarantined + present == count and present >= seen
     assert stored() == (count, count, count // 500)
+
+
+def test_a_file_of_supervisors_calls_comes_over_a_chunk_at_a_time(
+    quiet: Ledger, small_chunks: list[int], tmp_path: Path
+) -> None:
+    """Nothing to stage: the child still sends each chunk as it is read."""
+    rows = [
+        [f"S{n}", "2026-03-02 09:15", SUPERVISOR, "", "", f"第{n}次", "乌审召镇", "", ""]
+        for n in range(1200)
+    ]
+    summary = import_call_log(quiet, _csv(tmp_path / "calls.csv", rows), actor="op", parallel=True)
+    assert (summary.read, summary.imported, summary.quarantined) == (1200, 1200, 0)
+    assert len(small_chunks) >= 3 and max(small_chunks) <= 250
