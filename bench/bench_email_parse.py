@@ -25,7 +25,7 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
-from channels.email import EmailOptions, report_from_mail
+from channels.email.channel import EmailOptions, report_from_mail
 
 CORPORA = [
     "cpython-email", "flanker", "spamscope-mail-parser", "kopano-inetmapi",

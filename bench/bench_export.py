@@ -68,7 +68,7 @@ def main() -> int:
     if args.child:  # the measured export, in its own process
         from supervision_core import get_plugin_manager, open_ledger
         from supervision_core.demo import demo_settings
-        from supervision_core.exports import export_ledger
+        from supervision_core.documents.ledger_workbook import export_ledger
 
         ledger = open_ledger(
             f"sqlite:///{args.child}",

@@ -217,7 +217,7 @@ def pandas_insert(db: Path, source: Path) -> None:
 
 
 def ours(folder: Path, source: Path, name: str) -> dict[str, int]:
-    from channels.phone_log import import_call_log
+    from channels.phone.importer import import_call_log
 
     ledger = fresh_ledger(folder, name)
     started = time.perf_counter()
@@ -261,7 +261,7 @@ import re, sys, threading, time
 from pathlib import Path
 sys.path.insert(0, {bench!r})
 import bench_phone_import as b
-import channels.phone_reader as reader
+import channels.phone.reader as reader
 
 def hwm(pid="self"):
     return int(re.search(r"VmHWM:\\s+(\\d+)", open(f"/proc/{{pid}}/status").read()).group(1))

@@ -18,8 +18,8 @@ from supervision_core import (
     hash_password,
     verify_password,
 )
-from supervision_core.accounts import lockout_until
 from supervision_core.cli import cli
+from supervision_core.model.accounts import lockout_until
 
 NOW = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
 

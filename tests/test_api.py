@@ -57,7 +57,7 @@ def test_the_core_never_imports_channels_or_plugins() -> None:
 def test_names_load_on_first_use() -> None:
     """The reading process of a large import needs a few values, not the database."""
     code = (
-        "import sys, supervision_core, channels.phone_reader; "
+        "import sys, supervision_core, channels.phone.reader; "
         "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'openpyxl') if m in sys.modules)); "
         "supervision_core.Ledger; print('sqlalchemy' in sys.modules)"
     )

@@ -184,7 +184,7 @@ def test_unknown_policy_in_config_is_a_start_up_error(run, tmp_path: Path) -> No
 def test_plugins_command_lists_builtins(run) -> None:  # type: ignore[no-untyped-def]
     data = _json(run("plugins", "--all", "--json"))
     names = {p["name"]: p for p in data}  # type: ignore[union-attr]
-    assert names["supervision_core.screening"]["hooks"] == ["supervision_register_screening_checks"]
+    assert names["supervision_core.rules.screening"]["hooks"] == ["supervision_register_screening_checks"]
 
 
 def test_console_script_runs_without_traceback(tmp_path: Path) -> None:

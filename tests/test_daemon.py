@@ -20,10 +20,10 @@ import attrs
 import pytest
 
 from supervision_core import SHANGHAI, china_calendar, open_ledger
-from supervision_core.deadlines import TimeLimits
 from supervision_core.demo import demo_settings, load_demo
-from supervision_core.routine import routine_steps
-from supervision_core.summaries import IssueSummary
+from supervision_core.model.summaries import IssueSummary
+from supervision_core.rules.deadlines import TimeLimits
+from supervision_core.rules.reminders import routine_steps
 from supervision_daemon import JsonLogFormatter
 
 CAL = china_calendar()
@@ -126,7 +126,7 @@ def test_the_daemon_runs_channels_reports_health_and_stops_on_sigterm(tmp_path):
     config.write_text(
         (Path(__file__).parent.parent / "src/supervision_core/demo.toml").read_text(encoding="utf-8")
         + textwrap.dedent(f"""
-        [channels.email]
+        [channels.email.channel]
         from_address = "jiandu@desk.test"
         [channels.email.recipients]
         "wushenzhao@desk.test" = "wushenzhao"
@@ -200,7 +200,7 @@ def test_start_up_says_what_is_wrong(tmp_path):
 
 
 def test_documents_are_prepared_on_their_dates_once():
-    from supervision_core.routine import documents_due
+    from supervision_core.rules.reminders import documents_due
 
     assert documents_due(dt.date(2026, 6, 30), CAL) == []
     assert documents_due(dt.date(2026, 7, 1), CAL) == [("briefing", "2026H1")]
@@ -211,7 +211,7 @@ def test_documents_are_prepared_on_their_dates_once():
 
 
 def test_the_daemon_prepares_the_half_year_briefing_for_review(supdesk_database_url, supdesk_clock, tmp_path):
-    from supervision_core.documents import find_cjk_font
+    from supervision_core.documents.printable import find_cjk_font
     from supervision_daemon import Daemon, DaemonOptions
     from supervision_web import WebSettings
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from supervision_core.cli import cli
-from supervision_core.documents import find_cjk_font
+from supervision_core.documents.printable import find_cjk_font
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import attrs
 import pytest
 from click.testing import CliRunner
 
-from channels.email import (
+from channels.email.channel import (
     EmailNotifier,
     EmailOptions,
     ImapPoller,
@@ -30,7 +30,7 @@ from channels.email import (
     hints_from,
     report_from_mail,
 )
-from channels.mailparse import automation_reason, decode_bytes, html_to_text, parse_mail
+from channels.email.mailparse import automation_reason, decode_bytes, html_to_text, parse_mail
 from supervision_core import (
     ContactKind,
     Identity,
@@ -473,7 +473,7 @@ def test_killing_the_poller_mid_batch_loses_and_doubles_nothing(dovecot, imap_bo
     config.write_text(
         (Path(__file__).parent.parent / "src/supervision_core/demo.toml").read_text(encoding="utf-8")
         + textwrap.dedent(f"""
-        [channels.email]
+        [channels.email.channel]
         from_address = "jiandu@desk.test"
         rate_per_hour = 100000
 

@@ -12,7 +12,12 @@ import openpyxl
 import pytest
 
 from supervision_core import Ledger, Report, ReportHints
-from supervision_core.exports import LEDGER_HEADERS, export_ledger, neutralize, unit_copy
+from supervision_core.documents.ledger_workbook import (
+    LEDGER_HEADERS,
+    export_ledger,
+    neutralize,
+    unit_copy,
+)
 from supervision_core.testing import FrozenClock
 
 MakeReport = Callable[..., Report]

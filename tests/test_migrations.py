@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
 from supervision_core import SchemaError, Settings, create_engine, migrate, open_ledger
-from supervision_core import tables as _tables  # noqa: F401
+from supervision_core.store import tables as _tables  # noqa: F401
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 

@@ -23,7 +23,7 @@ from supervision_core import (
     hookimpl,
     open_ledger,
 )
-from supervision_core.database import _alembic_config
+from supervision_core.store.engine import _alembic_config
 from supervision_core.testing import FrozenClock
 
 MakeReport = Callable[..., Report]

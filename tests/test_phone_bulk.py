@@ -22,11 +22,11 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-import channels.phone_log as phone_log
-import channels.tabular as tabular
-from channels.phone_log import import_call_log
-from channels.phone_reader import ChildReader
-from channels.phone_rows import CenterNames, FastRows, RowRules, _Rejected
+import channels.phone.importer as phone_log
+import channels.phone.tabular as tabular
+from channels.phone.importer import import_call_log
+from channels.phone.reader import ChildReader
+from channels.phone.rows import CenterNames, FastRows, RowRules, _Rejected
 from supervision_core import (
     SHANGHAI,
     BulkQuarantine,
@@ -343,7 +343,7 @@ def test_a_file_that_breaks_off_in_the_child_keeps_what_came_before(
 def test_a_child_that_dies_is_a_clear_error(
     quiet: Ledger, small_chunks: list[int], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr("channels.phone_reader.sys.executable", "/bin/false")
+    monkeypatch.setattr("channels.phone.reader.sys.executable", "/bin/false")
     path = _csv(tmp_path / "calls.csv", _file_rows(1000))
     with pytest.raises(InvalidInput, match="读取文件的子进程意外退出"):
         import_call_log(quiet, path, actor="op", parallel=True)
@@ -502,7 +502,7 @@ def test_a_batch_larger_than_a_statements_parameters_rolls_back(
 _KILLABLE = """
 import sys
 from pathlib import Path
-from channels.phone_log import import_call_log
+from channels.phone.importer import import_call_log
 from supervision_core import get_plugin_manager, open_ledger
 from supervision_core.demo import demo_settings
 

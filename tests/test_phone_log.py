@@ -14,8 +14,8 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from channels.phone_log import import_call_log, parse_phone, parse_time
-from channels.tabular import detect_encoding
+from channels.phone.importer import import_call_log, parse_phone, parse_time
+from channels.phone.tabular import detect_encoding
 from supervision_core import (
     SHANGHAI,
     ColumnProfile,

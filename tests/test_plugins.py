@@ -36,7 +36,7 @@ from supervision_core import (
     open_ledger,
 )
 from supervision_core.config import CenterSettings
-from supervision_core.scoring import Band, DefaultPolicy
+from supervision_core.rules.scoring import Band, DefaultPolicy
 from supervision_core.testing import FrozenClock, HookRecorder
 
 MakeReport = Callable[..., Report]
@@ -382,7 +382,7 @@ def test_duplicate_registration_names_both_plugins(supdesk_plugin_manager: Plugi
     supdesk_plugin_manager.register(Again(), name="again")
     with pytest.raises(PluginError) as info:
         PluginHost(supdesk_plugin_manager).scoring_policies()
-    assert info.value.plugin == "again" and "supervision_core.scoring" in str(info.value)
+    assert info.value.plugin == "again" and "supervision_core.rules.scoring" in str(info.value)
 
 
 def test_registering_something_that_is_not_a_policy_fails_with_the_plugins_name(
@@ -399,9 +399,9 @@ def test_registering_something_that_is_not_a_policy_fails_with_the_plugins_name(
 
 
 def test_built_in_plugins_can_be_blocked() -> None:
-    pm = get_plugin_manager(load_entrypoints=False, blocked=["supervision_core.screening"])
+    pm = get_plugin_manager(load_entrypoints=False, blocked=["supervision_core.rules.screening"])
     assert len(PluginHost(pm).screening_checks()) == 0
-    assert "supervision_core.screening" not in [p.name for p in PluginHost(pm).plugins()]
+    assert "supervision_core.rules.screening" not in [p.name for p in PluginHost(pm).plugins()]
 
 
 # ------------------------------------------------------------------ discovery

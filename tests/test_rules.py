@@ -22,8 +22,8 @@ from supervision_core import (
     text_similarity,
     valid_id_number,
 )
-from supervision_core.clock import SHANGHAI
-from supervision_core.screening import (
+from supervision_core.model.clock import SHANGHAI
+from supervision_core.rules.screening import (
     check_id_numbers,
     check_legal_procedure,
     check_petition,

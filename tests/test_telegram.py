@@ -19,8 +19,8 @@ import pytest
 from starlette.testclient import TestClient
 from telegram import Update
 
-from channels.messenger import Inbound, step
-from channels.telegram import TelegramBot, TelegramSettings, inbound_from_update
+from channels.messenger.conversation import Inbound, step
+from channels.telegram.bot import TelegramBot, TelegramSettings, inbound_from_update
 from supervision_core import ContactKind, Identity, NewSupervisor, Origin
 from supervision_core.demo import load_demo
 
@@ -192,7 +192,7 @@ def test_status_shows_only_the_supervisors_own_issues(script, bateer, supdesk_le
 
 
 def test_evaluating_a_rectification_with_buttons(script, bateer, botapi, supdesk_ledger, monkeypatch):
-    from channels.telegram import TelegramNotifier
+    from channels.telegram.bot import TelegramNotifier
 
     link(script, bateer.id)
     script.say("窗口没有一次性告知清单")
@@ -220,7 +220,7 @@ def test_evaluating_a_rectification_with_buttons(script, bateer, botapi, supdesk
 
 
 def _notices(ledger, issue_id):
-    from supervision_core.notifications import notices_for
+    from supervision_core.model.notifications import notices_for
 
     issue = ledger.issue(issue_id)
     addresses = ledger.supervisor(issue.supervisor_id).identities

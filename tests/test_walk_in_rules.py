@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from channels.walk_in import FormChoices, Upload, validate_walk_in
+from channels.walk_in.form import FormChoices, Upload, validate_walk_in
 from supervision_core import ContactKind, ProblemType
 
 NOW = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)

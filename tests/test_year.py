@@ -24,9 +24,9 @@ from supervision_core import (
     Settings,
     hookimpl,
 )
-from supervision_core.scoring import Band, Score
+from supervision_core.model.year import EvaluationEntry, excellent_quota, rank_entries
+from supervision_core.rules.scoring import Band, Score
 from supervision_core.testing import FrozenClock
-from supervision_core.year import EvaluationEntry, excellent_quota, rank_entries
 
 YEAR = 2026
 OP = "operator:其木格"

@@ -12,7 +12,27 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .accounts import (
+    from supervision_core.cli import (
+        actor_option,
+        current_ledger,
+        emit,
+        json_option,
+        resolve_actor,
+        wants_json,
+    )
+    from supervision_core.config import CenterSettings, Settings, load_settings, parse_settings
+    from supervision_core.errors import (
+        ConfigError,
+        InvalidInput,
+        InvalidTransition,
+        NotFound,
+        PluginError,
+        SchemaError,
+        SupervisionError,
+    )
+    from supervision_core.hookspecs import hookimpl
+    from supervision_core.ledger import IssueRef, Ledger, open_ledger
+    from supervision_core.model.accounts import (
         LOCKOUT_ATTEMPTS,
         LOCKOUT_MINUTES,
         Role,
@@ -22,26 +42,10 @@ if TYPE_CHECKING:
         hash_password,
         verify_password,
     )
-    from .batches import ImportBatch
-    from .briefing import Briefing, BriefingOpinion, briefing_period, render_markdown
-    from .bulk import BulkQuarantine, StageFile, stage_quarantine
-    from .centers import Center, CenterLevel, Unit
-    from .cli import actor_option, current_ledger, emit, json_option, resolve_actor, wants_json
-    from .clock import SHANGHAI, local_date, now_utc, to_local
-    from .config import CenterSettings, Settings, load_settings, parse_settings
-    from .database import DEFAULT_DATABASE_URL, create_engine, migrate
-    from .deadlines import TimeLimits, due_after, rectification_due
-    from .errors import (
-        ConfigError,
-        InvalidInput,
-        InvalidTransition,
-        NotFound,
-        PluginError,
-        SchemaError,
-        SupervisionError,
-    )
-    from .hookspecs import hookimpl
-    from .issues import (
+    from supervision_core.model.batches import ImportBatch
+    from supervision_core.model.centers import Center, CenterLevel, Unit
+    from supervision_core.model.clock import SHANGHAI, local_date, now_utc, to_local
+    from supervision_core.model.issues import (
         OPEN_STATES,
         EventKind,
         Issue,
@@ -52,39 +56,16 @@ if TYPE_CHECKING:
         Satisfaction,
         UnitView,
     )
-    from .ledger import IssueRef, Ledger, open_ledger
-    from .lifecycle import apply_event, replay
-    from .masking import mask_id_number, mask_name, mask_personal_data, mask_phone
-    from .messengers import LinkCode, MessengerStore, link_code_hash, new_link_code
-    from .notifications import Notice, Notifier, RecipientKind, notices_for
-    from .outbox import DeliveryReport, OutboxEntry, OutboxStatus
-    from .plugins import (
-        DEFAULT_PLUGINS,
-        PluginFailure,
-        PluginHost,
-        PluginInfo,
-        PluginManager,
-        get_plugin_manager,
-    )
-    from .profiles import (
+    from supervision_core.model.notifications import Notice, Notifier, RecipientKind, notices_for
+    from supervision_core.model.outbox import DeliveryReport, OutboxEntry, OutboxStatus
+    from supervision_core.model.profiles import (
         PROFILE_FIELDS,
         ColumnProfile,
         ProfileMatch,
         match_profile,
         normalize_header,
     )
-    from .registries import (
-        Channel,
-        ChannelRegistry,
-        CheckRegistry,
-        NotifierRegistry,
-        PolicyRegistry,
-        ProfileRegistry,
-        RouteRegistry,
-        ScreeningCheck,
-        SupervisorDirectory,
-    )
-    from .reports import (
+    from supervision_core.model.reports import (
         Attachment,
         IntakeResult,
         QuarantinedReport,
@@ -93,11 +74,8 @@ if TYPE_CHECKING:
         ReportHints,
         Sender,
     )
-    from .scoring import Band, DefaultPolicy, Score, ScoreItem, ScoringPolicy, SupervisorYear
-    from .screening import ScreeningProposal, valid_id_number
-    from .similarity import text_similarity
-    from .summaries import AttachmentInfo, IssueSummary, ReportSummary
-    from .supervisors import (
+    from supervision_core.model.summaries import AttachmentInfo, IssueSummary, ReportSummary
+    from supervision_core.model.supervisors import (
         ContactKind,
         Identity,
         NewSupervisor,
@@ -107,10 +85,8 @@ if TYPE_CHECKING:
         SupervisorStatus,
         normalize_identity,
     )
-    from .users import SignInResult, UserStore
-    from .vocabulary import Method, ProblemType, Stage, Topic, parse_term
-    from .workdays import CONFIRMED_YEARS, Deadline, WorkCalendar, china_calendar
-    from .year import (
+    from supervision_core.model.vocabulary import Method, ProblemType, Stage, Topic, parse_term
+    from supervision_core.model.year import (
         DEFAULT_TIE_RULE,
         TIE_RULES,
         Activity,
@@ -125,6 +101,64 @@ if TYPE_CHECKING:
         excellent_quota,
         rank_entries,
     )
+    from supervision_core.plugins import (
+        DEFAULT_PLUGINS,
+        PluginFailure,
+        PluginHost,
+        PluginInfo,
+        PluginManager,
+        get_plugin_manager,
+    )
+    from supervision_core.registries import (
+        Channel,
+        ChannelRegistry,
+        CheckRegistry,
+        NotifierRegistry,
+        PolicyRegistry,
+        ProfileRegistry,
+        RouteRegistry,
+        ScreeningCheck,
+        SupervisorDirectory,
+    )
+    from supervision_core.rules.deadlines import TimeLimits, due_after, rectification_due
+    from supervision_core.rules.lifecycle import apply_event, replay
+    from supervision_core.rules.masking import (
+        mask_id_number,
+        mask_name,
+        mask_personal_data,
+        mask_phone,
+    )
+    from supervision_core.rules.scoring import (
+        Band,
+        DefaultPolicy,
+        Score,
+        ScoreItem,
+        ScoringPolicy,
+        SupervisorYear,
+    )
+    from supervision_core.rules.screening import ScreeningProposal, valid_id_number
+    from supervision_core.rules.similarity import text_similarity
+    from supervision_core.rules.workdays import (
+        CONFIRMED_YEARS,
+        Deadline,
+        WorkCalendar,
+        china_calendar,
+    )
+    from supervision_core.store.briefing import (
+        Briefing,
+        BriefingOpinion,
+        briefing_period,
+        render_markdown,
+    )
+    from supervision_core.store.engine import DEFAULT_DATABASE_URL, create_engine, migrate
+    from supervision_core.store.messengers import (
+        LinkCode,
+        MessengerStore,
+        link_code_hash,
+        new_link_code,
+    )
+    from supervision_core.store.staging import BulkQuarantine, StageFile, stage_quarantine
+    from supervision_core.store.users import SignInResult, UserStore
 
 __all__ = [
     "CONFIRMED_YEARS",
@@ -277,152 +311,152 @@ __all__ = [
 ]
 
 _EXPORTS: dict[str, str] = {
-    "Activity": "year",
-    "ActivityKind": "year",
-    "Attachment": "reports",
-    "AttachmentInfo": "summaries",
-    "AttendanceStatus": "year",
-    "Band": "scoring",
-    "Briefing": "briefing",
-    "BriefingOpinion": "briefing",
-    "BulkQuarantine": "bulk",
-    "CONFIRMED_YEARS": "workdays",
-    "Center": "centers",
-    "CenterLevel": "centers",
+    "Activity": "model.year",
+    "ActivityKind": "model.year",
+    "Attachment": "model.reports",
+    "AttachmentInfo": "model.summaries",
+    "AttendanceStatus": "model.year",
+    "Band": "rules.scoring",
+    "Briefing": "store.briefing",
+    "BriefingOpinion": "store.briefing",
+    "BulkQuarantine": "store.staging",
+    "CONFIRMED_YEARS": "rules.workdays",
+    "Center": "model.centers",
+    "CenterLevel": "model.centers",
     "CenterSettings": "config",
     "Channel": "registries",
     "ChannelRegistry": "registries",
     "CheckRegistry": "registries",
-    "ColumnProfile": "profiles",
+    "ColumnProfile": "model.profiles",
     "ConfigError": "errors",
-    "ContactKind": "supervisors",
-    "DEFAULT_DATABASE_URL": "database",
+    "ContactKind": "model.supervisors",
+    "DEFAULT_DATABASE_URL": "store.engine",
     "DEFAULT_PLUGINS": "plugins",
-    "DEFAULT_TIE_RULE": "year",
-    "Deadline": "workdays",
-    "DefaultPolicy": "scoring",
-    "DeliveryReport": "outbox",
-    "DisciplineKind": "year",
-    "DisciplineRecord": "year",
-    "Evaluation": "year",
-    "EvaluationEntry": "year",
-    "EventKind": "issues",
-    "FindingKind": "year",
-    "Identity": "supervisors",
-    "ImportBatch": "batches",
-    "IntakeResult": "reports",
+    "DEFAULT_TIE_RULE": "model.year",
+    "Deadline": "rules.workdays",
+    "DefaultPolicy": "rules.scoring",
+    "DeliveryReport": "model.outbox",
+    "DisciplineKind": "model.year",
+    "DisciplineRecord": "model.year",
+    "Evaluation": "model.year",
+    "EvaluationEntry": "model.year",
+    "EventKind": "model.issues",
+    "FindingKind": "model.year",
+    "Identity": "model.supervisors",
+    "ImportBatch": "model.batches",
+    "IntakeResult": "model.reports",
     "InvalidInput": "errors",
     "InvalidTransition": "errors",
-    "Issue": "issues",
-    "IssueEvent": "issues",
+    "Issue": "model.issues",
+    "IssueEvent": "model.issues",
     "IssueRef": "ledger",
-    "IssueState": "issues",
-    "IssueSummary": "summaries",
-    "LOCKOUT_ATTEMPTS": "accounts",
-    "LOCKOUT_MINUTES": "accounts",
+    "IssueState": "model.issues",
+    "IssueSummary": "model.summaries",
+    "LOCKOUT_ATTEMPTS": "model.accounts",
+    "LOCKOUT_MINUTES": "model.accounts",
     "Ledger": "ledger",
-    "LinkCode": "messengers",
-    "MessengerStore": "messengers",
-    "Method": "vocabulary",
-    "NewSupervisor": "supervisors",
-    "NotAcceptedReason": "issues",
+    "LinkCode": "store.messengers",
+    "MessengerStore": "store.messengers",
+    "Method": "model.vocabulary",
+    "NewSupervisor": "model.supervisors",
+    "NotAcceptedReason": "model.issues",
     "NotFound": "errors",
-    "Notice": "notifications",
-    "Notifier": "notifications",
+    "Notice": "model.notifications",
+    "Notifier": "model.notifications",
     "NotifierRegistry": "registries",
-    "OPEN_STATES": "issues",
-    "Origin": "supervisors",
-    "OutboxEntry": "outbox",
-    "OutboxStatus": "outbox",
-    "PROFILE_FIELDS": "profiles",
+    "OPEN_STATES": "model.issues",
+    "Origin": "model.supervisors",
+    "OutboxEntry": "model.outbox",
+    "OutboxStatus": "model.outbox",
+    "PROFILE_FIELDS": "model.profiles",
     "PluginError": "errors",
     "PluginFailure": "plugins",
     "PluginHost": "plugins",
     "PluginInfo": "plugins",
     "PluginManager": "plugins",
     "PolicyRegistry": "registries",
-    "ProblemType": "vocabulary",
-    "ProfileMatch": "profiles",
+    "ProblemType": "model.vocabulary",
+    "ProfileMatch": "model.profiles",
     "ProfileRegistry": "registries",
-    "QuarantineReason": "reports",
-    "QuarantinedReport": "reports",
-    "RecipientKind": "notifications",
-    "RectificationTrack": "issues",
-    "Report": "reports",
-    "ReportHints": "reports",
-    "ReportSummary": "summaries",
-    "Revocation": "supervisors",
-    "Role": "accounts",
+    "QuarantineReason": "model.reports",
+    "QuarantinedReport": "model.reports",
+    "RecipientKind": "model.notifications",
+    "RectificationTrack": "model.issues",
+    "Report": "model.reports",
+    "ReportHints": "model.reports",
+    "ReportSummary": "model.summaries",
+    "Revocation": "model.supervisors",
+    "Role": "model.accounts",
     "RouteRegistry": "registries",
-    "SHANGHAI": "clock",
-    "Satisfaction": "issues",
+    "SHANGHAI": "model.clock",
+    "Satisfaction": "model.issues",
     "SchemaError": "errors",
-    "Score": "scoring",
-    "ScoreItem": "scoring",
-    "ScoringPolicy": "scoring",
+    "Score": "rules.scoring",
+    "ScoreItem": "rules.scoring",
+    "ScoringPolicy": "rules.scoring",
     "ScreeningCheck": "registries",
-    "ScreeningProposal": "screening",
-    "Sender": "reports",
+    "ScreeningProposal": "rules.screening",
+    "Sender": "model.reports",
     "Settings": "config",
-    "StageFile": "bulk",
-    "SignInResult": "users",
-    "StaffUser": "accounts",
-    "Stage": "vocabulary",
+    "StageFile": "store.staging",
+    "SignInResult": "store.users",
+    "StaffUser": "model.accounts",
+    "Stage": "model.vocabulary",
     "SupervisionError": "errors",
-    "Supervisor": "supervisors",
+    "Supervisor": "model.supervisors",
     "SupervisorDirectory": "registries",
-    "SupervisorStatus": "supervisors",
-    "SupervisorYear": "scoring",
-    "TIE_RULES": "year",
-    "TimeLimits": "deadlines",
-    "Topic": "vocabulary",
-    "Unit": "centers",
-    "UnitView": "issues",
-    "UserStore": "users",
-    "WorkCalendar": "workdays",
-    "WorkPlan": "year",
+    "SupervisorStatus": "model.supervisors",
+    "SupervisorYear": "rules.scoring",
+    "TIE_RULES": "model.year",
+    "TimeLimits": "rules.deadlines",
+    "Topic": "model.vocabulary",
+    "Unit": "model.centers",
+    "UnitView": "model.issues",
+    "UserStore": "store.users",
+    "WorkCalendar": "rules.workdays",
+    "WorkPlan": "model.year",
     "actor_option": "cli",
-    "apply_event": "lifecycle",
-    "briefing_period": "briefing",
-    "can_enter_reports": "accounts",
-    "can_see_center": "accounts",
-    "china_calendar": "workdays",
-    "create_engine": "database",
+    "apply_event": "rules.lifecycle",
+    "briefing_period": "store.briefing",
+    "can_enter_reports": "model.accounts",
+    "can_see_center": "model.accounts",
+    "china_calendar": "rules.workdays",
+    "create_engine": "store.engine",
     "current_ledger": "cli",
-    "due_after": "deadlines",
+    "due_after": "rules.deadlines",
     "emit": "cli",
-    "excellent_quota": "year",
+    "excellent_quota": "model.year",
     "get_plugin_manager": "plugins",
-    "hash_password": "accounts",
+    "hash_password": "model.accounts",
     "hookimpl": "hookspecs",
     "json_option": "cli",
-    "link_code_hash": "messengers",
+    "link_code_hash": "store.messengers",
     "load_settings": "config",
-    "local_date": "clock",
-    "mask_id_number": "masking",
-    "mask_name": "masking",
-    "mask_personal_data": "masking",
-    "mask_phone": "masking",
-    "match_profile": "profiles",
-    "migrate": "database",
-    "new_link_code": "messengers",
-    "normalize_header": "profiles",
-    "normalize_identity": "supervisors",
-    "notices_for": "notifications",
-    "now_utc": "clock",
+    "local_date": "model.clock",
+    "mask_id_number": "rules.masking",
+    "mask_name": "rules.masking",
+    "mask_personal_data": "rules.masking",
+    "mask_phone": "rules.masking",
+    "match_profile": "model.profiles",
+    "migrate": "store.engine",
+    "new_link_code": "store.messengers",
+    "normalize_header": "model.profiles",
+    "normalize_identity": "model.supervisors",
+    "notices_for": "model.notifications",
+    "now_utc": "model.clock",
     "open_ledger": "ledger",
     "parse_settings": "config",
-    "parse_term": "vocabulary",
-    "rank_entries": "year",
-    "rectification_due": "deadlines",
-    "render_markdown": "briefing",
-    "replay": "lifecycle",
+    "parse_term": "model.vocabulary",
+    "rank_entries": "model.year",
+    "rectification_due": "rules.deadlines",
+    "render_markdown": "store.briefing",
+    "replay": "rules.lifecycle",
     "resolve_actor": "cli",
-    "stage_quarantine": "bulk",
-    "text_similarity": "similarity",
-    "to_local": "clock",
-    "valid_id_number": "screening",
-    "verify_password": "accounts",
+    "stage_quarantine": "store.staging",
+    "text_similarity": "rules.similarity",
+    "to_local": "model.clock",
+    "valid_id_number": "rules.screening",
+    "verify_password": "model.accounts",
     "wants_json": "cli",
 }
 

@@ -20,29 +20,37 @@ import attrs
 import click
 import sqlalchemy as sa
 
-from .accounts import Role, StaffUser
-from .briefing import render_markdown
-from .clock import to_local
-from .config import Settings, load_settings
-from .database import DEFAULT_DATABASE_URL
-from .demo import DEMO_PASSWORD, DEMO_USERS, demo_config_text, demo_settings, load_demo
-from .documents import (
+from supervision_core.config import Settings, load_settings
+from supervision_core.demo import (
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    demo_config_text,
+    demo_settings,
+    load_demo,
+)
+from supervision_core.documents.evaluation_workbook import write_evaluation_xlsx
+from supervision_core.documents.ledger_workbook import export_ledger, unit_copy
+from supervision_core.documents.printable import (
     write_briefing_docx,
     write_briefing_pdf,
     write_evaluation_docx,
     write_evaluation_pdf,
 )
-from .errors import SupervisionError
-from .evaluation_xlsx import write_evaluation_xlsx
-from .exports import export_ledger, unit_copy
-from .issues import Issue, IssueState, NotAcceptedReason, RectificationTrack, Satisfaction
-from .ledger import Ledger, open_ledger
-from .masking import mask_personal_data, mask_phone
-from .outbox import OutboxStatus
-from .plugins import PluginHost, get_plugin_manager
-from .reports import QuarantinedReport
-from .summaries import IssueSummary
-from .supervisors import (
+from supervision_core.errors import SupervisionError
+from supervision_core.ledger import Ledger, open_ledger
+from supervision_core.model.accounts import Role, StaffUser
+from supervision_core.model.clock import to_local
+from supervision_core.model.issues import (
+    Issue,
+    IssueState,
+    NotAcceptedReason,
+    RectificationTrack,
+    Satisfaction,
+)
+from supervision_core.model.outbox import OutboxStatus
+from supervision_core.model.reports import QuarantinedReport
+from supervision_core.model.summaries import IssueSummary
+from supervision_core.model.supervisors import (
     ContactKind,
     Identity,
     NewSupervisor,
@@ -51,7 +59,7 @@ from .supervisors import (
     Supervisor,
     SupervisorStatus,
 )
-from .year import (
+from supervision_core.model.year import (
     DEFAULT_TIE_RULE,
     TIE_RULES,
     ActivityKind,
@@ -60,6 +68,10 @@ from .year import (
     Evaluation,
     FindingKind,
 )
+from supervision_core.plugins import PluginHost, get_plugin_manager
+from supervision_core.rules.masking import mask_personal_data, mask_phone
+from supervision_core.store.briefing import render_markdown
+from supervision_core.store.engine import DEFAULT_DATABASE_URL
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -602,7 +614,7 @@ def _issue_lines(issue: Issue, today: dt.date) -> list[str]:
     return lines
 
 
-from .clock import SHANGHAI as _TZ  # noqa: E402
+from supervision_core.model.clock import SHANGHAI as _TZ  # noqa: E402
 
 
 @issues.command("show")

@@ -14,10 +14,10 @@ from typing import Any
 
 import attrs
 
-from .centers import Center, CenterLevel, Unit
-from .deadlines import TimeLimits
-from .errors import ConfigError
-from .profiles import ColumnProfile
+from supervision_core.errors import ConfigError
+from supervision_core.model.centers import Center, CenterLevel, Unit
+from supervision_core.model.profiles import ColumnProfile
+from supervision_core.rules.deadlines import TimeLimits
 
 __all__ = ["CenterSettings", "Settings", "load_settings", "parse_settings"]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from importlib import resources
 
-from .config import Settings, parse_settings
-from .ledger import Ledger
-from .reports import Report, ReportHints, Sender
-from .supervisors import ContactKind, Identity, NewSupervisor, Origin
-from .vocabulary import Method, ProblemType, Stage, Topic
+from supervision_core.config import Settings, parse_settings
+from supervision_core.ledger import Ledger
+from supervision_core.model.reports import Report, ReportHints, Sender
+from supervision_core.model.supervisors import ContactKind, Identity, NewSupervisor, Origin
+from supervision_core.model.vocabulary import Method, ProblemType, Stage, Topic
 
 __all__ = ["demo_config_text", "demo_settings", "load_demo"]
 

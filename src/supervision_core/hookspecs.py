@@ -16,9 +16,10 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
-    from .centers import Center
-    from .issues import Issue, IssueEvent
-    from .registries import (
+    from supervision_core.model.centers import Center
+    from supervision_core.model.issues import Issue, IssueEvent
+    from supervision_core.model.reports import IntakeResult, QuarantinedReport, Report, Sender
+    from supervision_core.registries import (
         ChannelRegistry,
         CheckRegistry,
         NotifierRegistry,
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
         RouteRegistry,
         SupervisorDirectory,
     )
-    from .reports import IntakeResult, QuarantinedReport, Report, Sender
 
 PROJECT = "supervision_desk"
 hookspec = pluggy.HookspecMarker(PROJECT)

@@ -21,25 +21,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from . import annual
-from .batches import ImportBatch
-from .briefing import Briefing, BriefingOpinion, add_opinion, build_briefing
-from .centers import Center, CenterLevel, Unit
-from .clock import SHANGHAI, local_date, now_utc
-from .config import Settings, check_plugins
-from .database import DEFAULT_DATABASE_URL, check_schema, create_engine, migrate
-from .deadlines import due_after, rectification_due
-from .errors import ConfigError, InvalidInput, InvalidTransition, NotFound
-from .intake import (
-    Filing,
-    Lookups,
-    enqueue_notices,
-    file_issues,
-    quarantine_many,
-    quarantine_staged,
-    receive_many,
-)
-from .issues import (
+from supervision_core.config import Settings, check_plugins
+from supervision_core.errors import ConfigError, InvalidInput, InvalidTransition, NotFound
+from supervision_core.model.batches import ImportBatch
+from supervision_core.model.centers import Center, CenterLevel, Unit
+from supervision_core.model.clock import SHANGHAI, local_date, now_utc
+from supervision_core.model.issues import (
     OPEN_STATES,
     EventKind,
     Issue,
@@ -50,13 +37,10 @@ from .issues import (
     Satisfaction,
     UnitView,
 )
-from .lifecycle import apply_event, replay
-from .messengers import MessengerStore
-from .notifications import Notice
-from .outbox import DeliveryReport, OutboxEntry, OutboxStatus, retry_delay
-from .plugins import PluginHost, PluginManager, get_plugin_manager
-from .profiles import ColumnProfile
-from .reports import (
+from supervision_core.model.notifications import Notice
+from supervision_core.model.outbox import DeliveryReport, OutboxEntry, OutboxStatus, retry_delay
+from supervision_core.model.profiles import ColumnProfile
+from supervision_core.model.reports import (
     Attachment,
     IntakeResult,
     QuarantinedReport,
@@ -65,11 +49,8 @@ from .reports import (
     ReportHints,
     Sender,
 )
-from .routine import routine_steps, routine_text
-from .scoring import SupervisorYear
-from .screening import ScreeningProposal
-from .summaries import AttachmentInfo, IssueSummary, ReportSummary
-from .supervisors import (
+from supervision_core.model.summaries import AttachmentInfo, IssueSummary, ReportSummary
+from supervision_core.model.supervisors import (
     ContactKind,
     Identity,
     NewSupervisor,
@@ -78,7 +59,38 @@ from .supervisors import (
     Supervisor,
     SupervisorStatus,
 )
-from .tables import (
+from supervision_core.model.year import (
+    DEFAULT_TIE_RULE,
+    Activity,
+    ActivityKind,
+    AttendanceStatus,
+    DisciplineKind,
+    DisciplineRecord,
+    Evaluation,
+    FindingKind,
+    WorkPlan,
+)
+from supervision_core.plugins import PluginHost, PluginManager, get_plugin_manager
+from supervision_core.rules.deadlines import due_after, rectification_due
+from supervision_core.rules.lifecycle import apply_event, replay
+from supervision_core.rules.reminders import routine_steps, routine_text
+from supervision_core.rules.scoring import SupervisorYear
+from supervision_core.rules.screening import ScreeningProposal
+from supervision_core.rules.workdays import CONFIRMED_YEARS, WorkCalendar, china_calendar
+from supervision_core.store import year as annual
+from supervision_core.store.briefing import Briefing, BriefingOpinion, add_opinion, build_briefing
+from supervision_core.store.engine import DEFAULT_DATABASE_URL, check_schema, create_engine, migrate
+from supervision_core.store.intake import (
+    Filing,
+    Lookups,
+    enqueue_notices,
+    file_issues,
+    quarantine_many,
+    quarantine_staged,
+    receive_many,
+)
+from supervision_core.store.messengers import MessengerStore
+from supervision_core.store.tables import (
     AttachmentRow,
     CenterRow,
     EventRow,
@@ -94,19 +106,7 @@ from .tables import (
     UnitRow,
     table_of,
 )
-from .users import UserStore
-from .workdays import CONFIRMED_YEARS, WorkCalendar, china_calendar
-from .year import (
-    DEFAULT_TIE_RULE,
-    Activity,
-    ActivityKind,
-    AttendanceStatus,
-    DisciplineKind,
-    DisciplineRecord,
-    Evaluation,
-    FindingKind,
-    WorkPlan,
-)
+from supervision_core.store.users import UserStore
 
 __all__ = ["IssueRef", "Ledger", "open_ledger"]
 

@@ -16,11 +16,12 @@ from typing import Any, TypeVar
 import attrs
 import pluggy
 
-from . import hookspecs
-from .centers import Center
-from .errors import PluginError
-from .issues import Issue, IssueEvent
-from .registries import (
+from supervision_core import hookspecs
+from supervision_core.errors import PluginError
+from supervision_core.model.centers import Center
+from supervision_core.model.issues import Issue, IssueEvent
+from supervision_core.model.reports import IntakeResult, QuarantinedReport, Report, Sender
+from supervision_core.registries import (
     ChannelRegistry,
     CheckRegistry,
     NotifierRegistry,
@@ -31,8 +32,7 @@ from .registries import (
     ScreeningCheck,
     SupervisorDirectory,
 )
-from .reports import IntakeResult, QuarantinedReport, Report, Sender
-from .screening import ScreeningProposal
+from supervision_core.rules.screening import ScreeningProposal
 
 __all__ = [
     "DEFAULT_PLUGINS",
@@ -48,13 +48,13 @@ log = logging.getLogger("supervision_core.plugins")
 #: Built-in behaviour, registered as ordinary plugins. Registered after entry-point
 #: plugins, so (pluggy calls LIFO) built-ins run first unless marked ``trylast``.
 DEFAULT_PLUGINS: tuple[str, ...] = (
-    "supervision_core.matching",
-    "supervision_core.screening",
-    "supervision_core.scoring",
-    "channels.phone_log",
-    "channels.walk_in",
-    "channels.email",
-    "channels.telegram",
+    "supervision_core.rules.matching",
+    "supervision_core.rules.screening",
+    "supervision_core.rules.scoring",
+    "channels.phone.importer",
+    "channels.walk_in.form",
+    "channels.email.channel",
+    "channels.telegram.bot",
     "supervision_web.console",
 )
 
@@ -168,7 +168,7 @@ class PluginHost:
         another process, and get the answers :meth:`match_sender` would give.
         """
         impls = self._impls("supervision_match_sender")
-        return [i.plugin_name for i in impls] == ["supervision_core.matching"]
+        return [i.plugin_name for i in impls] == ["supervision_core.rules.matching"]
 
     def _fail(self, plugin: str, hook: str, exc: BaseException | str) -> None:
         failure = PluginFailure(plugin, hook, exc if isinstance(exc, str) else repr(exc))

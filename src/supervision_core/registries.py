@@ -11,12 +11,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
-from .errors import PluginError
-from .notifications import Notifier
-from .profiles import ColumnProfile
-from .reports import Report
-from .scoring import ScoringPolicy
-from .screening import ScreeningProposal
+from supervision_core.errors import PluginError
+from supervision_core.model.notifications import Notifier
+from supervision_core.model.profiles import ColumnProfile
+from supervision_core.model.reports import Report
+from supervision_core.rules.scoring import ScoringPolicy
+from supervision_core.rules.screening import ScreeningProposal
 
 __all__ = [
     "Channel",

@@ -28,15 +28,21 @@ import attrs
 import pytest
 import sqlalchemy as sa
 
-from .clock import SHANGHAI
-from .config import Settings
-from .demo import demo_settings
-from .hookspecs import hookimpl
-from .issues import Issue, IssueEvent
-from .ledger import Ledger, open_ledger
-from .plugins import PluginManager, get_plugin_manager
-from .reports import IntakeResult, QuarantinedReport, Report, ReportHints, Sender
-from .supervisors import ContactKind, Identity, NewSupervisor
+from supervision_core.config import Settings
+from supervision_core.demo import demo_settings
+from supervision_core.hookspecs import hookimpl
+from supervision_core.ledger import Ledger, open_ledger
+from supervision_core.model.clock import SHANGHAI
+from supervision_core.model.issues import Issue, IssueEvent
+from supervision_core.model.reports import (
+    IntakeResult,
+    QuarantinedReport,
+    Report,
+    ReportHints,
+    Sender,
+)
+from supervision_core.model.supervisors import ContactKind, Identity, NewSupervisor
+from supervision_core.plugins import PluginManager, get_plugin_manager
 
 __all__ = ["FrozenClock", "HookRecorder", "RecordedCall"]
 

@@ -175,7 +175,7 @@ class Daemon:
         }
         enabled = {name for c in ledger.settings.centers for name in c.channels}
         if "email" in enabled:
-            from channels.email import ImapPoller, LmtpReceiver, SenderRate, options_of
+            from channels.email.channel import ImapPoller, LmtpReceiver, SenderRate, options_of
 
             email = options_of(ledger)
             rate = SenderRate(email.rate_per_hour)
@@ -216,7 +216,7 @@ class Daemon:
             receiver.stop()
 
     async def _telegram(self) -> None:
-        from channels.telegram import TelegramBot, TelegramSettings
+        from channels.telegram.bot import TelegramBot, TelegramSettings
 
         bot = TelegramBot(self.ledger, TelegramSettings.from_env())
         await bot.start()
@@ -243,9 +243,9 @@ class Daemon:
         Each center's documents go to ``documents_dir/<center>/`` and its staff get a
         notice to review them; a marker in the database keeps this to once per period.
         """
-        from supervision_core.documents import write_briefing_pdf
-        from supervision_core.evaluation_xlsx import write_evaluation_xlsx
-        from supervision_core.routine import documents_due
+        from supervision_core.documents.evaluation_workbook import write_evaluation_xlsx
+        from supervision_core.documents.printable import write_briefing_pdf
+        from supervision_core.rules.reminders import documents_due
 
         ledger = self.ledger
         today = ledger.today()
@@ -290,7 +290,7 @@ class Daemon:
 
     def _import_folder(self, folder: Path) -> None:
         """Import every hotline export dropped in ``folder``; move each to done/ or failed/."""
-        from channels.phone_log import import_call_log
+        from channels.phone.importer import import_call_log
         from supervision_core import SupervisionError
 
         center = self.ledger.settings.channel_options.get("phone_log", {}).get("center")

@@ -1,0 +1,544 @@
+"""The phone channel (来电): call logs and hotline exports imported as reports.
+
+A center's hotline system exports its calls, or a township keeps them in a
+spreadsheet; ``supdesk import calls FILE`` (or :func:`import_call_log`) turns each row
+into a report. Safe to run again: a row's identity is the source system's record id,
+or a hash of its content, so a file imported twice, or two overlapping exports, add
+nothing the second time. Bad rows never sink good ones: each is reported with its row
+number, column and reason, and written to a rejects file to fix and import again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import click
+
+from channels.phone.reader import ChildReader, ReaderFailed
+from channels.phone.rows import (
+    CHANNEL,
+    CenterNames,
+    ReadJob,
+    RejectedRow,
+    RowChunk,
+    RowRules,
+    parse_phone,
+    parse_time,
+    pick_sheet,
+    read_chunks,
+)
+from channels.phone.tabular import Sheet, TabularError, file_kind
+from supervision_core import (
+    SHANGHAI,
+    ChannelRegistry,
+    ColumnProfile,
+    ConfigError,
+    ContactKind,
+    IntakeResult,
+    InvalidInput,
+    Ledger,
+    ProfileMatch,
+    ProfileRegistry,
+    QuarantineReason,
+    actor_option,
+    current_ledger,
+    emit,
+    hookimpl,
+    json_option,
+    resolve_actor,
+    wants_json,
+)
+
+__all__ = [
+    "BUILTIN_PROFILES",
+    "CHANNEL",
+    "ImportSummary",
+    "RejectedRow",
+    "import_call_log",
+    "parse_phone",
+    "parse_time",
+]
+
+# From this size a file is read in a child process while this one writes (about
+# 20,000 calls): below it, starting the child costs more than the overlap saves.
+_PARALLEL_BYTES = 4 << 20
+_REPORTS_AT_ONCE = 2000
+_CHUNK_ROWS = 20_000
+_HEAD_ROWS = 5000  # rows a transaction: a commit costs a sync of the log
+
+
+@attrs.frozen
+class PhoneLogChannel:
+    """The channel as centers enable it in ``supdesk.toml`` (``channels = ["phone_log"]``)."""
+
+    name: str = CHANNEL
+    label: str = "来电（话务记录导入）"
+
+
+BUILTIN_PROFILES: tuple[ColumnProfile, ...] = (
+    ColumnProfile(
+        name="hotline",
+        label="热线工单导出（12345 等）",
+        columns={
+            "record_id": ("工单编号", "工单号", "受理编号", "流水号", "记录编号", "工单ID"),
+            "time": ("来电时间", "受理时间", "登记时间", "创建时间", "呼入时间"),
+            "caller_number": (
+                "来电号码",
+                "主叫号码",
+                "来电电话",
+                "联系电话",
+                "手机号码",
+                "电话号码",
+            ),
+            "caller_name": ("来电人", "来电人姓名", "诉求人", "联系人", "反映人"),
+            "summary": ("诉求标题", "工单标题", "标题", "诉求摘要", "摘要"),
+            "content": ("诉求内容", "来电内容", "工单内容", "详细内容", "内容"),
+            "township": ("所属苏木镇", "所属乡镇", "苏木镇", "乡镇", "属地"),
+            "venue": ("事发地点", "地点", "办事地点", "场所"),
+            "category": ("诉求类型", "问题类型", "类别", "分类"),
+        },
+    ),
+    ColumnProfile(
+        name="township-ledger",
+        label="苏木镇来电登记表（手工台账）",
+        columns={
+            "date": ("日期", "来电日期", "登记日期"),
+            "clock": ("时间", "来电时刻", "时刻"),
+            "time": ("来电时间", "登记时间"),
+            "caller_number": ("联系电话", "电话", "来电号码", "手机", "联系方式"),
+            "caller_name": ("姓名", "反映人", "来电人", "监督员"),
+            "summary": ("反映事项", "事项", "问题摘要"),
+            "content": ("反映问题", "问题内容", "反映内容", "问题描述", "具体问题", "内容"),
+            "township": ("苏木镇", "镇", "乡镇", "所属苏木镇"),
+            "venue": ("办事地点", "地点", "窗口", "场所"),
+            "category": ("问题类型", "类型", "类别"),
+        },
+    ),
+)
+
+
+@attrs.define
+class ImportSummary:
+    """What an import did."""
+
+    file: str
+    sheet: str | None = None
+    profile: str | None = None
+    encoding: str | None = None
+    batch: int | None = None
+    dry_run: bool = False
+    read: int = 0
+    imported: int = 0
+    already_present: int = 0
+    quarantined: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    rejects: list[RejectedRow] = attrs.Factory(list)
+    rejects_file: str | None = None
+
+    def counts(self) -> dict[str, int]:
+        """The counts, for the batch record."""
+        return {
+            "read": self.read,
+            "imported": self.imported,
+            "already_present": self.already_present,
+            "quarantined": self.quarantined,
+            "rejected": self.rejected,
+            "skipped": self.skipped,
+        }
+
+
+_COUNT_LABELS = {
+    "read": "读取",
+    "imported": "导入",
+    "already_present": "已存在",
+    "quarantined": "隔离",
+    "rejected": "被拒",
+    "skipped": "跳过",
+}
+
+# ---------------------------------------------------------------------------- import
+
+
+def _checksum(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _rejects_writer(
+    path: Path, header: tuple[str, ...]
+) -> tuple[Callable[[int, list[Any], RejectedRow], None], Callable[[], None]]:
+    fh: Any = None
+    writer: Any = None
+
+    def write(number: int, row: list[Any], rejected: RejectedRow) -> None:
+        nonlocal fh, writer
+        if writer is None:
+            # UTF-8 with BOM: Excel in China opens it with the Chinese intact.
+            fh = path.open("w", encoding="utf-8-sig", newline="")
+            writer = csv.writer(fh)
+            writer.writerow([*header, "错误行号", "错误列", "错误原因"])
+        cells = ["" if v is None else v for v in row]
+        cells += [""] * (len(header) - len(cells))
+        writer.writerow([*cells[: len(header)], number, rejected.column, rejected.reason])
+
+    def close() -> None:
+        if fh is not None:
+            fh.close()
+
+    return write, close
+
+
+def import_call_log(
+    ledger: Ledger,
+    path: str | Path,
+    *,
+    actor: str,
+    center: str | None = None,
+    profile: str | None = None,
+    dry_run: bool = False,
+    rejects_path: str | Path | None = None,
+    progress: Callable[[int], None] | None = None,
+    keep_rejects: int = 1000,
+    parallel: bool | None = None,
+) -> ImportSummary:
+    """Import a call log (CSV, XLSX or XLS) into ``ledger``.
+
+    :param center: the center for rows with no township column (or an empty one)
+    :param profile: a column profile's name; by default the file's header picks one
+    :param dry_run: check every row and report what would happen; store nothing
+    :param rejects_path: where rejected rows go (default ``<file>.rejects.csv``)
+    :param progress: called with how far reading has got (bytes for CSV, rows else)
+    :param keep_rejects: how many rejected rows to keep in the summary (all go to the file)
+    :param parallel: read in a child process while this one writes; by default, for
+        files over a few megabytes
+    :raises ConfigError: no profile fits the file (the message lists the columns found)
+    """
+    path = Path(path)
+    if parallel is None:
+        # Spreadsheets are read in this process: the reader loads a sheet whole, and
+        # loading it twice (to match its header here, to read it there) costs more
+        # than the overlap saves. Text files are read as a stream, from both sides.
+        parallel = (
+            path.is_file() and path.stat().st_size >= _PARALLEL_BYTES and file_kind(path) == "text"
+        )
+    with contextlib.ExitStack() as stack:
+        stage = None
+        if parallel and ledger.engine.dialect.name == "sqlite":
+            # (Entered before the child: on the way out the child stops first.)
+            stage = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="supdesk-")))
+        # Started first: the child imports its modules while this process prepares.
+        child = stack.enter_context(ChildReader()) if parallel else None
+        return _import(
+            ledger,
+            path,
+            child,
+            stage,
+            actor,
+            center,
+            profile,
+            dry_run,
+            rejects_path,
+            progress,
+            keep_rejects,
+        )
+
+
+def _import(
+    ledger: Ledger,
+    path: Path,
+    child: ChildReader | None,
+    stage: Path | None,
+    actor: str,
+    center: str | None,
+    profile: str | None,
+    dry_run: bool,
+    rejects_path: str | Path | None,
+    progress: Callable[[int], None] | None,
+    keep_rejects: int,
+) -> ImportSummary:
+    profiles = ledger.import_profiles()
+    if profile is not None and profile not in profiles:
+        msg = f"没有名为 {profile!r} 的列配置；可用：{'、'.join(profiles)}"
+        raise ConfigError(msg)
+    if center is not None:
+        ledger.center(center)
+    try:
+        sheet, match, head = pick_sheet(path, profiles, profile)
+    except TabularError as exc:
+        raise InvalidInput(f"{path.name}：{exc}") from exc
+    summary = ImportSummary(
+        file=str(path),
+        sheet=sheet.name,
+        profile=match.profile.name,
+        encoding=sheet.encoding,
+        dry_run=dry_run,
+    )
+    opened = (sheet, match, head)
+    rejects_file = (
+        Path(rejects_path) if rejects_path else path.with_name(path.name + ".rejects.csv")
+    )
+    if rejects_file.exists() and not dry_run:
+        rejects_file.unlink()
+    write_reject, close_rejects = _rejects_writer(rejects_file, match.header)
+    # Callers who are no supervisor are stored as plain rows (most of a hotline's
+    # calls), when matching is the built-in look-up a table can stand in for.
+    directory = (
+        ledger.identity_table(ContactKind.PHONE) if ledger.host.matches_by_identity_only() else None
+    )
+    job = ReadJob(
+        path=path,
+        profile=match.profile,
+        stage_dir=stage,
+        chunk_size=_CHUNK_ROWS,
+        rules=RowRules(
+            match=match,
+            centers=CenterNames.of(ledger),
+            default_center=center,
+            directory=directory,
+        ),
+    )
+    batch = None
+    if not dry_run:
+        batch = ledger.start_batch(
+            channel=CHANNEL,
+            source_name=path.name,
+            checksum=_checksum(path),
+            actor=actor,
+            profile=match.profile.name,
+            center=center,
+        )
+        summary.batch = batch.id
+    chunks = read_chunks(job, opened) if child is None else _overlapped(job, opened, child)
+    writer = _Writer(ledger, summary, batch.id if batch else None, dry_run)
+    try:
+        for chunk in chunks:
+            writer.store(chunk)
+            for number, row, rejected in chunk.rejects:
+                summary.rejected += 1
+                if len(summary.rejects) < keep_rejects:
+                    summary.rejects.append(rejected)
+                if not dry_run:
+                    write_reject(number, row, rejected)
+            if progress is not None and chunk.position is not None:
+                progress(chunk.position)
+        writer.flush()
+    except (TabularError, ReaderFailed) as exc:
+        writer.flush()  # the reports read before the break are stored all the same
+        raise InvalidInput(f"{path.name}：{exc}（此前的行已导入，可再次运行以继续）") from exc
+    finally:
+        close_rejects()
+        getattr(sheet.rows, "close", lambda: None)()  # a file left part-read
+        if batch is not None:
+            ledger.finish_batch(batch.id, summary.counts())
+    if summary.rejected and not dry_run:
+        summary.rejects_file = str(rejects_file)
+    return summary
+
+
+def _overlapped(
+    job: ReadJob, opened: tuple[Sheet, ProfileMatch, list[list[Any]]], child: ChildReader
+) -> Iterator[RowChunk]:
+    """Read here while the child starts, then let it read the rest while we write."""
+    # Small chunks here: this process holds each one whole (the child stages its own).
+    here = read_chunks(attrs.evolve(job, chunk_size=min(job.chunk_size, _HEAD_ROWS)), opened)
+    reported: set[str] = set()
+    try:
+        for chunk in here:
+            yield chunk
+            reported.update(r.external_id for r in chunk.reports)
+            if child.ready():
+                job = attrs.evolve(job, start_row=chunk.next_row, reported=frozenset(reported))
+                break
+        else:
+            return  # read to the end before the child was up
+    finally:
+        here.close()
+    yield from child.read(job)
+
+
+@attrs.define
+class _Writer:
+    """Stores what reading gives: plain quarantine rows at once, reports in batches.
+
+    Reports (supervisors' calls) are few in a hotline export; gathering them saves
+    loading the register once per chunk.
+    """
+
+    ledger: Ledger
+    summary: ImportSummary
+    batch: int | None
+    dry_run: bool
+    reports: list[Any] = attrs.Factory(list)
+
+    def store(self, chunk: RowChunk) -> None:
+        summary = self.summary
+        summary.read += chunk.read
+        summary.skipped += chunk.skipped
+        summary.already_present += chunk.repeated
+        kept = (CHANNEL, ContactKind.PHONE, QuarantineReason.UNMATCHED_SENDER)
+        batch, dry_run = self.batch, self.dry_run
+        if chunk.quarantine:
+            stored = self.ledger.quarantine_many(
+                *kept, chunk.quarantine, batch=batch, dry_run=dry_run
+            )
+            self._kept(len(chunk.quarantine), stored)
+        if chunk.staged is not None:
+            stored = self.ledger.quarantine_staged(
+                *kept, chunk.staged, batch=batch, dry_run=dry_run
+            )
+            self._kept(chunk.staged_rows, stored)
+            Path(chunk.staged).unlink()
+        self.reports.extend(chunk.reports)
+        if len(self.reports) >= _REPORTS_AT_ONCE:
+            self.flush()
+
+    def _kept(self, rows: int, stored: int) -> None:
+        self.summary.quarantined += stored
+        self.summary.already_present += rows - stored
+
+    def flush(self) -> None:
+        reports, self.reports = self.reports, []
+        if reports:
+            results = self.ledger.receive_many(reports, batch=self.batch, dry_run=self.dry_run)
+            for result in results:
+                _count(self.summary, result)
+
+
+def _count(summary: ImportSummary, result: IntakeResult) -> None:
+    if result.duplicate_delivery:
+        summary.already_present += 1
+    elif result.filed:
+        summary.imported += 1
+    else:
+        summary.quarantined += 1
+
+
+# ---------------------------------------------------------------------------- plugin
+
+
+@hookimpl
+def supervision_register_channels(register: ChannelRegistry) -> None:
+    """Register the phone channel."""
+    register.add(PhoneLogChannel())
+
+
+@hookimpl
+def supervision_register_import_profiles(register: ProfileRegistry) -> None:
+    """Register the built-in column profiles."""
+    for profile in BUILTIN_PROFILES:
+        register.add(profile)
+
+
+def _import_group(cli: click.Group) -> click.Group:
+    group = cli.commands.get("import")
+    if isinstance(group, click.Group):
+        return group
+
+    @cli.group(name="import")
+    def import_() -> None:
+        """导入：话务记录等批量文件，以及导入批次的查询与撤销。"""
+
+    return import_
+
+
+@hookimpl
+def supervision_register_commands(cli: click.Group) -> None:
+    """Add ``supdesk import calls``, ``import batches`` and ``import rollback``."""
+    group = _import_group(cli)
+
+    @group.command("calls")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--center", help="没有苏木镇列（或该列为空）的行归入的中心代码。")
+    @click.option("--profile", help="列配置名称（默认按表头自动匹配）。")
+    @click.option("--dry-run", is_flag=True, help="只检查，不写入。")
+    @click.option(
+        "--rejects",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="被拒行写入的文件（默认 FILE.rejects.csv）。",
+    )
+    @actor_option
+    @json_option
+    def calls(
+        file: Path,
+        center: str | None,
+        profile: str | None,
+        dry_run: bool,
+        rejects: Path | None,
+        actor: str | None,
+    ) -> None:
+        """导入来电记录（CSV、XLSX、XLS），可重复运行。"""
+        ledger = current_ledger()
+        show_bar = not wants_json() and sys.stderr.isatty()
+        size = file.stat().st_size if file.exists() else 0
+        with click.progressbar(
+            length=size or 1, label="导入中", file=sys.stderr, hidden=not show_bar
+        ) as bar:
+            last = {"at": 0}
+
+            def progress(at: int) -> None:
+                if at > last["at"]:
+                    bar.update(min(at, size) - last["at"]) if size else None
+                    last["at"] = min(at, size)
+
+            summary = import_call_log(
+                ledger,
+                file,
+                actor=resolve_actor(actor),
+                center=center,
+                profile=profile,
+                dry_run=dry_run,
+                rejects_path=rejects,
+                progress=progress,
+            )
+        if wants_json():
+            emit(summary)
+            return
+        verb = "（试运行，未写入）" if dry_run else f"（导入批次 #{summary.batch}）"
+        click.echo(
+            f"{file.name}{verb}：按列配置 {summary.profile} 读取 {summary.read} 行，"
+            f"导入 {summary.imported}，已存在 {summary.already_present}，"
+            f"进入隔离区 {summary.quarantined}，被拒 {summary.rejected}，跳过空行/合计行 {summary.skipped}。"
+        )
+        for rejected in summary.rejects[:20]:
+            click.echo(f"  第 {rejected.row} 行 [{rejected.column}]：{rejected.reason}")
+        if summary.rejected > 20:
+            click.echo(f"  ……其余 {summary.rejected - 20} 行见被拒文件")
+        if summary.rejects_file:
+            click.echo(f"被拒的行已写入 {summary.rejects_file}，修改后可再次导入。")
+
+    @group.command("batches")
+    @json_option
+    def batches() -> None:
+        """列出导入批次。"""
+        found = current_ledger().batches()
+        if wants_json():
+            emit(found)
+            return
+        if not found:
+            click.echo("还没有导入批次。")
+        for b in found:
+            state = f"已撤销（{b.rolled_back_by}）" if b.rolled_back_at else "有效"
+            counts = "，".join(f"{_COUNT_LABELS.get(k, k)} {v}" for k, v in b.counts.items())
+            click.echo(
+                f"#{b.id:<4} {b.started_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}  {b.source_name}  {state}  {counts}"
+            )
+
+    @group.command("rollback")
+    @click.argument("batch_id", type=int)
+    @actor_option
+    def rollback(batch_id: int, actor: str | None) -> None:
+        """撤销一个导入批次（其中的问题都还未审查时）。"""
+        removed = current_ledger().rollback_batch(batch_id, actor=resolve_actor(actor))
+        click.echo(f"导入批次 #{batch_id} 已撤销，移除反馈 {removed} 条。")

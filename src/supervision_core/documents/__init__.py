@@ -1,0 +1,1 @@
+"""Documents a center hands in or prints: workbooks, PDF and DOCX."""

@@ -1,0 +1,399 @@
+"""The ledger as a workbook a center hands in (反馈问题台账), and as CSV.
+
+Streamed: issues are read a page at a time and written with XlsxWriter's
+constant-memory mode (rows flushed as written, strings inline) or the csv module, so
+a million-row export runs in bounded memory. Every text
+cell that a spreadsheet could take for a formula is neutralised, in CSV and XLSX alike.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from supervision_core.model.clock import SHANGHAI
+from supervision_core.model.issues import (
+    OPEN_STATES,
+    IssueState,
+    NotAcceptedReason,
+    RectificationTrack,
+    Satisfaction,
+)
+from supervision_core.model.vocabulary import Method, ProblemType, Stage, Topic
+from supervision_core.rules.masking import mask_name, mask_personal_data
+from supervision_core.store.tables import (
+    EventRow,
+    IssueRow,
+    OutboxRow,
+    SupervisorRow,
+    table_of,
+)
+
+if TYPE_CHECKING:
+    from supervision_core.ledger import Ledger
+
+__all__ = ["LEDGER_HEADERS", "export_ledger", "neutralize", "unit_copy"]
+
+_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_PAGE = 2000
+# Characters XML 1.0 cannot carry (control characters, U+FFFE/U+FFFF, lone surrogates).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_OPEN = {s.value for s in OPEN_STATES}
+
+
+def neutralize(value: object) -> object:
+    """A text that a spreadsheet would read as a formula, made inert with a leading ``'``.
+
+    OWASP's advice for CSV injection; applied to XLSX too, so both say the same.
+    """
+    if isinstance(value, str) and value.startswith(_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def _label(kind: Any, value: str | None) -> str:
+    return kind(value).label if value else ""
+
+
+LEDGER_HEADERS: tuple[str, ...] = (
+    "编号",
+    "反馈时间",
+    "监督员",
+    "方式",
+    "环节",
+    "内容",
+    "问题类型",
+    "问题描述",
+    "涉及单位/场所",
+    "审查结果",
+    "不予受理理由",
+    "整改方式",
+    "责任单位",
+    "责任人",
+    "整改措施",
+    "整改期限",
+    "整改进展",
+    "完成时间",
+    "整改结果及佐证",
+    "说明",
+    "告知监督员",
+    "监督员评价",
+    "是否逾期",
+    "办结时间",
+    "办结人",
+    "状态",
+)
+_WIDTHS = (
+    22,
+    17,
+    8,
+    8,
+    8,
+    14,
+    10,
+    50,
+    18,
+    10,
+    24,
+    10,
+    14,
+    8,
+    30,
+    12,
+    30,
+    17,
+    30,
+    30,
+    22,
+    10,
+    8,
+    17,
+    14,
+    12,
+)
+_DATES = {1, 15, 17, 23}  # columns holding dates or times
+
+
+def _screening(state: str) -> str:
+    if state == IssueState.RECEIVED:
+        return "待审查"
+    if state == IssueState.NOT_ACCEPTED:
+        return "不予受理"
+    if state == IssueState.MERGED:
+        return "已合并"
+    return "受理"
+
+
+def _rows(ledger: Ledger, where: list[Any]) -> Iterator[tuple[list[object], bool]]:
+    """Ledger rows in id order, a page at a time: (cells, overdue)."""
+    issue, sup = table_of(IssueRow), table_of(SupervisorRow)
+    event, outbox = table_of(EventRow), table_of(OutboxRow)
+    today = ledger.today()
+    after = 0
+    units = {(u.center, u.code): u.name for u in ledger.units()}
+    while True:
+        with ledger.engine.connect() as c:
+            page = list(
+                c.execute(
+                    sa.select(issue, sup.c.name.label("supervisor_name"))
+                    .select_from(issue.join(sup, sup.c.id == issue.c.supervisor_id))
+                    .where(issue.c.id > after, *where)
+                    .order_by(issue.c.id)
+                    .limit(_PAGE)
+                )
+            )
+            if not page:
+                return
+            ids = [r.id for r in page]
+            progress: dict[int, str] = {}
+            for issue_id, note in c.execute(
+                sa.select(event.c.issue_id, event.c.note)
+                .where(event.c.issue_id.in_(ids), event.c.kind == "progress")
+                .order_by(event.c.id)
+            ):
+                progress[issue_id] = note or ""  # the latest wins
+            told: dict[int, str] = {}
+            for issue_id, delivered, notifier in c.execute(
+                sa.select(outbox.c.issue_id, outbox.c.delivered_at, outbox.c.notifier)
+                .where(
+                    outbox.c.issue_id.in_(ids),
+                    outbox.c.recipient_kind == "supervisor",
+                    outbox.c.delivered_at.is_not(None),
+                )
+                .order_by(outbox.c.id)
+            ):
+                when = delivered.astimezone(SHANGHAI)
+                told[issue_id] = f"{when:%Y-%m-%d %H:%M} {notifier}"  # the latest wins
+        for r in page:
+            overdue = r.state in _OPEN and r.due_on is not None and r.due_on < today
+            cells: list[object] = [
+                r.number,
+                r.received_at.astimezone(SHANGHAI).replace(tzinfo=None),
+                mask_name(r.supervisor_name),
+                _label(Method, r.method),
+                _label(Stage, r.stage),
+                _label(Topic, r.topic),
+                _label(ProblemType, r.problem_type),
+                mask_personal_data(r.text),
+                units.get((r.center_code, r.unit_code or ""), r.venue or r.unit_hint or ""),
+                _screening(r.state),
+                _label(NotAcceptedReason, r.not_accepted_reason),
+                _label(RectificationTrack, r.track),
+                units.get((r.center_code, r.unit_code or ""), r.unit_code or ""),
+                r.responsible_person or "",
+                r.measures or "",
+                r.due_on,
+                progress.get(r.id, ""),
+                r.completed_at.astimezone(SHANGHAI).replace(tzinfo=None)
+                if r.completed_at
+                else None,
+                r.evidence or "",
+                r.explanation or "",
+                told.get(r.id, ""),
+                _label(Satisfaction, r.satisfaction),
+                "是" if overdue else "否",
+                r.closed_at.astimezone(SHANGHAI).replace(tzinfo=None) if r.closed_at else None,
+                r.closed_by or "",
+                IssueState(r.state).label,
+            ]
+            yield [neutralize(v) for v in cells], overdue
+        after = ids[-1]
+
+
+def _filters(center: str | None, start: dt.date | None, end: dt.date | None) -> list[Any]:
+    issue = table_of(IssueRow)
+    where: list[Any] = []
+    if center:
+        where.append(issue.c.center_code == center)
+    if start:
+        where.append(issue.c.received_at >= dt.datetime.combine(start, dt.time(), tzinfo=SHANGHAI))
+    if end:
+        where.append(
+            issue.c.received_at
+            < dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=SHANGHAI)
+        )
+    return where
+
+
+def export_ledger(
+    ledger: Ledger,
+    path: str | Path,
+    *,
+    center: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    fmt: str = "xlsx",
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write the ledger to ``path`` as XLSX (a sheet per center and a summary) or CSV.
+
+    :param start: first day (Asia/Shanghai) of reports to include
+    :param end: last day, inclusive
+    :returns: how many issues were written
+    """
+    centers = [c for c in ledger.centers() if center is None or c.code == center]
+    if center is not None:
+        ledger.center(center)
+    target = Path(path)
+    if fmt == "csv":
+        with target.open("w", encoding="utf-8-sig", newline="") as fh:
+            return _write_csv(ledger, fh, centers, start, end, progress)
+    if fmt != "xlsx":
+        msg = f"导出格式只能是 xlsx 或 csv：{fmt!r}"
+        raise ValueError(msg)
+    return _write_xlsx(ledger, target, centers, start, end, progress)
+
+
+def _write_csv(
+    ledger: Ledger,
+    fh: IO[str],
+    centers: list[Any],
+    start: dt.date | None,
+    end: dt.date | None,
+    progress: Callable[[int], None] | None,
+) -> int:
+    writer = csv.writer(fh)
+    writer.writerow(["中心", *LEDGER_HEADERS])
+    written = 0
+    for c in centers:
+        for cells, _overdue in _rows(ledger, _filters(c.code, start, end)):
+            writer.writerow([c.name, *("" if v is None else v for v in cells)])
+            written += 1
+            if progress and written % 10000 == 0:
+                progress(written)
+    return written
+
+
+def _write_xlsx(
+    ledger: Ledger,
+    target: Path,
+    centers: list[Any],
+    start: dt.date | None,
+    end: dt.date | None,
+    progress: Callable[[int], None] | None,
+) -> int:
+    import xlsxwriter
+
+    # constant_memory: rows are flushed as written and strings are inline, so memory does
+    # not grow with the ledger. The strings_to_* switches off keep every text a text.
+    book = xlsxwriter.Workbook(
+        str(target),
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    bold = book.add_format({"bold": True})
+    formats = {
+        (kind, late): book.add_format(
+            {**({"num_format": kind} if kind else {}), **({"bg_color": "#F8CBAD"} if late else {})}
+        )
+        for kind in (None, "yyyy-mm-dd", "yyyy-mm-dd hh:mm")
+        for late in (False, True)
+    }
+    summary = book.add_worksheet("汇总")
+    summary.write_row(0, 0, ("中心", "问题总数", "办理中", "已逾期", "已办结", "不予受理"), bold)
+    counts = ledger.count_by_center_and_state()
+    issue = table_of(IssueRow)
+    with ledger.engine.connect() as connection:  # one count, not a list: exports stay bounded
+        late_counts: dict[str, int] = dict(
+            connection.execute(
+                sa.select(issue.c.center_code, sa.func.count())
+                .where(issue.c.state.in_(_OPEN), issue.c.due_on < ledger.today())
+                .group_by(issue.c.center_code)
+            ).all()
+        )
+    for row, c in enumerate(centers, start=1):
+        mine = {state: n for (code, state), n in counts.items() if code == c.code}
+        summary.write_row(
+            row,
+            0,
+            (
+                c.name,
+                sum(mine.values()),
+                sum(n for st, n in mine.items() if st in _OPEN),
+                late_counts.get(c.code, 0) if not (start or end) else "",
+                mine.get(IssueState.CLOSED.value, 0),
+                mine.get(IssueState.NOT_ACCEPTED.value, 0),
+            ),
+        )
+    written = 0
+    for c in centers:
+        sheet = book.add_worksheet(_sheet_name(c.name))
+        for index, width in enumerate(_WIDTHS):
+            sheet.set_column(index, index, width)
+        sheet.freeze_panes(1, 0)
+        sheet.write_row(0, 0, LEDGER_HEADERS, bold)
+        rows = 0
+        for cells, late in _rows(ledger, _filters(c.code, start, end)):
+            rows += 1
+            for col, value in enumerate(cells):
+                if value is None or value == "":
+                    sheet.write_blank(rows, col, None, formats[(None, late)])
+                elif isinstance(value, dt.datetime):
+                    sheet.write_datetime(rows, col, value, formats[("yyyy-mm-dd hh:mm", late)])
+                elif isinstance(value, dt.date):
+                    sheet.write_datetime(
+                        rows,
+                        col,
+                        dt.datetime.combine(value, dt.time()),
+                        formats[("yyyy-mm-dd", late)],
+                    )
+                elif isinstance(value, str):
+                    # Control characters have no place in XML; a report may still hold them.
+                    sheet.write_string(
+                        rows, col, _NOT_XML.sub("\ufffd", value), formats[(None, late)]
+                    )
+                else:
+                    sheet.write(rows, col, value, formats[(None, late)])
+            written += 1
+            if progress and written % 10000 == 0:
+                progress(written)
+        sheet.autofilter(0, 0, rows, len(LEDGER_HEADERS) - 1)
+    book.close()
+    return written
+
+
+def _sheet_name(name: str) -> str:
+    """A worksheet name Excel accepts: at most 31 characters, no brackets, colons or slashes."""
+    return re.sub(r"[\[\]:*?/\\]", "_", name)[:31]
+
+
+def unit_copy(view: Any, *, center_name: str, unit_name: str | None = None) -> str:
+    """The unit's copy of a dispatched issue (派单通知): what to fix and by when.
+
+    Built from the unit's view only, so it never names the supervisor.
+    """
+    due = view.due_on.isoformat() if view.due_on else "按规定期限"
+    if view.due_on and not view.due_confirmed:
+        due += "（节假日安排未确认）"
+    lines = [
+        f"# 派单通知（{view.number}）",
+        "",
+        f"{unit_name or view.unit or '责任单位'}：",
+        "",
+        f"{center_name}收到政务服务监督员反馈的问题如下，请按要求整改并反馈结果。",
+        "",
+        f"- 问题编号：{view.number}",
+        f"- 反馈日期：{view.received_on.isoformat()}",
+        f"- 问题描述：{view.text}",
+    ]
+    if view.hints.venue:
+        lines.append(f"- 涉及场所：{view.hints.venue}")
+    if view.hints.problem_type:
+        lines.append(f"- 问题类型：{view.hints.problem_type.label}")
+    lines += [f"- 责任人：{view.responsible_person or '—'}"]
+    if view.track:
+        lines.append(f"- 整改方式：{view.track.label}")
+    if view.measures:
+        lines.append(f"- 整改措施：{view.measures}")
+    lines += [f"- 期限：{due}", "", f"{center_name}", ""]
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Values and enums of the domain: immutable, no I/O."""

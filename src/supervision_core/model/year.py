@@ -1,0 +1,230 @@
+"""The supervisors' year: activities, work plans, findings, discipline, evaluation.
+
+Values and the pure rules of the annual evaluation (ranking, bands, the quota of
+excellent supervisors and how ties are broken) live here; the ledger stores them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import math
+from collections.abc import Callable, Sequence
+
+import attrs
+
+from supervision_core.rules.scoring import Band, Score, SupervisorYear
+
+__all__ = [
+    "DEFAULT_TIE_RULE",
+    "TIE_RULES",
+    "Activity",
+    "ActivityKind",
+    "AttendanceStatus",
+    "DisciplineKind",
+    "DisciplineRecord",
+    "Evaluation",
+    "EvaluationEntry",
+    "FindingKind",
+    "WorkPlan",
+    "excellent_quota",
+    "rank_entries",
+]
+
+
+class ActivityKind(enum.StrEnum):
+    """Activities a center organises for its supervisors."""
+
+    GROUP_EXPERIENCE = "group_experience"  # 集中体验
+    FORUM = "forum"  # 座谈交流
+    RESEARCH = "research"  # 调研
+    TRAINING = "training"  # 培训（监督员的权利）
+
+    @property
+    def label(self) -> str:
+        """The kind in Chinese."""
+        return {
+            "group_experience": "集中体验",
+            "forum": "座谈交流",
+            "research": "调研",
+            "training": "培训",
+        }[self.value]
+
+
+class AttendanceStatus(enum.StrEnum):
+    """How an invited supervisor answered an activity."""
+
+    PRESENT = "present"
+    EXCUSED = "excused"
+    UNEXCUSED = "unexcused"
+
+    @property
+    def label(self) -> str:
+        """The status in Chinese."""
+        return {"present": "出席", "excused": "请假", "unexcused": "无故缺席"}[self.value]
+
+
+class FindingKind(enum.StrEnum):
+    """What a center found about a reported issue, beyond its rectification."""
+
+    ADOPTED_SUGGESTION = "adopted_suggestion"  # 意见建议被采纳
+    RULE_CHANGE = "rule_change"  # 推动制度或流程改进
+    FALSE_REPORT = "false_report"  # 反馈不实或恶意
+
+    @property
+    def label(self) -> str:
+        """The finding in Chinese."""
+        return {
+            "adopted_suggestion": "意见建议被采纳",
+            "rule_change": "推动制度或流程改进",
+            "false_report": "反馈不实或恶意",
+        }[self.value]
+
+
+class DisciplineKind(enum.StrEnum):
+    """Records of a supervisor's breaches of duty (notice, 三（三）)."""
+
+    ADMONITION = "admonition"  # 批评教育
+    CONFIDENTIALITY_BREACH = "confidentiality_breach"  # 违反保密义务
+    REFERRAL = "referral"  # 移交有关部门处理
+
+    @property
+    def label(self) -> str:
+        """The record in Chinese."""
+        return {
+            "admonition": "批评教育",
+            "confidentiality_breach": "违反保密义务",
+            "referral": "移交有关部门处理",
+        }[self.value]
+
+
+@attrs.frozen(kw_only=True)
+class WorkPlan:
+    """A center's yearly supervision work plan (监督工作计划) and its responsible staff."""
+
+    id: int
+    center: str
+    year: int
+    title: str
+    responsible_staff: tuple[str, ...]
+    content: str
+
+
+@attrs.frozen(kw_only=True)
+class Activity:
+    """An activity: what, when, where, who organised it, and who was invited."""
+
+    id: int
+    center: str
+    kind: ActivityKind = attrs.field(converter=ActivityKind)
+    title: str
+    held_on: dt.date
+    place: str
+    organizer: str
+    attendance: tuple[tuple[int, AttendanceStatus], ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class DisciplineRecord:
+    """One record of discipline, with its reason and date."""
+
+    id: int
+    supervisor_id: int
+    kind: DisciplineKind = attrs.field(converter=DisciplineKind)
+    on: dt.date
+    reason: str
+    actor: str
+    authority: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class EvaluationEntry:
+    """One supervisor's line in an annual evaluation."""
+
+    supervisor_id: int
+    name: str
+    rank: int
+    score: Score
+    excellent: bool
+    year_facts: SupervisorYear
+    tie_note: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Evaluation:
+    """A published annual evaluation. Immutable: evaluating again makes a new version."""
+
+    id: int
+    center: str
+    year: int
+    version: int
+    policy: str
+    quota: int
+    quota_ratio: float
+    tie_rule: tuple[str, ...]
+    published_at: dt.datetime
+    actor: str
+    entries: tuple[EvaluationEntry, ...]
+
+    @property
+    def excellent(self) -> tuple[EvaluationEntry, ...]:
+        """The year's excellent supervisors (优秀监督员)."""
+        return tuple(e for e in self.entries if e.excellent)
+
+
+#: Ways to order supervisors with equal scores, each a key where smaller ranks higher.
+TIE_RULES: dict[str, tuple[str, Callable[[EvaluationEntry], object]]] = {
+    "verified_reports": ("经核实的反馈多者在前", lambda e: -len(e.year_facts.verified_reports)),
+    "led_to_fix": ("促成整改多者在前", lambda e: -len(e.year_facts.led_to_fix)),
+    "activities": ("参加活动多者在前", lambda e: -len(e.year_facts.activities_attended)),
+    "fewer_absences": ("无故缺席少者在前", lambda e: len(e.year_facts.unexcused_absences)),
+    "appointed_earlier": ("聘任早者（编号小）在前", lambda e: e.supervisor_id),
+}
+DEFAULT_TIE_RULE: tuple[str, ...] = (
+    "verified_reports",
+    "activities",
+    "fewer_absences",
+    "appointed_earlier",
+)
+
+
+def excellent_quota(evaluated: int, ratio: float = 0.2) -> int:
+    """At most ``ratio`` of those evaluated, rounded down, at least one (none of none)."""
+    if evaluated <= 0:
+        return 0
+    return max(1, math.floor(evaluated * ratio + 1e-9))
+
+
+def rank_entries(
+    entries: Sequence[EvaluationEntry], *, tie_rule: Sequence[str], quota: int
+) -> list[EvaluationEntry]:
+    """Rank by total, ties broken by ``tie_rule`` in order; choose the excellent.
+
+    The excellent are the best-ranked entries in the excellent band, at most
+    ``quota`` of them. Where two equal totals were ordered by a tie rule, the
+    lower-ranked entry says which rule decided (``tie_note``).
+    """
+    unknown = [r for r in tie_rule if r not in TIE_RULES]
+    if unknown:
+        msg = f"未知的并列规则 {', '.join(unknown)}；可用：{', '.join(TIE_RULES)}"
+        raise ValueError(msg)
+    rule = [*tie_rule, *(() if "appointed_earlier" in tie_rule else ("appointed_earlier",))]
+
+    def key(e: EvaluationEntry) -> tuple[object, ...]:
+        return (-e.score.total, *(TIE_RULES[r][1](e) for r in rule))
+
+    ordered = sorted(entries, key=key)
+    ranked: list[EvaluationEntry] = []
+    chosen = 0
+    for position, entry in enumerate(ordered, start=1):
+        note = None
+        if ranked and ranked[-1].score.total == entry.score.total:
+            previous = ordered[position - 2]
+            for name in rule:
+                if TIE_RULES[name][1](previous) != TIE_RULES[name][1](entry):
+                    note = f"与第 {position - 1} 名同分，按“{TIE_RULES[name][0]}”排后"
+                    break
+        excellent = entry.score.band is Band.EXCELLENT and chosen < quota
+        chosen += excellent
+        ranked.append(attrs.evolve(entry, rank=position, excellent=excellent, tie_note=note))
+    return ranked

@@ -1,0 +1,67 @@
+"""Time limits, in working days, and the deadlines they give (DOMAIN: rules with numbers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+
+from supervision_core.errors import InvalidInput
+from supervision_core.model.clock import local_date
+from supervision_core.model.issues import RectificationTrack
+from supervision_core.rules.workdays import Deadline, WorkCalendar
+
+__all__ = ["TimeLimits", "due_after", "rectification_due"]
+
+
+def _positive(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if value < 0:
+        msg = f"时限 {attribute.name} 不能为负数：{value}"
+        raise ValueError(msg)
+
+
+@attrs.frozen(kw_only=True)
+class TimeLimits:
+    """Every time limit is a setting; these defaults come from comparable practice."""
+
+    screening: int = attrs.field(default=1, validator=_positive)
+    dispatch: int = attrs.field(default=1, validator=_positive)
+    plan: int = attrs.field(default=1, validator=_positive)
+    immediate: int = attrs.field(default=1, validator=_positive)
+    scheduled: int = attrs.field(default=10, validator=_positive)
+    explanation: int = attrs.field(default=5, validator=_positive)
+    max_extensions: int = attrs.field(default=3, validator=_positive)
+    max_extension_days: int = attrs.field(default=5, validator=_positive)
+    reminder_before: int = attrs.field(default=2, validator=_positive)
+    escalate_to_banner_after: int = attrs.field(default=5, validator=_positive)
+    count_start_day: bool = False
+
+
+def due_after(
+    moment: dt.datetime, days: int, calendar: WorkCalendar, limits: TimeLimits
+) -> Deadline:
+    """The deadline ``days`` working days after ``moment`` (counted in Asia/Shanghai)."""
+    return calendar.add_working_days(local_date(moment), days, count_start=limits.count_start_day)
+
+
+def rectification_due(
+    moment: dt.datetime,
+    track: RectificationTrack,
+    calendar: WorkCalendar,
+    limits: TimeLimits,
+    *,
+    days: int | None = None,
+) -> Deadline:
+    """The deadline of a plan chosen at ``moment`` on ``track``.
+
+    ``days`` overrides the default limit of a scheduled plan (限时整改 is set per plan);
+    an immediate fix is due by the next working day whatever is asked.
+    """
+    if track is RectificationTrack.IMMEDIATE:
+        return due_after(moment, limits.immediate, calendar, limits)
+    if track is RectificationTrack.EXPLAINED:
+        return due_after(moment, days or limits.explanation, calendar, limits)
+    if days is not None and days < 1:
+        msg = f"整改期限至少 1 个工作日：{days}"
+        raise InvalidInput(msg)
+    return due_after(moment, days or limits.scheduled, calendar, limits)

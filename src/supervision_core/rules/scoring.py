@@ -1,0 +1,153 @@
+"""Scoring a supervisor's year: the policy protocol and the built-in default policy.
+
+The default policy is itself a plugin (it registers through the same hook a
+township package uses), so a township's policy is a peer of it, not a special case.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING, Protocol
+
+import attrs
+
+from supervision_core.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from supervision_core.registries import PolicyRegistry
+
+__all__ = [
+    "Band",
+    "DefaultPolicy",
+    "Score",
+    "ScoreItem",
+    "ScoringPolicy",
+    "SupervisorYear",
+]
+
+
+class Band(enum.StrEnum):
+    """The evaluation band a score falls in."""
+
+    EXCELLENT = "excellent"
+    SATISFACTORY = "satisfactory"
+    UNSATISFACTORY = "unsatisfactory"
+
+    @property
+    def label(self) -> str:
+        """The band in Chinese."""
+        return {"excellent": "优秀候选", "satisfactory": "合格", "unsatisfactory": "不合格"}[
+            self.value
+        ]
+
+
+@attrs.frozen(kw_only=True)
+class SupervisorYear:
+    """What a supervisor did in a year, with references to the issues and activities."""
+
+    supervisor_id: int
+    year: int
+    verified_reports: tuple[str, ...] = ()  # issue numbers accepted and found true
+    led_to_fix: tuple[str, ...] = ()  # of those, fixed immediately or on schedule
+    adopted_suggestions: tuple[str, ...] = ()
+    rule_changes: tuple[str, ...] = ()
+    activities_attended: tuple[str, ...] = ()  # group experience, forums
+    service_experiences: tuple[str, ...] = ()
+    unexcused_absences: tuple[str, ...] = ()
+    false_reports: tuple[str, ...] = ()
+    confidentiality_breaches: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class ScoreItem:
+    """One line of a score's breakdown, pointing to what earned it."""
+
+    label: str
+    points: float
+    refs: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Score:
+    """A supervisor's score for a year, itemised, with its band."""
+
+    total: float
+    band: Band
+    items: tuple[ScoreItem, ...]
+    revocation_review: bool = False
+
+
+class ScoringPolicy(Protocol):
+    """Turns a supervisor's year into a score."""
+
+    @property
+    def label(self) -> str: ...
+
+    def score(self, year: SupervisorYear) -> Score:
+        """The score, with an itemised breakdown."""
+        ...
+
+
+@attrs.frozen(kw_only=True)
+class DefaultPolicy:
+    """The default points table of DOMAIN.md; every number is a setting."""
+
+    label: str = "默认评分办法"
+    base: float = 60
+    per_verified_report: float = 2
+    per_fix: float = 1
+    per_adopted_suggestion: float = 5
+    per_rule_change: float = 10
+    per_activity: float = 3
+    per_service_experience: float = 1
+    service_experience_cap: float = 10
+    per_unexcused_absence: float = -5
+    per_false_report: float = -10
+    per_confidentiality_breach: float = -20
+    excellent_from: float = 85
+    satisfactory_from: float = 60
+
+    def score(self, year: SupervisorYear) -> Score:
+        """Score ``year`` with this table."""
+        items = [ScoreItem("基础分", self.base)]
+
+        def add(label: str, refs: tuple[str, ...], each: float, cap: float | None = None) -> None:
+            if refs:
+                points = each * len(refs)
+                if cap is not None:
+                    points = min(points, cap)
+                items.append(ScoreItem(label, points, refs))
+
+        add("反馈问题经核实", year.verified_reports, self.per_verified_report)
+        add("反馈问题促成整改", year.led_to_fix, self.per_fix)
+        add("意见建议被采纳", year.adopted_suggestions, self.per_adopted_suggestion)
+        add("推动制度或流程改进", year.rule_changes, self.per_rule_change)
+        add("参加集中体验、座谈", year.activities_attended, self.per_activity)
+        add(
+            "办事体验记录",
+            year.service_experiences,
+            self.per_service_experience,
+            cap=self.service_experience_cap,
+        )
+        add("无故缺席活动", year.unexcused_absences, self.per_unexcused_absence)
+        add("反馈不实或恶意", year.false_reports, self.per_false_report)
+        add("违反保密义务", year.confidentiality_breaches, self.per_confidentiality_breach)
+        total = sum(item.points for item in items)
+        if total >= self.excellent_from:
+            band = Band.EXCELLENT
+        elif total >= self.satisfactory_from:
+            band = Band.SATISFACTORY
+        else:
+            band = Band.UNSATISFACTORY
+        return Score(
+            total=total,
+            band=band,
+            items=tuple(items),
+            revocation_review=bool(year.confidentiality_breaches),
+        )
+
+
+@hookimpl
+def supervision_register_scoring_policies(register: PolicyRegistry) -> None:
+    """Register the built-in ``default`` policy."""
+    register.add("default", DefaultPolicy())

@@ -1,0 +1,97 @@
+"""Engines and schema: SQLite (a file, WAL) by default, PostgreSQL by URL, Alembic migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+from importlib import resources
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from supervision_core.errors import ConfigError, SchemaError
+
+__all__ = ["DEFAULT_DATABASE_URL", "create_engine", "migrate", "schema_status"]
+
+DEFAULT_DATABASE_URL = "sqlite:///supdesk.db"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def create_engine(url: str) -> sa.Engine:
+    """An engine for ``url``: ``sqlite:///path.db`` or ``postgresql://...``.
+
+    A bare ``postgresql://`` URL uses psycopg 3. SQLite gets WAL journaling and
+    enforced foreign keys on every connection.
+    """
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        msg = f"数据库地址无法识别：{url!r}（示例：sqlite:///supdesk.db 或 postgresql://user@host/db）"
+        raise ConfigError(msg) from exc
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            engine = sa.create_engine(parsed, connect_args={"check_same_thread": False})
+            sa.event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        return sa.create_engine(parsed, pool_pre_ping=True)
+    except (ImportError, sa.exc.NoSuchModuleError) as exc:
+        msg = f"无法使用数据库 {parsed.get_backend_name()}：{exc}（PostgreSQL 需要安装 supervision-desk[postgres]）"
+        raise ConfigError(msg) from exc
+
+
+def _alembic_config(connection: sa.Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option(
+        "script_location", str(resources.files("supervision_core") / "store" / "migrations")
+    )
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def _head() -> str | None:
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def schema_status(engine: sa.Engine) -> tuple[str | None, str | None]:
+    """The database's schema revision and the code's head revision."""
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    except sa.exc.OperationalError as exc:
+        msg = f"无法连接数据库 {engine.url.render_as_string(hide_password=True)}：{exc.orig}"
+        raise SchemaError(msg) from exc
+    return current, _head()
+
+
+def migrate(engine: sa.Engine) -> None:
+    """Create or upgrade the schema to this version's head, through Alembic."""
+    with engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), "head")
+
+
+def check_schema(engine: sa.Engine) -> None:
+    """Raise :class:`SchemaError` unless the schema is exactly at this version's head."""
+    current, head = schema_status(engine)
+    if current == head:
+        return
+    where = engine.url.render_as_string(hide_password=True)
+    if current is None:
+        msg = f"数据库 {where} 尚未初始化：请先运行 supdesk init"
+    else:
+        msg = f"数据库 {where} 的结构版本为 {current}，本程序需要 {head}：请运行 supdesk init 升级"
+    raise SchemaError(msg)

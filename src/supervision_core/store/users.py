@@ -1,0 +1,246 @@
+"""The store of staff accounts: adding, listing, disabling, and signing in with lock-out."""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from supervision_core.errors import InvalidInput, NotFound
+from supervision_core.model.accounts import (
+    DUMMY_HASH,
+    Role,
+    StaffUser,
+    check_password_strength,
+    hash_password,
+    lockout_until,
+    verify_password,
+)
+from supervision_core.store.tables import AccessLogRow, CenterRow, StaffUserRow, UnitRow, table_of
+
+__all__ = ["SignInResult", "UserStore"]
+
+
+def _user(row: StaffUserRow, level: str) -> StaffUser:
+    assert row.id is not None
+    return StaffUser(
+        id=row.id,
+        username=row.username,
+        display_name=row.display_name,
+        role=Role(row.role),
+        center=row.center_code,
+        center_level=level,
+        unit=row.unit_code,
+        disabled=row.disabled,
+        locked_until=row.locked_until,
+    )
+
+
+class SignInResult:
+    """The outcome of a sign-in: the user, or a message in Chinese saying why not."""
+
+    def __init__(self, user: StaffUser | None, message: str | None = None) -> None:
+        self.user = user
+        self.message = message
+
+    @property
+    def ok(self) -> bool:
+        """Whether the user is signed in."""
+        return self.user is not None
+
+
+_BAD_CREDENTIALS = "用户名或密码不正确"
+
+
+_USER = table_of(StaffUserRow)
+_CENTER = table_of(CenterRow)
+_BY_ID = (
+    sa.select(_USER, _CENTER.c.level)
+    .join(_CENTER, _CENTER.c.code == _USER.c.center_code)
+    .where(_USER.c.id == sa.bindparam("uid"))
+)
+
+
+class UserStore:
+    """Staff accounts on the ledger's database."""
+
+    def __init__(self, engine: sa.Engine, clock: Callable[[], dt.datetime]) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    def _select(self) -> Any:  # sqlmodel's Select of (row, level)
+        return select(StaffUserRow, CenterRow.level).join(
+            CenterRow, col(CenterRow.code) == col(StaffUserRow.center_code)
+        )
+
+    def add(
+        self,
+        *,
+        username: str,
+        display_name: str,
+        password: str,
+        role: Role | str,
+        center: str,
+        unit: str | None = None,
+    ) -> StaffUser:
+        """Create an account. The password is checked for strength and stored hashed."""
+        role = Role(role)
+        try:
+            check_password_strength(password, username)
+        except ValueError as e:
+            raise InvalidInput(str(e)) from None
+        if (role is Role.UNIT) != (unit is not None):
+            raise InvalidInput("承办单位账号必须指定单位（--unit），其他账号不能指定单位")
+        with Session(self.engine) as s:
+            if s.get(CenterRow, center) is None:
+                raise NotFound(f"没有代码为 {center} 的中心")
+            if unit is not None:
+                found = s.exec(
+                    select(UnitRow).where(UnitRow.center_code == center, UnitRow.code == unit)
+                ).first()
+                if found is None:
+                    raise NotFound(f"中心 {center} 没有代码为 {unit} 的单位")
+            taken = s.exec(select(StaffUserRow).where(StaffUserRow.username == username)).first()
+            if taken is not None:
+                raise InvalidInput(f"用户名 {username} 已存在")
+            row = StaffUserRow(
+                username=username,
+                display_name=display_name.strip() or username,
+                password_hash=hash_password(password),
+                role=role.value,
+                center_code=center,
+                unit_code=unit,
+                created_at=self.clock(),
+            )
+            # Validate the name through the value class before anything is written.
+            try:
+                StaffUser(
+                    id=0,
+                    username=username,
+                    display_name=row.display_name,
+                    role=role,
+                    center=center,
+                    center_level="township",
+                )
+            except ValueError as e:
+                raise InvalidInput(str(e)) from None
+            s.add(row)
+            s.commit()
+            assert row.id is not None
+            return self.get(row.id)
+
+    def get(self, user_id: int) -> StaffUser:
+        """The account with this id; :class:`NotFound` if there is none."""
+        # Called on every request of a signed-in user: one prebuilt Core query.
+        with self.engine.connect() as connection:
+            found = connection.execute(_BY_ID, {"uid": user_id}).mappings().first()
+        if found is None:
+            raise NotFound(f"没有编号为 {user_id} 的账号")
+        return StaffUser(
+            id=found["id"],
+            username=found["username"],
+            display_name=found["display_name"],
+            role=Role(found["role"]),
+            center=found["center_code"],
+            center_level=found["level"],
+            unit=found["unit_code"],
+            disabled=bool(found["disabled"]),
+            locked_until=found["locked_until"],
+        )
+
+    def by_name(self, username: str) -> StaffUser:
+        """The account with this user name; :class:`NotFound` if there is none."""
+        with Session(self.engine) as s:
+            found = s.exec(self._select().where(col(StaffUserRow.username) == username)).first()
+        if found is None:
+            raise NotFound(f"没有用户名为 {username} 的账号")
+        return _user(*found)
+
+    def list(self, *, center: str | None = None) -> list[StaffUser]:
+        """All accounts, or a center's, by user name."""
+        query = self._select().order_by(StaffUserRow.username)
+        if center is not None:
+            query = query.where(col(StaffUserRow.center_code) == center)
+        with Session(self.engine) as s:
+            return [_user(*found) for found in s.exec(query)]
+
+    def set_disabled(self, username: str, disabled: bool = True) -> StaffUser:
+        """Disable (or enable again) an account; a disabled account's sessions stop working."""
+        with Session(self.engine) as s:
+            row = s.exec(select(StaffUserRow).where(StaffUserRow.username == username)).first()
+            if row is None:
+                raise NotFound(f"没有用户名为 {username} 的账号")
+            row.disabled = disabled
+            row.failed_attempts = 0
+            row.locked_until = None
+            s.add(row)
+            s.commit()
+        return self.by_name(username)
+
+    def set_password(self, username: str, password: str) -> None:
+        """Replace an account's password (and lift a lock-out)."""
+        try:
+            check_password_strength(password, username)
+        except ValueError as e:
+            raise InvalidInput(str(e)) from None
+        with Session(self.engine) as s:
+            row = s.exec(select(StaffUserRow).where(StaffUserRow.username == username)).first()
+            if row is None:
+                raise NotFound(f"没有用户名为 {username} 的账号")
+            row.password_hash = hash_password(password)
+            row.failed_attempts = 0
+            row.locked_until = None
+            s.add(row)
+            s.commit()
+
+    def log_access(self, username: str, action: str, target: str) -> None:
+        """Record that ``username`` saw a supervisor's personal data (``action`` on ``target``)."""
+        with Session(self.engine) as s:
+            s.add(AccessLogRow(at=self.clock(), username=username, action=action, target=target[:200]))
+            s.commit()
+
+    def access_log(self, *, limit: int = 200) -> builtins.list[tuple[dt.datetime, str, str, str]]:
+        """The latest entries of the access log: (at, user, action, target)."""
+        with Session(self.engine) as s:
+            rows = s.exec(select(AccessLogRow).order_by(col(AccessLogRow.id).desc()).limit(limit)).all()
+        return [(r.at, r.username, r.action, r.target) for r in rows]
+
+    def sign_in(self, username: str, password: str) -> SignInResult:
+        """Check a user name and password, counting failures and locking after too many.
+
+        The message never says whether the name exists; a locked account is refused
+        even with the right password until the lock ends.
+        """
+        now = self.clock()
+        with Session(self.engine) as s:
+            row = s.exec(
+                select(StaffUserRow).where(StaffUserRow.username == username).with_for_update()
+            ).first()
+            if row is None:
+                verify_password(DUMMY_HASH, password)
+                return SignInResult(None, _BAD_CREDENTIALS)
+            if row.locked_until is not None and now < row.locked_until:
+                until = row.locked_until.astimezone(dt.timezone(dt.timedelta(hours=8)))
+                return SignInResult(
+                    None, f"登录失败次数过多，账号已锁定至 {until:%H:%M}，请稍后再试"
+                )
+            if not verify_password(row.password_hash, password):
+                row.failed_attempts += 1
+                row.locked_until = lockout_until(row.failed_attempts, now)
+                s.add(row)
+                s.commit()
+                return SignInResult(None, _BAD_CREDENTIALS)
+            if row.disabled:
+                return SignInResult(None, "该账号已停用，请联系管理员")
+            row.failed_attempts = 0
+            row.locked_until = None
+            row.last_login_at = now
+            s.add(row)
+            s.commit()
+            assert row.id is not None
+            user_id = row.id
+        return SignInResult(self.get(user_id))

@@ -1,0 +1,589 @@
+"""Storing the supervisors' year and publishing the annual evaluation.
+
+A supervisor's year is built for a whole center at once from a few set-based
+queries (never one query per supervisor), so evaluating thousands of supervisors
+over a million issues stays close to one aggregate query (bench/bench_evaluation.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import sqlalchemy as sa
+from sqlmodel import col, select
+
+from supervision_core.errors import InvalidInput, NotFound
+from supervision_core.model.clock import SHANGHAI
+from supervision_core.model.issues import IssueState, RectificationTrack
+from supervision_core.model.supervisors import SupervisorStatus
+from supervision_core.model.vocabulary import Method
+from supervision_core.model.year import (
+    DEFAULT_TIE_RULE,
+    Activity,
+    ActivityKind,
+    AttendanceStatus,
+    DisciplineKind,
+    DisciplineRecord,
+    Evaluation,
+    EvaluationEntry,
+    FindingKind,
+    WorkPlan,
+    excellent_quota,
+    rank_entries,
+)
+from supervision_core.rules.scoring import Band, Score, ScoreItem, SupervisorYear
+from supervision_core.store.tables import (
+    ActivityRow,
+    AttendanceRow,
+    DisciplineRow,
+    EvaluationRow,
+    FindingRow,
+    IssueRow,
+    SupervisorRow,
+    WorkPlanRow,
+    table_of,
+)
+
+if TYPE_CHECKING:
+    from supervision_core.ledger import IssueRef, Ledger
+
+_ISSUE = table_of(IssueRow)
+_VERIFIED = {
+    IssueState.ACCEPTED,
+    IssueState.DISPATCHED,
+    IssueState.RECTIFYING,
+    IssueState.COMPLETED,
+    IssueState.EXPLAINED,
+    IssueState.REOPENED,
+    IssueState.CLOSED,
+}
+_FIXED_TRACKS = {RectificationTrack.IMMEDIATE.value, RectificationTrack.SCHEDULED.value}
+_FIXED_STATES = {IssueState.COMPLETED.value, IssueState.CLOSED.value}
+_EXPERIENCE = {
+    m.value for m in (Method.SIMULATED, Method.ACCOMPANYING, Method.IN_PERSON, Method.OVERSEEING)
+}
+_SCORED_ACTIVITIES = {ActivityKind.GROUP_EXPERIENCE, ActivityKind.FORUM, ActivityKind.RESEARCH}
+
+
+def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
+    """The year in Asia/Shanghai, as aware instants [start, end)."""
+    return (
+        dt.datetime(year, 1, 1, tzinfo=SHANGHAI),
+        dt.datetime(year + 1, 1, 1, tzinfo=SHANGHAI),
+    )
+
+
+def add_work_plan(
+    ledger: Ledger,
+    *,
+    center: str,
+    year: int,
+    title: str,
+    responsible_staff: Sequence[str],
+    content: str,
+) -> WorkPlan:
+    ledger.center(center)
+    if not responsible_staff:
+        msg = "工作计划必须指定负责的专人"
+        raise InvalidInput(msg)
+    with ledger._session() as s:
+        row = WorkPlanRow(
+            center_code=center,
+            year=year,
+            title=title,
+            responsible_staff=list(responsible_staff),
+            content=content,
+            created_at=ledger.clock(),
+        )
+        s.add(row)
+        s.commit()
+        assert row.id is not None
+        return WorkPlan(
+            id=row.id,
+            center=center,
+            year=year,
+            title=title,
+            responsible_staff=tuple(responsible_staff),
+            content=content,
+        )
+
+
+def work_plans(
+    ledger: Ledger, *, center: str | None = None, year: int | None = None
+) -> list[WorkPlan]:
+    query = select(WorkPlanRow)
+    if center:
+        query = query.where(WorkPlanRow.center_code == center)
+    if year:
+        query = query.where(WorkPlanRow.year == year)
+    with ledger._session() as s:
+        return [
+            WorkPlan(
+                id=r.id or 0,
+                center=r.center_code,
+                year=r.year,
+                title=r.title,
+                responsible_staff=tuple(r.responsible_staff),
+                content=r.content,
+            )
+            for r in s.exec(query.order_by(col(WorkPlanRow.id)))
+        ]
+
+
+def add_activity(
+    ledger: Ledger,
+    *,
+    center: str,
+    kind: ActivityKind | str,
+    title: str,
+    held_on: dt.date,
+    place: str,
+    organizer: str,
+) -> Activity:
+    ledger.center(center)
+    try:
+        kind = ActivityKind(kind)
+    except ValueError as exc:
+        msg = f"活动类型只能是：{'、'.join(f'{k.value}（{k.label}）' for k in ActivityKind)}"
+        raise InvalidInput(msg) from exc
+    with ledger._session() as s:
+        row = ActivityRow(
+            center_code=center,
+            kind=kind.value,
+            title=title,
+            held_on=held_on,
+            place=place,
+            organizer=organizer,
+        )
+        s.add(row)
+        s.commit()
+    return activity(ledger, row.id or 0)
+
+
+def record_attendance(
+    ledger: Ledger, activity_id: int, supervisor_id: int, status: AttendanceStatus | str
+) -> Activity:
+    try:
+        status = AttendanceStatus(status)
+    except ValueError as exc:
+        msg = "出席情况只能是 present（出席）、excused（请假）或 unexcused（无故缺席）"
+        raise InvalidInput(msg) from exc
+    with ledger._session() as s:
+        if s.get(ActivityRow, activity_id) is None:
+            msg = f"没有编号为 {activity_id} 的活动"
+            raise NotFound(msg)
+        ledger._supervisor_row(s, supervisor_id)
+        row = s.get(AttendanceRow, (activity_id, supervisor_id))
+        if row is None:
+            s.add(
+                AttendanceRow(
+                    activity_id=activity_id, supervisor_id=supervisor_id, status=status.value
+                )
+            )
+        else:
+            row.status = status.value
+        s.commit()
+    return activity(ledger, activity_id)
+
+
+def activity(ledger: Ledger, activity_id: int) -> Activity:
+    with ledger._session() as s:
+        row = s.get(ActivityRow, activity_id)
+        if row is None:
+            msg = f"没有编号为 {activity_id} 的活动"
+            raise NotFound(msg)
+        attendance = s.exec(
+            select(AttendanceRow)
+            .where(AttendanceRow.activity_id == activity_id)
+            .order_by(col(AttendanceRow.supervisor_id))
+        ).all()
+        return Activity(
+            id=row.id or 0,
+            center=row.center_code,
+            kind=row.kind,
+            title=row.title,
+            held_on=row.held_on,
+            place=row.place,
+            organizer=row.organizer,
+            attendance=tuple((a.supervisor_id, AttendanceStatus(a.status)) for a in attendance),
+        )
+
+
+def activities(
+    ledger: Ledger, *, center: str | None = None, year: int | None = None
+) -> list[Activity]:
+    query = select(ActivityRow.id)
+    if center:
+        query = query.where(ActivityRow.center_code == center)
+    if year:
+        query = query.where(
+            col(ActivityRow.held_on) >= dt.date(year, 1, 1),
+            col(ActivityRow.held_on) < dt.date(year + 1, 1, 1),
+        )
+    with ledger._session() as s:
+        ids = list(s.exec(query.order_by(col(ActivityRow.held_on), col(ActivityRow.id))))
+    return [activity(ledger, i or 0) for i in ids]
+
+
+def record_discipline(
+    ledger: Ledger,
+    supervisor_id: int,
+    *,
+    kind: DisciplineKind | str,
+    reason: str,
+    actor: str,
+    on: dt.date | None = None,
+    authority: str | None = None,
+) -> DisciplineRecord:
+    try:
+        kind = DisciplineKind(kind)
+    except ValueError as exc:
+        msg = f"处理类型只能是：{'、'.join(f'{k.value}（{k.label}）' for k in DisciplineKind)}"
+        raise InvalidInput(msg) from exc
+    if not reason.strip():
+        msg = "必须写明理由"
+        raise InvalidInput(msg)
+    if kind is DisciplineKind.REFERRAL and not (authority or "").strip():
+        msg = "移交处理必须写明接收的部门"
+        raise InvalidInput(msg)
+    with ledger._session() as s:
+        ledger._supervisor_row(s, supervisor_id)
+        row = DisciplineRow(
+            supervisor_id=supervisor_id,
+            kind=kind.value,
+            on=on or ledger.today(),
+            reason=reason.strip(),
+            authority=authority,
+            actor=actor,
+            recorded_at=ledger.clock(),
+        )
+        s.add(row)
+        s.commit()
+        return _discipline(row)
+
+
+def _discipline(row: DisciplineRow) -> DisciplineRecord:
+    return DisciplineRecord(
+        id=row.id or 0,
+        supervisor_id=row.supervisor_id,
+        kind=row.kind,
+        on=row.on,
+        reason=row.reason,
+        actor=row.actor,
+        authority=row.authority,
+    )
+
+
+def discipline(ledger: Ledger, supervisor_id: int) -> list[DisciplineRecord]:
+    with ledger._session() as s:
+        rows = s.exec(
+            select(DisciplineRow)
+            .where(DisciplineRow.supervisor_id == supervisor_id)
+            .order_by(col(DisciplineRow.on))
+        ).all()
+        return [_discipline(r) for r in rows]
+
+
+def record_finding(
+    ledger: Ledger, ref: IssueRef, kind: FindingKind | str, *, actor: str, note: str | None = None
+) -> None:
+    try:
+        kind = FindingKind(kind)
+    except ValueError as exc:
+        msg = f"认定只能是：{'、'.join(f'{k.value}（{k.label}）' for k in FindingKind)}"
+        raise InvalidInput(msg) from exc
+    with ledger._session() as s:
+        issue = ledger._issue_row(s, ref)
+        if issue.state in (IssueState.RECEIVED, IssueState.NOT_ACCEPTED, IssueState.MERGED):
+            msg = (
+                f"问题 {issue.number} 当前状态为“{IssueState(issue.state).label}”，尚不能作出此认定"
+            )
+            raise InvalidInput(msg)
+        number = issue.number  # read now: a failed commit expires the row
+        s.add(
+            FindingRow(
+                issue_id=issue.id or 0, kind=kind.value, note=note, actor=actor, at=ledger.clock()
+            )
+        )
+        try:
+            s.commit()
+        except sa.exc.IntegrityError as exc:
+            msg = f"问题 {number} 已有“{kind.label}”的认定"
+            raise InvalidInput(msg) from exc
+
+
+def evaluated_supervisors(ledger: Ledger, center: str, year: int) -> list[SupervisorRow]:
+    """Who a center evaluates for a year: appointed by it, serving at some time in the year."""
+    start, end = year_bounds(year)
+    with ledger._session() as s:
+        rows = s.exec(
+            select(SupervisorRow)
+            .where(SupervisorRow.center_code == center, col(SupervisorRow.created_at) < end)
+            .order_by(col(SupervisorRow.id))
+        ).all()
+    return [r for r in rows if r.revoked_on is None or r.revoked_on >= start.date()]
+
+
+def supervisor_years(
+    ledger: Ledger, supervisor_ids: Sequence[int], year: int
+) -> dict[int, SupervisorYear]:
+    """Each supervisor's year, for many supervisors at once."""
+    start, end = year_bounds(year)
+    facts: dict[int, dict[str, list[str]]] = {i: defaultdict(list) for i in supervisor_ids}
+    wanted = set(supervisor_ids)
+    verified = {s.value for s in _VERIFIED}
+    with ledger.engine.connect() as c:
+        findings: dict[int, set[str]] = defaultdict(set)
+        f = table_of(FindingRow)
+        for issue_id, kind in c.execute(
+            sa.select(f.c.issue_id, f.c.kind)
+            .select_from(f.join(_ISSUE, _ISSUE.c.id == f.c.issue_id))
+            .where(_ISSUE.c.received_at >= start, _ISSUE.c.received_at < end)
+        ):
+            findings[issue_id].add(kind)
+        query = sa.select(
+            _ISSUE.c.id,
+            _ISSUE.c.supervisor_id,
+            _ISSUE.c.number,
+            _ISSUE.c.state,
+            _ISSUE.c.track,
+            _ISSUE.c.method,
+        ).where(_ISSUE.c.received_at >= start, _ISSUE.c.received_at < end)
+        if len(wanted) <= 500:
+            query = query.where(_ISSUE.c.supervisor_id.in_(wanted))
+        for issue_id, sid, number, state, track, method in c.execute(query):
+            if sid not in wanted:
+                continue
+            mine = facts[sid]
+            found = findings.get(issue_id, ())
+            if method in _EXPERIENCE:
+                mine["service_experiences"].append(number)
+            if FindingKind.FALSE_REPORT in found:
+                mine["false_reports"].append(number)
+                continue
+            if state in verified:
+                mine["verified_reports"].append(number)
+                if track in _FIXED_TRACKS and state in _FIXED_STATES:
+                    mine["led_to_fix"].append(number)
+            if FindingKind.ADOPTED_SUGGESTION in found:
+                mine["adopted_suggestions"].append(number)
+            if FindingKind.RULE_CHANGE in found:
+                mine["rule_changes"].append(number)
+        a, t = table_of(ActivityRow), table_of(AttendanceRow)
+        for sid, activity_id, kind, status in c.execute(
+            sa.select(t.c.supervisor_id, a.c.id, a.c.kind, t.c.status)
+            .select_from(t.join(a, a.c.id == t.c.activity_id))
+            .where(a.c.held_on >= dt.date(year, 1, 1), a.c.held_on < dt.date(year + 1, 1, 1))
+        ):
+            if sid not in wanted:
+                continue
+            ref = f"活动#{activity_id}"
+            if status == AttendanceStatus.UNEXCUSED:
+                facts[sid]["unexcused_absences"].append(ref)
+            elif status == AttendanceStatus.PRESENT and kind in _SCORED_ACTIVITIES:
+                facts[sid]["activities_attended"].append(ref)
+        d = table_of(DisciplineRow)
+        for sid, record_id in c.execute(
+            sa.select(d.c.supervisor_id, d.c.id).where(
+                d.c.kind == DisciplineKind.CONFIDENTIALITY_BREACH,
+                d.c.on >= dt.date(year, 1, 1),
+                d.c.on < dt.date(year + 1, 1, 1),
+            )
+        ):
+            if sid in wanted:
+                facts[sid]["confidentiality_breaches"].append(f"处理#{record_id}")
+    return {
+        sid: SupervisorYear(supervisor_id=sid, year=year, **{k: tuple(v) for k, v in mine.items()})
+        for sid, mine in facts.items()
+    }
+
+
+def _score_json(score: Score) -> dict[str, Any]:
+    return {
+        "total": score.total,
+        "band": score.band.value,
+        "revocation_review": score.revocation_review,
+        "items": [
+            {"label": i.label, "points": i.points, "refs": list(i.refs)} for i in score.items
+        ],
+    }
+
+
+def _score(data: dict[str, Any]) -> Score:
+    return Score(
+        total=data["total"],
+        band=Band(data["band"]),
+        items=tuple(ScoreItem(i["label"], i["points"], tuple(i["refs"])) for i in data["items"]),
+        revocation_review=data["revocation_review"],
+    )
+
+
+def evaluate(
+    ledger: Ledger,
+    year: int,
+    *,
+    center: str,
+    actor: str,
+    quota_ratio: float = 0.2,
+    tie_rule: Sequence[str] = DEFAULT_TIE_RULE,
+) -> Evaluation:
+    """Score every supervisor of ``center`` for ``year`` and publish a new version."""
+    ledger.center(center)
+    if not 0 < quota_ratio <= 1:
+        msg = f"优秀名额比例应在 0 到 1 之间：{quota_ratio}"
+        raise InvalidInput(msg)
+    settings = ledger.settings.center(center)
+    policy_name = settings.scoring_policy if settings else "default"
+    policy = ledger.host.scoring_policies()[policy_name]
+    supervisors = evaluated_supervisors(ledger, center, year)
+    years = supervisor_years(ledger, [s.id or 0 for s in supervisors], year)
+    entries = [
+        EvaluationEntry(
+            supervisor_id=s.id or 0,
+            name=s.name,
+            rank=0,
+            score=policy.score(years[s.id or 0]),
+            excellent=False,
+            year_facts=years[s.id or 0],
+        )
+        for s in supervisors
+    ]
+    quota = excellent_quota(len(entries), quota_ratio)
+    try:
+        ranked = rank_entries(entries, tie_rule=tie_rule, quota=quota)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from exc
+    with ledger._session() as s:
+        latest = s.exec(
+            select(sa.func.max(EvaluationRow.version)).where(
+                EvaluationRow.center_code == center, EvaluationRow.year == year
+            )
+        ).one()
+        row = EvaluationRow(
+            center_code=center,
+            year=year,
+            version=(latest or 0) + 1,
+            policy=policy_name,
+            quota=quota,
+            quota_ratio=quota_ratio,
+            tie_rule=list(tie_rule),
+            published_at=ledger.clock(),
+            actor=actor,
+            entries=[
+                {
+                    "supervisor_id": e.supervisor_id,
+                    "name": e.name,
+                    "rank": e.rank,
+                    "excellent": e.excellent,
+                    "tie_note": e.tie_note,
+                    "score": _score_json(e.score),
+                    "facts": {
+                        k: list(v)
+                        for k, v in attrs.asdict(e.year_facts).items()
+                        if isinstance(v, tuple)
+                    },
+                }
+                for e in ranked
+            ],
+        )
+        s.add(row)
+        s.commit()
+        return _evaluation(row)
+
+
+def _evaluation(row: EvaluationRow) -> Evaluation:
+    return Evaluation(
+        id=row.id or 0,
+        center=row.center_code,
+        year=row.year,
+        version=row.version,
+        policy=row.policy,
+        quota=row.quota,
+        quota_ratio=row.quota_ratio,
+        tie_rule=tuple(row.tie_rule),
+        published_at=row.published_at,
+        actor=row.actor,
+        entries=tuple(
+            EvaluationEntry(
+                supervisor_id=e["supervisor_id"],
+                name=e["name"],
+                rank=e["rank"],
+                excellent=e["excellent"],
+                tie_note=e["tie_note"],
+                score=_score(e["score"]),
+                year_facts=SupervisorYear(
+                    supervisor_id=e["supervisor_id"],
+                    year=row.year,
+                    **{k: tuple(v) for k, v in e["facts"].items()},
+                ),
+            )
+            for e in row.entries
+        ),
+    )
+
+
+def evaluations(
+    ledger: Ledger, *, center: str | None = None, year: int | None = None
+) -> list[Evaluation]:
+    query = select(EvaluationRow)
+    if center:
+        query = query.where(EvaluationRow.center_code == center)
+    if year:
+        query = query.where(EvaluationRow.year == year)
+    with ledger._session() as s:
+        return [_evaluation(r) for r in s.exec(query.order_by(col(EvaluationRow.id)))]
+
+
+def revocation_candidates(
+    ledger: Ledger, *, center: str, as_of: dt.date | None = None
+) -> list[tuple[int, str, list[str]]]:
+    """Supervisors a person should consider for revocation, with the reasons. Never acted on."""
+    as_of = as_of or ledger.today()
+    since = as_of - dt.timedelta(days=183)
+    found: list[tuple[int, str, list[str]]] = []
+    latest = [e for e in evaluations(ledger, center=center) if e.year == as_of.year - 1]
+    bands = {x.supervisor_id: x.score.band for x in latest[-1].entries} if latest else {}
+    with ledger.engine.connect() as c:
+        active = [
+            (r.id, r.name)
+            for r in c.execute(
+                sa.select(table_of(SupervisorRow).c.id, table_of(SupervisorRow).c.name).where(
+                    table_of(SupervisorRow).c.center_code == center,
+                    table_of(SupervisorRow).c.status != SupervisorStatus.REVOKED,
+                )
+            )
+        ]
+        since_at = dt.datetime.combine(since, dt.time(), tzinfo=SHANGHAI)
+        reported = {
+            sid
+            for (sid,) in c.execute(
+                sa.select(_ISSUE.c.supervisor_id).where(_ISSUE.c.received_at >= since_at).distinct()
+            )
+        }
+        a, t = table_of(ActivityRow), table_of(AttendanceRow)
+        attended: set[int] = set()
+        absences: dict[int, int] = defaultdict(int)
+        for sid, status, held in c.execute(
+            sa.select(t.c.supervisor_id, t.c.status, a.c.held_on).select_from(
+                t.join(a, a.c.id == t.c.activity_id)
+            )
+        ):
+            if status == AttendanceStatus.PRESENT and held >= since:
+                attended.add(sid)
+            if status == AttendanceStatus.UNEXCUSED and held.year == as_of.year:
+                absences[sid] += 1
+    for sid, name in active:
+        reasons = []
+        if bands.get(sid) is Band.UNSATISFACTORY:
+            reasons.append(f"{as_of.year - 1} 年度评估为不合格")
+        if sid not in reported and sid not in attended:
+            reasons.append(f"{since} 以来无反馈、无活动")
+        if absences.get(sid, 0) >= 2:
+            reasons.append(f"本年度无故缺席 {absences[sid]} 次")
+        if reasons:
+            found.append((sid, name, reasons))
+    return found
