@@ -128,15 +128,10 @@ if TYPE_CHECKING:
         mask_personal_data,
         mask_phone,
     )
-    from supervision_core.rules.scoring import (
-        Band,
-        DefaultPolicy,
-        Score,
-        ScoreItem,
-        ScoringPolicy,
-        SupervisorYear,
-    )
-    from supervision_core.rules.screening import ScreeningProposal, valid_id_number
+    from supervision_core.model.scoring import Band, Score, ScoreItem, ScoringPolicy, SupervisorYear
+    from supervision_core.model.screening import ScreeningProposal
+    from supervision_core.rules.scoring import DefaultPolicy
+    from supervision_core.rules.screening import valid_id_number
     from supervision_core.rules.similarity import text_similarity
     from supervision_core.rules.workdays import (
         CONFIRMED_YEARS,
@@ -316,7 +311,7 @@ _EXPORTS: dict[str, str] = {
     "Attachment": "model.reports",
     "AttachmentInfo": "model.summaries",
     "AttendanceStatus": "model.year",
-    "Band": "rules.scoring",
+    "Band": "model.scoring",
     "Briefing": "store.briefing",
     "BriefingOpinion": "store.briefing",
     "BulkQuarantine": "store.staging",
@@ -391,11 +386,11 @@ _EXPORTS: dict[str, str] = {
     "SHANGHAI": "model.clock",
     "Satisfaction": "model.issues",
     "SchemaError": "errors",
-    "Score": "rules.scoring",
-    "ScoreItem": "rules.scoring",
-    "ScoringPolicy": "rules.scoring",
+    "Score": "model.scoring",
+    "ScoreItem": "model.scoring",
+    "ScoringPolicy": "model.scoring",
     "ScreeningCheck": "registries",
-    "ScreeningProposal": "rules.screening",
+    "ScreeningProposal": "model.screening",
     "Sender": "model.reports",
     "Settings": "config",
     "StageFile": "store.staging",
@@ -406,7 +401,7 @@ _EXPORTS: dict[str, str] = {
     "Supervisor": "model.supervisors",
     "SupervisorDirectory": "registries",
     "SupervisorStatus": "model.supervisors",
-    "SupervisorYear": "rules.scoring",
+    "SupervisorYear": "model.scoring",
     "TIE_RULES": "model.year",
     "TimeLimits": "rules.deadlines",
     "Topic": "model.vocabulary",

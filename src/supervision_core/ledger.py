@@ -74,8 +74,8 @@ from supervision_core.plugins import PluginHost, PluginManager, get_plugin_manag
 from supervision_core.rules.deadlines import due_after, rectification_due
 from supervision_core.rules.lifecycle import apply_event, replay
 from supervision_core.rules.reminders import routine_steps, routine_text
-from supervision_core.rules.scoring import SupervisorYear
-from supervision_core.rules.screening import ScreeningProposal
+from supervision_core.model.scoring import SupervisorYear
+from supervision_core.model.screening import ScreeningProposal
 from supervision_core.rules.workdays import CONFIRMED_YEARS, WorkCalendar, china_calendar
 from supervision_core.store import year as annual
 from supervision_core.store.briefing import Briefing, BriefingOpinion, add_opinion, build_briefing

@@ -32,7 +32,7 @@ from supervision_core.registries import (
     ScreeningCheck,
     SupervisorDirectory,
 )
-from supervision_core.rules.screening import ScreeningProposal
+from supervision_core.model.screening import ScreeningProposal
 
 __all__ = [
     "DEFAULT_PLUGINS",

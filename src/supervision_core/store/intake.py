@@ -35,7 +35,7 @@ from supervision_core.model.reports import (
 from supervision_core.model.supervisors import Identity, SupervisorStatus
 from supervision_core.rules.deadlines import due_after
 from supervision_core.rules.lifecycle import apply_event
-from supervision_core.rules.screening import ScreeningProposal
+from supervision_core.model.screening import ScreeningProposal
 from supervision_core.rules.similarity import bigrams
 from supervision_core.store.staging import BULK_COLUMNS, STAGE_TABLE, BulkQuarantine, read_stage
 from supervision_core.store.tables import (

@@ -35,7 +35,7 @@ from supervision_core.model.year import (
     excellent_quota,
     rank_entries,
 )
-from supervision_core.rules.scoring import Band, Score, ScoreItem, SupervisorYear
+from supervision_core.model.scoring import Band, Score, ScoreItem, SupervisorYear
 from supervision_core.store.tables import (
     ActivityRow,
     AttendanceRow,
