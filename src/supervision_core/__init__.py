@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         wants_json,
     )
     from supervision_core.config import CenterSettings, Settings, load_settings, parse_settings
+    from supervision_core.documents.briefing import render_markdown
     from supervision_core.errors import (
         ConfigError,
         InvalidInput,
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
         verify_password,
     )
     from supervision_core.model.batches import ImportBatch
+    from supervision_core.model.briefing import Briefing, BriefingOpinion, briefing_period
     from supervision_core.model.centers import Center, CenterLevel, Unit
     from supervision_core.model.clock import SHANGHAI, local_date, now_utc, to_local
     from supervision_core.model.issues import (
@@ -74,6 +76,8 @@ if TYPE_CHECKING:
         ReportHints,
         Sender,
     )
+    from supervision_core.model.scoring import Band, Score, ScoreItem, ScoringPolicy, SupervisorYear
+    from supervision_core.model.screening import ScreeningProposal
     from supervision_core.model.summaries import AttachmentInfo, IssueSummary, ReportSummary
     from supervision_core.model.supervisors import (
         ContactKind,
@@ -128,8 +132,6 @@ if TYPE_CHECKING:
         mask_personal_data,
         mask_phone,
     )
-    from supervision_core.model.scoring import Band, Score, ScoreItem, ScoringPolicy, SupervisorYear
-    from supervision_core.model.screening import ScreeningProposal
     from supervision_core.rules.scoring import DefaultPolicy
     from supervision_core.rules.screening import valid_id_number
     from supervision_core.rules.similarity import text_similarity
@@ -138,12 +140,6 @@ if TYPE_CHECKING:
         Deadline,
         WorkCalendar,
         china_calendar,
-    )
-    from supervision_core.store.briefing import (
-        Briefing,
-        BriefingOpinion,
-        briefing_period,
-        render_markdown,
     )
     from supervision_core.store.engine import DEFAULT_DATABASE_URL, create_engine, migrate
     from supervision_core.store.messengers import (
@@ -312,8 +308,8 @@ _EXPORTS: dict[str, str] = {
     "AttachmentInfo": "model.summaries",
     "AttendanceStatus": "model.year",
     "Band": "model.scoring",
-    "Briefing": "store.briefing",
-    "BriefingOpinion": "store.briefing",
+    "Briefing": "model.briefing",
+    "BriefingOpinion": "model.briefing",
     "BulkQuarantine": "store.staging",
     "CONFIRMED_YEARS": "rules.workdays",
     "Center": "model.centers",
@@ -412,7 +408,7 @@ _EXPORTS: dict[str, str] = {
     "WorkPlan": "model.year",
     "actor_option": "cli",
     "apply_event": "rules.lifecycle",
-    "briefing_period": "store.briefing",
+    "briefing_period": "model.briefing",
     "can_enter_reports": "model.accounts",
     "can_see_center": "model.accounts",
     "china_calendar": "rules.workdays",
@@ -444,7 +440,7 @@ _EXPORTS: dict[str, str] = {
     "parse_term": "model.vocabulary",
     "rank_entries": "model.year",
     "rectification_due": "rules.deadlines",
-    "render_markdown": "store.briefing",
+    "render_markdown": "documents.briefing",
     "replay": "rules.lifecycle",
     "resolve_actor": "cli",
     "stage_quarantine": "store.staging",
