@@ -42,8 +42,6 @@ from supervision_core.store.supervisors import Supervisors
 from supervision_core.store.users import UserStore
 
 if TYPE_CHECKING:
-    import sqlalchemy as sa
-
     from supervision_core.model.briefing import Briefing, BriefingOpinion
     from supervision_core.model.profiles import ColumnProfile
     from supervision_core.model.reports import (
@@ -52,6 +50,7 @@ if TYPE_CHECKING:
         Report,
     )
     from supervision_core.model.scoring import SupervisorYear
+    from supervision_core.store.engine import Engine
 
 __all__ = ["IssueRef", "Ledger", "open_ledger"]
 
@@ -117,7 +116,7 @@ class Ledger:
 
     def __init__(
         self,
-        engine: sa.Engine,
+        engine: Engine,
         *,
         settings: Settings,
         host: PluginHost,
