@@ -97,6 +97,7 @@ class Batches:
             if batch.rolled_back_at is not None:
                 msg = f"导入批次 {batch_id} 已于 {batch.rolled_back_at:%Y-%m-%d %H:%M} 撤销"
                 raise InvalidTransition(msg)
+            # Core deletes by the batch: a hotline export's batch holds ~1,000,000 rows (bench/bench_phone_import.py).
             # By the batch, not by lists of ids: a batch of a hotline's export holds
             # hundreds of thousands of reports (more than a statement's parameters).
             in_batch = select(ReportRow.id).where(ReportRow.batch_id == batch_id)

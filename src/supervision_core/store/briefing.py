@@ -39,6 +39,7 @@ def build_briefing(db: Database, center: str, period: str, *, top: int = 5) -> B
     name = require_center(db, center).name
     issue, event, report = table_of(IssueRow), table_of(EventRow), table_of(ReportRow)
     today = db.today()
+    # Core: a half year of issues read as plain rows, not ORM objects (bench/bench_evaluation.py).
     with db.engine.connect() as c:
         rows = list(
             c.execute(

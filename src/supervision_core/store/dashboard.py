@@ -44,6 +44,7 @@ class Dashboard:
         start = dt.datetime.combine(today - dt.timedelta(weeks=weeks), dt.time(), SHANGHAI)
         is_open = sa.and_(issue.c.center_code.in_(codes), issue.c.state.in_(OPEN))
         day = sa.func.date(report.c.received_at)
+        # Core aggregates: the dashboard page over a million issues (bench/bench_console.py).
         with self.db.engine.connect() as connection:
             daily = connection.execute(
                 sa.select(report.c.channel, day, sa.func.count())
@@ -91,6 +92,7 @@ class Dashboard:
         """What an operator (or /metrics) wants to know at a glance."""
         report, issue, outbox = table_of(ReportRow), ISSUE, table_of(OutboxRow)
         today = self.db.today()
+        # Core aggregates, as the dashboard (bench/bench_console.py).
         with self.db.engine.connect() as connection:
             by_channel: dict[str, int] = dict(
                 connection.execute(

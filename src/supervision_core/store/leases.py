@@ -32,6 +32,7 @@ class Leases:
         until = now + dt.timedelta(seconds=seconds)
         lease = table_of(LeaseRow)
         insert = insert_or_skip(self.db.engine, lease, "name")
+        # Core: INSERT ... ON CONFLICT DO NOTHING has no ORM spelling; a lease must be atomic.
         with self.db.engine.begin() as connection:
             connection.execute(insert, {"name": name, "holder": holder, "expires_at": until})
             taken = connection.execute(

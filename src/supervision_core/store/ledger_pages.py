@@ -71,6 +71,7 @@ def ledger_pages(
     where = _filters(center, start, end)
     after = 0
     while True:
+        # Core pages, not ORM objects: a million-row export (bench/bench_export.py).
         with db.engine.connect() as c:
             page = list(
                 c.execute(

@@ -111,6 +111,7 @@ class Outbox:
             .where(c.state.in_(OPEN), c.due_on.is_not(None), c.due_on <= horizon)
             .order_by(c.id)
         )
+        # Core over plain columns, as the issue queries (bench/bench_ledger.py).
         with self.db.engine.connect() as connection:
             summaries = [IssueSummary(*row) for row in connection.execute(query)]  # type: ignore[call-arg]
         banner = next(
@@ -178,6 +179,7 @@ class Outbox:
             return []
         insert = insert_or_skip(self.db.engine, table_of(OutboxRow), "key")
         added = []
+        # Core: INSERT ... ON CONFLICT DO NOTHING (a key written once) has no ORM spelling.
         with self.db.engine.begin() as connection:
             for row in rows:
                 if connection.execute(insert, row).rowcount:

@@ -87,6 +87,7 @@ class Reports:
             .order_by(report.c.id.desc())
             .limit(limit)
         )
+        # Core join over plain columns: the desk's list of reports (bench/bench_console.py).
         with self.db.engine.connect() as connection:
             rows = connection.execute(query).all()
             files: dict[int, list[AttachmentInfo]] = {}

@@ -202,6 +202,7 @@ class Supervisors:
 
     def supervisor_brief(self, supervisor_id: int) -> tuple[str, str, SupervisorStatus] | None:
         """A supervisor's name, center and status in one look-up, or ``None`` (forms use it)."""
+        # Core, one cached statement: a form's look-up on every request (bench/bench_walk_in.py).
         with self.db.engine.connect() as connection:
             row = connection.execute(_SUPERVISOR_BRIEF, {"sid": supervisor_id}).first()
         return None if row is None else (row[0], row[1], SupervisorStatus(row[2]))

@@ -135,7 +135,7 @@ class UserStore:
 
     def get(self, user_id: int) -> StaffUser:
         """The account with this id; :class:`NotFound` if there is none."""
-        # Called on every request of a signed-in user: one prebuilt Core query.
+        # Called on every request of a signed-in user: one prebuilt Core query (bench/bench_console.py).
         with self.engine.connect() as connection:
             found = connection.execute(_BY_ID, {"uid": user_id}).mappings().first()
         if found is None:

@@ -338,6 +338,7 @@ def supervisor_years(
     facts: dict[int, dict[str, list[str]]] = {i: defaultdict(list) for i in supervisor_ids}
     wanted = set(supervisor_ids)
     verified = {s.value for s in _VERIFIED}
+    # Core aggregates over a year of issues (bench/bench_evaluation.py).
     with db.engine.connect() as c:
         findings: dict[int, set[str]] = defaultdict(set)
         f = table_of(FindingRow)
@@ -549,6 +550,7 @@ def revocation_candidates(
     found: list[tuple[int, str, list[str]]] = []
     latest = [e for e in evaluations(db, center=center) if e.year == as_of.year - 1]
     bands = {x.supervisor_id: x.score.band for x in latest[-1].entries} if latest else {}
+    # Core aggregates, as supervisor_years (bench/bench_evaluation.py).
     with db.engine.connect() as c:
         active = [
             (r.id, r.name)
