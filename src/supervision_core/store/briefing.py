@@ -1,24 +1,19 @@
 """The semi-annual briefing (每半年通报): what a center did with its supervisors' reports.
 
 Figures are computed for issues received in the half year (Asia/Shanghai), from
-their current state and their events, so they always agree with the db.
+their current state and their events, so they always agree with the ledger.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlmodel import col, select
 
 from supervision_core.errors import InvalidInput
 from supervision_core.model.briefing import Briefing, BriefingOpinion, briefing_period
-from supervision_core.model.clock import local_date
-from supervision_core.model.issues import IssueState, NotAcceptedReason
-from supervision_core.model.vocabulary import ProblemType, Stage
-from supervision_core.rules.masking import mask_personal_data
+from supervision_core.rules.briefing import briefing_figures
 from supervision_core.store.centers import require_center
 from supervision_core.store.tables import (
     BriefingOpinionRow,
@@ -35,6 +30,7 @@ __all__ = ["add_opinion", "build_briefing"]
 
 
 def build_briefing(db: Database, center: str, period: str, *, top: int = 5) -> Briefing:
+    """Read the half year's issues, plans and opinions; the figures are computed in rules."""
     year, half, start, end = briefing_period(period)
     name = require_center(db, center).name
     issue, event, report = table_of(IssueRow), table_of(EventRow), table_of(ReportRow)
@@ -92,48 +88,6 @@ def build_briefing(db: Database, center: str, period: str, *, top: int = 5) -> B
                 report.c.received_at < end,
             )
         ).scalar_one()
-    not_accepted: Counter[str] = Counter()
-    satisfaction: Counter[str] = Counter()
-    types: Counter[str] = Counter()
-    months: Counter[str] = Counter()
-    stages: Counter[str] = Counter()
-    counts = Counter[str]()
-    typical: list[dict[str, Any]] = []
-    for r in rows:
-        months[f"{local_date(r.received_at).month}月"] += 1
-        if r.problem_type:
-            types[ProblemType(r.problem_type).label] += 1
-        if r.stage:
-            stages[Stage(r.stage).label] += 1
-        if r.state == IssueState.NOT_ACCEPTED and r.not_accepted_reason:
-            not_accepted[NotAcceptedReason(r.not_accepted_reason).label] += 1
-        if r.satisfaction:
-            satisfaction[r.satisfaction] += 1
-        if r.state == IssueState.CLOSED:
-            counts["closed"] += 1
-        done = r.state in (IssueState.COMPLETED, IssueState.CLOSED)
-        if r.track == "immediate" and done:
-            counts["immediate"] += 1
-        elif r.track == "explained" and r.state in (IssueState.EXPLAINED, IssueState.CLOSED):
-            counts["explained"] += 1
-        elif r.track == "scheduled":
-            due = dt.date.fromisoformat(deadline[r.id]) if r.id in deadline else None
-            if done and r.completed_at is not None:
-                finished = local_date(r.completed_at)
-                counts["on_time" if due is None or finished <= due else "overdue"] += 1
-            else:
-                counts["open"] += 1
-                if due is not None and due < today:
-                    counts["open_overdue"] += 1
-        if done and r.satisfaction == "satisfied" and len(typical) < 3:
-            typical.append(
-                {
-                    "number": r.number,
-                    "text": mask_personal_data(r.text)[:120],
-                    "measures": r.measures,
-                    "evidence": r.evidence,
-                }
-            )
     with db.session() as s:
         opinions = [
             BriefingOpinion(o.supervisor_id, o.text, o.recorded_at)
@@ -146,29 +100,18 @@ def build_briefing(db: Database, center: str, period: str, *, top: int = 5) -> B
                 .order_by(col(BriefingOpinionRow.id))
             )
         ]
-    return Briefing(
-        by_month=[
-            (f"{m}月", months[f"{m}月"]) for m in (range(1, 7) if half == 1 else range(7, 13))
-        ],
+    return briefing_figures(
+        rows,
+        accepted_ids=accepted_ids,
+        deadlines=deadline,
+        quarantined=quarantined,
+        opinions=opinions,
         center=center,
         center_name=name,
-        period=f"{year}H{half}",
-        received=len(rows),
-        quarantined=quarantined,
-        accepted=len(accepted_ids),
-        not_accepted=dict(not_accepted),
-        immediate=counts["immediate"],
-        scheduled_on_time=counts["on_time"],
-        scheduled_overdue=counts["overdue"],
-        scheduled_open=counts["open"],
-        scheduled_open_overdue=counts["open_overdue"],
-        explained=counts["explained"],
-        closed=counts["closed"],
-        satisfaction=dict(satisfaction),
-        problem_types=types.most_common(top),
-        stages=stages.most_common(top),
-        typical_cases=typical,
-        opinions=opinions,
+        year=year,
+        half=half,
+        today=today,
+        top=top,
     )
 
 

@@ -200,13 +200,17 @@ class UserStore:
     def log_access(self, username: str, action: str, target: str) -> None:
         """Record that ``username`` saw a supervisor's personal data (``action`` on ``target``)."""
         with Session(self.engine) as s:
-            s.add(AccessLogRow(at=self.clock(), username=username, action=action, target=target[:200]))
+            s.add(
+                AccessLogRow(at=self.clock(), username=username, action=action, target=target[:200])
+            )
             s.commit()
 
     def access_log(self, *, limit: int = 200) -> builtins.list[tuple[dt.datetime, str, str, str]]:
         """The latest entries of the access log: (at, user, action, target)."""
         with Session(self.engine) as s:
-            rows = s.exec(select(AccessLogRow).order_by(col(AccessLogRow.id).desc()).limit(limit)).all()
+            rows = s.exec(
+                select(AccessLogRow).order_by(col(AccessLogRow.id).desc()).limit(limit)
+            ).all()
         return [(r.at, r.username, r.action, r.target) for r in rows]
 
     def sign_in(self, username: str, password: str) -> SignInResult:
