@@ -10,13 +10,8 @@ from sqlmodel import col, select
 
 from supervision_core.errors import InvalidTransition
 from supervision_core.model.batches import ImportBatch
-from supervision_core.model.issues import (
-    IssueState,
-)
-from supervision_core.store.rows import (
-    batch_of,
-    get_row,
-)
+from supervision_core.model.issues import IssueState
+from supervision_core.store.rows import batch_of, get_row
 from supervision_core.store.tables import (
     AttachmentRow,
     EventRow,

@@ -17,12 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from supervision_core.store.tables import (
-    EventRow,
-    IssueRow,
-    ReportRow,
-    table_of,
-)
+from supervision_core.store.tables import EventRow, IssueRow, ReportRow, table_of
 
 if TYPE_CHECKING:
     pass

@@ -10,10 +10,7 @@ from sqlmodel import select
 
 from supervision_core.errors import InvalidInput, NotFound
 from supervision_core.model.centers import Center, CenterLevel, Unit
-from supervision_core.store.tables import (
-    CenterRow,
-    UnitRow,
-)
+from supervision_core.store.tables import CenterRow, UnitRow
 
 if TYPE_CHECKING:
     from supervision_core.store.session import Database

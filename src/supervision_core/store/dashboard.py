@@ -9,15 +9,8 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from supervision_core.model.clock import SHANGHAI
-from supervision_core.store.rows import (
-    ISSUE,
-    OPEN,
-)
-from supervision_core.store.tables import (
-    OutboxRow,
-    ReportRow,
-    table_of,
-)
+from supervision_core.store.rows import ISSUE, OPEN
+from supervision_core.store.tables import OutboxRow, ReportRow, table_of
 
 if TYPE_CHECKING:
     from supervision_core.store.leases import Leases

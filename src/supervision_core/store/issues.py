@@ -39,10 +39,7 @@ from supervision_core.store.rows import (
     issue_of,
     seed_of,
 )
-from supervision_core.store.tables import (
-    EventRow,
-    ProposalRow,
-)
+from supervision_core.store.tables import EventRow, ProposalRow
 
 if TYPE_CHECKING:
     from supervision_core.store.centers import Centers

@@ -8,10 +8,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from supervision_core.store.bulk import insert_or_skip
-from supervision_core.store.tables import (
-    LeaseRow,
-    table_of,
-)
+from supervision_core.store.tables import LeaseRow, table_of
 
 if TYPE_CHECKING:
     from supervision_core.store.session import Database

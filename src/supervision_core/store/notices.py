@@ -13,10 +13,7 @@ from supervision_core.model.supervisors import Identity
 from supervision_core.store.bulk import bulk_insert
 
 # import BULK_COLUMNS, STAGE_TABLE, BulkQuarantine, read_stage
-from supervision_core.store.tables import (
-    OutboxRow,
-    table_of,
-)
+from supervision_core.store.tables import OutboxRow, table_of
 
 if TYPE_CHECKING:
     from supervision_core.config import Settings

@@ -22,10 +22,7 @@ from supervision_core.store.rows import (
     notice_of,
     outbox_entry_of,
 )
-from supervision_core.store.tables import (
-    OutboxRow,
-    table_of,
-)
+from supervision_core.store.tables import OutboxRow, table_of
 
 if TYPE_CHECKING:
     from supervision_core.store.centers import Centers

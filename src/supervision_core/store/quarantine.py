@@ -9,23 +9,13 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from supervision_core.errors import InvalidInput, InvalidTransition, NotFound
-from supervision_core.model.reports import (
-    IntakeResult,
-    QuarantinedReport,
-)
-from supervision_core.model.supervisors import (
-    SupervisorStatus,
-)
+from supervision_core.model.reports import IntakeResult, QuarantinedReport
+from supervision_core.model.supervisors import SupervisorStatus
 from supervision_core.store.intake import Filing, file_issues
 from supervision_core.store.lookups import Lookups
 from supervision_core.store.reports import report_of
-from supervision_core.store.rows import (
-    quarantined_of,
-)
-from supervision_core.store.tables import (
-    CenterRow,
-    ReportRow,
-)
+from supervision_core.store.rows import quarantined_of
+from supervision_core.store.tables import CenterRow, ReportRow
 
 if TYPE_CHECKING:
     from supervision_core.store.session import Database

@@ -9,23 +9,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from supervision_core.errors import NotFound
-from supervision_core.model.reports import (
-    Attachment,
-    Report,
-)
+from supervision_core.model.reports import Attachment, Report
 from supervision_core.model.summaries import AttachmentInfo, ReportSummary
-from supervision_core.store.rows import (
-    ISSUE,
-    get_row,
-    hints_of,
-    sender_of,
-)
-from supervision_core.store.tables import (
-    AttachmentRow,
-    ReportRow,
-    SupervisorRow,
-    table_of,
-)
+from supervision_core.store.rows import ISSUE, get_row, hints_of, sender_of
+from supervision_core.store.tables import AttachmentRow, ReportRow, SupervisorRow, table_of
 
 if TYPE_CHECKING:
     from supervision_core.store.session import Database

@@ -26,12 +26,7 @@ from supervision_core.model.issues import (
 )
 from supervision_core.model.notifications import Notice
 from supervision_core.model.outbox import OutboxEntry, OutboxStatus
-from supervision_core.model.reports import (
-    QuarantinedReport,
-    QuarantineReason,
-    ReportHints,
-    Sender,
-)
+from supervision_core.model.reports import QuarantinedReport, QuarantineReason, ReportHints, Sender
 from supervision_core.model.supervisors import (
     Identity,
     Origin,

@@ -17,14 +17,8 @@ from supervision_core.model.supervisors import (
     Supervisor,
     SupervisorStatus,
 )
-from supervision_core.store.rows import (
-    supervisor_of,
-)
-from supervision_core.store.tables import (
-    IdentityRow,
-    SupervisorRow,
-    table_of,
-)
+from supervision_core.store.rows import supervisor_of
+from supervision_core.store.tables import IdentityRow, SupervisorRow, table_of
 
 if TYPE_CHECKING:
     from supervision_core.store.centers import Centers
