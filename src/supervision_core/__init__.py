@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         LOCKOUT_ATTEMPTS,
         LOCKOUT_MINUTES,
         Role,
+        SignInResult,
         StaffUser,
         can_enter_reports,
         can_see_center,
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
         Satisfaction,
         UnitView,
     )
+    from supervision_core.model.messengers import LinkCode, link_code_hash, new_link_code
     from supervision_core.model.notifications import Notice, Notifier, RecipientKind, notices_for
     from supervision_core.model.outbox import DeliveryReport, OutboxEntry, OutboxStatus
     from supervision_core.model.profiles import (
@@ -143,13 +145,10 @@ if TYPE_CHECKING:
     )
     from supervision_core.store.engine import DEFAULT_DATABASE_URL, create_engine, migrate
     from supervision_core.store.messengers import (
-        LinkCode,
         MessengerStore,
-        link_code_hash,
-        new_link_code,
     )
     from supervision_core.store.staging import BulkQuarantine, StageFile, stage_quarantine
-    from supervision_core.store.users import SignInResult, UserStore
+    from supervision_core.store.users import UserStore
 
 __all__ = [
     "CONFIRMED_YEARS",
@@ -346,7 +345,7 @@ _EXPORTS: dict[str, str] = {
     "LOCKOUT_ATTEMPTS": "model.accounts",
     "LOCKOUT_MINUTES": "model.accounts",
     "Ledger": "ledger",
-    "LinkCode": "store.messengers",
+    "LinkCode": "model.messengers",
     "MessengerStore": "store.messengers",
     "Method": "model.vocabulary",
     "NewSupervisor": "model.supervisors",
@@ -390,7 +389,7 @@ _EXPORTS: dict[str, str] = {
     "Sender": "model.reports",
     "Settings": "config",
     "StageFile": "store.staging",
-    "SignInResult": "store.users",
+    "SignInResult": "model.accounts",
     "StaffUser": "model.accounts",
     "Stage": "model.vocabulary",
     "SupervisionError": "errors",
@@ -421,7 +420,7 @@ _EXPORTS: dict[str, str] = {
     "hash_password": "model.accounts",
     "hookimpl": "hookspecs",
     "json_option": "cli",
-    "link_code_hash": "store.messengers",
+    "link_code_hash": "model.messengers",
     "load_settings": "config",
     "local_date": "model.clock",
     "mask_id_number": "rules.masking",
@@ -430,7 +429,7 @@ _EXPORTS: dict[str, str] = {
     "mask_phone": "rules.masking",
     "match_profile": "model.profiles",
     "migrate": "store.engine",
-    "new_link_code": "store.messengers",
+    "new_link_code": "model.messengers",
     "normalize_header": "model.profiles",
     "normalize_identity": "model.supervisors",
     "notices_for": "model.notifications",

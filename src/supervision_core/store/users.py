@@ -12,17 +12,18 @@ from sqlmodel import Session, col, select
 
 from supervision_core.errors import InvalidInput, NotFound
 from supervision_core.model.accounts import (
-    DUMMY_HASH,
     Role,
+    SignInResult,
     StaffUser,
     check_password_strength,
+    dummy_hash,
     hash_password,
     lockout_until,
     verify_password,
 )
 from supervision_core.store.tables import AccessLogRow, CenterRow, StaffUserRow, UnitRow, table_of
 
-__all__ = ["SignInResult", "UserStore"]
+__all__ = ["UserStore"]
 
 
 def _user(row: StaffUserRow, level: str) -> StaffUser:
@@ -38,19 +39,6 @@ def _user(row: StaffUserRow, level: str) -> StaffUser:
         disabled=row.disabled,
         locked_until=row.locked_until,
     )
-
-
-class SignInResult:
-    """The outcome of a sign-in: the user, or a message in Chinese saying why not."""
-
-    def __init__(self, user: StaffUser | None, message: str | None = None) -> None:
-        self.user = user
-        self.message = message
-
-    @property
-    def ok(self) -> bool:
-        """Whether the user is signed in."""
-        return self.user is not None
 
 
 _BAD_CREDENTIALS = "用户名或密码不正确"
@@ -225,7 +213,7 @@ class UserStore:
                 select(StaffUserRow).where(StaffUserRow.username == username).with_for_update()
             ).first()
             if row is None:
-                verify_password(DUMMY_HASH, password)
+                verify_password(dummy_hash(), password)
                 return SignInResult(None, _BAD_CREDENTIALS)
             if row.locked_until is not None and now < row.locked_until:
                 until = row.locked_until.astimezone(dt.timezone(dt.timedelta(hours=8)))
