@@ -1,7 +1,7 @@
 """Fast writes for intake: plain executemany, ids allocated ahead, SQLite's write lock.
 
-Core and driver SQL, not the ORM: filing a hotline's export row by row through the
-ORM cost several times the insert itself (bench/bench_phone_import.py).
+Core and driver SQL, not the ORM: SQLAlchemy's per-row parameter processing cost more
+than the insert itself (bench/bench_phone_import.py).
 """
 
 from __future__ import annotations
