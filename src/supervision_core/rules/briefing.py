@@ -43,9 +43,6 @@ def briefing_figures(
     :param deadlines: the last deadline a plan or extension set, ISO date by issue id
     :param quarantined: how many reports of the half year were kept in quarantine
     """
-    rows = list(rows)
-    deadline = deadlines
-    name = center_name
     not_accepted: Counter[str] = Counter()
     satisfaction: Counter[str] = Counter()
     types: Counter[str] = Counter()
@@ -71,7 +68,7 @@ def briefing_figures(
         elif r.track == "explained" and r.state in (IssueState.EXPLAINED, IssueState.CLOSED):
             counts["explained"] += 1
         elif r.track == "scheduled":
-            due = dt.date.fromisoformat(deadline[r.id]) if r.id in deadline else None
+            due = dt.date.fromisoformat(deadlines[r.id]) if r.id in deadlines else None
             if done and r.completed_at is not None:
                 finished = local_date(r.completed_at)
                 counts["on_time" if due is None or finished <= due else "overdue"] += 1
@@ -93,7 +90,7 @@ def briefing_figures(
             (f"{m}月", months[f"{m}月"]) for m in (range(1, 7) if half == 1 else range(7, 13))
         ],
         center=center,
-        center_name=name,
+        center_name=center_name,
         period=f"{year}H{half}",
         received=len(rows),
         quarantined=quarantined,
