@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Any
 
 from supervision_core.model.briefing import Briefing, BriefingOpinion
@@ -21,7 +21,7 @@ __all__ = ["briefing_figures"]
 
 
 def briefing_figures(
-    rows: Iterable[Any],
+    rows: Sequence[Any],
     *,
     accepted_ids: set[int],
     deadlines: dict[int, str],

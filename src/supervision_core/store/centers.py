@@ -101,8 +101,10 @@ def require_center(db: Database, code: str) -> Center:
     with db.session() as s:
         row = s.get(CenterRow, code)
         if row is None:
-            codes = s.exec(select(CenterRow.code).order_by(CenterRow.code)).all()
-            known = "、".join(codes) or "（无，请检查 supdesk.toml）"
+            rows = s.exec(select(CenterRow.code, CenterRow.level)).all()
+            # Listed as Centers.centers lists them: the banner center first.
+            codes = sorted(rows, key=lambda r: (r[1] != CenterLevel.BANNER.value, r[0]))
+            known = "、".join(c for c, _ in codes) or "（无，请检查 supdesk.toml）"
             msg = f"没有代码为 {code!r} 的服务中心；已有：{known}"
             raise NotFound(msg)
         return Center(code=row.code, name=row.name, level=row.level)
