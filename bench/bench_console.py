@@ -36,7 +36,9 @@ PASSWORD = "console bench 2026 pw"
 def sql_overdue(ledger: Any, center: str) -> Any:
     import sqlalchemy as sa
 
-    from supervision_core.ledger import _ISSUE, _OPEN, _SUMMARY_COLUMNS
+    from supervision_core.store.rows import ISSUE as _ISSUE
+    from supervision_core.store.rows import OPEN as _OPEN
+    from supervision_core.store.rows import SUMMARY_COLUMNS as _SUMMARY_COLUMNS
 
     query = (
         sa.select(*_SUMMARY_COLUMNS)

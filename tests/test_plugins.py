@@ -36,7 +36,8 @@ from supervision_core import (
     open_ledger,
 )
 from supervision_core.config import CenterSettings
-from supervision_core.rules.scoring import Band, DefaultPolicy
+from supervision_core.model.scoring import Band
+from supervision_core.rules.scoring import DefaultPolicy
 from supervision_core.testing import FrozenClock, HookRecorder
 
 MakeReport = Callable[..., Report]

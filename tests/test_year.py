@@ -24,8 +24,8 @@ from supervision_core import (
     Settings,
     hookimpl,
 )
+from supervision_core.model.scoring import Band, Score
 from supervision_core.model.year import EvaluationEntry, excellent_quota, rank_entries
-from supervision_core.rules.scoring import Band, Score
 from supervision_core.testing import FrozenClock
 
 YEAR = 2026

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         wants_json,
     )
     from supervision_core.config import CenterSettings, Settings, load_settings, parse_settings
+    from supervision_core.documents.briefing import render_markdown
     from supervision_core.errors import (
         ConfigError,
         InvalidInput,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
         LOCKOUT_ATTEMPTS,
         LOCKOUT_MINUTES,
         Role,
+        SignInResult,
         StaffUser,
         can_enter_reports,
         can_see_center,
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
         verify_password,
     )
     from supervision_core.model.batches import ImportBatch
+    from supervision_core.model.briefing import Briefing, BriefingOpinion, briefing_period
     from supervision_core.model.centers import Center, CenterLevel, Unit
     from supervision_core.model.clock import SHANGHAI, local_date, now_utc, to_local
     from supervision_core.model.issues import (
@@ -56,6 +59,7 @@ if TYPE_CHECKING:
         Satisfaction,
         UnitView,
     )
+    from supervision_core.model.messengers import LinkCode, link_code_hash, new_link_code
     from supervision_core.model.notifications import Notice, Notifier, RecipientKind, notices_for
     from supervision_core.model.outbox import DeliveryReport, OutboxEntry, OutboxStatus
     from supervision_core.model.profiles import (
@@ -74,6 +78,8 @@ if TYPE_CHECKING:
         ReportHints,
         Sender,
     )
+    from supervision_core.model.scoring import Band, Score, ScoreItem, ScoringPolicy, SupervisorYear
+    from supervision_core.model.screening import ScreeningProposal
     from supervision_core.model.summaries import AttachmentInfo, IssueSummary, ReportSummary
     from supervision_core.model.supervisors import (
         ContactKind,
@@ -128,15 +134,8 @@ if TYPE_CHECKING:
         mask_personal_data,
         mask_phone,
     )
-    from supervision_core.rules.scoring import (
-        Band,
-        DefaultPolicy,
-        Score,
-        ScoreItem,
-        ScoringPolicy,
-        SupervisorYear,
-    )
-    from supervision_core.rules.screening import ScreeningProposal, valid_id_number
+    from supervision_core.rules.scoring import DefaultPolicy
+    from supervision_core.rules.screening import valid_id_number
     from supervision_core.rules.similarity import text_similarity
     from supervision_core.rules.workdays import (
         CONFIRMED_YEARS,
@@ -144,21 +143,12 @@ if TYPE_CHECKING:
         WorkCalendar,
         china_calendar,
     )
-    from supervision_core.store.briefing import (
-        Briefing,
-        BriefingOpinion,
-        briefing_period,
-        render_markdown,
-    )
     from supervision_core.store.engine import DEFAULT_DATABASE_URL, create_engine, migrate
     from supervision_core.store.messengers import (
-        LinkCode,
         MessengerStore,
-        link_code_hash,
-        new_link_code,
     )
     from supervision_core.store.staging import BulkQuarantine, StageFile, stage_quarantine
-    from supervision_core.store.users import SignInResult, UserStore
+    from supervision_core.store.users import UserStore
 
 __all__ = [
     "CONFIRMED_YEARS",
@@ -316,9 +306,9 @@ _EXPORTS: dict[str, str] = {
     "Attachment": "model.reports",
     "AttachmentInfo": "model.summaries",
     "AttendanceStatus": "model.year",
-    "Band": "rules.scoring",
-    "Briefing": "store.briefing",
-    "BriefingOpinion": "store.briefing",
+    "Band": "model.scoring",
+    "Briefing": "model.briefing",
+    "BriefingOpinion": "model.briefing",
     "BulkQuarantine": "store.staging",
     "CONFIRMED_YEARS": "rules.workdays",
     "Center": "model.centers",
@@ -355,7 +345,7 @@ _EXPORTS: dict[str, str] = {
     "LOCKOUT_ATTEMPTS": "model.accounts",
     "LOCKOUT_MINUTES": "model.accounts",
     "Ledger": "ledger",
-    "LinkCode": "store.messengers",
+    "LinkCode": "model.messengers",
     "MessengerStore": "store.messengers",
     "Method": "model.vocabulary",
     "NewSupervisor": "model.supervisors",
@@ -391,22 +381,22 @@ _EXPORTS: dict[str, str] = {
     "SHANGHAI": "model.clock",
     "Satisfaction": "model.issues",
     "SchemaError": "errors",
-    "Score": "rules.scoring",
-    "ScoreItem": "rules.scoring",
-    "ScoringPolicy": "rules.scoring",
+    "Score": "model.scoring",
+    "ScoreItem": "model.scoring",
+    "ScoringPolicy": "model.scoring",
     "ScreeningCheck": "registries",
-    "ScreeningProposal": "rules.screening",
+    "ScreeningProposal": "model.screening",
     "Sender": "model.reports",
     "Settings": "config",
     "StageFile": "store.staging",
-    "SignInResult": "store.users",
+    "SignInResult": "model.accounts",
     "StaffUser": "model.accounts",
     "Stage": "model.vocabulary",
     "SupervisionError": "errors",
     "Supervisor": "model.supervisors",
     "SupervisorDirectory": "registries",
     "SupervisorStatus": "model.supervisors",
-    "SupervisorYear": "rules.scoring",
+    "SupervisorYear": "model.scoring",
     "TIE_RULES": "model.year",
     "TimeLimits": "rules.deadlines",
     "Topic": "model.vocabulary",
@@ -417,7 +407,7 @@ _EXPORTS: dict[str, str] = {
     "WorkPlan": "model.year",
     "actor_option": "cli",
     "apply_event": "rules.lifecycle",
-    "briefing_period": "store.briefing",
+    "briefing_period": "model.briefing",
     "can_enter_reports": "model.accounts",
     "can_see_center": "model.accounts",
     "china_calendar": "rules.workdays",
@@ -430,7 +420,7 @@ _EXPORTS: dict[str, str] = {
     "hash_password": "model.accounts",
     "hookimpl": "hookspecs",
     "json_option": "cli",
-    "link_code_hash": "store.messengers",
+    "link_code_hash": "model.messengers",
     "load_settings": "config",
     "local_date": "model.clock",
     "mask_id_number": "rules.masking",
@@ -439,7 +429,7 @@ _EXPORTS: dict[str, str] = {
     "mask_phone": "rules.masking",
     "match_profile": "model.profiles",
     "migrate": "store.engine",
-    "new_link_code": "store.messengers",
+    "new_link_code": "model.messengers",
     "normalize_header": "model.profiles",
     "normalize_identity": "model.supervisors",
     "notices_for": "model.notifications",
@@ -449,7 +439,7 @@ _EXPORTS: dict[str, str] = {
     "parse_term": "model.vocabulary",
     "rank_entries": "model.year",
     "rectification_due": "rules.deadlines",
-    "render_markdown": "store.briefing",
+    "render_markdown": "documents.briefing",
     "replay": "rules.lifecycle",
     "resolve_actor": "cli",
     "stage_quarantine": "store.staging",

@@ -28,6 +28,7 @@ from supervision_core.demo import (
     demo_settings,
     load_demo,
 )
+from supervision_core.documents.briefing import render_markdown
 from supervision_core.documents.evaluation_workbook import write_evaluation_xlsx
 from supervision_core.documents.ledger_workbook import export_ledger, unit_copy
 from supervision_core.documents.printable import (
@@ -70,7 +71,6 @@ from supervision_core.model.year import (
 )
 from supervision_core.plugins import PluginHost, get_plugin_manager
 from supervision_core.rules.masking import mask_personal_data, mask_phone
-from supervision_core.store.briefing import render_markdown
 from supervision_core.store.engine import DEFAULT_DATABASE_URL
 
 F = TypeVar("F", bound=Callable[..., Any])

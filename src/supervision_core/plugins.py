@@ -21,6 +21,7 @@ from supervision_core.errors import PluginError
 from supervision_core.model.centers import Center
 from supervision_core.model.issues import Issue, IssueEvent
 from supervision_core.model.reports import IntakeResult, QuarantinedReport, Report, Sender
+from supervision_core.model.screening import ScreeningProposal
 from supervision_core.registries import (
     ChannelRegistry,
     CheckRegistry,
@@ -32,7 +33,6 @@ from supervision_core.registries import (
     ScreeningCheck,
     SupervisorDirectory,
 )
-from supervision_core.rules.screening import ScreeningProposal
 
 __all__ = [
     "DEFAULT_PLUGINS",

@@ -15,8 +15,8 @@ from supervision_core.errors import PluginError
 from supervision_core.model.notifications import Notifier
 from supervision_core.model.profiles import ColumnProfile
 from supervision_core.model.reports import Report
-from supervision_core.rules.scoring import ScoringPolicy
-from supervision_core.rules.screening import ScreeningProposal
+from supervision_core.model.scoring import ScoringPolicy
+from supervision_core.model.screening import ScreeningProposal
 
 __all__ = [
     "Channel",

@@ -15,8 +15,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
 from supervision_core.model.clock import SHANGHAI
 from supervision_core.model.issues import (
     OPEN_STATES,
@@ -27,13 +25,6 @@ from supervision_core.model.issues import (
 )
 from supervision_core.model.vocabulary import Method, ProblemType, Stage, Topic
 from supervision_core.rules.masking import mask_name, mask_personal_data
-from supervision_core.store.tables import (
-    EventRow,
-    IssueRow,
-    OutboxRow,
-    SupervisorRow,
-    table_of,
-)
 
 if TYPE_CHECKING:
     from supervision_core.ledger import Ledger
@@ -117,7 +108,6 @@ _WIDTHS = (
     14,
     12,
 )
-_DATES = {1, 15, 17, 23}  # columns holding dates or times
 
 
 def _screening(state: str) -> str:
@@ -130,47 +120,15 @@ def _screening(state: str) -> str:
     return "受理"
 
 
-def _rows(ledger: Ledger, where: list[Any]) -> Iterator[tuple[list[object], bool]]:
+def _rows(
+    ledger: Ledger, center: str | None, start: dt.date | None, end: dt.date | None
+) -> Iterator[tuple[list[object], bool]]:
     """Ledger rows in id order, a page at a time: (cells, overdue)."""
-    issue, sup = table_of(IssueRow), table_of(SupervisorRow)
-    event, outbox = table_of(EventRow), table_of(OutboxRow)
     today = ledger.today()
-    after = 0
     units = {(u.center, u.code): u.name for u in ledger.units()}
-    while True:
-        with ledger.engine.connect() as c:
-            page = list(
-                c.execute(
-                    sa.select(issue, sup.c.name.label("supervisor_name"))
-                    .select_from(issue.join(sup, sup.c.id == issue.c.supervisor_id))
-                    .where(issue.c.id > after, *where)
-                    .order_by(issue.c.id)
-                    .limit(_PAGE)
-                )
-            )
-            if not page:
-                return
-            ids = [r.id for r in page]
-            progress: dict[int, str] = {}
-            for issue_id, note in c.execute(
-                sa.select(event.c.issue_id, event.c.note)
-                .where(event.c.issue_id.in_(ids), event.c.kind == "progress")
-                .order_by(event.c.id)
-            ):
-                progress[issue_id] = note or ""  # the latest wins
-            told: dict[int, str] = {}
-            for issue_id, delivered, notifier in c.execute(
-                sa.select(outbox.c.issue_id, outbox.c.delivered_at, outbox.c.notifier)
-                .where(
-                    outbox.c.issue_id.in_(ids),
-                    outbox.c.recipient_kind == "supervisor",
-                    outbox.c.delivered_at.is_not(None),
-                )
-                .order_by(outbox.c.id)
-            ):
-                when = delivered.astimezone(SHANGHAI)
-                told[issue_id] = f"{when:%Y-%m-%d %H:%M} {notifier}"  # the latest wins
-        for r in page:
+    for page in ledger.ledger_pages(center=center, start=start, end=end):
+        progress, told = page.progress, page.told
+        for r in page.rows:
             overdue = r.state in _OPEN and r.due_on is not None and r.due_on < today
             cells: list[object] = [
                 r.number,
@@ -203,22 +161,6 @@ def _rows(ledger: Ledger, where: list[Any]) -> Iterator[tuple[list[object], bool
                 IssueState(r.state).label,
             ]
             yield [neutralize(v) for v in cells], overdue
-        after = ids[-1]
-
-
-def _filters(center: str | None, start: dt.date | None, end: dt.date | None) -> list[Any]:
-    issue = table_of(IssueRow)
-    where: list[Any] = []
-    if center:
-        where.append(issue.c.center_code == center)
-    if start:
-        where.append(issue.c.received_at >= dt.datetime.combine(start, dt.time(), tzinfo=SHANGHAI))
-    if end:
-        where.append(
-            issue.c.received_at
-            < dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=SHANGHAI)
-        )
-    return where
 
 
 def export_ledger(
@@ -262,7 +204,7 @@ def _write_csv(
     writer.writerow(["中心", *LEDGER_HEADERS])
     written = 0
     for c in centers:
-        for cells, _overdue in _rows(ledger, _filters(c.code, start, end)):
+        for cells, _overdue in _rows(ledger, c.code, start, end):
             writer.writerow([c.name, *("" if v is None else v for v in cells)])
             written += 1
             if progress and written % 10000 == 0:
@@ -302,15 +244,7 @@ def _write_xlsx(
     summary = book.add_worksheet("汇总")
     summary.write_row(0, 0, ("中心", "问题总数", "办理中", "已逾期", "已办结", "不予受理"), bold)
     counts = ledger.count_by_center_and_state()
-    issue = table_of(IssueRow)
-    with ledger.engine.connect() as connection:  # one count, not a list: exports stay bounded
-        late_counts: dict[str, int] = dict(
-            connection.execute(
-                sa.select(issue.c.center_code, sa.func.count())
-                .where(issue.c.state.in_(_OPEN), issue.c.due_on < ledger.today())
-                .group_by(issue.c.center_code)
-            ).all()
-        )
+    late_counts = ledger.overdue_by_center()  # one count, not a list: exports stay bounded
     for row, c in enumerate(centers, start=1):
         mine = {state: n for (code, state), n in counts.items() if code == c.code}
         summary.write_row(
@@ -333,7 +267,7 @@ def _write_xlsx(
         sheet.freeze_panes(1, 0)
         sheet.write_row(0, 0, LEDGER_HEADERS, bold)
         rows = 0
-        for cells, late in _rows(ledger, _filters(c.code, start, end)):
+        for cells, late in _rows(ledger, c.code, start, end):
             rows += 1
             for col, value in enumerate(cells):
                 if value is None or value == "":

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from supervision_core.errors import ConfigError
+from supervision_core.model.briefing import Briefing
 from supervision_core.model.year import Evaluation
-from supervision_core.store.briefing import Briefing
 
 __all__ = [
     "briefing_charts",

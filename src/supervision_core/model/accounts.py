@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import re
 
 import attrs
@@ -20,10 +21,12 @@ __all__ = [
     "LOCKOUT_ATTEMPTS",
     "LOCKOUT_MINUTES",
     "Role",
+    "SignInResult",
     "StaffUser",
     "can_enter_reports",
     "can_see_center",
     "check_password_strength",
+    "dummy_hash",
     "hash_password",
     "lockout_until",
     "verify_password",
@@ -118,4 +121,24 @@ def verify_password(stored_hash: str, password: str) -> bool:
 
 # Compared against when the user name is unknown, so that a wrong name takes as long
 # as a wrong password and the timing does not tell which names exist.
-DUMMY_HASH = _hasher.hash("no such user: the timing stays the same")
+@functools.cache
+def dummy_hash() -> str:
+    """A hash to verify against when there is no such user, so the timing stays the same.
+
+    Made on first use, not at import: hashing takes a visible moment, and most commands
+    never sign anyone in.
+    """
+    return _hasher.hash("no such user: the timing stays the same")
+
+
+class SignInResult:
+    """The outcome of a sign-in: the user, or a message in Chinese saying why not."""
+
+    def __init__(self, user: StaffUser | None, message: str | None = None) -> None:
+        self.user = user
+        self.message = message
+
+    @property
+    def ok(self) -> bool:
+        """Whether the user is signed in."""
+        return self.user is not None

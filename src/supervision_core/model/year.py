@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 import attrs
 
-from supervision_core.rules.scoring import Band, Score, SupervisorYear
+from supervision_core.model.scoring import Band, Score, SupervisorYear
 
 __all__ = [
     "DEFAULT_TIE_RULE",

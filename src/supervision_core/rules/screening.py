@@ -11,32 +11,22 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING
 
-import attrs
-
 from supervision_core.hookspecs import hookimpl
 from supervision_core.model.issues import NotAcceptedReason
 from supervision_core.model.reports import Report
+from supervision_core.model.screening import ScreeningProposal
 from supervision_core.rules.masking import mask_id_number
 
 if TYPE_CHECKING:
     from supervision_core.registries import CheckRegistry
 
 __all__ = [
-    "ScreeningProposal",
     "check_id_numbers",
     "check_legal_procedure",
     "check_petition",
     "check_substance",
     "valid_id_number",
 ]
-
-
-@attrs.frozen
-class ScreeningProposal:
-    """A check's proposal: one of the six reasons, and the evidence that led to it."""
-
-    reason: NotAcceptedReason = attrs.field(converter=NotAcceptedReason)
-    evidence: str
 
 
 _LEGAL_WORDS = (

@@ -6,20 +6,15 @@ their current state and their events, so they always agree with the ledger.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import attrs
 import sqlalchemy as sa
 from sqlmodel import col, select
 
 from supervision_core.errors import InvalidInput
-from supervision_core.model.clock import SHANGHAI, local_date
-from supervision_core.model.issues import IssueState, NotAcceptedReason
-from supervision_core.model.vocabulary import ProblemType, Stage
-from supervision_core.rules.masking import mask_personal_data
+from supervision_core.model.briefing import Briefing, BriefingOpinion, briefing_period
+from supervision_core.rules.briefing import briefing_figures
+from supervision_core.store.centers import require_center
 from supervision_core.store.tables import (
     BriefingOpinionRow,
     EventRow,
@@ -29,70 +24,19 @@ from supervision_core.store.tables import (
 )
 
 if TYPE_CHECKING:
-    from supervision_core.ledger import Ledger
+    from supervision_core.store.session import Database
 
-__all__ = ["Briefing", "BriefingOpinion", "briefing_period", "render_markdown"]
-
-_PERIOD = re.compile(r"^(\d{4})H([12])$")
+__all__ = ["add_opinion", "build_briefing"]
 
 
-def briefing_period(period: str) -> tuple[int, int, dt.datetime, dt.datetime]:
-    """``2026H1`` -> (2026, 1, start, end) in Asia/Shanghai."""
-    m = _PERIOD.match(period.strip().upper())
-    if not m:
-        msg = f"通报期应写作 2026H1（上半年）或 2026H2（下半年）：{period!r}"
-        raise InvalidInput(msg)
-    year, half = int(m.group(1)), int(m.group(2))
-    start = dt.datetime(year, 1 if half == 1 else 7, 1, tzinfo=SHANGHAI)
-    end = (
-        dt.datetime(year, 7, 1, tzinfo=SHANGHAI)
-        if half == 1
-        else dt.datetime(year + 1, 1, 1, tzinfo=SHANGHAI)
-    )
-    return year, half, start, end
-
-
-@attrs.frozen
-class BriefingOpinion:
-    """One opinion recorded at a briefing."""
-
-    supervisor_id: int | None
-    text: str
-    recorded_at: dt.datetime
-
-
-@attrs.frozen(kw_only=True)
-class Briefing:
-    """The figures of a half year for one center."""
-
-    center: str
-    center_name: str
-    period: str
-    received: int
-    quarantined: int
-    accepted: int
-    not_accepted: dict[str, int]
-    immediate: int
-    scheduled_on_time: int
-    scheduled_overdue: int
-    scheduled_open: int
-    scheduled_open_overdue: int
-    explained: int
-    closed: int
-    satisfaction: dict[str, int]
-    problem_types: list[tuple[str, int]]
-    stages: list[tuple[str, int]]
-    by_month: list[tuple[str, int]]
-    typical_cases: list[dict[str, Any]]
-    opinions: list[BriefingOpinion]
-
-
-def build_briefing(ledger: Ledger, center: str, period: str, *, top: int = 5) -> Briefing:
+def build_briefing(db: Database, center: str, period: str, *, top: int = 5) -> Briefing:
+    """Read the half year's issues, plans and opinions; the figures are computed in rules."""
     year, half, start, end = briefing_period(period)
-    name = ledger.center(center).name
+    name = require_center(db, center).name
     issue, event, report = table_of(IssueRow), table_of(EventRow), table_of(ReportRow)
-    today = ledger.today()
-    with ledger.engine.connect() as c:
+    today = db.today()
+    # Core: a half year of issues read as plain rows, not ORM objects (bench/bench_evaluation.py).
+    with db.engine.connect() as c:
         rows = list(
             c.execute(
                 sa.select(
@@ -144,49 +88,7 @@ def build_briefing(ledger: Ledger, center: str, period: str, *, top: int = 5) ->
                 report.c.received_at < end,
             )
         ).scalar_one()
-    not_accepted: Counter[str] = Counter()
-    satisfaction: Counter[str] = Counter()
-    types: Counter[str] = Counter()
-    months: Counter[str] = Counter()
-    stages: Counter[str] = Counter()
-    counts = Counter[str]()
-    typical: list[dict[str, Any]] = []
-    for r in rows:
-        months[f"{local_date(r.received_at).month}月"] += 1
-        if r.problem_type:
-            types[ProblemType(r.problem_type).label] += 1
-        if r.stage:
-            stages[Stage(r.stage).label] += 1
-        if r.state == IssueState.NOT_ACCEPTED and r.not_accepted_reason:
-            not_accepted[NotAcceptedReason(r.not_accepted_reason).label] += 1
-        if r.satisfaction:
-            satisfaction[r.satisfaction] += 1
-        if r.state == IssueState.CLOSED:
-            counts["closed"] += 1
-        done = r.state in (IssueState.COMPLETED, IssueState.CLOSED)
-        if r.track == "immediate" and done:
-            counts["immediate"] += 1
-        elif r.track == "explained" and r.state in (IssueState.EXPLAINED, IssueState.CLOSED):
-            counts["explained"] += 1
-        elif r.track == "scheduled":
-            due = dt.date.fromisoformat(deadline[r.id]) if r.id in deadline else None
-            if done and r.completed_at is not None:
-                finished = local_date(r.completed_at)
-                counts["on_time" if due is None or finished <= due else "overdue"] += 1
-            else:
-                counts["open"] += 1
-                if due is not None and due < today:
-                    counts["open_overdue"] += 1
-        if done and r.satisfaction == "satisfied" and len(typical) < 3:
-            typical.append(
-                {
-                    "number": r.number,
-                    "text": mask_personal_data(r.text)[:120],
-                    "measures": r.measures,
-                    "evidence": r.evidence,
-                }
-            )
-    with ledger._session() as s:
+    with db.session() as s:
         opinions = [
             BriefingOpinion(o.supervisor_id, o.text, o.recorded_at)
             for o in s.exec(
@@ -198,34 +100,23 @@ def build_briefing(ledger: Ledger, center: str, period: str, *, top: int = 5) ->
                 .order_by(col(BriefingOpinionRow.id))
             )
         ]
-    return Briefing(
-        by_month=[
-            (f"{m}月", months[f"{m}月"]) for m in (range(1, 7) if half == 1 else range(7, 13))
-        ],
+    return briefing_figures(
+        rows,
+        accepted_ids=accepted_ids,
+        deadlines=deadline,
+        quarantined=quarantined,
+        opinions=opinions,
         center=center,
         center_name=name,
-        period=f"{year}H{half}",
-        received=len(rows),
-        quarantined=quarantined,
-        accepted=len(accepted_ids),
-        not_accepted=dict(not_accepted),
-        immediate=counts["immediate"],
-        scheduled_on_time=counts["on_time"],
-        scheduled_overdue=counts["overdue"],
-        scheduled_open=counts["open"],
-        scheduled_open_overdue=counts["open_overdue"],
-        explained=counts["explained"],
-        closed=counts["closed"],
-        satisfaction=dict(satisfaction),
-        problem_types=types.most_common(top),
-        stages=stages.most_common(top),
-        typical_cases=typical,
-        opinions=opinions,
+        year=year,
+        half=half,
+        today=today,
+        top=top,
     )
 
 
 def add_opinion(
-    ledger: Ledger,
+    db: Database,
     center: str,
     period: str,
     text: str,
@@ -234,62 +125,21 @@ def add_opinion(
     supervisor_id: int | None = None,
 ) -> BriefingOpinion:
     year, half, _, _ = briefing_period(period)
-    ledger.center(center)
+    require_center(db, center)
     if not text.strip():
         msg = "意见内容不能为空"
         raise InvalidInput(msg)
-    with ledger._session() as s:
+    with db.session() as s:
         if supervisor_id is not None:
-            ledger._supervisor_row(s, supervisor_id)
+            db.supervisor_row(s, supervisor_id)
         row = BriefingOpinionRow(
             center_code=center,
             period=f"{year}H{half}",
             supervisor_id=supervisor_id,
             text=text.strip(),
             actor=actor,
-            recorded_at=ledger.clock(),
+            recorded_at=db.clock(),
         )
         s.add(row)
         s.commit()
         return BriefingOpinion(row.supervisor_id, row.text, row.recorded_at)
-
-
-def render_markdown(b: Briefing) -> str:
-    """The briefing as a Markdown document, in Chinese."""
-    year, half = b.period[:4], "上半年" if b.period.endswith("1") else "下半年"
-    lines = [
-        f"# {b.center_name}{year}年{half}政务服务监督工作情况通报",
-        "",
-        "## 一、反馈问题受理情况",
-        "",
-        f"- 收到监督员反馈问题 {b.received} 件（另有非监督员来件 {b.quarantined} 件在隔离区待甄别）；",
-        f"- 受理 {b.accepted} 件，不予受理 {sum(b.not_accepted.values())} 件。",
-    ]
-    for reason, n in sorted(b.not_accepted.items(), key=lambda x: -x[1]):
-        lines.append(f"  - {reason}：{n} 件")
-    lines += [
-        "",
-        "## 二、整改落实情况",
-        "",
-        f"- 立行立改 {b.immediate} 件；",
-        f"- 限时整改按期完成 {b.scheduled_on_time} 件，逾期完成 {b.scheduled_overdue} 件，"
-        f"正在整改 {b.scheduled_open} 件（其中已逾期 {b.scheduled_open_overdue} 件）；",
-        f"- 经研判作出说明 {b.explained} 件；",
-        f"- 已办结 {b.closed} 件。监督员评价：满意 {b.satisfaction.get('satisfied', 0)} 件，"
-        f"基本满意 {b.satisfaction.get('basically_satisfied', 0)} 件，不满意 {b.satisfaction.get('not_satisfied', 0)} 件。",
-        "",
-        "## 三、问题分布",
-        "",
-        "- 问题类型：" + ("；".join(f"{k} {v} 件" for k, v in b.problem_types) or "无"),
-        "- 办理环节：" + ("；".join(f"{k} {v} 件" for k, v in b.stages) or "无"),
-        "",
-        "## 四、典型案例",
-        "",
-    ]
-    lines += [
-        f"- {c['number']}：{c['text']}（整改：{c['measures'] or c['evidence'] or '—'}）"
-        for c in b.typical_cases
-    ] or ["- 无"]
-    lines += ["", "## 五、监督员意见建议", ""]
-    lines += [f"- {o.text}" for o in b.opinions] or ["- （通报会上听取的意见将记录于此）"]
-    return "\n".join(lines) + "\n"

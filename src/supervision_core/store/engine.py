@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from importlib import resources
-from typing import Any
+from typing import Any, TypeAlias
 
 import sqlalchemy as sa
 from alembic import command
@@ -14,9 +14,12 @@ from alembic.script import ScriptDirectory
 
 from supervision_core.errors import ConfigError, SchemaError
 
-__all__ = ["DEFAULT_DATABASE_URL", "create_engine", "migrate", "schema_status"]
+__all__ = ["DEFAULT_DATABASE_URL", "Engine", "create_engine", "migrate", "schema_status"]
 
 DEFAULT_DATABASE_URL = "sqlite:///supdesk.db"
+
+Engine: TypeAlias = sa.Engine
+"""A database engine, for callers outside ``store`` that only pass it on."""
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

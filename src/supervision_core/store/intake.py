@@ -10,97 +10,55 @@ committed; plugins are told after that.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import json
-import operator
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from supervision_core.model.centers import Center
 from supervision_core.model.clock import local_date
 from supervision_core.model.issues import OPEN_STATES, EventKind, Issue, IssueEvent
-from supervision_core.model.notifications import notices_for
 from supervision_core.model.reports import (
     IntakeResult,
     QuarantinedReport,
     QuarantineReason,
     Report,
     ReportHints,
-    Sender,
 )
-from supervision_core.model.supervisors import Identity, SupervisorStatus
+from supervision_core.model.screening import ScreeningProposal
+from supervision_core.model.supervisors import SupervisorStatus
 from supervision_core.rules.deadlines import due_after
 from supervision_core.rules.lifecycle import apply_event
-from supervision_core.rules.screening import ScreeningProposal
 from supervision_core.rules.similarity import bigrams
-from supervision_core.store.staging import BULK_COLUMNS, STAGE_TABLE, BulkQuarantine, read_stage
+from supervision_core.store.bulk import allocate_ids, bulk_insert, take_write_lock
+from supervision_core.store.lookups import EXISTING_REPORT, EXISTING_REPORTS, Lookups
+from supervision_core.store.notices import enqueue_notices
+from supervision_core.store.rows import hint_values
 from supervision_core.store.tables import (
     AttachmentRow,
-    CenterRow,
     CounterRow,
     EventRow,
-    IdentityRow,
     IssueRow,
-    OutboxRow,
     ProposalRow,
     ReportRow,
-    SupervisorRow,
     table_of,
 )
 
 if TYPE_CHECKING:
-    from supervision_core.ledger import Ledger
+    from supervision_core.store.session import Database
 
 _REPORT: sa.Table = table_of(ReportRow)
 _ISSUE: sa.Table = table_of(IssueRow)
 _EVENT: sa.Table = table_of(EventRow)
+_COUNTER: sa.Table = table_of(CounterRow)
 _OPEN = [s.value for s in OPEN_STATES]
 # Most recent open issues a new report is compared with, per (center, type, place).
 # A flag is advice for the operator; bounding it keeps a large import linear.
 _CANDIDATES = 20
 _BIGRAM_CACHE = 20_000
 
-# Statements built once, with bind parameters: building and coercing a statement for
-# every report cost more than running it (bench/bench_walk_in.py, one report a request).
-_CENTER = table_of(CenterRow)
-_SUPERVISOR = table_of(SupervisorRow)
-_IDENTITY = table_of(IdentityRow)
-_COUNTER = table_of(CounterRow)
-_CENTERS = sa.select(_CENTER.c.code, _CENTER.c.name, _CENTER.c.level)
-_ONE_CENTER = _CENTERS.where(_CENTER.c.code == sa.bindparam("code"))
-_IDENTITY_OWNER = sa.select(_IDENTITY.c.supervisor_id).where(
-    _IDENTITY.c.kind == sa.bindparam("kind"), _IDENTITY.c.value == sa.bindparam("value")
-)
-# A supervisor's status and the identities notices go to, in one look-up.
-_STATUS = (
-    sa.select(_SUPERVISOR.c.status, _SUPERVISOR.c.status_note, _IDENTITY.c.kind, _IDENTITY.c.raw)
-    .select_from(_SUPERVISOR.outerjoin(_IDENTITY, _IDENTITY.c.supervisor_id == _SUPERVISOR.c.id))
-    .where(_SUPERVISOR.c.id == sa.bindparam("sid"))
-    .order_by(_IDENTITY.c.id)
-)
-_ADDRESSES = sa.select(_IDENTITY.c.kind, _IDENTITY.c.raw).where(
-    _IDENTITY.c.supervisor_id == sa.bindparam("sid")
-)
-_EXISTING_COLUMNS = (
-    sa.select(
-        _REPORT.c.id,
-        _REPORT.c.external_id,
-        _REPORT.c.issue_id,
-        _REPORT.c.quarantine_reason,
-        _ISSUE.c.number,
-        _ISSUE.c.possible_duplicate_of,
-    )
-    .select_from(_REPORT.outerjoin(_ISSUE, _ISSUE.c.id == _REPORT.c.issue_id))
-    .where(_REPORT.c.channel == sa.bindparam("channel"))
-)
-_EXISTING = _EXISTING_COLUMNS.where(_REPORT.c.external_id.in_(sa.bindparam("ids", expanding=True)))
-# One delivery (a message, a form): a plain parameter, since an expanding one makes
-# SQLAlchemy render the statement again on every execution.
-_EXISTING_ONE = _EXISTING_COLUMNS.where(_REPORT.c.external_id == sa.bindparam("id"))
 _BUMP = (
     sa.update(_COUNTER)
     .where(
@@ -130,100 +88,7 @@ _LINK_REPORT = (
     .where(_REPORT.c.id == sa.bindparam("rid"))
     .values(issue_id=sa.bindparam("iid"))
 )
-_WRITE_LOCK = sa.text("UPDATE issue_counter SET value = value WHERE 0")
-_MAX_IDS = ("report", "issue", "issue_event")
-_ALL_MAX_IDS = sa.select(
-    *(sa.select(sa.func.max(t.c.id)).scalar_subquery() for t in (_REPORT, _ISSUE, _EVENT))
-)
-_NEXT_IDS = sa.text(
-    "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
-)
 _EAGER = 50  # reports in a chunk from which loading every identity at once pays
-
-
-@attrs.define
-class Lookups:
-    """What one run of intake looks up for every report.
-
-    An import loads everything once (``eager``); a single report looks up only what
-    it needs, so taking one message in does not read every supervisor.
-    """
-
-    centers: dict[str, Center]
-    identities: dict[tuple[str, str], int | None]
-    supervisors: dict[int, tuple[str, str | None] | None]
-    addresses: dict[int, tuple[Identity, ...]]
-    eager: bool = False
-    candidates: dict[tuple[str, str, str], list[tuple[int, frozenset[str]]]] = attrs.Factory(dict)
-    session: Session | None = None
-
-    @classmethod
-    def load(cls, s: Session, *, eager: bool = True) -> Lookups:
-        centers = {
-            code: Center(code=code, name=name, level=level)
-            for code, name, level in s.connection().execute(_CENTERS)
-        }
-        lookups = cls(
-            centers=centers, identities={}, supervisors={}, addresses={}, eager=eager, session=s
-        )
-        if not eager:
-            return lookups
-        addresses: dict[int, list[Identity]] = {}
-        for ident in s.exec(select(IdentityRow)):
-            lookups.identities[(ident.kind, ident.value)] = ident.supervisor_id
-            addresses.setdefault(ident.supervisor_id, []).append(Identity(ident.kind, ident.raw))
-        for r in s.exec(select(SupervisorRow)):
-            if r.id is not None:
-                lookups.supervisors[r.id] = (r.status, r.status_note)
-        lookups.addresses = {k: tuple(v) for k, v in addresses.items()}
-        return lookups
-
-    @classmethod
-    def lazy(cls, centers: Iterable[Center]) -> Lookups:
-        """Look-ups for a few reports: the centers known already, the rest as needed."""
-        return cls(
-            centers={c.code: c for c in centers}, identities={}, supervisors={}, addresses={}
-        )
-
-    def center(self, code: str) -> Center | None:
-        """The center ``code``; one added since the centers were read is looked up."""
-        if code not in self.centers and self.session is not None:
-            row = self.session.connection().execute(_ONE_CENTER, {"code": code}).first()
-            if row is not None:
-                self.centers[code] = Center(code=row[0], name=row[1], level=row[2])
-        return self.centers.get(code)
-
-    def _s(self) -> Session:
-        assert self.session is not None
-        return self.session
-
-    def find_by_identity(self, kind: str, value: str) -> int | None:
-        """The built-in matcher's look-up (``SupervisorDirectory``)."""
-        key = (kind, value)
-        if key not in self.identities and not self.eager:
-            self.identities[key] = (
-                self._s().connection().execute(_IDENTITY_OWNER, {"kind": kind, "value": value})
-            ).scalar()
-        return self.identities.get(key)
-
-    def status(self, supervisor_id: int) -> tuple[str, str | None] | None:
-        """A supervisor's status and its note, or ``None`` if there is no such supervisor."""
-        if supervisor_id not in self.supervisors and not self.eager:
-            rows = self._s().connection().execute(_STATUS, {"sid": supervisor_id}).all()
-            self.supervisors[supervisor_id] = (rows[0][0], rows[0][1]) if rows else None
-            self.addresses[supervisor_id] = tuple(
-                Identity(kind, raw) for _, _, kind, raw in rows if kind is not None
-            )
-        return self.supervisors.get(supervisor_id)
-
-    def addresses_of(self, supervisor_id: int) -> tuple[Identity, ...]:
-        """How to reach a supervisor, for the notices."""
-        if supervisor_id not in self.addresses and not self.eager:
-            self.addresses[supervisor_id] = tuple(
-                Identity(kind, raw)
-                for kind, raw in self._s().connection().execute(_ADDRESSES, {"sid": supervisor_id})
-            )
-        return self.addresses.get(supervisor_id, ())
 
 
 @attrs.frozen
@@ -241,7 +106,7 @@ class Filing:
     proposals: tuple[tuple[str, ScreeningProposal], ...] = ()
 
     @classmethod
-    def of(cls, ledger: Ledger, report_id: int, report: Report, supervisor_id: int) -> Filing:
+    def of(cls, db: Database, report_id: int, report: Report, supervisor_id: int) -> Filing:
         """The filing of a stored ``report``, with the screening checks' proposals."""
         return cls(
             report_id=report_id,
@@ -252,19 +117,8 @@ class Filing:
             text=report.text,
             hints=report.hints,
             supervisor_id=supervisor_id,
-            proposals=tuple(ledger.host.screen(report)),
+            proposals=tuple(db.host.screen(report)),
         )
-
-
-def _hint_values(hints: ReportHints) -> dict[str, Any]:
-    return {
-        "method": hints.method,
-        "stage": hints.stage,
-        "topic": hints.topic,
-        "problem_type": hints.problem_type,
-        "venue": hints.venue,
-        "unit_hint": hints.unit,
-    }
 
 
 def _chunks(items: Iterable[Report], size: int) -> Iterator[list[Report]]:
@@ -279,7 +133,8 @@ def _chunks(items: Iterable[Report], size: int) -> Iterator[list[Report]]:
 
 
 def receive_many(
-    ledger: Ledger,
+    db: Database,
+    known_centers: Callable[[], list[Center]],
     reports: Iterable[Report],
     *,
     batch_id: int | None,
@@ -296,14 +151,14 @@ def receive_many(
         for attempt in range(2):
             if lookups is None:
                 if len(chunk) >= _EAGER:
-                    with ledger._session() as s:
+                    with db.session() as s:
                         lookups = Lookups.load(s, eager=True)
                 else:
                     # A few reports (a message, a form): no session just to read centers.
-                    lookups = Lookups.lazy(ledger.centers())
+                    lookups = Lookups.lazy(known_centers())
             try:
-                with ledger.write_lock:
-                    results, told = _receive_chunk(ledger, chunk, lookups, batch_id, dry_run)
+                with db.write_lock:
+                    results, told = _receive_chunk(db, chunk, lookups, batch_id, dry_run)
             except sa.exc.IntegrityError:
                 # Another worker stored some of these deliveries meanwhile: look again.
                 lookups = None
@@ -311,7 +166,7 @@ def receive_many(
                     raise
                 continue
             if not dry_run:
-                _tell(ledger, chunk, told)
+                _tell(db, chunk, told)
             yield from results
             break
 
@@ -325,9 +180,9 @@ def _existing(s: Session, chunk: Sequence[Report]) -> dict[tuple[str, str], Inta
     for channel, ids in by_channel.items():
         if len(ids) == 1:
             (only,) = ids
-            rows = connection.execute(_EXISTING_ONE, {"channel": channel, "id": only})
+            rows = connection.execute(EXISTING_REPORT, {"channel": channel, "id": only})
         else:
-            rows = connection.execute(_EXISTING, {"channel": channel, "ids": sorted(ids)})
+            rows = connection.execute(EXISTING_REPORTS, {"channel": channel, "ids": sorted(ids)})
         for rid, ext, issue_id, reason, number, dup in rows:
             if issue_id is not None:
                 result = IntakeResult(
@@ -349,7 +204,7 @@ def _existing(s: Session, chunk: Sequence[Report]) -> dict[tuple[str, str], Inta
 
 
 def _classify(
-    ledger: Ledger, report: Report, lookups: Lookups
+    db: Database, report: Report, lookups: Lookups
 ) -> tuple[int | None, QuarantineReason | None, str | None]:
     if report.quarantine is not None:
         detail = report.quarantine_detail
@@ -357,7 +212,7 @@ def _classify(
     center = lookups.center(report.center)
     if center is None:
         return None, QuarantineReason.UNKNOWN_CENTER, f"中心代码 {report.center!r} 未配置"
-    supervisor_id = ledger.host.match_sender(sender=report.sender, center=center, directory=lookups)
+    supervisor_id = db.host.match_sender(sender=report.sender, center=center, directory=lookups)
     if supervisor_id is None:
         return (
             None,
@@ -387,12 +242,12 @@ class _Told:
 
 
 def _receive_chunk(
-    ledger: Ledger, chunk: list[Report], lookups: Lookups, batch_id: int | None, dry_run: bool
+    db: Database, chunk: list[Report], lookups: Lookups, batch_id: int | None, dry_run: bool
 ) -> tuple[list[IntakeResult], _Told]:
-    now = ledger.clock()
+    now = db.clock()
     results: list[IntakeResult | None] = [None] * len(chunk)
     told = _Told()
-    with ledger._session() as s:
+    with db.session() as s:
         lookups.session = s
         existing = _existing(s, chunk)
         first: dict[tuple[str, str], int] = {}
@@ -407,7 +262,7 @@ def _receive_chunk(
             else:
                 first[key] = i
                 fresh.append(i)
-        decisions = {i: _classify(ledger, chunk[i], lookups) for i in fresh}
+        decisions = {i: _classify(db, chunk[i], lookups) for i in fresh}
         follow_ups = _follow_ups(s, chunk, fresh, decisions)
         rows = []
         for i in fresh:
@@ -423,7 +278,7 @@ def _receive_chunk(
                     "sender_name": report.sender.display_name,
                     "subject": report.subject,
                     "text": report.text,
-                    **_hint_values(report.hints),
+                    **hint_values(report.hints),
                     "supervisor_id": supervisor_id,
                     "status": "quarantined"
                     if reason
@@ -446,9 +301,9 @@ def _receive_chunk(
             s, [(chunk[fresh[n]].center, chunk[fresh[n]].received_at) for n in to_file]
         )
         if not to_file:
-            _take_write_lock(s)
-        report_ids = _allocate_ids(s, _REPORT, len(rows))
-        issue_ids = _allocate_ids(s, _ISSUE, len(to_file))
+            take_write_lock(s)
+        report_ids = allocate_ids(s, _REPORT, len(rows))
+        issue_ids = allocate_ids(s, _ISSUE, len(to_file))
         for row, rid in zip(rows, report_ids, strict=True):
             row["id"] = rid
         for n, iid in zip(to_file, issue_ids, strict=True):
@@ -478,7 +333,7 @@ def _receive_chunk(
                 target = s.get(IssueRow, follow_ups[i], with_for_update=True)
                 assert target is not None
                 data = {"report_id": rid, "channel": report.channel}
-                issue, event = ledger._append(
+                issue, event = db.append(
                     s, target, EventKind.SUPPLEMENTED, "system:intake", None, data, now
                 )
                 result = IntakeResult(
@@ -489,9 +344,9 @@ def _receive_chunk(
                 # The event went in by the ORM: ids counted on from before are stale.
                 s.info.pop("supdesk_top_ids", None)
                 continue
-            filings.append((i, Filing.of(ledger, rid, report, supervisor_id)))
+            filings.append((i, Filing.of(db, rid, report, supervisor_id)))
         filed = file_issues(
-            ledger,
+            db,
             s,
             [f for _, f in filings],
             lookups,
@@ -546,12 +401,12 @@ def _follow_ups(
     return found
 
 
-def _tell(ledger: Ledger, chunk: list[Report], told: _Told) -> None:
+def _tell(db: Database, chunk: list[Report], told: _Told) -> None:
     for i, q in told.quarantined:
-        ledger.host.report_quarantined(report=chunk[i], quarantined=q)
+        db.host.report_quarantined(report=chunk[i], quarantined=q)
     for i, result, issue, event in told.received:
-        ledger.host.report_received(report=chunk[i], result=result)
-        ledger.host.issue_changed(issue=issue, event=event)
+        db.host.report_received(report=chunk[i], result=result)
+        db.host.issue_changed(issue=issue, event=event)
 
 
 def _attachment(report_id: int, attachment: Any) -> dict[str, Any]:
@@ -563,96 +418,6 @@ def _attachment(report_id: int, attachment: Any) -> dict[str, Any]:
         "sha256": attachment.sha256,
         "content": attachment.content,
     }
-
-
-_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime on SQLite
-
-
-def _sqlite_converter(column: sa.Column[Any]) -> Any:
-    """How one column's values must be changed before the driver sees them, or None."""
-    kind = column.type
-    if isinstance(kind, sa.types.TypeDecorator):
-        kind = kind.impl_instance
-    if isinstance(kind, sa.DateTime):
-        return lambda v: v.astimezone(dt.UTC).strftime(_SQLITE_TIME)
-    if isinstance(kind, sa.Date):
-        return dt.date.isoformat
-    if isinstance(kind, sa.JSON):
-        return json.dumps
-    if isinstance(kind, sa.Boolean):
-        return int
-    return None
-
-
-@functools.cache
-def _sqlite_insert(table: sa.Table, names: tuple[str, ...]) -> tuple[str, list[tuple[int, Any]]]:
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-    converters = [
-        (i, convert)
-        for i, name in enumerate(names)
-        if (convert := _sqlite_converter(table.c[name])) is not None
-    ]
-    return sql, converters
-
-
-def bulk_insert(s: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` (all with the same keys) in one executemany.
-
-    On SQLite the rows go straight to the driver, converted as SQLAlchemy would
-    store them: its per-row parameter processing cost more than the insert itself
-    (bench/bench_phone_import.py). Elsewhere SQLAlchemy's executemany is used.
-    """
-    if not rows:
-        return
-    if s.get_bind().dialect.name != "sqlite":
-        s.execute(sa.insert(table), rows)
-        return
-    names = list(rows[0])
-    sql, converters = _sqlite_insert(table, tuple(names))
-    pick = operator.itemgetter(*names)
-    params = []
-    for row in rows:
-        values = list(pick(row))
-        for i, convert in converters:
-            if values[i] is not None:
-                values[i] = convert(values[i])
-        params.append(tuple(values))
-    s.connection().exec_driver_sql(sql, params)
-
-
-def _take_write_lock(s: Session) -> None:
-    """On SQLite, start writing now, so ids read next cannot be taken by another writer."""
-    if s.get_bind().dialect.name == "sqlite":
-        s.connection().execute(_WRITE_LOCK)
-
-
-def _allocate_ids(s: Session, table: sa.Table, count: int) -> list[int]:
-    """``count`` fresh primary keys for ``table``, so rows go in by plain executemany.
-
-    (With RETURNING, SQLAlchemy inserts row by row on SQLite to keep the order.)
-    PostgreSQL takes them from the table's sequence; SQLite, under the write lock,
-    after the largest id in use.
-    """
-    if count == 0:
-        return []
-    if s.get_bind().dialect.name == "postgresql":
-        rows = s.connection().execute(_NEXT_IDS, {"table": table.name, "n": count})
-        return [r[0] for r in rows]
-    # Under the write lock, the largest ids of the three tables intake writes are read
-    # in one statement, once a transaction; later allocations count on from there.
-    transaction = s.get_transaction()
-    held = s.info.get("supdesk_top_ids")
-    if held is None or held[0] is not transaction:
-        held = s.info["supdesk_top_ids"] = (transaction, {})
-    top: dict[str, int | None] = held[1]
-    if table.name not in top:
-        if table.name in _MAX_IDS:
-            top.update(zip(_MAX_IDS, s.connection().execute(_ALL_MAX_IDS).one(), strict=True))
-        else:
-            top[table.name] = s.connection().execute(sa.select(sa.func.max(table.c.id))).scalar()
-    first = (top[table.name] or 0) + 1
-    top[table.name] = first + count - 1
-    return list(range(first, first + count))
 
 
 def _numbers_for(s: Session, places: list[tuple[str, dt.datetime]]) -> list[str]:
@@ -681,7 +446,7 @@ def _reserve_numbers(s: Session, center: str, year: int, count: int) -> list[str
 
 
 def _duplicate_of(
-    ledger: Ledger, s: Session, filing: Filing, lookups: Lookups, threshold: float
+    db: Database, s: Session, filing: Filing, lookups: Lookups, threshold: float
 ) -> tuple[int | None, float | None, tuple[str, str, str] | None, frozenset[str]]:
     grams = bigrams(filing.text)
     h = filing.hints
@@ -692,7 +457,7 @@ def _duplicate_of(
     if key not in lookups.candidates:
         params = {"center": filing.center, "problem_type": h.problem_type.value, "place": place}
         found = s.connection().execute(_CANDIDATE_QUERY, params)
-        cache = ledger.bigram_cache
+        cache = db.bigram_cache
         candidates = []
         for iid, text in found:
             # Keyed by the text too: an id seen in a transaction that was rolled back
@@ -716,7 +481,7 @@ def _duplicate_of(
 
 
 def file_issues(
-    ledger: Ledger,
+    db: Database,
     s: Session,
     filings: list[Filing],
     lookups: Lookups,
@@ -738,20 +503,18 @@ def file_issues(
     if numbers is None:
         numbers = _numbers_for(s, [(f.center, f.received_at) for f in filings])
     if not locked:
-        _take_write_lock(s)
+        take_write_lock(s)
     if ids is None:
-        ids = _allocate_ids(s, _ISSUE, len(filings))
-    event_ids = _allocate_ids(s, _EVENT, len(filings))
+        ids = allocate_ids(s, _ISSUE, len(filings))
+    event_ids = allocate_ids(s, _EVENT, len(filings))
     rows, events, filed = [], [], []
     for f, number, issue_id, event_id in zip(filings, numbers, ids, event_ids, strict=True):
-        dup, score, key, grams = _duplicate_of(
-            ledger, s, f, lookups, ledger.settings.duplicate_threshold
-        )
+        dup, score, key, grams = _duplicate_of(db, s, f, lookups, db.settings.duplicate_threshold)
         if key is not None:  # later reports, of this chunk too, are compared with this one
             recent = lookups.candidates[key]
             recent.insert(0, (issue_id, grams))
             del recent[_CANDIDATES:]
-        due = due_after(f.received_at, ledger.limits.screening, ledger.calendar, ledger.limits)
+        due = due_after(f.received_at, db.limits.screening, db.calendar, db.limits)
         data: dict[str, Any] = {
             "channel": f.channel,
             "due_on": due.due_on.isoformat(),
@@ -787,7 +550,7 @@ def file_issues(
                 "received_at": f.received_at,
                 "subject": f.subject,
                 "text": f.text,
-                **_hint_values(f.hints),
+                **hint_values(f.hints),
                 "state": issue.state.value,
                 "due_on": issue.due_on,
                 "due_confirmed": issue.due_confirmed,
@@ -821,222 +584,10 @@ def file_issues(
     bulk_insert(s, table_of(ProposalRow), proposals)
     bulk_insert(s, _EVENT, events)
     enqueue_notices(
-        ledger,
+        db.settings,
         s,
         filed,
         {i.supervisor_id: lookups.addresses_of(i.supervisor_id) for i, _ in filed},
         now,
     )
     return filed
-
-
-def enqueue_notices(
-    ledger: Ledger,
-    s: Session,
-    steps: list[tuple[Issue, IssueEvent]],
-    addresses: dict[int, tuple[Identity, ...]],
-    now: dt.datetime,
-) -> None:
-    """Write the notices these steps cause to the outbox, in the same transaction."""
-    rows = []
-    for issue, event in steps:
-        center = ledger.settings.center(issue.center)
-        if center is None or not center.notifiers:
-            continue
-        for notice in notices_for(issue, event, addresses.get(issue.supervisor_id, ())):
-            for notifier in center.notifiers:
-                rows.append(
-                    {
-                        "key": f"{notice.key}:{notifier}",
-                        "issue_id": issue.id,
-                        "center_code": notice.center,
-                        "notifier": notifier,
-                        "recipient_kind": notice.recipient_kind.value,
-                        "recipient": notice.recipient,
-                        "addresses": [
-                            {"kind": a.kind.value, "value": a.value} for a in notice.addresses
-                        ],
-                        "subject": notice.subject,
-                        "body": notice.body,
-                        "created_at": now,
-                        "attempts": 0,
-                        "next_attempt_at": now,
-                    }
-                )
-    bulk_insert(s, table_of(OutboxRow), rows)
-
-
-_BULK_CONSTANTS = ("channel", "sender_kind", "status", "quarantine_reason", "batch_id", "stored_at")
-
-
-def _literal(value: str | int | None) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, int):
-        return str(int(value))
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _bulk_sql(
-    ledger: Ledger,
-    channel: str,
-    sender_kind: str,
-    reason: QuarantineReason,
-    batch_id: int | None,
-    *,
-    staged: bool = False,
-) -> str:
-    """The insert of one bulk call, what every row shares written into the statement.
-
-    Then the rows go to the driver as they came (no tuple is built per row), or, with
-    ``staged``, come from the attached file ``supdesk_stage`` without passing through
-    Python at all.
-    """
-    dialect = ledger.engine.dialect.name
-    stored_at = ledger.clock().astimezone(dt.UTC).strftime(_SQLITE_TIME)
-    constants = (channel, sender_kind, "quarantined", reason.value, batch_id, stored_at)
-    shared = [_literal(v) for v in constants]
-    mark = "?" if dialect == "sqlite" else "%s"
-    values = list(BULK_COLUMNS) if staged else [mark] * len(BULK_COLUMNS)
-    if dialect != "sqlite":  # the UTC texts become timestamptz
-        at = BULK_COLUMNS.index("received_at")
-        values[at] = f"CAST({values[at]} AS TIMESTAMP) AT TIME ZONE 'UTC'"
-        shared[-1] = f"CAST({shared[-1]} AS TIMESTAMP) AT TIME ZONE 'UTC'"
-    columns = ", ".join(_BULK_CONSTANTS + BULK_COLUMNS)
-    source = (
-        f"SELECT {', '.join(shared + values)} FROM supdesk_stage.{STAGE_TABLE} WHERE true"
-        if staged
-        else f"VALUES ({', '.join(shared + values)})"
-    )
-    return f"INSERT INTO report ({columns}) {source} ON CONFLICT (channel, external_id) DO NOTHING"
-
-
-def quarantine_many(
-    ledger: Ledger,
-    channel: str,
-    sender_kind: str,
-    reason: QuarantineReason,
-    rows: Sequence[tuple[Any, ...]],
-    *,
-    batch_id: int | None,
-    dry_run: bool = False,
-) -> int:
-    """Keep ``rows`` (:class:`BulkQuarantine`) in quarantine, in one transaction.
-
-    A row whose ``(channel, external_id)`` is stored already is left alone, as
-    :func:`receive_many` would. Returns how many rows were stored; with ``dry_run``,
-    how many would have been (the transaction is rolled back).
-    """
-    if not rows:
-        return 0
-    sql = _bulk_sql(ledger, channel, sender_kind, reason, batch_id)
-    listening = ledger.host.listens("supervision_report_quarantined") and not dry_run
-    with ledger.write_lock, ledger._session() as s:
-        _take_write_lock(s)
-        before = _stored_ids(s, channel, rows) if listening else {}
-        cursor = s.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.executemany(sql, rows)
-            stored = int(cursor.rowcount)
-        finally:
-            cursor.close()
-        after = _stored_ids(s, channel, rows) if listening else {}
-        if dry_run:
-            s.rollback()
-        else:
-            s.commit()
-    if listening:
-        _tell_quarantined(ledger, channel, sender_kind, reason, rows, before, after)
-    return stored
-
-
-def quarantine_staged(
-    ledger: Ledger,
-    channel: str,
-    sender_kind: str,
-    reason: QuarantineReason,
-    path: str,
-    *,
-    batch_id: int | None,
-    dry_run: bool = False,
-) -> int:
-    """Like :func:`quarantine_many`, the rows read from a file :func:`stage_quarantine` wrote.
-
-    On SQLite the rows go from file to ledger in one ``INSERT ... SELECT``: no Python
-    object per row in this process (a reading process wrote the file meanwhile).
-    Returns how many rows were stored.
-    """
-    if ledger.engine.dialect.name != "sqlite" or ledger.host.listens(
-        "supervision_report_quarantined"
-    ):
-        return quarantine_many(
-            ledger,
-            channel,
-            sender_kind,
-            reason,
-            read_stage(path),
-            batch_id=batch_id,
-            dry_run=dry_run,
-        )
-    sql = _bulk_sql(ledger, channel, sender_kind, reason, batch_id, staged=True)
-    with ledger.write_lock:
-        raw = ledger.engine.raw_connection()
-        cursor = raw.cursor()
-        try:
-            # Attached outside any transaction (SQLite allows it only there).
-            cursor.execute("ATTACH DATABASE ? AS supdesk_stage", (path,))
-            try:
-                cursor.execute("BEGIN IMMEDIATE")
-                cursor.execute(sql)
-                stored = int(cursor.rowcount)
-                (raw.rollback if dry_run else raw.commit)()
-            except BaseException:
-                raw.rollback()
-                raise
-            finally:
-                cursor.execute("DETACH DATABASE supdesk_stage")
-        finally:
-            cursor.close()
-            raw.close()
-    return stored
-
-
-def _stored_ids(s: Session, channel: str, rows: Sequence[tuple[Any, ...]]) -> dict[str, int]:
-    ids = sorted({r[0] for r in rows})
-    found: dict[str, int] = {}
-    for start in range(0, len(ids), 500):
-        params = {"channel": channel, "ids": ids[start : start + 500]}
-        for rid, ext, *_ in s.connection().execute(_EXISTING, params):
-            found[ext] = rid
-    return found
-
-
-def _tell_quarantined(
-    ledger: Ledger,
-    channel: str,
-    sender_kind: str,
-    reason: QuarantineReason,
-    rows: Sequence[tuple[Any, ...]],
-    before: dict[str, int],
-    after: dict[str, int],
-) -> None:
-    """Tell plugins, after the commit, as :func:`receive_many` does for each report."""
-    for row in rows:
-        r = BulkQuarantine(*row)
-        rid = after.get(r.external_id)
-        if rid is None or r.external_id in before:
-            continue
-        before[r.external_id] = rid  # the same id twice in the rows: told once
-        received = dt.datetime.strptime(r.received_at, _SQLITE_TIME).replace(tzinfo=dt.UTC)
-        report = Report(
-            channel=channel,
-            external_id=r.external_id,
-            center=r.center,
-            received_at=received,
-            sender=Sender(sender_kind, r.sender_value, r.sender_name),
-            text=r.text,
-            subject=r.subject,
-            hints=ReportHints(problem_type=r.problem_type, venue=r.venue),
-        )
-        quarantined = QuarantinedReport.of(rid, report, reason, r.detail)
-        ledger.host.report_quarantined(report=report, quarantined=quarantined)

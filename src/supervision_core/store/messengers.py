@@ -9,16 +9,14 @@ a messenger's update stream are stored so that a crash re-reads instead of losin
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 from collections.abc import Callable
 from typing import Any
 
-import attrs
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from supervision_core.errors import InvalidInput, NotFound
+from supervision_core.model.messengers import LinkCode, link_code_hash, new_link_code
 from supervision_core.model.supervisors import ContactKind, Identity, normalize_identity
 from supervision_core.store.tables import (
     ChannelCursorRow,
@@ -28,30 +26,7 @@ from supervision_core.store.tables import (
     SupervisorRow,
 )
 
-__all__ = ["LINK_CODE_ALPHABET", "LinkCode", "MessengerStore", "link_code_hash", "new_link_code"]
-
-# No 0/O, 1/I/L: read aloud over the phone or typed from a slip of paper.
-LINK_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-
-
-def new_link_code(length: int = 8) -> str:
-    """A random code of ``length`` characters from :data:`LINK_CODE_ALPHABET`."""
-    return "".join(secrets.choice(LINK_CODE_ALPHABET) for _ in range(length))
-
-
-def link_code_hash(code: str) -> str:
-    """What is stored of a code: its SHA-256, so the table never holds a usable code."""
-    normalized = code.strip().upper().replace("-", "").replace(" ", "")
-    return hashlib.sha256(normalized.encode()).hexdigest()
-
-
-@attrs.frozen
-class LinkCode:
-    """A code issued to a supervisor, shown once."""
-
-    code: str
-    supervisor_id: int
-    expires_at: dt.datetime
+__all__ = ["MessengerStore"]
 
 
 class MessengerStore:

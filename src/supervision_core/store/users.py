@@ -12,17 +12,18 @@ from sqlmodel import Session, col, select
 
 from supervision_core.errors import InvalidInput, NotFound
 from supervision_core.model.accounts import (
-    DUMMY_HASH,
     Role,
+    SignInResult,
     StaffUser,
     check_password_strength,
+    dummy_hash,
     hash_password,
     lockout_until,
     verify_password,
 )
 from supervision_core.store.tables import AccessLogRow, CenterRow, StaffUserRow, UnitRow, table_of
 
-__all__ = ["SignInResult", "UserStore"]
+__all__ = ["UserStore"]
 
 
 def _user(row: StaffUserRow, level: str) -> StaffUser:
@@ -38,19 +39,6 @@ def _user(row: StaffUserRow, level: str) -> StaffUser:
         disabled=row.disabled,
         locked_until=row.locked_until,
     )
-
-
-class SignInResult:
-    """The outcome of a sign-in: the user, or a message in Chinese saying why not."""
-
-    def __init__(self, user: StaffUser | None, message: str | None = None) -> None:
-        self.user = user
-        self.message = message
-
-    @property
-    def ok(self) -> bool:
-        """Whether the user is signed in."""
-        return self.user is not None
 
 
 _BAD_CREDENTIALS = "用户名或密码不正确"
@@ -135,7 +123,7 @@ class UserStore:
 
     def get(self, user_id: int) -> StaffUser:
         """The account with this id; :class:`NotFound` if there is none."""
-        # Called on every request of a signed-in user: one prebuilt Core query.
+        # Called on every request of a signed-in user: one prebuilt Core query (bench/bench_console.py).
         with self.engine.connect() as connection:
             found = connection.execute(_BY_ID, {"uid": user_id}).mappings().first()
         if found is None:
@@ -200,13 +188,17 @@ class UserStore:
     def log_access(self, username: str, action: str, target: str) -> None:
         """Record that ``username`` saw a supervisor's personal data (``action`` on ``target``)."""
         with Session(self.engine) as s:
-            s.add(AccessLogRow(at=self.clock(), username=username, action=action, target=target[:200]))
+            s.add(
+                AccessLogRow(at=self.clock(), username=username, action=action, target=target[:200])
+            )
             s.commit()
 
     def access_log(self, *, limit: int = 200) -> builtins.list[tuple[dt.datetime, str, str, str]]:
         """The latest entries of the access log: (at, user, action, target)."""
         with Session(self.engine) as s:
-            rows = s.exec(select(AccessLogRow).order_by(col(AccessLogRow.id).desc()).limit(limit)).all()
+            rows = s.exec(
+                select(AccessLogRow).order_by(col(AccessLogRow.id).desc()).limit(limit)
+            ).all()
         return [(r.at, r.username, r.action, r.target) for r in rows]
 
     def sign_in(self, username: str, password: str) -> SignInResult:
@@ -221,7 +213,7 @@ class UserStore:
                 select(StaffUserRow).where(StaffUserRow.username == username).with_for_update()
             ).first()
             if row is None:
-                verify_password(DUMMY_HASH, password)
+                verify_password(dummy_hash(), password)
                 return SignInResult(None, _BAD_CREDENTIALS)
             if row.locked_until is not None and now < row.locked_until:
                 until = row.locked_until.astimezone(dt.timezone(dt.timedelta(hours=8)))

@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from supervision_core.errors import InvalidInput, NotFound
 from supervision_core.model.clock import SHANGHAI
 from supervision_core.model.issues import IssueState, RectificationTrack
+from supervision_core.model.scoring import Band, Score, ScoreItem, SupervisorYear
 from supervision_core.model.supervisors import SupervisorStatus
 from supervision_core.model.vocabulary import Method
 from supervision_core.model.year import (
@@ -35,7 +36,7 @@ from supervision_core.model.year import (
     excellent_quota,
     rank_entries,
 )
-from supervision_core.rules.scoring import Band, Score, ScoreItem, SupervisorYear
+from supervision_core.store.centers import require_center
 from supervision_core.store.tables import (
     ActivityRow,
     AttendanceRow,
@@ -49,7 +50,8 @@ from supervision_core.store.tables import (
 )
 
 if TYPE_CHECKING:
-    from supervision_core.ledger import IssueRef, Ledger
+    from supervision_core.store.rows import IssueRef
+    from supervision_core.store.session import Database
 
 _ISSUE = table_of(IssueRow)
 _VERIFIED = {
@@ -78,7 +80,7 @@ def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
 
 
 def add_work_plan(
-    ledger: Ledger,
+    db: Database,
     *,
     center: str,
     year: int,
@@ -86,18 +88,18 @@ def add_work_plan(
     responsible_staff: Sequence[str],
     content: str,
 ) -> WorkPlan:
-    ledger.center(center)
+    require_center(db, center)
     if not responsible_staff:
         msg = "工作计划必须指定负责的专人"
         raise InvalidInput(msg)
-    with ledger._session() as s:
+    with db.session() as s:
         row = WorkPlanRow(
             center_code=center,
             year=year,
             title=title,
             responsible_staff=list(responsible_staff),
             content=content,
-            created_at=ledger.clock(),
+            created_at=db.clock(),
         )
         s.add(row)
         s.commit()
@@ -113,14 +115,14 @@ def add_work_plan(
 
 
 def work_plans(
-    ledger: Ledger, *, center: str | None = None, year: int | None = None
+    db: Database, *, center: str | None = None, year: int | None = None
 ) -> list[WorkPlan]:
     query = select(WorkPlanRow)
     if center:
         query = query.where(WorkPlanRow.center_code == center)
     if year:
         query = query.where(WorkPlanRow.year == year)
-    with ledger._session() as s:
+    with db.session() as s:
         return [
             WorkPlan(
                 id=r.id or 0,
@@ -135,7 +137,7 @@ def work_plans(
 
 
 def add_activity(
-    ledger: Ledger,
+    db: Database,
     *,
     center: str,
     kind: ActivityKind | str,
@@ -144,13 +146,13 @@ def add_activity(
     place: str,
     organizer: str,
 ) -> Activity:
-    ledger.center(center)
+    require_center(db, center)
     try:
         kind = ActivityKind(kind)
     except ValueError as exc:
         msg = f"活动类型只能是：{'、'.join(f'{k.value}（{k.label}）' for k in ActivityKind)}"
         raise InvalidInput(msg) from exc
-    with ledger._session() as s:
+    with db.session() as s:
         row = ActivityRow(
             center_code=center,
             kind=kind.value,
@@ -161,22 +163,22 @@ def add_activity(
         )
         s.add(row)
         s.commit()
-    return activity(ledger, row.id or 0)
+    return activity(db, row.id or 0)
 
 
 def record_attendance(
-    ledger: Ledger, activity_id: int, supervisor_id: int, status: AttendanceStatus | str
+    db: Database, activity_id: int, supervisor_id: int, status: AttendanceStatus | str
 ) -> Activity:
     try:
         status = AttendanceStatus(status)
     except ValueError as exc:
         msg = "出席情况只能是 present（出席）、excused（请假）或 unexcused（无故缺席）"
         raise InvalidInput(msg) from exc
-    with ledger._session() as s:
+    with db.session() as s:
         if s.get(ActivityRow, activity_id) is None:
             msg = f"没有编号为 {activity_id} 的活动"
             raise NotFound(msg)
-        ledger._supervisor_row(s, supervisor_id)
+        db.supervisor_row(s, supervisor_id)
         row = s.get(AttendanceRow, (activity_id, supervisor_id))
         if row is None:
             s.add(
@@ -187,11 +189,11 @@ def record_attendance(
         else:
             row.status = status.value
         s.commit()
-    return activity(ledger, activity_id)
+    return activity(db, activity_id)
 
 
-def activity(ledger: Ledger, activity_id: int) -> Activity:
-    with ledger._session() as s:
+def activity(db: Database, activity_id: int) -> Activity:
+    with db.session() as s:
         row = s.get(ActivityRow, activity_id)
         if row is None:
             msg = f"没有编号为 {activity_id} 的活动"
@@ -214,7 +216,7 @@ def activity(ledger: Ledger, activity_id: int) -> Activity:
 
 
 def activities(
-    ledger: Ledger, *, center: str | None = None, year: int | None = None
+    db: Database, *, center: str | None = None, year: int | None = None
 ) -> list[Activity]:
     query = select(ActivityRow.id)
     if center:
@@ -224,13 +226,13 @@ def activities(
             col(ActivityRow.held_on) >= dt.date(year, 1, 1),
             col(ActivityRow.held_on) < dt.date(year + 1, 1, 1),
         )
-    with ledger._session() as s:
+    with db.session() as s:
         ids = list(s.exec(query.order_by(col(ActivityRow.held_on), col(ActivityRow.id))))
-    return [activity(ledger, i or 0) for i in ids]
+    return [activity(db, i or 0) for i in ids]
 
 
 def record_discipline(
-    ledger: Ledger,
+    db: Database,
     supervisor_id: int,
     *,
     kind: DisciplineKind | str,
@@ -250,16 +252,16 @@ def record_discipline(
     if kind is DisciplineKind.REFERRAL and not (authority or "").strip():
         msg = "移交处理必须写明接收的部门"
         raise InvalidInput(msg)
-    with ledger._session() as s:
-        ledger._supervisor_row(s, supervisor_id)
+    with db.session() as s:
+        db.supervisor_row(s, supervisor_id)
         row = DisciplineRow(
             supervisor_id=supervisor_id,
             kind=kind.value,
-            on=on or ledger.today(),
+            on=on or db.today(),
             reason=reason.strip(),
             authority=authority,
             actor=actor,
-            recorded_at=ledger.clock(),
+            recorded_at=db.clock(),
         )
         s.add(row)
         s.commit()
@@ -278,8 +280,8 @@ def _discipline(row: DisciplineRow) -> DisciplineRecord:
     )
 
 
-def discipline(ledger: Ledger, supervisor_id: int) -> list[DisciplineRecord]:
-    with ledger._session() as s:
+def discipline(db: Database, supervisor_id: int) -> list[DisciplineRecord]:
+    with db.session() as s:
         rows = s.exec(
             select(DisciplineRow)
             .where(DisciplineRow.supervisor_id == supervisor_id)
@@ -289,15 +291,15 @@ def discipline(ledger: Ledger, supervisor_id: int) -> list[DisciplineRecord]:
 
 
 def record_finding(
-    ledger: Ledger, ref: IssueRef, kind: FindingKind | str, *, actor: str, note: str | None = None
+    db: Database, ref: IssueRef, kind: FindingKind | str, *, actor: str, note: str | None = None
 ) -> None:
     try:
         kind = FindingKind(kind)
     except ValueError as exc:
         msg = f"认定只能是：{'、'.join(f'{k.value}（{k.label}）' for k in FindingKind)}"
         raise InvalidInput(msg) from exc
-    with ledger._session() as s:
-        issue = ledger._issue_row(s, ref)
+    with db.session() as s:
+        issue = db.issue_row(s, ref)
         if issue.state in (IssueState.RECEIVED, IssueState.NOT_ACCEPTED, IssueState.MERGED):
             msg = (
                 f"问题 {issue.number} 当前状态为“{IssueState(issue.state).label}”，尚不能作出此认定"
@@ -306,7 +308,7 @@ def record_finding(
         number = issue.number  # read now: a failed commit expires the row
         s.add(
             FindingRow(
-                issue_id=issue.id or 0, kind=kind.value, note=note, actor=actor, at=ledger.clock()
+                issue_id=issue.id or 0, kind=kind.value, note=note, actor=actor, at=db.clock()
             )
         )
         try:
@@ -316,10 +318,10 @@ def record_finding(
             raise InvalidInput(msg) from exc
 
 
-def evaluated_supervisors(ledger: Ledger, center: str, year: int) -> list[SupervisorRow]:
+def evaluated_supervisors(db: Database, center: str, year: int) -> list[SupervisorRow]:
     """Who a center evaluates for a year: appointed by it, serving at some time in the year."""
     start, end = year_bounds(year)
-    with ledger._session() as s:
+    with db.session() as s:
         rows = s.exec(
             select(SupervisorRow)
             .where(SupervisorRow.center_code == center, col(SupervisorRow.created_at) < end)
@@ -329,14 +331,15 @@ def evaluated_supervisors(ledger: Ledger, center: str, year: int) -> list[Superv
 
 
 def supervisor_years(
-    ledger: Ledger, supervisor_ids: Sequence[int], year: int
+    db: Database, supervisor_ids: Sequence[int], year: int
 ) -> dict[int, SupervisorYear]:
     """Each supervisor's year, for many supervisors at once."""
     start, end = year_bounds(year)
     facts: dict[int, dict[str, list[str]]] = {i: defaultdict(list) for i in supervisor_ids}
     wanted = set(supervisor_ids)
     verified = {s.value for s in _VERIFIED}
-    with ledger.engine.connect() as c:
+    # Core aggregates over a year of issues (bench/bench_evaluation.py).
+    with db.engine.connect() as c:
         findings: dict[int, set[str]] = defaultdict(set)
         f = table_of(FindingRow)
         for issue_id, kind in c.execute(
@@ -423,7 +426,7 @@ def _score(data: dict[str, Any]) -> Score:
 
 
 def evaluate(
-    ledger: Ledger,
+    db: Database,
     year: int,
     *,
     center: str,
@@ -432,15 +435,15 @@ def evaluate(
     tie_rule: Sequence[str] = DEFAULT_TIE_RULE,
 ) -> Evaluation:
     """Score every supervisor of ``center`` for ``year`` and publish a new version."""
-    ledger.center(center)
+    require_center(db, center)
     if not 0 < quota_ratio <= 1:
         msg = f"优秀名额比例应在 0 到 1 之间：{quota_ratio}"
         raise InvalidInput(msg)
-    settings = ledger.settings.center(center)
+    settings = db.settings.center(center)
     policy_name = settings.scoring_policy if settings else "default"
-    policy = ledger.host.scoring_policies()[policy_name]
-    supervisors = evaluated_supervisors(ledger, center, year)
-    years = supervisor_years(ledger, [s.id or 0 for s in supervisors], year)
+    policy = db.host.scoring_policies()[policy_name]
+    supervisors = evaluated_supervisors(db, center, year)
+    years = supervisor_years(db, [s.id or 0 for s in supervisors], year)
     entries = [
         EvaluationEntry(
             supervisor_id=s.id or 0,
@@ -457,7 +460,7 @@ def evaluate(
         ranked = rank_entries(entries, tie_rule=tie_rule, quota=quota)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from exc
-    with ledger._session() as s:
+    with db.session() as s:
         latest = s.exec(
             select(sa.func.max(EvaluationRow.version)).where(
                 EvaluationRow.center_code == center, EvaluationRow.year == year
@@ -471,7 +474,7 @@ def evaluate(
             quota=quota,
             quota_ratio=quota_ratio,
             tie_rule=list(tie_rule),
-            published_at=ledger.clock(),
+            published_at=db.clock(),
             actor=actor,
             entries=[
                 {
@@ -527,27 +530,28 @@ def _evaluation(row: EvaluationRow) -> Evaluation:
 
 
 def evaluations(
-    ledger: Ledger, *, center: str | None = None, year: int | None = None
+    db: Database, *, center: str | None = None, year: int | None = None
 ) -> list[Evaluation]:
     query = select(EvaluationRow)
     if center:
         query = query.where(EvaluationRow.center_code == center)
     if year:
         query = query.where(EvaluationRow.year == year)
-    with ledger._session() as s:
+    with db.session() as s:
         return [_evaluation(r) for r in s.exec(query.order_by(col(EvaluationRow.id)))]
 
 
 def revocation_candidates(
-    ledger: Ledger, *, center: str, as_of: dt.date | None = None
+    db: Database, *, center: str, as_of: dt.date | None = None
 ) -> list[tuple[int, str, list[str]]]:
     """Supervisors a person should consider for revocation, with the reasons. Never acted on."""
-    as_of = as_of or ledger.today()
+    as_of = as_of or db.today()
     since = as_of - dt.timedelta(days=183)
     found: list[tuple[int, str, list[str]]] = []
-    latest = [e for e in evaluations(ledger, center=center) if e.year == as_of.year - 1]
+    latest = [e for e in evaluations(db, center=center) if e.year == as_of.year - 1]
     bands = {x.supervisor_id: x.score.band for x in latest[-1].entries} if latest else {}
-    with ledger.engine.connect() as c:
+    # Core aggregates, as supervisor_years (bench/bench_evaluation.py).
+    with db.engine.connect() as c:
         active = [
             (r.id, r.name)
             for r in c.execute(

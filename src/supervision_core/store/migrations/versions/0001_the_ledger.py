@@ -51,7 +51,9 @@ def upgrade() -> None:
         sa.Column("revocation_reason", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("letter_returned", sa.Boolean(), nullable=True),
         sa.Column("card_returned", sa.Boolean(), nullable=True),
-        sa.Column("created_at", supervision_core.store.tables.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "created_at", supervision_core.store.tables.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["center_code"],
             ["center.code"],
@@ -104,7 +106,9 @@ def upgrade() -> None:
         sa.Column("issue_id", sa.Integer(), nullable=True),
         sa.Column("resolved_by", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("resolved_note", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("stored_at", supervision_core.store.tables.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "stored_at", supervision_core.store.tables.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["supervisor_id"],
             ["supervisor.id"],
@@ -190,7 +194,9 @@ def upgrade() -> None:
         sa.Column("explanation", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("satisfaction", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
         sa.Column("reopen_count", sa.Integer(), nullable=False),
-        sa.Column("closed_at", supervision_core.store.tables.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "closed_at", supervision_core.store.tables.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("closed_by", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("merged_into", sa.Integer(), nullable=True),
         sa.Column("possible_duplicate_of", sa.Integer(), nullable=True),

@@ -32,15 +32,21 @@ def upgrade() -> None:
         sa.Column("addresses", sa.JSON(), nullable=False),
         sa.Column("subject", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("body", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("created_at", supervision_core.store.tables.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "created_at", supervision_core.store.tables.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column(
-            "next_attempt_at", supervision_core.store.tables.UTCDateTime(timezone=True), nullable=False
+            "next_attempt_at",
+            supervision_core.store.tables.UTCDateTime(timezone=True),
+            nullable=False,
         ),
         sa.Column(
             "delivered_at", supervision_core.store.tables.UTCDateTime(timezone=True), nullable=True
         ),
-        sa.Column("dead_at", supervision_core.store.tables.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "dead_at", supervision_core.store.tables.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("key"),

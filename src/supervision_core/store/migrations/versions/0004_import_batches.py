@@ -30,11 +30,17 @@ def upgrade() -> None:
         sa.Column("profile", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
         sa.Column("center_code", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
         sa.Column("actor", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("started_at", supervision_core.store.tables.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", supervision_core.store.tables.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "started_at", supervision_core.store.tables.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "finished_at", supervision_core.store.tables.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("counts", sa.JSON(), nullable=False),
         sa.Column(
-            "rolled_back_at", supervision_core.store.tables.UTCDateTime(timezone=True), nullable=True
+            "rolled_back_at",
+            supervision_core.store.tables.UTCDateTime(timezone=True),
+            nullable=True,
         ),
         sa.Column("rolled_back_by", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.PrimaryKeyConstraint("id"),

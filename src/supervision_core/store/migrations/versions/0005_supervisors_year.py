@@ -69,7 +69,9 @@ def upgrade() -> None:
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("responsible_staff", sa.JSON(), nullable=False),
         sa.Column("content", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("created_at", supervision_core.store.tables.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "created_at", supervision_core.store.tables.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["center_code"],
             ["center.code"],

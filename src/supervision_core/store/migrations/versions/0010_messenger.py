@@ -49,7 +49,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("name"),
     )
 
-
     op.create_table(
         "lease",
         sa.Column("name", sa.String(length=120), nullable=False),

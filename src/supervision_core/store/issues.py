@@ -1,0 +1,382 @@
+"""An issue's life, step by step, and the queries over issues.
+
+Each step is one unit of work: one transaction that appends the event and updates
+the issue together; plugins are told after the commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+
+from supervision_core.errors import InvalidInput, InvalidTransition
+from supervision_core.model.centers import CenterLevel
+from supervision_core.model.clock import SHANGHAI, local_date
+from supervision_core.model.issues import (
+    EventKind,
+    Issue,
+    IssueEvent,
+    IssueState,
+    NotAcceptedReason,
+    RectificationTrack,
+    Satisfaction,
+    UnitView,
+)
+from supervision_core.model.screening import ScreeningProposal
+from supervision_core.model.summaries import IssueSummary
+from supervision_core.rules.deadlines import due_after, rectification_due
+from supervision_core.rules.lifecycle import replay
+from supervision_core.store.rows import (
+    ISSUE,
+    OPEN,
+    SUMMARY_COLUMNS,
+    IssueRef,
+    event_of,
+    issue_of,
+    seed_of,
+)
+from supervision_core.store.tables import EventRow, ProposalRow
+
+if TYPE_CHECKING:
+    from supervision_core.store.centers import Centers
+    from supervision_core.store.session import Database
+
+
+class Issues:
+    """Every step of an issue (screening to closing, merging) and the issue queries."""
+
+    def __init__(self, db: Database, centers: Centers) -> None:
+        self.db = db
+        self.centers = centers
+
+    def _step(
+        self,
+        ref: IssueRef,
+        kind: EventKind,
+        actor: str,
+        *,
+        note: str | None = None,
+        data: Callable[[Issue, dt.datetime], dict[str, Any]] | None = None,
+    ) -> Issue:
+        now = self.db.clock()
+        with self.db.session() as s:
+            row = self.db.issue_row(s, ref, lock=True)
+            payload = data(issue_of(row), now) if data else {}
+            issue, event = self.db.append(s, row, kind, actor, note, payload, now)
+            s.commit()
+        self.db.host.issue_changed(issue=issue, event=event)
+        return issue
+
+    def _due(self, days: int) -> Callable[[Issue, dt.datetime], dict[str, Any]]:
+        def data(issue: Issue, at: dt.datetime) -> dict[str, Any]:
+            due = due_after(at, days, self.db.calendar, self.db.limits)
+            return {"due_on": due.due_on.isoformat(), "due_confirmed": due.confirmed}
+
+        return data
+
+    def accept(self, ref: IssueRef, *, actor: str, note: str | None = None) -> Issue:
+        """Screening: accept the report into the ledger; dispatch is due next."""
+        return self._step(
+            ref, EventKind.ACCEPTED, actor, note=note, data=self._due(self.db.limits.dispatch)
+        )
+
+    def not_accept(
+        self, ref: IssueRef, *, reason: NotAcceptedReason | str, note: str, actor: str
+    ) -> Issue:
+        """Screening: do not accept, for one of the six reasons, with a note for the supervisor."""
+        try:
+            reason = NotAcceptedReason(reason)
+        except ValueError as exc:
+            choices = "、".join(f"{r.value}（{r.label}）" for r in NotAcceptedReason)
+            msg = f"不予受理的理由只能是：{choices}"
+            raise InvalidInput(msg) from exc
+        return self._step(
+            ref,
+            EventKind.NOT_ACCEPTED,
+            actor,
+            note=note,
+            data=lambda i, at: {"reason": reason.value},
+        )
+
+    def object_dispatch(self, ref: IssueRef, *, reason: str, actor: str) -> Issue:
+        """The unit objects to a dispatch, with its reason.
+
+        The issue goes back to the center, to be dispatched again within the dispatch
+        time limit; the center's staff are told.
+        """
+        return self._step(
+            ref, EventKind.OBJECTED, actor, note=reason, data=self._due(self.db.limits.dispatch)
+        )
+
+    def dispatch(
+        self,
+        ref: IssueRef,
+        *,
+        unit: str,
+        responsible_person: str,
+        actor: str,
+        note: str | None = None,
+    ) -> Issue:
+        """Dispatch (派单) to a unit of the issue's center, or of the banner center."""
+        if not responsible_person.strip():
+            msg = "派单必须指定责任人"
+            raise InvalidInput(msg)
+
+        def data(issue: Issue, at: dt.datetime) -> dict[str, Any]:
+            allowed = {u.code for u in self.centers.units(issue.center)}
+            banner = [c.code for c in self.centers.centers() if c.level is CenterLevel.BANNER]
+            for code in banner:
+                allowed |= {u.code for u in self.centers.units(code)}
+            if unit not in allowed:
+                msg = f"中心 {issue.center} 没有代码为 {unit!r} 的单位；可选：{'、'.join(sorted(allowed)) or '（无）'}"
+                raise InvalidInput(msg)
+            return {
+                "unit": unit,
+                "responsible_person": responsible_person.strip(),
+                **self._due(self.db.limits.plan)(issue, at),
+            }
+
+        return self._step(ref, EventKind.DISPATCHED, actor, note=note, data=data)
+
+    def plan(
+        self,
+        ref: IssueRef,
+        *,
+        track: RectificationTrack | str,
+        actor: str,
+        measures: str | None = None,
+        days: int | None = None,
+    ) -> Issue:
+        """Choose the rectification track; a scheduled plan names measures and may set days."""
+        try:
+            track = RectificationTrack(track)
+        except ValueError as exc:
+            msg = f"整改方式只能是 immediate（立行立改）、scheduled（限时整改）或 explained（作出说明）：{track!r}"
+            raise InvalidInput(msg) from exc
+
+        def data(issue: Issue, at: dt.datetime) -> dict[str, Any]:
+            due = rectification_due(at, track, self.db.calendar, self.db.limits, days=days)
+            return {
+                "track": track.value,
+                "measures": measures,
+                "days": days,
+                "due_on": due.due_on.isoformat(),
+                "due_confirmed": due.confirmed,
+            }
+
+        return self._step(ref, EventKind.PLANNED, actor, note=measures, data=data)
+
+    def progress(self, ref: IssueRef, *, note: str, actor: str) -> Issue:
+        """Record a progress entry (整改进展)."""
+        return self._step(ref, EventKind.PROGRESS, actor, note=note)
+
+    def extend(self, ref: IssueRef, *, days: int, reason: str, actor: str) -> Issue:
+        """Extend a scheduled plan's deadline by ``days`` working days (limits apply)."""
+        if not 1 <= days <= self.db.limits.max_extension_days:
+            msg = f"每次延期 1 到 {self.db.limits.max_extension_days} 个工作日：{days}"
+            raise InvalidInput(msg)
+
+        def data(issue: Issue, at: dt.datetime) -> dict[str, Any]:
+            start = issue.due_on or local_date(at)
+            due = self.db.calendar.add_working_days(start, days)
+            return {
+                "days": days,
+                "from": start.isoformat(),
+                "due_on": due.due_on.isoformat(),
+                "due_confirmed": due.confirmed and issue.due_confirmed,
+                "max_extensions": self.db.limits.max_extensions,
+            }
+
+        return self._step(ref, EventKind.EXTENDED, actor, note=reason, data=data)
+
+    def complete(
+        self, ref: IssueRef, *, evidence: str, actor: str, note: str | None = None
+    ) -> Issue:
+        """Record completion with its evidence; the supervisor is asked to evaluate."""
+        return self._step(
+            ref, EventKind.COMPLETED, actor, note=note, data=lambda i, at: {"evidence": evidence}
+        )
+
+    def explain(self, ref: IssueRef, *, explanation: str, actor: str) -> Issue:
+        """Record the written explanation of an issue on the explained track."""
+        return self._step(ref, EventKind.EXPLAINED, actor, note=explanation)
+
+    def evaluate(
+        self,
+        ref: IssueRef,
+        *,
+        satisfaction: Satisfaction | str,
+        actor: str,
+        note: str | None = None,
+    ) -> Issue:
+        """The supervisor's evaluation: satisfied closes the issue, not satisfied reopens it."""
+        try:
+            satisfaction = Satisfaction(satisfaction)
+        except ValueError as exc:
+            msg = "评价只能是 satisfied（满意）、basically_satisfied（基本满意）或 not_satisfied（不满意）"
+            raise InvalidInput(msg) from exc
+
+        def data(issue: Issue, at: dt.datetime) -> dict[str, Any]:
+            payload: dict[str, Any] = {"satisfaction": satisfaction.value}
+            if satisfaction is Satisfaction.NOT_SATISFIED:
+                payload |= self._due(self.db.limits.plan)(issue, at)
+            return payload
+
+        return self._step(ref, EventKind.EVALUATED, actor, note=note, data=data)
+
+    def close_issue(self, ref: IssueRef, *, note: str, actor: str) -> Issue:
+        """Close a completed or explained issue without the supervisor's evaluation."""
+        return self._step(ref, EventKind.CLOSED, actor, note=note)
+
+    def merge(self, ref: IssueRef, *, into: IssueRef, actor: str, note: str | None = None) -> Issue:
+        """Merge a duplicate into an earlier issue of the same center; both supervisors are told."""
+        now = self.db.clock()
+        with self.db.session() as s:
+            row = self.db.issue_row(s, ref, lock=True)
+            target = self.db.issue_row(s, into, lock=True)
+            if row.center_code != target.center_code:
+                msg = f"问题 {row.number} 与 {target.number} 不属于同一中心，不能合并"
+                raise InvalidInput(msg)
+            if target.state in (IssueState.MERGED, IssueState.NOT_ACCEPTED, IssueState.CLOSED):
+                msg = f"问题 {target.number} 当前状态为“{IssueState(target.state).label}”，不能作为合并目标"
+                raise InvalidTransition(msg)
+            assert target.id is not None and row.id is not None
+            issue, event = self.db.append(
+                s,
+                row,
+                EventKind.MERGED,
+                actor,
+                note,
+                {"into": target.id, "into_number": target.number},
+                now,
+            )
+            target_issue, target_event = self.db.append(
+                s,
+                target,
+                EventKind.DUPLICATE_ATTACHED,
+                actor,
+                note,
+                {"source": row.id, "source_number": row.number},
+                now,
+            )
+            s.commit()
+        self.db.host.issue_changed(issue=issue, event=event)
+        self.db.host.issue_changed(issue=target_issue, event=target_event)
+        return issue
+
+    def issue(self, ref: IssueRef) -> Issue:
+        """The issue ``ref`` (id or number), or :class:`NotFound`."""
+        with self.db.session() as s:
+            return issue_of(self.db.issue_row(s, ref))
+
+    def history(self, ref: IssueRef) -> list[IssueEvent]:
+        """Every event of the issue, in order."""
+        with self.db.session() as s:
+            row = self.db.issue_row(s, ref)
+            rows = s.exec(
+                select(EventRow).where(EventRow.issue_id == row.id).order_by(col(EventRow.id))
+            ).all()
+        return [event_of(r) for r in rows]
+
+    def proposals(self, ref: IssueRef) -> list[tuple[str, ScreeningProposal]]:
+        """The screening checks' proposals for the issue, for the operator to confirm."""
+        with self.db.session() as s:
+            row = self.db.issue_row(s, ref)
+            rows = s.exec(
+                select(ProposalRow)
+                .where(ProposalRow.issue_id == row.id)
+                .order_by(col(ProposalRow.id))
+            ).all()
+        return [(r.check_name, ScreeningProposal(r.reason, r.evidence)) for r in rows]
+
+    def verify(self, ref: IssueRef) -> bool:
+        """Whether the stored issue is exactly what its events add up to."""
+        with self.db.session() as s:
+            row = self.db.issue_row(s, ref)
+            events = s.exec(
+                select(EventRow).where(EventRow.issue_id == row.id).order_by(col(EventRow.id))
+            ).all()
+            return replay(seed_of(row), (event_of(e) for e in events)) == issue_of(row)
+
+    def unit_view(self, ref: IssueRef) -> UnitView:
+        """The issue as its responsible unit may see it: without the supervisor."""
+        return self.issue(ref).unit_view()
+
+    def find(
+        self,
+        *,
+        center: str | None = None,
+        state: IssueState | str | None = None,
+        supervisor: int | None = None,
+        overdue: bool = False,
+        due_within: int | None = None,
+        after: int | None = None,
+        limit: int | None = None,
+        unit: str | None = None,
+        received_from: dt.date | None = None,
+        received_to: dt.date | None = None,
+        text: str | None = None,
+    ) -> list[IssueSummary]:
+        """Issues by filters, in id order; ``after`` and ``limit`` page through them.
+
+        :param overdue: only open issues whose deadline passed before today
+        :param due_within: only open issues due from today to N working days ahead
+        """
+        query = sa.select(*SUMMARY_COLUMNS)
+        if center:
+            query = query.where(ISSUE.c.center_code == center)
+        if state:
+            query = query.where(ISSUE.c.state == IssueState(state).value)
+        if supervisor is not None:
+            query = query.where(ISSUE.c.supervisor_id == supervisor)
+        if unit:
+            query = query.where(ISSUE.c.unit_code == unit)
+        if text:
+            query = query.where(ISSUE.c.text.contains(text, autoescape=True))
+        if received_from is not None:
+            start = dt.datetime.combine(received_from, dt.time(), SHANGHAI)
+            query = query.where(ISSUE.c.received_at >= start)
+        if received_to is not None:
+            end = dt.datetime.combine(received_to + dt.timedelta(days=1), dt.time(), SHANGHAI)
+            query = query.where(ISSUE.c.received_at < end)
+        today = self.db.today()
+        if (overdue or due_within is not None) and not state:
+            query = query.where(ISSUE.c.state.in_(OPEN))
+        if overdue:
+            query = query.where(ISSUE.c.due_on < today)
+        if due_within is not None:
+            horizon = self.db.calendar.add_working_days(today, due_within).due_on
+            query = query.where(ISSUE.c.due_on >= today, ISSUE.c.due_on <= horizon)
+        if after is not None:
+            query = query.where(ISSUE.c.id > after)
+        query = query.order_by(ISSUE.c.id)
+        if limit is not None:
+            query = query.limit(limit)
+        # Core over plain columns: the overdue view within 2x of raw SQL (bench/bench_ledger.py).
+        with self.db.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [IssueSummary(*row) for row in rows]  # type: ignore[call-arg]
+
+    def overdue(self, *, center: str | None = None) -> list[IssueSummary]:
+        """Open issues past their deadline: candidates for escalation (督办)."""
+        return self.find(center=center, overdue=True)
+
+    def due_soon(
+        self, *, center: str | None = None, within: int | None = None
+    ) -> list[IssueSummary]:
+        """Open issues due within the reminder window (催办), by default ``reminder_before`` days."""
+        return self.find(
+            center=center, due_within=self.db.limits.reminder_before if within is None else within
+        )
+
+    def count_by_center_and_state(self) -> dict[tuple[str, str], int]:
+        """How many issues each center has in each state."""
+        c = ISSUE.c
+        query = sa.select(c.center_code, c.state, sa.func.count()).group_by(c.center_code, c.state)
+        # Core aggregate (bench/bench_ledger.py, counts by center and state).
+        with self.db.engine.connect() as connection:
+            return {(center, state): n for center, state, n in connection.execute(query).all()}
