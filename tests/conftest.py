@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+
+from supervision_core.testing import require
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -12,10 +13,7 @@ SHARED = ROOT.parent / "shared"
 @pytest.fixture
 def shared_dir() -> Path:
     """``../shared`` beside the checkout; skipped where absent, but never under CI."""
-    if not SHARED.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{SHARED} is missing under CI")
-        pytest.skip("../shared is not beside this checkout")
+    require(SHARED.is_dir(), f"{SHARED} (../shared) is not beside this checkout")
     return SHARED
 
 
@@ -92,10 +90,7 @@ ARTIFACTS = ROOT / "artifacts" / "screenshots"
 @pytest.fixture(scope="module")  # Playwright's sync API holds the thread's event loop while it runs
 def chromium():
     """Debian's Chromium driven by Playwright (never a downloaded browser)."""
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing under CI")
-        pytest.skip("Debian's chromium is not installed")
+    require(Path(CHROMIUM).exists(), f"Debian's chromium is not installed ({CHROMIUM})")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
