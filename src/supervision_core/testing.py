@@ -25,6 +25,7 @@ import datetime as dt
 import itertools
 import os
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
@@ -56,6 +57,7 @@ __all__ = [
     "require",
     "skip_or_fail",
     "under_ci",
+    "wait_until",
 ]
 
 POSTGRES_ENV = "SUPDESK_TEST_POSTGRES_URL"
@@ -166,6 +168,21 @@ class HookRecorder:
         """Forget what was recorded."""
         with self._recorded:
             self.calls.clear()
+
+
+def wait_until(
+    condition: Callable[[], object], *, timeout: float, what: str, interval: float = 0.05
+) -> None:
+    """Poll ``condition`` every ``interval`` seconds until it holds; fail after ``timeout``.
+
+    For a condition outside the test's reach (a server started, another process's
+    commits); where a thread or hook can signal, wait on that event instead.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up after {timeout} s waiting for {what}")
+        time.sleep(interval)
 
 
 def _postgres_url() -> str:

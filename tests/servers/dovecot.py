@@ -117,7 +117,9 @@ service imap-login {{
                         return self
             except OSError:
                 time.sleep(0.1)
-        raise RuntimeError(f"dovecot did not start: {(self.root / 'dovecot.log').read_text()[-2000:]}")
+        raise RuntimeError(
+            f"dovecot did not start: {(self.root / 'dovecot.log').read_text()[-2000:]}"
+        )
 
     def stop(self) -> None:
         subprocess.run(
