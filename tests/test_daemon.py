@@ -11,7 +11,6 @@ import smtplib
 import subprocess
 import sys
 import textwrap
-import time
 import urllib.request
 from email.message import EmailMessage
 from pathlib import Path
@@ -23,7 +22,7 @@ from supervision_core.demo import demo_settings, load_demo
 from supervision_core.model.summaries import IssueSummary
 from supervision_core.rules.deadlines import TimeLimits
 from supervision_core.rules.reminders import routine_steps
-from supervision_core.testing import skip_or_fail
+from supervision_core.testing import skip_or_fail, wait_until
 from supervision_daemon import JsonLogFormatter
 
 CAL = china_calendar()
@@ -151,13 +150,14 @@ def test_the_daemon_runs_channels_reports_health_and_stops_on_sigterm(tmp_path):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+
+        def retrying() -> bool:
             with __import__("contextlib").suppress(OSError):
                 status, body = _get(f"http://127.0.0.1:{port}/healthz")
-                if status in (200, 503) and "imap" in body and "retrying" in body:
-                    break
-            time.sleep(0.2)
+                return status in (200, 503) and "imap" in body and "retrying" in body
+            return False
+
+        wait_until(retrying, timeout=30, what="/healthz to show the mailbox retried", interval=0.2)
         status, body = _get(f"http://127.0.0.1:{port}/healthz")
         health = json.loads(body)
         # The unreachable mailbox is retried and reported; everything else runs.

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -43,6 +42,7 @@ from supervision_core import (
 )
 from supervision_core.cli import cli
 from supervision_core.demo import demo_settings
+from supervision_core.testing import wait_until
 
 MAIL_CORPORA = [
     "cpython-email", "flanker", "spamscope-mail-parser", "kopano-inetmapi",
@@ -500,9 +500,8 @@ def test_killing_the_poller_mid_batch_loses_and_doubles_nothing(dovecot, imap_bo
     for threshold in (60, 180):
         with errors.open("ab") as err:
             proc = subprocess.Popen([*supdesk, "email", "poll", "--once"], env=env, stdout=subprocess.DEVNULL, stderr=err)
-        deadline = time.monotonic() + 60
-        while stored() < threshold and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda threshold=threshold, proc=proc: stored() >= threshold or proc.poll() is not None,
+                   timeout=60, what=f"{threshold} messages filed", interval=0.01)  # fmt: skip
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
