@@ -12,6 +12,11 @@
 Roles are checked on the server for every page and action: a center's staff act on
 their center's issues (the banner center's on all), auditors only read, units only see
 their portal.
+
+One module a room: :mod:`.access` (who may see what), :mod:`.queue`, :mod:`.issues`,
+:mod:`.steps` (a posted form turned into the ledger's step), :mod:`.units` (the unit's
+portal), :mod:`.quarantine`, :mod:`.dashboard`, :mod:`.supervisors`; this module only
+registers their routes.
 """
 
 from __future__ import annotations
