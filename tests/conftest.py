@@ -5,17 +5,18 @@ from pathlib import Path
 
 import pytest
 
+from supervision_core.testing import require, wait_until
+
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+# The domain corpora: ../shared beside the checkout, or where SUPDESK_TEST_SHARED says
+# (a git worktree is not beside them).
+SHARED = Path(os.environ.get("SUPDESK_TEST_SHARED") or ROOT.parent / "shared")
 
 
 @pytest.fixture
 def shared_dir() -> Path:
-    """``../shared`` beside the checkout; skipped where absent, but never under CI."""
-    if not SHARED.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{SHARED} is missing under CI")
-        pytest.skip("../shared is not beside this checkout")
+    """The domain corpora (``../shared`` or ``$SUPDESK_TEST_SHARED``); skipped where absent, but never under CI."""
+    require(SHARED.is_dir(), f"the domain corpora are not at {SHARED} (set SUPDESK_TEST_SHARED)")
     return SHARED
 
 
@@ -31,15 +32,46 @@ def desk_people(supdesk_ledger):
 
     users = supdesk_ledger.users
     people = {
-        "banner": users.add(username="banner-desk", display_name="旗中心前台", password=PASSWORD, role="staff", center="banner"),
-        "town": users.add(username="town-desk", display_name="乌审召前台", password=PASSWORD, role="staff", center="wushenzhao"),
-        "other": users.add(username="galutu-desk", display_name="嘎鲁图前台", password=PASSWORD, role="staff", center="galutu"),
-        "auditor": users.add(username="auditor", display_name="审计", password=PASSWORD, role="auditor", center="wushenzhao"),
+        "banner": users.add(
+            username="banner-desk",
+            display_name="旗中心前台",
+            password=PASSWORD,
+            role="staff",
+            center="banner",
+        ),
+        "town": users.add(
+            username="town-desk",
+            display_name="乌审召前台",
+            password=PASSWORD,
+            role="staff",
+            center="wushenzhao",
+        ),
+        "other": users.add(
+            username="galutu-desk",
+            display_name="嘎鲁图前台",
+            password=PASSWORD,
+            role="staff",
+            center="galutu",
+        ),
+        "auditor": users.add(
+            username="auditor",
+            display_name="审计",
+            password=PASSWORD,
+            role="auditor",
+            center="wushenzhao",
+        ),
     }
-    for name, center, phone in [("巴特尔", "wushenzhao", "13904772345"), ("王芳", "galutu", "13804771111")]:
+    for name, center, phone in [
+        ("巴特尔", "wushenzhao", "13904772345"),
+        ("王芳", "galutu", "13804771111"),
+    ]:
         s = supdesk_ledger.add_supervisor(
-            NewSupervisor(name=name, center=center, origin=Origin.TOWNSHIP_HIRED,
-                          identities=[Identity(ContactKind.PHONE, phone)])
+            NewSupervisor(
+                name=name,
+                center=center,
+                origin=Origin.TOWNSHIP_HIRED,
+                identities=[Identity(ContactKind.PHONE, phone)],
+            )
         )
         people[name] = s
     return people
@@ -65,21 +97,18 @@ def live_desk(web_app):
     """The web desk served by uvicorn on a free loopback port, in a thread."""
     import socket
     import threading
-    import time
 
     import uvicorn
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(web_app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(web_app, host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the web desk did not start")
-        time.sleep(0.05)
+    wait_until(lambda: server.started, timeout=10, what="the web desk to start")
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
@@ -92,17 +121,21 @@ ARTIFACTS = ROOT / "artifacts" / "screenshots"
 @pytest.fixture(scope="module")  # Playwright's sync API holds the thread's event loop while it runs
 def chromium():
     """Debian's Chromium driven by Playwright (never a downloaded browser)."""
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing under CI")
-        pytest.skip("Debian's chromium is not installed")
+    require(Path(CHROMIUM).exists(), f"Debian's chromium is not installed ({CHROMIUM})")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()

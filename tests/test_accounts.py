@@ -9,7 +9,6 @@ from click.testing import CliRunner
 
 from conftest import PASSWORD
 from supervision_core import (
-    LOCKOUT_ATTEMPTS,
     InvalidInput,
     NotFound,
     StaffUser,
@@ -36,6 +35,10 @@ def test_who_sees_which_center():
     assert can_see_center(auditor, "wushenzhao") and not can_enter_reports(auditor, "wushenzhao")
     assert not can_see_center(user(role="unit", unit="realty"), "wushenzhao")
     assert not can_see_center(user(disabled=True), "wushenzhao")
+
+
+# docs/web_desk.md: "Five failed sign-ins in a row lock the account for 15 minutes".
+LOCKOUT_ATTEMPTS = 5
 
 
 def test_lockout_rule():

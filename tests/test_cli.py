@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from supervision_core.cli import cli
+from supervision_core.testing import skip_or_fail
 
 
 @pytest.fixture
@@ -190,7 +191,7 @@ def test_plugins_command_lists_builtins(run) -> None:  # type: ignore[no-untyped
 def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
     exe = shutil.which("supdesk", path=str(Path(sys.executable).parent)) or shutil.which("supdesk")
     if exe is None:
-        pytest.skip("supdesk is not installed as a console script")
+        skip_or_fail("supdesk is not installed as a console script")
     env = {**os.environ, "SUPDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
     ok = subprocess.run(
         [exe, "init", "--demo"], cwd=tmp_path, env=env, capture_output=True, text=True, check=False

@@ -228,13 +228,13 @@ def test_a_large_quarantine_is_shown_a_page_at_a_time(web_client, ledger_with_is
 
 
 def test_a_huge_quarantine_is_counted_only_so_far(web_client, ledger_with_issues, monkeypatch):
-    import supervision_web.console as console
     from supervision_core import BulkQuarantine, ContactKind, QuarantineReason
+    from supervision_web.console import quarantine
 
     rows = [BulkQuarantine(f"x:{n}", "wushenzhao", "2026-03-02 01:00:00.000000", f"1390000{n:04d}",
                            None, None, "来电", None, None, None) for n in range(30)]  # fmt: skip
     ledger_with_issues.quarantine_many("phone_log", ContactKind.PHONE, QuarantineReason.UNMATCHED_SENDER, rows)
-    monkeypatch.setattr(console, "_COUNT_UP_TO", 20)
+    monkeypatch.setattr(quarantine, "COUNT_UP_TO", 20)
     login(web_client, "town-desk")
     assert "共 20 余条待处理" in web_client.get("/console/quarantine").text
 

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 
+from supervision_core.testing import wait_until
+
 USER = 424242
 SUPERVISOR_EMAIL = "bateer@example.cn"
 SUPERVISOR_PHONE = "13948772345"
@@ -61,16 +63,22 @@ def _count(url: str, sql: str) -> int:
     return int(_rows(url, sql)[0][0])
 
 
-@pytest.mark.parametrize("daemons", [1, 2])
-def test_kill_restart_everything_once(daemons, supdesk_database_url, tmp_path, monkeypatch):
+def test_kill_restart_everything_once(supdesk_database_url, tmp_path):
+    _kill_and_restart(1, supdesk_database_url, tmp_path)
+
+
+# Several daemons share a PostgreSQL database, never a SQLite file.
+@pytest.mark.parametrize("supdesk_database_url", ["postgresql"], indirect=True)
+def test_two_daemons_share_the_database_and_one_is_killed(supdesk_database_url, tmp_path):
+    _kill_and_restart(2, supdesk_database_url, tmp_path)
+
+
+def _kill_and_restart(daemons: int, url: str, tmp_path: Path) -> None:
     from aiosmtpd.controller import Controller
 
     from servers.botapi import BotApi
     from servers.dovecot import free_port
 
-    if daemons == 2 and not supdesk_database_url.startswith("postgresql"):
-        pytest.skip("several daemons share a PostgreSQL database, not a SQLite file")
-    url = supdesk_database_url
     recorder = Recorder()
     smtp = Controller(recorder, hostname="127.0.0.1", port=free_port())
     smtp.start()
@@ -161,43 +169,52 @@ def test_kill_restart_everything_once(daemons, supdesk_database_url, tmp_path, m
             api.push({"update_id": 2 + n, "message": {"message_id": 2 + n, "date": int(time.time()), "text": f"消息反映第 {n} 件",
                       "chat": {"id": USER, "type": "private"}, "from": {"id": USER, "is_bot": False, "first_name": "巴特尔"}}})  # fmt: skip
             sent["telegram"] += 1
-            time.sleep(0.005)
 
     def drop_files() -> None:
         for f in range(files):
             lines = ["工单编号,来电时间,来电号码,来电人,诉求标题,诉求内容,所属苏木镇,事发地点,诉求类型"]
             for r in range(rows_per_file):
                 lines.append(f"GD{f:03d}{r:04d},2026-03-0{1 + r % 2} 09:{r % 60:02d},{SUPERVISOR_PHONE},巴特尔,热线{f}-{r},热线反映第 {f}-{r} 件,乌审召镇,便民服务中心,办事慢")
+            # One file at a time, once the last is taken: the files spread over the kills.
+            wait_until(lambda: not list(watch.glob("*.csv")), timeout=120, what="a daemon to take the last file")
             tmp = watch / f".part-{f}"
             tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
             tmp.rename(watch / f"hotline-{f}.csv")  # appears whole
             sent["phone_log"] += rows_per_file
-            time.sleep(0.5)
 
     senders = [threading.Thread(target=t) for t in (send_mail, send_updates, drop_files)]
     for t in senders:
         t.start()
+
+    def stored() -> int:
+        return _count(url, "SELECT count(*) FROM report")
+
     kills = 0
     try:
         for _ in range(3):
-            time.sleep(random.uniform(1.0, 3.0))
+            # Kill mid-work, at a random point: once the daemons have filed a random number
+            # of reports more (or the sources are done and only the outbox is left).
+            target = stored() + random.randint(10, 80)
+            wait_until(
+                lambda target=target: stored() >= target or not any(t.is_alive() for t in senders),
+                timeout=120, what=f"{target} reports filed",
+            )  # fmt: skip
             victim = kills % daemons
             procs[victim].send_signal(signal.SIGKILL)
             procs[victim].wait()
             kills += 1
             if daemons == 1 or kills < 3:  # with two, the last one killed stays dead
-                time.sleep(random.uniform(0.0, 0.5))
                 procs[victim] = start(victim)
         for t in senders:
             t.join(timeout=180)
         expected = sum(sent.values())
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
+
+        def settled() -> bool:
             done = _count(url, "SELECT count(*) FROM report WHERE channel IN ('email', 'telegram', 'phone_log')")
             pending = _count(url, "SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL")
-            if done >= expected and pending == 0 and not list(watch.glob("*.csv")):
-                break
-            time.sleep(0.5)
+            return done >= expected and pending == 0 and not list(watch.glob("*.csv"))
+
+        wait_until(settled, timeout=180, what="every report filed and every notice sent", interval=0.5)
     finally:
         stop.set()
         for p in procs:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -13,16 +12,15 @@ from click.testing import CliRunner, Result
 
 from supervision_core.cli import cli
 from supervision_core.documents.printable import find_cjk_font
+from supervision_core.testing import require, skip_or_fail
 
 
 @pytest.fixture
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     try:
         find_cjk_font()
-    except Exception:
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip("no CJK font installed (scripts/setup installs fonts-wqy-microhei)")
+    except Exception as exc:
+        skip_or_fail(f"no CJK font installed (scripts/setup installs fonts-wqy-microhei): {exc}")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SUPDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'd.db'}")
     monkeypatch.delenv("SUPDESK_CONFIG", raising=False)
@@ -57,10 +55,7 @@ def _missing_glyphs(text: str) -> set[str]:
 
 
 def _render(pdf: Path, tmp_path: Path) -> list[Path]:
-    if shutil.which("pdftoppm") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("pdftoppm is missing under CI")
-        pytest.skip("pdftoppm (poppler-utils) not installed")
+    require(shutil.which("pdftoppm"), "pdftoppm (poppler-utils) not installed")
     subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(tmp_path / "page")], check=True)
     return sorted(tmp_path.glob("page-*.png"))
 

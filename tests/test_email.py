@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import email
+import logging
 import mailbox
 import os
 import signal
@@ -11,7 +12,7 @@ import smtplib
 import subprocess
 import sys
 import textwrap
-import time
+import threading
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -41,6 +42,7 @@ from supervision_core import (
 )
 from supervision_core.cli import cli
 from supervision_core.demo import demo_settings
+from supervision_core.testing import wait_until
 
 MAIL_CORPORA = [
     "cpython-email", "flanker", "spamscope-mail-parser", "kopano-inetmapi",
@@ -386,14 +388,11 @@ def dovecot():
     import tempfile
 
     from servers.dovecot import DOVECOT, Dovecot
+    from supervision_core.testing import require
 
-    if not Path(DOVECOT).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("dovecot is missing under CI")
-        pytest.skip("Debian's dovecot-imapd is not installed")
-    if os.getuid() != 0:
-        pytest.skip("the test Dovecot runs as root (as CI does)")
-    # Dovecot's own users must reach its files: not under pytest's private (0700) folders.
+    require(Path(DOVECOT).exists(), f"Debian's dovecot-imapd is not installed ({DOVECOT})")
+    # Run as root, Dovecot's own users must reach its files: not under pytest's private
+    # (0700) folders. Run as anyone else, it runs as that user alone.
     root = Path(tempfile.mkdtemp(prefix="supdesk-dovecot-"))
     root.chmod(0o755)
     server = Dovecot(root, {f"box{n}@desk.test": PASSWORD for n in range(12)}).start()
@@ -501,9 +500,8 @@ def test_killing_the_poller_mid_batch_loses_and_doubles_nothing(dovecot, imap_bo
     for threshold in (60, 180):
         with errors.open("ab") as err:
             proc = subprocess.Popen([*supdesk, "email", "poll", "--once"], env=env, stdout=subprocess.DEVNULL, stderr=err)
-        deadline = time.monotonic() + 60
-        while stored() < threshold and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda threshold=threshold, proc=proc: stored() >= threshold or proc.poll() is not None,
+                   timeout=60, what=f"{threshold} messages filed", interval=0.01)  # fmt: skip
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
@@ -520,26 +518,65 @@ def test_killing_the_poller_mid_batch_loses_and_doubles_nothing(dovecot, imap_bo
     assert client.search(["NOT", "KEYWORD", "$SupdeskFiled"]) == []
 
 
-def test_imap_idle_takes_mail_in_as_it_arrives(dovecot, imap_box, supdesk_ledger):
-    import threading
+class _ImapTrace(logging.Handler):
+    """IMAPClient's protocol trace ("> sent", "< received" lines), with an event for IDLE.
 
-    load = __import__("supervision_core.demo", fromlist=["load_demo"]).load_demo
-    load(supdesk_ledger)
+    ``idling`` is set once the server has answered an IDLE command with its continuation
+    ("+ idling"): from then on, only IDLE can tell the poller that mail arrived.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+        self.idling = threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        line = record.getMessage()
+        self.lines.append(line)
+        if line.startswith("<") and "+ idling" in line and any(
+            sent.startswith(">") and sent.endswith(" IDLE'") for sent in self.lines
+        ):
+            self.idling.set()
+
+
+def test_imap_idle_takes_mail_in_as_it_arrives(dovecot, imap_box, supdesk_ledger, supdesk_recorder):
+    from supervision_core.demo import load_demo
+
+    load_demo(supdesk_ledger)
     user, client = imap_box
-    box = attrs.evolve(box_options(dovecot, user), poll_seconds=120)  # only IDLE can be this quick
+    # Without IDLE the poller would wait poll_seconds (and IDLE itself 30 s) before it
+    # looks again: far past the 15 s this test waits for the report.
+    box = attrs.evolve(box_options(dovecot, user), poll_seconds=120)
     poller = ImapPoller(supdesk_ledger, box, OPTIONS)
+    trace = _ImapTrace()
+    protocol = logging.getLogger("imapclient.imaplib")
+    level = protocol.level
+    protocol.addHandler(trace)
+    protocol.setLevel(logging.DEBUG)
     stop = threading.Event()
     thread = threading.Thread(target=poller.run, args=(stop,), daemon=True)
     thread.start()
     try:
-        time.sleep(1.0)  # connected and idling
+        if not trace.idling.wait(15):
+            pytest.fail(f"the poller never entered IDLE; it sent {[x for x in trace.lines if x[:1] == '>']}")
+        idled_at = len(trace.lines)
         client.append("INBOX", mail("空闲时到达的邮件", msgid="<idle@example.cn>"))
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and not [r for r in supdesk_ledger.recent_reports() if r.channel == "email"]:
-            time.sleep(0.1)
-        assert [r for r in supdesk_ledger.recent_reports() if r.channel == "email"]
+        filed = supdesk_recorder.wait_for(
+            "supervision_report_received", lambda c: c.kwargs["report"].channel == "email", timeout=15
+        )
+        assert filed.kwargs["report"].external_id == "mid:idle@example.cn"
+        # The server told the idling poller about the new message, and the poller read it.
+        after = trace.lines[idled_at:]
+        assert any(line.startswith("<") and "EXISTS" in line for line in after), after
     finally:
         stop.set()
+        protocol.removeHandler(trace)
+        protocol.setLevel(level)
+        # A change in the folder wakes the idling poller, which then sees ``stop``.
+        client.select_folder("INBOX")
+        client.add_flags(client.search(), [b"\\Flagged"])
+        thread.join(timeout=40)
+    assert not thread.is_alive()
 
 
 def test_the_receiver_also_speaks_smtp(supdesk_ledger):

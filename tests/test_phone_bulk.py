@@ -14,7 +14,6 @@ import itertools
 import random
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +40,7 @@ from supervision_core import (
     match_profile,
     stage_quarantine,
 )
-from supervision_core.testing import HookRecorder
+from supervision_core.testing import HookRecorder, wait_until
 from test_phone_log import HOTLINE_HEADER as HEADER
 
 SUPERVISOR = "13948772345"
@@ -537,8 +536,9 @@ def test_an_import_killed_at_any_moment_loses_nothing_and_finishes_on_the_next_r
     seen = 0
     for _ in range(2):
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        while stored()[0] <= seen and process.poll() is None:
-            time.sleep(0.01)  # killed once it has committed more than before
+        # Killed once it has committed more than before.
+        wait_until(lambda seen=seen, process=process: stored()[0] > seen or process.poll() is not None,
+                   timeout=120, what="more reports committed", interval=0.01)  # fmt: skip
         process.kill()
         process.communicate()
         seen = stored()[0]

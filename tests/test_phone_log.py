@@ -481,7 +481,8 @@ def test_naughty_strings_in_every_column(ledger: Ledger, shared_dir: Path, tmp_p
 
 
 def test_xls_with_merged_township_and_date_cells(ledger: Ledger, tmp_path: Path) -> None:
-    xlwt = pytest.importorskip("xlwt")
+    import xlwt  # of the test extra: a dependency, never skipped
+
     book = xlwt.Workbook(encoding="utf-8")
     sheet = book.add_sheet("来电登记")
     dates = xlwt.easyxf(num_format_str="yyyy-mm-dd hh:mm")

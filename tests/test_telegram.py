@@ -23,6 +23,7 @@ from channels.messenger.conversation import Inbound, step
 from channels.telegram.bot import TelegramBot, TelegramSettings, inbound_from_update
 from supervision_core import ContactKind, Identity, NewSupervisor, Origin
 from supervision_core.demo import load_demo
+from supervision_core.testing import wait_until
 
 TOKEN = "7000001:AAF-test-token-never-logged-x9Q"
 USER = 424242
@@ -366,18 +367,16 @@ def test_killing_the_bot_loses_and_doubles_no_update(botapi, tmp_path):
     kills = 0
     for threshold in (40, 130):
         proc = subprocess.Popen([*supdesk, "telegram", "poll"], env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while stored() < threshold and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.005)
+        wait_until(lambda threshold=threshold, proc=proc: stored() >= threshold or proc.poll() is not None,
+                   timeout=60, what=f"{threshold} updates filed", interval=0.005)  # fmt: skip
         assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         kills += 1
     assert stored() < total
     proc = subprocess.Popen([*supdesk, "telegram", "poll"], env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while (stored() < total or botapi.confirmed < total + 2) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: stored() >= total and botapi.confirmed >= total + 2,
+               timeout=120, what="every update filed and confirmed")  # fmt: skip
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=30)
     with sqlite3.connect(db) as c:

@@ -11,7 +11,8 @@ import re
 import markupsafe
 
 from conftest import PASSWORD
-from supervision_core import LOCKOUT_ATTEMPTS
+
+LOCKOUT_ATTEMPTS = 5  # docs/web_desk.md: "Five failed sign-ins in a row lock the account"
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -13,6 +13,10 @@ starts with ``supdesk_`` so it cannot collide with a plugin author's own.
 - ``supdesk_settings``: the demo centers (Uxin Banner and its six townships)
 - ``supdesk_ledger``: a ledger on ``supdesk_database_url`` with all of the above
 - ``supdesk_report``: a factory of reports from a registered supervisor
+
+And the one rule for a test that needs something from the machine (a server, a
+program, a font, a database): :func:`require` / :func:`skip_or_fail` skip it where
+that is missing, but fail it under CI (:func:`under_ci`), where everything must run.
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 import attrs
 import pytest
@@ -44,9 +50,38 @@ from supervision_core.model.reports import (
 from supervision_core.model.supervisors import ContactKind, Identity, NewSupervisor
 from supervision_core.plugins import PluginManager, get_plugin_manager
 
-__all__ = ["FrozenClock", "HookRecorder", "RecordedCall"]
+__all__ = [
+    "FrozenClock",
+    "HookRecorder",
+    "RecordedCall",
+    "require",
+    "skip_or_fail",
+    "under_ci",
+    "wait_until",
+]
 
 POSTGRES_ENV = "SUPDESK_TEST_POSTGRES_URL"
+
+# CI services set CI to "true", "1", "yes"...; only these values mean "not under CI".
+_NOT_CI = frozenset({"", "0", "false", "no"})
+
+
+def under_ci() -> bool:
+    """Whether the tests run under CI: ``CI`` set to anything but ``0``, ``false``, ``no``."""
+    return os.environ.get("CI", "").strip().lower() not in _NOT_CI
+
+
+def skip_or_fail(reason: str) -> NoReturn:
+    """Skip the running test for ``reason``; under CI fail it instead, since there it must run."""
+    if under_ci():
+        pytest.fail(f"under CI this test must run: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def require(condition: object, reason: str) -> None:
+    """Go on if ``condition`` holds; otherwise :func:`skip_or_fail` with ``reason``."""
+    if not condition:
+        skip_or_fail(reason)
 
 
 class FrozenClock:
@@ -76,36 +111,54 @@ class RecordedCall:
 
 
 class HookRecorder:
-    """A plugin that records the notification hooks, in order."""
+    """A plugin that records the notification hooks, in order, from any thread."""
 
     def __init__(self) -> None:
         self.calls: list[RecordedCall] = []
+        self._recorded = threading.Condition()
+
+    def _record(self, hook: str, **kwargs: Any) -> None:
+        with self._recorded:
+            self.calls.append(RecordedCall(hook, kwargs))
+            self._recorded.notify_all()
 
     @hookimpl
     def supervision_report_received(self, report: Report, result: IntakeResult) -> None:
-        self.calls.append(
-            RecordedCall("supervision_report_received", {"report": report, "result": result})
-        )
+        self._record("supervision_report_received", report=report, result=result)
 
     @hookimpl
     def supervision_report_quarantined(
         self, report: Report, quarantined: QuarantinedReport
     ) -> None:
-        self.calls.append(
-            RecordedCall(
-                "supervision_report_quarantined", {"report": report, "quarantined": quarantined}
-            )
-        )
+        self._record("supervision_report_quarantined", report=report, quarantined=quarantined)
 
     @hookimpl
     def supervision_issue_changed(self, issue: Issue, event: IssueEvent) -> None:
-        self.calls.append(
-            RecordedCall("supervision_issue_changed", {"issue": issue, "event": event})
-        )
+        self._record("supervision_issue_changed", issue=issue, event=event)
 
     def named(self, hook: str) -> list[RecordedCall]:
         """The recorded calls of ``hook``."""
         return [c for c in self.calls if c.hook == hook]
+
+    def wait_for(
+        self,
+        hook: str,
+        matching: Callable[[RecordedCall], bool] = lambda call: True,
+        timeout: float = 10.0,
+    ) -> RecordedCall:
+        """The first call of ``hook`` that is ``matching``, waiting up to ``timeout`` seconds.
+
+        For work done in another thread (a poller, a daemon job); fails the test on timeout.
+        """
+
+        def found() -> RecordedCall | None:
+            return next((c for c in self.named(hook) if matching(c)), None)
+
+        with self._recorded:
+            call = self._recorded.wait_for(found, timeout)
+        if call is None:
+            pytest.fail(f"{hook} was not called within {timeout} s")
+        return call
 
     def events(self) -> list[str]:
         """The kinds of the issue events seen, in order."""
@@ -113,16 +166,30 @@ class HookRecorder:
 
     def clear(self) -> None:
         """Forget what was recorded."""
-        self.calls.clear()
+        with self._recorded:
+            self.calls.clear()
 
 
-def _postgres_url() -> str | None:
+def wait_until(
+    condition: Callable[[], object], *, timeout: float, what: str, interval: float = 0.05
+) -> None:
+    """Poll ``condition`` every ``interval`` seconds until it holds; fail after ``timeout``.
+
+    For a condition outside the test's reach (a server started, another process's
+    commits); where a thread or hook can signal, wait on that event instead.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+def _postgres_url() -> str:
     url = os.environ.get(POSTGRES_ENV)
-    if url:
-        return url
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{POSTGRES_ENV} is not set: under CI the PostgreSQL tests must run")
-    return None
+    if not url:
+        skip_or_fail(f"PostgreSQL not configured ({POSTGRES_ENV} is not set)")
+    return url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -132,8 +199,6 @@ def supdesk_database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Itera
         yield f"sqlite:///{tmp_path / 'ledger.db'}"
         return
     base = _postgres_url()
-    if base is None:
-        pytest.skip(f"PostgreSQL not configured ({POSTGRES_ENV})")
     url = sa.make_url(base)
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
@@ -143,9 +208,7 @@ def supdesk_database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Itera
         with admin.begin() as connection:
             connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     except sa.exc.OperationalError as exc:
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip(f"PostgreSQL unreachable at {base}: {exc.orig}")
+        skip_or_fail(f"PostgreSQL unreachable at {url.render_as_string()}: {exc.orig}")
     scoped = url.update_query_dict({"options": f"-csearch_path={schema}"})
     try:
         yield scoped.render_as_string(hide_password=False)

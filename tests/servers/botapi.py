@@ -44,13 +44,16 @@ class BotApi:
                 Route("/file/bot{token}/{path:path}", self._file),
             ]
         )
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def start(self) -> BotApi:
+        from supervision_core.testing import wait_until
+
         self.thread.start()
-        while not self.server.started:
-            time.sleep(0.02)
+        wait_until(lambda: self.server.started, timeout=10, what="the Bot API stand-in to start")
         return self
 
     def stop(self) -> None:
@@ -92,7 +95,9 @@ class BotApi:
 
     async def _method(self, request: Request) -> Response:
         if request.path_params["token"] != self.token:
-            return JSONResponse({"ok": False, "error_code": 401, "description": "Unauthorized"}, status_code=401)
+            return JSONResponse(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status_code=401
+            )
         method = request.path_params["method"]
         params = await self._params(request)
         with self.lock:
@@ -106,7 +111,9 @@ class BotApi:
                 )  # fmt: skip
         handler = getattr(self, f"_{method}", None)
         if handler is None:
-            return JSONResponse({"ok": False, "error_code": 404, "description": "Not Found"}, status_code=404)
+            return JSONResponse(
+                {"ok": False, "error_code": 404, "description": "Not Found"}, status_code=404
+            )
         result = await handler(params)
         return JSONResponse({"ok": True, "result": result})
 
@@ -147,7 +154,10 @@ class BotApi:
         return self._message(params, **extra)
 
     async def _sendPhoto(self, params: dict[str, Any]) -> Any:
-        return self._message(params, photo=[{"file_id": "sent-photo", "file_unique_id": "sp", "width": 1, "height": 1}])
+        return self._message(
+            params,
+            photo=[{"file_id": "sent-photo", "file_unique_id": "sp", "width": 1, "height": 1}],
+        )
 
     async def _answerCallbackQuery(self, params: dict[str, Any]) -> Any:
         return True
@@ -157,7 +167,12 @@ class BotApi:
         if file_id not in self.files:
             return {"file_id": file_id, "file_unique_id": file_id}
         path, content = self.files[file_id]
-        return {"file_id": file_id, "file_unique_id": file_id, "file_size": len(content), "file_path": path}
+        return {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_size": len(content),
+            "file_path": path,
+        }
 
     async def _setWebhook(self, params: dict[str, Any]) -> Any:
         return True

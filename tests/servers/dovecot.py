@@ -7,6 +7,7 @@ IMAPS with a self-signed certificate made for the run.
 
 from __future__ import annotations
 
+import grp
 import os
 import pwd
 import shutil
@@ -65,7 +66,7 @@ disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = {"dovecot" if os.getuid() == 0 else mail_user}
 default_login_user = {internal}
-default_internal_group = {"dovecot" if os.getuid() == 0 else info.pw_name}
+default_internal_group = {"dovecot" if os.getuid() == 0 else grp.getgrgid(info.pw_gid).gr_name}
 first_valid_uid = 1
 mail_location = maildir:{home}/%u/Maildir
 mail_uid = {info.pw_uid}
@@ -116,7 +117,9 @@ service imap-login {{
                         return self
             except OSError:
                 time.sleep(0.1)
-        raise RuntimeError(f"dovecot did not start: {(self.root / 'dovecot.log').read_text()[-2000:]}")
+        raise RuntimeError(
+            f"dovecot did not start: {(self.root / 'dovecot.log').read_text()[-2000:]}"
+        )
 
     def stop(self) -> None:
         subprocess.run(

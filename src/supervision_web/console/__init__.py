@@ -1,0 +1,65 @@
+"""The operator console (a built-in plugin): the ledger's daily work in the browser.
+
+- ``/console``: a center's queue — to screen, open, due soon, overdue — with search by
+  number or text; bookmarkable filters; keyset pagination (fast on a million issues).
+- ``/console/issues/{number}``: an issue, its history, the screening checks' proposals,
+  and the actions its state allows, with the library's own rules (a refused step says
+  why). Every step is an event with the acting user. Viewing the supervisor's details
+  is written to the access log.
+- ``/unit``: a unit's own portal — only the issues dispatched to it, never the
+  supervisor's identity — where it records its plan, progress and completion.
+
+Roles are checked on the server for every page and action: a center's staff act on
+their center's issues (the banner center's on all), auditors only read, units only see
+their portal.
+
+One module a room: :mod:`.access` (who may see what), :mod:`.queue`, :mod:`.issues`,
+:mod:`.steps` (a posted form turned into the ledger's step), :mod:`.units` (the unit's
+portal), :mod:`.quarantine`, :mod:`.dashboard`, :mod:`.supervisors`; this module only
+registers their routes.
+"""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+
+from supervision_core import RouteRegistry, hookimpl
+
+from .dashboard import console_dashboard
+from .issues import console_issue
+from .quarantine import console_quarantine
+from .queue import console_queue
+from .supervisors import console_supervisor, console_supervisors
+from .units import unit_issue, unit_notice, unit_portal
+
+__all__ = [
+    "console_dashboard",
+    "console_issue",
+    "console_quarantine",
+    "console_queue",
+    "console_supervisor",
+    "console_supervisors",
+    "supervision_register_routes",
+    "unit_issue",
+    "unit_notice",
+    "unit_portal",
+]
+
+
+@hookimpl(trylast=True)  # after the front desk's pages: its menu comes first
+def supervision_register_routes(register: RouteRegistry) -> None:
+    """The console and the unit's portal."""
+    register.add_nav("/console", "问题台账")
+    register.add(Route("/console", console_queue))
+    register.add(Route("/console/issues/{number}", console_issue, methods=["GET", "POST"]))
+    register.add(Route("/console/quarantine", console_quarantine, methods=["GET", "POST"]))
+    register.add(Route("/console/dashboard", console_dashboard))
+    register.add(Route("/console/supervisors", console_supervisors, methods=["GET", "POST"]))
+    register.add(
+        Route(
+            "/console/supervisors/{supervisor_id:int}", console_supervisor, methods=["GET", "POST"]
+        )
+    )
+    register.add(Route("/unit", unit_portal))
+    register.add(Route("/unit/issues/{number}", unit_issue, methods=["GET", "POST"]))
+    register.add(Route("/unit/issues/{number}/notice", unit_notice))

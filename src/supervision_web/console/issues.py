@@ -1,0 +1,75 @@
+"""One issue (``/console/issues/{number}``): its history, proposals and the staff's steps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from supervision_core import (
+    InvalidInput,
+    InvalidTransition,
+    NotAcceptedReason,
+    RectificationTrack,
+    Role,
+    mask_phone,
+)
+
+from ..app import desk_of, posted_fields, render, require_user
+from .access import require_staff, visible_issue
+from .steps import act_as_staff
+
+__all__ = ["console_issue"]
+
+
+async def console_issue(request: Request) -> Response:
+    """An issue with its history, proposals and the actions its state allows."""
+    user = await require_user(request)
+    require_staff(user)
+    desk = desk_of(request)
+    number = request.path_params["number"]
+    message = None
+    status = 200
+    if request.method == "POST":
+        if user.role is not Role.STAFF:
+            raise HTTPException(403, "审计账号只能查看，不能办理。")
+        fields = await posted_fields(request)
+        try:
+            await desk.call(act_as_staff, desk.ledger, user, number, fields)
+            return RedirectResponse(f"/console/issues/{number}", status_code=303)
+        except (InvalidInput, InvalidTransition, ValueError) as e:
+            message, status = str(e), 400
+
+    def load() -> Any:
+        ledger = desk.ledger
+        issue = visible_issue(ledger, user, number)
+        supervisor = ledger.supervisor(issue.supervisor_id)
+        ledger.users.log_access(
+            user.username, "view_issue", f"{issue.number} supervisor:{supervisor.id}"
+        )
+        phone = next((i.value for i in supervisor.identities if i.kind.value == "phone"), "")
+        return (
+            issue,
+            ledger.history(issue.id),
+            ledger.proposals(issue.id),
+            supervisor,
+            mask_phone(phone),
+            [u for u in ledger.units(issue.center)],
+        )
+
+    issue, history, proposals, supervisor, phone, units = await desk.call(load)
+    context = {
+        "issue": issue,
+        "history": history,
+        "proposals": proposals,
+        "supervisor_name": supervisor.name,
+        "supervisor_phone": phone,
+        "units": units,
+        "reasons": list(NotAcceptedReason),
+        "tracks": list(RectificationTrack),
+        "message": message,
+        "can_act": user.role is Role.STAFF,
+    }
+    return render(request, "console/issue.html", context, status_code=status)

@@ -1,0 +1,85 @@
+"""Reports kept aside (``/console/quarantine``): filed as a supervisor's issue, or dismissed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from supervision_core import InvalidInput, InvalidTransition, NotFound, Role, can_see_center
+
+from ..app import desk_of, posted_fields, render, require_user
+from .access import PAGE, centers_of, require_staff
+
+__all__ = ["COUNT_UP_TO", "console_quarantine"]
+
+COUNT_UP_TO = 10_000  # the quarantine's count, beyond which a page says 'more than'
+
+
+async def console_quarantine(request: Request) -> Response:
+    """Reports kept aside: file one as a supervisor's issue, or dismiss it with a note."""
+    user = await require_user(request)
+    require_staff(user)
+    desk = desk_of(request)
+    message, status = None, 200
+    if request.method == "POST":
+        if user.role is not Role.STAFF:
+            raise HTTPException(403, "审计账号只能查看，不能办理。")
+        fields = await posted_fields(request)
+
+        def act() -> None:
+            ledger = desk.ledger
+            qid = int(fields.get("id", "0") or 0)
+            try:
+                held = ledger.report_summary(qid)
+            except NotFound:
+                raise HTTPException(404, "没有这条反馈。") from None
+            if held.status != "quarantined" or not can_see_center(user, held.center):
+                raise HTTPException(403, "您无权处理这条反馈。")
+            actor = f"user:{user.username}"
+            if fields.get("action") == "assign":
+                sid = fields.get("supervisor_id", "")
+                ledger.assign_quarantined(
+                    qid, supervisor_id=int(sid) if sid.isdigit() else 0, actor=actor
+                )
+            elif fields.get("action") == "dismiss":
+                ledger.dismiss_quarantined(qid, note=fields.get("note", ""), actor=actor)
+            else:
+                raise InvalidInput("未知的操作")
+
+        try:
+            await desk.call(act)
+            return RedirectResponse("/console/quarantine", status_code=303)
+        except (InvalidInput, InvalidTransition, NotFound, ValueError) as e:
+            message, status = str(e), 400
+
+    after = request.query_params.get("after", "")
+
+    def load() -> Any:
+        ledger = desk.ledger
+        centers = centers_of(ledger, user)
+        # A page at a time: a hotline's export can leave most of its calls here.
+        held = ledger.quarantine(
+            centers=centers, after=int(after) if after.isdigit() else None, limit=PAGE + 1
+        )
+        total = ledger.quarantine_count(centers=centers, up_to=COUNT_UP_TO + 1)
+        ledger.users.log_access(user.username, "view_quarantine", f"{len(held)} reports")
+        supervisors = [
+            s for s in ledger.supervisors() if s.center in centers and s.status.value == "active"
+        ]
+        return held, total, supervisors
+
+    held, total, supervisors = await desk.call(load)
+    more = len(held) > PAGE
+    held = held[:PAGE]
+    context = {
+        "held": held,
+        "total": f"{COUNT_UP_TO} 余条" if total > COUNT_UP_TO else f"{total} 条",
+        "next_after": held[-1].id if more else None,
+        "supervisors": supervisors,
+        "message": message,
+        "can_act": user.role is Role.STAFF,
+    }
+    return render(request, "console/quarantine.html", context, status_code=status)

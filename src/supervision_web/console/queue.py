@@ -1,0 +1,105 @@
+"""The queue (``/console``): a center's issues by view, searchable, a page at a time."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from supervision_core import OPEN_STATES, IssueState
+
+from ..app import desk_of, render, require_user
+from .access import PAGE, centers_of, require_staff
+
+__all__ = ["console_queue"]
+
+_VIEWS = {
+    "screen": "待审查",
+    "open": "办理中",
+    "due": "即将到期",
+    "overdue": "已逾期",
+    "all": "全部",
+}
+
+
+async def console_queue(request: Request) -> Response:
+    """The queue: issues of the user's centers by view, searchable, a page at a time."""
+    user = await require_user(request)
+    require_staff(user)
+    desk = desk_of(request)
+    view = request.query_params.get("view", "screen")
+    view = view if view in _VIEWS else "screen"
+    query = request.query_params.get("q", "").strip()
+    after = request.query_params.get("after", "")
+
+    filters = _filters(request)
+
+    def load() -> Any:
+        ledger = desk.ledger
+        centers = centers_of(ledger, user)
+        wanted = request.query_params.get("center") or None
+        if wanted is not None and wanted not in centers:
+            raise HTTPException(403, "您无权查看其他中心的问题。")
+        rows = []
+        for center in [wanted] if wanted else centers:
+            kwargs: dict[str, Any] = {
+                "center": center,
+                "limit": PAGE,
+                "after": int(after) if after.isdigit() else None,
+                **filters,
+            }
+            if view == "screen":
+                kwargs["state"] = IssueState.RECEIVED
+            elif view == "due":
+                kwargs["due_within"] = ledger.limits.reminder_before
+            elif view == "overdue":
+                kwargs["overdue"] = True
+            rows += ledger.issues(**kwargs)
+        if view == "open":
+            rows = [r for r in rows if r.state in {s.value for s in OPEN_STATES}]
+        if query:
+            by_number = [r for r in rows if query in r.number]
+            rows = by_number or [
+                r
+                for center in ([wanted] if wanted else centers)
+                for r in ledger.issues(center=center, text=query, limit=PAGE, **filters)
+            ]
+        rows.sort(key=lambda r: r.id)
+        rows = rows[:PAGE]
+        # The screening checks' advice, next to each report waiting for screening.
+        advice = {r.id: ledger.proposals(r.id) for r in rows if view == "screen"}
+        return rows, ledger.today(), advice
+
+    rows, today, advice = await desk.call(load)
+    context = {
+        "rows": rows,
+        "advice": advice,
+        "filters": {
+            k: request.query_params.get(k, "") for k in ("supervisor", "unit", "from", "to")
+        },
+        "view": view,
+        "views": _VIEWS,
+        "q": query,
+        "today": today,
+        "states": {s.value: s.label for s in IssueState},
+        "next_after": rows[-1].id if len(rows) == PAGE else None,
+    }
+    return render(request, "console/queue.html", context)
+
+
+def _filters(request: Request) -> dict[str, Any]:
+    """The queue's optional filters from the query string (bookmarkable); bad ones ignored."""
+    q = request.query_params
+    found: dict[str, Any] = {}
+    if q.get("supervisor", "").isdigit():
+        found["supervisor"] = int(q["supervisor"])
+    if q.get("unit"):
+        found["unit"] = q["unit"]
+    for key, name in (("from", "received_from"), ("to", "received_to")):
+        with contextlib.suppress(ValueError):
+            found[name] = dt.date.fromisoformat(q.get(key, ""))
+    return found

@@ -1,0 +1,87 @@
+"""The steps a posted form asks for, taken on the ledger with the acting user's name.
+
+Staff screen, dispatch, extend, close and merge; staff and units both plan, report
+progress, complete and explain; a unit may also object to a dispatch. The ledger's own
+rules refuse a step its state does not allow.
+"""
+
+from __future__ import annotations
+
+from supervision_core import InvalidInput, Ledger, StaffUser
+
+from .access import visible_issue
+
+__all__ = ["act_as_staff", "act_as_unit", "rectification_step"]
+
+
+def act_as_staff(ledger: Ledger, user: StaffUser, number: str, f: dict[str, str]) -> None:
+    """Take the step the staff's form ``f`` asks for on issue ``number`` of a visible center."""
+    issue = visible_issue(ledger, user, number)
+    actor = f"user:{user.username}"
+    action = f.get("action", "")
+    if action == "accept":
+        ledger.accept(issue.number, actor=actor, note=f.get("note") or None)
+    elif action == "not_accept":
+        ledger.not_accept(
+            issue.number, reason=f.get("reason", ""), note=f.get("note", ""), actor=actor
+        )
+    elif action == "dispatch":
+        unit = f.get("unit", "")
+        if unit not in {u.code for u in ledger.units(issue.center)}:
+            raise InvalidInput("请选择本中心的承办单位")
+        ledger.dispatch(
+            issue.number, unit=unit, responsible_person=f.get("person", ""), actor=actor
+        )
+    elif action == "extend":
+        days = f.get("days", "")
+        ledger.extend(
+            issue.number,
+            days=int(days) if days.isdigit() else 0,
+            reason=f.get("reason", ""),
+            actor=actor,
+        )
+    elif action == "close":
+        ledger.close_issue(issue.number, note=f.get("note", ""), actor=actor)
+    elif action == "merge":
+        target = visible_issue(ledger, user, f.get("into", "").strip())
+        ledger.merge(issue.number, into=target.number, actor=actor, note=f.get("note") or None)
+    elif not rectification_step(ledger, issue.number, f, actor):
+        raise InvalidInput(f"未知的操作：{action}")
+
+
+# ---------------------------------------------------------------- the unit's portal
+
+
+def act_as_unit(ledger: Ledger, user: StaffUser, number: str, f: dict[str, str]) -> None:
+    """Take the step the unit's form ``f`` asks for (the caller checked the dispatch)."""
+    actor = f"unit:{user.unit}:{user.username}"
+    if f["action"] == "object":
+        ledger.object_dispatch(number, reason=f.get("reason", ""), actor=actor)
+    else:
+        rectification_step(ledger, number, f, actor)
+
+
+def rectification_step(ledger: Ledger, number: str, f: dict[str, str], actor: str) -> bool:
+    """A step staff and units both take: plan, progress, complete, explain.
+
+    Returns False when ``f`` asks for something else.
+    """
+    action = f.get("action")
+    if action == "plan":
+        days = f.get("days", "")
+        ledger.plan(
+            number,
+            track=f.get("track", ""),
+            measures=f.get("measures") or None,
+            days=int(days) if days.isdigit() else None,
+            actor=actor,
+        )
+    elif action == "progress":
+        ledger.progress(number, note=f.get("note", ""), actor=actor)
+    elif action == "complete":
+        ledger.complete(number, evidence=f.get("evidence", ""), actor=actor)
+    elif action == "explain":
+        ledger.explain(number, explanation=f.get("explanation", ""), actor=actor)
+    else:
+        return False
+    return True

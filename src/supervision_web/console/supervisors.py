@@ -1,0 +1,231 @@
+"""The supervisors' register (``/console/supervisors``) and one supervisor's page.
+
+Staff appoint supervisors and plan the center's activities; on a supervisor's page they
+see the contact details (the view is logged), issue a messenger link code, suspend,
+reinstate or revoke, record discipline and attendance.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from supervision_core import (
+    ActivityKind,
+    AttendanceStatus,
+    ContactKind,
+    DisciplineKind,
+    Identity,
+    InvalidInput,
+    InvalidTransition,
+    NewSupervisor,
+    NotFound,
+    Origin,
+    Revocation,
+    Role,
+    can_see_center,
+    mask_phone,
+)
+
+from ..app import desk_of, posted_fields, render, require_user
+from .access import centers_of, require_staff
+
+__all__ = ["console_supervisor", "console_supervisors"]
+
+
+async def console_supervisors(request: Request) -> Response:
+    """The supervisors' register of the user's centers; staff appoint new ones here."""
+    user = await require_user(request)
+    require_staff(user)
+    desk = desk_of(request)
+    message, status = None, 200
+    values: dict[str, str] = {}
+    if request.method == "POST":
+        if user.role is not Role.STAFF:
+            raise HTTPException(403, "审计账号只能查看，不能办理。")
+        values = await posted_fields(request)
+
+        def add() -> int:
+            center = values.get("center", "")
+            if values.get("action") == "activity":
+                if center not in centers_of(desk.ledger, user):
+                    raise HTTPException(403, "不能为其他中心安排活动。")
+                try:
+                    held_on = dt.date.fromisoformat(values.get("held_on", ""))
+                except ValueError:
+                    raise InvalidInput("请填写活动日期（年-月-日）") from None
+                desk.ledger.add_activity(
+                    center=center,
+                    kind=values.get("kind", ""),
+                    title=values.get("title", ""),
+                    held_on=held_on,
+                    place=values.get("place", ""),
+                    organizer=values.get("organizer", ""),
+                )
+                return 0
+            if center not in centers_of(desk.ledger, user):
+                raise HTTPException(403, "不能为其他中心聘任监督员。")
+            identities = [
+                Identity(kind, values[field])
+                for kind, field in ((ContactKind.PHONE, "phone"), (ContactKind.EMAIL, "email"))
+                if values.get(field, "").strip()
+            ]
+            try:
+                new = NewSupervisor(
+                    name=values.get("name", "").strip(),
+                    center=center,
+                    origin=values.get("origin", "experience_officer"),
+                    letter_number=values.get("letter_number") or None,
+                    identities=identities,
+                )
+            except ValueError as e:
+                raise InvalidInput(str(e)) from None
+            return desk.ledger.add_supervisor(new).id
+
+        try:
+            supervisor_id = await desk.call(add)
+            target = (
+                f"/console/supervisors/{supervisor_id}" if supervisor_id else "/console/supervisors"
+            )
+            return RedirectResponse(target, status_code=303)
+        except (InvalidInput, ValueError) as e:
+            message, status = str(e), 400
+
+    def load() -> Any:
+        ledger = desk.ledger
+        centers = centers_of(ledger, user)
+        rows = [s for s in ledger.supervisors() if s.center in centers]
+        activities = [
+            a for c in centers for a in ledger.activities(center=c, year=ledger.today().year)
+        ]
+        return rows, {c.code: c.name for c in ledger.centers() if c.code in centers}, activities
+
+    rows, centers, activities = await desk.call(load)
+    listed = [
+        (s, next((mask_phone(i.value) for i in s.identities if i.kind is ContactKind.PHONE), ""))
+        for s in rows
+    ]
+    context = {
+        "listed": listed,
+        "centers": centers,
+        "origins": list(Origin),
+        "activities": activities,
+        "activity_kinds": list(ActivityKind),
+        "message": message,
+        "values": values,
+        "can_act": user.role is Role.STAFF,
+    }
+    return render(request, "console/supervisors.html", context, status_code=status)
+
+
+async def console_supervisor(request: Request) -> Response:
+    """One supervisor and what staff do about them.
+
+    Contact details (the view is logged), a messenger link code, suspend or reinstate,
+    revoke, discipline records, attendance at the center's activities.
+    """
+    user = await require_user(request)
+    require_staff(user)
+    desk = desk_of(request)
+    supervisor_id = int(request.path_params["supervisor_id"])
+    message, status, link_code = None, 200, None
+
+    def visible() -> Any:
+        try:
+            supervisor = desk.ledger.supervisor(supervisor_id)
+        except NotFound:
+            raise HTTPException(404, "没有这位监督员。") from None
+        if not can_see_center(user, supervisor.center):
+            raise HTTPException(403, "您无权查看其他中心的监督员。")
+        return supervisor
+
+    if request.method == "POST":
+        if user.role is not Role.STAFF:
+            raise HTTPException(403, "审计账号只能查看，不能办理。")
+        f = await posted_fields(request)
+
+        def act() -> str | None:
+            visible()
+            ledger, actor = desk.ledger, f"user:{user.username}"
+            action = f.get("action")
+            if action == "link_code":
+                return ledger.messengers.issue_link_code(supervisor_id).code
+            if action == "suspend":
+                ledger.suspend(supervisor_id, reason=f.get("reason", ""))
+            elif action == "reinstate":
+                ledger.reinstate(supervisor_id, reason=f.get("reason", ""))
+            elif action == "revoke":
+                ledger.revoke(
+                    supervisor_id,
+                    Revocation(
+                        on=ledger.today(),
+                        reason=f.get("reason", ""),
+                        letter_returned=f.get("letter_returned") == "yes",
+                        card_returned=f.get("card_returned") == "yes",
+                    ),
+                )
+            elif action == "discipline":
+                ledger.record_discipline(
+                    supervisor_id, kind=f.get("kind", ""), reason=f.get("reason", ""), actor=actor
+                )
+            elif action == "edit":
+
+                def day(key: str) -> dt.date | None:
+                    value = f.get(key, "").strip()
+                    if not value:
+                        return None
+                    try:
+                        return dt.date.fromisoformat(value)
+                    except ValueError:
+                        raise InvalidInput(f"日期格式应为 年-月-日：{value}") from None
+
+                ledger.update_supervisor(
+                    supervisor_id,
+                    name=f.get("name"),
+                    letter_number=f.get("letter_number"),
+                    card_number=f.get("card_number"),
+                    term_start=day("term_start"),
+                    term_end=day("term_end"),
+                )
+            elif action == "add_contact":
+                kind = ContactKind(f.get("kind", "phone"))
+                ledger.add_identity(supervisor_id, Identity(kind, f.get("value", "")))
+            elif action == "attendance":
+                activity = f.get("activity", "")
+                ledger.record_attendance(
+                    int(activity) if activity.isdigit() else 0, supervisor_id, f.get("status", "")
+                )
+            else:
+                raise InvalidInput("未知的操作")
+            return None
+
+        try:
+            link_code = await desk.call(act)
+            if link_code is None:
+                return RedirectResponse(f"/console/supervisors/{supervisor_id}", status_code=303)
+        except (InvalidInput, InvalidTransition, NotFound, ValueError) as e:
+            message, status = str(e), 400
+
+    def load() -> Any:
+        supervisor = visible()
+        ledger = desk.ledger
+        ledger.users.log_access(user.username, "view_supervisor", f"supervisor:{supervisor.id}")
+        activities = ledger.activities(center=supervisor.center, year=ledger.today().year)
+        return supervisor, ledger.discipline(supervisor.id), activities
+
+    supervisor, discipline, activities = await desk.call(load)
+    context = {
+        "s": supervisor,
+        "discipline": discipline,
+        "activities": activities,
+        "kinds": list(DisciplineKind),
+        "attendance": list(AttendanceStatus),
+        "message": message,
+        "link_code": link_code,
+        "can_act": user.role is Role.STAFF,
+    }
+    return render(request, "console/supervisor.html", context, status_code=status)
