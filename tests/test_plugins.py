@@ -678,17 +678,17 @@ def test_an_error_in_a_register_hook_raises_naming_the_plugin(
 def test_a_wrapper_around_a_register_hook_sees_every_registration(
     supdesk_plugin_manager: PluginManager,
 ) -> None:
-    class Audit:
-        seen: list[str] = []
+    seen: list[str] = []
 
+    class Audit:
         @hookimpl(wrapper=True)
         def supervision_register_scoring_policies(self, register: Any) -> Any:
             yield
-            Audit.seen = list(register)
+            seen.extend(register)
 
     supdesk_plugin_manager.register(Audit(), name="audit")
     PluginHost(supdesk_plugin_manager).scoring_policies()
-    assert Audit.seen == ["default"]
+    assert seen == ["default"]
 
 
 def test_tracing_records_the_calls(supdesk_plugin_manager: PluginManager) -> None:
