@@ -110,7 +110,12 @@ def test_the_command_helpers_are_documented_and_exist() -> None:
 
     helpers = _documented(_section(API_DOC.read_text(encoding="utf-8"), CLI_HEADING))
     assert helpers == {
-        "actor_option", "current_ledger", "emit", "json_option", "resolve_actor", "wants_json"
+        "actor_option",
+        "current_ledger",
+        "emit",
+        "json_option",
+        "resolve_actor",
+        "wants_json",
     }
     for name in helpers:
         assert callable(getattr(cli, name)), name

@@ -168,7 +168,11 @@ def test_hook_supervision_register_notifiers(
             create=True,
         )
     supdesk_plugin_manager.register(Pigeons(), name="pigeons")
-    assert PluginHost(supdesk_plugin_manager).notifiers().names() == ["email", "pigeon", "telegram"]  # beside the built-ins
+    assert PluginHost(supdesk_plugin_manager).notifiers().names() == [
+        "email",
+        "pigeon",
+        "telegram",
+    ]  # beside the built-ins
     open_ledger(
         supdesk_database_url, settings=settings, plugin_manager=supdesk_plugin_manager, create=True
     ).close()
