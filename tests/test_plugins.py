@@ -824,3 +824,32 @@ def test_supdesk_plugins_shows_a_blocked_plugin(
     data = CliRunner().invoke(cli, ["plugins", "--json"], catch_exceptions=False)
     (entry,) = [p for p in json.loads(data.output) if p["name"] == "faketown"]
     assert entry["blocked"] is True
+
+
+def test_closure_days_of_the_wrong_type_are_reported_and_the_others_kept(
+    supdesk_plugin_manager: PluginManager,
+) -> None:
+    class Naadam:
+        @hookimpl
+        def supervision_closure_days(self, year: int) -> list[dt.date]:
+            return [dt.date(year, 7, 11)]
+
+    class Sloppy:
+        @hookimpl
+        def supervision_closure_days(self) -> Any:
+            return 20260711
+
+    supdesk_plugin_manager.register(Naadam(), name="naadam")
+    supdesk_plugin_manager.register(Sloppy(), name="sloppy-days")
+    host = PluginHost(supdesk_plugin_manager)
+    assert host.closure_days([2026]) == {dt.date(2026, 7, 11)}
+    assert [(f.plugin, f.hook) for f in host.failures] == [
+        ("sloppy-days", "supervision_closure_days")
+    ]
+    assert "日期" in host.failures[0].error
+
+
+def test_a_blocked_name_that_matches_nothing_is_listed_without_a_source() -> None:
+    pm = get_plugin_manager(load_entrypoints=False, blocked=["no-such-plugin"])
+    (info,) = [p for p in PluginHost(pm).plugins() if p.name == "no-such-plugin"]
+    assert info.blocked and (info.distribution, info.version, info.hooks) == ("", "", ())
