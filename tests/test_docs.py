@@ -86,3 +86,40 @@ def test_writing_plugins_walkthrough_matches_the_township_package() -> None:
     )
     for block in _python_blocks(DOCS / "writing_plugins.md"):
         compile(block, "writing_plugins.md", "exec")
+
+
+def _packages() -> list[str]:
+    """Every package under src/, dotted: top-level packages and their subpackages."""
+    src = ROOT / "src"
+    return sorted(".".join(init.parent.relative_to(src).parts) for init in src.rglob("__init__.py"))
+
+
+def test_architecture_names_every_package() -> None:
+    text = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    packages = _packages()
+    assert {"supervision_core", "supervision_core.model", "channels.phone"} <= set(packages)
+    missing = [p for p in packages if f"`{p}`" not in text]
+    assert missing == [], "docs/architecture.md does not name these packages"
+
+
+def test_architecture_names_every_layering_contract() -> None:
+    import tomllib
+
+    text = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    ids = [c["id"] for c in config["tool"]["importlinter"]["contracts"]]
+    assert ids and [i for i in ids if f"`{i}`" not in text] == []
+
+
+def test_architecture_tells_how_a_report_flows_in_and_a_notice_out() -> None:
+    text = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    flow = text[text.index("## How a report flows") :]
+    for step in (
+        "ledger.receive(report)",
+        "supervision_match_sender",
+        "outbox",
+        "supervision_report_received",
+        "deliver_notices()",
+        "notifier.deliver",
+    ):
+        assert step in flow, step

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import sys
 from collections.abc import Callable
 from importlib import metadata
 from typing import Any
@@ -167,7 +169,11 @@ def test_hook_supervision_register_notifiers(
             create=True,
         )
     supdesk_plugin_manager.register(Pigeons(), name="pigeons")
-    assert PluginHost(supdesk_plugin_manager).notifiers().names() == ["email", "pigeon", "telegram"]  # beside the built-ins
+    assert PluginHost(supdesk_plugin_manager).notifiers().names() == [
+        "email",
+        "pigeon",
+        "telegram",
+    ]  # beside the built-ins
     open_ledger(
         supdesk_database_url, settings=settings, plugin_manager=supdesk_plugin_manager, create=True
     ).close()
@@ -402,7 +408,9 @@ def test_registering_something_that_is_not_a_policy_fails_with_the_plugins_name(
 def test_built_in_plugins_can_be_blocked() -> None:
     pm = get_plugin_manager(load_entrypoints=False, blocked=["supervision_core.rules.screening"])
     assert len(PluginHost(pm).screening_checks()) == 0
-    assert "supervision_core.rules.screening" not in [p.name for p in PluginHost(pm).plugins()]
+    listed = {p.name: p for p in PluginHost(pm).plugins()}
+    assert listed["supervision_core.rules.screening"].blocked  # shown as blocked
+    assert listed["supervision_core.rules.screening"].hooks == ()
 
 
 # ------------------------------------------------------------------ discovery
@@ -532,6 +540,317 @@ def test_hook_supervision_register_routes(
             register.add(Route("/walk-in", hours, methods=["GET", "POST"]))
 
     supdesk_plugin_manager.register(Clash(), name="clash")
-    supdesk_ledger.host._registries.clear()
     with pytest.raises(PluginError, match=r"clash.*channels\.walk_in"):
         create_app(supdesk_ledger, WebSettings(secret_key="k" * 48))
+
+
+# ------------------------------------------------------------------ calls through pm.hook
+
+
+class _Seen:
+    """Stand-ins for a report and its result: the hooks only pass them on."""
+
+    report = object()
+    result = object()
+
+
+def _received(pm: PluginManager) -> PluginHost:
+    host = PluginHost(pm)
+    host.report_received(report=_Seen.report, result=_Seen.result)  # type: ignore[arg-type]
+    return host
+
+
+def test_a_wrapper_is_called_around_a_notification(supdesk_plugin_manager: PluginManager) -> None:
+    order: list[str] = []
+
+    class Inner:
+        @hookimpl
+        def supervision_report_received(self, report: Any) -> None:
+            order.append("inner")
+
+    class NewStyle:
+        @hookimpl(wrapper=True)
+        def supervision_report_received(self, report: Any) -> Any:
+            order.append("new-style before")
+            result = yield
+            order.append(f"new-style after {result!r}")
+            return result
+
+    class OldStyle:
+        @hookimpl(hookwrapper=True)
+        def supervision_report_received(self, result: Any) -> Any:
+            assert result is _Seen.result
+            order.append("old-style before")
+            outcome = yield
+            order.append(f"old-style after {outcome.get_result()!r}")
+
+    supdesk_plugin_manager.register(Inner(), name="inner")
+    supdesk_plugin_manager.register(NewStyle(), name="new-style")
+    supdesk_plugin_manager.register(OldStyle(), name="old-style")
+    host = _received(supdesk_plugin_manager)
+    assert order == [
+        "old-style before",
+        "new-style before",
+        "inner",
+        "new-style after []",
+        "old-style after []",
+    ]
+    assert host.failures == []
+
+
+def test_first_result_stops_at_the_first_answer(supdesk_plugin_manager: PluginManager) -> None:
+    asked: list[str] = []
+
+    def matcher(name: str, answer: int | None) -> object:
+        class Matcher:
+            @hookimpl
+            def supervision_match_sender(self, sender: Sender) -> int | None:
+                asked.append(name)
+                return answer
+
+        return Matcher()
+
+    # pluggy calls the last registered first
+    supdesk_plugin_manager.register(matcher("third", 3), name="third")
+    supdesk_plugin_manager.register(matcher("second", 2), name="second")
+    supdesk_plugin_manager.register(matcher("first", None), name="first")
+    answer = PluginHost(supdesk_plugin_manager).match_sender(
+        sender=Sender("phone", "13900000000"),
+        center=Center("x", "某中心", "township"),
+        directory=None,  # type: ignore[arg-type]
+    )
+    assert answer == 2
+    assert asked == ["first", "second"]  # "third" and the built-in were never asked
+
+
+def test_one_raising_plugin_among_three_is_named_and_the_others_run(
+    supdesk_plugin_manager: PluginManager, caplog: pytest.LogCaptureFixture
+) -> None:
+    heard: list[str] = []
+
+    def listener(name: str, *, raises: bool = False) -> object:
+        class Listener:
+            @hookimpl
+            def supervision_report_received(self, report: Any) -> None:
+                heard.append(name)
+                if raises:
+                    raise RuntimeError(f"{name} broke")
+
+        return Listener()
+
+    supdesk_plugin_manager.register(listener("a"), name="a")
+    supdesk_plugin_manager.register(listener("b", raises=True), name="b-township")
+    supdesk_plugin_manager.register(listener("c"), name="c")
+    host = _received(supdesk_plugin_manager)
+    assert sorted(heard) == ["a", "b", "c"]
+    assert [(f.plugin, f.hook) for f in host.failures] == [
+        ("b-township", "supervision_report_received")
+    ]
+    assert "b broke" in host.failures[0].error and "b-township" in caplog.text
+
+
+def test_a_raising_wrapper_is_named(supdesk_plugin_manager: PluginManager) -> None:
+    class Wrapper:
+        @hookimpl(wrapper=True)
+        def supervision_issue_changed(self) -> Any:
+            yield
+            raise ValueError("after")
+
+    supdesk_plugin_manager.register(Wrapper(), name="bad-wrapper")
+    host = PluginHost(supdesk_plugin_manager)
+    host.issue_changed(issue=object(), event=object())  # type: ignore[arg-type]
+    assert [(f.plugin, f.hook) for f in host.failures] == [
+        ("bad-wrapper", "supervision_issue_changed")
+    ]
+    assert "after" in host.failures[0].error
+
+
+def test_an_error_in_a_register_hook_raises_naming_the_plugin(
+    supdesk_plugin_manager: PluginManager,
+) -> None:
+    class Broken:
+        @hookimpl
+        def supervision_register_notifiers(self, register: Any) -> None:
+            raise KeyError("smtp_host")
+
+    supdesk_plugin_manager.register(Broken(), name="broken-notifier")
+    with pytest.raises(PluginError) as info:
+        PluginHost(supdesk_plugin_manager).notifiers()
+    assert info.value.plugin == "broken-notifier"
+    assert "smtp_host" in str(info.value) and isinstance(info.value.__cause__, KeyError)
+
+
+def test_a_wrapper_around_a_register_hook_sees_every_registration(
+    supdesk_plugin_manager: PluginManager,
+) -> None:
+    seen: list[str] = []
+
+    class Audit:
+        @hookimpl(wrapper=True)
+        def supervision_register_scoring_policies(self, register: Any) -> Any:
+            yield
+            seen.extend(register)
+
+    supdesk_plugin_manager.register(Audit(), name="audit")
+    PluginHost(supdesk_plugin_manager).scoring_policies()
+    assert seen == ["default"]
+
+
+def test_tracing_records_the_calls(supdesk_plugin_manager: PluginManager) -> None:
+    lines: list[str] = []
+    supdesk_plugin_manager.trace.root.setwriter(lines.append)
+    undo = supdesk_plugin_manager.enable_tracing()
+    try:
+        host = PluginHost(supdesk_plugin_manager)
+        host.scoring_policies()
+        host.report_received(report=_Seen.report, result=_Seen.result)  # type: ignore[arg-type]
+    finally:
+        undo()
+    text = "".join(lines)
+    assert "supervision_register_scoring_policies" in text
+    assert "supervision_report_received" in text
+
+
+def test_registries_are_rebuilt_when_a_plugin_is_added_or_blocked(
+    supdesk_plugin_manager: PluginManager,
+) -> None:
+    host = PluginHost(supdesk_plugin_manager)
+    assert "pigeon" not in host.notifiers()
+
+    class Pigeons:
+        @hookimpl
+        def supervision_register_notifiers(self, register: Any) -> None:
+            register.add(_Notifier())
+
+    plugin = Pigeons()
+    supdesk_plugin_manager.register(plugin, name="pigeons")
+    assert "pigeon" in host.notifiers()
+    assert host.notifiers() is host.notifiers()  # built once per change, not per call
+    supdesk_plugin_manager.unregister(plugin)
+    assert "pigeon" not in host.notifiers()
+    supdesk_plugin_manager.register(Pigeons(), name="pigeons")
+    supdesk_plugin_manager.set_blocked("pigeons")
+    assert "pigeon" not in host.notifiers()
+    supdesk_plugin_manager.set_blocked("channels.email.channel")
+    assert "email" not in host.notifiers()
+
+
+def test_a_built_in_keeps_its_name_whatever_the_call_order(
+    supdesk_plugin_manager: PluginManager,
+) -> None:
+    class Early:
+        @hookimpl(tryfirst=True)
+        def supervision_register_scoring_policies(self, register: Any) -> None:
+            register.add("default", DefaultPolicy())
+
+    supdesk_plugin_manager.register(Early(), name="early")
+    with pytest.raises(PluginError) as info:
+        PluginHost(supdesk_plugin_manager).scoring_policies()
+    assert info.value.plugin == "early" and "supervision_core.rules.scoring" in str(info.value)
+
+
+# ------------------------------------------------------------------ blocking
+
+
+@pytest.fixture
+def fake_township(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An installed distribution whose entry point is a real module on sys.path."""
+    module = "supdesk_fake_township_plugin"
+    (tmp_path / f"{module}.py").write_text(
+        "from supervision_core import hookimpl\n\n"
+        "@hookimpl\n"
+        "def supervision_closure_days(year):\n"
+        "    return None\n",
+        encoding="utf-8",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, module, raising=False)
+    entry = metadata.EntryPoint(name="faketown", value=module, group="supervision_desk")
+    dist = _FakeDist("supervision-township-faketown", "2.0", [entry])  # type: ignore[list-item]
+    monkeypatch.setattr(metadata, "distributions", lambda: [dist])
+    return module
+
+
+def test_the_fake_township_loads_when_not_blocked(fake_township: str) -> None:
+    host = PluginHost(get_plugin_manager())
+    assert fake_township in sys.modules
+    info = next(p for p in host.plugins() if p.name == "faketown")
+    assert not info.blocked and info.hooks == ("supervision_closure_days",)
+
+
+def test_supdesk_disable_plugins_keeps_a_plugin_out(
+    fake_township: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SUPDESK_DISABLE_PLUGINS", " other , faketown")
+    host = PluginHost(get_plugin_manager())
+    assert fake_township not in sys.modules  # never imported
+    info = next(p for p in host.plugins() if p.name == "faketown")
+    assert info.blocked and info.hooks == ()
+    assert (info.distribution, info.version) == ("supervision-township-faketown", "2.0")
+
+
+def test_plugins_blocked_in_the_config_are_never_imported(
+    fake_township: str, supdesk_settings: Settings, tmp_path: Any
+) -> None:
+    import attrs
+
+    settings = attrs.evolve(supdesk_settings, blocked_plugins=("faketown",))
+    ledger = open_ledger(f"sqlite:///{tmp_path / 'x.db'}", settings=settings, create=True)
+    try:
+        assert fake_township not in sys.modules
+        assert [p.name for p in ledger.host.plugins() if p.blocked] == ["faketown"]
+    finally:
+        ledger.close()
+
+
+def test_blocking_a_channel_package_blocks_its_modules(monkeypatch: pytest.MonkeyPatch) -> None:
+    from supervision_core import plugins
+
+    monkeypatch.setattr(plugins, "DEFAULT_PLUGINS", ("supervision_core.rules.scoring", "json.tool"))
+    pm = get_plugin_manager(load_entrypoints=False, blocked=["json"])
+    assert pm.is_blocked("json.tool") and pm.get_plugin("supervision_core.rules.scoring")
+
+
+def test_supdesk_plugins_shows_a_blocked_plugin(
+    fake_township: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    from supervision_core.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SUPDESK_CONFIG", raising=False)
+    monkeypatch.setenv("SUPDESK_DISABLE_PLUGINS", "faketown")
+    shown = CliRunner().invoke(cli, ["plugins"], catch_exceptions=False)
+    assert "faketown" in shown.output and "已停用" in shown.output
+    assert fake_township not in sys.modules
+    data = CliRunner().invoke(cli, ["plugins", "--json"], catch_exceptions=False)
+    (entry,) = [p for p in json.loads(data.output) if p["name"] == "faketown"]
+    assert entry["blocked"] is True
+
+
+def test_closure_days_of_the_wrong_type_are_reported_and_the_others_kept(
+    supdesk_plugin_manager: PluginManager,
+) -> None:
+    class Naadam:
+        @hookimpl
+        def supervision_closure_days(self, year: int) -> list[dt.date]:
+            return [dt.date(year, 7, 11)]
+
+    class Sloppy:
+        @hookimpl
+        def supervision_closure_days(self) -> Any:
+            return 20260711
+
+    supdesk_plugin_manager.register(Naadam(), name="naadam")
+    supdesk_plugin_manager.register(Sloppy(), name="sloppy-days")
+    host = PluginHost(supdesk_plugin_manager)
+    assert host.closure_days([2026]) == {dt.date(2026, 7, 11)}
+    assert [(f.plugin, f.hook) for f in host.failures] == [
+        ("sloppy-days", "supervision_closure_days")
+    ]
+    assert "日期" in host.failures[0].error
+
+
+def test_a_blocked_name_that_matches_nothing_is_listed_without_a_source() -> None:
+    pm = get_plugin_manager(load_entrypoints=False, blocked=["no-such-plugin"])
+    (info,) = [p for p in PluginHost(pm).plugins() if p.name == "no-such-plugin"]
+    assert info.blocked and (info.distribution, info.version, info.hooks) == ("", "", ())

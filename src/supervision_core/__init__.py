@@ -1,465 +1,428 @@
 """supervision-desk core: the supervision ledger, its rules and its plugin hooks.
 
-Everything importable from here is the public API; anything else is private.
+Everything importable from here is the public API, in two tiers (``docs/api.md``):
+what a program embedding the ledger uses, and what a plugin author uses besides.
+Anything else is private. Plugins adding commands use ``supervision_core.cli``'s
+documented helpers as well.
 
 Names are imported on first use (PEP 562): a program that needs a few values (the
 reading process of a large import, say) does not pay for the database layer.
+The one list of exported names is :data:`_API`; ``__all__`` is derived from it, and
+the ``TYPE_CHECKING`` imports (for type checkers) are checked against it by a test.
 """
 
-from __future__ import annotations
+import typing as _typing
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from supervision_core.cli import (
-        actor_option,
-        current_ledger,
-        emit,
-        json_option,
-        resolve_actor,
-        wants_json,
+if _typing.TYPE_CHECKING:
+    # One statement per module, as in _API (re-exported: `name as name`).
+    from supervision_core.config import (  # noqa: I001
+        CenterSettings as CenterSettings,
+        Settings as Settings,
+        load_settings as load_settings,
+        parse_settings as parse_settings,
     )
-    from supervision_core.config import CenterSettings, Settings, load_settings, parse_settings
-    from supervision_core.documents.briefing import render_markdown
+    from supervision_core.documents.briefing import (
+        render_markdown as render_markdown,
+    )
+    from supervision_core.documents.evaluation_workbook import (
+        write_evaluation_xlsx as write_evaluation_xlsx,
+    )
+    from supervision_core.documents.ledger_workbook import (
+        unit_copy as unit_copy,
+    )
+    from supervision_core.documents.printable import (
+        write_briefing_docx as write_briefing_docx,
+        write_briefing_pdf as write_briefing_pdf,
+        write_evaluation_docx as write_evaluation_docx,
+        write_evaluation_pdf as write_evaluation_pdf,
+    )
     from supervision_core.errors import (
-        ConfigError,
-        InvalidInput,
-        InvalidTransition,
-        NotFound,
-        PluginError,
-        SchemaError,
-        SupervisionError,
+        ConfigError as ConfigError,
+        InvalidInput as InvalidInput,
+        InvalidTransition as InvalidTransition,
+        NotFound as NotFound,
+        PluginError as PluginError,
+        SchemaError as SchemaError,
+        SupervisionError as SupervisionError,
     )
-    from supervision_core.hookspecs import hookimpl
-    from supervision_core.ledger import IssueRef, Ledger, open_ledger
+    from supervision_core.hookspecs import (
+        hookimpl as hookimpl,
+    )
+    from supervision_core.ledger import (
+        IssueRef as IssueRef,
+        Ledger as Ledger,
+        open_ledger as open_ledger,
+    )
     from supervision_core.model.accounts import (
-        LOCKOUT_ATTEMPTS,
-        LOCKOUT_MINUTES,
-        Role,
-        SignInResult,
-        StaffUser,
-        can_enter_reports,
-        can_see_center,
-        hash_password,
-        verify_password,
+        LOCKOUT_ATTEMPTS as LOCKOUT_ATTEMPTS,
+        LOCKOUT_MINUTES as LOCKOUT_MINUTES,
+        Role as Role,
+        SignInResult as SignInResult,
+        StaffUser as StaffUser,
+        can_enter_reports as can_enter_reports,
+        can_see_center as can_see_center,
+        hash_password as hash_password,
+        verify_password as verify_password,
     )
-    from supervision_core.model.batches import ImportBatch
-    from supervision_core.model.briefing import Briefing, BriefingOpinion, briefing_period
-    from supervision_core.model.centers import Center, CenterLevel, Unit
-    from supervision_core.model.clock import SHANGHAI, local_date, now_utc, to_local
+    from supervision_core.model.batches import (
+        ImportBatch as ImportBatch,
+    )
+    from supervision_core.model.briefing import (
+        Briefing as Briefing,
+        BriefingOpinion as BriefingOpinion,
+        briefing_period as briefing_period,
+    )
+    from supervision_core.model.centers import (
+        Center as Center,
+        CenterLevel as CenterLevel,
+        Unit as Unit,
+    )
+    from supervision_core.model.clock import (
+        SHANGHAI as SHANGHAI,
+        local_date as local_date,
+        now_utc as now_utc,
+        to_local as to_local,
+    )
     from supervision_core.model.issues import (
-        OPEN_STATES,
-        EventKind,
-        Issue,
-        IssueEvent,
-        IssueState,
-        NotAcceptedReason,
-        RectificationTrack,
-        Satisfaction,
-        UnitView,
+        OPEN_STATES as OPEN_STATES,
+        EventKind as EventKind,
+        Issue as Issue,
+        IssueEvent as IssueEvent,
+        IssueState as IssueState,
+        NotAcceptedReason as NotAcceptedReason,
+        RectificationTrack as RectificationTrack,
+        Satisfaction as Satisfaction,
+        UnitView as UnitView,
     )
-    from supervision_core.model.messengers import LinkCode, link_code_hash, new_link_code
-    from supervision_core.model.notifications import Notice, Notifier, RecipientKind, notices_for
-    from supervision_core.model.outbox import DeliveryReport, OutboxEntry, OutboxStatus
+    from supervision_core.model.messengers import (
+        LinkCode as LinkCode,
+    )
+    from supervision_core.model.notifications import (
+        Notice as Notice,
+        Notifier as Notifier,
+        RecipientKind as RecipientKind,
+        notices_for as notices_for,
+    )
+    from supervision_core.model.outbox import (
+        DeliveryReport as DeliveryReport,
+        OutboxEntry as OutboxEntry,
+        OutboxStatus as OutboxStatus,
+    )
     from supervision_core.model.profiles import (
-        PROFILE_FIELDS,
-        ColumnProfile,
-        ProfileMatch,
-        match_profile,
-        normalize_header,
+        PROFILE_FIELDS as PROFILE_FIELDS,
+        ColumnProfile as ColumnProfile,
+        ProfileMatch as ProfileMatch,
+        match_profile as match_profile,
+        normalize_header as normalize_header,
     )
     from supervision_core.model.reports import (
-        Attachment,
-        IntakeResult,
-        QuarantinedReport,
-        QuarantineReason,
-        Report,
-        ReportHints,
-        Sender,
+        Attachment as Attachment,
+        IntakeResult as IntakeResult,
+        QuarantineReason as QuarantineReason,
+        QuarantinedReport as QuarantinedReport,
+        Report as Report,
+        ReportHints as ReportHints,
+        Sender as Sender,
     )
-    from supervision_core.model.scoring import Band, Score, ScoreItem, ScoringPolicy, SupervisorYear
-    from supervision_core.model.screening import ScreeningProposal
-    from supervision_core.model.summaries import AttachmentInfo, IssueSummary, ReportSummary
+    from supervision_core.model.scoring import (
+        Band as Band,
+        Score as Score,
+        ScoreItem as ScoreItem,
+        ScoringPolicy as ScoringPolicy,
+        SupervisorYear as SupervisorYear,
+    )
+    from supervision_core.model.screening import (
+        ScreeningProposal as ScreeningProposal,
+    )
+    from supervision_core.model.summaries import (
+        AttachmentInfo as AttachmentInfo,
+        IssueSummary as IssueSummary,
+        ReportSummary as ReportSummary,
+    )
     from supervision_core.model.supervisors import (
-        ContactKind,
-        Identity,
-        NewSupervisor,
-        Origin,
-        Revocation,
-        Supervisor,
-        SupervisorStatus,
-        normalize_identity,
+        ContactKind as ContactKind,
+        Identity as Identity,
+        NewSupervisor as NewSupervisor,
+        Origin as Origin,
+        Revocation as Revocation,
+        Supervisor as Supervisor,
+        SupervisorStatus as SupervisorStatus,
+        normalize_identity as normalize_identity,
     )
-    from supervision_core.model.vocabulary import Method, ProblemType, Stage, Topic, parse_term
+    from supervision_core.model.vocabulary import (
+        Method as Method,
+        ProblemType as ProblemType,
+        Stage as Stage,
+        Topic as Topic,
+        parse_term as parse_term,
+    )
     from supervision_core.model.year import (
-        DEFAULT_TIE_RULE,
-        TIE_RULES,
-        Activity,
-        ActivityKind,
-        AttendanceStatus,
-        DisciplineKind,
-        DisciplineRecord,
-        Evaluation,
-        EvaluationEntry,
-        FindingKind,
-        WorkPlan,
-        excellent_quota,
-        rank_entries,
+        DEFAULT_TIE_RULE as DEFAULT_TIE_RULE,
+        TIE_RULES as TIE_RULES,
+        Activity as Activity,
+        ActivityKind as ActivityKind,
+        AttendanceStatus as AttendanceStatus,
+        DisciplineKind as DisciplineKind,
+        DisciplineRecord as DisciplineRecord,
+        Evaluation as Evaluation,
+        EvaluationEntry as EvaluationEntry,
+        FindingKind as FindingKind,
+        WorkPlan as WorkPlan,
+        excellent_quota as excellent_quota,
+        rank_entries as rank_entries,
     )
     from supervision_core.plugins import (
-        DEFAULT_PLUGINS,
-        PluginFailure,
-        PluginHost,
-        PluginInfo,
-        PluginManager,
-        get_plugin_manager,
+        DEFAULT_PLUGINS as DEFAULT_PLUGINS,
+        PluginFailure as PluginFailure,
+        PluginHost as PluginHost,
+        PluginInfo as PluginInfo,
+        PluginManager as PluginManager,
+        get_plugin_manager as get_plugin_manager,
     )
     from supervision_core.registries import (
-        Channel,
-        ChannelRegistry,
-        CheckRegistry,
-        NotifierRegistry,
-        PolicyRegistry,
-        ProfileRegistry,
-        RouteRegistry,
-        ScreeningCheck,
-        SupervisorDirectory,
+        Channel as Channel,
+        ChannelRegistry as ChannelRegistry,
+        CheckRegistry as CheckRegistry,
+        NotifierRegistry as NotifierRegistry,
+        PolicyRegistry as PolicyRegistry,
+        ProfileRegistry as ProfileRegistry,
+        RouteRegistry as RouteRegistry,
+        ScreeningCheck as ScreeningCheck,
+        SupervisorDirectory as SupervisorDirectory,
     )
-    from supervision_core.rules.deadlines import TimeLimits, due_after, rectification_due
-    from supervision_core.rules.lifecycle import apply_event, replay
+    from supervision_core.rules.deadlines import (
+        TimeLimits as TimeLimits,
+        due_after as due_after,
+        rectification_due as rectification_due,
+    )
+    from supervision_core.rules.lifecycle import (
+        apply_event as apply_event,
+        replay as replay,
+    )
     from supervision_core.rules.masking import (
-        mask_id_number,
-        mask_name,
-        mask_personal_data,
-        mask_phone,
+        mask_id_number as mask_id_number,
+        mask_name as mask_name,
+        mask_personal_data as mask_personal_data,
+        mask_phone as mask_phone,
     )
-    from supervision_core.rules.scoring import DefaultPolicy
-    from supervision_core.rules.screening import valid_id_number
-    from supervision_core.rules.similarity import text_similarity
+    from supervision_core.rules.reminders import (
+        documents_due as documents_due,
+    )
+    from supervision_core.rules.scoring import (
+        DefaultPolicy as DefaultPolicy,
+    )
+    from supervision_core.rules.screening import (
+        valid_id_number as valid_id_number,
+    )
+    from supervision_core.rules.similarity import (
+        text_similarity as text_similarity,
+    )
     from supervision_core.rules.workdays import (
-        CONFIRMED_YEARS,
-        Deadline,
-        WorkCalendar,
-        china_calendar,
+        CONFIRMED_YEARS as CONFIRMED_YEARS,
+        Deadline as Deadline,
+        WorkCalendar as WorkCalendar,
+        china_calendar as china_calendar,
     )
-    from supervision_core.store.engine import DEFAULT_DATABASE_URL, create_engine, migrate
+    from supervision_core.store.engine import (
+        DEFAULT_DATABASE_URL as DEFAULT_DATABASE_URL,
+        create_engine as create_engine,
+        migrate as migrate,
+    )
     from supervision_core.store.messengers import (
-        MessengerStore,
+        MessengerStore as MessengerStore,
     )
-    from supervision_core.store.staging import BulkQuarantine, StageFile, stage_quarantine
-    from supervision_core.store.users import UserStore
+    from supervision_core.store.staging import (
+        BulkQuarantine as BulkQuarantine,
+        StageFile as StageFile,
+        stage_quarantine as stage_quarantine,
+    )
+    from supervision_core.store.users import (
+        UserStore as UserStore,
+    )
+    from supervision_core.testing import (
+        FrozenClock as FrozenClock,
+        HookRecorder as HookRecorder,
+        RecordedCall as RecordedCall,
+    )
 
-__all__ = [
-    "CONFIRMED_YEARS",
-    "DEFAULT_DATABASE_URL",
-    "DEFAULT_PLUGINS",
-    "DEFAULT_TIE_RULE",
-    "LOCKOUT_ATTEMPTS",
-    "LOCKOUT_MINUTES",
-    "OPEN_STATES",
-    "PROFILE_FIELDS",
-    "SHANGHAI",
-    "TIE_RULES",
-    "Activity",
-    "ActivityKind",
-    "Attachment",
-    "AttachmentInfo",
-    "AttendanceStatus",
-    "Band",
-    "Briefing",
-    "BriefingOpinion",
-    "BulkQuarantine",
-    "Center",
-    "CenterLevel",
-    "CenterSettings",
-    "Channel",
-    "ChannelRegistry",
-    "CheckRegistry",
-    "ColumnProfile",
-    "ConfigError",
-    "ContactKind",
-    "Deadline",
-    "DefaultPolicy",
-    "DeliveryReport",
-    "DisciplineKind",
-    "DisciplineRecord",
-    "Evaluation",
-    "EvaluationEntry",
-    "EventKind",
-    "FindingKind",
-    "Identity",
-    "ImportBatch",
-    "IntakeResult",
-    "InvalidInput",
-    "InvalidTransition",
-    "Issue",
-    "IssueEvent",
-    "IssueRef",
-    "IssueState",
-    "IssueSummary",
-    "Ledger",
-    "LinkCode",
-    "MessengerStore",
-    "Method",
-    "NewSupervisor",
-    "NotAcceptedReason",
-    "NotFound",
-    "Notice",
-    "Notifier",
-    "NotifierRegistry",
-    "Origin",
-    "OutboxEntry",
-    "OutboxStatus",
-    "PluginError",
-    "PluginFailure",
-    "PluginHost",
-    "PluginInfo",
-    "PluginManager",
-    "PolicyRegistry",
-    "ProblemType",
-    "ProfileMatch",
-    "ProfileRegistry",
-    "QuarantineReason",
-    "QuarantinedReport",
-    "RecipientKind",
-    "RectificationTrack",
-    "Report",
-    "ReportHints",
-    "ReportSummary",
-    "Revocation",
-    "Role",
-    "RouteRegistry",
-    "Satisfaction",
-    "SchemaError",
-    "Score",
-    "ScoreItem",
-    "ScoringPolicy",
-    "ScreeningCheck",
-    "ScreeningProposal",
-    "Sender",
-    "Settings",
-    "SignInResult",
-    "StaffUser",
-    "Stage",
-    "StageFile",
-    "SupervisionError",
-    "Supervisor",
-    "SupervisorDirectory",
-    "SupervisorStatus",
-    "SupervisorYear",
-    "TimeLimits",
-    "Topic",
-    "Unit",
-    "UnitView",
-    "UserStore",
-    "WorkCalendar",
-    "WorkPlan",
-    "actor_option",
-    "apply_event",
-    "briefing_period",
-    "can_enter_reports",
-    "can_see_center",
-    "china_calendar",
-    "create_engine",
-    "current_ledger",
-    "due_after",
-    "emit",
-    "excellent_quota",
-    "get_plugin_manager",
-    "hash_password",
-    "hookimpl",
-    "json_option",
-    "link_code_hash",
-    "load_settings",
-    "local_date",
-    "mask_id_number",
-    "mask_name",
-    "mask_personal_data",
-    "mask_phone",
-    "match_profile",
-    "migrate",
-    "new_link_code",
-    "normalize_header",
-    "normalize_identity",
-    "notices_for",
-    "now_utc",
-    "open_ledger",
-    "parse_settings",
-    "parse_term",
-    "rank_entries",
-    "rectification_due",
-    "render_markdown",
-    "replay",
-    "resolve_actor",
-    "stage_quarantine",
-    "text_similarity",
-    "to_local",
-    "valid_id_number",
-    "verify_password",
-    "wants_json",
-]
+#: The public API: tier -> module (under ``supervision_core``) -> names.
+_API: dict[str, dict[str, tuple[str, ...]]] = {
+    # For embedding: open a ledger, its values and rules, the errors.
+    "embedding": {
+        # Opening a ledger
+        "ledger": ("IssueRef", "Ledger", "open_ledger"),
+        "config": ("CenterSettings", "Settings", "load_settings", "parse_settings"),
+        "store.engine": ("DEFAULT_DATABASE_URL", "create_engine", "migrate"),
+        # Errors
+        "errors": (
+            "ConfigError",
+            "InvalidInput",
+            "InvalidTransition",
+            "NotFound",
+            "PluginError",
+            "SchemaError",
+            "SupervisionError",
+        ),
+        # Values
+        "model.centers": ("Center", "CenterLevel", "Unit"),
+        "model.supervisors": (
+            "ContactKind",
+            "Identity",
+            "NewSupervisor",
+            "Origin",
+            "Revocation",
+            "Supervisor",
+            "SupervisorStatus",
+            "normalize_identity",
+        ),
+        "model.reports": (
+            "Attachment",
+            "IntakeResult",
+            "QuarantineReason",
+            "QuarantinedReport",
+            "Report",
+            "ReportHints",
+            "Sender",
+        ),
+        "model.issues": (
+            "OPEN_STATES",
+            "EventKind",
+            "Issue",
+            "IssueEvent",
+            "IssueState",
+            "NotAcceptedReason",
+            "RectificationTrack",
+            "Satisfaction",
+            "UnitView",
+        ),
+        "model.vocabulary": ("Method", "ProblemType", "Stage", "Topic", "parse_term"),
+        "model.summaries": ("AttachmentInfo", "IssueSummary", "ReportSummary"),
+        "model.batches": ("ImportBatch",),
+        "model.outbox": ("DeliveryReport", "OutboxEntry", "OutboxStatus"),
+        "model.notifications": ("Notice", "RecipientKind", "notices_for"),
+        "model.year": (
+            "DEFAULT_TIE_RULE",
+            "TIE_RULES",
+            "Activity",
+            "ActivityKind",
+            "AttendanceStatus",
+            "DisciplineKind",
+            "DisciplineRecord",
+            "Evaluation",
+            "EvaluationEntry",
+            "FindingKind",
+            "WorkPlan",
+            "excellent_quota",
+            "rank_entries",
+        ),
+        "model.accounts": (
+            "LOCKOUT_ATTEMPTS",
+            "LOCKOUT_MINUTES",
+            "Role",
+            "SignInResult",
+            "StaffUser",
+            "can_enter_reports",
+            "can_see_center",
+            "hash_password",
+            "verify_password",
+        ),
+        "model.clock": ("SHANGHAI", "local_date", "now_utc", "to_local"),
+        "model.briefing": ("Briefing", "BriefingOpinion", "briefing_period"),
+        "documents.briefing": ("render_markdown",),
+        "model.messengers": ("LinkCode",),
+        "store.users": ("UserStore",),
+        "store.messengers": ("MessengerStore",),
+        # Rules
+        "rules.lifecycle": ("apply_event", "replay"),
+        "rules.deadlines": ("TimeLimits", "due_after", "rectification_due"),
+        "rules.workdays": ("CONFIRMED_YEARS", "Deadline", "WorkCalendar", "china_calendar"),
+        "rules.masking": ("mask_id_number", "mask_name", "mask_personal_data", "mask_phone"),
+        "rules.similarity": ("text_similarity",),
+        "rules.screening": ("valid_id_number",),
+        "rules.reminders": ("documents_due",),
+        # Documents
+        "documents.printable": (
+            "write_briefing_docx",
+            "write_briefing_pdf",
+            "write_evaluation_docx",
+            "write_evaluation_pdf",
+        ),
+        "documents.evaluation_workbook": ("write_evaluation_xlsx",),
+        "documents.ledger_workbook": ("unit_copy",),
+    },
+    # For plugin authors: the hook marker, the manager, registries and protocols,
+    # the bulk-intake staging files and the testing helpers.
+    "plugins": {
+        # Hooks and the plugin manager
+        "hookspecs": ("hookimpl",),
+        "plugins": (
+            "DEFAULT_PLUGINS",
+            "PluginFailure",
+            "PluginHost",
+            "PluginInfo",
+            "PluginManager",
+            "get_plugin_manager",
+        ),
+        # Registries and protocols
+        "registries": (
+            "Channel",
+            "ChannelRegistry",
+            "CheckRegistry",
+            "NotifierRegistry",
+            "PolicyRegistry",
+            "ProfileRegistry",
+            "RouteRegistry",
+            "ScreeningCheck",
+            "SupervisorDirectory",
+        ),
+        "model.notifications": ("Notifier",),
+        "model.scoring": ("Band", "Score", "ScoreItem", "ScoringPolicy", "SupervisorYear"),
+        "rules.scoring": ("DefaultPolicy",),
+        "model.screening": ("ScreeningProposal",),
+        "model.profiles": (
+            "PROFILE_FIELDS",
+            "ColumnProfile",
+            "ProfileMatch",
+            "match_profile",
+            "normalize_header",
+        ),
+        # Bulk intake (channels that import large files)
+        "store.staging": ("BulkQuarantine", "StageFile", "stage_quarantine"),
+        # Testing
+        "testing": ("FrozenClock", "HookRecorder", "RecordedCall"),
+    },
+}
 
 _EXPORTS: dict[str, str] = {
-    "Activity": "model.year",
-    "ActivityKind": "model.year",
-    "Attachment": "model.reports",
-    "AttachmentInfo": "model.summaries",
-    "AttendanceStatus": "model.year",
-    "Band": "model.scoring",
-    "Briefing": "model.briefing",
-    "BriefingOpinion": "model.briefing",
-    "BulkQuarantine": "store.staging",
-    "CONFIRMED_YEARS": "rules.workdays",
-    "Center": "model.centers",
-    "CenterLevel": "model.centers",
-    "CenterSettings": "config",
-    "Channel": "registries",
-    "ChannelRegistry": "registries",
-    "CheckRegistry": "registries",
-    "ColumnProfile": "model.profiles",
-    "ConfigError": "errors",
-    "ContactKind": "model.supervisors",
-    "DEFAULT_DATABASE_URL": "store.engine",
-    "DEFAULT_PLUGINS": "plugins",
-    "DEFAULT_TIE_RULE": "model.year",
-    "Deadline": "rules.workdays",
-    "DefaultPolicy": "rules.scoring",
-    "DeliveryReport": "model.outbox",
-    "DisciplineKind": "model.year",
-    "DisciplineRecord": "model.year",
-    "Evaluation": "model.year",
-    "EvaluationEntry": "model.year",
-    "EventKind": "model.issues",
-    "FindingKind": "model.year",
-    "Identity": "model.supervisors",
-    "ImportBatch": "model.batches",
-    "IntakeResult": "model.reports",
-    "InvalidInput": "errors",
-    "InvalidTransition": "errors",
-    "Issue": "model.issues",
-    "IssueEvent": "model.issues",
-    "IssueRef": "ledger",
-    "IssueState": "model.issues",
-    "IssueSummary": "model.summaries",
-    "LOCKOUT_ATTEMPTS": "model.accounts",
-    "LOCKOUT_MINUTES": "model.accounts",
-    "Ledger": "ledger",
-    "LinkCode": "model.messengers",
-    "MessengerStore": "store.messengers",
-    "Method": "model.vocabulary",
-    "NewSupervisor": "model.supervisors",
-    "NotAcceptedReason": "model.issues",
-    "NotFound": "errors",
-    "Notice": "model.notifications",
-    "Notifier": "model.notifications",
-    "NotifierRegistry": "registries",
-    "OPEN_STATES": "model.issues",
-    "Origin": "model.supervisors",
-    "OutboxEntry": "model.outbox",
-    "OutboxStatus": "model.outbox",
-    "PROFILE_FIELDS": "model.profiles",
-    "PluginError": "errors",
-    "PluginFailure": "plugins",
-    "PluginHost": "plugins",
-    "PluginInfo": "plugins",
-    "PluginManager": "plugins",
-    "PolicyRegistry": "registries",
-    "ProblemType": "model.vocabulary",
-    "ProfileMatch": "model.profiles",
-    "ProfileRegistry": "registries",
-    "QuarantineReason": "model.reports",
-    "QuarantinedReport": "model.reports",
-    "RecipientKind": "model.notifications",
-    "RectificationTrack": "model.issues",
-    "Report": "model.reports",
-    "ReportHints": "model.reports",
-    "ReportSummary": "model.summaries",
-    "Revocation": "model.supervisors",
-    "Role": "model.accounts",
-    "RouteRegistry": "registries",
-    "SHANGHAI": "model.clock",
-    "Satisfaction": "model.issues",
-    "SchemaError": "errors",
-    "Score": "model.scoring",
-    "ScoreItem": "model.scoring",
-    "ScoringPolicy": "model.scoring",
-    "ScreeningCheck": "registries",
-    "ScreeningProposal": "model.screening",
-    "Sender": "model.reports",
-    "Settings": "config",
-    "StageFile": "store.staging",
-    "SignInResult": "model.accounts",
-    "StaffUser": "model.accounts",
-    "Stage": "model.vocabulary",
-    "SupervisionError": "errors",
-    "Supervisor": "model.supervisors",
-    "SupervisorDirectory": "registries",
-    "SupervisorStatus": "model.supervisors",
-    "SupervisorYear": "model.scoring",
-    "TIE_RULES": "model.year",
-    "TimeLimits": "rules.deadlines",
-    "Topic": "model.vocabulary",
-    "Unit": "model.centers",
-    "UnitView": "model.issues",
-    "UserStore": "store.users",
-    "WorkCalendar": "rules.workdays",
-    "WorkPlan": "model.year",
-    "actor_option": "cli",
-    "apply_event": "rules.lifecycle",
-    "briefing_period": "model.briefing",
-    "can_enter_reports": "model.accounts",
-    "can_see_center": "model.accounts",
-    "china_calendar": "rules.workdays",
-    "create_engine": "store.engine",
-    "current_ledger": "cli",
-    "due_after": "rules.deadlines",
-    "emit": "cli",
-    "excellent_quota": "model.year",
-    "get_plugin_manager": "plugins",
-    "hash_password": "model.accounts",
-    "hookimpl": "hookspecs",
-    "json_option": "cli",
-    "link_code_hash": "model.messengers",
-    "load_settings": "config",
-    "local_date": "model.clock",
-    "mask_id_number": "rules.masking",
-    "mask_name": "rules.masking",
-    "mask_personal_data": "rules.masking",
-    "mask_phone": "rules.masking",
-    "match_profile": "model.profiles",
-    "migrate": "store.engine",
-    "new_link_code": "model.messengers",
-    "normalize_header": "model.profiles",
-    "normalize_identity": "model.supervisors",
-    "notices_for": "model.notifications",
-    "now_utc": "model.clock",
-    "open_ledger": "ledger",
-    "parse_settings": "config",
-    "parse_term": "model.vocabulary",
-    "rank_entries": "model.year",
-    "rectification_due": "rules.deadlines",
-    "render_markdown": "documents.briefing",
-    "replay": "rules.lifecycle",
-    "resolve_actor": "cli",
-    "stage_quarantine": "store.staging",
-    "text_similarity": "rules.similarity",
-    "to_local": "model.clock",
-    "valid_id_number": "rules.screening",
-    "verify_password": "model.accounts",
-    "wants_json": "cli",
+    name: module for modules in _API.values() for module, names in modules.items() for name in names
 }
 
 
-def __getattr__(name: str) -> Any:
+def _order(name: str) -> tuple[int, str]:
+    return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
+
+
+#: Constants, then classes, then functions, each sorted.
+__all__ = sorted(_EXPORTS, key=_order)
+
+
+def __getattr__(name: str) -> object:
     module = _EXPORTS.get(name)
     if module is None:
         msg = f"module {__name__!r} has no attribute {name!r}"
         raise AttributeError(msg)
+    import importlib
+
     value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value  # looked up once
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+    # The public names, the dunders and the subpackages loaded so far; nothing private.
+    loaded = {
+        n
+        for n, v in globals().items()
+        if n.startswith("__") or getattr(v, "__name__", None) == f"{__name__}.{n}"
+    }
+    return sorted({*__all__, *loaded})

@@ -1649,7 +1649,8 @@ def plugins(state: _State, show_all: bool) -> None:
         if not found:
             click.echo("没有安装第三方插件（--all 显示内置插件）。")
         for p in found:
-            click.echo(f"{p.name}  ({p.distribution} {p.version})")
+            source = f"  ({p.distribution} {p.version})" if p.distribution else ""
+            click.echo(f"{p.name}{source}{'  已停用' if p.blocked else ''}")
             for hook in p.hooks:
                 click.echo(f"    {hook}")
 

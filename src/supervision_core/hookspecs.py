@@ -2,7 +2,11 @@
 
 Plugins implement them with ``@hookimpl`` (``from supervision_core import hookimpl``).
 Hooks only ever gain parameters: pluggy passes an implementation just the arguments
-it names, so older plugins keep working.
+it names, so older plugins keep working. Every hook is called through ``pm.hook``
+(:class:`~supervision_core.PluginHost`), so wrappers (``@hookimpl(wrapper=True)``),
+``tryfirst``/``trylast`` and pluggy's tracing apply to all of them. A register hook is
+called when its registry is first needed, and again after a plugin is registered,
+unregistered or blocked.
 """
 
 from __future__ import annotations

@@ -7,11 +7,14 @@ with :func:`get_plugin_manager`, as tox and pluggy's eggsample do.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib
 import logging
-from collections.abc import Iterable
+import os
+from collections.abc import Callable, Generator, Iterable, Mapping
+from contextvars import ContextVar
 from importlib import metadata
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import attrs
 import pluggy
@@ -36,10 +39,12 @@ from supervision_core.registries import (
 
 __all__ = [
     "DEFAULT_PLUGINS",
+    "DISABLE_ENV",
     "PluginFailure",
     "PluginHost",
     "PluginInfo",
     "PluginManager",
+    "disabled_plugins",
     "get_plugin_manager",
 ]
 
@@ -58,7 +63,21 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "supervision_web.console",
 )
 
+#: Where ``SUPDESK_DISABLE_PLUGINS`` (names, comma-separated) is read, as tox reads
+#: ``TOX_DISABLED_EXTERNAL_PLUGINS``: a plugin that breaks start-up can be kept out.
+DISABLE_ENV = "SUPDESK_DISABLE_PLUGINS"
+
+#: The one register hook whose failures are isolated: a broken plugin's commands must
+#: not take the whole command line down.
+_COMMANDS = "supervision_register_commands"
+
 R = TypeVar("R", bound=Registry[Any])
+
+
+def disabled_plugins(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The plugin names ``SUPDESK_DISABLE_PLUGINS`` keeps out (comma-separated)."""
+    raw = (os.environ if environ is None else environ).get(DISABLE_ENV, "")
+    return tuple(name.strip() for name in raw.split(",") if name.strip())
 
 
 def get_plugin_manager(
@@ -69,21 +88,28 @@ def get_plugin_manager(
 ) -> PluginManager:
     """A fresh plugin manager with the built-ins and the installed plugins.
 
+    A blocked plugin is never imported. Blocking a package (``channels.phone``)
+    blocks the built-in modules under it too (``channels.phone.commands``).
+
     :param load_entrypoints: find third-party plugins in the ``supervision_desk``
         entry-point group (tests of the core usually turn this off)
-    :param blocked: plugin names (entry-point or module names) not to load
+    :param blocked: plugin names (entry-point or module names) not to load, besides
+        those in ``SUPDESK_DISABLE_PLUGINS``
     :param extra_plugins: ``(plugin, name)`` pairs to register as well
     :raises PluginError: a plugin failed to import, or implements a hook that does
         not exist (a misspelling), naming the plugin
     """
     pm = PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
-    for name in blocked:
+    names = {*blocked, *disabled_plugins()}
+    for name in sorted(names):
         pm.set_blocked(name)
     if load_entrypoints:
         _load_entrypoints(pm)
     for modname in DEFAULT_PLUGINS:
-        if not pm.is_blocked(modname):
+        if any(modname == b or modname.startswith(f"{b}.") for b in names):
+            pm.set_blocked(modname)
+        else:
             pm.register(importlib.import_module(modname), modname)
     for plugin, name in extra_plugins:
         pm.register(plugin, name)
@@ -95,18 +121,53 @@ def get_plugin_manager(
 
 
 class PluginManager(pluggy.PluginManager):
-    """pluggy's manager, remembering which distribution each entry-point plugin came from."""
+    """pluggy's manager, guarding each implementation and counting changes.
+
+    Every implementation is wrapped as it is registered (:func:`_guard`), so calls go
+    through ``pm.hook`` (wrappers, ``firstresult``, tracing all work) and an error still
+    names its plugin. ``generation`` changes whenever a plugin is registered,
+    unregistered or blocked, so registries built before are rebuilt.
+    """
 
     def __init__(self, project_name: str) -> None:
         super().__init__(project_name)
+        #: ``name -> (distribution, version)`` of the entry-point plugins, loaded or blocked.
         self.distributions: dict[str, tuple[str, str]] = {}
+        #: Bumped on every change of the set of plugins.
+        self.generation = 0
+
+    def register(self, plugin: object, name: str | None = None) -> str | None:
+        """Register ``plugin`` (as pluggy does) and guard its implementations."""
+        registered = super().register(plugin, name)
+        if registered is not None:
+            for caller in self.get_hookcallers(plugin) or ():
+                for impl in caller.get_hookimpls():
+                    if impl.plugin is plugin:
+                        _install_guard(impl, caller.name)
+            self.generation += 1
+        return registered
+
+    def unregister(self, plugin: object | None = None, name: str | None = None) -> Any | None:
+        """Unregister a plugin (as pluggy does)."""
+        removed = super().unregister(plugin, name)
+        self.generation += 1
+        return removed
+
+    def set_blocked(self, name: str) -> None:
+        """Block ``name`` (as pluggy does): it is unregistered and never registered again."""
+        super().set_blocked(name)
+        self.generation += 1
 
 
 def _load_entrypoints(pm: PluginManager) -> None:
     for dist in list(metadata.distributions()):
         for ep in dist.entry_points:
-            if ep.group != hookspecs.PROJECT or pm.get_plugin(ep.name) or pm.is_blocked(ep.name):
+            if ep.group != hookspecs.PROJECT or pm.get_plugin(ep.name):
                 continue
+            # Recorded for `supdesk plugins`, as pluggy's own loader does, blocked or not.
+            pm.distributions[ep.name] = (dist.metadata["name"], dist.version)
+            if pm.is_blocked(ep.name):
+                continue  # never imported
             try:
                 plugin = ep.load()
             except Exception as exc:
@@ -116,18 +177,121 @@ def _load_entrypoints(pm: PluginManager) -> None:
                 pm.register(plugin, name=ep.name)
             except pluggy.PluginValidationError as exc:
                 raise PluginError(ep.name, str(exc)) from exc
-            # Recorded for `supdesk plugins`, as pluggy's own loader does.
-            pm.distributions[ep.name] = (dist.metadata["name"], dist.version)
+
+
+# ------------------------------------------------------------------ guards
+
+#: The host a hook call is made for: where an isolated failure is reported.
+_calling: ContextVar[PluginHost | None] = ContextVar("supdesk_calling", default=None)
+
+
+def _report(plugin: str, hook: str, error: BaseException | str) -> None:
+    host = _calling.get()
+    if host is not None:
+        host._fail(plugin, hook, error)
+    else:  # pm.hook called directly: no host to keep it, but never silent
+        log.error("插件 %s 在 %s 中出错：%r", plugin, hook, error)
+
+
+def _sender_id(answer: object) -> object:
+    if answer is None or (isinstance(answer, int) and not isinstance(answer, bool)):
+        return answer
+    msg = f"应返回监督员编号(int)或 None，实际为 {answer!r}"
+    raise TypeError(msg)
+
+
+def _dates(answer: object) -> object:
+    if answer is None:
+        return None
+    try:
+        return frozenset(d for d in answer if isinstance(d, dt.date))  # type: ignore[attr-defined]
+    except TypeError:
+        msg = f"应返回日期列表，实际为 {answer!r}"
+        raise TypeError(msg) from None
+
+
+#: Checks of what a decision or a contribution answers; a wrong answer is a failure.
+_ANSWERS: dict[str, Callable[[object], object]] = {
+    "supervision_match_sender": _sender_id,
+    "supervision_closure_days": _dates,
+}
+
+
+def _raises(hook: str) -> bool:
+    """Whether an error in ``hook`` stops start-up (registrations) or is isolated."""
+    return hook.startswith("supervision_register_") and hook != _COMMANDS
+
+
+def _as_plugin(args: tuple[Any, ...], position: int | None, plugin: str) -> tuple[Any, ...]:
+    if position is None or not isinstance(args[position], Registry):
+        return args
+    return (*args[:position], args[position].as_plugin(plugin), *args[position + 1 :])
+
+
+def _install_guard(impl: pluggy.HookImpl, hook: str) -> None:
+    """Wrap ``impl.function`` so that an error names ``impl.plugin_name``.
+
+    In a register hook the implementation gets the registry's view for its plugin and
+    an error is raised as :class:`PluginError`; in any other hook an error (or a wrong
+    answer) is reported as a :class:`PluginFailure` and the implementation counts as
+    having answered ``None``, so the others still run.
+    """
+    if getattr(impl.function, "__supdesk_guarded__", False):
+        return
+    function, plugin = impl.function, impl.plugin_name
+    raises = _raises(hook)
+    position = impl.argnames.index("register") if "register" in impl.argnames else None
+    guarded: Callable[..., Any]
+    if impl.wrapper or impl.hookwrapper:
+        wrapper = cast("Callable[..., Generator[Any, Any, Any]]", function)
+
+        @functools.wraps(function)
+        def guarded(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+            try:
+                return (yield from wrapper(*_as_plugin(args, position, plugin), **kwargs))
+            except PluginError:
+                raise  # raised by an inner implementation, already named
+            except Exception as exc:
+                # The host reports it (isolated hooks) or lets it stop start-up.
+                raise PluginError(plugin, f"{hook} 出错：{exc!r}") from exc
+
+    else:
+        check = _ANSWERS.get(hook)
+
+        @functools.wraps(function)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                answer = function(*_as_plugin(args, position, plugin), **kwargs)
+            except Exception as exc:
+                if not raises:
+                    _report(plugin, hook, exc)
+                    return None
+                if isinstance(exc, PluginError):
+                    raise
+                raise PluginError(plugin, f"{hook} 出错：{exc!r}") from exc
+            if check is None:
+                return answer
+            try:
+                return check(answer)
+            except TypeError as exc:
+                _report(plugin, hook, str(exc))
+                return None
+
+    guarded.__supdesk_guarded__ = True  # type: ignore[attr-defined]
+    # HookImpl.function is Final only for type checkers: pluggy reads it at every call.
+    object.__setattr__(impl, "function", guarded)
 
 
 @attrs.frozen
 class PluginInfo:
-    """An installed plugin, for ``supdesk plugins``."""
+    """An installed or blocked plugin, for ``supdesk plugins``."""
 
     name: str
     distribution: str
     version: str
     hooks: tuple[str, ...]
+    #: Kept out by ``[plugins] blocked`` or ``SUPDESK_DISABLE_PLUGINS``: never imported.
+    blocked: bool = False
 
 
 @attrs.frozen
@@ -140,22 +304,19 @@ class PluginFailure:
 
 
 class PluginHost:
-    """Typed calls to the hooks, each with keyword arguments (tox's ``Plugin`` facade).
+    """Typed calls to ``pm.hook``, each with keyword arguments (tox's ``Plugin`` facade).
 
-    Hooks that notify or contribute are called implementation by implementation, so
-    one broken plugin is reported with its name and the others still run.
+    One broken plugin in a notification, a decision or ``closure_days`` is reported
+    with its name in :attr:`failures` (and logged) and the others still run; an error
+    in a register hook raises :class:`PluginError` naming the plugin.
     """
 
     def __init__(self, pm: PluginManager) -> None:
         self.pm = pm
         self.failures: list[PluginFailure] = []
-        self._registries: dict[str, Registry[Any]] = {}
+        self._registries: dict[str, tuple[int, Registry[Any]]] = {}
 
     # ----------------------------------------------------------- plumbing
-
-    def _impls(self, hook: str) -> list[pluggy.HookImpl]:
-        # get_hookimpls() lists in registration order; pluggy calls in reverse.
-        return list(reversed(getattr(self.pm.hook, hook).get_hookimpls()))
 
     def listens(self, hook: str) -> bool:
         """Whether any plugin implements ``hook`` (so building its arguments is worth it)."""
@@ -167,7 +328,7 @@ class PluginHost:
         Then a bulk import may look callers up in a table of identities itself, in
         another process, and get the answers :meth:`match_sender` would give.
         """
-        impls = self._impls("supervision_match_sender")
+        impls = self.pm.hook.supervision_match_sender.get_hookimpls()
         return [i.plugin_name for i in impls] == ["supervision_core.rules.matching"]
 
     def _fail(self, plugin: str, hook: str, exc: BaseException | str) -> None:
@@ -175,61 +336,58 @@ class PluginHost:
         self.failures.append(failure)
         log.error("插件 %s 在 %s 中出错：%s", plugin, hook, failure.error)
 
-    def _call_each(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
-        results = []
-        for impl in self._impls(hook):
-            args = {name: kwargs[name] for name in impl.argnames}
-            try:
-                results.append((impl.plugin_name, impl.function(**args)))
-            except Exception as exc:
-                self._fail(impl.plugin_name, hook, exc)
-        return results
+    def _call(self, hook: str, **kwargs: Any) -> Any:
+        token = _calling.set(self)
+        try:
+            return getattr(self.pm.hook, hook)(**kwargs)
+        except PluginError as exc:
+            if _raises(hook):
+                raise
+            # A wrapper that raised: the implementations inside it have run.
+            self._fail(exc.plugin, hook, exc.__cause__ or exc)
+            return None
+        finally:
+            _calling.reset(token)
 
-    def _collect(self, hook: str, registry: R) -> R:
-        if hook in self._registries:
-            return self._registries[hook]  # type: ignore[return-value]
-        # Built-ins register first, so a duplicate name is blamed on the newcomer.
-        impls = sorted(self._impls(hook), key=lambda i: i.plugin_name not in DEFAULT_PLUGINS)
-        for impl in impls:
-            # A registration error (a duplicate, a wrong type) is a start-up error:
-            # it is raised, naming the plugin, instead of being skipped.
-            impl.function(register=registry._as(impl.plugin_name))
-        self._registries[hook] = registry
+    def _collect(self, hook: str, make: Callable[[], R]) -> R:
+        cached = self._registries.get(hook)
+        if cached is not None and cached[0] == self.pm.generation:
+            return cached[1]  # type: ignore[return-value]
+        registry = make()
+        registry.builtins = frozenset(DEFAULT_PLUGINS)
+        self._call(hook, register=registry)
+        self._registries[hook] = (self.pm.generation, registry)
         return registry
 
     # ----------------------------------------------------------- registries
 
     def channels(self) -> ChannelRegistry:
         """Every registered channel, by name."""
-        return self._collect("supervision_register_channels", ChannelRegistry())
+        return self._collect("supervision_register_channels", ChannelRegistry)
 
     def scoring_policies(self) -> PolicyRegistry:
         """Every registered scoring policy, by name."""
-        return self._collect("supervision_register_scoring_policies", PolicyRegistry())
+        return self._collect("supervision_register_scoring_policies", PolicyRegistry)
 
     def screening_checks(self) -> CheckRegistry:
         """Every registered screening check, by name."""
-        return self._collect("supervision_register_screening_checks", CheckRegistry())
+        return self._collect("supervision_register_screening_checks", CheckRegistry)
 
     def notifiers(self) -> NotifierRegistry:
         """Every registered notifier, by name."""
-        return self._collect("supervision_register_notifiers", NotifierRegistry())
+        return self._collect("supervision_register_notifiers", NotifierRegistry)
 
     def import_profiles(self) -> ProfileRegistry:
         """Every registered column profile, by name."""
-        return self._collect("supervision_register_import_profiles", ProfileRegistry())
+        return self._collect("supervision_register_import_profiles", ProfileRegistry)
 
     def routes(self) -> RouteRegistry:
         """The web pages plugins contribute (``supervision_register_routes``)."""
-        return self._collect("supervision_register_routes", RouteRegistry())
+        return self._collect("supervision_register_routes", RouteRegistry)
 
     def register_commands(self, cli: Any) -> None:
         """Let plugins add subcommands to ``cli``."""
-        for impl in self._impls("supervision_register_commands"):
-            try:
-                impl.function(cli=cli)
-            except Exception as exc:
-                self._fail(impl.plugin_name, "supervision_register_commands", exc)
+        self._call(_COMMANDS, cli=cli)
 
     # ----------------------------------------------------------- decisions
 
@@ -237,32 +395,12 @@ class PluginHost:
         self, *, sender: Sender, center: Center, directory: SupervisorDirectory
     ) -> int | None:
         """The supervisor who sent a report, or ``None``; the first answer wins."""
-        hook = "supervision_match_sender"
-        for impl in self._impls(hook):
-            try:
-                answer = impl.function(
-                    **{
-                        k: v
-                        for k, v in {
-                            "sender": sender,
-                            "center": center,
-                            "directory": directory,
-                        }.items()
-                        if k in impl.argnames
-                    }
-                )
-            except Exception as exc:
-                self._fail(impl.plugin_name, hook, exc)
-                continue
-            if answer is None:
-                continue
-            if isinstance(answer, bool) or not isinstance(answer, int):
-                self._fail(
-                    impl.plugin_name, hook, f"应返回监督员编号(int)或 None，实际为 {answer!r}"
-                )
-                continue
+        answer = self._call(
+            "supervision_match_sender", sender=sender, center=center, directory=directory
+        )
+        if answer is None or (isinstance(answer, int) and not isinstance(answer, bool)):
             return answer
-        return None
+        return None  # a wrapper changed the answer into something else
 
     def screen(self, report: Report) -> list[tuple[str, ScreeningProposal]]:
         """Every check's proposal for ``report``; broken checks are reported and skipped."""
@@ -291,41 +429,37 @@ class PluginHost:
         """Every plugin's extra closure days in ``years``."""
         days: set[dt.date] = set()
         for year in years:
-            for plugin, answer in self._call_each("supervision_closure_days", year=year):
-                if answer is None:
-                    continue
-                try:
-                    found = {d for d in answer if isinstance(d, dt.date)}
-                except TypeError:
-                    self._fail(
-                        plugin, "supervision_closure_days", f"应返回日期列表，实际为 {answer!r}"
-                    )
-                    continue
-                days |= found
+            for found in self._call("supervision_closure_days", year=year) or ():
+                days.update(d for d in found if isinstance(d, dt.date))
         return days
 
     # ----------------------------------------------------------- notifications
 
     def report_received(self, *, report: Report, result: IntakeResult) -> None:
         """Tell plugins a report was filed."""
-        self._call_each("supervision_report_received", report=report, result=result)
+        self._call("supervision_report_received", report=report, result=result)
 
     def report_quarantined(self, *, report: Report, quarantined: QuarantinedReport) -> None:
         """Tell plugins a report was quarantined."""
-        self._call_each("supervision_report_quarantined", report=report, quarantined=quarantined)
+        self._call("supervision_report_quarantined", report=report, quarantined=quarantined)
 
     def issue_changed(self, *, issue: Issue, event: IssueEvent) -> None:
         """Tell plugins a step of an issue's life was recorded."""
-        self._call_each("supervision_issue_changed", issue=issue, event=event)
+        self._call("supervision_issue_changed", issue=issue, event=event)
 
     # ----------------------------------------------------------- introspection
 
     def plugins(self) -> list[PluginInfo]:
-        """Installed plugins with their distributions, versions and hooks."""
+        """Installed plugins with their distributions, versions and hooks; blocked ones too."""
         own = metadata.version("supervision-desk")
         infos = []
         for name, plugin in sorted(self.pm.list_name_plugin(), key=lambda pair: pair[0]):
             if plugin is None:
+                known = name in self.pm.distributions or name in DEFAULT_PLUGINS
+                dist, version = self.pm.distributions.get(
+                    name, ("supervision-desk", own) if known else ("", "")
+                )
+                infos.append(PluginInfo(name, dist, version, (), blocked=True))
                 continue
             hooks = tuple(sorted(h.name for h in self.pm.get_hookcallers(plugin) or ()))
             dist, version = self.pm.distributions.get(name, ("supervision-desk", own))

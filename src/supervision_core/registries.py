@@ -1,15 +1,16 @@
 """The ``register`` objects handed to ``supervision_register_*`` hooks.
 
-A registry knows which plugin is registering (the host calls each implementation
-with its own view), so a duplicate name is reported with both plugins' names, as
-pluggy's ``register()`` does, and is never silently renamed.
+A registry knows which plugin is registering (the host hands each implementation
+its own view, :meth:`Registry.as_plugin`), so a duplicate name is reported with both
+plugins' names, as pluggy's ``register()`` does, and is never silently renamed.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 from supervision_core.errors import PluginError
 from supervision_core.model.notifications import Notifier
@@ -58,7 +59,14 @@ class SupervisorDirectory(Protocol):
 
 
 class Registry(Generic[T]):
-    """Named contributions, each remembered with the plugin that made it."""
+    """Named contributions, each remembered with the plugin that made it.
+
+    The host hands each implementation its own view (:meth:`as_plugin`), so every
+    entry, and every error, names the plugin that made it.  A built-in's entries come
+    first and a built-in keeps its names: on a duplicate, the plugin that is not
+    built in is blamed, whatever order pluggy called them in (as before, the later
+    of two third-party plugins is blamed).
+    """
 
     kind: str = "item"
 
@@ -66,29 +74,43 @@ class Registry(Generic[T]):
         self._items: dict[str, tuple[str, T]] = {}
         self._validate = validate
         self._plugin = "?"
+        #: The names of the built-in plugins (set by the host).
+        self.builtins: frozenset[str] = frozenset()
 
-    def _as(self, plugin: str) -> Registry[T]:
-        self._plugin = plugin
-        return self
+    def as_plugin(self, plugin: str) -> Self:
+        """A view of this registry that records ``plugin`` as the one registering."""
+        view = copy.copy(self)  # shares the entries, not the name of the plugin
+        view._plugin = plugin
+        return view
+
+    def _first(self, plugin: str) -> bool:
+        return plugin in self.builtins
 
     def _add(self, name: str, item: object) -> None:
         if not isinstance(name, str) or not name:
             raise PluginError(self._plugin, f"注册的{self.kind}名称必须是非空字符串：{name!r}")
         if name in self._items:
             other = self._items[name][0]
-            msg = f"{self.kind} {name!r} 已由插件 {other} 注册，不能重复注册"
-            raise PluginError(self._plugin, msg)
+            blamed, owner = self._plugin, other
+            if self._first(self._plugin) and not self._first(other):
+                blamed, owner = other, self._plugin  # the built-in keeps its name
+            msg = f"{self.kind} {name!r} 已由插件 {owner} 注册，不能重复注册"
+            raise PluginError(blamed, msg)
         try:
             checked = self._validate(name, item)
         except (TypeError, ValueError) as exc:
             raise PluginError(self._plugin, f"{self.kind} {name!r} 无效：{exc}") from exc
         self._items[name] = (self._plugin, checked)
 
+    def _ordered(self) -> list[str]:
+        # Stable: the built-ins' entries first, each group in the order it came.
+        return sorted(self._items, key=lambda n: not self._first(self._items[n][0]))
+
     def __contains__(self, name: object) -> bool:
         return name in self._items
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._items)
+        return iter(self._ordered())
 
     def __len__(self) -> int:
         return len(self._items)
@@ -228,8 +250,8 @@ class RouteRegistry(Registry[object]):
 
     def __init__(self) -> None:
         super().__init__(_route)
-        self.template_dirs: list[Path] = []
-        self.nav: list[tuple[str, str]] = []
+        self._template_dirs: list[tuple[str, Path]] = []
+        self._nav: list[tuple[str, tuple[str, str]]] = []
 
     def add(self, route: object) -> None:
         """Register a Starlette ``Route`` or ``Mount`` under its path."""
@@ -239,13 +261,23 @@ class RouteRegistry(Registry[object]):
 
     def add_templates(self, path: Path) -> None:
         """Search ``path`` for templates, before the built-in folder."""
-        self.template_dirs.append(Path(path))
+        self._template_dirs.append((self._plugin, Path(path)))
 
     def add_nav(self, path: str, label: str) -> None:
         """Show ``label`` linking to ``path`` in the menu of signed-in staff."""
-        self.nav.append((path, label))
+        self._nav.append((self._plugin, (path, label)))
+
+    @property
+    def template_dirs(self) -> list[Path]:
+        """The plugins' template folders, the built-ins' first."""
+        return [p for _, p in sorted(self._template_dirs, key=lambda e: not self._first(e[0]))]
+
+    @property
+    def nav(self) -> list[tuple[str, str]]:
+        """The menu links ``(path, label)``, the built-ins' first."""
+        return [n for _, n in sorted(self._nav, key=lambda e: not self._first(e[0]))]
 
     @property
     def routes(self) -> list[Any]:
-        """The registered routes, in registration order."""
+        """The registered routes, the built-ins' first, each in registration order."""
         return [self[name] for name in self]

@@ -243,9 +243,7 @@ class Daemon:
         Each center's documents go to ``documents_dir/<center>/`` and its staff get a
         notice to review them; a marker in the database keeps this to once per period.
         """
-        from supervision_core.documents.evaluation_workbook import write_evaluation_xlsx
-        from supervision_core.documents.printable import write_briefing_pdf
-        from supervision_core.rules.reminders import documents_due
+        from supervision_core import documents_due, write_briefing_pdf, write_evaluation_xlsx
 
         ledger = self.ledger
         today = ledger.today()

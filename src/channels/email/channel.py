@@ -68,13 +68,10 @@ from supervision_core import (
     Sender,
     Stage,
     Topic,
-    current_ledger,
-    emit,
     hookimpl,
-    json_option,
     now_utc,
-    wants_json,
 )
+from supervision_core.cli import current_ledger, emit, json_option, wants_json
 
 __all__ = [
     "CHANNEL",

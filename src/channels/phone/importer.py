@@ -48,10 +48,12 @@ from supervision_core import (
     ProfileMatch,
     ProfileRegistry,
     QuarantineReason,
+    hookimpl,
+)
+from supervision_core.cli import (
     actor_option,
     current_ledger,
     emit,
-    hookimpl,
     json_option,
     resolve_actor,
     wants_json,

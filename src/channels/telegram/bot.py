@@ -51,10 +51,10 @@ from supervision_core import (
     Notice,
     NotifierRegistry,
     RouteRegistry,
-    current_ledger,
     hookimpl,
     now_utc,
 )
+from supervision_core.cli import current_ledger
 
 __all__ = [
     "CHANNEL",

@@ -88,7 +88,7 @@ async def unit_issue(request: Request) -> Response:
 
 async def unit_notice(request: Request) -> Response:
     """The unit's copy of a dispatched issue (派单通知) as a download, from its own view."""
-    from supervision_core.documents.ledger_workbook import unit_copy
+    from supervision_core import unit_copy
 
     user = await require_user(request)
     unit = require_unit(user)
