@@ -12,14 +12,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from supervision_core.cli import (
+    from supervision_core.cli.context import (
         actor_option,
         current_ledger,
-        emit,
         json_option,
         resolve_actor,
         wants_json,
     )
+    from supervision_core.cli.output import emit
     from supervision_core.config import CenterSettings, Settings, load_settings, parse_settings
     from supervision_core.errors import (
         ConfigError,
@@ -415,21 +415,21 @@ _EXPORTS: dict[str, str] = {
     "UserStore": "store.users",
     "WorkCalendar": "rules.workdays",
     "WorkPlan": "model.year",
-    "actor_option": "cli",
+    "actor_option": "cli.context",
     "apply_event": "rules.lifecycle",
     "briefing_period": "store.briefing",
     "can_enter_reports": "model.accounts",
     "can_see_center": "model.accounts",
     "china_calendar": "rules.workdays",
     "create_engine": "store.engine",
-    "current_ledger": "cli",
+    "current_ledger": "cli.context",
     "due_after": "rules.deadlines",
-    "emit": "cli",
+    "emit": "cli.output",
     "excellent_quota": "model.year",
     "get_plugin_manager": "plugins",
     "hash_password": "model.accounts",
     "hookimpl": "hookspecs",
-    "json_option": "cli",
+    "json_option": "cli.context",
     "link_code_hash": "store.messengers",
     "load_settings": "config",
     "local_date": "model.clock",
@@ -451,13 +451,13 @@ _EXPORTS: dict[str, str] = {
     "rectification_due": "rules.deadlines",
     "render_markdown": "store.briefing",
     "replay": "rules.lifecycle",
-    "resolve_actor": "cli",
+    "resolve_actor": "cli.context",
     "stage_quarantine": "store.staging",
     "text_similarity": "rules.similarity",
     "to_local": "model.clock",
     "valid_id_number": "rules.screening",
     "verify_password": "model.accounts",
-    "wants_json": "cli",
+    "wants_json": "cli.context",
 }
 
 
