@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import re
+from typing import TYPE_CHECKING
 
 import attrs
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
 from supervision_core.model.centers import CenterLevel
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 __all__ = [
     "LOCKOUT_ATTEMPTS",
@@ -32,7 +35,6 @@ __all__ = [
 LOCKOUT_ATTEMPTS = 5  # failed sign-ins in a row before the account locks
 LOCKOUT_MINUTES = 15
 
-_hasher = PasswordHasher()
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 
 
@@ -103,19 +105,39 @@ def check_password_strength(password: str, username: str) -> None:
         raise ValueError(msg)
 
 
+@functools.cache
+def _hasher() -> PasswordHasher:
+    # argon2 loads on first use: most commands never hash a password.
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
 def hash_password(password: str) -> str:
     """The Argon2id hash (PHC string) stored for ``password``."""
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(stored_hash: str, password: str) -> bool:
     """Whether ``password`` matches ``stored_hash``; a malformed hash never matches."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    dummy = _dummy_hash()  # made on the first call whichever the case, so that it tells nothing
+    if stored_hash == DUMMY_HASH:
+        stored_hash = dummy
     try:
-        return _hasher.verify(stored_hash, password)
+        return _hasher().verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
 # Compared against when the user name is unknown, so that a wrong name takes as long
-# as a wrong password and the timing does not tell which names exist.
-DUMMY_HASH = _hasher.hash("no such user: the timing stays the same")
+# as a wrong password and the timing does not tell which names exist. verify_password
+# swaps in a real hash, made once on first use: hashing at import cost every command
+# (even ``supdesk --help``) a tenth of a second.
+DUMMY_HASH = "$dummy$"
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher().hash("no such user: the timing stays the same")
