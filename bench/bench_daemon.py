@@ -66,7 +66,7 @@ def sustained_rate(work: Path, per_channel: int) -> tuple[float, dict[str, int]]
     )
     config = work / "supdesk.toml"
     config.write_text(demo + textwrap.dedent(f"""
-        [channels.email.channel]
+        [channels.email]
         from_address = "jiandu@desk.test"
         rate_per_hour = 1000000
         [channels.email.recipients]
@@ -74,7 +74,7 @@ def sustained_rate(work: Path, per_channel: int) -> tuple[float, dict[str, int]]
         [channels.email.lmtp]
         host = "127.0.0.1"
         port = {lmtp}
-        [channels.phone.importer]
+        [channels.phone_log]
         watch = "{watch}"
         watch_seconds = 0.5
         center = "wushenzhao"

@@ -89,7 +89,7 @@ def test_kill_restart_everything_once(daemons, supdesk_database_url, tmp_path, m
         config.write_text(
             demo
             + textwrap.dedent(f"""
-            [channels.email.channel]
+            [channels.email]
             from_address = "jiandu@desk.test"
             rate_per_hour = 100000
             [channels.email.recipients]
@@ -100,7 +100,7 @@ def test_kill_restart_everything_once(daemons, supdesk_database_url, tmp_path, m
             [channels.email.smtp]
             host = "127.0.0.1"
             port = {smtp.port}
-            [channels.phone.importer]
+            [channels.phone_log]
             watch = "{watch}"
             center = "wushenzhao"
             """),

@@ -473,7 +473,7 @@ def test_killing_the_poller_mid_batch_loses_and_doubles_nothing(dovecot, imap_bo
     config.write_text(
         (Path(__file__).parent.parent / "src/supervision_core/demo.toml").read_text(encoding="utf-8")
         + textwrap.dedent(f"""
-        [channels.email.channel]
+        [channels.email]
         from_address = "jiandu@desk.test"
         rate_per_hour = 100000
 

@@ -15,7 +15,7 @@ its identity is the Message-ID, or a digest of its bytes where it has none. Answ
 ``email`` notifier, with ``Auto-Submitted`` and a Message-ID that names the issue, so a
 reply to them is attached to the same issue.
 
-Configuration is ``[channels.email.channel]`` in ``supdesk.toml`` (see ``docs/email.md``);
+Configuration is ``[channels.email]`` in ``supdesk.toml`` (see ``docs/email.md``);
 passwords come from the environment, never from the file.
 """
 
@@ -142,7 +142,7 @@ class MailboxOptions:
 
 @attrs.frozen(kw_only=True)
 class EmailOptions:
-    """Everything the channel is configured with (``[channels.email.channel]``)."""
+    """Everything the channel is configured with (``[channels.email]``)."""
 
     from_address: str = "supdesk@localhost"
     own_addresses: frozenset[str] = frozenset()
@@ -158,7 +158,7 @@ class EmailOptions:
 
     @classmethod
     def from_settings(cls, raw: Mapping[str, Any], source: str = "supdesk.toml") -> EmailOptions:
-        """Read ``[channels.email.channel]``; passwords are named by ``*_password_env`` keys."""
+        """Read ``[channels.email]``; passwords are named by ``*_password_env`` keys."""
 
         def fail(key: str, problem: str) -> ConfigError:
             return ConfigError(f"配置文件 {source} 中 channels.email.{key}：{problem}")
