@@ -61,6 +61,12 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "channels.email.channel",
     "channels.telegram.bot",
     "supervision_web.console",
+    # Commands, in modules of their own that import nothing heavy (supdesk --help).
+    "channels.phone.commands",
+    "channels.email.commands",
+    "channels.telegram.commands",
+    "supervision_web.commands",
+    "supervision_daemon.commands",
 )
 
 #: Where ``SUPDESK_DISABLE_PLUGINS`` (names, comma-separated) is read, as tox reads

@@ -11,8 +11,30 @@ Several daemons may share one PostgreSQL database: outbox rows are claimed with
 ``FOR UPDATE SKIP LOCKED``, routine notices are written once under their keys, and a
 job that must have a single reader (an IMAP folder, Telegram polling, a watched folder)
 is held through a lease that another daemon takes over when the holder stops renewing.
+
+Names are imported on first use (PEP 562), so that ``supdesk --help`` does not load
+the daemon and every channel to learn that a ``daemon`` command exists.
 """
 
-from .daemon import Daemon, DaemonOptions, JsonLogFormatter, metrics_text
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .daemon import Daemon, DaemonOptions, JsonLogFormatter, metrics_text
 
 __all__ = ["Daemon", "DaemonOptions", "JsonLogFormatter", "metrics_text"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(".daemon", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -3,23 +3,32 @@
 ``create_app(ledger, settings)`` makes the ASGI application; ``supdesk serve`` runs it.
 A plugin's page uses :func:`desk_of`, :func:`require_user`, :func:`require_csrf`,
 :func:`form_or_400` and :func:`render`.
+
+Names are imported on first use (PEP 562), so that ``supdesk --help`` does not load
+Starlette to learn that a ``serve`` command exists.
 """
 
-from .app import (
-    Desk,
-    LoginRequired,
-    WebSettings,
-    call_as_user,
-    create_app,
-    current_user,
-    desk_of,
-    form_or_400,
-    posted_fields,
-    render,
-    require_csrf,
-    require_user,
-)
-from .security import CSP, csrf_ok, csrf_token, load_secret_key
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .app import (
+        Desk,
+        LoginRequired,
+        WebSettings,
+        call_as_user,
+        create_app,
+        current_user,
+        desk_of,
+        form_or_400,
+        posted_fields,
+        render,
+        require_csrf,
+        require_user,
+    )
+    from .security import CSP, csrf_ok, csrf_token, load_secret_key
 
 __all__ = [
     "CSP",
@@ -39,3 +48,19 @@ __all__ = [
     "require_csrf",
     "require_user",
 ]
+
+_SECURITY = {"CSP", "csrf_ok", "csrf_token", "load_secret_key"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    module = importlib.import_module(f".{'security' if name in _SECURITY else 'app'}", __name__)
+    value = getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

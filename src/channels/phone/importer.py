@@ -13,14 +13,12 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import attrs
-import click
 
 from channels.phone.reader import ChildReader, ReaderFailed
 from channels.phone.rows import (
@@ -37,7 +35,6 @@ from channels.phone.rows import (
 )
 from channels.phone.tabular import Sheet, TabularError, file_kind
 from supervision_core import (
-    SHANGHAI,
     ChannelRegistry,
     ColumnProfile,
     ConfigError,
@@ -49,14 +46,6 @@ from supervision_core import (
     ProfileRegistry,
     QuarantineReason,
     hookimpl,
-)
-from supervision_core.cli import (
-    actor_option,
-    current_ledger,
-    emit,
-    json_option,
-    resolve_actor,
-    wants_json,
 )
 
 __all__ = [
@@ -157,15 +146,6 @@ class ImportSummary:
             "skipped": self.skipped,
         }
 
-
-_COUNT_LABELS = {
-    "read": "读取",
-    "imported": "导入",
-    "already_present": "已存在",
-    "quarantined": "隔离",
-    "rejected": "被拒",
-    "skipped": "跳过",
-}
 
 # ---------------------------------------------------------------------------- import
 
@@ -441,106 +421,3 @@ def supervision_register_import_profiles(register: ProfileRegistry) -> None:
     """Register the built-in column profiles."""
     for profile in BUILTIN_PROFILES:
         register.add(profile)
-
-
-def _import_group(cli: click.Group) -> click.Group:
-    group = cli.commands.get("import")
-    if isinstance(group, click.Group):
-        return group
-
-    @cli.group(name="import")
-    def import_() -> None:
-        """导入：话务记录等批量文件，以及导入批次的查询与撤销。"""
-
-    return import_
-
-
-@hookimpl
-def supervision_register_commands(cli: click.Group) -> None:
-    """Add ``supdesk import calls``, ``import batches`` and ``import rollback``."""
-    group = _import_group(cli)
-
-    @group.command("calls")
-    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-    @click.option("--center", help="没有苏木镇列（或该列为空）的行归入的中心代码。")
-    @click.option("--profile", help="列配置名称（默认按表头自动匹配）。")
-    @click.option("--dry-run", is_flag=True, help="只检查，不写入。")
-    @click.option(
-        "--rejects",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="被拒行写入的文件（默认 FILE.rejects.csv）。",
-    )
-    @actor_option
-    @json_option
-    def calls(
-        file: Path,
-        center: str | None,
-        profile: str | None,
-        dry_run: bool,
-        rejects: Path | None,
-        actor: str | None,
-    ) -> None:
-        """导入来电记录（CSV、XLSX、XLS），可重复运行。"""
-        ledger = current_ledger()
-        show_bar = not wants_json() and sys.stderr.isatty()
-        size = file.stat().st_size if file.exists() else 0
-        with click.progressbar(
-            length=size or 1, label="导入中", file=sys.stderr, hidden=not show_bar
-        ) as bar:
-            last = {"at": 0}
-
-            def progress(at: int) -> None:
-                if at > last["at"]:
-                    bar.update(min(at, size) - last["at"]) if size else None
-                    last["at"] = min(at, size)
-
-            summary = import_call_log(
-                ledger,
-                file,
-                actor=resolve_actor(actor),
-                center=center,
-                profile=profile,
-                dry_run=dry_run,
-                rejects_path=rejects,
-                progress=progress,
-            )
-        if wants_json():
-            emit(summary)
-            return
-        verb = "（试运行，未写入）" if dry_run else f"（导入批次 #{summary.batch}）"
-        click.echo(
-            f"{file.name}{verb}：按列配置 {summary.profile} 读取 {summary.read} 行，"
-            f"导入 {summary.imported}，已存在 {summary.already_present}，"
-            f"进入隔离区 {summary.quarantined}，被拒 {summary.rejected}，跳过空行/合计行 {summary.skipped}。"
-        )
-        for rejected in summary.rejects[:20]:
-            click.echo(f"  第 {rejected.row} 行 [{rejected.column}]：{rejected.reason}")
-        if summary.rejected > 20:
-            click.echo(f"  ……其余 {summary.rejected - 20} 行见被拒文件")
-        if summary.rejects_file:
-            click.echo(f"被拒的行已写入 {summary.rejects_file}，修改后可再次导入。")
-
-    @group.command("batches")
-    @json_option
-    def batches() -> None:
-        """列出导入批次。"""
-        found = current_ledger().batches()
-        if wants_json():
-            emit(found)
-            return
-        if not found:
-            click.echo("还没有导入批次。")
-        for b in found:
-            state = f"已撤销（{b.rolled_back_by}）" if b.rolled_back_at else "有效"
-            counts = "，".join(f"{_COUNT_LABELS.get(k, k)} {v}" for k, v in b.counts.items())
-            click.echo(
-                f"#{b.id:<4} {b.started_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}  {b.source_name}  {state}  {counts}"
-            )
-
-    @group.command("rollback")
-    @click.argument("batch_id", type=int)
-    @actor_option
-    def rollback(batch_id: int, actor: str | None) -> None:
-        """撤销一个导入批次（其中的问题都还未审查时）。"""
-        removed = current_ledger().rollback_batch(batch_id, actor=resolve_actor(actor))
-        click.echo(f"导入批次 #{batch_id} 已撤销，移除反馈 {removed} 条。")

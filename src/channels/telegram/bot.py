@@ -17,7 +17,6 @@ out. The token comes from ``SUPDESK_TELEGRAM_TOKEN`` or the file named by
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import hmac
 import logging
@@ -28,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import click
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -461,47 +459,3 @@ def supervision_register_notifiers(register: NotifierRegistry) -> None:
 def supervision_register_routes(register: RouteRegistry) -> None:
     """The webhook: ``POST /telegram/webhook``."""
     register.add(Route("/telegram/webhook", webhook, methods=["POST"]))
-
-
-@hookimpl
-def supervision_register_commands(cli: click.Group) -> None:
-    """Add ``supdesk telegram poll`` and ``supdesk telegram set-webhook``."""
-
-    @cli.group(name="telegram")
-    def telegram_group() -> None:
-        """Telegram 机器人：监督员用手机反映问题、查询进度、评价整改。"""
-
-    @telegram_group.command("poll")
-    def poll() -> None:
-        """以长轮询方式接收消息（令牌取自 SUPDESK_TELEGRAM_TOKEN）。Ctrl+C 停止。"""
-        ledger = current_ledger()
-        bot = TelegramBot(ledger, TelegramSettings.from_env())
-
-        async def main() -> None:
-            stop = asyncio.Event()
-            await bot.start()
-            try:
-                await bot.poll(stop)
-            finally:
-                await bot.stop()
-
-        click.echo("Telegram 机器人已启动（长轮询）。Ctrl+C 停止。")
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(main())
-
-    @telegram_group.command("set-webhook")
-    @click.argument("url")
-    def set_webhook(url: str) -> None:
-        """让 Telegram 把消息推送到 URL（网页前台的 /telegram/webhook，须为 HTTPS）。"""
-        ledger = current_ledger()
-        bot = TelegramBot(ledger, TelegramSettings.from_env())
-
-        async def main() -> None:
-            await bot.start()
-            try:
-                await bot.set_webhook(url)
-            finally:
-                await bot.stop()
-
-        asyncio.run(main())
-        click.echo(f"已设置 Webhook：{url}")

@@ -10,12 +10,14 @@ import datetime as dt
 import enum
 import functools
 import re
+from typing import TYPE_CHECKING
 
 import attrs
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
 from supervision_core.model.centers import CenterLevel
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 __all__ = [
     "LOCKOUT_ATTEMPTS",
@@ -35,7 +37,6 @@ __all__ = [
 LOCKOUT_ATTEMPTS = 5  # failed sign-ins in a row before the account locks
 LOCKOUT_MINUTES = 15
 
-_hasher = PasswordHasher()
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 
 
@@ -106,15 +107,25 @@ def check_password_strength(password: str, username: str) -> None:
         raise ValueError(msg)
 
 
+@functools.cache
+def _hasher() -> PasswordHasher:
+    # argon2 loads on first use: most commands never hash a password.
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
 def hash_password(password: str) -> str:
     """The Argon2id hash (PHC string) stored for ``password``."""
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(stored_hash: str, password: str) -> bool:
     """Whether ``password`` matches ``stored_hash``; a malformed hash never matches."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        return _hasher.verify(stored_hash, password)
+        return _hasher().verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -128,7 +139,7 @@ def dummy_hash() -> str:
     Made on first use, not at import: hashing takes a visible moment, and most commands
     never sign anyone in.
     """
-    return _hasher.hash("no such user: the timing stays the same")
+    return _hasher().hash("no such user: the timing stays the same")
 
 
 class SignInResult:

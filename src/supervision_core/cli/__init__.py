@@ -1,0 +1,88 @@
+"""The ``supdesk`` command line: Chinese for people, ``--json`` for scripts.
+
+Wrong input prints one clear line and exits non-zero; never a traceback.
+
+The root group (:mod:`.root`) holds the core's command groups, one module each, and an
+``import`` group that is empty until channels add to it. Everything else arrives through
+the ``supervision_register_commands`` hook: ``serve`` from the web desk, ``daemon`` from
+the daemon, ``import calls``, ``email ...`` and ``telegram ...`` from their channels. The
+core imports none of them, and no command module imports a heavy library (the database
+layer, workbook, PDF or chart writers) until its command runs, so ``supdesk --help``
+stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+from supervision_core.cli import (
+    export,
+    issues,
+    outbox,
+    quarantine,
+    setup,
+    status,
+    supervisors,
+    users,
+    year,
+)
+from supervision_core.cli.context import (
+    actor_option,
+    current_ledger,
+    json_option,
+    resolve_actor,
+    wants_json,
+)
+from supervision_core.cli.output import emit, fail
+from supervision_core.cli.root import cli, import_
+from supervision_core.errors import SupervisionError
+
+# ``cli`` and ``main`` run the command line; the helpers are for plugins that add
+# commands through ``supervision_register_commands`` (docs/api.md).
+__all__ = [
+    "actor_option",
+    "cli",
+    "current_ledger",
+    "emit",
+    "json_option",
+    "main",
+    "resolve_actor",
+    "wants_json",
+]
+
+for _command in (
+    setup.init,
+    supervisors.supervisors,
+    issues.issues,
+    quarantine.quarantine,
+    outbox.outbox,
+    year.evaluate,
+    year.evaluations,
+    year.workplans,
+    year.activities,
+    year.briefing,
+    export.export_,
+    users.users,
+    status.status,
+    status.plugins,
+    import_,
+):
+    cli.add_command(_command)
+
+
+def _disabled_plugins() -> Iterable[str]:
+    raw = os.environ.get("SUPDESK_DISABLE_PLUGINS", "")
+    return [name.strip() for name in raw.split(",") if name.strip()]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run ``supdesk``; plugins may add their own commands first."""
+    from supervision_core.plugins import PluginHost, get_plugin_manager
+
+    try:
+        host = PluginHost(get_plugin_manager(blocked=_disabled_plugins()))
+    except SupervisionError as exc:
+        fail(f"{exc}（可用环境变量 SUPDESK_DISABLE_PLUGINS=名称 暂时停用该插件）")
+    host.register_commands(cli)
+    cli.main(args=argv, prog_name="supdesk")

@@ -1,0 +1,130 @@
+"""The state of a running ``supdesk`` command, and the helpers plugins' commands use.
+
+:func:`current_ledger`, :func:`wants_json`, :func:`json_option`, :func:`actor_option`
+and :func:`resolve_actor` are public (exported by :mod:`supervision_core`): a plugin's
+command opens the same ledger, speaks the same ``--json`` and names the same actor as
+the built-in ones. Nothing here imports the database layer until a command runs.
+"""
+
+from __future__ import annotations
+
+import enum
+import getpass
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import attrs
+import click
+
+if TYPE_CHECKING:
+    from supervision_core.config import Settings
+    from supervision_core.ledger import Ledger
+
+__all__ = [
+    "State",
+    "actor_option",
+    "choice",
+    "current_ledger",
+    "json_option",
+    "pass_state",
+    "resolve_actor",
+    "wants_json",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@attrs.define
+class State:
+    """What the root group's options say: where the ledger is, and how to answer."""
+
+    database: str | None
+    config: Path | None
+    json: bool = False
+    _ledger: Ledger | None = None
+
+    def settings(self) -> Settings:
+        """The configuration: ``--config``, or ``supdesk.toml`` here, or the defaults."""
+        from supervision_core.config import Settings, load_settings
+
+        if self.config is not None:
+            return load_settings(self.config)
+        default = Path("supdesk.toml")
+        return load_settings(default) if default.exists() else Settings()
+
+    def url(self, settings: Settings) -> str:
+        """The database URL: ``--database``, the configuration's, or the default file."""
+        from supervision_core.store.engine import DEFAULT_DATABASE_URL
+
+        return self.database or settings.database_url or DEFAULT_DATABASE_URL
+
+    def ledger(self) -> Ledger:
+        """The ledger, opened on first use."""
+        if self._ledger is None:
+            from supervision_core.ledger import open_ledger
+
+            settings = self.settings()
+            self._ledger = open_ledger(self.url(settings), settings=settings)
+        return self._ledger
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+def current_ledger() -> Ledger:
+    """The ledger of the running ``supdesk`` command (for plugins' commands).
+
+    Opened on first use from ``--database`` and ``--config``, as every built-in
+    command's is.
+    """
+    state = click.get_current_context().find_object(State)
+    if state is None:
+        msg = "current_ledger() 只能在 supdesk 命令中调用"
+        raise RuntimeError(msg)
+    return state.ledger()
+
+
+def wants_json() -> bool:
+    """Whether the running ``supdesk`` command was asked for ``--json`` output."""
+    state = click.get_current_context().find_object(State)
+    return bool(state and state.json)
+
+
+def resolve_actor(value: str | None) -> str:
+    """The actor recorded for a step: ``--actor``, ``SUPDESK_ACTOR``, or ``cli:<user>``."""
+    if value:
+        return value
+    try:
+        user = getpass.getuser()
+    except OSError:
+        user = "unknown"
+    return os.environ.get("SUPDESK_ACTOR") or f"cli:{user}"
+
+
+def json_option(f: F) -> F:
+    """The ``--json`` flag: the command answers in JSON (see :func:`wants_json`)."""
+
+    def callback(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        if value:
+            ctx.find_object(State).json = True  # type: ignore[union-attr]
+
+    return click.option(
+        "--json",
+        "json_",
+        is_flag=True,
+        expose_value=False,
+        callback=callback,
+        help="以 JSON 输出，便于脚本处理。",
+    )(f)
+
+
+def actor_option(f: F) -> F:
+    """The ``--actor`` option, passed as ``actor``; read it with :func:`resolve_actor`."""
+    return click.option("--actor", help="操作人（默认取 SUPDESK_ACTOR 或当前用户）。")(f)
+
+
+def choice(kind: type[enum.Enum]) -> click.Choice[str]:
+    """A choice among the values of an enum."""
+    return click.Choice([m.value for m in kind])

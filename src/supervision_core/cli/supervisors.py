@@ -1,0 +1,294 @@
+"""``supdesk supervisors ...``: appointment, look-up, suspension, discipline, revocation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+import click
+
+from supervision_core.cli.context import (
+    State,
+    actor_option,
+    choice,
+    json_option,
+    pass_state,
+    resolve_actor,
+)
+from supervision_core.cli.output import pad, show
+from supervision_core.model.clock import to_local
+from supervision_core.model.supervisors import (
+    ContactKind,
+    Identity,
+    NewSupervisor,
+    Origin,
+    Revocation,
+    Supervisor,
+    SupervisorStatus,
+)
+from supervision_core.model.year import DisciplineKind
+from supervision_core.rules.masking import mask_phone
+
+__all__ = ["supervisors"]
+
+
+@click.group()
+def supervisors() -> None:
+    """监督员：聘任、查询、暂停、取消资格。"""
+
+
+def _supervisor_lines(s: Supervisor) -> list[str]:
+    contacts = "，".join(_identity_text(i) for i in s.identities) or "（无）"
+    lines = [
+        f"#{s.id} {s.name}  [{s.status.label}]",
+        f"  所属中心：{s.center}    来源：{s.origin.label}",
+        f"  聘书编号：{s.letter_number or '—'}    工作证编号：{s.card_number or '—'}",
+        f"  聘期：{s.term_start or '—'} 至 {s.term_end or '—'}",
+        f"  联系方式：{contacts}",
+    ]
+    if s.status_note:
+        lines.append(f"  状态说明：{s.status_note}")
+    if s.revocation:
+        r = s.revocation
+        lines.append(
+            f"  取消资格：{r.on}，聘书{'已' if r.letter_returned else '未'}收回，"
+            f"工作证{'已' if r.card_returned else '未'}收回"
+        )
+    return lines
+
+
+def _identity_text(identity: Identity) -> str:
+    if identity.kind is ContactKind.PHONE:
+        return f"电话 {mask_phone(identity.value)}"
+    if identity.kind is ContactKind.EMAIL:
+        return f"邮箱 {identity.value}"
+    return f"即时通讯 {identity.value}"
+
+
+def _masked(s: Supervisor) -> Supervisor:
+    return attrs.evolve(
+        s,
+        identities=tuple(
+            Identity(i.kind, mask_phone(i.value)) if i.kind is ContactKind.PHONE else i
+            for i in s.identities
+        ),
+    )
+
+
+@supervisors.command("add")
+@click.argument("name")
+@click.option("--center", required=True, help="聘任中心代码。")
+@click.option(
+    "--origin",
+    type=choice(Origin),
+    default=Origin.EXPERIENCE_OFFICER.value,
+    show_default=True,
+    help="experience_officer 体验官兼任；township_hired 苏木镇聘用。",
+)
+@click.option("--letter", "letter_number", help="聘书编号。")
+@click.option("--card", "card_number", help="工作证编号。")
+@click.option("--term-start", type=click.DateTime(["%Y-%m-%d"]), help="聘期开始 YYYY-MM-DD。")
+@click.option("--term-end", type=click.DateTime(["%Y-%m-%d"]), help="聘期结束 YYYY-MM-DD。")
+@click.option("--email", multiple=True, help="电子邮箱（可多次）。")
+@click.option("--phone", multiple=True, help="电话号码（可多次）。")
+@click.option("--messenger", multiple=True, help="即时通讯账号，如 telegram:123456（可多次）。")
+@json_option
+@pass_state
+def supervisors_add(
+    state: State,
+    name: str,
+    center: str,
+    origin: str,
+    letter_number: str | None,
+    card_number: str | None,
+    term_start: dt.datetime | None,
+    term_end: dt.datetime | None,
+    email: tuple[str, ...],
+    phone: tuple[str, ...],
+    messenger: tuple[str, ...],
+) -> None:
+    """聘任一名监督员。"""
+    identities = [Identity(ContactKind.EMAIL, v) for v in email]
+    identities += [Identity(ContactKind.PHONE, v) for v in phone]
+    identities += [Identity(ContactKind.MESSENGER, v) for v in messenger]
+    supervisor = state.ledger().add_supervisor(
+        NewSupervisor(
+            name=name,
+            center=center,
+            origin=Origin(origin),
+            letter_number=letter_number,
+            card_number=card_number,
+            term_start=term_start.date() if term_start else None,
+            term_end=term_end.date() if term_end else None,
+            identities=identities,
+        )
+    )
+    show(
+        state,
+        _masked(supervisor),
+        lambda: click.echo("\n".join(["已聘任：", *_supervisor_lines(supervisor)])),
+    )
+
+
+@supervisors.command("list")
+@click.option("--center", help="只看某个中心。")
+@click.option("--status", type=choice(SupervisorStatus), help="只看某种状态。")
+@json_option
+@pass_state
+def supervisors_list(state: State, center: str | None, status: str | None) -> None:
+    """列出监督员（电话号码脱敏显示）。"""
+    found = state.ledger().supervisors(
+        center=center, status=SupervisorStatus(status) if status else None
+    )
+
+    def human() -> None:
+        if not found:
+            click.echo("没有符合条件的监督员。")
+        for s in found:
+            phones = "，".join(
+                mask_phone(i.value) for i in s.identities if i.kind is ContactKind.PHONE
+            )
+            click.echo(
+                f"#{s.id:<4} {pad(s.name, 12)} {pad(s.center, 14)} {pad(s.status.label, 12)} {phones}"
+            )
+
+    show(state, [_masked(s) for s in found], human)
+
+
+@supervisors.command("show")
+@click.argument("supervisor_id", type=int)
+@json_option
+@pass_state
+def supervisors_show(state: State, supervisor_id: int) -> None:
+    """显示一名监督员的详细信息。"""
+    s = state.ledger().supervisor(supervisor_id)
+    show(state, _masked(s), lambda: click.echo("\n".join(_supervisor_lines(s))))
+
+
+@supervisors.command("suspend")
+@click.argument("supervisor_id", type=int)
+@click.option("--reason", required=True, help="暂停理由。")
+@json_option
+@pass_state
+def supervisors_suspend(state: State, supervisor_id: int, reason: str) -> None:
+    """暂停监督员资格（其反馈将进入隔离区）。"""
+    s = state.ledger().suspend(supervisor_id, reason=reason)
+    show(state, _masked(s), lambda: click.echo(f"监督员 #{s.id} {s.name} 已暂停。"))
+
+
+@supervisors.command("reinstate")
+@click.argument("supervisor_id", type=int)
+@click.option("--reason", required=True, help="恢复理由。")
+@json_option
+@pass_state
+def supervisors_reinstate(state: State, supervisor_id: int, reason: str) -> None:
+    """恢复被暂停的监督员。"""
+    s = state.ledger().reinstate(supervisor_id, reason=reason)
+    show(state, _masked(s), lambda: click.echo(f"监督员 #{s.id} {s.name} 已恢复。"))
+
+
+@supervisors.command("link-code")
+@click.argument("supervisor_id", type=int)
+@click.option("--minutes", default=30, show_default=True, help="有效时长（分钟）。")
+@json_option
+@pass_state
+def supervisors_link_code(state: State, supervisor_id: int, minutes: int) -> None:
+    """发给监督员一个一次性绑定码，用于绑定 Telegram 等即时通讯账号。"""
+    link = state.ledger().messengers.issue_link_code(supervisor_id, minutes=minutes)
+    local = to_local(link.expires_at)
+
+    def human() -> None:
+        click.echo(f"绑定码：{link.code}（{local:%Y-%m-%d %H:%M} 前有效，仅可使用一次）")
+        click.echo(f"请监督员在机器人对话中发送：/link {link.code}")
+
+    show(state, link, human)
+
+
+@supervisors.command("revoke")
+@click.argument("supervisor_id", type=int)
+@click.option("--reason", required=True, help="取消资格的理由。")
+@click.option("--letter-returned/--letter-not-returned", required=True, help="聘书是否已收回。")
+@click.option("--card-returned/--card-not-returned", required=True, help="工作证是否已收回。")
+@click.option("--on", "on_date", type=click.DateTime(["%Y-%m-%d"]), help="日期（默认今天）。")
+@json_option
+@pass_state
+def supervisors_revoke(
+    state: State,
+    supervisor_id: int,
+    reason: str,
+    letter_returned: bool,
+    card_returned: bool,
+    on_date: dt.datetime | None,
+) -> None:
+    """取消监督员资格，并记录聘书、工作证是否收回。"""
+    ledger = state.ledger()
+    s = ledger.revoke(
+        supervisor_id,
+        Revocation(
+            on=on_date.date() if on_date else ledger.today(),
+            reason=reason,
+            letter_returned=letter_returned,
+            card_returned=card_returned,
+        ),
+    )
+    show(state, _masked(s), lambda: click.echo("\n".join(["已取消资格：", *_supervisor_lines(s)])))
+
+
+@supervisors.command("discipline")
+@click.argument("supervisor_id", type=int)
+@click.option(
+    "--kind",
+    type=choice(DisciplineKind),
+    default="admonition",
+    show_default=True,
+    help="admonition 批评教育；confidentiality_breach 违反保密义务；referral 移交处理。",
+)
+@click.option("--reason", required=True, help="理由。")
+@click.option("--authority", help="移交的部门（referral 时必填）。")
+@click.option("--on", "on_date", type=click.DateTime(["%Y-%m-%d"]), help="日期（默认今天）。")
+@actor_option
+@json_option
+@pass_state
+def supervisors_discipline(
+    state: State,
+    supervisor_id: int,
+    kind: str,
+    reason: str,
+    authority: str | None,
+    on_date: dt.datetime | None,
+    actor: str | None,
+) -> None:
+    """记录批评教育、违反保密义务或移交处理。"""
+    record = state.ledger().record_discipline(
+        supervisor_id,
+        kind=kind,
+        reason=reason,
+        authority=authority,
+        actor=resolve_actor(actor),
+        on=on_date.date() if on_date else None,
+    )
+    show(
+        state,
+        record,
+        lambda: click.echo(f"已记录：监督员 #{supervisor_id} {record.kind.label}（{record.on}）"),
+    )
+
+
+@supervisors.command("candidates")
+@click.option("--center", required=True, help="中心代码。")
+@json_option
+@pass_state
+def supervisors_candidates(state: State, center: str) -> None:
+    """列出可考虑取消资格的监督员及理由（只供决定，不会自动取消）。"""
+    found = state.ledger().revocation_candidates(center=center)
+    data = [
+        {"supervisor_id": sid, "name": name, "reasons": reasons} for sid, name, reasons in found
+    ]
+
+    def human() -> None:
+        if not found:
+            click.echo("没有需要考虑的监督员。")
+        for sid, name, reasons in found:
+            click.echo(f"#{sid:<4} {pad(name, 12)} {'；'.join(reasons)}")
+
+    show(state, data, human)

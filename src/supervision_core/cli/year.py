@@ -1,0 +1,361 @@
+"""The supervisors' year: ``evaluate``, ``evaluations``, ``workplans``, ``activities``, ``briefing``.
+
+The workbook, PDF and DOCX writers load only when a command writes one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from supervision_core.cli.context import (
+    State,
+    actor_option,
+    choice,
+    json_option,
+    pass_state,
+    resolve_actor,
+)
+from supervision_core.cli.output import fail, pad, show
+from supervision_core.model.year import (
+    DEFAULT_TIE_RULE,
+    TIE_RULES,
+    ActivityKind,
+    AttendanceStatus,
+    Evaluation,
+)
+
+__all__ = ["activities", "briefing", "evaluate", "evaluations", "workplans"]
+
+
+def _evaluation_lines(e: Evaluation) -> list[str]:
+    lines = [
+        f"{e.center} {e.year} 年度监督员评估（第 {e.version} 版，评分办法 {e.policy}，"
+        f"优秀名额 {e.quota} 名，并列规则：{' > '.join(TIE_RULES[r][0] for r in e.tie_rule)}）"
+    ]
+    for entry in e.entries:
+        star = " ★优秀" if entry.excellent else ""
+        tie = f"  （{entry.tie_note}）" if entry.tie_note else ""
+        lines.append(
+            f"{entry.rank:>3}. {pad(entry.name, 12)} {entry.score.total:>6g}  "
+            f"{pad(entry.score.band.label, 8)}{star}{tie}"
+        )
+    return lines
+
+
+def _write_evaluation(
+    kind: str, evaluation: Evaluation, target: Path, *, center_name: str, on: dt.date
+) -> None:
+    # The writers import openpyxl, fpdf, python-docx and matplotlib: only when asked.
+    if kind == "xlsx":
+        from supervision_core.documents.evaluation_workbook import write_evaluation_xlsx
+
+        write_evaluation_xlsx(evaluation, target, center_name=center_name)
+        return
+    from supervision_core.documents.printable import write_evaluation_docx, write_evaluation_pdf
+
+    write = write_evaluation_pdf if kind == "pdf" else write_evaluation_docx
+    write(evaluation, target, center_name=center_name, on=on)
+
+
+@click.command()
+@click.argument("year", type=int)
+@click.option("--center", help="中心代码（默认：每个中心各评一次）。")
+@click.option(
+    "--quota",
+    "quota_ratio",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=0.2,
+    show_default=True,
+    help="优秀名额占参评人数的比例（向下取整，至少 1 名）。",
+)
+@click.option(
+    "--tie-rule",
+    default=",".join(DEFAULT_TIE_RULE),
+    show_default=True,
+    help=f"同分时的排序规则，逗号分隔：{', '.join(TIE_RULES)}。",
+)
+@click.option(
+    "--xlsx",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="另存为可打印的 XLSX（评多个中心时，每个中心一个文件，文件名加中心代码）。",
+)
+@click.option(
+    "--pdf", type=click.Path(dir_okay=False, path_type=Path), help="另存为通报式 PDF（含统计图）。"
+)
+@click.option(
+    "--docx", type=click.Path(dir_okay=False, path_type=Path), help="另存为可编辑的 DOCX。"
+)
+@actor_option
+@json_option
+@pass_state
+def evaluate(
+    state: State,
+    year: int,
+    center: str | None,
+    quota_ratio: float,
+    tie_rule: str,
+    xlsx: Path | None,
+    pdf: Path | None,
+    docx: Path | None,
+    actor: str | None,
+) -> None:
+    """年度评估评价：评分、排名、等次，按名额评选优秀监督员（每次运行发布新的版本）。"""
+    ledger = state.ledger()
+    rules = tuple(r.strip() for r in tie_rule.split(",") if r.strip())
+    codes = [center] if center else [c.code for c in ledger.centers()]
+    published = []
+    for code in codes:
+        evaluation = ledger.evaluate_year(
+            year, center=code, actor=resolve_actor(actor), quota_ratio=quota_ratio, tie_rule=rules
+        )
+        published.append(evaluation)
+        name = ledger.center(code).name
+        for wanted, kind in ((xlsx, "xlsx"), (pdf, "pdf"), (docx, "docx")):
+            if wanted is None:
+                continue
+            target = wanted if center else wanted.with_name(f"{wanted.stem}-{code}{wanted.suffix}")
+            _write_evaluation(kind, evaluation, target, center_name=name, on=ledger.today())
+
+    def human() -> None:
+        for evaluation in published:
+            click.echo("\n".join(_evaluation_lines(evaluation)))
+        if xlsx is not None:
+            click.echo(
+                f"已另存为 {xlsx}" if center else f"已按中心另存为 {xlsx.stem}-<中心>{xlsx.suffix}"
+            )
+
+    show(state, published[0] if center else published, human)
+
+
+@click.group()
+def evaluations() -> None:
+    """已发布的年度评估（每个版本都保留）。"""
+
+
+@evaluations.command("list")
+@click.option("--center", help="中心代码。")
+@click.option("--year", type=int, help="年度。")
+@json_option
+@pass_state
+def evaluations_list(state: State, center: str | None, year: int | None) -> None:
+    """列出已发布的评估版本。"""
+    found = state.ledger().evaluations(center=center, year=year)
+
+    def human() -> None:
+        if not found:
+            click.echo("还没有发布的评估。")
+        for e in found:
+            names = "、".join(x.name for x in e.excellent) or "（无）"
+            click.echo(
+                f"#{e.id:<4} {e.center} {e.year} 第 {e.version} 版  参评 {len(e.entries)} 人  优秀：{names}"
+            )
+
+    show(state, found, human)
+
+
+@evaluations.command("show")
+@click.argument("evaluation_id", type=int)
+@click.option("--xlsx", type=click.Path(dir_okay=False, path_type=Path), help="另存为 XLSX。")
+@json_option
+@pass_state
+def evaluations_show(state: State, evaluation_id: int, xlsx: Path | None) -> None:
+    """显示一个评估版本。"""
+    ledger = state.ledger()
+    found = [e for e in ledger.evaluations() if e.id == evaluation_id]
+    if not found:
+        fail(f"没有编号为 {evaluation_id} 的评估")
+    evaluation = found[0]
+    if xlsx is not None:
+        from supervision_core.documents.evaluation_workbook import write_evaluation_xlsx
+
+        write_evaluation_xlsx(evaluation, xlsx, center_name=ledger.center(evaluation.center).name)
+    show(state, evaluation, lambda: click.echo("\n".join(_evaluation_lines(evaluation))))
+
+
+@click.group()
+def workplans() -> None:
+    """监督工作计划：每个中心每年的计划及负责专人。"""
+
+
+@workplans.command("add")
+@click.option("--center", required=True, help="中心代码。")
+@click.option("--year", type=int, required=True, help="年度。")
+@click.option("--title", required=True, help="计划名称。")
+@click.option("--staff", multiple=True, required=True, help="负责的专人（可多次）。")
+@click.option("--content", required=True, help="计划内容。")
+@json_option
+@pass_state
+def workplans_add(
+    state: State, center: str, year: int, title: str, staff: tuple[str, ...], content: str
+) -> None:
+    """登记年度监督工作计划。"""
+    plan = state.ledger().add_work_plan(
+        center=center, year=year, title=title, responsible_staff=staff, content=content
+    )
+    show(
+        state,
+        plan,
+        lambda: click.echo(
+            f"已登记工作计划 #{plan.id}：{plan.title}（负责：{'、'.join(plan.responsible_staff)}）"
+        ),
+    )
+
+
+@workplans.command("list")
+@click.option("--center", help="中心代码。")
+@click.option("--year", type=int, help="年度。")
+@json_option
+@pass_state
+def workplans_list(state: State, center: str | None, year: int | None) -> None:
+    """列出工作计划。"""
+    found = state.ledger().work_plans(center=center, year=year)
+
+    def human() -> None:
+        if not found:
+            click.echo("没有工作计划。")
+        for p in found:
+            click.echo(
+                f"#{p.id:<4} {p.center} {p.year} {p.title}（负责：{'、'.join(p.responsible_staff)}）"
+            )
+
+    show(state, found, human)
+
+
+@click.group()
+def activities() -> None:
+    """活动：集中体验、座谈交流、调研、培训，以及出席情况。"""
+
+
+@activities.command("add")
+@click.option("--center", required=True, help="中心代码。")
+@click.option("--kind", type=choice(ActivityKind), required=True, help="活动类型。")
+@click.option("--title", required=True, help="活动名称。")
+@click.option(
+    "--date", "held_on", type=click.DateTime(["%Y-%m-%d"]), required=True, help="日期 YYYY-MM-DD。"
+)
+@click.option("--place", required=True, help="地点。")
+@click.option("--organizer", required=True, help="组织单位。")
+@json_option
+@pass_state
+def activities_add(
+    state: State,
+    center: str,
+    kind: str,
+    title: str,
+    held_on: dt.datetime,
+    place: str,
+    organizer: str,
+) -> None:
+    """登记一次活动。"""
+    activity = state.ledger().add_activity(
+        center=center,
+        kind=kind,
+        title=title,
+        held_on=held_on.date(),
+        place=place,
+        organizer=organizer,
+    )
+    show(state, activity, lambda: click.echo(f"已登记活动 #{activity.id}：{activity.title}"))
+
+
+@activities.command("attend")
+@click.argument("activity_id", type=int)
+@click.argument("supervisor_id", type=int)
+@click.option(
+    "--status",
+    type=choice(AttendanceStatus),
+    default="present",
+    show_default=True,
+    help="present 出席；excused 请假；unexcused 无故缺席。",
+)
+@json_option
+@pass_state
+def activities_attend(state: State, activity_id: int, supervisor_id: int, status: str) -> None:
+    """记录受邀监督员的出席情况。"""
+    activity = state.ledger().record_attendance(activity_id, supervisor_id, status)
+    show(
+        state,
+        activity,
+        lambda: click.echo(
+            f"活动 #{activity.id}：监督员 #{supervisor_id} {AttendanceStatus(status).label}"
+        ),
+    )
+
+
+@activities.command("list")
+@click.option("--center", help="中心代码。")
+@click.option("--year", type=int, help="年度。")
+@json_option
+@pass_state
+def activities_list(state: State, center: str | None, year: int | None) -> None:
+    """列出活动及出席情况。"""
+    found = state.ledger().activities(center=center, year=year)
+
+    def human() -> None:
+        if not found:
+            click.echo("没有活动。")
+        for a in found:
+            present = sum(1 for _, s in a.attendance if s is AttendanceStatus.PRESENT)
+            click.echo(
+                f"#{a.id:<4} {a.held_on} {pad(a.kind.label, 10)} {a.title}  出席 {present}/{len(a.attendance)}"
+            )
+
+    show(state, found, human)
+
+
+@click.command()
+@click.argument("period")
+@click.option("--center", required=True, help="中心代码。")
+@click.option("--add-opinion", "opinion", help="记录通报会上听取的一条意见建议。")
+@click.option("--supervisor", "supervisor_id", type=int, help="提出意见的监督员编号（可省略）。")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="把 Markdown 另存为文件。"
+)
+@click.option(
+    "--pdf", type=click.Path(dir_okay=False, path_type=Path), help="另存为通报式 PDF（含统计图）。"
+)
+@click.option(
+    "--docx", type=click.Path(dir_okay=False, path_type=Path), help="另存为可编辑的 DOCX。"
+)
+@actor_option
+@json_option
+@pass_state
+def briefing(
+    state: State,
+    period: str,
+    center: str,
+    opinion: str | None,
+    supervisor_id: int | None,
+    out: Path | None,
+    pdf: Path | None,
+    docx: Path | None,
+    actor: str | None,
+) -> None:
+    """每半年通报：PERIOD 写作 2026H1 或 2026H2；输出 Markdown 或 JSON。"""
+    ledger = state.ledger()
+    if opinion:
+        ledger.add_briefing_opinion(
+            center=center,
+            period=period,
+            text=opinion,
+            actor=resolve_actor(actor),
+            supervisor_id=supervisor_id,
+        )
+    figures = ledger.briefing(center=center, period=period)
+    from supervision_core.store.briefing import render_markdown
+
+    text = render_markdown(figures)
+    if out is not None:
+        out.write_text(text, encoding="utf-8")
+    if pdf is not None:
+        from supervision_core.documents.printable import write_briefing_pdf
+
+        write_briefing_pdf(figures, pdf, on=ledger.today())
+    if docx is not None:
+        from supervision_core.documents.printable import write_briefing_docx
+
+        write_briefing_docx(figures, docx, on=ledger.today())
+    show(state, figures, lambda: click.echo(text, nl=False))

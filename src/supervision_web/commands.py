@@ -1,0 +1,52 @@
+"""``supdesk serve``: the web desk on its own, contributed through ``supervision_register_commands``.
+
+Starlette, uvicorn and the desk's pages load only when the command runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from supervision_core import hookimpl
+from supervision_core.cli import current_ledger
+
+__all__ = ["supervision_register_commands"]
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。")
+@click.option("--port", default=8000, show_default=True, type=int, help="监听端口。")
+@click.option(
+    "--secret-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("supdesk-secret.key"),
+    show_default=True,
+    help="会话密钥文件（不存在时自动生成）；也可用环境变量 SUPDESK_SECRET_KEY。",
+)
+@click.option(
+    "--insecure-cookies",
+    is_flag=True,
+    help="允许经未加密的 HTTP 传送登录 Cookie（仅限内网测试；生产环境请放在 HTTPS 之后）。",
+)
+def serve(host: str, port: int, secret_file: Path, insecure_cookies: bool) -> None:
+    """启动网页前台（来访来信登记、回执、最近登记）。"""
+    import uvicorn
+
+    from supervision_web.app import WebSettings, create_app
+    from supervision_web.security import load_secret_key
+
+    ledger = current_ledger()
+    settings = WebSettings(
+        secret_key=load_secret_key(secret_file), secure_cookies=not insecure_cookies
+    )
+    app = create_app(ledger, settings)
+    click.echo(f"网页前台：http://{host}:{port}/  （Ctrl+C 停止）")
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+
+
+@hookimpl
+def supervision_register_commands(cli: click.Group) -> None:
+    """Add ``supdesk serve``."""
+    cli.add_command(serve)
