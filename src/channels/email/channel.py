@@ -70,7 +70,6 @@ from supervision_core import (
     hookimpl,
     now_utc,
 )
-from supervision_core.cli import current_ledger, emit, json_option, wants_json
 
 __all__ = [
     "CHANNEL",

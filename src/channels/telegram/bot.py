@@ -52,7 +52,6 @@ from supervision_core import (
     hookimpl,
     now_utc,
 )
-from supervision_core.cli import current_ledger
 
 __all__ = [
     "CHANNEL",

@@ -345,7 +345,7 @@ def briefing(
             supervisor_id=supervisor_id,
         )
     figures = ledger.briefing(center=center, period=period)
-    from supervision_core.store.briefing import render_markdown
+    from supervision_core.documents.briefing import render_markdown
 
     text = render_markdown(figures)
     if out is not None:
