@@ -126,7 +126,7 @@ def test_the_daemon_runs_channels_reports_health_and_stops_on_sigterm(tmp_path):
     config.write_text(
         (Path(__file__).parent.parent / "src/supervision_core/demo.toml").read_text(encoding="utf-8")
         + textwrap.dedent(f"""
-        [channels.email.channel]
+        [channels.email]
         from_address = "jiandu@desk.test"
         [channels.email.recipients]
         "wushenzhao@desk.test" = "wushenzhao"

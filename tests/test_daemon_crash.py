@@ -89,7 +89,7 @@ def test_kill_restart_everything_once(daemons, supdesk_database_url, tmp_path, m
         config.write_text(
             demo
             + textwrap.dedent(f"""
-            [channels.email.channel]
+            [channels.email]
             from_address = "jiandu@desk.test"
             rate_per_hour = 100000
             [channels.email.recipients]
@@ -97,10 +97,14 @@ def test_kill_restart_everything_once(daemons, supdesk_database_url, tmp_path, m
             [channels.email.lmtp]
             host = "127.0.0.1"
             port = {lmtp_ports[n]}
-            [channels.email.smtp]
+            [notifiers.email]
+            from_address = "jiandu@desk.test"
             host = "127.0.0.1"
             port = {smtp.port}
-            [channels.phone.importer]
+            [channels.telegram]
+            token = {{ env = "TEST_TELEGRAM_TOKEN" }}
+            api = "{api.url}"
+            [channels.phone_log]
             watch = "{watch}"
             center = "wushenzhao"
             """),
@@ -109,9 +113,7 @@ def test_kill_restart_everything_once(daemons, supdesk_database_url, tmp_path, m
         configs.append(config)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("SUPDESK_")},
-        "SUPDESK_TELEGRAM_TOKEN": token,
-        "SUPDESK_TELEGRAM_API": api.url,
-        "SUPDESK_CONFIG": str(configs[0]),  # the e-mail notifier reads the SMTP server here
+        "TEST_TELEGRAM_TOKEN": token,
     }
     supdesk = str(Path(sys.executable).parent / "supdesk")
 

@@ -20,7 +20,14 @@ if TYPE_CHECKING:
         resolve_actor,
         wants_json,
     )
-    from supervision_core.config import CenterSettings, Settings, load_settings, parse_settings
+    from supervision_core.config import (
+        CenterSettings,
+        PluginTable,
+        Settings,
+        load_settings,
+        parse_settings,
+        resolve_secret,
+    )
     from supervision_core.errors import (
         ConfigError,
         InvalidInput,
@@ -113,12 +120,14 @@ if TYPE_CHECKING:
         Channel,
         ChannelRegistry,
         CheckRegistry,
+        Job,
         NotifierRegistry,
         PolicyRegistry,
         ProfileRegistry,
         RouteRegistry,
         ScreeningCheck,
         SupervisorDirectory,
+        channel_jobs,
     )
     from supervision_core.rules.deadlines import TimeLimits, due_after, rectification_due
     from supervision_core.rules.lifecycle import apply_event, replay
@@ -208,6 +217,7 @@ __all__ = [
     "IssueRef",
     "IssueState",
     "IssueSummary",
+    "Job",
     "Ledger",
     "LinkCode",
     "MessengerStore",
@@ -226,6 +236,7 @@ __all__ = [
     "PluginHost",
     "PluginInfo",
     "PluginManager",
+    "PluginTable",
     "PolicyRegistry",
     "ProblemType",
     "ProfileMatch",
@@ -270,6 +281,7 @@ __all__ = [
     "briefing_period",
     "can_enter_reports",
     "can_see_center",
+    "channel_jobs",
     "china_calendar",
     "create_engine",
     "current_ledger",
@@ -302,6 +314,7 @@ __all__ = [
     "render_markdown",
     "replay",
     "resolve_actor",
+    "resolve_secret",
     "stage_quarantine",
     "text_similarity",
     "to_local",
@@ -311,6 +324,10 @@ __all__ = [
 ]
 
 _EXPORTS: dict[str, str] = {
+    "Job": "registries",
+    "PluginTable": "config",
+    "resolve_secret": "config",
+    "channel_jobs": "registries",
     "Activity": "model.year",
     "ActivityKind": "model.year",
     "Attachment": "model.reports",

@@ -1361,7 +1361,7 @@ class Ledger:
                 error = f"通知方式 {row.notifier!r} 未安装"
             else:
                 try:
-                    notifiers[row.notifier].deliver(_notice(row))
+                    notifiers.configured(row.notifier, self.settings).deliver(_notice(row))
                 except Exception as exc:
                     error = f"{type(exc).__name__}: {exc}"
             with self._session() as s:

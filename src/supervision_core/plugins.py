@@ -51,10 +51,10 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "supervision_core.rules.matching",
     "supervision_core.rules.screening",
     "supervision_core.rules.scoring",
-    "channels.phone.importer",
-    "channels.walk_in.form",
-    "channels.email.channel",
-    "channels.telegram.bot",
+    "channels.phone",
+    "channels.walk_in",
+    "channels.email",
+    "channels.telegram",
     "supervision_web.console",
 )
 

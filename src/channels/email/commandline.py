@@ -1,0 +1,118 @@
+"""``supdesk import email`` and ``supdesk email poll|lmtp``."""
+
+from __future__ import annotations
+
+import collections
+import threading
+import time
+from pathlib import Path
+
+import click
+
+from channels.email.imap import ImapPoller
+from channels.email.lmtp import LmtpReceiver
+from channels.email.mailparse import parse_mail
+from channels.email.options import options_of
+from channels.email.reports import SenderRate, center_for, iter_messages, report_from_mail
+from channels.shared import import_group
+from supervision_core import current_ledger, emit, json_option, wants_json
+
+__all__ = ["register_commands"]
+
+
+def register_commands(cli: click.Group) -> None:
+    """Add ``supdesk import email`` and ``supdesk email poll|lmtp`` to ``cli``."""
+
+    @import_group(cli).command("email")
+    @click.argument("path", type=click.Path(exists=True, path_type=Path))
+    @click.option("--center", help="邮件归入的中心（默认按收件地址或 default_center）。")
+    @json_option
+    def import_email(path: Path, center: str | None) -> None:
+        """导入邮件：一个 .eml 文件、mbox 文件或 Maildir 目录。重复导入不会重复登记。"""
+        ledger = current_ledger()
+        options = options_of(ledger)
+        counts = collections.Counter[str]()
+        problems = []
+        for where, raw in iter_messages(path):
+            counts["read"] += 1
+            mail_center = center or center_for(parse_mail(raw, options.limits).to, options)
+            if mail_center is None:
+                problems.append(f"{where}：无法确定中心（请用 --center 指定）")
+                counts["skipped"] += 1
+                continue
+            result = ledger.receive(report_from_mail(raw, center=mail_center, options=options))
+            if result.duplicate_delivery:
+                counts["already"] += 1
+            elif result.supplement:
+                counts["supplements"] += 1
+            elif result.quarantine_id is not None:
+                counts["quarantined"] += 1
+            else:
+                counts["filed"] += 1
+        data = {
+            **{
+                k: counts.get(k, 0)
+                for k in ("read", "filed", "supplements", "quarantined", "already", "skipped")
+            },
+            "problems": problems,
+        }
+        if wants_json():
+            emit(data)
+            return
+        click.echo(
+            f"读取 {data['read']} 封：登记 {data['filed']}，补充 {data['supplements']}，"
+            f"隔离 {data['quarantined']}，已导入过 {data['already']}，跳过 {data['skipped']}"
+        )
+        for problem in problems:
+            click.echo(problem, err=True)
+
+    @cli.group(name="email")
+    def email_group() -> None:
+        """电子邮件渠道：收取邮箱、接收服务器投递。"""
+
+    @email_group.command("poll")
+    @click.option("--once", is_flag=True, help="每个邮箱收取一遍后退出。")
+    def email_poll(once: bool) -> None:
+        """收取 supdesk.toml 中配置的 IMAP 邮箱。"""
+        ledger = current_ledger()
+        options = options_of(ledger)
+        if not options.mailboxes:
+            raise click.ClickException(
+                "没有配置邮箱：请在 supdesk.toml 的 [[channels.email.mailboxes]] 中添加"
+            )
+        rate = SenderRate(options.rate_per_hour)
+        pollers = [ImapPoller(ledger, box, options, rate) for box in options.mailboxes]
+        if once:
+            for poller in pollers:
+                result = poller.poll_once()
+                click.echo(
+                    f"{poller.box.username}@{poller.box.host}/{poller.box.folder}：收取 {result.fetched}，"
+                    f"登记 {result.filed}，隔离 {result.quarantined}，已收过 {result.already}"
+                )
+            return
+        stop = threading.Event()
+        threads = [threading.Thread(target=p.run, args=(stop,), daemon=True) for p in pollers]
+        for t in threads:
+            t.start()
+        try:
+            while any(t.is_alive() for t in threads):
+                time.sleep(1)
+        except KeyboardInterrupt:
+            stop.set()
+
+    @email_group.command("lmtp")
+    @click.option("--smtp", is_flag=True, help="以 SMTP 而不是 LMTP 协议接收。")
+    def email_lmtp(smtp: bool) -> None:
+        """在 [channels.email.lmtp] 配置的地址上接收邮件服务器投递的邮件。"""
+        ledger = current_ledger()
+        options = options_of(ledger)
+        receiver = LmtpReceiver(ledger, options, smtp=smtp)
+        receiver.start()
+        click.echo(
+            f"{'SMTP' if smtp else 'LMTP'} 接收：{options.lmtp_host}:{options.lmtp_port}（Ctrl+C 停止）"
+        )
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            receiver.stop()
