@@ -21,10 +21,10 @@ from click.testing import CliRunner
 
 from channels.email.imap import ImapPoller
 from channels.email.lmtp import LmtpReceiver
+from channels.email.mailparse import automation_reason, decode_bytes, html_to_text, parse_mail
 from channels.email.notifier import EmailNotifier
 from channels.email.options import EmailOptions, MailboxOptions
 from channels.email.reports import SenderRate, hints_from, report_from_mail
-from channels.email.mailparse import automation_reason, decode_bytes, html_to_text, parse_mail
 from supervision_core import (
     ContactKind,
     Identity,

@@ -26,7 +26,7 @@ import channels.phone.importer as phone_log
 import channels.phone.tabular as tabular
 from channels.phone.importer import import_call_log
 from channels.phone.reader import ChildReader
-from channels.phone.rows import CenterNames, FastRows, RowRules, RowRejected
+from channels.phone.rows import CenterNames, FastRows, RowRejected, RowRules
 from supervision_core import (
     SHANGHAI,
     BulkQuarantine,
