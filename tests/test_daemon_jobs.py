@@ -140,3 +140,21 @@ def test_a_channel_answering_something_else_than_jobs_is_named(supdesk_ledger) -
 
     with pytest.raises(PluginError, match="应返回 Job"):
         channel_jobs(Odd(), supdesk_ledger)
+
+
+def test_a_notifiers_unset_secret_stops_the_start(supdesk_database_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("TEST_UNSET_SMTP_PASSWORD", raising=False)
+    base = demo_settings()
+    table = {"host": "127.0.0.1", "username": "jiandu", "password": {"env": "TEST_UNSET_SMTP_PASSWORD"}}
+    settings = attrs.evolve(
+        base,
+        centers=tuple(attrs.evolve(c, notifiers=("email",)) for c in base.centers),
+        notifier_options={"email": table},
+        source="supdesk.toml",
+    )
+    with open_ledger(supdesk_database_url, settings=settings, create=True) as ledger:
+        daemon = Daemon(ledger, WebSettings(secret_key="k" * 48))
+        with pytest.raises(ConfigError, match=r"supdesk\.toml 中 notifiers\.email\.password：环境变量 TEST_UNSET_SMTP_PASSWORD 未设置"):
+            daemon.check_notifiers()
+        monkeypatch.setenv("TEST_UNSET_SMTP_PASSWORD", "secret")
+        daemon.check_notifiers()

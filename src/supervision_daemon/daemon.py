@@ -216,7 +216,21 @@ class Daemon:
                 jobs.extend(channel_jobs(registry[name], self.ledger))
         return jobs
 
+    def check_notifiers(self) -> None:
+        """Build every notifier the centers use with its ``[notifiers.NAME]`` table.
+
+        So a wrong table, an unset variable or an unreadable secret file stops the start
+        with the file and the key named, instead of failing each delivery later.
+
+        :raises ConfigError: a notifier's table is wrong
+        """
+        registry = self.ledger.host.notifiers()
+        for name in sorted({n for c in self.ledger.settings.centers for n in c.notifiers}):
+            if name in registry:
+                registry.configured(name, self.ledger.settings)
+
     def _jobs(self) -> dict[str, Job]:
+        self.check_notifiers()
         jobs: dict[str, Job] = {}
         for job in [*self.own_jobs(), *self.channel_jobs()]:
             if job.name in jobs:

@@ -11,13 +11,28 @@ from collections.abc import Mapping
 
 import attrs
 
-from channels.email.mailparse import MailLimits
 from supervision_core import Ledger, PluginTable
 
-__all__ = ["CHANNEL", "EmailOptions", "MailboxOptions", "SmtpOptions", "options_of"]
+__all__ = [
+    "CHANNEL",
+    "EmailOptions",
+    "MailLimits",
+    "MailboxOptions",
+    "SmtpOptions",
+    "options_of",
+]
 
 CHANNEL = "email"
 _MB = 1024 * 1024
+
+
+@attrs.frozen(kw_only=True)
+class MailLimits:
+    """What is kept of a message: attachments over the limits are dropped with a note."""
+
+    max_attachment_bytes: int = 20 * 1024 * 1024
+    max_total_bytes: int = 50 * 1024 * 1024
+    max_attachments: int = 30
 
 
 @attrs.frozen(kw_only=True)

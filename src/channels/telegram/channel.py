@@ -28,6 +28,8 @@ class TelegramChannel:
         from channels.telegram.bot import TelegramPoller
 
         poller = TelegramPoller(ledger, settings)
+        # The job, and so its lease, keep the name the offset is stored under: a daemon
+        # of an older version polling the same bot holds the same lease.
         return [
             Job(name=CURSOR, poll_once=poller.poll_once, every=0, lease=True, close=poller.close)
         ]
