@@ -18,7 +18,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, overload
 
 import attrs
 
@@ -39,6 +39,7 @@ __all__ = [
 
 PluginKind = Literal["channels", "notifiers"]
 _MISSING: Any = object()
+D = TypeVar("D")
 
 
 @attrs.frozen(kw_only=True)
@@ -152,48 +153,72 @@ class PluginTable:
         if unknown:
             raise _fail(self.source, self.where or "顶层", f"未知的键 {', '.join(unknown)}")
 
-    def _get(self, name: str, default: Any) -> Any:
-        if name in self.data:
-            return self.data[name]
+    def _absent(self, name: str, default: Any) -> Any:
         if default is _MISSING:
             raise self.fail(name, "缺少此项")
         return default
 
+    @overload
+    def text(self, name: str) -> str: ...
+    @overload
+    def text(self, name: str, default: D) -> str | D: ...
     def text(self, name: str, default: Any = _MISSING) -> Any:
-        """A string (or ``default``)."""
-        value = self._get(name, default)
-        if value is not default and not isinstance(value, str):
+        """A string; ``default`` when absent (required without one)."""
+        if name not in self.data:
+            return self._absent(name, default)
+        value = self.data[name]
+        if not isinstance(value, str):
             raise self.fail(name, f"应为字符串，实际为 {value!r}")
         return value
 
+    @overload
+    def integer(self, name: str) -> int: ...
+    @overload
+    def integer(self, name: str, default: D) -> int | D: ...
     def integer(self, name: str, default: Any = _MISSING) -> Any:
-        """An integer (or ``default``)."""
-        value = self._get(name, default)
-        if value is not default and (isinstance(value, bool) or not isinstance(value, int)):
+        """An integer; ``default`` when absent (required without one)."""
+        if name not in self.data:
+            return self._absent(name, default)
+        value = self.data[name]
+        if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(name, f"应为整数，实际为 {value!r}")
         return value
 
+    @overload
+    def number(self, name: str) -> float: ...
+    @overload
+    def number(self, name: str, default: D) -> float | D: ...
     def number(self, name: str, default: Any = _MISSING) -> Any:
-        """A number, as ``float`` (or ``default``)."""
-        value = self._get(name, default)
-        if value is default:
-            return value
+        """A number, as ``float``; ``default`` when absent (required without one)."""
+        if name not in self.data:
+            return self._absent(name, default)
+        value = self.data[name]
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(name, f"应为数字，实际为 {value!r}")
         return float(value)
 
+    @overload
+    def flag(self, name: str) -> bool: ...
+    @overload
+    def flag(self, name: str, default: D) -> bool | D: ...
     def flag(self, name: str, default: Any = _MISSING) -> Any:
-        """``true`` or ``false`` (or ``default``)."""
-        value = self._get(name, default)
-        if value is not default and not isinstance(value, bool):
+        """``true`` or ``false``; ``default`` when absent (required without one)."""
+        if name not in self.data:
+            return self._absent(name, default)
+        value = self.data[name]
+        if not isinstance(value, bool):
             raise self.fail(name, f"应为 true 或 false，实际为 {value!r}")
         return value
 
+    @overload
+    def texts(self, name: str) -> tuple[str, ...]: ...
+    @overload
+    def texts(self, name: str, default: D) -> tuple[str, ...] | D: ...
     def texts(self, name: str, default: Any = _MISSING) -> Any:
-        """A list of strings, as a tuple (or ``default``)."""
-        value = self._get(name, default)
-        if value is default:
-            return value
+        """A list of strings, as a tuple; ``default`` when absent (required without one)."""
+        if name not in self.data:
+            return self._absent(name, default)
+        value = self.data[name]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self.fail(name, f"应为字符串列表，实际为 {value!r}")
         return tuple(value)
@@ -215,15 +240,18 @@ class PluginTable:
             for n, v in enumerate(value)
         ]
 
+    @overload
+    def secret(self, name: str) -> str: ...
+    @overload
+    def secret(self, name: str, default: D) -> str | D: ...
     def secret(self, name: str, default: Any = _MISSING) -> Any:
         """A password or token, referenced as ``{ env = "VAR" }`` or ``{ file = "PATH" }``.
 
-        Resolved by :func:`resolve_secret`; ``default`` when the key is absent.
+        Resolved by :func:`resolve_secret`; ``default`` when absent (required without one).
         """
-        value = self._get(name, default)
-        if value is default:
-            return value
-        return resolve_secret(value, source=self.source, key=self.key(name))
+        if name not in self.data:
+            return self._absent(name, default)
+        return resolve_secret(self.data[name], source=self.source, key=self.key(name))
 
 
 def plugin_settings(plugin: object, table: PluginTable) -> Any:
