@@ -74,6 +74,9 @@ def sustained_rate(work: Path, per_channel: int) -> tuple[float, dict[str, int]]
         [channels.email.lmtp]
         host = "127.0.0.1"
         port = {lmtp}
+        [channels.telegram]
+        token = {{ env = "BENCH_TELEGRAM_TOKEN" }}
+        api = "{api.url}"
         [channels.phone_log]
         watch = "{watch}"
         watch_seconds = 0.5
@@ -81,7 +84,7 @@ def sustained_rate(work: Path, per_channel: int) -> tuple[float, dict[str, int]]
         """), encoding="utf-8")  # fmt: skip
     db = f"sqlite:///{work / 'daemon.db'}"
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("SUPDESK_")},
-           "SUPDESK_TELEGRAM_TOKEN": token, "SUPDESK_TELEGRAM_API": api.url}  # fmt: skip
+           "BENCH_TELEGRAM_TOKEN": token}  # fmt: skip
     supdesk = [
         str(Path(sys.executable).parent / "supdesk"),
         "--database",
@@ -188,10 +191,11 @@ def delivery_rates(work: Path, count: int) -> tuple[float, float]:
 
     smtp = Controller(Sink(), hostname="127.0.0.1", port=free_port())
     smtp.start()
-    os.environ["SUPDESK_SMTP_HOST"], os.environ["SUPDESK_SMTP_PORT"] = "127.0.0.1", str(smtp.port)
     settings = demo_settings()
     settings = attrs.evolve(
-        settings, centers=tuple(attrs.evolve(c, notifiers=("email",)) for c in settings.centers)
+        settings,
+        centers=tuple(attrs.evolve(c, notifiers=("email",)) for c in settings.centers),
+        notifier_options={"email": {"host": "127.0.0.1", "port": smtp.port}},
     )
     with open_ledger(f"sqlite:///{work / 'outbox.db'}", settings=settings, create=True) as ledger:
         load_demo(ledger)

@@ -25,7 +25,8 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
-from channels.email.channel import EmailOptions, report_from_mail
+from channels.email.options import EmailOptions
+from channels.email.reports import report_from_mail
 
 CORPORA = [
     "cpython-email", "flanker", "spamscope-mail-parser", "kopano-inetmapi",

@@ -105,9 +105,13 @@ def _kill_and_restart(daemons: int, url: str, tmp_path: Path) -> None:
             [channels.email.lmtp]
             host = "127.0.0.1"
             port = {lmtp_ports[n]}
-            [channels.email.smtp]
+            [notifiers.email]
+            from_address = "jiandu@desk.test"
             host = "127.0.0.1"
             port = {smtp.port}
+            [channels.telegram]
+            token = {{ env = "TEST_TELEGRAM_TOKEN" }}
+            api = "{api.url}"
             [channels.phone_log]
             watch = "{watch}"
             center = "wushenzhao"
@@ -117,9 +121,7 @@ def _kill_and_restart(daemons: int, url: str, tmp_path: Path) -> None:
         configs.append(config)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("SUPDESK_")},
-        "SUPDESK_TELEGRAM_TOKEN": token,
-        "SUPDESK_TELEGRAM_API": api.url,
-        "SUPDESK_CONFIG": str(configs[0]),  # the e-mail notifier reads the SMTP server here
+        "TEST_TELEGRAM_TOKEN": token,
     }
     supdesk = str(Path(sys.executable).parent / "supdesk")
 

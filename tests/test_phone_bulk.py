@@ -25,7 +25,7 @@ import channels.phone.importer as phone_log
 import channels.phone.tabular as tabular
 from channels.phone.importer import import_call_log
 from channels.phone.reader import ChildReader
-from channels.phone.rows import CenterNames, FastRows, RowRules, _Rejected
+from channels.phone.rows import CenterNames, FastRows, RowRejected, RowRules
 from supervision_core import (
     SHANGHAI,
     BulkQuarantine,
@@ -172,7 +172,7 @@ def test_fast_rows_agree_with_the_general_path(ledger: Ledger, default_center: s
         plain = fast.row(list(row))
         try:
             report = rules.report(list(row))
-        except _Rejected:
+        except RowRejected:
             assert plain is None, row  # a row the general path refuses is never taken
             continue
         expected = rules.unmatched(report)
@@ -238,7 +238,7 @@ def _expected(ledger: Ledger, rows: list[list[Any]]) -> dict[str, tuple[Any, ...
     for row in rows:
         try:
             report = rules.report([str(c) for c in row])
-        except _Rejected:
+        except RowRejected:
             continue
         if report.external_id in expected:
             continue

@@ -15,14 +15,16 @@ import sys
 import time
 from pathlib import Path
 
+import attrs
 import pytest
 from starlette.testclient import TestClient
 from telegram import Update
 
 from channels.messenger.conversation import Inbound, step
-from channels.telegram.bot import TelegramBot, TelegramSettings, inbound_from_update
+from channels.telegram.bot import TelegramBot, inbound_from_update
+from channels.telegram.settings import TelegramSettings
 from supervision_core import ContactKind, Identity, NewSupervisor, Origin
-from supervision_core.demo import load_demo
+from supervision_core.demo import demo_settings, load_demo
 from supervision_core.testing import wait_until
 
 TOKEN = "7000001:AAF-test-token-never-logged-x9Q"
@@ -39,12 +41,21 @@ def botapi():
     api.stop()
 
 
+def telegram_table(botapi) -> dict:
+    """``[channels.telegram]`` as a deployment writes it: secrets referenced, not written."""
+    return {"token": {"env": "TEST_TELEGRAM_TOKEN"}, "api": botapi.url, "webhook_secret": {"env": "TEST_TELEGRAM_SECRET"}}
+
+
 @pytest.fixture
-def settings(botapi, monkeypatch):
-    monkeypatch.setenv("SUPDESK_TELEGRAM_TOKEN", TOKEN)
-    monkeypatch.setenv("SUPDESK_TELEGRAM_API", botapi.url)
-    monkeypatch.setenv("SUPDESK_TELEGRAM_WEBHOOK_SECRET", "webhook-secret-1")
-    return TelegramSettings.from_env()
+def supdesk_settings(botapi, monkeypatch):
+    monkeypatch.setenv("TEST_TELEGRAM_TOKEN", TOKEN)
+    monkeypatch.setenv("TEST_TELEGRAM_SECRET", "webhook-secret-1")
+    return attrs.evolve(demo_settings(), channel_options={"telegram": telegram_table(botapi)})
+
+
+@pytest.fixture
+def settings(supdesk_settings):
+    return TelegramSettings.from_table(supdesk_settings.plugin_table("channels", "telegram"))
 
 
 @pytest.fixture
@@ -192,8 +203,8 @@ def test_status_shows_only_the_supervisors_own_issues(script, bateer, supdesk_le
     assert "没有找到" in script.say(f"/status {someone_else}")[-1]
 
 
-def test_evaluating_a_rectification_with_buttons(script, bateer, botapi, supdesk_ledger, monkeypatch):
-    from channels.telegram.bot import TelegramNotifier
+def test_evaluating_a_rectification_with_buttons(script, bateer, botapi, supdesk_ledger, settings, monkeypatch):
+    from channels.telegram.channel import TelegramNotifier
 
     link(script, bateer.id)
     script.say("窗口没有一次性告知清单")
@@ -206,7 +217,7 @@ def test_evaluating_a_rectification_with_buttons(script, bateer, botapi, supdesk
     notice = next(
         n for n in _notices(supdesk_ledger, issue.id) if "整改完成" in n.subject and n.recipient_kind.value == "supervisor"
     )
-    TelegramNotifier().deliver(notice)
+    TelegramNotifier().configure(settings).deliver(notice)
     sent = botapi.sent()[-1]
     assert sent["chat_id"] in (USER, str(USER)) and "请对整改结果进行评价" in sent["text"]
     buttons = [b["callback_data"] for b in sent["reply_markup"]["inline_keyboard"][0]]
@@ -345,8 +356,14 @@ def test_killing_the_bot_loses_and_doubles_no_update(botapi, tmp_path):
     """SIGKILL the real `supdesk telegram poll` at moments between receiving and
     committing, twice, then let it finish: every update is one report, none lost."""
     db = tmp_path / "supdesk.db"
-    env = {**os.environ, "SUPDESK_TELEGRAM_TOKEN": TOKEN, "SUPDESK_TELEGRAM_API": botapi.url}
-    supdesk = [str(Path(sys.executable).parent / "supdesk"), "--database", f"sqlite:///{db}"]
+    env = {**os.environ, "TEST_TELEGRAM_TOKEN": TOKEN}
+    config = tmp_path / "supdesk.toml"
+    config.write_text(
+        (Path(__file__).parent.parent / "src/supervision_core/demo.toml").read_text(encoding="utf-8")
+        + f'\n[channels.telegram]\ntoken = {{ env = "TEST_TELEGRAM_TOKEN" }}\napi = "{botapi.url}"\n',
+        encoding="utf-8",
+    )
+    supdesk = [str(Path(sys.executable).parent / "supdesk"), "--database", f"sqlite:///{db}", "--config", str(config)]
     subprocess.run([*supdesk, "init", "--demo"], check=True, env=env, capture_output=True, cwd=tmp_path)
     code = subprocess.run([*supdesk, "supervisors", "link-code", "3", "--json"], check=True, env=env,
                           capture_output=True, text=True, cwd=tmp_path)  # fmt: skip

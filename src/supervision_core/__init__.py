@@ -19,7 +19,9 @@ if _typing.TYPE_CHECKING:
         CenterSettings as CenterSettings,
         Settings as Settings,
         load_settings as load_settings,
+        PluginTable as PluginTable,
         parse_settings as parse_settings,
+        resolve_secret as resolve_secret,
     )
     from supervision_core.documents.briefing import (
         render_markdown as render_markdown,
@@ -183,12 +185,14 @@ if _typing.TYPE_CHECKING:
         Channel as Channel,
         ChannelRegistry as ChannelRegistry,
         CheckRegistry as CheckRegistry,
+        Job as Job,
         NotifierRegistry as NotifierRegistry,
         PolicyRegistry as PolicyRegistry,
         ProfileRegistry as ProfileRegistry,
         RouteRegistry as RouteRegistry,
         ScreeningCheck as ScreeningCheck,
         SupervisorDirectory as SupervisorDirectory,
+        channel_jobs as channel_jobs,
     )
     from supervision_core.rules.deadlines import (
         TimeLimits as TimeLimits,
@@ -374,7 +378,11 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
             "RouteRegistry",
             "ScreeningCheck",
             "SupervisorDirectory",
+            "Job",
+            "channel_jobs",
         ),
+        # Settings of a plugin's own table in supdesk.toml, secrets by reference
+        "config": ("PluginTable", "resolve_secret"),
         "model.notifications": ("Notifier",),
         "model.scoring": ("Band", "Score", "ScoreItem", "ScoringPolicy", "SupervisorYear"),
         "rules.scoring": ("DefaultPolicy",),

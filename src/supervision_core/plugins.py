@@ -56,15 +56,12 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "supervision_core.rules.matching",
     "supervision_core.rules.screening",
     "supervision_core.rules.scoring",
-    "channels.phone.importer",
-    "channels.walk_in.form",
-    "channels.email.channel",
-    "channels.telegram.bot",
+    "channels.phone",
+    "channels.walk_in",
+    "channels.email",
+    "channels.telegram",
     "supervision_web.console",
-    # Commands, in modules of their own that import nothing heavy (supdesk --help).
-    "channels.phone.commands",
-    "channels.email.commands",
-    "channels.telegram.commands",
+    # The web desk's and the daemon's commands (the channels add theirs from their packages).
     "supervision_web.commands",
     "supervision_daemon.commands",
 )

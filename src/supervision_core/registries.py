@@ -7,11 +7,15 @@ plugins' names, as pluggy's ``register()`` does, and is never silently renamed.
 
 from __future__ import annotations
 
+import asyncio
 import copy
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Generic, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar
 
+import attrs
+
+from supervision_core.config import plugin_settings
 from supervision_core.errors import PluginError
 from supervision_core.model.notifications import Notifier
 from supervision_core.model.profiles import ColumnProfile
@@ -19,10 +23,16 @@ from supervision_core.model.reports import Report
 from supervision_core.model.scoring import ScoringPolicy
 from supervision_core.model.screening import ScreeningProposal
 
+if TYPE_CHECKING:
+    from supervision_core.config import Settings
+    from supervision_core.ledger import Ledger
+
 __all__ = [
     "Channel",
     "ChannelRegistry",
+    "ChannelWithJobs",
     "CheckRegistry",
+    "Job",
     "NotifierRegistry",
     "PolicyRegistry",
     "ProfileRegistry",
@@ -30,6 +40,7 @@ __all__ = [
     "RouteRegistry",
     "ScreeningCheck",
     "SupervisorDirectory",
+    "channel_jobs",
 ]
 
 T = TypeVar("T")
@@ -37,10 +48,72 @@ T = TypeVar("T")
 ScreeningCheck = Callable[[Report], "ScreeningProposal | None"]
 
 
+def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if value < 0:
+        msg = f"{attribute.name} 不能为负数：{value!r}"
+        raise ValueError(msg)
+
+
+@attrs.frozen(kw_only=True)
+class Job:
+    """One piece of work a channel runs in ``supdesk daemon``: a poller, a listener, a folder.
+
+    Give either ``run`` or ``poll_once``:
+
+    - ``run(stop)`` is awaited once and returns when ``stop`` (an :class:`asyncio.Event`)
+      is set: a listener (the LMTP receiver) starts, waits on ``stop`` and stops.
+    - ``poll_once()`` is called every ``every`` seconds until the daemon stops; a plain
+      function runs in a worker thread (it may block on the ledger), a coroutine function
+      is awaited on the daemon's loop (a long poll that waits itself takes ``every=0``).
+
+    ``lease=True`` keeps a poller to one daemon at a time when several share a PostgreSQL
+    database: it polls only while it holds the lease named after the job, and another
+    daemon takes over when the holder stops renewing it. ``close()`` (sync or async) is
+    called once when the job ends, to let go of connections.
+
+    The daemon supervises every job the same way: an exception is logged, shown in
+    ``/healthz`` as ``retrying`` with its message, and the job is started again after a
+    backoff (1 s, doubling up to 5 minutes); it never stops the other jobs.
+    """
+
+    name: str = attrs.field()
+    run: Callable[[asyncio.Event], Awaitable[None]] | None = None
+    poll_once: Callable[[], object] | None = None
+    every: float = attrs.field(default=60.0, validator=_positive)
+    lease: bool = False
+    close: Callable[[], object] | None = None
+
+    @name.validator
+    def _check(self, attribute: attrs.Attribute[str], value: str) -> None:
+        if not isinstance(value, str) or not value:
+            msg = "任务名称必须是非空字符串"
+            raise ValueError(msg)
+        if (self.run is None) == (self.poll_once is None):
+            msg = f"任务 {value!r} 必须且只能给出 run 或 poll_once 之一"
+            raise ValueError(msg)
+        if self.lease and self.poll_once is None:
+            msg = f"任务 {value!r}：租约（lease）只用于 poll_once 任务"
+            raise ValueError(msg)
+
+
 class Channel(Protocol):
     """An intake channel: turns what arrives into normalized reports.
 
-    ``name`` is what a center enables in ``supdesk.toml``; ``label`` is shown to people.
+    ``name`` is what a center enables in ``supdesk.toml`` (``channels = [...]``) and the
+    table its options live in (``[channels.NAME]``); ``label`` is shown to people.
+
+    A channel that runs in ``supdesk daemon`` also has (both optional, looked up with
+    :func:`channel_jobs`):
+
+    - ``settings_type``: a class with ``from_table(table: PluginTable) -> Self`` that
+      validates ``[channels.NAME]`` (see :class:`~supervision_core.PluginTable`);
+      without it the channel gets the :class:`PluginTable` itself;
+    - ``jobs(ledger, settings) -> Iterable[Job]``: the pollers, listeners and watched
+      folders to run, given the ledger and the validated settings. Called once when the
+      daemon starts, and only when some center enables the channel.
+
+    Web routes (a webhook, a form) are contributed with the ``supervision_register_routes``
+    hook, from the same plugin module.
     """
 
     @property
@@ -48,6 +121,32 @@ class Channel(Protocol):
 
     @property
     def label(self) -> str: ...
+
+
+class ChannelWithJobs(Channel, Protocol):
+    """A :class:`Channel` that runs jobs in the daemon."""
+
+    def jobs(self, ledger: Ledger, settings: Any) -> Iterable[Job]:
+        """The jobs to run for the centers that enable this channel."""
+        ...
+
+
+def channel_jobs(channel: Channel, ledger: Ledger) -> list[Job]:
+    """The jobs ``channel`` declares, given its validated ``[channels.NAME]`` settings.
+
+    :raises ConfigError: the channel's table is wrong (naming the file and the key)
+    :raises PluginError: the channel answered something that is not a list of jobs
+    """
+    jobs = getattr(channel, "jobs", None)
+    if jobs is None:
+        return []
+    settings = plugin_settings(channel, ledger.settings.plugin_table("channels", channel.name))
+    found = list(jobs(ledger, settings))
+    for job in found:
+        if not isinstance(job, Job):
+            msg = f"渠道 {channel.name} 的 jobs() 应返回 Job，实际为 {job!r}"
+            raise PluginError(channel.name, msg)
+    return found
 
 
 class SupervisorDirectory(Protocol):
@@ -134,8 +233,23 @@ def _has(item: object, *attributes: str) -> None:
         raise TypeError(msg)
 
 
+def _callable_if_present(item: object, attribute: str) -> None:
+    if hasattr(item, attribute) and not callable(getattr(item, attribute)):
+        msg = f"{attribute} 应可调用"
+        raise TypeError(msg)
+
+
+def _settings_type_if_present(item: object) -> None:
+    kind = getattr(item, "settings_type", None)
+    if kind is not None and not callable(getattr(kind, "from_table", None)):
+        msg = "settings_type 应有类方法 from_table(table)"
+        raise TypeError(msg)
+
+
 def _channel(name: str, item: object) -> Channel:
     _has(item, "name", "label")
+    _callable_if_present(item, "jobs")
+    _settings_type_if_present(item)
     return item  # type: ignore[return-value]
 
 
@@ -153,6 +267,10 @@ def _check(name: str, item: object) -> ScreeningCheck:
 
 def _notifier(name: str, item: object) -> Notifier:
     _has(item, "name", "deliver")
+    _settings_type_if_present(item)
+    if getattr(item, "settings_type", None) is not None:
+        _has(item, "configure")
+        _callable_if_present(item, "configure")
     return item  # type: ignore[return-value]
 
 
@@ -204,8 +322,27 @@ class NotifierRegistry(Registry[Notifier]):
         super().__init__(_notifier)
 
     def add(self, notifier: Notifier) -> None:
-        """Register ``notifier`` under its ``name``."""
+        """Register ``notifier`` under its ``name``.
+
+        A notifier with options declares ``settings_type`` (a class with
+        ``from_table(table: PluginTable) -> Self``, validating ``[notifiers.NAME]``) and
+        ``configure(settings) -> Notifier``, which returns the notifier to deliver with.
+        """
         self._add(getattr(notifier, "name", ""), notifier)
+
+    def configured(self, name: str, settings: Settings) -> Notifier:
+        """Notifier ``name`` ready to deliver, with its ``[notifiers.NAME]`` options.
+
+        Built on every call, so a rotated secret (a file, an environment variable) is
+        read again; a wrong table raises :class:`~supervision_core.ConfigError`, which
+        the outbox records as the delivery's error and retries.
+        """
+        notifier = self[name]
+        if getattr(notifier, "settings_type", None) is None:
+            return notifier
+        options = plugin_settings(notifier, settings.plugin_table("notifiers", name))
+        configured: Notifier = notifier.configure(options)  # type: ignore[attr-defined]
+        return configured
 
 
 def _profile(name: str, item: object) -> ColumnProfile:

@@ -1,10 +1,12 @@
 """The intake daemon: every enabled channel, notices, and the routine, in one process.
 
-``supdesk daemon`` runs :class:`Daemon`: the web desk (walk-in form, Telegram webhook,
-``/healthz``, ``/metrics``), the e-mail channel (IMAP mailboxes, the LMTP receiver),
-Telegram long polling, a watched folder of hotline exports, outbox delivery and the
-routine (reminders, 催办, 督办), each supervised: a channel that fails is retried with
-backoff and reported, never stopping the others. SIGTERM (or Ctrl+C) finishes what is
+``supdesk daemon`` runs :class:`Daemon`: the web desk (with the routes plugins register:
+the walk-in form, the Telegram webhook; and ``/healthz``, ``/metrics``), every job that the
+registered channels enabled in ``supdesk.toml`` declare (IMAP mailboxes, the LMTP
+receiver, Telegram long polling, a watched folder of hotline exports, a township's own
+channel), outbox delivery and the routine (reminders, 催办, 督办), each supervised: a job
+that fails is retried with backoff and reported, never stopping the others. The daemon
+imports no channel: it finds them through the plugin hooks. SIGTERM (or Ctrl+C) finishes what is
 in flight and stops cleanly.
 
 Several daemons may share one PostgreSQL database: outbox rows are claimed with

@@ -6,10 +6,10 @@ import asyncio
 import contextlib
 import datetime as dt
 import functools
+import inspect
 import json
 import logging
 import os
-import shutil
 import signal
 import socket
 from collections.abc import Awaitable, Callable
@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from supervision_core import Ledger, mask_personal_data
+from supervision_core import Job, Ledger, PluginError, channel_jobs, mask_personal_data
 from supervision_web import WebSettings, create_app
 
 __all__ = ["Daemon", "DaemonOptions", "JsonLogFormatter", "metrics_text"]
@@ -58,7 +58,6 @@ class DaemonOptions:
     outbox_seconds: float = 5.0
     routine_seconds: float = 60.0
     lease_seconds: float = 60.0
-    watch_seconds: float = 10.0
     documents_dir: Path = Path("documents")
 
 
@@ -100,7 +99,13 @@ def metrics_text(ledger: Ledger, jobs: dict[str, dict[str, Any]]) -> bytes:
 
 
 class Daemon:
-    """Runs every enabled channel of ``ledger`` until stopped."""
+    """Runs the jobs of every enabled channel of ``ledger``, and its own, until stopped.
+
+    The daemon knows no channel: it asks the plugin host for the registered channels
+    that the centers enable in ``supdesk.toml`` and runs each :class:`~supervision_core.Job`
+    they declare (:func:`~supervision_core.channel_jobs`), beside its own outbox,
+    routine and documents jobs, and serves the web desk with the routes plugins register.
+    """
 
     def __init__(
         self, ledger: Ledger, web: WebSettings, options: DaemonOptions | None = None
@@ -142,100 +147,97 @@ class Daemon:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.stop.wait(), timeout=seconds)
 
-    async def every(self, seconds: float, work: Callable[[], Any]) -> None:
-        """Run blocking ``work`` in a thread every ``seconds`` until the daemon stops."""
-        while not self.stop.is_set():
-            await asyncio.to_thread(work)
-            await self._sleep(seconds)
+    async def _call(self, work: Callable[[], object]) -> None:
+        # A coroutine function is awaited on the loop; anything else may block (the
+        # ledger, a mailbox) and runs in a worker thread.
+        if inspect.iscoroutinefunction(work):
+            await work()
+            return
+        result = await asyncio.to_thread(work)
+        if inspect.isawaitable(result):
+            await result
 
-    async def leased(self, name: str, seconds: float, work: Callable[[], Any]) -> None:
-        """Like :meth:`every`, but only while this daemon holds the lease ``name``."""
+    async def run_job(self, job: Job) -> None:
+        """Run ``job`` until the daemon stops (one attempt; :meth:`supervise` retries)."""
+        try:
+            if job.run is not None:
+                await job.run(self.stop)
+                return
+            assert job.poll_once is not None
+            await self._poll(job, job.poll_once)
+        finally:
+            if job.close is not None:
+                await self._call(job.close)
+
+    async def _poll(self, job: Job, poll_once: Callable[[], object]) -> None:
         holder = self.options.instance
+        # While another daemon holds the lease, look again before it would expire.
+        waiting = self.options.lease_seconds / 2
         try:
             while not self.stop.is_set():
-                held = await asyncio.to_thread(
-                    self.ledger.acquire_lease, name, holder, seconds=self.options.lease_seconds
+                held = not job.lease or await asyncio.to_thread(
+                    self.ledger.acquire_lease, job.name, holder, seconds=self.options.lease_seconds
                 )
                 if held:
-                    await asyncio.to_thread(work)
-                await self._sleep(seconds if held else min(seconds, self.options.lease_seconds / 2))
+                    await self._call(poll_once)
+                    await self._sleep(job.every)
+                else:
+                    await self._sleep(min(job.every, waiting) if job.every else waiting)
         finally:
-            await asyncio.to_thread(self.ledger.release_lease, name, holder)
+            if job.lease:
+                await asyncio.to_thread(self.ledger.release_lease, job.name, holder)
 
     # ------------------------------------------------------------ jobs
 
-    def _jobs(self) -> dict[str, Callable[[], Awaitable[None]]]:
+    def own_jobs(self) -> list[Job]:
+        """The daemon's own work: outbox delivery, the routine, the documents."""
         ledger, o = self.ledger, self.options
-        jobs: dict[str, Callable[[], Awaitable[None]]] = {
-            "outbox": lambda: self.every(
-                o.outbox_seconds, lambda: ledger.deliver_notices(limit=200)
+        return [
+            Job(
+                name="outbox",
+                poll_once=lambda: ledger.deliver_notices(limit=200),
+                every=o.outbox_seconds,
             ),
-            "routine": lambda: self.every(o.routine_seconds, ledger.run_routine),
-            "documents": lambda: self.every(3600, self.prepare_documents),
-        }
-        enabled = {name for c in ledger.settings.centers for name in c.channels}
-        if "email" in enabled:
-            from channels.email.channel import ImapPoller, LmtpReceiver, SenderRate, options_of
+            Job(name="routine", poll_once=ledger.run_routine, every=o.routine_seconds),
+            Job(name="documents", poll_once=self.prepare_documents, every=3600),
+        ]
 
-            email = options_of(ledger)
-            rate = SenderRate(email.rate_per_hour)
-            for box in email.mailboxes:
-                poller = ImapPoller(ledger, box, email, rate)
-                name = f"imap:{box.username}@{box.host}/{box.folder}"
-                jobs[name] = functools.partial(
-                    self.leased, name, box.poll_seconds, poller.poll_once
-                )
-            if "lmtp" in ledger.settings.channel_options.get("email", {}):
-                receiver = LmtpReceiver(ledger, email)
-                jobs["lmtp"] = lambda: self._lmtp(receiver)
-        has_token = bool(
-            os.environ.get("SUPDESK_TELEGRAM_TOKEN")
-            or os.environ.get("SUPDESK_TELEGRAM_TOKEN_FILE")
-        )
-        # With a webhook secret, Telegram posts to the web desk: no poller.
-        if (
-            "telegram" in enabled
-            and has_token
-            and not os.environ.get("SUPDESK_TELEGRAM_WEBHOOK_SECRET")
-        ):
-            jobs["telegram"] = self._telegram
-        phone = ledger.settings.channel_options.get("phone_log", {})
-        if "phone_log" in enabled and phone.get("watch"):
-            folder = Path(str(phone["watch"]))
-            every = float(phone.get("watch_seconds", self.options.watch_seconds))
-            jobs[f"watch:{folder}"] = lambda: self.leased(
-                f"watch:{folder}", every, lambda: self._import_folder(folder)
-            )
+    def channel_jobs(self) -> list[Job]:
+        """The jobs of every registered channel that some center enables in ``supdesk.toml``.
+
+        :raises ConfigError: a channel's ``[channels.NAME]`` table is wrong
+        :raises PluginError: a channel declared a job twice or answered wrongly
+        """
+        registry = self.ledger.host.channels()
+        enabled = {name for c in self.ledger.settings.centers for name in c.channels}
+        jobs: list[Job] = []
+        for name in registry.names():
+            if name in enabled:
+                jobs.extend(channel_jobs(registry[name], self.ledger))
         return jobs
 
-    async def _lmtp(self, receiver: Any) -> None:
-        receiver.start()
-        try:
-            await self.stop.wait()
-        finally:
-            receiver.stop()
+    def check_notifiers(self) -> None:
+        """Build every notifier the centers use with its ``[notifiers.NAME]`` table.
 
-    async def _telegram(self) -> None:
-        from channels.telegram.bot import TelegramBot, TelegramSettings
+        So a wrong table, an unset variable or an unreadable secret file stops the start
+        with the file and the key named, instead of failing each delivery later.
 
-        bot = TelegramBot(self.ledger, TelegramSettings.from_env())
-        await bot.start()
-        holder = self.options.instance
-        try:
-            while not self.stop.is_set():
-                held = await asyncio.to_thread(
-                    self.ledger.acquire_lease,
-                    "telegram:getUpdates",
-                    holder,
-                    seconds=self.options.lease_seconds,
-                )
-                if held:
-                    await bot.poll_once()
-                else:
-                    await self._sleep(self.options.lease_seconds / 2)
-        finally:
-            await asyncio.to_thread(self.ledger.release_lease, "telegram:getUpdates", holder)
-            await bot.stop()
+        :raises ConfigError: a notifier's table is wrong
+        """
+        registry = self.ledger.host.notifiers()
+        for name in sorted({n for c in self.ledger.settings.centers for n in c.notifiers}):
+            if name in registry:
+                registry.configured(name, self.ledger.settings)
+
+    def _jobs(self) -> dict[str, Job]:
+        self.check_notifiers()
+        jobs: dict[str, Job] = {}
+        for job in [*self.own_jobs(), *self.channel_jobs()]:
+            if job.name in jobs:
+                msg = f"任务名称重复：{job.name}"
+                raise PluginError(job.name, msg)
+            jobs[job.name] = job
+        return jobs
 
     def prepare_documents(self) -> list[Path]:
         """Prepare the half-year briefings and the annual evaluation on their dates, once.
@@ -285,34 +287,6 @@ class Daemon:
                 ledger.messengers.advance_cursor(marker, 1)
                 written.append(path)
         return written
-
-    def _import_folder(self, folder: Path) -> None:
-        """Import every hotline export dropped in ``folder``; move each to done/ or failed/."""
-        from channels.phone.importer import import_call_log
-        from supervision_core import SupervisionError
-
-        center = self.ledger.settings.channel_options.get("phone_log", {}).get("center")
-        for path in sorted(folder.glob("*")):
-            if not path.is_file() or path.suffix.lower() not in (".csv", ".xlsx", ".xls"):
-                continue
-            done = folder / "done"
-            done.mkdir(exist_ok=True)
-            try:
-                summary = import_call_log(
-                    self.ledger,
-                    path,
-                    actor="daemon:watch",
-                    center=center,
-                    rejects_path=done / f"{path.name}.rejects.csv",
-                )
-                log.info("imported %s: %s", path.name, summary)
-                shutil.move(str(path), done / path.name)
-            except SupervisionError as exc:
-                failed = folder / "failed"
-                failed.mkdir(exist_ok=True)
-                (failed / f"{path.name}.error.txt").write_text(str(exc), encoding="utf-8")
-                shutil.move(str(path), failed / path.name)
-                log.warning("could not import %s: %s", path.name, exc)
 
     # ------------------------------------------------------------ web
 
@@ -365,8 +339,10 @@ class Daemon:
             proxy_headers=True,
         )
         server = _Server(config)
+        jobs = self._jobs()  # a wrong channel table stops the start, saying what is wrong
         tasks = [
-            asyncio.create_task(self.supervise(name, job)) for name, job in self._jobs().items()
+            asyncio.create_task(self.supervise(name, functools.partial(self.run_job, job)))
+            for name, job in jobs.items()
         ]
         web = asyncio.create_task(server.serve())
         self._set("web", "running")

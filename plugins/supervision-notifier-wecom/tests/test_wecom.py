@@ -19,6 +19,7 @@ from supervision_core import (
     Notice,
     PluginHost,
     PluginManager,
+    PluginTable,
     Report,
     Settings,
     get_plugin_manager,
@@ -68,7 +69,7 @@ def wecom(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeWeCom
         f'[units]\nrealty = "{fake.url}/send?key=realty"\ndefault = "{fake.url}/send?key=other"\n',
         encoding="utf-8",
     )
-    monkeypatch.setenv(plugin.ENV, str(config))
+    fake.config = config  # type: ignore[attr-defined]
     yield fake
     fake.close()
 
@@ -80,9 +81,11 @@ def supdesk_plugin_manager(supdesk_plugin_manager: PluginManager) -> PluginManag
 
 
 @pytest.fixture
-def supdesk_settings(supdesk_settings: Settings) -> Settings:
+def supdesk_settings(supdesk_settings: Settings, tmp_path: Path) -> Settings:
     centers = tuple(attrs.evolve(c, notifiers=("wecom",)) for c in supdesk_settings.centers)
-    return attrs.evolve(supdesk_settings, centers=centers)
+    # The webhooks are a secret: referenced from the file the wecom fixture writes.
+    table = {"webhooks": {"file": str(tmp_path / "wecom.toml")}}
+    return attrs.evolve(supdesk_settings, centers=centers, notifier_options={"wecom": table})
 
 
 def test_found_through_its_entry_point() -> None:
@@ -125,7 +128,7 @@ def test_wecom_refusal_is_retried(
 
 
 def test_long_text_is_cut_to_wecoms_limit(wecom: FakeWeCom) -> None:
-    notifier = plugin.WeComNotifier()
+    notifier = plugin.WeComNotifier(webhooks=plugin.load_webhooks(wecom.config))  # type: ignore[attr-defined]
     notifier.deliver(
         Notice(
             key="k",
@@ -141,11 +144,14 @@ def test_long_text_is_cut_to_wecoms_limit(wecom: FakeWeCom) -> None:
 
 
 def test_missing_configuration_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(plugin.ENV, raising=False)
-    with pytest.raises(ConfigError, match=plugin.ENV):
+    with pytest.raises(ConfigError, match=r"\[notifiers\.wecom\]"):
         plugin.WeComNotifier().deliver(
             Notice(key="k", center="c", recipient_kind="unit", recipient="x", subject="s", body="b")
         )
+    table = PluginTable({"webhooks": {"env": "WECOM_NOT_SET"}}, where="notifiers.wecom", source="supdesk.toml")
+    monkeypatch.delenv("WECOM_NOT_SET", raising=False)
+    with pytest.raises(ConfigError, match=r"supdesk.toml 中 notifiers.wecom.webhooks：环境变量 WECOM_NOT_SET 未设置"):
+        plugin.WeComSettings.from_table(table)
     with pytest.raises(ConfigError, match="没有配置"):
         plugin.WeComNotifier(webhooks={}).deliver(
             Notice(key="k", center="c", recipient_kind="unit", recipient="x", subject="s", body="b")

@@ -13,24 +13,12 @@ from pathlib import Path
 
 import click
 
+from channels.shared import import_group
 from supervision_core import hookimpl
 from supervision_core.cli import current_ledger, emit, json_option, wants_json
 
 __all__ = ["supervision_register_commands"]
 
-
-def _import_group(cli: click.Group) -> click.Group:
-    # supdesk's root has an `import` group that channels share; another root (a
-    # test's, an embedder's) gets one on first use.
-    group = cli.commands.get("import")
-    if isinstance(group, click.Group):
-        return group
-
-    @cli.group(name="import")
-    def import_() -> None:
-        """导入：话务记录等批量文件，以及导入批次的查询与撤销。"""
-
-    return import_
 
 
 @click.command("email")
@@ -39,8 +27,9 @@ def _import_group(cli: click.Group) -> click.Group:
 @json_option
 def import_email(path: Path, center: str | None) -> None:
     """导入邮件：一个 .eml 文件、mbox 文件或 Maildir 目录。重复导入不会重复登记。"""
-    from channels.email.channel import center_for, iter_messages, options_of, report_from_mail
     from channels.email.mailparse import parse_mail
+    from channels.email.options import options_of
+    from channels.email.reports import center_for, iter_messages, report_from_mail
 
     ledger = current_ledger()
     options = options_of(ledger)
@@ -89,7 +78,9 @@ def email_group() -> None:
 @click.option("--once", is_flag=True, help="每个邮箱收取一遍后退出。")
 def email_poll(once: bool) -> None:
     """收取 supdesk.toml 中配置的 IMAP 邮箱。"""
-    from channels.email.channel import ImapPoller, SenderRate, options_of
+    from channels.email.imap import ImapPoller
+    from channels.email.options import options_of
+    from channels.email.reports import SenderRate
 
     ledger = current_ledger()
     options = options_of(ledger)
@@ -122,7 +113,8 @@ def email_poll(once: bool) -> None:
 @click.option("--smtp", is_flag=True, help="以 SMTP 而不是 LMTP 协议接收。")
 def email_lmtp(smtp: bool) -> None:
     """在 [channels.email.lmtp] 配置的地址上接收邮件服务器投递的邮件。"""
-    from channels.email.channel import LmtpReceiver, options_of
+    from channels.email.lmtp import LmtpReceiver
+    from channels.email.options import options_of
 
     ledger = current_ledger()
     options = options_of(ledger)
@@ -141,5 +133,5 @@ def email_lmtp(smtp: bool) -> None:
 @hookimpl
 def supervision_register_commands(cli: click.Group) -> None:
     """Add ``supdesk import email`` and ``supdesk email poll|lmtp``."""
-    _import_group(cli).add_command(import_email)
+    import_group(cli).add_command(import_email)
     cli.add_command(email_group)

@@ -33,6 +33,7 @@ import attrs
 from charset_normalizer import from_bytes
 from selectolax.lexbor import LexborHTMLParser
 
+from channels.email.options import MailLimits
 from supervision_core import Attachment
 
 __all__ = [
@@ -48,15 +49,6 @@ __all__ = [
 # Labels whose text is routinely GB18030 in practice.
 _GB = {"gb2312", "gbk", "x-gbk", "cp936", "euc-cn", "csgb2312", "x-euc-cn", "gb_2312-80", "chinese"}
 _ALIASES = {"unicodebig": "utf-16-be", "unicodelittle": "utf-16-le", "x-unknown": ""}
-
-
-@attrs.frozen(kw_only=True)
-class MailLimits:
-    """What is kept of a message: attachments over the limits are dropped with a note."""
-
-    max_attachment_bytes: int = 20 * 1024 * 1024
-    max_total_bytes: int = 50 * 1024 * 1024
-    max_attachments: int = 30
 
 
 @attrs.frozen(kw_only=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from channels.shared import import_group
 from supervision_core import SHANGHAI, hookimpl
 from supervision_core.cli import (
     actor_option,
@@ -32,19 +33,6 @@ _COUNT_LABELS = {
     "skipped": "跳过",
 }
 
-
-def _import_group(cli: click.Group) -> click.Group:
-    # supdesk's root has an `import` group that channels share; another root (a
-    # test's, an embedder's) gets one on first use.
-    group = cli.commands.get("import")
-    if isinstance(group, click.Group):
-        return group
-
-    @cli.group(name="import")
-    def import_() -> None:
-        """导入：话务记录等批量文件，以及导入批次的查询与撤销。"""
-
-    return import_
 
 
 @click.command("calls")
@@ -140,6 +128,6 @@ def rollback(batch_id: int, actor: str | None) -> None:
 @hookimpl
 def supervision_register_commands(cli: click.Group) -> None:
     """Add ``supdesk import calls``, ``import batches`` and ``import rollback``."""
-    group = _import_group(cli)
+    group = import_group(cli)
     for command in (calls, batches, rollback):
         group.add_command(command)

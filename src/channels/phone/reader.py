@@ -25,7 +25,7 @@ from typing import IO, Any
 
 import attrs
 
-from channels.phone.rows import ReadJob, RowChunk, read_chunks
+from channels.phone.chunks import ReadJob, RowChunk, read_chunks
 from channels.phone.tabular import TabularError
 from supervision_core import StageFile, SupervisionError
 

@@ -1,217 +1,51 @@
-"""Rows of a call log, made into reports: the values, the checks, the reading loop.
+"""Rows of a call log, made into reports: the checks of one row, and the fast path.
 
 Each row becomes a report, a rejection (row number, column, reason in Chinese), or,
 for the many calls in a hotline export that come from people who are not
 supervisors, a plain row for :meth:`Ledger.quarantine_many`. Common rows take a fast
 path (plain string slicing and dictionary look-ups, no report object); anything
 unusual takes the general path, so both give the same result for the same row.
-
-The reading loop, :func:`read_chunks`, needs no ledger: it runs in this process for
-small files, and in a child process for large ones (``channels.phone.reader``),
-while this one writes.
+The cells' values are :mod:`channels.phone.cells`; reading a file in chunks is
+:mod:`channels.phone.chunks`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import itertools
 import operator
 import re
-import unicodedata
-from collections.abc import Generator, Iterator, Mapping
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from channels.phone.tabular import Sheet, excel_serial_to_datetime, open_sheets, read_head
 from supervision_core import (
     SHANGHAI,
-    ColumnProfile,
-    ConfigError,
     ContactKind,
     ProblemType,
     ProfileMatch,
     Report,
     ReportHints,
     Sender,
-    match_profile,
-    normalize_identity,
     parse_term,
 )
 
 if TYPE_CHECKING:
     from supervision_core import Ledger
+from channels.phone.cells import CHANNEL, parse_phone, parse_time
 
 __all__ = [
+    "CHANNEL",
+    "TOTAL_ROW",
     "CenterNames",
-    "ReadJob",
+    "FastRows",
     "RejectedRow",
-    "RowChunk",
+    "RowRejected",
+    "RowRules",
     "parse_phone",
     "parse_time",
-    "pick_sheet",
-    "read_chunks",
 ]
-
-CHANNEL = "phone_log"
-HEAD_ROWS = 15  # rows searched for the header, below any title rows
-
-_FULLWIDTH = str.maketrans("：／－．　", ":/-. ")
-_CN_DATE = re.compile(
-    r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-    r"(?:\s*[T ]?\s*(上午|下午|晚上|凌晨)?\s*(\d{1,2})\s*[:时点]\s*(\d{1,2})?\s*分?"
-    r"(?:\s*[:]?\s*(\d{1,2})\s*秒?)?)?\s*$"
-)
-_COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})(?:\s*(\d{2}):?(\d{2})(?::?(\d{2}))?)?\s*$")
-
-
-def parse_time(
-    value: Any, formats: tuple[str, ...] = (), *, clock: Any = None
-) -> dt.datetime | None:
-    """A call's time, aware in Asia/Shanghai, from what a spreadsheet holds.
-
-    Takes datetimes and dates (XLSX), Excel serial numbers, ``2026-03-05 14:30``,
-    ``2026/3/5``, ``2026年3月5日 14时30分``, ``2026.3.5 下午2:30``, ``20260305``, and
-    ``formats`` (``strptime``) first. ``clock`` is a separate time-of-day cell.
-    Returns ``None`` for an empty cell; raises ``ValueError`` saying what it saw.
-    """
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    moment: dt.datetime | None = None
-    if isinstance(value, dt.datetime):
-        moment = value
-    elif isinstance(value, dt.date):
-        moment = dt.datetime.combine(value, dt.time())
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        moment = _serial(float(value))
-    else:
-        text = unicodedata.normalize("NFKC", str(value)).translate(_FULLWIDTH).strip()
-        for fmt in formats:
-            try:
-                moment = dt.datetime.strptime(text, fmt)
-                break
-            except ValueError:
-                continue
-        if moment is None:
-            try:
-                moment = _chinese_time(text)
-            except ValueError as exc:  # 2026-13-01: the shape of a date, not a date
-                msg = f"无法识别的时间：{value!r}（{exc}）"
-                raise ValueError(msg) from exc
-    if moment is None:
-        msg = f"无法识别的时间：{value!r}"
-        raise ValueError(msg)
-    if clock is not None and moment.time() == dt.time():
-        extra = _clock(clock)
-        if extra is not None:
-            moment = dt.datetime.combine(moment.date(), extra)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=SHANGHAI)
-    if not 1990 <= moment.year <= 2100:
-        msg = f"时间超出合理范围：{value!r}"
-        raise ValueError(msg)
-    return moment
-
-
-def _serial(value: float) -> dt.datetime:
-    if not 1 <= value < 2958466:
-        msg = f"不是有效的 Excel 日期序号：{value!r}"
-        raise ValueError(msg)
-    return excel_serial_to_datetime(value).replace(microsecond=0)
-
-
-def _chinese_time(text: str) -> dt.datetime | None:
-    try:
-        number = float(text)
-    except ValueError:
-        pass
-    else:
-        if 20000 < number < 80000:  # an Excel serial that came through as text
-            return _serial(number)
-    m = _CN_DATE.match(text) or None
-    if m:
-        year, month, day, half, hour, minute, second = m.groups()
-        h = int(hour or 0)
-        if half in ("下午", "晚上") and h < 12:
-            h += 12
-        elif half == "凌晨" and h == 12:
-            h = 0
-        return dt.datetime(int(year), int(month), int(day), h, int(minute or 0), int(second or 0))
-    c = _COMPACT.match(text)
-    if c:
-        year, month, day, hour, minute, second = c.groups()
-        return dt.datetime(
-            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0)
-        )
-    try:
-        return dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def _clock(value: Any) -> dt.time | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, dt.time):
-        return value
-    if isinstance(value, dt.datetime):
-        return value.time()
-    if isinstance(value, float) and 0 <= value < 1:  # Excel time-of-day fraction
-        seconds = round(value * 86400)
-        return dt.time(seconds // 3600 % 24, seconds // 60 % 60, seconds % 60)
-    text = unicodedata.normalize("NFKC", str(value)).translate(_FULLWIDTH).strip()
-    m = re.match(
-        r"^(上午|下午|晚上)?\s*(\d{1,2})\s*[:时点]\s*(\d{1,2})?\s*分?(?::(\d{1,2}))?$", text
-    )
-    if not m:
-        msg = f"无法识别的时刻：{value!r}"
-        raise ValueError(msg)
-    half, hour, minute, second = m.groups()
-    h = int(hour)
-    if half in ("下午", "晚上") and h < 12:
-        h += 12
-    return dt.time(h, int(minute or 0), int(second or 0))
-
-
-def parse_phone(value: Any) -> str:
-    """A caller's number as stored, from what Excel made of it.
-
-    ``13812341234.0`` (a number cell) and ``1.3812341234E+10`` come back whole;
-    ``1.38123E+10`` lost digits when Excel shortened it, so it is refused with a
-    note on how to export the column as text. Returns ``""`` for an empty cell.
-    """
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        msg = f"号码不是数字：{value!r}"
-        raise ValueError(msg)
-    if isinstance(value, int):
-        return str(value)
-    text = unicodedata.normalize("NFKC", str(value)).strip()
-    if not text:
-        return ""
-    if isinstance(value, float) or re.fullmatch(r"[\d.]+[eE][+]?\d+|\d+\.0+", text):
-        try:
-            number = Decimal(text if not isinstance(value, float) else repr(value))
-        except InvalidOperation as exc:
-            msg = f"无法识别的号码：{value!r}"
-            raise ValueError(msg) from exc
-        mantissa = re.sub(r"[eE].*$", "", text).replace(".", "").lstrip("0")
-        digits = str(int(number)) if number == number.to_integral_value() else ""
-        if not digits or ("e" in text.lower() and len(mantissa) < len(digits)):
-            msg = (
-                f"号码 {text} 被 Excel 转成了科学计数法，位数已经丢失；请把该列设为“文本”后重新导出"
-            )
-            raise ValueError(msg)
-        return digits
-    phone = normalize_identity(ContactKind.PHONE, text)
-    if not phone or len(phone) < 5 or len(phone) > 15:
-        msg = f"号码位数不对：{value!r}"
-        raise ValueError(msg)
-    return phone
 
 
 @attrs.frozen
@@ -223,7 +57,8 @@ class RejectedRow:
     reason: str
 
 
-_TOTAL = re.compile(r"^\s*(合\s*计|总\s*计|小\s*计|共计|total)", re.IGNORECASE)
+#: A row that sums the others up (合计, 小计, total): skipped, not rejected.
+TOTAL_ROW = re.compile(r"^\s*(合\s*计|总\s*计|小\s*计|共计|total)", re.IGNORECASE)
 
 
 def _text(value: Any) -> str:
@@ -234,7 +69,9 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-class _Rejected(ValueError):
+class RowRejected(ValueError):
+    """A row that cannot be a report: which column, and why (in Chinese)."""
+
     def __init__(self, column: str, reason: str) -> None:
         super().__init__(reason)
         self.column, self.reason = column, reason
@@ -290,22 +127,22 @@ class RowRules:
         return row[index] if index is not None and index < len(row) else None
 
     def report(self, row: list[Any]) -> Report:
-        """The report a row makes; raises ``_Rejected`` saying which column and why."""
+        """The report a row makes; raises ``RowRejected`` saying which column and why."""
         cell, name = self.cell, self.name
         profile = self.match.profile
         if any(isinstance(v, str) and "\ufffd" in v for v in row):
-            raise _Rejected("（整行）", "含有无法按文件编码解码的字符")
+            raise RowRejected("（整行）", "含有无法按文件编码解码的字符")
         column = "time" if "time" in self.match.columns else "date"
         try:
             when = parse_time(cell(row, column), profile.time_formats, clock=cell(row, "clock"))
         except ValueError as exc:
-            raise _Rejected(name(column), str(exc)) from exc
+            raise RowRejected(name(column), str(exc)) from exc
         if when is None:
-            raise _Rejected(name(column), "缺少来电时间")
+            raise RowRejected(name(column), "缺少来电时间")
         try:
             phone = parse_phone(cell(row, "caller_number"))
         except ValueError as exc:
-            raise _Rejected(name("caller_number"), str(exc)) from exc
+            raise RowRejected(name("caller_number"), str(exc)) from exc
         summary_text = _text(cell(row, "summary"))
         content = _text(cell(row, "content"))
         if summary_text and content and summary_text != content:
@@ -313,15 +150,15 @@ class RowRules:
         else:
             text = content or summary_text
         if not text.strip():
-            raise _Rejected(
+            raise RowRejected(
                 name("content" if "content" in self.match.columns else "summary"), "没有反映内容"
             )
         township = _text(cell(row, "township"))
         center = self.centers.find(township) if township else self.default_center
         if center is None:
             if township:
-                raise _Rejected(name("township"), f"未配置的苏木镇/中心：{township}")
-            raise _Rejected(
+                raise RowRejected(name("township"), f"未配置的苏木镇/中心：{township}")
+            raise RowRejected(
                 name("township"), "无法确定所属中心：文件没有苏木镇列，请用 --center 指定"
             )
         category = _text(cell(row, "category"))
@@ -524,7 +361,7 @@ class FastRows:
         if not record:
             return None
         for value in row[:3]:
-            if type(value) is str and _TOTAL.match(value):
+            if type(value) is str and TOTAL_ROW.match(value):
                 return None  # a total row: the general path passes it over
         summary, content = summary.strip(), content.strip()
         if summary and content and summary != content:
@@ -555,180 +392,3 @@ class FastRows:
             venue.strip() or None,
             f"phone:{phone} 未登记",
         )
-
-
-# ---------------------------------------------------------------------------- reading
-
-
-def pick_sheet(
-    path: Path, profiles: Mapping[str, ColumnProfile], wanted: str | None
-) -> tuple[Sheet, ProfileMatch, list[list[Any]]]:
-    """The first sheet whose header fits a profile, the match, and its first rows.
-
-    :raises ConfigError: no sheet fits (the message lists the columns found)
-    """
-    choices = [profiles[wanted]] if wanted else list(profiles.values())
-    seen: list[str] = []
-    for sheet in open_sheets(path):
-        head = read_head(sheet, HEAD_ROWS)
-        match = match_profile(head, choices)
-        if match is not None:
-            return sheet, match, head
-        for row in head:
-            cells = [str(c).strip() for c in row if c is not None and str(c).strip()]
-            if len(cells) >= 2:
-                seen = cells
-                break
-    found = "、".join(seen[:20]) or "（无）"
-    if wanted:
-        profile = profiles[wanted]
-        located = profile.locate(seen)
-        lacking = "、".join(
-            f"{f}（{'/'.join(profile.columns.get(f, ()) or ('日期',))}）"
-            for f in profile.missing(located)
-        )
-        msg = f"列配置 {wanted} 与文件不符：找到的列有 {found}；缺少 {lacking}"
-    else:
-        names = "、".join(profiles)
-        msg = (
-            f"没有与文件表头相符的列配置（已试：{names}）。找到的列有：{found}；"
-            "至少需要“来电时间”（或“日期”）和“内容”（或“摘要”）。"
-            "可在 supdesk.toml 的 [[profiles]] 中定义新的列配置"
-        )
-    raise ConfigError(msg)
-
-
-@attrs.frozen
-class RowChunk:
-    """What reading a stretch of the file gave: counts, rows to store, rejections."""
-
-    read: int
-    skipped: int
-    quarantine: list[tuple[Any, ...]]  # plain rows for Ledger.quarantine_many
-    reports: list[Report]
-    rejects: list[tuple[int, list[Any], RejectedRow]]
-    position: int | None  # bytes (CSV) or rows read so far, for a progress bar
-    next_row: int = 0  # the row number reading goes on from
-    #: A file holding further quarantine rows (``supervision_core.stage_quarantine``),
-    #: and how many: how a reading process hands rows to a SQLite ledger.
-    staged: str | None = None
-    staged_rows: int = 0
-    repeated: int = 0  # rows under the id of a supervisor's call read before
-
-
-@attrs.frozen
-class ReadJob:
-    """Everything reading needs, without a ledger: it can be sent to another process."""
-
-    path: Path
-    profile: ColumnProfile
-    rules: RowRules
-    start_row: int = 0  # rows before this one (1-based) are passed over
-    #: Where a reading process stages quarantine rows as files (SQLite ledgers)
-    stage_dir: Path | None = None
-    #: The ids of supervisors' calls read before ``start_row``
-    reported: frozenset[str] = frozenset()
-    chunk_size: int = 20_000
-
-
-def read_chunks(
-    job: ReadJob, opened: tuple[Sheet, ProfileMatch, list[list[Any]]] | None = None
-) -> Generator[RowChunk, None, None]:
-    """Read the file of ``job`` and yield it a chunk of rows at a time.
-
-    :param opened: the file as :func:`pick_sheet` left it, to go on reading (in the
-        process that picked it: a spreadsheet is not loaded twice)
-
-    A file that breaks off (a CSV quoting error, a damaged XLSX) raises
-    :class:`~channels.phone.tabular.TabularError` after the chunks read before it.
-    """
-    if opened is None:
-        opened = pick_sheet(job.path, {job.profile.name: job.profile}, job.profile.name)
-    sheet, match, head = opened
-    rules = attrs.evolve(job.rules, match=match)
-    fast = FastRows(rules)
-    first_row = match.header_row + 2  # the row after the header, 1-based
-    rows: Iterator[list[Any]] = itertools.chain(head[match.header_row + 1 :], sheet.rows)
-    if job.start_row > first_row:
-        rows = itertools.islice(rows, job.start_row - first_row, None)
-        first_row = job.start_row
-    number = first_row - 1
-    pile = _Pile(set(job.reported))
-    fast_row = fast.row if fast.ok else None
-    total = _TOTAL.match
-    for number, row in enumerate(rows, start=first_row):
-        if fast_row is not None:
-            plain = fast_row(row)
-            if plain is not None:
-                pile.read += 1
-                pile.keep(plain)
-                if len(pile.quarantine) >= job.chunk_size:
-                    yield pile.chunk(sheet.position, number + 1)
-                continue
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
-            pile.skipped += 1
-            continue
-        if any(isinstance(v, str) and total(v) for v in row[:3]):
-            pile.skipped += 1  # a total row (合计) at the foot of a hand-kept sheet
-            continue
-        pile.read += 1
-        try:
-            report = rules.report(row)
-        except _Rejected as bad:
-            pile.rejects.append((number, row, RejectedRow(number, bad.column, bad.reason)))
-            continue
-        plain = rules.unmatched(report)
-        if plain is None:
-            pile.reports.append(report)
-            pile.reported.add(report.external_id)
-        else:
-            pile.keep(plain)
-        if len(pile.quarantine) + len(pile.reports) >= job.chunk_size:
-            yield pile.chunk(sheet.position, number + 1)
-    yield pile.chunk(sheet.position, number + 1)
-
-
-@attrs.define
-class _Pile:
-    """What reading gathers until a chunk is full."""
-
-    #: Reports are stored in batches after the quarantine rows around them: a later row
-    #: under a report's id must not be stored first (the first of an id wins).
-    reported: set[str]
-    read: int = 0
-    skipped: int = 0
-    repeated: int = 0
-    quarantine: list[tuple[Any, ...]] = attrs.Factory(list)
-    reports: list[Report] = attrs.Factory(list)
-    rejects: list[tuple[int, list[Any], RejectedRow]] = attrs.Factory(list)
-
-    def keep(self, plain: tuple[Any, ...]) -> None:
-        if self.reported and plain[0] in self.reported:
-            self.repeated += 1  # a supervisor's call earlier in the file stands
-        else:
-            self.quarantine.append(plain)
-
-    def chunk(self, position: Any, next_row: int) -> RowChunk:
-        """What is gathered, as a chunk; the pile starts again."""
-        chunk = RowChunk(
-            self.read,
-            self.skipped,
-            self.quarantine,
-            self.reports,
-            self.rejects,
-            _at(position),
-            next_row,
-            repeated=self.repeated,
-        )
-        self.read = self.skipped = self.repeated = 0
-        self.quarantine, self.reports, self.rejects = [], [], []
-        return chunk
-
-
-def _at(position: Any) -> int | None:
-    if position is None:
-        return None
-    try:
-        return int(position())
-    except (ValueError, OSError):  # the file is read to the end and closed
-        return None

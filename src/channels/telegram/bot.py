@@ -10,8 +10,8 @@ what tells it an update may be forgotten) moves only after the update has been f
 handled and its report committed: a crash re-reads, and an update seen twice makes
 no second report (the session remembers the last update id; the report's external id
 is the account and the update id). 429 ``retry_after`` and network errors are waited
-out. The token comes from ``SUPDESK_TELEGRAM_TOKEN`` or the file named by
-``SUPDESK_TELEGRAM_TOKEN_FILE``, never from the repository, and never reaches the logs.
+out. The token is configured by reference in ``[channels.telegram]`` (an environment
+variable or a file), never written in the repository, and never reaches the logs.
 """
 
 from __future__ import annotations
@@ -20,16 +20,12 @@ import asyncio
 import datetime as dt
 import hmac
 import logging
-import os
 import re
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
-import attrs
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ContextTypes, TypeHandler
@@ -41,29 +37,17 @@ from channels.messenger.conversation import (
     Outbound,
     evaluation_buttons,
 )
-from supervision_core import (
-    ChannelRegistry,
-    ConfigError,
-    ContactKind,
-    Ledger,
-    Notice,
-    NotifierRegistry,
-    RouteRegistry,
-    hookimpl,
-    now_utc,
-)
+from channels.telegram.settings import CHANNEL, CURSOR, TelegramSettings, settings_of
+from supervision_core import ContactKind, Ledger, Notice, now_utc
 
 __all__ = [
-    "CHANNEL",
     "TelegramBot",
-    "TelegramChannel",
-    "TelegramNotifier",
-    "TelegramSettings",
+    "TelegramPoller",
     "inbound_from_update",
+    "send_notice",
+    "webhook",
 ]
 
-CHANNEL = "telegram"
-CURSOR = "telegram:getUpdates"
 log = logging.getLogger("channels.telegram.bot")
 _NUMBER = re.compile(r"问题 ([a-z0-9][a-z0-9_-]{0,39}-20\d\d-\d{5}) (整改完成|作出说明)")
 
@@ -80,35 +64,6 @@ class _Redact(logging.Filter):
             record.msg = record.getMessage().replace(self.token, "<token>")
             record.args = ()
         return True
-
-
-@attrs.frozen(kw_only=True)
-class TelegramSettings:
-    """The bot's settings, from the environment (the token never from a file in the repo)."""
-
-    token: str = attrs.field(repr=False)
-    api_url: str = "https://api.telegram.org/bot"
-    file_url: str = "https://api.telegram.org/file/bot"
-    webhook_secret: str | None = attrs.field(default=None, repr=False)
-    poll_timeout: int = 25
-
-    @classmethod
-    def from_env(cls) -> TelegramSettings:
-        """``SUPDESK_TELEGRAM_TOKEN`` (or ``…_TOKEN_FILE``), ``…_API``, ``…_WEBHOOK_SECRET``."""
-        token = os.environ.get("SUPDESK_TELEGRAM_TOKEN")
-        token_file = os.environ.get("SUPDESK_TELEGRAM_TOKEN_FILE")
-        if not token and token_file:
-            token = Path(token_file).read_text(encoding="utf-8").strip()
-        if not token:
-            msg = "没有 Telegram 机器人令牌：请设置环境变量 SUPDESK_TELEGRAM_TOKEN 或 SUPDESK_TELEGRAM_TOKEN_FILE"
-            raise ConfigError(msg)
-        api = os.environ.get("SUPDESK_TELEGRAM_API", "https://api.telegram.org")
-        return cls(
-            token=token,
-            api_url=f"{api.rstrip('/')}/bot",
-            file_url=f"{api.rstrip('/')}/file/bot",
-            webhook_secret=os.environ.get("SUPDESK_TELEGRAM_WEBHOOK_SECRET"),
-        )
 
 
 def _account(user_id: int) -> str:
@@ -216,12 +171,13 @@ class TelegramBot:
         self.ledger = ledger
         self.settings = settings
         logging.getLogger("httpx").setLevel(logging.WARNING)
-        redact = _Redact(settings.token)
+        token = settings.required_token()
+        redact = _Redact(token)
         for name in ("httpx", "telegram", "channels.telegram.bot", ""):
             logging.getLogger(name).addFilter(redact)
         self.application = (
             Application.builder()
-            .token(settings.token)
+            .token(token)
             .base_url(settings.api_url)
             .base_file_url(settings.file_url)
             .updater(None)
@@ -361,9 +317,9 @@ async def webhook(request: Request) -> Response:
     """
     import supervision_web as web
 
-    try:
-        settings = TelegramSettings.from_env()
-    except ConfigError:
+    desk = web.desk_of(request)
+    settings = settings_of(desk.ledger)
+    if not settings.token:
         return JSONResponse(
             {"ok": False, "description": "telegram is not configured"}, status_code=404
         )
@@ -372,7 +328,6 @@ async def webhook(request: Request) -> Response:
         given.encode(), settings.webhook_secret.encode()
     ):
         return JSONResponse({"ok": False}, status_code=403)
-    desk = web.desk_of(request)
     async with _webhook_lock:
         bot = _webhook_bots.get(id(desk.ledger))
         if bot is None:
@@ -394,67 +349,59 @@ async def webhook(request: Request) -> Response:
 # ---------------------------------------------------------------- notifier
 
 
-class TelegramNotifier:
-    """Delivers notices to supervisors' linked Telegram accounts (the ``telegram`` notifier).
+def send_notice(settings: TelegramSettings, notice: Notice) -> None:
+    """Send ``notice`` to every linked Telegram account of its addresses (blocking).
 
     A notice asking for an evaluation comes with the three buttons.
     """
+    chats = [
+        a.value.split(":", 1)[1]
+        for a in notice.addresses
+        if a.kind is ContactKind.MESSENGER and a.value.startswith(f"{CHANNEL}:")
+    ]
+    if not chats:
+        return
+    token = settings.required_token()
+    match = _NUMBER.search(notice.subject)
+    markup = _markup(evaluation_buttons(match.group(1))) if match else None
 
-    name = "telegram"
-
-    def deliver(self, notice: Notice) -> None:
-        """Send ``notice`` to every linked Telegram account of its addresses."""
-        chats = [
-            a.value.split(":", 1)[1]
-            for a in notice.addresses
-            if a.kind is ContactKind.MESSENGER and a.value.startswith(f"{CHANNEL}:")
-        ]
-        if not chats:
-            return
-        settings = TelegramSettings.from_env()
-        match = _NUMBER.search(notice.subject)
-        markup = _markup(evaluation_buttons(match.group(1))) if match else None
-
-        async def send() -> None:
-            async with Bot(
-                settings.token, base_url=settings.api_url, base_file_url=settings.file_url
-            ) as bot:
-                for chat in chats:
-                    await _call(
-                        lambda chat=chat: bot.send_message(
-                            chat_id=int(chat),
-                            text=f"{notice.subject}\n{notice.body}",
-                            reply_markup=markup,
-                        )
+    async def send() -> None:
+        async with Bot(token, base_url=settings.api_url, base_file_url=settings.file_url) as bot:
+            for chat in chats:
+                await _call(
+                    lambda chat=chat: bot.send_message(
+                        chat_id=int(chat),
+                        text=f"{notice.subject}\n{notice.body}",
+                        reply_markup=markup,
                     )
+                )
 
-        asyncio.run(send())  # deliver() runs in a worker thread, never on the event loop
-
-
-# ---------------------------------------------------------------- plugin
+    asyncio.run(send())  # deliver() runs in a worker thread, never on the event loop
 
 
-@attrs.frozen
-class TelegramChannel:
-    """The channel as registered."""
-
-    name: str = CHANNEL
-    label: str = "Telegram"
+# ---------------------------------------------------------------- channel
 
 
-@hookimpl
-def supervision_register_channels(register: ChannelRegistry) -> None:
-    """Register the Telegram channel."""
-    register.add(TelegramChannel())
+class TelegramPoller:
+    """Long polling as a daemon job: the bot is started on the first poll, stopped on close."""
+
+    def __init__(self, ledger: Ledger, settings: TelegramSettings) -> None:
+        self.ledger = ledger
+        self.settings = settings
+        self.bot: TelegramBot | None = None
+
+    async def poll_once(self) -> None:
+        """One getUpdates round (the Bot API waits up to ``poll_timeout`` for updates)."""
+        if self.bot is None:
+            bot = TelegramBot(self.ledger, self.settings)
+            await bot.start()
+            self.bot = bot
+        await self.bot.poll_once()
+
+    async def close(self) -> None:
+        """Shut the bot down, if it was started."""
+        bot, self.bot = self.bot, None
+        if bot is not None:
+            await bot.stop()
 
 
-@hookimpl
-def supervision_register_notifiers(register: NotifierRegistry) -> None:
-    """Register the ``telegram`` notifier."""
-    register.add(TelegramNotifier())
-
-
-@hookimpl
-def supervision_register_routes(register: RouteRegistry) -> None:
-    """The webhook: ``POST /telegram/webhook``."""
-    register.add(Route("/telegram/webhook", webhook, methods=["POST"]))

@@ -24,11 +24,12 @@ def telegram_group() -> None:
 
 @telegram_group.command("poll")
 def poll() -> None:
-    """以长轮询方式接收消息（令牌取自 SUPDESK_TELEGRAM_TOKEN）。Ctrl+C 停止。"""
-    from channels.telegram.bot import TelegramBot, TelegramSettings
+    """以长轮询方式接收消息（令牌见 supdesk.toml 的 [channels.telegram]）。Ctrl+C 停止。"""
+    from channels.telegram.bot import TelegramBot
+    from channels.telegram.settings import settings_of
 
     ledger = current_ledger()
-    bot = TelegramBot(ledger, TelegramSettings.from_env())
+    bot = TelegramBot(ledger, settings_of(ledger))
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -47,10 +48,11 @@ def poll() -> None:
 @click.argument("url")
 def set_webhook(url: str) -> None:
     """让 Telegram 把消息推送到 URL（网页前台的 /telegram/webhook，须为 HTTPS）。"""
-    from channels.telegram.bot import TelegramBot, TelegramSettings
+    from channels.telegram.bot import TelegramBot
+    from channels.telegram.settings import settings_of
 
     ledger = current_ledger()
-    bot = TelegramBot(ledger, TelegramSettings.from_env())
+    bot = TelegramBot(ledger, settings_of(ledger))
 
     async def main() -> None:
         await bot.start()

@@ -1,4 +1,4 @@
-"""The walk-in and letter channel (来访、来信): the front desk's web form.
+"""The front desk's web form for walk-in and letter reports (来访、来信).
 
 Staff at a center's desk, or a supervisor on the hall's tablet, enter a report that
 came in person or by letter. The form's rules are plain functions over the submitted
@@ -31,9 +31,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 import supervision_web as web
+from channels.walk_in.channel import CHANNEL, WalkInChannel
 from supervision_core import (
     Attachment,
-    ChannelRegistry,
     ContactKind,
     Ledger,
     Method,
@@ -50,7 +50,6 @@ from supervision_core import (
     Topic,
     can_enter_reports,
     can_see_center,
-    hookimpl,
     local_date,
     mask_name,
     mask_phone,
@@ -66,10 +65,10 @@ __all__ = [
     "WalkInChannel",
     "WalkInMode",
     "fingerprint",
+    "register_routes",
     "validate_walk_in",
 ]
 
-CHANNEL = "walk_in"
 
 #: What may be attached, by the type read from the file's first bytes (never the
 #: browser's claim): photos, scans, documents and recordings.
@@ -106,14 +105,6 @@ class WalkInMode(enum.StrEnum):
     def label(self) -> str:
         """The way in Chinese."""
         return {"visit": "来访", "letter": "来信"}[self.value]
-
-
-@attrs.frozen
-class WalkInChannel:
-    """The channel as registered: its name and label."""
-
-    name: str = CHANNEL
-    label: str = "来访来信（前台录入）"
 
 
 @attrs.frozen
@@ -549,15 +540,8 @@ async def desk_list(request: Request) -> Response:
     return web.render(request, "walk_in/desk.html", context)
 
 
-@hookimpl
-def supervision_register_channels(register: ChannelRegistry) -> None:
-    """Register the walk-in and letter channel."""
-    register.add(WalkInChannel())
-
-
-@hookimpl
-def supervision_register_routes(register: RouteRegistry) -> None:
-    """The front desk's pages: the form, receipts, and the list of recent reports."""
+def register_routes(register: RouteRegistry) -> None:
+    """Add the front desk's pages: the form, receipts, and the list of recent reports."""
     register.add_templates(_TEMPLATES)
     register.add_nav("/walk-in", "来访来信登记")
     register.add_nav("/desk", "最近登记")

@@ -70,7 +70,7 @@ class Outbox:
                 error = f"通知方式 {row.notifier!r} 未安装"
             else:
                 try:
-                    notifiers[row.notifier].deliver(notice_of(row))
+                    notifiers.configured(row.notifier, self.db.settings).deliver(notice_of(row))
                 except Exception as exc:
                     error = f"{type(exc).__name__}: {exc}"
             with self.db.session() as s:

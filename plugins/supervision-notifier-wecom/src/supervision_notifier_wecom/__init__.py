@@ -1,8 +1,15 @@
-"""Post dispatch notices to units' WeCom groups through their robot webhooks."""
+"""Post dispatch notices to units' WeCom groups through their robot webhooks.
+
+Configured in ``supdesk.toml``; the webhook addresses carry a key, so they are a secret
+referenced from a file (or an environment variable) holding a ``[units]`` table::
+
+    [notifiers.wecom]
+    webhooks = { file = "/etc/supdesk/wecom.toml" }   # [units] realty = "https://qyapi…"
+    timeout = 10
+"""
 
 from __future__ import annotations
 
-import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -10,11 +17,16 @@ from pathlib import Path
 import attrs
 import httpx
 
-from supervision_core import ConfigError, Notice, NotifierRegistry, RecipientKind, hookimpl
+from supervision_core import (
+    ConfigError,
+    Notice,
+    NotifierRegistry,
+    PluginTable,
+    RecipientKind,
+    hookimpl,
+)
 
-__all__ = ["WeComError", "WeComNotifier", "load_webhooks"]
-
-ENV = "SUPDESK_WECOM_WEBHOOKS"
+__all__ = ["WeComError", "WeComNotifier", "WeComSettings", "load_webhooks", "parse_webhooks"]
 _MAX_TEXT = 2048  # WeCom's limit for a text message, in bytes of UTF-8
 
 
@@ -22,18 +34,43 @@ class WeComError(RuntimeError):
     """WeCom answered, but refused the message."""
 
 
-def load_webhooks(path: str | Path) -> dict[str, str]:
-    """The unit-to-webhook map from a TOML file with a ``[units]`` table."""
+def parse_webhooks(text: str, where: str) -> dict[str, str]:
+    """The unit-to-webhook map from TOML text with a ``[units]`` table; ``where`` names it."""
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        msg = f"无法读取企业微信配置 {path}：{exc}"
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"无法读取企业微信配置 {where}：{exc}"
         raise ConfigError(msg) from exc
     units = data.get("units")
     if not isinstance(units, Mapping) or not all(isinstance(v, str) for v in units.values()):
-        msg = f'企业微信配置 {path} 需要 [units] 表：单位代码 = "webhook 地址"'
+        msg = f'企业微信配置 {where} 需要 [units] 表：单位代码 = "webhook 地址"'
         raise ConfigError(msg)
     return dict(units)
+
+
+def load_webhooks(path: str | Path) -> dict[str, str]:
+    """The unit-to-webhook map from a TOML file with a ``[units]`` table."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        msg = f"无法读取企业微信配置 {path}：{exc}"
+        raise ConfigError(msg) from exc
+    return parse_webhooks(text, str(path))
+
+
+@attrs.frozen
+class WeComSettings:
+    """``[notifiers.wecom]``: ``webhooks`` (a secret: TOML with ``[units]``) and ``timeout``."""
+
+    webhooks: dict[str, str]
+    timeout: float = 10.0
+
+    @classmethod
+    def from_table(cls, table: PluginTable) -> WeComSettings:
+        """Read and check the table; the webhooks' secret is resolved by the core."""
+        table.only("webhooks", "timeout")
+        text = table.secret("webhooks")
+        return cls(parse_webhooks(text, table.key("webhooks")), table.number("timeout", 10.0))
 
 
 def _truncate(text: str) -> str:
@@ -45,19 +82,21 @@ def _truncate(text: str) -> str:
 
 @attrs.define
 class WeComNotifier:
-    """Posts unit notices; ``webhooks`` is read from ``SUPDESK_WECOM_WEBHOOKS`` when not given."""
+    """Posts unit notices to the webhooks of ``[notifiers.wecom]``."""
 
     name: str = "wecom"
     webhooks: dict[str, str] | None = None
     timeout: float = 10.0
+    settings_type = WeComSettings
+
+    def configure(self, settings: WeComSettings) -> WeComNotifier:
+        """The notifier posting to ``settings.webhooks``."""
+        return WeComNotifier(webhooks=settings.webhooks, timeout=settings.timeout)
 
     def _url(self, unit: str) -> str:
         if self.webhooks is None:
-            path = os.environ.get(ENV)
-            if not path:
-                msg = f"未配置企业微信群机器人：请设置环境变量 {ENV} 指向配置文件"
-                raise ConfigError(msg)
-            self.webhooks = load_webhooks(path)
+            msg = '未配置企业微信群机器人：请在 supdesk.toml 的 [notifiers.wecom] 中设置 webhooks = { file = "配置文件" }'
+            raise ConfigError(msg)
         url = self.webhooks.get(unit) or self.webhooks.get("default")
         if not url:
             msg = f"单位 {unit} 没有配置企业微信群机器人地址"
