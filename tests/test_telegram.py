@@ -232,7 +232,7 @@ def test_evaluating_a_rectification_with_buttons(script, bateer, botapi, supdesk
 
 
 def _notices(ledger, issue_id):
-    from supervision_core.model.notifications import notices_for
+    from supervision_core import notices_for
 
     issue = ledger.issue(issue_id)
     addresses = ledger.supervisor(issue.supervisor_id).identities

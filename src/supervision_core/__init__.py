@@ -103,7 +103,6 @@ if _typing.TYPE_CHECKING:
         Notice as Notice,
         Notifier as Notifier,
         RecipientKind as RecipientKind,
-        notices_for as notices_for,
     )
     from supervision_core.model.outbox import (
         DeliveryReport as DeliveryReport,
@@ -208,6 +207,10 @@ if _typing.TYPE_CHECKING:
         mask_name as mask_name,
         mask_personal_data as mask_personal_data,
         mask_phone as mask_phone,
+        unit_view as unit_view,
+    )
+    from supervision_core.rules.notices import (
+        notices_for as notices_for,
     )
     from supervision_core.rules.reminders import (
         documents_due as documents_due,
@@ -303,7 +306,8 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
         "model.summaries": ("AttachmentInfo", "IssueSummary", "ReportSummary"),
         "model.batches": ("ImportBatch",),
         "model.outbox": ("DeliveryReport", "OutboxEntry", "OutboxStatus"),
-        "model.notifications": ("Notice", "RecipientKind", "notices_for"),
+        "model.notifications": ("Notice", "RecipientKind"),
+        "rules.notices": ("notices_for",),
         "model.year": (
             "DEFAULT_TIE_RULE",
             "TIE_RULES",
@@ -340,7 +344,13 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
         "rules.lifecycle": ("apply_event", "replay"),
         "rules.deadlines": ("TimeLimits", "due_after", "rectification_due"),
         "rules.workdays": ("CONFIRMED_YEARS", "Deadline", "WorkCalendar", "china_calendar"),
-        "rules.masking": ("mask_id_number", "mask_name", "mask_personal_data", "mask_phone"),
+        "rules.masking": (
+            "mask_id_number",
+            "mask_name",
+            "mask_personal_data",
+            "mask_phone",
+            "unit_view",
+        ),
         "rules.similarity": ("text_similarity",),
         "rules.screening": ("valid_id_number",),
         "rules.reminders": ("documents_due",),

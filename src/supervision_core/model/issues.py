@@ -10,9 +10,7 @@ from typing import Any
 
 import attrs
 
-from supervision_core.model.clock import local_date
 from supervision_core.model.reports import ReportHints
-from supervision_core.rules.masking import mask_personal_data
 
 __all__ = [
     "OPEN_STATES",
@@ -228,23 +226,6 @@ class Issue:
     def is_overdue(self, today: dt.date) -> bool:
         """Whether its current deadline passed before ``today`` while still open."""
         return self.is_open and self.due_on is not None and self.due_on < today
-
-    def unit_view(self) -> UnitView:
-        """What the unit it was dispatched to may see: never who reported it."""
-        return UnitView(
-            number=self.number,
-            center=self.center,
-            received_on=local_date(self.received_at),
-            text=mask_personal_data(self.text),
-            hints=self.hints,
-            state=self.state,
-            unit=self.unit,
-            responsible_person=self.responsible_person,
-            track=self.track,
-            measures=self.measures,
-            due_on=self.due_on,
-            due_confirmed=self.due_confirmed,
-        )
 
 
 @attrs.frozen(kw_only=True)

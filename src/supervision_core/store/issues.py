@@ -30,6 +30,7 @@ from supervision_core.model.screening import ScreeningProposal
 from supervision_core.model.summaries import IssueSummary
 from supervision_core.rules.deadlines import due_after, rectification_due
 from supervision_core.rules.lifecycle import replay
+from supervision_core.rules.masking import unit_view
 from supervision_core.store.rows import (
     ISSUE,
     OPEN,
@@ -304,7 +305,7 @@ class Issues:
 
     def unit_view(self, ref: IssueRef) -> UnitView:
         """The issue as its responsible unit may see it: without the supervisor."""
-        return self.issue(ref).unit_view()
+        return unit_view(self.issue(ref))
 
     def find(
         self,

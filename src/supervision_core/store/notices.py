@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session
 
 from supervision_core.model.issues import Issue, IssueEvent
-from supervision_core.model.notifications import notices_for
 from supervision_core.model.supervisors import Identity
+from supervision_core.rules.notices import notices_for
 from supervision_core.store.bulk import bulk_insert
 
 # import BULK_COLUMNS, STAGE_TABLE, BulkQuarantine, read_stage
