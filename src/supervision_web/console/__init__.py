@@ -21,34 +21,30 @@ registers their routes.
 
 from __future__ import annotations
 
-from starlette.routing import Route
+from typing import TYPE_CHECKING
 
-from supervision_core import RouteRegistry, hookimpl
+from supervision_core import hookimpl
 
-from .dashboard import console_dashboard
-from .issues import console_issue
-from .quarantine import console_quarantine
-from .queue import console_queue
-from .supervisors import console_supervisor, console_supervisors
-from .units import unit_issue, unit_notice, unit_portal
+if TYPE_CHECKING:
+    from supervision_core import RouteRegistry
 
-__all__ = [
-    "console_dashboard",
-    "console_issue",
-    "console_quarantine",
-    "console_queue",
-    "console_supervisor",
-    "console_supervisors",
-    "supervision_register_routes",
-    "unit_issue",
-    "unit_notice",
-    "unit_portal",
-]
+__all__ = ["supervision_register_routes"]
 
 
 @hookimpl(trylast=True)  # after the front desk's pages: its menu comes first
 def supervision_register_routes(register: RouteRegistry) -> None:
     """The console and the unit's portal."""
+    # The pages (Starlette, Jinja, the ledger) load when a web app is made, not when
+    # ``supdesk`` builds its plugin manager.
+    from starlette.routing import Route
+
+    from .dashboard import console_dashboard
+    from .issues import console_issue
+    from .quarantine import console_quarantine
+    from .queue import console_queue
+    from .supervisors import console_supervisor, console_supervisors
+    from .units import unit_issue, unit_notice, unit_portal
+
     register.add_nav("/console", "问题台账")
     register.add(Route("/console", console_queue))
     register.add(Route("/console/issues/{number}", console_issue, methods=["GET", "POST"]))

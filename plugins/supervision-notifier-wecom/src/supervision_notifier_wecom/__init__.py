@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import attrs
-import httpx
 
 from supervision_core import (
     ConfigError,
@@ -111,6 +110,8 @@ class WeComNotifier:
             "msgtype": "text",
             "text": {"content": _truncate(f"{notice.subject}\n{notice.body}")},
         }
+        import httpx  # on first delivery: `supdesk --help` should not pay for it
+
         response = httpx.post(self._url(notice.recipient), json=payload, timeout=self.timeout)
         response.raise_for_status()
         answer = response.json()
