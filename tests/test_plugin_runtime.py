@@ -220,10 +220,6 @@ def test_the_plugins_notifier_delivers_with_its_settings(daemon_run: dict[str, A
     assert notice["key"] and notice["subject"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PluginHost calls implementations itself, skipping wrappers, until it calls pm.hook (issue 16, W4's part): remove this mark then",
-)
 def test_a_wrapper_hookimpl_of_the_plugin_is_called(daemon_run: dict[str, Any]) -> None:
-    # Needs PluginHost to call hooks through pm.hook: a wrapper is skipped otherwise.
+    # PluginHost calls hooks through pm.hook, so a wrapper runs around the others.
     assert daemon_run["marker"].read_text(encoding="utf-8") == "report-1"

@@ -731,7 +731,7 @@ def test_registries_are_rebuilt_when_a_plugin_is_added_or_blocked(
     supdesk_plugin_manager.register(Pigeons(), name="pigeons")
     supdesk_plugin_manager.set_blocked("pigeons")
     assert "pigeon" not in host.notifiers()
-    supdesk_plugin_manager.set_blocked("channels.email.channel")
+    supdesk_plugin_manager.set_blocked("channels.email")
     assert "email" not in host.notifiers()
 
 
