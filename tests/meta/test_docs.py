@@ -11,7 +11,7 @@ import pytest
 
 from supervision_core import hookspecs
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 
 
@@ -45,7 +45,7 @@ def test_every_hook_is_documented_with_its_exact_signature(hook: str) -> None:
 
 @pytest.mark.parametrize("hook", _hooks())
 def test_every_hook_has_a_test(hook: str) -> None:
-    tests = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests").glob("test_*.py"))
+    tests = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests").rglob("test_*.py"))
     assert f"def test_hook_{hook}(" in tests
 
 

@@ -89,7 +89,7 @@ def _kill_and_restart(daemons: int, url: str, tmp_path: Path) -> None:
     lmtp_ports = [free_port() for _ in range(daemons)]
     web_ports = [free_port() for _ in range(daemons)]
     configs = []
-    demo = (Path(__file__).parent.parent / "src/supervision_core/demo.toml").read_text(encoding="utf-8")
+    demo = (Path(__file__).parents[2] / "src/supervision_core/demo.toml").read_text(encoding="utf-8")
     demo = demo.replace("delivery_lease_seconds = 300", "delivery_lease_seconds = 3")
     demo = demo.replace('channels = ["phone_log", "walk_in", "email"]', 'channels = ["phone_log", "walk_in", "email", "telegram"]\nnotifiers = ["email"]')
     for n in range(daemons):

@@ -123,7 +123,7 @@ def test_the_daemon_runs_channels_reports_health_and_stops_on_sigterm(tmp_path):
     port, lmtp_port, dead_imap = free_port(), free_port(), free_port()
     config = tmp_path / "supdesk.toml"
     config.write_text(
-        (Path(__file__).parent.parent / "src/supervision_core/demo.toml").read_text(encoding="utf-8")
+        (Path(__file__).parents[2] / "src/supervision_core/demo.toml").read_text(encoding="utf-8")
         + textwrap.dedent(f"""
         [channels.email]
         from_address = "jiandu@desk.test"

@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 from supervision_core import SchemaError, Settings, create_engine, migrate, open_ledger
 from supervision_core.store import tables as _tables  # noqa: F401
 
-SRC = Path(__file__).resolve().parent.parent / "src"
+SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 def test_migrations_match_the_tables(supdesk_database_url: str) -> None:

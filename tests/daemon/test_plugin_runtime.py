@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 
 PLUGIN = '''
 """A township's drop-folder channel and file notifier (a test plugin)."""

@@ -464,7 +464,7 @@ def test_killing_the_poller_mid_batch_loses_and_doubles_nothing(dovecot, imap_bo
     db = tmp_path / "supdesk.db"
     config = tmp_path / "supdesk.toml"
     config.write_text(
-        (Path(__file__).parent.parent / "src/supervision_core/demo.toml").read_text(encoding="utf-8")
+        (Path(__file__).parents[2] / "src/supervision_core/demo.toml").read_text(encoding="utf-8")
         + textwrap.dedent(f"""
         [channels.email]
         from_address = "jiandu@desk.test"

@@ -359,7 +359,7 @@ def test_killing_the_bot_loses_and_doubles_no_update(botapi, tmp_path):
     env = {**os.environ, "TEST_TELEGRAM_TOKEN": TOKEN}
     config = tmp_path / "supdesk.toml"
     config.write_text(
-        (Path(__file__).parent.parent / "src/supervision_core/demo.toml").read_text(encoding="utf-8")
+        (Path(__file__).parents[2] / "src/supervision_core/demo.toml").read_text(encoding="utf-8")
         + f'\n[channels.telegram]\ntoken = {{ env = "TEST_TELEGRAM_TOKEN" }}\napi = "{botapi.url}"\n',
         encoding="utf-8",
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import supervision_core
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 API_DOC = ROOT / "docs" / "api.md"
 INIT = ROOT / "src" / "supervision_core" / "__init__.py"
 
