@@ -14,17 +14,13 @@ import os
 from collections.abc import Callable, Generator, Iterable, Mapping
 from contextvars import ContextVar
 from importlib import metadata
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import attrs
 import pluggy
 
 from supervision_core import hookspecs
 from supervision_core.errors import PluginError
-from supervision_core.model.centers import Center
-from supervision_core.model.issues import Issue, IssueEvent
-from supervision_core.model.reports import IntakeResult, QuarantinedReport, Report, Sender
-from supervision_core.model.screening import ScreeningProposal
 from supervision_core.registries import (
     ChannelRegistry,
     CheckRegistry,
@@ -33,9 +29,16 @@ from supervision_core.registries import (
     ProfileRegistry,
     Registry,
     RouteRegistry,
-    ScreeningCheck,
-    SupervisorDirectory,
 )
+
+# Only for annotations: every ``supdesk`` command builds a plugin manager, and the
+# value modules cost it start-up time (bench/bench_cli.py).
+if TYPE_CHECKING:
+    from supervision_core.model.centers import Center
+    from supervision_core.model.issues import Issue, IssueEvent
+    from supervision_core.model.reports import IntakeResult, QuarantinedReport, Report, Sender
+    from supervision_core.model.screening import ScreeningProposal
+    from supervision_core.registries import ScreeningCheck, SupervisorDirectory
 
 __all__ = [
     "DEFAULT_PLUGINS",
@@ -407,6 +410,8 @@ class PluginHost:
 
     def screen(self, report: Report) -> list[tuple[str, ScreeningProposal]]:
         """Every check's proposal for ``report``; broken checks are reported and skipped."""
+        from supervision_core.model.screening import ScreeningProposal  # loaded with reports
+
         proposals = []
         checks = self.screening_checks()
         for name in checks:
