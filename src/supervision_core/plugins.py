@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import importlib
-import logging
 import os
 from collections.abc import Callable, Generator, Iterable, Mapping
 from contextvars import ContextVar
@@ -51,7 +50,13 @@ __all__ = [
     "get_plugin_manager",
 ]
 
-log = logging.getLogger("supervision_core.plugins")
+
+def _log_error(message: str, *args: object) -> None:
+    # logging loads on the first failure, not with every `supdesk` (bench/bench_cli.py).
+    import logging
+
+    logging.getLogger("supervision_core.plugins").error(message, *args)
+
 
 #: Built-in behaviour, registered as ordinary plugins. Registered after entry-point
 #: plugins, so (pluggy calls LIFO) built-ins run first unless marked ``trylast``.
@@ -196,7 +201,7 @@ def _report(plugin: str, hook: str, error: BaseException | str) -> None:
     if host is not None:
         host._fail(plugin, hook, error)
     else:  # pm.hook called directly: no host to keep it, but never silent
-        log.error("插件 %s 在 %s 中出错：%r", plugin, hook, error)
+        _log_error("插件 %s 在 %s 中出错：%r", plugin, hook, error)
 
 
 def _sender_id(answer: object) -> object:
@@ -340,7 +345,7 @@ class PluginHost:
     def _fail(self, plugin: str, hook: str, exc: BaseException | str) -> None:
         failure = PluginFailure(plugin, hook, exc if isinstance(exc, str) else repr(exc))
         self.failures.append(failure)
-        log.error("插件 %s 在 %s 中出错：%s", plugin, hook, failure.error)
+        _log_error("插件 %s 在 %s 中出错：%s", plugin, hook, failure.error)
 
     def _call(self, hook: str, **kwargs: Any) -> Any:
         token = _calling.set(self)

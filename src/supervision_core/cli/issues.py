@@ -18,10 +18,9 @@ from supervision_core.cli.context import (
     resolve_actor,
 )
 from supervision_core.cli.output import fail, pad, show, to_json
-from supervision_core.rules.masking import mask_personal_data
 
-# The value modules load when a command runs (with the ledger), not for `supdesk --help`:
-# annotations only here, and the options' choices through lazy_choice.
+# The value modules (and the masking rules, which import them) load when a command runs,
+# with the ledger, not for `supdesk --help`: annotations only here, choices through lazy_choice.
 if TYPE_CHECKING:
     from supervision_core.model.issues import Issue
     from supervision_core.model.summaries import IssueSummary
@@ -95,6 +94,7 @@ def issues_list(
 
 def _issue_lines(issue: Issue, today: dt.date) -> list[str]:
     from supervision_core.model.clock import SHANGHAI
+    from supervision_core.rules.masking import mask_personal_data
 
     h = issue.hints
     lines = [
@@ -136,6 +136,7 @@ def _issue_lines(issue: Issue, today: dt.date) -> list[str]:
 def issues_show(state: State, ref: str) -> None:
     """显示一个问题及其全部办理记录。"""
     from supervision_core.model.clock import SHANGHAI
+    from supervision_core.rules.masking import mask_personal_data
 
     ledger = state.ledger()
     issue = ledger.issue(ref)

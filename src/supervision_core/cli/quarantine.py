@@ -9,9 +9,10 @@ import click
 
 from supervision_core.cli.context import State, actor_option, json_option, pass_state, resolve_actor
 from supervision_core.cli.output import pad, show
-from supervision_core.rules.masking import mask_personal_data, mask_phone
 
-if TYPE_CHECKING:  # the value modules load with the ledger, not for `supdesk --help`
+# The value modules (and the masking rules, which import them) load with the ledger,
+# not for `supdesk --help`.
+if TYPE_CHECKING:
     from supervision_core.model.reports import QuarantinedReport
 
 __all__ = ["quarantine"]
@@ -24,6 +25,7 @@ def quarantine() -> None:
 
 def _quarantine_line(q: QuarantinedReport) -> str:
     from supervision_core.model.supervisors import ContactKind
+    from supervision_core.rules.masking import mask_personal_data, mask_phone
 
     sender = mask_phone(q.sender.value) if q.sender.kind is ContactKind.PHONE else q.sender.value
     text = mask_personal_data(q.text).replace("\n", " ")
@@ -42,6 +44,7 @@ def quarantine_list(
 ) -> None:
     """列出隔离区中的反馈（按编号，由早到晚）。"""
     from supervision_core.model.supervisors import ContactKind
+    from supervision_core.rules.masking import mask_personal_data, mask_phone
 
     found = state.ledger().quarantine(
         center=center, include_resolved=include_resolved, after=after, limit=limit

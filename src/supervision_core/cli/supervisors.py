@@ -17,10 +17,9 @@ from supervision_core.cli.context import (
     resolve_actor,
 )
 from supervision_core.cli.output import pad, show
-from supervision_core.rules.masking import mask_phone
 
-# The value modules load when a command runs (with the ledger), not for `supdesk --help`:
-# annotations only here, the options' choices through lazy_choice.
+# The value modules (and the masking rules, which import them) load when a command runs,
+# with the ledger, not for `supdesk --help`: annotations only here, choices through lazy_choice.
 if TYPE_CHECKING:
     from supervision_core.model.supervisors import Identity, Supervisor
 
@@ -54,6 +53,7 @@ def _supervisor_lines(s: Supervisor) -> list[str]:
 
 def _identity_text(identity: Identity) -> str:
     from supervision_core.model.supervisors import ContactKind
+    from supervision_core.rules.masking import mask_phone
 
     if identity.kind is ContactKind.PHONE:
         return f"电话 {mask_phone(identity.value)}"
@@ -64,6 +64,7 @@ def _identity_text(identity: Identity) -> str:
 
 def _masked(s: Supervisor) -> Supervisor:
     from supervision_core.model.supervisors import ContactKind, Identity
+    from supervision_core.rules.masking import mask_phone
 
     return attrs.evolve(
         s,
@@ -143,6 +144,7 @@ def supervisors_add(
 def supervisors_list(state: State, center: str | None, status: str | None) -> None:
     """列出监督员（电话号码脱敏显示）。"""
     from supervision_core.model.supervisors import ContactKind, SupervisorStatus
+    from supervision_core.rules.masking import mask_phone
 
     found = state.ledger().supervisors(
         center=center, status=SupervisorStatus(status) if status else None
