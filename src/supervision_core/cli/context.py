@@ -9,7 +9,6 @@ the built-in ones. Nothing here imports the database layer until a command runs.
 from __future__ import annotations
 
 import enum
-import getpass
 import importlib
 import os
 from collections.abc import Callable, Sequence
@@ -107,6 +106,8 @@ def resolve_actor(value: str | None) -> str:
     """The actor recorded for a step: ``--actor``, ``SUPDESK_ACTOR``, or ``cli:<user>``."""
     if value:
         return value
+    import getpass  # with the first step recorded, not with every `supdesk` start
+
     try:
         user = getpass.getuser()
     except OSError:
