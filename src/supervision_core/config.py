@@ -15,17 +15,20 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import attrs
 
 from supervision_core.errors import ConfigError
-from supervision_core.model.centers import Center, CenterLevel, Unit
-from supervision_core.model.profiles import ColumnProfile
-from supervision_core.rules.deadlines import TimeLimits
+
+# Plugins import this module for PluginTable and friends as `supdesk` starts; the
+# values and rules load when settings are read (bench/bench_cli.py times the start-up).
+if TYPE_CHECKING:
+    from supervision_core.model.centers import Center, Unit
+    from supervision_core.model.profiles import ColumnProfile
+    from supervision_core.rules.deadlines import TimeLimits
 
 __all__ = [
     "CenterSettings",
@@ -36,6 +39,13 @@ __all__ = [
     "plugin_settings",
     "resolve_secret",
 ]
+
+
+def _time_limits() -> TimeLimits:
+    from supervision_core.rules.deadlines import TimeLimits
+
+    return TimeLimits()
+
 
 PluginKind = Literal["channels", "notifiers"]
 _MISSING: Any = object()
@@ -58,7 +68,7 @@ class Settings:
     """Everything ``supdesk.toml`` configures."""
 
     centers: tuple[CenterSettings, ...] = ()
-    time_limits: TimeLimits = attrs.field(factory=TimeLimits)
+    time_limits: TimeLimits = attrs.field(factory=_time_limits)
     closures: frozenset[dt.date] = frozenset()
     blocked_plugins: tuple[str, ...] = ()
     profiles: tuple[ColumnProfile, ...] = ()
@@ -290,6 +300,8 @@ def _strings(value: Any, source: str, key: str) -> tuple[str, ...]:
 
 
 def _center(raw: Any, index: int, source: str) -> CenterSettings:
+    from supervision_core.model.centers import Center, Unit
+
     where = f"centers[{index}]"
     if not isinstance(raw, Mapping):
         raise _fail(source, where, "应为表")
@@ -338,6 +350,8 @@ def _center(raw: Any, index: int, source: str) -> CenterSettings:
 
 
 def _profile(raw: Any, index: int, source: str) -> ColumnProfile:
+    from supervision_core.model.profiles import ColumnProfile
+
     where = f"profiles[{index}]"
     if not isinstance(raw, Mapping) or not isinstance(raw.get("columns"), Mapping):
         raise _fail(source, where, '应为表，并含 [profiles.columns]：字段 = ["列名", ...]')
@@ -362,6 +376,9 @@ def _profile(raw: Any, index: int, source: str) -> ColumnProfile:
 
 def parse_settings(data: Mapping[str, Any], source: str = "supdesk.toml") -> Settings:
     """Settings from an already-parsed TOML document."""
+    from supervision_core.model.centers import CenterLevel
+    from supervision_core.rules.deadlines import TimeLimits
+
     unknown = set(data) - {
         "desk",
         "centers",
@@ -441,6 +458,8 @@ def parse_settings(data: Mapping[str, Any], source: str = "supdesk.toml") -> Set
 
 def load_settings(path: str | Path) -> Settings:
     """Settings from the TOML file at ``path``."""
+    import tomllib
+
     path = Path(path)
     try:
         with path.open("rb") as fh:

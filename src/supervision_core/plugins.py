@@ -9,22 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import importlib
-import logging
 import os
 from collections.abc import Callable, Generator, Iterable, Mapping
 from contextvars import ContextVar
 from importlib import metadata
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import attrs
 import pluggy
 
 from supervision_core import hookspecs
 from supervision_core.errors import PluginError
-from supervision_core.model.centers import Center
-from supervision_core.model.issues import Issue, IssueEvent
-from supervision_core.model.reports import IntakeResult, QuarantinedReport, Report, Sender
-from supervision_core.model.screening import ScreeningProposal
 from supervision_core.registries import (
     ChannelRegistry,
     CheckRegistry,
@@ -33,9 +28,16 @@ from supervision_core.registries import (
     ProfileRegistry,
     Registry,
     RouteRegistry,
-    ScreeningCheck,
-    SupervisorDirectory,
 )
+
+# Only for annotations: every ``supdesk`` command builds a plugin manager, and the
+# value modules cost it start-up time (bench/bench_cli.py).
+if TYPE_CHECKING:
+    from supervision_core.model.centers import Center
+    from supervision_core.model.issues import Issue, IssueEvent
+    from supervision_core.model.reports import IntakeResult, QuarantinedReport, Report, Sender
+    from supervision_core.model.screening import ScreeningProposal
+    from supervision_core.registries import ScreeningCheck, SupervisorDirectory
 
 __all__ = [
     "DEFAULT_PLUGINS",
@@ -48,7 +50,13 @@ __all__ = [
     "get_plugin_manager",
 ]
 
-log = logging.getLogger("supervision_core.plugins")
+
+def _log_error(message: str, *args: object) -> None:
+    # logging loads on the first failure, not with every `supdesk` (bench/bench_cli.py).
+    import logging
+
+    logging.getLogger("supervision_core.plugins").error(message, *args)
+
 
 #: Built-in behaviour, registered as ordinary plugins. Registered after entry-point
 #: plugins, so (pluggy calls LIFO) built-ins run first unless marked ``trylast``.
@@ -193,7 +201,7 @@ def _report(plugin: str, hook: str, error: BaseException | str) -> None:
     if host is not None:
         host._fail(plugin, hook, error)
     else:  # pm.hook called directly: no host to keep it, but never silent
-        log.error("插件 %s 在 %s 中出错：%r", plugin, hook, error)
+        _log_error("插件 %s 在 %s 中出错：%r", plugin, hook, error)
 
 
 def _sender_id(answer: object) -> object:
@@ -337,7 +345,7 @@ class PluginHost:
     def _fail(self, plugin: str, hook: str, exc: BaseException | str) -> None:
         failure = PluginFailure(plugin, hook, exc if isinstance(exc, str) else repr(exc))
         self.failures.append(failure)
-        log.error("插件 %s 在 %s 中出错：%s", plugin, hook, failure.error)
+        _log_error("插件 %s 在 %s 中出错：%s", plugin, hook, failure.error)
 
     def _call(self, hook: str, **kwargs: Any) -> Any:
         token = _calling.set(self)
@@ -407,6 +415,8 @@ class PluginHost:
 
     def screen(self, report: Report) -> list[tuple[str, ScreeningProposal]]:
         """Every check's proposal for ``report``; broken checks are reported and skipped."""
+        from supervision_core.model.screening import ScreeningProposal  # loaded with reports
+
         proposals = []
         checks = self.screening_checks()
         for name in checks:

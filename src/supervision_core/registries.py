@@ -7,7 +7,6 @@ plugins' names, as pluggy's ``register()`` does, and is never silently renamed.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
@@ -15,17 +14,20 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar
 
 import attrs
 
-from supervision_core.config import plugin_settings
 from supervision_core.errors import PluginError
-from supervision_core.model.notifications import Notifier
-from supervision_core.model.profiles import ColumnProfile
-from supervision_core.model.reports import Report
-from supervision_core.model.scoring import ScoringPolicy
-from supervision_core.model.screening import ScreeningProposal
 
+# Only for annotations: every ``supdesk`` command builds the registries' module, and
+# asyncio, the configuration and the value modules cost it start-up time (bench/bench_cli.py).
 if TYPE_CHECKING:
+    import asyncio
+
     from supervision_core.config import Settings
     from supervision_core.ledger import Ledger
+    from supervision_core.model.notifications import Notifier
+    from supervision_core.model.profiles import ColumnProfile
+    from supervision_core.model.reports import Report
+    from supervision_core.model.scoring import ScoringPolicy
+    from supervision_core.model.screening import ScreeningProposal
 
 __all__ = [
     "Channel",
@@ -45,7 +47,7 @@ __all__ = [
 
 T = TypeVar("T")
 
-ScreeningCheck = Callable[[Report], "ScreeningProposal | None"]
+ScreeningCheck = Callable[["Report"], "ScreeningProposal | None"]
 
 
 def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -140,6 +142,8 @@ def channel_jobs(channel: Channel, ledger: Ledger) -> list[Job]:
     jobs = getattr(channel, "jobs", None)
     if jobs is None:
         return []
+    from supervision_core.config import plugin_settings  # loaded with the ledger's settings
+
     settings = plugin_settings(channel, ledger.settings.plugin_table("channels", channel.name))
     found = list(jobs(ledger, settings))
     for job in found:
@@ -287,7 +291,7 @@ class ChannelRegistry(Registry[Channel]):
         self._add(getattr(channel, "name", ""), channel)
 
 
-class PolicyRegistry(Registry[ScoringPolicy]):
+class PolicyRegistry(Registry["ScoringPolicy"]):
     """Collects scoring policies: ``register.add(name, policy)``."""
 
     kind = "评分办法"
@@ -313,7 +317,7 @@ class CheckRegistry(Registry[ScreeningCheck]):
         self._add(name, check)
 
 
-class NotifierRegistry(Registry[Notifier]):
+class NotifierRegistry(Registry["Notifier"]):
     """Collects notifiers: ``register.add(notifier)``."""
 
     kind = "通知方式"
@@ -340,12 +344,16 @@ class NotifierRegistry(Registry[Notifier]):
         notifier = self[name]
         if getattr(notifier, "settings_type", None) is None:
             return notifier
+        from supervision_core.config import plugin_settings  # loaded with ``settings``
+
         options = plugin_settings(notifier, settings.plugin_table("notifiers", name))
         configured: Notifier = notifier.configure(options)  # type: ignore[attr-defined]
         return configured
 
 
 def _profile(name: str, item: object) -> ColumnProfile:
+    from supervision_core.model.profiles import ColumnProfile
+
     if not isinstance(item, ColumnProfile):
         msg = "应为 ColumnProfile"
         raise TypeError(msg)
@@ -355,7 +363,7 @@ def _profile(name: str, item: object) -> ColumnProfile:
     return item
 
 
-class ProfileRegistry(Registry[ColumnProfile]):
+class ProfileRegistry(Registry["ColumnProfile"]):
     """Collects column profiles for imported files: ``register.add(profile)``."""
 
     kind = "列配置"

@@ -371,11 +371,6 @@ for args in (["--help"], ["import", "--help"], ["issues", "--help"], ["daemon", 
     assert loaded.isdisjoint(_HEAVY_FOR_THE_CORE), sorted(loaded & set(_HEAVY_FOR_THE_CORE))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="built-in plugin modules (channels.*.bot/channel/importer/form, supervision_web.console) "
-    "still import their libraries at module level; remove this mark once they are light",
-)
 def test_supdesk_help_loads_no_heavy_library() -> None:
     """``supdesk --help``, plugins and all, imports none of the heavy libraries."""
     loaded = _modules_loaded(
@@ -390,6 +385,80 @@ except SystemExit as exit:
     )
     assert "supervision_core" in loaded
     assert loaded.isdisjoint(_HEAVY), sorted(loaded & set(_HEAVY))
+
+
+def test_a_command_on_the_ledger_checks_the_schema_without_alembic(tmp_path: Path) -> None:
+    """``supdesk issues list`` reads the ledger; Alembic (and Mako) load only to migrate."""
+    env = {**os.environ, "SUPDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    env.pop("SUPDESK_CONFIG", None)
+    code = """
+from supervision_core.cli import main
+try:
+    main()
+except SystemExit as exit:
+    assert not exit.code, exit.code
+"""
+    for args, report in ((["init", "--demo"], ""), (["issues", "list"], _REPORT_MODULES)):
+        done = subprocess.run(
+            [sys.executable, "-c", code + report, *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+    assert "共 " in done.stdout
+    line = [x for x in done.stderr.splitlines() if x.startswith("MODULES ")][-1]
+    loaded = set(json.loads(line.removeprefix("MODULES ")))
+    assert "sqlalchemy" in loaded
+    assert loaded.isdisjoint({"alembic", "mako", *_HEAVY}), sorted(loaded & {"alembic", "mako"})
+
+
+def test_an_out_of_date_schema_is_still_refused(run, supdesk_database_url: str) -> None:  # type: ignore[no-untyped-def]
+    """A database one migration behind: SchemaError naming both revisions, and one line."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from supervision_core import SchemaError, Settings, create_engine, open_ledger
+    from supervision_core.store.engine import _alembic_config, head_revision
+
+    scripts = ScriptDirectory.from_config(_alembic_config())
+    head = scripts.get_current_head()
+    assert head is not None and head_revision() == head  # the file names agree with Alembic
+    previous = scripts.get_revision(head).down_revision
+    assert isinstance(previous, str)
+    engine = create_engine(supdesk_database_url)
+    with engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), previous)
+    engine.dispose()
+    with pytest.raises(SchemaError, match=f"结构版本为 {previous}，本程序需要 {head}"):
+        open_ledger(supdesk_database_url, settings=Settings())
+    result = run("issues", "list")
+    assert result.exit_code == 1 and "请运行 supdesk init 升级" in result.output
+    assert run("init").exit_code == 0  # and migrating it still works
+    assert run("issues", "list").exit_code == 0
+
+
+def test_main_hands_its_plugin_manager_to_the_ledger(
+    run,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The ledger a command opens uses the manager main() built, not a second one."""
+    from supervision_core import ledger
+    from supervision_core.cli import main
+
+    assert run("init", "--demo").exit_code == 0
+
+    def second(**kwargs: object) -> None:
+        raise AssertionError("open_ledger built a second plugin manager")
+
+    monkeypatch.setattr(ledger, "get_plugin_manager", second)
+    with pytest.raises(SystemExit) as exit:
+        main(["issues", "list"])
+    assert exit.value.code == 0, capsys.readouterr()
+    assert "共 " in capsys.readouterr().out
 
 
 # ------------------------------------------------------------------ commands from plugins

@@ -6,7 +6,6 @@ when one of these commands runs.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 
 import click
@@ -25,6 +24,8 @@ def telegram_group() -> None:
 @telegram_group.command("poll")
 def poll() -> None:
     """以长轮询方式接收消息（令牌见 supdesk.toml 的 [channels.telegram]）。Ctrl+C 停止。"""
+    import asyncio  # here, not for every `supdesk` start (bench/bench_cli.py)
+
     from channels.telegram.bot import TelegramBot
     from channels.telegram.settings import settings_of
 
@@ -48,6 +49,8 @@ def poll() -> None:
 @click.argument("url")
 def set_webhook(url: str) -> None:
     """让 Telegram 把消息推送到 URL（网页前台的 /telegram/webhook，须为 HTTPS）。"""
+    import asyncio  # here, not for every `supdesk` start (bench/bench_cli.py)
+
     from channels.telegram.bot import TelegramBot
     from channels.telegram.settings import settings_of
 

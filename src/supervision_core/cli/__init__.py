@@ -85,4 +85,5 @@ def main(argv: list[str] | None = None) -> None:
     except SupervisionError as exc:
         fail(f"{exc}（可用环境变量 SUPDESK_DISABLE_PLUGINS=名称 暂时停用该插件）")
     host.register_commands(cli)
-    cli.main(args=argv, prog_name="supdesk")
+    # The manager goes on to the ledger a command opens (see the root group).
+    cli.main(args=argv, prog_name="supdesk", obj=host.pm)

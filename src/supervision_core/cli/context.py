@@ -9,9 +9,9 @@ the built-in ones. Nothing here imports the database layer until a command runs.
 from __future__ import annotations
 
 import enum
-import getpass
+import importlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -21,6 +21,7 @@ import click
 if TYPE_CHECKING:
     from supervision_core.config import Settings
     from supervision_core.ledger import Ledger
+    from supervision_core.plugins import PluginManager
 
 __all__ = [
     "State",
@@ -28,6 +29,7 @@ __all__ = [
     "choice",
     "current_ledger",
     "json_option",
+    "lazy_choice",
     "pass_state",
     "resolve_actor",
     "wants_json",
@@ -44,6 +46,9 @@ class State:
     config: Path | None
     json: bool = False
     _ledger: Ledger | None = None
+    #: The manager :func:`~supervision_core.cli.main` built for the commands, reused by
+    #: the ledger rather than loading every plugin a second time.
+    plugin_manager: PluginManager | None = attrs.field(default=None, kw_only=True)
 
     def settings(self) -> Settings:
         """The configuration: ``--config``, or ``supdesk.toml`` here, or the defaults."""
@@ -66,7 +71,12 @@ class State:
             from supervision_core.ledger import open_ledger
 
             settings = self.settings()
-            self._ledger = open_ledger(self.url(settings), settings=settings)
+            # A manager built before the configuration was read does not keep out its
+            # `[plugins] blocked`: then the ledger builds its own, as without one.
+            manager = None if settings.blocked_plugins else self.plugin_manager
+            self._ledger = open_ledger(
+                self.url(settings), settings=settings, plugin_manager=manager
+            )
         return self._ledger
 
 
@@ -96,6 +106,8 @@ def resolve_actor(value: str | None) -> str:
     """The actor recorded for a step: ``--actor``, ``SUPDESK_ACTOR``, or ``cli:<user>``."""
     if value:
         return value
+    import getpass  # with the first step recorded, not with every `supdesk` start
+
     try:
         user = getpass.getuser()
     except OSError:
@@ -128,3 +140,37 @@ def actor_option(f: F) -> F:
 def choice(kind: type[enum.Enum]) -> click.Choice[str]:
     """A choice among the values of an enum."""
     return click.Choice([m.value for m in kind])
+
+
+class _LazyChoice(click.Choice[str]):
+    """A choice among an enum's values, read from the enum only when first needed.
+
+    Click reads the choices for its command's ``--help`` or to check a value, so the
+    value modules load when that command runs, not whenever ``supdesk`` starts.
+    """
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._values: Sequence[str] | None = None
+        super().__init__(())
+
+    @property  # type: ignore[override]
+    def choices(self) -> Sequence[str]:
+        if self._values is None:
+            module, _, name = self._path.partition(":")
+            kind: type[enum.Enum] = getattr(importlib.import_module(module), name)
+            self._values = tuple(m.value for m in kind)
+        return self._values
+
+    @choices.setter
+    def choices(self, _values: Sequence[str]) -> None:
+        pass  # Click's constructor sets the empty placeholder; the enum decides
+
+
+def lazy_choice(path: str) -> click.Choice[str]:
+    """A choice among the values of the enum at ``path`` (``"package.module:Enum"``).
+
+    As :func:`choice`, but the enum's module is imported when the command's options
+    are shown or parsed, which keeps ``supdesk --help`` from loading every value module.
+    """
+    return _LazyChoice(path)

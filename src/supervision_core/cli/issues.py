@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 import click
@@ -11,23 +12,18 @@ import click
 from supervision_core.cli.context import (
     State,
     actor_option,
-    choice,
     json_option,
+    lazy_choice,
     pass_state,
     resolve_actor,
 )
 from supervision_core.cli.output import fail, pad, show, to_json
-from supervision_core.model.clock import SHANGHAI as _TZ
-from supervision_core.model.issues import (
-    Issue,
-    IssueState,
-    NotAcceptedReason,
-    RectificationTrack,
-    Satisfaction,
-)
-from supervision_core.model.summaries import IssueSummary
-from supervision_core.model.year import FindingKind
-from supervision_core.rules.masking import mask_personal_data
+
+# The value modules (and the masking rules, which import them) load when a command runs,
+# with the ledger, not for `supdesk --help`: annotations only here, choices through lazy_choice.
+if TYPE_CHECKING:
+    from supervision_core.model.issues import Issue
+    from supervision_core.model.summaries import IssueSummary
 
 __all__ = ["issues"]
 
@@ -38,26 +34,23 @@ def issues() -> None:
 
 
 def _summary_line(i: IssueSummary, today: dt.date) -> str:
+    from supervision_core.model.issues import OPEN_STATES, IssueState
+
     state = IssueState(i.state).label
     due = i.due_on.isoformat() if i.due_on else "—"
     if i.due_on and not i.due_confirmed:
         due += "(未确认)"
-    late = " 【逾期】" if i.due_on and i.due_on < today and IssueState(i.state) in _OPEN else ""
+    late = (
+        " 【逾期】" if i.due_on and i.due_on < today and IssueState(i.state) in OPEN_STATES else ""
+    )
     return f"{pad(i.number, 24)} {pad(state, 14)} 期限 {pad(due, 12)} 单位 {i.unit or '—'}{late}"
-
-
-_OPEN = {
-    IssueState.RECEIVED,
-    IssueState.ACCEPTED,
-    IssueState.DISPATCHED,
-    IssueState.RECTIFYING,
-    IssueState.REOPENED,
-}
 
 
 @issues.command("list")
 @click.option("--center", help="只看某个中心。")
-@click.option("--status", type=choice(IssueState), help="只看某种状态。")
+@click.option(
+    "--status", type=lazy_choice("supervision_core.model.issues:IssueState"), help="只看某种状态。"
+)
 @click.option("--supervisor", type=int, help="只看某位监督员反馈的问题。")
 @click.option("--overdue", is_flag=True, help="只看已逾期的问题。")
 @click.option(
@@ -100,10 +93,13 @@ def issues_list(
 
 
 def _issue_lines(issue: Issue, today: dt.date) -> list[str]:
+    from supervision_core.model.clock import SHANGHAI
+    from supervision_core.rules.masking import mask_personal_data
+
     h = issue.hints
     lines = [
         f"问题 {issue.number}（#{issue.id}）  [{issue.state.label}]",
-        f"  中心：{issue.center}    反馈时间：{issue.received_at.astimezone(_TZ):%Y-%m-%d %H:%M}",
+        f"  中心：{issue.center}    反馈时间：{issue.received_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}",
         f"  监督员：#{issue.supervisor_id}",
         f"  方式：{h.method.label if h.method else '—'}  环节：{h.stage.label if h.stage else '—'}  "
         f"内容：{h.topic.label if h.topic else '—'}  类型：{h.problem_type.label if h.problem_type else '—'}",
@@ -139,6 +135,9 @@ def _issue_lines(issue: Issue, today: dt.date) -> list[str]:
 @pass_state
 def issues_show(state: State, ref: str) -> None:
     """显示一个问题及其全部办理记录。"""
+    from supervision_core.model.clock import SHANGHAI
+    from supervision_core.rules.masking import mask_personal_data
+
     ledger = state.ledger()
     issue = ledger.issue(ref)
     history = ledger.history(ref)
@@ -152,7 +151,7 @@ def issues_show(state: State, ref: str) -> None:
                 click.echo(f"    [{name}] 建议不予受理：{p.reason.label}；依据：{p.evidence}")
         click.echo("  办理记录：")
         for e in history:
-            when = e.at.astimezone(_TZ).strftime("%Y-%m-%d %H:%M")
+            when = e.at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
             note = f"：{mask_personal_data(e.note)}" if e.note else ""
             click.echo(f"    {when}  {e.kind.label}  （{e.actor}）{note}")
 
@@ -178,7 +177,12 @@ def _step_output(state: State, issue: Issue, message: str) -> None:
 @issues.command("screen")
 @click.argument("ref")
 @click.option("--accept", "decision", flag_value="accept", help="受理。")
-@click.option("--reject", "reason", type=choice(NotAcceptedReason), help="不予受理的理由。")
+@click.option(
+    "--reject",
+    "reason",
+    type=lazy_choice("supervision_core.model.issues:NotAcceptedReason"),
+    help="不予受理的理由。",
+)
 @click.option("--note", help="告知监督员的说明（不予受理时必填）。")
 @actor_option
 @json_option
@@ -227,7 +231,7 @@ def issues_dispatch(
 @click.argument("ref")
 @click.option(
     "--track",
-    type=choice(RectificationTrack),
+    type=lazy_choice("supervision_core.model.issues:RectificationTrack"),
     required=True,
     help="immediate 立行立改；scheduled 限时整改；explained 作出说明。",
 )
@@ -312,7 +316,7 @@ def issues_explain(state: State, ref: str, explanation: str, actor: str | None) 
 @click.argument("ref")
 @click.option(
     "--satisfaction",
-    type=choice(Satisfaction),
+    type=lazy_choice("supervision_core.model.issues:Satisfaction"),
     required=True,
     help="satisfied 满意；basically_satisfied 基本满意；not_satisfied 不满意（重新整改）。",
 )
@@ -364,7 +368,7 @@ def issues_merge(state: State, ref: str, into: str, note: str | None, actor: str
 @click.argument("ref")
 @click.option(
     "--kind",
-    type=choice(FindingKind),
+    type=lazy_choice("supervision_core.model.year:FindingKind"),
     required=True,
     help="adopted_suggestion 建议被采纳；rule_change 推动制度改进；false_report 反馈不实。",
 )
@@ -374,6 +378,8 @@ def issues_merge(state: State, ref: str, into: str, note: str | None, actor: str
 def issues_finding(state: State, ref: str, kind: str, note: str | None, actor: str | None) -> None:
     """记录对问题的认定（用于年度评估）。"""
     state.ledger().record_finding(ref, kind, actor=resolve_actor(actor), note=note)
+    from supervision_core.model.year import FindingKind
+
     click.echo(f"已记录：问题 {ref} {FindingKind(kind).label}")
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import click
 
-from supervision_core.cli.context import State, choice, json_option, pass_state
+from supervision_core.cli.context import State, json_option, lazy_choice, pass_state
 from supervision_core.cli.output import pad, show
-from supervision_core.model.outbox import OutboxStatus
 
 __all__ = ["outbox"]
 
@@ -17,7 +16,11 @@ def outbox() -> None:
 
 
 @outbox.command("list")
-@click.option("--status", type=choice(OutboxStatus), help="只看某种状态（dead 为发送失败）。")
+@click.option(
+    "--status",
+    type=lazy_choice("supervision_core.model.outbox:OutboxStatus"),
+    help="只看某种状态（dead 为发送失败）。",
+)
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @json_option
 @pass_state

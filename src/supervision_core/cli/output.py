@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import json
 import sys
 import unicodedata
 from collections.abc import Callable
@@ -59,6 +58,8 @@ def to_json(value: Any) -> Any:
 
 def emit(data: Any) -> None:
     """Print ``data`` (attrs values, lists, dicts, dates) as the JSON ``--json`` promises."""
+    import json  # for --json only, not with every `supdesk` start
+
     click.echo(json.dumps(to_json(data), ensure_ascii=False, indent=2))
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
 import click
 
 from supervision_core.cli.context import State, actor_option, json_option, pass_state, resolve_actor
 from supervision_core.cli.output import pad, show
-from supervision_core.model.reports import QuarantinedReport
-from supervision_core.model.supervisors import ContactKind
-from supervision_core.rules.masking import mask_personal_data, mask_phone
+
+# The value modules (and the masking rules, which import them) load with the ledger,
+# not for `supdesk --help`.
+if TYPE_CHECKING:
+    from supervision_core.model.reports import QuarantinedReport
 
 __all__ = ["quarantine"]
 
@@ -20,6 +24,9 @@ def quarantine() -> None:
 
 
 def _quarantine_line(q: QuarantinedReport) -> str:
+    from supervision_core.model.supervisors import ContactKind
+    from supervision_core.rules.masking import mask_personal_data, mask_phone
+
     sender = mask_phone(q.sender.value) if q.sender.kind is ContactKind.PHONE else q.sender.value
     text = mask_personal_data(q.text).replace("\n", " ")
     return f"#{q.id:<5} {pad(q.center, 12)} {pad(q.reason.label, 24)} {q.channel}:{sender}  {text[:40]}"
@@ -36,6 +43,9 @@ def quarantine_list(
     state: State, center: str | None, include_resolved: bool, after: int | None, limit: int | None
 ) -> None:
     """列出隔离区中的反馈（按编号，由早到晚）。"""
+    from supervision_core.model.supervisors import ContactKind
+    from supervision_core.rules.masking import mask_personal_data, mask_phone
+
     found = state.ledger().quarantine(
         center=center, include_resolved=include_resolved, after=after, limit=limit
     )

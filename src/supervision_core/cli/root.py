@@ -73,7 +73,11 @@ class SupdeskGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, database: str | None, config: Path | None) -> None:
     """政务服务监督员工作台 supervision-desk：反馈问题台账的受理、派单、整改与跟踪。"""
-    ctx.obj = State(database=database, config=config)
+    from supervision_core.plugins import PluginManager  # main() has imported it
+
+    # main() hands over the plugin manager it built for the commands as ctx.obj.
+    manager = ctx.obj if isinstance(ctx.obj, PluginManager) else None
+    ctx.obj = State(database=database, config=config, plugin_manager=manager)
 
 
 @click.group(name="import")

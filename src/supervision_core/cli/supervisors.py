@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import attrs
 import click
@@ -10,24 +11,17 @@ import click
 from supervision_core.cli.context import (
     State,
     actor_option,
-    choice,
     json_option,
+    lazy_choice,
     pass_state,
     resolve_actor,
 )
 from supervision_core.cli.output import pad, show
-from supervision_core.model.clock import to_local
-from supervision_core.model.supervisors import (
-    ContactKind,
-    Identity,
-    NewSupervisor,
-    Origin,
-    Revocation,
-    Supervisor,
-    SupervisorStatus,
-)
-from supervision_core.model.year import DisciplineKind
-from supervision_core.rules.masking import mask_phone
+
+# The value modules (and the masking rules, which import them) load when a command runs,
+# with the ledger, not for `supdesk --help`: annotations only here, choices through lazy_choice.
+if TYPE_CHECKING:
+    from supervision_core.model.supervisors import Identity, Supervisor
 
 __all__ = ["supervisors"]
 
@@ -58,6 +52,9 @@ def _supervisor_lines(s: Supervisor) -> list[str]:
 
 
 def _identity_text(identity: Identity) -> str:
+    from supervision_core.model.supervisors import ContactKind
+    from supervision_core.rules.masking import mask_phone
+
     if identity.kind is ContactKind.PHONE:
         return f"电话 {mask_phone(identity.value)}"
     if identity.kind is ContactKind.EMAIL:
@@ -66,6 +63,9 @@ def _identity_text(identity: Identity) -> str:
 
 
 def _masked(s: Supervisor) -> Supervisor:
+    from supervision_core.model.supervisors import ContactKind, Identity
+    from supervision_core.rules.masking import mask_phone
+
     return attrs.evolve(
         s,
         identities=tuple(
@@ -80,8 +80,8 @@ def _masked(s: Supervisor) -> Supervisor:
 @click.option("--center", required=True, help="聘任中心代码。")
 @click.option(
     "--origin",
-    type=choice(Origin),
-    default=Origin.EXPERIENCE_OFFICER.value,
+    type=lazy_choice("supervision_core.model.supervisors:Origin"),
+    default="experience_officer",  # Origin.EXPERIENCE_OFFICER
     show_default=True,
     help="experience_officer 体验官兼任；township_hired 苏木镇聘用。",
 )
@@ -108,6 +108,8 @@ def supervisors_add(
     messenger: tuple[str, ...],
 ) -> None:
     """聘任一名监督员。"""
+    from supervision_core.model.supervisors import ContactKind, Identity, NewSupervisor, Origin
+
     identities = [Identity(ContactKind.EMAIL, v) for v in email]
     identities += [Identity(ContactKind.PHONE, v) for v in phone]
     identities += [Identity(ContactKind.MESSENGER, v) for v in messenger]
@@ -132,11 +134,18 @@ def supervisors_add(
 
 @supervisors.command("list")
 @click.option("--center", help="只看某个中心。")
-@click.option("--status", type=choice(SupervisorStatus), help="只看某种状态。")
+@click.option(
+    "--status",
+    type=lazy_choice("supervision_core.model.supervisors:SupervisorStatus"),
+    help="只看某种状态。",
+)
 @json_option
 @pass_state
 def supervisors_list(state: State, center: str | None, status: str | None) -> None:
     """列出监督员（电话号码脱敏显示）。"""
+    from supervision_core.model.supervisors import ContactKind, SupervisorStatus
+    from supervision_core.rules.masking import mask_phone
+
     found = state.ledger().supervisors(
         center=center, status=SupervisorStatus(status) if status else None
     )
@@ -194,6 +203,8 @@ def supervisors_reinstate(state: State, supervisor_id: int, reason: str) -> None
 @pass_state
 def supervisors_link_code(state: State, supervisor_id: int, minutes: int) -> None:
     """发给监督员一个一次性绑定码，用于绑定 Telegram 等即时通讯账号。"""
+    from supervision_core.model.clock import to_local
+
     link = state.ledger().messengers.issue_link_code(supervisor_id, minutes=minutes)
     local = to_local(link.expires_at)
 
@@ -221,6 +232,8 @@ def supervisors_revoke(
     on_date: dt.datetime | None,
 ) -> None:
     """取消监督员资格，并记录聘书、工作证是否收回。"""
+    from supervision_core.model.supervisors import Revocation
+
     ledger = state.ledger()
     s = ledger.revoke(
         supervisor_id,
@@ -238,7 +251,7 @@ def supervisors_revoke(
 @click.argument("supervisor_id", type=int)
 @click.option(
     "--kind",
-    type=choice(DisciplineKind),
+    type=lazy_choice("supervision_core.model.year:DisciplineKind"),
     default="admonition",
     show_default=True,
     help="admonition 批评教育；confidentiality_breach 违反保密义务；referral 移交处理。",

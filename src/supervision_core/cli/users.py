@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import click
 
-from supervision_core.cli.context import State, choice, json_option, pass_state
+from supervision_core.cli.context import State, json_option, lazy_choice, pass_state
 from supervision_core.cli.output import show
-from supervision_core.model.accounts import Role, StaffUser
+
+if TYPE_CHECKING:  # the value modules load with the ledger, not for `supdesk --help`
+    from supervision_core.model.accounts import StaffUser
 
 __all__ = ["users"]
 
@@ -35,7 +38,13 @@ def _new_password(username: str) -> str:
 @click.argument("username")
 @click.option("--name", "display_name", required=True, help="姓名（显示在页面和回执上）。")
 @click.option("--center", required=True, help="所属中心代码；旗中心的工作人员可查看所有中心。")
-@click.option("--role", type=choice(Role), default="staff", show_default=True, help="角色。")
+@click.option(
+    "--role",
+    type=lazy_choice("supervision_core.model.accounts:Role"),
+    default="staff",
+    show_default=True,
+    help="角色。",
+)
 @click.option("--unit", help="承办单位账号所属单位的代码（--role unit 时必填）。")
 @json_option
 @pass_state

@@ -7,30 +7,31 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from supervision_core.cli.context import (
     State,
     actor_option,
-    choice,
     json_option,
+    lazy_choice,
     pass_state,
     resolve_actor,
 )
 from supervision_core.cli.output import fail, pad, show
-from supervision_core.model.year import (
-    DEFAULT_TIE_RULE,
-    TIE_RULES,
-    ActivityKind,
-    AttendanceStatus,
-    Evaluation,
-)
+
+# The value modules load when a command runs (with the ledger), not for `supdesk --help`:
+# annotations only here, the options' choices and defaults read when first needed.
+if TYPE_CHECKING:
+    from supervision_core.model.year import Evaluation
 
 __all__ = ["activities", "briefing", "evaluate", "evaluations", "workplans"]
 
 
 def _evaluation_lines(e: Evaluation) -> list[str]:
+    from supervision_core.model.year import TIE_RULES
+
     lines = [
         f"{e.center} {e.year} 年度监督员评估（第 {e.version} 版，评分办法 {e.policy}，"
         f"优秀名额 {e.quota} 名，并列规则：{' > '.join(TIE_RULES[r][0] for r in e.tie_rule)}）"
@@ -60,6 +61,24 @@ def _write_evaluation(
     write(evaluation, target, center_name=center_name, on=on)
 
 
+class _TieRuleOption(click.Option):
+    """``--tie-rule``, whose default and help name the rules of :mod:`model.year`.
+
+    They are read when the option is shown or parsed, not whenever ``supdesk`` starts.
+    """
+
+    def get_default(self, ctx: click.Context, call: bool = True) -> Any:
+        from supervision_core.model.year import DEFAULT_TIE_RULE
+
+        return ",".join(DEFAULT_TIE_RULE)
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        from supervision_core.model.year import TIE_RULES
+
+        self.help = f"同分时的排序规则，逗号分隔：{', '.join(TIE_RULES)}。"
+        return super().get_help_record(ctx)
+
+
 @click.command()
 @click.argument("year", type=int)
 @click.option("--center", help="中心代码（默认：每个中心各评一次）。")
@@ -71,12 +90,7 @@ def _write_evaluation(
     show_default=True,
     help="优秀名额占参评人数的比例（向下取整，至少 1 名）。",
 )
-@click.option(
-    "--tie-rule",
-    default=",".join(DEFAULT_TIE_RULE),
-    show_default=True,
-    help=f"同分时的排序规则，逗号分隔：{', '.join(TIE_RULES)}。",
-)
+@click.option("--tie-rule", cls=_TieRuleOption, show_default=True)
 @click.option(
     "--xlsx",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -231,7 +245,12 @@ def activities() -> None:
 
 @activities.command("add")
 @click.option("--center", required=True, help="中心代码。")
-@click.option("--kind", type=choice(ActivityKind), required=True, help="活动类型。")
+@click.option(
+    "--kind",
+    type=lazy_choice("supervision_core.model.year:ActivityKind"),
+    required=True,
+    help="活动类型。",
+)
 @click.option("--title", required=True, help="活动名称。")
 @click.option(
     "--date", "held_on", type=click.DateTime(["%Y-%m-%d"]), required=True, help="日期 YYYY-MM-DD。"
@@ -266,7 +285,7 @@ def activities_add(
 @click.argument("supervisor_id", type=int)
 @click.option(
     "--status",
-    type=choice(AttendanceStatus),
+    type=lazy_choice("supervision_core.model.year:AttendanceStatus"),
     default="present",
     show_default=True,
     help="present 出席；excused 请假；unexcused 无故缺席。",
@@ -275,6 +294,8 @@ def activities_add(
 @pass_state
 def activities_attend(state: State, activity_id: int, supervisor_id: int, status: str) -> None:
     """记录受邀监督员的出席情况。"""
+    from supervision_core.model.year import AttendanceStatus
+
     activity = state.ledger().record_attendance(activity_id, supervisor_id, status)
     show(
         state,
@@ -292,6 +313,8 @@ def activities_attend(state: State, activity_id: int, supervisor_id: int, status
 @pass_state
 def activities_list(state: State, center: str | None, year: int | None) -> None:
     """列出活动及出席情况。"""
+    from supervision_core.model.year import AttendanceStatus
+
     found = state.ledger().activities(center=center, year=year)
 
     def human() -> None:

@@ -13,8 +13,6 @@ import operator
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from supervision_core.store.tables import EventRow, IssueRow, ReportRow, table_of
@@ -126,5 +124,11 @@ def allocate_ids(s: Session, table: sa.Table, count: int) -> list[int]:
 
 def insert_or_skip(engine: sa.Engine, table: sa.Table, key: str) -> Any:
     """INSERT that leaves a row whose ``key`` is taken alone (SQLite and PostgreSQL)."""
-    dialect_insert = sqlite_insert if engine.dialect.name == "sqlite" else pg_insert
-    return dialect_insert(table).on_conflict_do_nothing(index_elements=[key])
+    # Each dialect's module loads with its engine, not for every ledger (bench/bench_cli.py).
+    if engine.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=[key])
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    return pg_insert(table).on_conflict_do_nothing(index_elements=[key])
