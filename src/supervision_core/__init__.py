@@ -198,6 +198,9 @@ if _typing.TYPE_CHECKING:
         due_after as due_after,
         rectification_due as rectification_due,
     )
+    from supervision_core.rules.disclosure import (
+        unit_view as unit_view,
+    )
     from supervision_core.rules.lifecycle import (
         apply_event as apply_event,
         replay as replay,
@@ -207,7 +210,6 @@ if _typing.TYPE_CHECKING:
         mask_name as mask_name,
         mask_personal_data as mask_personal_data,
         mask_phone as mask_phone,
-        unit_view as unit_view,
     )
     from supervision_core.rules.notices import (
         notices_for as notices_for,
@@ -349,8 +351,8 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
             "mask_name",
             "mask_personal_data",
             "mask_phone",
-            "unit_view",
         ),
+        "rules.disclosure": ("unit_view",),
         "rules.similarity": ("text_similarity",),
         "rules.screening": ("valid_id_number",),
         "rules.reminders": ("documents_due",),

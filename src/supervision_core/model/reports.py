@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import hashlib
 from collections.abc import Iterable
 
 import attrs
@@ -62,6 +61,8 @@ class Attachment:
 
     @sha256.default
     def _sha256(self) -> str:
+        import hashlib  # on first use: most programs that import the values never hash
+
         return hashlib.sha256(self.content).hexdigest()
 
 

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import re
 
-from supervision_core.model.clock import local_date
-from supervision_core.model.issues import Issue, UnitView
-
-__all__ = ["mask_id_number", "mask_name", "mask_personal_data", "mask_phone", "unit_view"]
+__all__ = ["mask_id_number", "mask_name", "mask_personal_data", "mask_phone"]
 
 _DIGITS = re.compile(r"\d")
 # Mainland mobile numbers, optionally with +86/0086, and landlines with an area code.
@@ -52,20 +49,3 @@ def mask_personal_data(text: str) -> str:
     text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text)
     return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
 
-
-def unit_view(issue: Issue) -> UnitView:
-    """What the unit an issue was dispatched to may see: never who reported it."""
-    return UnitView(
-        number=issue.number,
-        center=issue.center,
-        received_on=local_date(issue.received_at),
-        text=mask_personal_data(issue.text),
-        hints=issue.hints,
-        state=issue.state,
-        unit=issue.unit,
-        responsible_person=issue.responsible_person,
-        track=issue.track,
-        measures=issue.measures,
-        due_on=issue.due_on,
-        due_confirmed=issue.due_confirmed,
-    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from supervision_core.model.issues import EventKind, Issue, IssueEvent
 from supervision_core.model.notifications import Notice, RecipientKind
 from supervision_core.model.supervisors import Identity
-from supervision_core.rules.masking import unit_view
+from supervision_core.rules.disclosure import unit_view
 
 __all__ = ["notices_for"]
 

@@ -29,8 +29,8 @@ from supervision_core.model.issues import (
 from supervision_core.model.screening import ScreeningProposal
 from supervision_core.model.summaries import IssueSummary
 from supervision_core.rules.deadlines import due_after, rectification_due
+from supervision_core.rules.disclosure import unit_view
 from supervision_core.rules.lifecycle import replay
-from supervision_core.rules.masking import unit_view
 from supervision_core.store.rows import (
     ISSUE,
     OPEN,
