@@ -38,7 +38,11 @@ SKIP = {"SOURCE.md", "LICENSE", "LICENSE.txt", "COPYING", "MIT-LICENSE", "NOTICE
 def load(shared: Path, count: int) -> list[bytes]:
     files = []
     for name in CORPORA:
-        files += [p.read_bytes() for p in sorted((shared / "corpora" / name).rglob("*")) if p.is_file() and p.name not in SKIP]
+        files += [
+            p.read_bytes()
+            for p in sorted((shared / "corpora" / name).rglob("*"))
+            if p.is_file() and p.name not in SKIP
+        ]
     # The 1.8 MB torture test and other giants would dominate both sides: a mailbox
     # of reports is mostly small messages, so keep those under 256 KB.
     files = [f for f in files if len(f) < 256 * 1024]
@@ -48,12 +52,16 @@ def load(shared: Path, count: int) -> list[bytes]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=20_000)
-    parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared")
+    parser.add_argument(
+        "--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared"
+    )
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
     messages = load(args.shared, args.messages)
     size = sum(map(len, messages))
-    options = EmailOptions(from_address="jiandu@desk.test", own_addresses=frozenset({"jiandu@desk.test"}))
+    options = EmailOptions(
+        from_address="jiandu@desk.test", own_addresses=frozenset({"jiandu@desk.test"})
+    )
     bare_parser = BytesParser(policy=policy.default)
 
     def bare() -> None:

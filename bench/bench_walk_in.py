@@ -35,7 +35,7 @@ import httpx2 as httpx
 
 PASSWORD = "load-test password 2026"
 
-BARE_APP = '''
+BARE_APP = """
 import sqlite3, sys, threading
 from starlette.applications import Starlette
 from starlette.responses import RedirectResponse
@@ -61,7 +61,7 @@ async def bare(request):
     return RedirectResponse("/done", status_code=303)
 
 app = Starlette(routes=[Route("/bare", bare, methods=["POST"])])
-'''
+"""
 
 DESK_APP = """
 import sys
@@ -105,12 +105,16 @@ def setup_desk(url: str) -> int:
 
     with open_ledger(url, settings=demo_settings(), create=True) as ledger:
         ledger.users.add(
-            username="bench", display_name="压测", password=PASSWORD, role="staff",
+            username="bench",
+            display_name="压测",
+            password=PASSWORD,
+            role="staff",
             center="wushenzhao",
         )
         supervisor = ledger.add_supervisor(
             NewSupervisor(
-                name="巴特尔", center="wushenzhao",
+                name="巴特尔",
+                center="wushenzhao",
                 identities=[Identity(ContactKind.PHONE, "13904772345")],
             )
         )
@@ -175,13 +179,18 @@ def main() -> None:
         supervisor_id = setup_desk(desk_url)
 
         form = {
-            "center": "wushenzhao", "reporter": "supervisor", "supervisor_id": str(supervisor_id),
-            "mode": "visit", "venue": "不动产登记窗口", "problem_type": "back_and_forth",
+            "center": "wushenzhao",
+            "reporter": "supervisor",
+            "supervisor_id": str(supervisor_id),
+            "mode": "visit",
+            "venue": "不动产登记窗口",
+            "problem_type": "back_and_forth",
         }
 
         bare, bare_base = serve(work, "bare_app", str(bare_db))
         desk, desk_base = serve(work, "desk_app", desk_url)
         try:
+
             def post_bare(n: int, count: int) -> None:
                 with httpx.Client(base_url=bare_base, timeout=60) as client:
                     for i in range(count):
@@ -194,7 +203,9 @@ def main() -> None:
                 try:
                     for i in range(count):
                         data = {
-                            **form, "csrf_token": csrf, "form_key": uuid.uuid4().hex,
+                            **form,
+                            "csrf_token": csrf,
+                            "form_key": uuid.uuid4().hex,
                             "description": f"第 {n}-{i}-{uuid.uuid4().hex[:6]} 件：办理登记被要求往返三次。",
                         }
                         r = client.post("/walk-in", data=data, files={"files": ("", b"")})
@@ -224,11 +235,15 @@ def main() -> None:
     in_order = ", ".join(f"{r[2]:.2f}" for r in rounds)
     rounds.sort(key=lambda r: r[2])
     bare_rate, desk_rate, ratio = rounds[len(rounds) // 2]
-    print(f"clients {args.clients}, {args.clients * args.posts} posts a round, {args.rounds} rounds, SQLite (WAL)")
+    print(
+        f"clients {args.clients}, {args.clients * args.posts} posts a round, {args.rounds} rounds, SQLite (WAL)"
+    )
     print(f"ratios by round, in order: {in_order}")
     print(f"bare endpoint (parse form, one row):  {bare_rate:8.1f} posts/s   (median round)")
     print(f"walk-in form (filed reports):         {desk_rate:8.1f} reports/s")
-    print(f"median ratio desk/bare: {ratio:.2f}  (target >= 0.33)  {'ok' if ratio >= 1 / 3 else 'BELOW'}")
+    print(
+        f"median ratio desk/bare: {ratio:.2f}  (target >= 0.33)  {'ok' if ratio >= 1 / 3 else 'BELOW'}"
+    )
     if args.check and ratio < 1 / 3:
         sys.exit(1)
 

@@ -43,14 +43,20 @@ MAIL_CORPORA = [
     "stalwart-mail-parser", "enmime", "ruby-mail", "php-mime-mail-parser", "mime4j",
 ]  # fmt: skip
 NOT_MAIL = {"SOURCE.md", "LICENSE", "LICENSE.txt", "COPYING", "MIT-LICENSE", "NOTICE", "README.md"}
-OPTIONS = EmailOptions(from_address="jiandu@desk.test", own_addresses=frozenset({"jiandu@desk.test"}))
+OPTIONS = EmailOptions(
+    from_address="jiandu@desk.test", own_addresses=frozenset({"jiandu@desk.test"})
+)
 SUPERVISOR = "bateer@example.cn"
 
 
 def corpus_files(shared: Path) -> list[Path]:
     files = []
     for name in MAIL_CORPORA:
-        files += [p for p in sorted((shared / "corpora" / name).rglob("*")) if p.is_file() and p.name not in NOT_MAIL]
+        files += [
+            p
+            for p in sorted((shared / "corpora" / name).rglob("*"))
+            if p.is_file() and p.name not in NOT_MAIL
+        ]
     return files
 
 
@@ -92,7 +98,11 @@ def test_every_corpus_message_parses_and_becomes_a_report_or_quarantine(shared_d
             assert report.attachments[-1].content == path.read_bytes()
     held = supdesk_ledger.quarantine()
     reasons = {q.reason for q in held}
-    assert {QuarantineReason.UNMATCHED_SENDER, QuarantineReason.AUTOMATED, QuarantineReason.UNPARSEABLE} <= reasons
+    assert {
+        QuarantineReason.UNMATCHED_SENDER,
+        QuarantineReason.AUTOMATED,
+        QuarantineReason.UNPARSEABLE,
+    } <= reasons
 
 
 def test_chinese_mail_comes_out_as_chinese(shared_dir):
@@ -148,7 +158,9 @@ def test_attachments_are_kept_with_size_and_checksum_and_oversize_ones_dropped()
     msg["From"] = SUPERVISOR
     msg["Subject"] = "附件"
     msg.set_content("见附件")
-    msg.add_attachment(b"\xff\xd8\xff" + b"1" * 100, maintype="image", subtype="jpeg", filename="窗口照片.jpg")
+    msg.add_attachment(
+        b"\xff\xd8\xff" + b"1" * 100, maintype="image", subtype="jpeg", filename="窗口照片.jpg"
+    )
     msg.add_attachment(b"x" * 5000, maintype="application", subtype="pdf", filename="大文件.pdf")
     options = attrs.evolve(OPTIONS, limits=attrs.evolve(OPTIONS.limits, max_attachment_bytes=1000))
     report = report_from_mail(msg.as_bytes(), center="banner", options=options)
@@ -161,7 +173,9 @@ def test_attachments_are_kept_with_size_and_checksum_and_oversize_ones_dropped()
 
 
 def test_hints_from_subject_tags_and_body_lines():
-    hints = hints_from("【受理】【服务态度】不动产窗口", "场所：不动产登记窗口\n类型：来回跑\n其他内容")
+    hints = hints_from(
+        "【受理】【服务态度】不动产窗口", "场所：不动产登记窗口\n类型：来回跑\n其他内容"
+    )
     assert hints.stage is Stage.ACCEPTANCE
     assert hints.problem_type is ProblemType.BACK_AND_FORTH  # the body's line comes first
     assert hints.venue == "不动产登记窗口"
@@ -189,20 +203,33 @@ def test_a_reply_is_attached_to_its_issue(supdesk_ledger):
     load_demo(supdesk_ledger)
     first = supdesk_ledger.receive(report_from_mail(mail(), center="wushenzhao", options=OPTIONS))
     number = first.issue_number
-    by_subject = mail("补充：当天是上午十点。", subject=f"回复：【政务服务监督】问题 {number} 收到反馈", msgid="<m2@example.cn>")
-    result = supdesk_ledger.receive(report_from_mail(by_subject, center="wushenzhao", options=OPTIONS))
+    by_subject = mail(
+        "补充：当天是上午十点。",
+        subject=f"回复：【政务服务监督】问题 {number} 收到反馈",
+        msgid="<m2@example.cn>",
+    )
+    result = supdesk_ledger.receive(
+        report_from_mail(by_subject, center="wushenzhao", options=OPTIONS)
+    )
     assert result.supplement and result.issue_id == first.issue_id
     by_reference = mail(
         "再补充一张照片的说明。", subject="Re: 您的反馈", msgid="<m3@example.cn>",
         In_Reply_To=f"<supdesk.{number}.0123456789abcdef@desk.test>",
     )  # fmt: skip
-    result = supdesk_ledger.receive(report_from_mail(by_reference, center="wushenzhao", options=OPTIONS))
+    result = supdesk_ledger.receive(
+        report_from_mail(by_reference, center="wushenzhao", options=OPTIONS)
+    )
     assert result.supplement and result.issue_id == first.issue_id
     kinds = [e.kind.value for e in supdesk_ledger.history(number)]
     assert kinds == ["received", "supplemented", "supplemented"]
     assert supdesk_ledger.verify(number)
     # Somebody else's reply naming the issue opens nothing in it.
-    other = mail("我也遇到了", sender="wang.jianguo@example.cn", subject=f"Re: 问题 {number}", msgid="<m4@example.cn>")
+    other = mail(
+        "我也遇到了",
+        sender="wang.jianguo@example.cn",
+        subject=f"Re: 问题 {number}",
+        msgid="<m4@example.cn>",
+    )
     result = supdesk_ledger.receive(report_from_mail(other, center="wushenzhao", options=OPTIONS))
     assert not result.supplement and result.issue_id != first.issue_id
 
@@ -230,10 +257,19 @@ def test_automatic_mail_is_never_a_report_nor_answered(headers, reason):
 def test_a_flood_from_one_sender_is_kept_aside():
     rate = SenderRate(limit=3)
     reports = [
-        report_from_mail(mail(msgid=f"<f{n}@x>"), center="banner", options=OPTIONS, rate=rate) for n in range(5)
+        report_from_mail(mail(msgid=f"<f{n}@x>"), center="banner", options=OPTIONS, rate=rate)
+        for n in range(5)
     ]
-    assert [r.quarantine for r in reports] == [None, None, None, QuarantineReason.TOO_MANY, QuarantineReason.TOO_MANY]
-    assert SenderRate(limit=1).allow("a", now=0) and SenderRate(limit=1, window=10).allow("a", now=100)
+    assert [r.quarantine for r in reports] == [
+        None,
+        None,
+        None,
+        QuarantineReason.TOO_MANY,
+        QuarantineReason.TOO_MANY,
+    ]
+    assert SenderRate(limit=1).allow("a", now=0) and SenderRate(limit=1, window=10).allow(
+        "a", now=100
+    )
 
 
 # ---------------------------------------------------------------- answers and LMTP
@@ -263,7 +299,9 @@ def smtp_recorder():
     controller.stop()
 
 
-def test_notices_go_out_by_email_and_a_reply_finds_its_issue(supdesk_database_url, supdesk_clock, smtp_recorder, tmp_path):
+def test_notices_go_out_by_email_and_a_reply_finds_its_issue(
+    supdesk_database_url, supdesk_clock, smtp_recorder, tmp_path
+):
     from supervision_core import open_ledger
     from supervision_core.demo import load_demo
 
@@ -288,8 +326,13 @@ def test_notices_go_out_by_email_and_a_reply_finds_its_issue(supdesk_database_ur
         assert ack["Auto-Submitted"] == "auto-replied"
         assert ack["Message-ID"].startswith(f"<supdesk.{result.issue_number}.")
         # The supervisor answers the acknowledgement: the answer joins the issue.
-        reply = mail("补充情况", subject="Re: " + str(email.header.make_header(email.header.decode_header(ack["Subject"]))),
-                     msgid="<reply@example.cn>", In_Reply_To=ack["Message-ID"])
+        reply = mail(
+            "补充情况",
+            subject="Re: "
+            + str(email.header.make_header(email.header.decode_header(ack["Subject"]))),
+            msgid="<reply@example.cn>",
+            In_Reply_To=ack["Message-ID"],
+        )
         supplement = ledger.receive(report_from_mail(reply, center="wushenzhao", options=options))
         assert supplement.supplement and supplement.issue_id == result.issue_id
         # Our own acknowledgement coming back (a forward, a loop) is never a report.
@@ -298,7 +341,14 @@ def test_notices_go_out_by_email_and_a_reply_finds_its_issue(supdesk_database_ur
 
 
 def test_a_notice_without_an_email_address_is_skipped():
-    notice = Notice(key="1:2:unit", center="banner", recipient_kind="unit", recipient="realty", subject="s", body="b")
+    notice = Notice(
+        key="1:2:unit",
+        center="banner",
+        recipient_kind="unit",
+        recipient="realty",
+        subject="s",
+        body="b",
+    )
     assert EmailNotifier().message(notice, OPTIONS) is None
     with_address = attrs.evolve(notice, addresses=(Identity(ContactKind.EMAIL, SUPERVISOR),))
     assert EmailNotifier().message(with_address, OPTIONS)["To"] == SUPERVISOR
@@ -336,7 +386,10 @@ def test_lmtp_refuses_unknown_recipients_and_oversized_mail(lmtp):
             client.sendmail(SUPERVISOR, ["nobody@desk.test"], mail())
         assert refused.value.recipients["nobody@desk.test"][0] == 550
     big = mail("很长" * 100_000, msgid="<big@example.cn>")
-    with smtplib.LMTP("127.0.0.1", lmtp.lmtp_port) as client, pytest.raises(smtplib.SMTPException) as too_big:
+    with (
+        smtplib.LMTP("127.0.0.1", lmtp.lmtp_port) as client,
+        pytest.raises(smtplib.SMTPException) as too_big,
+    ):
         client.sendmail(SUPERVISOR, ["wushenzhao@desk.test"], big)
     assert "552" in str(too_big.value) or getattr(too_big.value, "smtp_code", None) == 552
 
@@ -360,7 +413,11 @@ def test_import_email_from_eml_mbox_and_maildir(supdesk_database_url, tmp_path, 
     maildir = mailbox.Maildir(tmp_path / "Maildir")
     maildir.add(mail("maildir 的一封", msgid="<d1@x>"))
     maildir.add(mail("自动回复", msgid="<d2@x>", Auto_Submitted="auto-replied"))
-    for target, expected in [("one.eml", "登记 1"), ("box.mbox", "登记 3"), ("Maildir", "登记 1，补充 0，隔离 1")]:
+    for target, expected in [
+        ("one.eml", "登记 1"),
+        ("box.mbox", "登记 3"),
+        ("Maildir", "登记 1，补充 0，隔离 1"),
+    ]:
         result = runner.invoke(cli, [*base, "import", "email", target, "--center", "wushenzhao"])
         assert result.exit_code == 0, result.output
         assert expected in result.output
@@ -434,10 +491,17 @@ def test_imap_poll_files_each_message_once_and_flags_it(dovecot, imap_box, supde
     assert poller.poll_once().fetched == 0  # nothing new
     # STARTTLS on the plain port reads the same way.
     client.append("INBOX", mail("第六件", msgid="<imap6@example.cn>"))
-    assert ImapPoller(supdesk_ledger, box_options(dovecot, user, "starttls"), OPTIONS).poll_once().filed == 1
+    assert (
+        ImapPoller(supdesk_ledger, box_options(dovecot, user, "starttls"), OPTIONS)
+        .poll_once()
+        .filed
+        == 1
+    )
 
 
-def test_a_crash_between_commit_and_flag_reads_again_without_a_second_issue(dovecot, imap_box, supdesk_ledger):
+def test_a_crash_between_commit_and_flag_reads_again_without_a_second_issue(
+    dovecot, imap_box, supdesk_ledger
+):
     from supervision_core.demo import load_demo
 
     load_demo(supdesk_ledger)
@@ -460,7 +524,9 @@ def test_killing_the_poller_mid_batch_loses_and_doubles_nothing(dovecot, imap_bo
     user, client = imap_box
     total = 400
     for n in range(total):
-        client.append("INBOX", mail(f"第 {n} 件", msgid=f"<kill{n}@example.cn>", subject=f"反映 {n}"))
+        client.append(
+            "INBOX", mail(f"第 {n} 件", msgid=f"<kill{n}@example.cn>", subject=f"反映 {n}")
+        )
     db = tmp_path / "supdesk.db"
     config = tmp_path / "supdesk.toml"
     config.write_text(
@@ -482,7 +548,13 @@ def test_killing_the_poller_mid_batch_loses_and_doubles_nothing(dovecot, imap_bo
         encoding="utf-8",
     )
     env = {**os.environ, "TEST_IMAP_PASSWORD": PASSWORD}
-    supdesk = [str(Path(sys.executable).parent / "supdesk"), "--database", f"sqlite:///{db}", "--config", str(config)]
+    supdesk = [
+        str(Path(sys.executable).parent / "supdesk"),
+        "--database",
+        f"sqlite:///{db}",
+        "--config",
+        str(config),
+    ]
     subprocess.run([*supdesk, "init", "--demo"], check=True, env=env, capture_output=True)
 
     def stored() -> int:
@@ -493,19 +565,30 @@ def test_killing_the_poller_mid_batch_loses_and_doubles_nothing(dovecot, imap_bo
     errors = tmp_path / "stderr.txt"
     for threshold in (60, 180):
         with errors.open("ab") as err:
-            proc = subprocess.Popen([*supdesk, "email", "poll", "--once"], env=env, stdout=subprocess.DEVNULL, stderr=err)
+            proc = subprocess.Popen(
+                [*supdesk, "email", "poll", "--once"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+            )
         wait_until(lambda threshold=threshold, proc=proc: stored() >= threshold or proc.poll() is not None,
                    timeout=60, what=f"{threshold} messages filed", interval=0.01)  # fmt: skip
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
         proc.wait()
-    assert kills == 2 and stored() < total, f"the poller ended before it was killed: {errors.read_text()[-3000:]}"
-    finish = subprocess.run([*supdesk, "email", "poll", "--once"], env=env, capture_output=True, text=True)
+    assert kills == 2 and stored() < total, (
+        f"the poller ended before it was killed: {errors.read_text()[-3000:]}"
+    )
+    finish = subprocess.run(
+        [*supdesk, "email", "poll", "--once"], env=env, capture_output=True, text=True
+    )
     assert finish.returncode == 0, finish.stderr
     with sqlite3.connect(db) as c:
         ids = [r[0] for r in c.execute("SELECT external_id FROM report WHERE channel = 'email'")]
-        issues = c.execute("SELECT count(*) FROM issue i JOIN report r ON r.id = i.report_id WHERE r.channel = 'email'").fetchone()[0]
+        issues = c.execute(
+            "SELECT count(*) FROM issue i JOIN report r ON r.id = i.report_id WHERE r.channel = 'email'"
+        ).fetchone()[0]
     assert sorted(ids) == sorted(f"mid:kill{n}@example.cn" for n in range(total))
     assert issues == total
     client.select_folder("INBOX")
@@ -527,8 +610,10 @@ class _ImapTrace(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         line = record.getMessage()
         self.lines.append(line)
-        if line.startswith("<") and "+ idling" in line and any(
-            sent.startswith(">") and sent.endswith(" IDLE'") for sent in self.lines
+        if (
+            line.startswith("<")
+            and "+ idling" in line
+            and any(sent.startswith(">") and sent.endswith(" IDLE'") for sent in self.lines)
         ):
             self.idling.set()
 
@@ -552,11 +637,15 @@ def test_imap_idle_takes_mail_in_as_it_arrives(dovecot, imap_box, supdesk_ledger
     thread.start()
     try:
         if not trace.idling.wait(15):
-            pytest.fail(f"the poller never entered IDLE; it sent {[x for x in trace.lines if x[:1] == '>']}")
+            pytest.fail(
+                f"the poller never entered IDLE; it sent {[x for x in trace.lines if x[:1] == '>']}"
+            )
         idled_at = len(trace.lines)
         client.append("INBOX", mail("空闲时到达的邮件", msgid="<idle@example.cn>"))
         filed = supdesk_recorder.wait_for(
-            "supervision_report_received", lambda c: c.kwargs["report"].channel == "email", timeout=15
+            "supervision_report_received",
+            lambda c: c.kwargs["report"].channel == "email",
+            timeout=15,
         )
         assert filed.kwargs["report"].external_id == "mid:idle@example.cn"
         # The server told the idling poller about the new message, and the poller read it.
@@ -580,13 +669,20 @@ def test_the_receiver_also_speaks_smtp(supdesk_ledger):
     from supervision_core.demo import load_demo
 
     load_demo(supdesk_ledger)
-    options = attrs.evolve(OPTIONS, recipients={"wushenzhao@desk.test": "wushenzhao"}, lmtp_port=free_port())
+    options = attrs.evolve(
+        OPTIONS, recipients={"wushenzhao@desk.test": "wushenzhao"}, lmtp_port=free_port()
+    )
     receiver = LmtpReceiver(supdesk_ledger, options, smtp=True)
     receiver.start()
     try:
         message = email.message_from_bytes(mail(msgid="<smtp-mode@example.cn>"))
         errors, response = asyncio.run(
-            aiosmtplib.send(message, hostname="127.0.0.1", port=options.lmtp_port, recipients=["wushenzhao@desk.test"])
+            aiosmtplib.send(
+                message,
+                hostname="127.0.0.1",
+                port=options.lmtp_port,
+                recipients=["wushenzhao@desk.test"],
+            )
         )
     finally:
         receiver.stop()

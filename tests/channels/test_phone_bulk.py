@@ -20,6 +20,7 @@ from typing import Any
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from test_phone_log import HOTLINE_HEADER as HEADER
 
 import channels.phone.importer as phone_log
 import channels.phone.tabular as tabular
@@ -41,7 +42,6 @@ from supervision_core import (
     stage_quarantine,
 )
 from supervision_core.testing import HookRecorder, wait_until
-from test_phone_log import HOTLINE_HEADER as HEADER
 
 SUPERVISOR = "13948772345"
 NAUGHTY = [

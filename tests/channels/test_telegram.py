@@ -43,7 +43,11 @@ def botapi():
 
 def telegram_table(botapi) -> dict:
     """``[channels.telegram]`` as a deployment writes it: secrets referenced, not written."""
-    return {"token": {"env": "TEST_TELEGRAM_TOKEN"}, "api": botapi.url, "webhook_secret": {"env": "TEST_TELEGRAM_SECRET"}}
+    return {
+        "token": {"env": "TEST_TELEGRAM_TOKEN"},
+        "api": botapi.url,
+        "webhook_secret": {"env": "TEST_TELEGRAM_SECRET"},
+    }
 
 
 @pytest.fixture
@@ -91,7 +95,9 @@ class Script:
             **({"text": text} if text is not None else {}), **extra,
         }  # fmt: skip
         if text and text.startswith("/"):
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+            message["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
+            ]
         return self.update(message=message)
 
     def press(self, data, user=USER) -> dict:
@@ -170,7 +176,10 @@ def test_a_guided_report_with_a_photo(script, bateer, botapi, supdesk_ledger):
     (row,) = [r for r in supdesk_ledger.recent_reports() if r.channel == "telegram"]
     report = supdesk_ledger.report(row.id)
     assert report.text == "上午十点去办理，被要求往返三次补材料。"
-    assert report.hints.venue == "不动产登记窗口" and report.hints.problem_type.value == "back_and_forth"
+    assert (
+        report.hints.venue == "不动产登记窗口"
+        and report.hints.problem_type.value == "back_and_forth"
+    )
     assert report.hints.stage.value == "acceptance" and report.hints.method.value == "in_person"
     assert [a.content for a in report.attachments] == [photo]
 
@@ -179,7 +188,13 @@ def test_quick_reports_and_cancel(script, bateer, botapi, supdesk_ledger):
     link(script, bateer.id)
     assert "已登记，编号" in script.say("窗口工作人员玩手机")[-1]
     botapi.add_file("doc-1", "documents/file_2.pdf", b"%PDF-1.4 receipt")
-    doc = {"file_id": "doc-1", "file_unique_id": "d1", "file_name": "收费单据.pdf", "mime_type": "application/pdf", "file_size": 16}
+    doc = {
+        "file_id": "doc-1",
+        "file_unique_id": "d1",
+        "file_name": "收费单据.pdf",
+        "mime_type": "application/pdf",
+        "file_size": 16,
+    }
     assert "已登记" in script.play(script.message(document=doc, caption="多收了 20 元"))[-1]
     script.say("/report")
     assert script.say("/cancel") == ["已取消。"]
@@ -188,7 +203,10 @@ def test_quick_reports_and_cancel(script, bateer, botapi, supdesk_ledger):
     assert len(rows) == 2
     with_doc = supdesk_ledger.report(rows[0].id)
     assert with_doc.text == "多收了 20 元"
-    assert (with_doc.attachments[0].filename, with_doc.attachments[0].content_type) == ("收费单据.pdf", "application/pdf")
+    assert (with_doc.attachments[0].filename, with_doc.attachments[0].content_type) == (
+        "收费单据.pdf",
+        "application/pdf",
+    )
 
 
 def test_status_shows_only_the_supervisors_own_issues(script, bateer, supdesk_ledger):
@@ -196,34 +214,50 @@ def test_status_shows_only_the_supervisors_own_issues(script, bateer, supdesk_le
     script.say("大厅空调坏了")
     listing = script.say("/status")[-1]
     assert "您未办结的问题" in listing
-    number = next(line.split()[0] for line in listing.splitlines() if line.startswith("wushenzhao-"))
+    number = next(
+        line.split()[0] for line in listing.splitlines() if line.startswith("wushenzhao-")
+    )
     assert f"问题 {number}" in script.say(f"/status {number}")[-1]
     assert f"问题 {number}" in script.say(f"/status {int(number[-5:])}")[-1]
     someone_else = next(i.number for i in supdesk_ledger.issues() if i.supervisor_id != bateer.id)
     assert "没有找到" in script.say(f"/status {someone_else}")[-1]
 
 
-def test_evaluating_a_rectification_with_buttons(script, bateer, botapi, supdesk_ledger, settings, monkeypatch):
+def test_evaluating_a_rectification_with_buttons(
+    script, bateer, botapi, supdesk_ledger, settings, monkeypatch
+):
     from channels.telegram.channel import TelegramNotifier
 
     link(script, bateer.id)
     script.say("窗口没有一次性告知清单")
-    (issue,) = [i for i in supdesk_ledger.issues(supervisor=bateer.id) if i.state == "received"][-1:]
+    (issue,) = [i for i in supdesk_ledger.issues(supervisor=bateer.id) if i.state == "received"][
+        -1:
+    ]
     op = "test:operator"
     supdesk_ledger.accept(issue.number, actor=op)
-    supdesk_ledger.dispatch(issue.number, unit="wushenzhao-window", responsible_person="其木格", actor=op)
+    supdesk_ledger.dispatch(
+        issue.number, unit="wushenzhao-window", responsible_person="其木格", actor=op
+    )
     supdesk_ledger.plan(issue.number, track="immediate", actor=op)
     supdesk_ledger.complete(issue.number, evidence="已张贴清单", actor=op)
     notice = next(
-        n for n in _notices(supdesk_ledger, issue.id) if "整改完成" in n.subject and n.recipient_kind.value == "supervisor"
+        n
+        for n in _notices(supdesk_ledger, issue.id)
+        if "整改完成" in n.subject and n.recipient_kind.value == "supervisor"
     )
     TelegramNotifier().configure(settings).deliver(notice)
     sent = botapi.sent()[-1]
     assert sent["chat_id"] in (USER, str(USER)) and "请对整改结果进行评价" in sent["text"]
     buttons = [b["callback_data"] for b in sent["reply_markup"]["inline_keyboard"][0]]
-    assert buttons == [f"eval:{issue.number}:satisfied", f"eval:{issue.number}:basically_satisfied", f"eval:{issue.number}:not_satisfied"]
+    assert buttons == [
+        f"eval:{issue.number}:satisfied",
+        f"eval:{issue.number}:basically_satisfied",
+        f"eval:{issue.number}:not_satisfied",
+    ]
     # Someone else pressing (a forwarded message) cannot evaluate.
-    other = supdesk_ledger.add_supervisor(NewSupervisor(name="王芳", center="wushenzhao", origin=Origin.TOWNSHIP_HIRED))
+    other = supdesk_ledger.add_supervisor(
+        NewSupervisor(name="王芳", center="wushenzhao", origin=Origin.TOWNSHIP_HIRED)
+    )
     link(script, other.id, user=OTHER)
     assert "只能评价您本人" in script.play(script.press(buttons[0], user=OTHER))[-1]
     assert "已记录您对问题" in script.play(script.press(buttons[0]))[-1]
@@ -245,7 +279,9 @@ def _notices(ledger, issue_id):
 def corpus_updates(shared: Path) -> list[tuple[str, dict]]:
     folder = shared / "corpora" / "telegram"
     found = []
-    for path in sorted((folder / "nutgram" / "Updates").glob("*.json")) + sorted((folder / "illemius-telegram_types" / "res").glob("*.json")):
+    for path in sorted((folder / "nutgram" / "Updates").glob("*.json")) + sorted(
+        (folder / "illemius-telegram_types" / "res").glob("*.json")
+    ):
         data = json.loads(path.read_text(encoding="utf-8"))
         if "update_id" not in data:
             data = {"update_id": 1, "message": data}  # the older files are bare messages
@@ -253,7 +289,9 @@ def corpus_updates(shared: Path) -> list[tuple[str, dict]]:
     return found
 
 
-def test_every_real_update_shape_is_handled_or_ignored(script, bateer, shared_dir, supdesk_ledger, botapi):
+def test_every_real_update_shape_is_handled_or_ignored(
+    script, bateer, shared_dir, supdesk_ledger, botapi
+):
     updates = corpus_updates(shared_dir)
     assert len(updates) >= 120
     handled = ignored = 0
@@ -294,7 +332,11 @@ def _raise_like_ptb(payload):
 def test_naughty_strings_are_stored_exactly(script, bateer, shared_dir, supdesk_ledger):
     link(script, bateer.id)
     lines = (shared_dir / "corpora" / "blns" / "blns.txt").read_text(encoding="utf-8").splitlines()
-    naughty = [line for line in lines if line.strip() and not line.startswith("#") and not line.startswith("/")]
+    naughty = [
+        line
+        for line in lines
+        if line.strip() and not line.startswith("#") and not line.startswith("/")
+    ]
     for text in naughty:
         script.say(text)
     rows = [r for r in supdesk_ledger.recent_reports(limit=10_000) if r.channel == "telegram"]
@@ -321,20 +363,47 @@ def test_the_token_never_reaches_the_logs(script, bateer, botapi, caplog):
 
 
 def test_conversation_rules_without_a_database():
-    inbound = Inbound(update_id=1, account="telegram:1", chat="1", sent_at=dt.datetime.now(dt.UTC), command="report")
-    first = step({}, inbound, linked=True, centers={"wushenzhao": "乌审召镇", "banner": "旗中心"}, home_center="wushenzhao")
+    inbound = Inbound(
+        update_id=1,
+        account="telegram:1",
+        chat="1",
+        sent_at=dt.datetime.now(dt.UTC),
+        command="report",
+    )
+    first = step(
+        {},
+        inbound,
+        linked=True,
+        centers={"wushenzhao": "乌审召镇", "banner": "旗中心"},
+        home_center="wushenzhao",
+    )
     assert first.state["stage"] == "center"
-    only = step({}, inbound, linked=True, centers={"wushenzhao": "乌审召镇"}, home_center="wushenzhao")
+    only = step(
+        {}, inbound, linked=True, centers={"wushenzhao": "乌审召镇"}, home_center="wushenzhao"
+    )
     assert only.state["stage"] == "venue" and only.state["draft"]["center"] == "wushenzhao"
-    wrong = step(first.state, Inbound(update_id=2, account="telegram:1", chat="1", sent_at=inbound.sent_at, button="c:elsewhere"),
-                 linked=True, centers={"wushenzhao": "乌审召镇"}, home_center="wushenzhao")
+    wrong = step(
+        first.state,
+        Inbound(
+            update_id=2,
+            account="telegram:1",
+            chat="1",
+            sent_at=inbound.sent_at,
+            button="c:elsewhere",
+        ),
+        linked=True,
+        centers={"wushenzhao": "乌审召镇"},
+        home_center="wushenzhao",
+    )
     assert wrong.state == first.state and "请点选" in wrong.replies[0].text
 
 
 # ---------------------------------------------------------------- webhook
 
 
-def test_the_webhook_checks_its_secret_and_takes_an_update_once(script, bateer, supdesk_ledger, web_app):
+def test_the_webhook_checks_its_secret_and_takes_an_update_once(
+    script, bateer, supdesk_ledger, web_app
+):
     link(script, bateer.id)
     update = script.message(text="网上办事平台打不开")
     with TestClient(web_app, base_url="https://testserver") as client:
@@ -343,9 +412,17 @@ def test_the_webhook_checks_its_secret_and_takes_an_update_once(script, bateer, 
         assert client.post("/telegram/webhook", json=update, headers=wrong).status_code == 403
         right = {"X-Telegram-Bot-Api-Secret-Token": "webhook-secret-1"}
         assert client.post("/telegram/webhook", json=update, headers=right).status_code == 200
-        assert client.post("/telegram/webhook", json=update, headers=right).status_code == 200  # a retry
-        assert client.post("/telegram/webhook", content=b"not json", headers=right).status_code == 400
-    texts = [supdesk_ledger.report(r.id).text for r in supdesk_ledger.recent_reports() if r.channel == "telegram"]
+        assert (
+            client.post("/telegram/webhook", json=update, headers=right).status_code == 200
+        )  # a retry
+        assert (
+            client.post("/telegram/webhook", content=b"not json", headers=right).status_code == 400
+        )
+    texts = [
+        supdesk_ledger.report(r.id).text
+        for r in supdesk_ledger.recent_reports()
+        if r.channel == "telegram"
+    ]
     assert texts.count("网上办事平台打不开") == 1
 
 
@@ -363,8 +440,16 @@ def test_killing_the_bot_loses_and_doubles_no_update(botapi, tmp_path):
         + f'\n[channels.telegram]\ntoken = {{ env = "TEST_TELEGRAM_TOKEN" }}\napi = "{botapi.url}"\n',
         encoding="utf-8",
     )
-    supdesk = [str(Path(sys.executable).parent / "supdesk"), "--database", f"sqlite:///{db}", "--config", str(config)]
-    subprocess.run([*supdesk, "init", "--demo"], check=True, env=env, capture_output=True, cwd=tmp_path)
+    supdesk = [
+        str(Path(sys.executable).parent / "supdesk"),
+        "--database",
+        f"sqlite:///{db}",
+        "--config",
+        str(config),
+    ]
+    subprocess.run(
+        [*supdesk, "init", "--demo"], check=True, env=env, capture_output=True, cwd=tmp_path
+    )
     code = subprocess.run([*supdesk, "supervisors", "link-code", "3", "--json"], check=True, env=env,
                           capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
     link_code = json.loads(code.stdout)["code"]
@@ -383,7 +468,13 @@ def test_killing_the_bot_loses_and_doubles_no_update(botapi, tmp_path):
 
     kills = 0
     for threshold in (40, 130):
-        proc = subprocess.Popen([*supdesk, "telegram", "poll"], env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [*supdesk, "telegram", "poll"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         wait_until(lambda threshold=threshold, proc=proc: stored() >= threshold or proc.poll() is not None,
                    timeout=60, what=f"{threshold} updates filed", interval=0.005)  # fmt: skip
         assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
@@ -391,14 +482,22 @@ def test_killing_the_bot_loses_and_doubles_no_update(botapi, tmp_path):
         proc.wait()
         kills += 1
     assert stored() < total
-    proc = subprocess.Popen([*supdesk, "telegram", "poll"], env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [*supdesk, "telegram", "poll"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     wait_until(lambda: stored() >= total and botapi.confirmed >= total + 2,
                timeout=120, what="every update filed and confirmed")  # fmt: skip
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=30)
     with sqlite3.connect(db) as c:
         ids = [r[0] for r in c.execute("SELECT external_id FROM report WHERE channel = 'telegram'")]
-        texts = sorted(r[0] for r in c.execute("SELECT text FROM report WHERE channel = 'telegram'"))
+        texts = sorted(
+            r[0] for r in c.execute("SELECT text FROM report WHERE channel = 'telegram'")
+        )
     assert kills == 2
     assert len(ids) == len(set(ids)) == total
     assert texts == sorted(f"第 {n} 件：窗口无人" for n in range(total))
@@ -406,7 +505,9 @@ def test_killing_the_bot_loses_and_doubles_no_update(botapi, tmp_path):
 
 
 def test_set_webhook_sends_the_url_and_the_secret(script, botapi):
-    script.loop.run_until_complete(script.bot.set_webhook("https://desk.example.cn/telegram/webhook"))
+    script.loop.run_until_complete(
+        script.bot.set_webhook("https://desk.example.cn/telegram/webhook")
+    )
     (call,) = botapi.sent("setWebhook")
     assert call["url"] == "https://desk.example.cn/telegram/webhook"
     assert call["secret_token"] == "webhook-secret-1"

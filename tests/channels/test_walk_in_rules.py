@@ -34,8 +34,9 @@ def check(uploads=(), **fields):
 
 
 def test_a_complete_visit_is_a_report():
-    report, errors = check(problem_type="slow", unit="realty", venue="一号窗口",
-                           uploads=[Upload("照片.jpg", JPEG)])
+    report, errors = check(
+        problem_type="slow", unit="realty", venue="一号窗口", uploads=[Upload("照片.jpg", JPEG)]
+    )
     assert errors == {}
     assert report.channel == "walk_in" and report.external_id == "form:" + "a" * 24
     assert report.sender.kind is ContactKind.REGISTER and report.sender.value == "7"
@@ -52,8 +53,16 @@ def test_a_complete_visit_is_a_report():
         ({"supervisor_id": "x"}, "supervisor_id", "请选择"),
         ({"reporter": ""}, "reporter", "请选择"),
         ({"reporter": "visitor"}, "visitor_name", "必填"),
-        ({"reporter": "visitor", "visitor_name": "李四", "visitor_phone": "12"}, "visitor_phone", "正确的手机号"),
-        ({"reporter": "visitor", "visitor_name": "李四", "visitor_phone": "1351234567x"}, "visitor_phone", "正确的手机号"),
+        (
+            {"reporter": "visitor", "visitor_name": "李四", "visitor_phone": "12"},
+            "visitor_phone",
+            "正确的手机号",
+        ),
+        (
+            {"reporter": "visitor", "visitor_name": "李四", "visitor_phone": "1351234567x"},
+            "visitor_phone",
+            "正确的手机号",
+        ),
         ({"mode": "fax"}, "mode", "来访或来信"),
         ({"mode": "letter", "letter_date": "3月1日"}, "letter_date", "年-月-日"),
         ({"mode": "letter", "letter_date": "2026-03-03"}, "letter_date", "不能晚于今天"),
@@ -83,14 +92,18 @@ def test_files_are_checked_by_content_size_and_count():
 
 
 def test_a_letter_with_its_scan():
-    report, errors = check(mode="letter", letter_date="2026-02-27", uploads=[Upload("C:\\扫描\\信.jpg", JPEG, "scan")])
+    report, errors = check(
+        mode="letter", letter_date="2026-02-27", uploads=[Upload("C:\\扫描\\信.jpg", JPEG, "scan")]
+    )
     assert errors == {}
     assert report.subject == "来信（写于 2026年02月27日）"
     assert report.attachments[0].filename == "信.jpg"  # the client's folders are dropped
 
 
 def test_a_visitor_is_a_phone_sender():
-    report, errors = check(reporter="visitor", visitor_name="李四", visitor_phone="+86 135-1234-5678")
+    report, errors = check(
+        reporter="visitor", visitor_name="李四", visitor_phone="+86 135-1234-5678"
+    )
     assert errors == {}
     assert report.sender.kind is ContactKind.PHONE and report.sender.normalized == "13512345678"
     assert report.sender.display_name == "李四"

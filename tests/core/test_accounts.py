@@ -24,7 +24,15 @@ NOW = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
 
 
 def user(role="staff", center="wushenzhao", level="township", username="desk", **kw) -> StaffUser:
-    return StaffUser(id=1, username=username, display_name="前台", role=role, center=center, center_level=level, **kw)
+    return StaffUser(
+        id=1,
+        username=username,
+        display_name="前台",
+        role=role,
+        center=center,
+        center_level=level,
+        **kw,
+    )
 
 
 def test_who_sees_which_center():
@@ -64,23 +72,48 @@ def test_usernames_are_checked():
 def test_store_refuses_weak_passwords_and_bad_units(supdesk_ledger):
     users = supdesk_ledger.users
     with pytest.raises(InvalidInput, match="至少需要 10 个字符"):
-        users.add(username="desk", display_name="前台", password="short", role="staff", center="banner")
+        users.add(
+            username="desk", display_name="前台", password="short", role="staff", center="banner"
+        )
     with pytest.raises(InvalidInput, match="不能包含用户名"):
-        users.add(username="desk", display_name="前台", password="desk-desk-desk", role="staff", center="banner")
+        users.add(
+            username="desk",
+            display_name="前台",
+            password="desk-desk-desk",
+            role="staff",
+            center="banner",
+        )
     with pytest.raises(InvalidInput, match="必须指定单位"):
-        users.add(username="unit1", display_name="单位", password=PASSWORD, role="unit", center="banner")
+        users.add(
+            username="unit1", display_name="单位", password=PASSWORD, role="unit", center="banner"
+        )
     with pytest.raises(NotFound):
-        users.add(username="unit1", display_name="单位", password=PASSWORD, role="unit", center="banner", unit="nope")
+        users.add(
+            username="unit1",
+            display_name="单位",
+            password=PASSWORD,
+            role="unit",
+            center="banner",
+            unit="nope",
+        )
     with pytest.raises(NotFound):
-        users.add(username="desk", display_name="前台", password=PASSWORD, role="staff", center="nowhere")
-    users.add(username="desk", display_name="前台", password=PASSWORD, role="staff", center="banner")
+        users.add(
+            username="desk", display_name="前台", password=PASSWORD, role="staff", center="nowhere"
+        )
+    users.add(
+        username="desk", display_name="前台", password=PASSWORD, role="staff", center="banner"
+    )
     with pytest.raises(InvalidInput, match="已存在"):
-        users.add(username="desk", display_name="另一个", password=PASSWORD, role="staff", center="banner")
+        users.add(
+            username="desk", display_name="另一个", password=PASSWORD, role="staff", center="banner"
+        )
 
 
 def test_sign_in_counts_failures_and_unlocks(supdesk_ledger, supdesk_clock):
     users = supdesk_ledger.users
-    users.add(username="desk", display_name="前台", password=PASSWORD, role="staff", center="banner")
+    users.add(
+        username="desk", display_name="前台", password=PASSWORD, role="staff", center="banner"
+    )
     assert users.sign_in("desk", PASSWORD).ok
     for _ in range(LOCKOUT_ATTEMPTS):
         assert not users.sign_in("desk", "wrong").ok
@@ -97,13 +130,21 @@ def test_cli_users(supdesk_database_url, tmp_path, monkeypatch):
     base = ["--database", supdesk_database_url]
     assert runner.invoke(cli, [*base, "init", "--demo"]).exit_code == 0
     monkeypatch.setenv("SUPDESK_NEW_PASSWORD", PASSWORD)
-    added = runner.invoke(cli, [*base, "users", "add", "zhang", "--name", "张三", "--center", "wushenzhao"])
+    added = runner.invoke(
+        cli, [*base, "users", "add", "zhang", "--name", "张三", "--center", "wushenzhao"]
+    )
     assert added.exit_code == 0, added.output
     assert "已新建账号：zhang  张三  中心工作人员  wushenzhao" in added.output
-    bad = runner.invoke(cli, [*base, "users", "add", "li", "--name", "李四", "--center", "wushenzhao", "--role", "unit"])
+    bad = runner.invoke(
+        cli,
+        [*base, "users", "add", "li", "--name", "李四", "--center", "wushenzhao", "--role", "unit"],
+    )
     assert bad.exit_code != 0 and "必须指定单位" in bad.output and "Traceback" not in bad.output
     listed = runner.invoke(cli, [*base, "users", "list", "--json"])
-    assert {u["username"] for u in __import__("json").loads(listed.output)} >= {"zhang", "banner-desk"}
+    assert {u["username"] for u in __import__("json").loads(listed.output)} >= {
+        "zhang",
+        "banner-desk",
+    }
     assert "password" not in listed.output
     disabled = runner.invoke(cli, [*base, "users", "disable", "zhang"])
     assert "已停用" in disabled.output

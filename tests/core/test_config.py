@@ -93,7 +93,11 @@ password = {{ env = "TEST_SMTP_PASSWORD" }}
     telegram = settings.plugin_table("channels", "telegram")
     assert telegram.secret("token") == "123:from-a-file"  # the trailing newline is not the token's
     email = settings.plugin_table("notifiers", "email")
-    assert (email.text("host"), email.integer("port"), email.secret("password")) == ("smtp.example.cn", 587, "from-the-environment")
+    assert (email.text("host"), email.integer("port"), email.secret("password")) == (
+        "smtp.example.cn",
+        587,
+        "from-the-environment",
+    )
     assert settings.plugin_table("notifiers", "wecom").data == {}  # absent: empty, defaults apply
     assert email.integer("timeout", 30) == 30
 
@@ -101,18 +105,44 @@ password = {{ env = "TEST_SMTP_PASSWORD" }}
 @pytest.mark.parametrize(
     ("table", "read", "message"),
     [
-        ('token = "123:written-in-the-file"', lambda t: t.secret("token"), "test.toml 中 channels.x.token：密钥不能直接写在配置文件中"),
-        ('token = { env = "TEST_UNSET_VARIABLE" }', lambda t: t.secret("token"), "channels.x.token：环境变量 TEST_UNSET_VARIABLE 未设置"),
-        ('token = { file = "/nonexistent/secret" }', lambda t: t.secret("token"), "channels.x.token：无法读取密钥文件 /nonexistent/secret"),
-        ('token = { env = "A", file = "B" }', lambda t: t.secret("token"), "channels.x.token：应为"),
+        (
+            'token = "123:written-in-the-file"',
+            lambda t: t.secret("token"),
+            "test.toml 中 channels.x.token：密钥不能直接写在配置文件中",
+        ),
+        (
+            'token = { env = "TEST_UNSET_VARIABLE" }',
+            lambda t: t.secret("token"),
+            "channels.x.token：环境变量 TEST_UNSET_VARIABLE 未设置",
+        ),
+        (
+            'token = { file = "/nonexistent/secret" }',
+            lambda t: t.secret("token"),
+            "channels.x.token：无法读取密钥文件 /nonexistent/secret",
+        ),
+        (
+            'token = { env = "A", file = "B" }',
+            lambda t: t.secret("token"),
+            "channels.x.token：应为",
+        ),
         ('port = "25"', lambda t: t.integer("port", 25), "test.toml 中 channels.x.port：应为整数"),
-        ("starttls = 1", lambda t: t.flag("starttls", False), "channels.x.starttls：应为 true 或 false"),
+        (
+            "starttls = 1",
+            lambda t: t.flag("starttls", False),
+            "channels.x.starttls：应为 true 或 false",
+        ),
         ("poll = 5", lambda t: t.text("host"), "channels.x.host：缺少此项"),
         ("hots = 'x'", lambda t: t.only("host"), "test.toml 中 channels.x：未知的键 hots"),
-        ("[[channels.x.boxes]]\nport = true", lambda t: t.tables("boxes")[0].integer("port"), "channels.x.boxes[0].port：应为整数"),
+        (
+            "[[channels.x.boxes]]\nport = true",
+            lambda t: t.tables("boxes")[0].integer("port"),
+            "channels.x.boxes[0].port：应为整数",
+        ),
     ],
 )
-def test_plugin_table_errors_name_the_file_and_the_key(table: str, read, message: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_plugin_table_errors_name_the_file_and_the_key(
+    table: str, read, message: str, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.delenv("TEST_UNSET_VARIABLE", raising=False)
     text = table if table.startswith("[[") else f"[channels.x]\n{table}"
     settings = parse(text)
@@ -148,9 +178,20 @@ watch = "/srv/drop"
     email = EmailOptions.from_table(settings.plugin_table("channels", "email"))
     assert email.from_address == "jiandu@desk.test" and email.lmtp and email.lmtp_port == 8025
     assert email.own_addresses == {"jiandu@desk.test", "banner@desk.test"}
-    assert PhoneSettings.from_table(settings.plugin_table("channels", "phone_log")).watch_seconds == 10.0
+    assert (
+        PhoneSettings.from_table(settings.plugin_table("channels", "phone_log")).watch_seconds
+        == 10.0
+    )
     assert TelegramSettings.from_table(settings.plugin_table("channels", "telegram")).token is None
-    with pytest.raises(ConfigError, match=r"channels.email.mailboxes\[0\].security：应为 ssl、starttls 或 none"):
-        EmailOptions.from_table(parse('[[channels.email.mailboxes]]\ncenter = "b"\nhost = "h"\nusername = "u"\nsecurity = "tls"').plugin_table("channels", "email"))
+    with pytest.raises(
+        ConfigError, match=r"channels.email.mailboxes\[0\].security：应为 ssl、starttls 或 none"
+    ):
+        EmailOptions.from_table(
+            parse(
+                '[[channels.email.mailboxes]]\ncenter = "b"\nhost = "h"\nusername = "u"\nsecurity = "tls"'
+            ).plugin_table("channels", "email")
+        )
     with pytest.raises(ConfigError, match=r"channels\.phone_log：未知的键 folder"):
-        PhoneSettings.from_table(parse('[channels.phone_log]\nfolder = "/srv"').plugin_table("channels", "phone_log"))
+        PhoneSettings.from_table(
+            parse('[channels.phone_log]\nfolder = "/srv"').plugin_table("channels", "phone_log")
+        )

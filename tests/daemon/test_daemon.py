@@ -29,7 +29,18 @@ CAL = china_calendar()
 
 
 def summary(state, due, unit="realty", center="wushenzhao"):
-    return IssueSummary(1, "wushenzhao-2026-00001", center, 7, state, dt.datetime(2026, 9, 1, tzinfo=dt.UTC), due, True, unit, None)
+    return IssueSummary(
+        1,
+        "wushenzhao-2026-00001",
+        center,
+        7,
+        state,
+        dt.datetime(2026, 9, 1, tzinfo=dt.UTC),
+        due,
+        True,
+        unit,
+        None,
+    )
 
 
 def kinds(steps):
@@ -46,16 +57,31 @@ def test_routine_rules_without_a_database():
     assert at(dt.date(2026, 10, 3)) == []  # a holiday: nothing is sent
     assert at(dt.date(2026, 10, 9)) == [("overdue", "center"), ("overdue", "unit")]
     assert at(dt.date(2026, 10, 13)) == [("overdue", "center"), ("overdue", "unit")]
-    assert at(dt.date(2026, 10, 14)) == [("escalation", "center"), ("overdue", "center"), ("overdue", "unit")]
+    assert at(dt.date(2026, 10, 14)) == [
+        ("escalation", "center"),
+        ("overdue", "center"),
+        ("overdue", "unit"),
+    ]
     waiting = [summary("received", dt.date(2026, 9, 29))]
-    assert kinds(routine_steps(waiting, dt.date(2026, 9, 30), CAL, limits, banner_center="banner")) == [("unscreened", "center")]
-    assert routine_steps([summary("closed", due)], dt.date(2026, 10, 20), CAL, limits, banner_center="banner") == []
+    assert kinds(
+        routine_steps(waiting, dt.date(2026, 9, 30), CAL, limits, banner_center="banner")
+    ) == [("unscreened", "center")]
+    assert (
+        routine_steps(
+            [summary("closed", due)], dt.date(2026, 10, 20), CAL, limits, banner_center="banner"
+        )
+        == []
+    )
 
 
 def test_reminders_and_escalation_through_national_day(supdesk_database_url, supdesk_clock):
     settings = demo_settings()
-    settings = attrs.evolve(settings, centers=tuple(attrs.evolve(c, notifiers=("email",)) for c in settings.centers))
-    with open_ledger(supdesk_database_url, settings=settings, create=True, clock=supdesk_clock) as ledger:
+    settings = attrs.evolve(
+        settings, centers=tuple(attrs.evolve(c, notifiers=("email",)) for c in settings.centers)
+    )
+    with open_ledger(
+        supdesk_database_url, settings=settings, create=True, clock=supdesk_clock
+    ) as ledger:
         load_demo(ledger)
         supdesk_clock.set(dt.datetime(2026, 9, 28, 9, 0, tzinfo=SHANGHAI))
         from supervision_core import Report, Sender
@@ -76,10 +102,16 @@ def test_reminders_and_escalation_through_national_day(supdesk_database_url, sup
                 supdesk_clock.set(dt.datetime.combine(day, dt.time(hour), SHANGHAI))
                 ledger.run_routine()
             day += dt.timedelta(days=1)
-        entries = [e for e in ledger.outbox(limit=100_000) if e.notice.key.startswith("routine:") and f":{issue_id}:" in e.notice.key]
+        entries = [
+            e
+            for e in ledger.outbox(limit=100_000)
+            if e.notice.key.startswith("routine:") and f":{issue_id}:" in e.notice.key
+        ]
         sent: dict[dt.date, list[str]] = {}
         for e in entries:
-            sent.setdefault(e.created_at.astimezone(SHANGHAI).date(), []).append(e.notice.key.split(":")[1])
+            sent.setdefault(e.created_at.astimezone(SHANGHAI).date(), []).append(
+                e.notice.key.split(":")[1]
+            )
         outbox = [e.notice for e in entries]
         assert sent == {
             dt.date(2026, 9, 29): ["reminder"],
@@ -104,7 +136,9 @@ def test_leases_pass_to_another_instance_when_the_holder_stops(supdesk_ledger, s
 
 
 def test_json_logs_mask_personal_data():
-    record = logging.LogRecord("x", logging.INFO, __file__, 1, "来电 13904772345，身份证 150626199001011234", (), None)
+    record = logging.LogRecord(
+        "x", logging.INFO, __file__, 1, "来电 13904772345，身份证 150626199001011234", (), None
+    )
     line = json.loads(JsonLogFormatter().format(record))
     assert line["message"] == "来电 139****2345，身份证 150626********1234"
 
@@ -143,8 +177,16 @@ def test_the_daemon_runs_channels_reports_health_and_stops_on_sigterm(tmp_path):
         encoding="utf-8",
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUPDESK_TELEGRAM")}
-    supdesk = [str(Path(sys.executable).parent / "supdesk"), "--database", f"sqlite:///{tmp_path / 'supdesk.db'}", "--config", str(config)]
-    subprocess.run([*supdesk, "init", "--demo"], check=True, env=env, capture_output=True, cwd=tmp_path)
+    supdesk = [
+        str(Path(sys.executable).parent / "supdesk"),
+        "--database",
+        f"sqlite:///{tmp_path / 'supdesk.db'}",
+        "--config",
+        str(config),
+    ]
+    subprocess.run(
+        [*supdesk, "init", "--demo"], check=True, env=env, capture_output=True, cwd=tmp_path
+    )
     proc = subprocess.Popen(
         [*supdesk, "daemon", "--port", str(port), "--json-logs"], env=env, cwd=tmp_path,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -164,7 +206,10 @@ def test_the_daemon_runs_channels_reports_health_and_stops_on_sigterm(tmp_path):
         assert status == 200 and health["status"] == "degraded" and health["database"] == "ok"
         imap = next(v for k, v in health["jobs"].items() if k.startswith("imap:"))
         assert imap["state"] == "retrying" and "ConnectionRefused" in imap["error"]
-        assert health["jobs"]["lmtp"]["state"] == "running" and health["jobs"]["outbox"]["state"] == "running"
+        assert (
+            health["jobs"]["lmtp"]["state"] == "running"
+            and health["jobs"]["outbox"]["state"] == "running"
+        )
         msg = EmailMessage()
         msg["From"] = "bateer@example.cn"
         msg["To"] = "wushenzhao@desk.test"
@@ -172,7 +217,9 @@ def test_the_daemon_runs_channels_reports_health_and_stops_on_sigterm(tmp_path):
         msg["Message-ID"] = "<daemon-lmtp@example.cn>"
         msg.set_content("窗口无人值守")
         with smtplib.LMTP("127.0.0.1", lmtp_port) as client:
-            assert client.sendmail("bateer@example.cn", ["wushenzhao@desk.test"], msg.as_bytes()) == {}
+            assert (
+                client.sendmail("bateer@example.cn", ["wushenzhao@desk.test"], msg.as_bytes()) == {}
+            )
         status, metrics = _get(f"http://127.0.0.1:{port}/metrics")
         assert status == 200
         assert 'supdesk_reports_received{channel="email"} 1.0' in metrics
@@ -187,12 +234,18 @@ def test_the_daemon_runs_channels_reports_health_and_stops_on_sigterm(tmp_path):
     assert "受理服务已停止" in out
     logs = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
     assert any(line["message"] == "daemon stopped" for line in logs)
-    status_out = subprocess.run([*supdesk, "status"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    status_out = subprocess.run(
+        [*supdesk, "status"], env=env, capture_output=True, text=True, cwd=tmp_path
+    )
     assert "收到反馈" in status_out.stdout and "email 1" in status_out.stdout
 
 
 def test_start_up_says_what_is_wrong(tmp_path):
-    supdesk = [str(Path(sys.executable).parent / "supdesk"), "--database", f"sqlite:///{tmp_path / 'missing.db'}"]
+    supdesk = [
+        str(Path(sys.executable).parent / "supdesk"),
+        "--database",
+        f"sqlite:///{tmp_path / 'missing.db'}",
+    ]
     result = subprocess.run([*supdesk, "daemon"], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
@@ -210,7 +263,9 @@ def test_documents_are_prepared_on_their_dates_once():
     assert documents_due(first, CAL) == [("briefing", "2026H2"), ("evaluation", "2026")]
 
 
-def test_the_daemon_prepares_the_half_year_briefing_for_review(supdesk_database_url, supdesk_clock, tmp_path):
+def test_the_daemon_prepares_the_half_year_briefing_for_review(
+    supdesk_database_url, supdesk_clock, tmp_path
+):
     from supervision_core.documents.printable import find_cjk_font
     from supervision_daemon import Daemon, DaemonOptions
     from supervision_web import WebSettings
@@ -220,14 +275,28 @@ def test_the_daemon_prepares_the_half_year_briefing_for_review(supdesk_database_
     except Exception as exc:
         skip_or_fail(f"no CJK font installed (scripts/setup installs one): {exc}")
     settings = demo_settings()
-    settings = attrs.evolve(settings, centers=tuple(attrs.evolve(c, notifiers=("email",)) for c in settings.centers))
-    with open_ledger(supdesk_database_url, settings=settings, create=True, clock=supdesk_clock) as ledger:
+    settings = attrs.evolve(
+        settings, centers=tuple(attrs.evolve(c, notifiers=("email",)) for c in settings.centers)
+    )
+    with open_ledger(
+        supdesk_database_url, settings=settings, create=True, clock=supdesk_clock
+    ) as ledger:
         load_demo(ledger)
         supdesk_clock.set(dt.datetime(2026, 7, 1, 9, 0, tzinfo=SHANGHAI))
-        daemon = Daemon(ledger, WebSettings(secret_key="k" * 48), DaemonOptions(documents_dir=tmp_path / "docs"))
+        daemon = Daemon(
+            ledger, WebSettings(secret_key="k" * 48), DaemonOptions(documents_dir=tmp_path / "docs")
+        )
         written = daemon.prepare_documents()
         assert len(written) == len(ledger.centers())
-        assert (tmp_path / "docs" / "banner" / "2026H1-监督工作通报.pdf").read_bytes().startswith(b"%PDF")
+        assert (
+            (tmp_path / "docs" / "banner" / "2026H1-监督工作通报.pdf")
+            .read_bytes()
+            .startswith(b"%PDF")
+        )
         assert daemon.prepare_documents() == []  # once
-        notices = [e.notice for e in ledger.outbox(limit=1000) if e.notice.key.startswith("prepared:briefing:2026H1:")]
+        notices = [
+            e.notice
+            for e in ledger.outbox(limit=1000)
+            if e.notice.key.startswith("prepared:briefing:2026H1:")
+        ]
         assert len(notices) == len(ledger.centers()) and "待审阅" in notices[0].subject

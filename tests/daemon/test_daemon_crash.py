@@ -89,9 +89,14 @@ def _kill_and_restart(daemons: int, url: str, tmp_path: Path) -> None:
     lmtp_ports = [free_port() for _ in range(daemons)]
     web_ports = [free_port() for _ in range(daemons)]
     configs = []
-    demo = (Path(__file__).parents[2] / "src/supervision_core/demo.toml").read_text(encoding="utf-8")
+    demo = (Path(__file__).parents[2] / "src/supervision_core/demo.toml").read_text(
+        encoding="utf-8"
+    )
     demo = demo.replace("delivery_lease_seconds = 300", "delivery_lease_seconds = 3")
-    demo = demo.replace('channels = ["phone_log", "walk_in", "email"]', 'channels = ["phone_log", "walk_in", "email", "telegram"]\nnotifiers = ["email"]')
+    demo = demo.replace(
+        'channels = ["phone_log", "walk_in", "email"]',
+        'channels = ["phone_log", "walk_in", "email", "telegram"]\nnotifiers = ["email"]',
+    )
     for n in range(daemons):
         config = tmp_path / f"supdesk{n}.toml"
         config.write_text(
@@ -156,7 +161,12 @@ def _kill_and_restart(daemons: int, url: str, tmp_path: Path) -> None:
                 port = lmtp_ports[n % daemons] if daemons == 1 else random.choice(lmtp_ports)
                 try:
                     with smtplib.LMTP("127.0.0.1", port) as client:
-                        if client.sendmail(SUPERVISOR_EMAIL, ["wushenzhao@desk.test"], msg.as_bytes()) == {}:
+                        if (
+                            client.sendmail(
+                                SUPERVISOR_EMAIL, ["wushenzhao@desk.test"], msg.as_bytes()
+                            )
+                            == {}
+                        ):
                             break
                 except (OSError, smtplib.SMTPException):
                     time.sleep(0.1)
@@ -174,11 +184,19 @@ def _kill_and_restart(daemons: int, url: str, tmp_path: Path) -> None:
 
     def drop_files() -> None:
         for f in range(files):
-            lines = ["工单编号,来电时间,来电号码,来电人,诉求标题,诉求内容,所属苏木镇,事发地点,诉求类型"]
+            lines = [
+                "工单编号,来电时间,来电号码,来电人,诉求标题,诉求内容,所属苏木镇,事发地点,诉求类型"
+            ]
             for r in range(rows_per_file):
-                lines.append(f"GD{f:03d}{r:04d},2026-03-0{1 + r % 2} 09:{r % 60:02d},{SUPERVISOR_PHONE},巴特尔,热线{f}-{r},热线反映第 {f}-{r} 件,乌审召镇,便民服务中心,办事慢")
+                lines.append(
+                    f"GD{f:03d}{r:04d},2026-03-0{1 + r % 2} 09:{r % 60:02d},{SUPERVISOR_PHONE},巴特尔,热线{f}-{r},热线反映第 {f}-{r} 件,乌审召镇,便民服务中心,办事慢"
+                )
             # One file at a time, once the last is taken: the files spread over the kills.
-            wait_until(lambda: not list(watch.glob("*.csv")), timeout=120, what="a daemon to take the last file")
+            wait_until(
+                lambda: not list(watch.glob("*.csv")),
+                timeout=120,
+                what="a daemon to take the last file",
+            )
             tmp = watch / f".part-{f}"
             tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
             tmp.rename(watch / f"hotline-{f}.csv")  # appears whole
@@ -212,11 +230,18 @@ def _kill_and_restart(daemons: int, url: str, tmp_path: Path) -> None:
         expected = sum(sent.values())
 
         def settled() -> bool:
-            done = _count(url, "SELECT count(*) FROM report WHERE channel IN ('email', 'telegram', 'phone_log')")
-            pending = _count(url, "SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL")
+            done = _count(
+                url,
+                "SELECT count(*) FROM report WHERE channel IN ('email', 'telegram', 'phone_log')",
+            )
+            pending = _count(
+                url, "SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL"
+            )
             return done >= expected and pending == 0 and not list(watch.glob("*.csv"))
 
-        wait_until(settled, timeout=180, what="every report filed and every notice sent", interval=0.5)
+        wait_until(
+            settled, timeout=180, what="every report filed and every notice sent", interval=0.5
+        )
     finally:
         stop.set()
         for p in procs:
@@ -236,13 +261,20 @@ def _kill_and_restart(daemons: int, url: str, tmp_path: Path) -> None:
     texts = sorted(r[0] for r in _rows(url, "SELECT text FROM report WHERE channel = 'telegram'"))
     assert texts == sorted(f"消息反映第 {n} 件" for n in range(updates))
     # Every notice reached the SMTP server; a repeat is the same message (same Message-ID).
-    keys = {r[0] for r in _rows(url, "SELECT key FROM outbox WHERE notifier = 'email' AND recipient_kind = 'supervisor'")}
+    keys = {
+        r[0]
+        for r in _rows(
+            url, "SELECT key FROM outbox WHERE notifier = 'email' AND recipient_kind = 'supervisor'"
+        )
+    }
     delivered = {r[0] for r in _rows(url, "SELECT key FROM outbox WHERE delivered_at IS NOT NULL")}
     assert keys and keys <= delivered
     received: dict[str, set[str]] = {}
     for key, message_id in recorder.keys:
         received.setdefault(key, set()).add(message_id)  # the outbox row's key
-    assert set(received) >= keys  # (the routine's notices to units and centers have no e-mail address)
+    assert (
+        set(received) >= keys
+    )  # (the routine's notices to units and centers have no e-mail address)
     assert all(len(ids) == 1 for ids in received.values())
     repeats = len(recorder.keys) - len(received)
     print(f"\n{len(received)} notices, {repeats} sent again after a kill (same Message-ID)")

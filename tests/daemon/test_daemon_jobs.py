@@ -76,10 +76,14 @@ class CountingChannel:
             ledger.receive(Report(channel="counting", external_id=f"n{n}", center=settings.center, received_at=now_utc(),
                                   sender=Sender(ContactKind.EMAIL, "bateer@example.cn"), text=f"第 {n} 件"))  # fmt: skip
 
-        return [Job(name="counting", poll_once=poll_once, every=0.01, lease=True, close=self.closed.set)]
+        return [
+            Job(name="counting", poll_once=poll_once, every=0.01, lease=True, close=self.closed.set)
+        ]
 
 
-def test_the_daemon_runs_a_registered_channels_job_under_its_lease(supdesk_database_url, tmp_path: Path) -> None:
+def test_the_daemon_runs_a_registered_channels_job_under_its_lease(
+    supdesk_database_url, tmp_path: Path
+) -> None:
     channel = CountingChannel()
 
     class Plugin:
@@ -88,10 +92,17 @@ def test_the_daemon_runs_a_registered_channels_job_under_its_lease(supdesk_datab
             register.add(channel)
 
     base = demo_settings()
-    centers = tuple(attrs.evolve(c, channels=(*c.channels, "counting")) if c.center.code == "wushenzhao" else c for c in base.centers)
-    settings = attrs.evolve(base, centers=centers, channel_options={"counting": {"center": "wushenzhao", "limit": 3}})
+    centers = tuple(
+        attrs.evolve(c, channels=(*c.channels, "counting")) if c.center.code == "wushenzhao" else c
+        for c in base.centers
+    )
+    settings = attrs.evolve(
+        base, centers=centers, channel_options={"counting": {"center": "wushenzhao", "limit": 3}}
+    )
     pm = get_plugin_manager(load_entrypoints=False, extra_plugins=[(Plugin(), "counting-plugin")])
-    with open_ledger(supdesk_database_url, settings=settings, plugin_manager=pm, create=True) as ledger:
+    with open_ledger(
+        supdesk_database_url, settings=settings, plugin_manager=pm, create=True
+    ) as ledger:
         load_demo(ledger)
         daemon = Daemon(ledger, WebSettings(secret_key="k" * 48), DaemonOptions(instance="test:1"))
         assert [j.name for j in daemon.channel_jobs()] == ["counting"]  # email has no mailbox here
@@ -100,15 +111,21 @@ def test_the_daemon_runs_a_registered_channels_job_under_its_lease(supdesk_datab
             job = next(j for j in daemon.channel_jobs() if j.name == "counting")
             task = asyncio.create_task(daemon.supervise(job.name, lambda: daemon.run_job(job)))
             await asyncio.to_thread(channel.done.wait, 30)
-            assert [holder for name, holder, _ in ledger.leases() if name == "counting"] == ["test:1"]
-            assert not ledger.acquire_lease("counting", "test:2", seconds=60)  # one holder at a time
+            assert [holder for name, holder, _ in ledger.leases() if name == "counting"] == [
+                "test:1"
+            ]
+            assert not ledger.acquire_lease(
+                "counting", "test:2", seconds=60
+            )  # one holder at a time
             daemon.stop.set()
             await asyncio.wait_for(task, 30)
 
         asyncio.run(main())
         assert channel.closed.is_set()
         assert daemon.jobs["counting"]["state"] == "stopped"
-        texts = sorted(ledger.report(r.id).text for r in ledger.recent_reports() if r.channel == "counting")
+        texts = sorted(
+            ledger.report(r.id).text for r in ledger.recent_reports() if r.channel == "counting"
+        )
         assert texts == ["第 0 件", "第 1 件", "第 2 件"]
         assert ledger.acquire_lease("counting", "test:2", seconds=60)  # released on stop
 
@@ -121,10 +138,17 @@ def test_a_wrong_channel_table_is_named_at_start_up(supdesk_database_url) -> Non
 
     base = demo_settings()
     centers = tuple(attrs.evolve(c, channels=("counting",)) for c in base.centers)
-    settings = attrs.evolve(base, centers=centers, channel_options={"counting": {"center": "wushenzhao", "limit": "3"}}, source="supdesk.toml")
+    settings = attrs.evolve(
+        base,
+        centers=centers,
+        channel_options={"counting": {"center": "wushenzhao", "limit": "3"}},
+        source="supdesk.toml",
+    )
     pm = get_plugin_manager(load_entrypoints=False, extra_plugins=[(Plugin(), "counting-plugin")])
     with (
-        open_ledger(supdesk_database_url, settings=settings, plugin_manager=pm, create=True) as ledger,
+        open_ledger(
+            supdesk_database_url, settings=settings, plugin_manager=pm, create=True
+        ) as ledger,
         pytest.raises(ConfigError, match=r"supdesk\.toml 中 channels\.counting\.limit：应为整数"),
     ):
         channel_jobs(ledger.host.channels()["counting"], ledger)
@@ -145,7 +169,11 @@ def test_a_channel_answering_something_else_than_jobs_is_named(supdesk_ledger) -
 def test_a_notifiers_unset_secret_stops_the_start(supdesk_database_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.delenv("TEST_UNSET_SMTP_PASSWORD", raising=False)
     base = demo_settings()
-    table = {"host": "127.0.0.1", "username": "jiandu", "password": {"env": "TEST_UNSET_SMTP_PASSWORD"}}
+    table = {
+        "host": "127.0.0.1",
+        "username": "jiandu",
+        "password": {"env": "TEST_UNSET_SMTP_PASSWORD"},
+    }
     settings = attrs.evolve(
         base,
         centers=tuple(attrs.evolve(c, notifiers=("email",)) for c in base.centers),
@@ -154,7 +182,10 @@ def test_a_notifiers_unset_secret_stops_the_start(supdesk_database_url, monkeypa
     )
     with open_ledger(supdesk_database_url, settings=settings, create=True) as ledger:
         daemon = Daemon(ledger, WebSettings(secret_key="k" * 48))
-        with pytest.raises(ConfigError, match=r"supdesk\.toml 中 notifiers\.email\.password：环境变量 TEST_UNSET_SMTP_PASSWORD 未设置"):
+        with pytest.raises(
+            ConfigError,
+            match=r"supdesk\.toml 中 notifiers\.email\.password：环境变量 TEST_UNSET_SMTP_PASSWORD 未设置",
+        ):
             daemon.check_notifiers()
         monkeypatch.setenv("TEST_UNSET_SMTP_PASSWORD", "secret")
         daemon.check_notifiers()

@@ -126,12 +126,18 @@ def write_distribution(site: Path) -> Path:
     (package / "__init__.py").write_text(PLUGIN, encoding="utf-8")
     info = site / "township_drop-0.1.dist-info"
     info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: township-drop\nVersion: 0.1\n", encoding="utf-8")
-    (info / "entry_points.txt").write_text("[supervision_desk]\ndrop = township_drop\n", encoding="utf-8")
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: township-drop\nVersion: 0.1\n", encoding="utf-8"
+    )
+    (info / "entry_points.txt").write_text(
+        "[supervision_desk]\ndrop = township_drop\n", encoding="utf-8"
+    )
     return package
 
 
-def wait_for(check: Callable[[], Any], what: str, proc: subprocess.Popen[str], seconds: float = 60) -> Any:
+def wait_for(
+    check: Callable[[], Any], what: str, proc: subprocess.Popen[str], seconds: float = 60
+) -> Any:
     """Poll ``check`` until it answers something true, the daemon dies, or time runs out."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -139,7 +145,9 @@ def wait_for(check: Callable[[], Any], what: str, proc: subprocess.Popen[str], s
         if answer:
             return answer
         if proc.poll() is not None:
-            pytest.fail(f"the daemon stopped while waiting for {what}: {proc.stderr.read() if proc.stderr else ''}")
+            pytest.fail(
+                f"the daemon stopped while waiting for {what}: {proc.stderr.read() if proc.stderr else ''}"
+            )
         time.sleep(0.1)
     pytest.fail(f"timed out waiting for {what}")
 
@@ -155,7 +163,9 @@ def daemon_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
     demo = (ROOT / "src/supervision_core/demo.toml").read_text(encoding="utf-8")
     town = 'channels = ["phone_log", "walk_in", "email"]\nunits = [{ code = "wushenzhao-window"'
     assert town in demo
-    demo = demo.replace(town, town.replace('"email"]', '"email", "drop"]\nnotifiers = ["file-notice"]'))
+    demo = demo.replace(
+        town, town.replace('"email"]', '"email", "drop"]\nnotifiers = ["file-notice"]')
+    )
     config = tmp / "supdesk.toml"
     config.write_text(
         demo
@@ -177,7 +187,13 @@ def daemon_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
         "PYTHONPATH": os.pathsep.join([str(tmp / "site"), os.environ.get("PYTHONPATH", "")]),
         "DROP_NOTICE_TOKEN": "token-from-the-environment",
     }
-    supdesk = [str(Path(sys.executable).parent / "supdesk"), "--database", f"sqlite:///{db}", "--config", str(config)]
+    supdesk = [
+        str(Path(sys.executable).parent / "supdesk"),
+        "--database",
+        f"sqlite:///{db}",
+        "--config",
+        str(config),
+    ]
     subprocess.run([*supdesk, "init", "--demo"], check=True, env=env, capture_output=True, cwd=tmp)
     port = free_port()
     proc = subprocess.Popen(
@@ -189,11 +205,16 @@ def daemon_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
 
         def filed() -> list[tuple[str, str]]:
             with sqlite3.connect(db) as c:
-                return c.execute("SELECT external_id, text FROM report WHERE channel = 'drop'").fetchall()
+                return c.execute(
+                    "SELECT external_id, text FROM report WHERE channel = 'drop'"
+                ).fetchall()
 
         reports = wait_for(filed, "the channel's job to file the report", proc)
         lines = wait_for(
-            lambda: notices.exists() and [json.loads(x) for x in notices.read_text(encoding="utf-8").splitlines()],
+            lambda: (
+                notices.exists()
+                and [json.loads(x) for x in notices.read_text(encoding="utf-8").splitlines()]
+            ),
             "the notifier to deliver a notice",
             proc,
         )

@@ -148,9 +148,14 @@ def test_missing_configuration_is_a_clear_error(monkeypatch: pytest.MonkeyPatch)
         plugin.WeComNotifier().deliver(
             Notice(key="k", center="c", recipient_kind="unit", recipient="x", subject="s", body="b")
         )
-    table = PluginTable({"webhooks": {"env": "WECOM_NOT_SET"}}, where="notifiers.wecom", source="supdesk.toml")
+    table = PluginTable(
+        {"webhooks": {"env": "WECOM_NOT_SET"}}, where="notifiers.wecom", source="supdesk.toml"
+    )
     monkeypatch.delenv("WECOM_NOT_SET", raising=False)
-    with pytest.raises(ConfigError, match=r"supdesk.toml 中 notifiers.wecom.webhooks：环境变量 WECOM_NOT_SET 未设置"):
+    with pytest.raises(
+        ConfigError,
+        match=r"supdesk.toml 中 notifiers.wecom.webhooks：环境变量 WECOM_NOT_SET 未设置",
+    ):
         plugin.WeComSettings.from_table(table)
     with pytest.raises(ConfigError, match="没有配置"):
         plugin.WeComNotifier(webhooks={}).deliver(

@@ -20,7 +20,6 @@ from supervision_core.cli import current_ledger, emit, json_option, wants_json
 __all__ = ["supervision_register_commands"]
 
 
-
 @click.command("email")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--center", help="邮件归入的中心（默认按收件地址或 default_center）。")

@@ -134,7 +134,6 @@ def _raw_bytes(value: str) -> bytes | None:
     return None
 
 
-
 _HEADER_CANDIDATES = ["gb18030", "big5", "utf_8", "shift_jis", "euc_kr", "cp1251", "cp1252"]
 
 

@@ -34,7 +34,6 @@ _COUNT_LABELS = {
 }
 
 
-
 @click.command("calls")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--center", help="没有苏木镇列（或该列为空）的行归入的中心代码。")

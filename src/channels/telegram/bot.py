@@ -403,5 +403,3 @@ class TelegramPoller:
         bot, self.bot = self.bot, None
         if bot is not None:
             await bot.stop()
-
-

@@ -48,4 +48,3 @@ def mask_personal_data(text: str) -> str:
     """Mask every phone number and ID number found inside free text."""
     text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text)
     return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
-
