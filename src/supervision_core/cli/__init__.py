@@ -13,9 +13,6 @@ stays fast.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable
-
 from supervision_core.cli import (
     export,
     issues,
@@ -71,17 +68,13 @@ for _command in (
     cli.add_command(_command)
 
 
-def _disabled_plugins() -> Iterable[str]:
-    raw = os.environ.get("SUPDESK_DISABLE_PLUGINS", "")
-    return [name.strip() for name in raw.split(",") if name.strip()]
-
-
 def main(argv: list[str] | None = None) -> None:
     """Run ``supdesk``; plugins may add their own commands first."""
     from supervision_core.plugins import PluginHost, get_plugin_manager
 
     try:
-        host = PluginHost(get_plugin_manager(blocked=_disabled_plugins()))
+        # get_plugin_manager reads SUPDESK_DISABLE_PLUGINS itself.
+        host = PluginHost(get_plugin_manager())
     except SupervisionError as exc:
         fail(f"{exc}（可用环境变量 SUPDESK_DISABLE_PLUGINS=名称 暂时停用该插件）")
     host.register_commands(cli)
