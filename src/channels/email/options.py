@@ -6,12 +6,15 @@ Passwords are never written in ``supdesk.toml``: they are referenced,
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import attrs
 
 from supervision_core import Ledger, PluginTable
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = [
     "CHANNEL",
@@ -51,6 +54,8 @@ class SmtpOptions:
 
     def tls_context(self) -> ssl.SSLContext:
         """The TLS context: system CAs, or ``cafile`` for a private CA."""
+        import ssl  # when a connection is made: listing channels need not load OpenSSL
+
         return ssl.create_default_context(cafile=self.cafile)
 
     @classmethod
@@ -90,6 +95,8 @@ class MailboxOptions:
 
     def tls_context(self) -> ssl.SSLContext:
         """The TLS context: system CAs, or ``cafile`` for a private CA."""
+        import ssl  # when a connection is made: listing channels need not load OpenSSL
+
         return ssl.create_default_context(cafile=self.cafile)
 
     @classmethod

@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING
 
 from supervision_core import hookimpl
 
+#: The channel's name in supdesk.toml and on every report it files.
+CHANNEL = "phone_log"
+
 if TYPE_CHECKING:
     import click
 

@@ -12,6 +12,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from channels.phone import CHANNEL
 from channels.phone.tabular import excel_serial_to_datetime
 from supervision_core import (
     SHANGHAI,
@@ -21,7 +22,6 @@ from supervision_core import (
 
 __all__ = ["CHANNEL", "HEAD_ROWS", "parse_phone", "parse_time"]
 
-CHANNEL = "phone_log"
 HEAD_ROWS = 15  # rows searched for the header, below any title rows
 
 _FULLWIDTH = str.maketrans("：／－．　", ":/-. ")

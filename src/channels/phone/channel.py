@@ -8,7 +8,7 @@ from pathlib import Path
 
 import attrs
 
-from channels.phone.cells import CHANNEL
+from channels.phone import CHANNEL
 from supervision_core import Job, Ledger, PluginTable, SupervisionError
 
 __all__ = ["PhoneLogChannel", "PhoneSettings", "import_folder"]
