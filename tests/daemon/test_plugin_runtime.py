@@ -210,6 +210,9 @@ def daemon_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
                 ).fetchall()
 
         reports = wait_for(filed, "the channel's job to file the report", proc)
+        # The job renames the file after ledger.receive returns: wait for that too, or a
+        # loaded machine reads the folder in between (CI did once).
+        wait_for((drop / "report-1.filed").exists, "the job to mark the file filed", proc)
         lines = wait_for(
             lambda: (
                 notices.exists()
