@@ -33,6 +33,7 @@ if _typing.TYPE_CHECKING:
         unit_copy as unit_copy,
     )
     from supervision_core.documents.printable import (
+        briefing_pdf as briefing_pdf,
         write_briefing_docx as write_briefing_docx,
         write_briefing_pdf as write_briefing_pdf,
         write_evaluation_docx as write_evaluation_docx,
@@ -71,7 +72,13 @@ if _typing.TYPE_CHECKING:
     )
     from supervision_core.model.briefing import (
         Briefing as Briefing,
+        BriefingDelivery as BriefingDelivery,
+        BriefingLine as BriefingLine,
+        BriefingMeeting as BriefingMeeting,
         BriefingOpinion as BriefingOpinion,
+        ReceivedLine as ReceivedLine,
+        RectificationLine as RectificationLine,
+        Standing as Standing,
         briefing_period as briefing_period,
     )
     from supervision_core.model.centers import (
@@ -337,7 +344,17 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
             "verify_password",
         ),
         "model.clock": ("SHANGHAI", "local_date", "now_utc", "to_local"),
-        "model.briefing": ("Briefing", "BriefingOpinion", "briefing_period"),
+        "model.briefing": (
+            "Briefing",
+            "BriefingDelivery",
+            "BriefingLine",
+            "BriefingMeeting",
+            "BriefingOpinion",
+            "ReceivedLine",
+            "RectificationLine",
+            "Standing",
+            "briefing_period",
+        ),
         "documents.briefing": ("render_markdown",),
         "model.messengers": ("LinkCode",),
         "store.users": ("UserStore",),
@@ -358,6 +375,7 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
         "rules.reminders": ("documents_due",),
         # Documents
         "documents.printable": (
+            "briefing_pdf",
             "write_briefing_docx",
             "write_briefing_pdf",
             "write_evaluation_docx",

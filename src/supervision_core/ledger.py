@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import types
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
@@ -42,7 +42,12 @@ from supervision_core.store.supervisors import Supervisors
 from supervision_core.store.users import UserStore
 
 if TYPE_CHECKING:
-    from supervision_core.model.briefing import Briefing, BriefingOpinion
+    from supervision_core.model.briefing import (
+        Briefing,
+        BriefingDelivery,
+        BriefingMeeting,
+        BriefingOpinion,
+    )
     from supervision_core.model.profiles import ColumnProfile
     from supervision_core.model.reports import (
         IntakeResult,
@@ -50,6 +55,7 @@ if TYPE_CHECKING:
         Report,
     )
     from supervision_core.model.scoring import SupervisorYear
+    from supervision_core.model.year import AttendanceStatus
     from supervision_core.store.engine import Engine
 
 __all__ = ["IssueRef", "Ledger", "open_ledger"]
@@ -299,6 +305,58 @@ class Ledger:
         return briefings.add_opinion(
             self.db, center, period, text, actor=actor, supervisor_id=supervisor_id
         )
+
+    def record_briefing_meeting(
+        self,
+        *,
+        center: str,
+        period: str,
+        held_on: dt.date,
+        place: str,
+        actor: str,
+        chair: str | None = None,
+        note: str | None = None,
+        attendance: Mapping[int, AttendanceStatus | str] | None = None,
+        opinions: Sequence[str] = (),
+    ) -> BriefingMeeting:
+        """Record the briefing meeting (通报会): date, place, attendance, opinions heard.
+
+        One per center and period: recording again corrects it (see store/briefing.py).
+        """
+        return briefings.record_meeting(
+            self.db,
+            center,
+            period,
+            held_on=held_on,
+            place=place,
+            actor=actor,
+            chair=chair,
+            note=note,
+            attendance=attendance,
+            opinions=opinions,
+        )
+
+    def briefing_meeting(self, *, center: str, period: str) -> BriefingMeeting | None:
+        """The briefing meeting recorded for ``center`` and ``period``, if any."""
+        return briefings.meeting(self.db, center, period)
+
+    def send_briefing(self, *, center: str, period: str) -> BriefingDelivery:
+        """Send the briefing to every active supervisor of ``center``, as text and PDF, once.
+
+        The notices go through the outbox; sending again adds only supervisors not
+        sent to before. Needs the center's ``notifiers`` and a CJK font for the PDF.
+        """
+        # The writers load fpdf and matplotlib: only when a briefing is sent.
+        from supervision_core.documents.briefing import briefing_notice_text
+        from supervision_core.documents.printable import briefing_pdf
+
+        figures = self.briefing(center=center, period=period)
+
+        def render() -> tuple[str, str, bytes]:
+            subject, body = briefing_notice_text(figures)
+            return subject, body, briefing_pdf(figures, on=self.today())
+
+        return briefings.send_briefing(self.db, figures, render)
 
     # ------------------------------------------------------------------ delegations
     # Each line names the method and the store module that owns it; the signature and the

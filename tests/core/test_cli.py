@@ -291,7 +291,9 @@ def test_briefing_from_the_command_line(run, tmp_path: Path) -> None:  # type: i
     assert "乌审旗政务服务中心2026年下半年政务服务监督工作情况通报" in text
     assert "建议延长周六服务时间" in out.read_text(encoding="utf-8")
     data = _json(run("briefing", "2026H2", "--center", "banner", "--json"))
-    assert data["received"] == 3 and data["accepted"] == 3 and data["closed"] == 1  # type: ignore[index]
+    # Three supervisors' reports and a caller's in quarantine, each in one line.
+    assert data["received"] == 4 and data["accepted"] == 3 and data["closed"] == 1  # type: ignore[index]
+    assert sum(line["count"] for line in data["lines"]) == 4  # type: ignore[index]
     assert run("briefing", "2026", "--center", "banner").exit_code == 1
 
 

@@ -81,8 +81,9 @@ def test_briefing_pdf_and_docx_carry_the_json_figures(run, tmp_path: Path) -> No
     text = _pdf_text(tmp_path / "b.pdf")
     assert "乌审旗政务服务中心" in text and "关于2026年下半年政务服务监督工作情况的通报" in text
     for expected in (
-        f"收到监督员反馈问题 {figures['received']} 件",
+        f"本期共收到反馈 {figures['received']} 件",
         f"受理 {figures['accepted']} 件",
+        f"以上合计 {figures['received']} 件，与收到件数 {figures['received']} 件一致",
         f"已办结 {figures['closed']} 件",
         "建议延长周六服务时间",
     ):
@@ -92,7 +93,7 @@ def test_briefing_pdf_and_docx_carry_the_json_figures(run, tmp_path: Path) -> No
     assert pages and all(p.stat().st_size > 5000 for p in pages)  # text and charts drawn, not blank
     document = Document(str(tmp_path / "b.docx"))
     body = "\n".join(p.text for p in document.paragraphs)
-    assert f"收到监督员反馈问题 {figures['received']} 件" in body and "建议延长周六服务时间" in body
+    assert f"本期共收到反馈 {figures['received']} 件" in body and "建议延长周六服务时间" in body
     assert len(document.inline_shapes) == 4  # the four charts
     months = dict(figures["by_month"])
     assert sum(months.values()) == figures["received"] and next(iter(months)) == "7月"

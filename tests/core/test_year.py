@@ -18,6 +18,7 @@ from supervision_core import (
     Ledger,
     NewSupervisor,
     PluginManager,
+    RectificationTrack,
     Report,
     ReportHints,
     Sender,
@@ -383,15 +384,24 @@ def test_semi_annual_briefing_agrees_with_an_independent_query(
                 {"s": _db_time(ledger, start), "e": _db_time(ledger, end)},
             ).scalar_one()
 
-        assert b.received == count("1=1") == 6
-        assert b.accepted == count("state NOT IN ('received', 'not_accepted')") == 4
+        reports = c.execute(
+            sa.text(
+                "SELECT count(*) FROM report WHERE center_code = 'wushenzhao' AND received_at >= :s AND received_at < :e"
+            ),
+            {"s": _db_time(ledger, start), "e": _db_time(ledger, end)},
+        ).scalar_one()
+        assert b.received == reports == count("1=1") + 1 == 7  # and the stranger's call
+        assert b.accepted == count("state NOT IN ('received', 'not_accepted', 'merged')") == 4
         assert b.not_accepted == {"已进入信访渠道": count("state = 'not_accepted'")}
-        assert b.immediate == count("track = 'immediate' AND state IN ('completed', 'closed')") == 1
-        assert b.explained == count("track = 'explained'") == 1
-        assert (b.scheduled_on_time, b.scheduled_overdue, b.scheduled_open) == (1, 0, 1)
-        assert b.scheduled_open_overdue == 1
+        tracks = {r.track: r for r in b.rectification}
+        immediate = count("track = 'immediate' AND state IN ('completed', 'closed')")
+        assert tracks[RectificationTrack.IMMEDIATE].on_time == immediate == 1
+        assert tracks[RectificationTrack.EXPLAINED].on_time == count("track = 'explained'") == 1
+        scheduled = tracks[RectificationTrack.SCHEDULED]
+        assert (scheduled.on_time, scheduled.late, scheduled.open) == (1, 0, 0)
+        assert scheduled.open_overdue == 1
         assert b.closed == count("state = 'closed'") == 1
-    assert b.quarantined == 1
+    assert b.quarantined == 1 and b.lines_total == b.received
     assert b.problem_types == [("办事慢", 6)] and b.stages == [("受理", 6)]
     assert [c["number"] for c in b.typical_cases] == [ledger.issue(refs[1]).number]
     assert [o.text for o in b.opinions] == ["希望增加午间值班"]
@@ -399,7 +409,7 @@ def test_semi_annual_briefing_agrees_with_an_independent_query(
 
     text = render_markdown(b)
     assert text.startswith("# 乌审召镇便民服务中心2026年上半年政务服务监督工作情况通报")
-    assert "不予受理 1 件" in text and "希望增加午间值班" in text
+    assert "不予受理：已进入信访渠道 1 件" in text and "希望增加午间值班" in text
     with pytest.raises(InvalidInput, match="2026H1"):
         ledger.briefing(center="wushenzhao", period="2026Q1")
 

@@ -15,12 +15,14 @@ import os
 from pathlib import Path
 from typing import Any
 
+from supervision_core.documents.briefing import SUB, briefing_sections, briefing_title
 from supervision_core.errors import ConfigError
-from supervision_core.model.briefing import Briefing
+from supervision_core.model.briefing import Briefing, Standing
 from supervision_core.model.year import Evaluation
 
 __all__ = [
     "briefing_charts",
+    "briefing_pdf",
     "find_cjk_font",
     "write_briefing_docx",
     "write_briefing_pdf",
@@ -80,11 +82,12 @@ def briefing_charts(b: Briefing, font: Path | None = None) -> list[tuple[str, by
         ("按问题类型统计", b.problem_types),
         ("按办理环节统计", b.stages),
         (
-            "限时整改完成情况",
+            "受理问题整改情况",
             [
-                ("按期完成", b.scheduled_on_time),
-                ("逾期完成", b.scheduled_overdue),
-                ("正在整改", b.scheduled_open),
+                (Standing.ON_TIME.label, sum(r.on_time for r in b.rectification)),
+                (Standing.LATE.label, sum(r.late for r in b.rectification)),
+                (Standing.OPEN.label, sum(r.open for r in b.rectification)),
+                (Standing.OPEN_OVERDUE.label, sum(r.open_overdue for r in b.rectification)),
             ],
         ),
     ]
@@ -92,56 +95,6 @@ def briefing_charts(b: Briefing, font: Path | None = None) -> list[tuple[str, by
         (title, _chart(title, [k for k, _ in data], [v for _, v in data], font))
         for title, data in specs
     ]
-
-
-def _briefing_sections(b: Briefing) -> list[tuple[str, list[str]]]:
-    not_accepted = [
-        f"{reason}：{n} 件" for reason, n in sorted(b.not_accepted.items(), key=lambda x: -x[1])
-    ]
-    return [
-        (
-            "一、反馈问题受理情况",
-            [
-                f"收到监督员反馈问题 {b.received} 件，另有非监督员来件 {b.quarantined} 件在隔离区待甄别。",
-                f"受理 {b.accepted} 件，不予受理 {sum(b.not_accepted.values())} 件。",
-                *not_accepted,
-            ],
-        ),
-        (
-            "二、整改落实情况",
-            [
-                f"立行立改 {b.immediate} 件；限时整改按期完成 {b.scheduled_on_time} 件，逾期完成 "
-                f"{b.scheduled_overdue} 件，正在整改 {b.scheduled_open} 件（其中已逾期 {b.scheduled_open_overdue} 件）；"
-                f"作出说明 {b.explained} 件；已办结 {b.closed} 件。",
-                f"监督员评价：满意 {b.satisfaction.get('satisfied', 0)} 件，基本满意 "
-                f"{b.satisfaction.get('basically_satisfied', 0)} 件，不满意 {b.satisfaction.get('not_satisfied', 0)} 件。",
-            ],
-        ),
-        (
-            "三、问题分布",
-            [
-                "问题类型：" + ("；".join(f"{k} {v} 件" for k, v in b.problem_types) or "无"),
-                "办理环节：" + ("；".join(f"{k} {v} 件" for k, v in b.stages) or "无"),
-            ],
-        ),
-        (
-            "四、典型案例",
-            [
-                f"{c['number']}：{c['text']}（整改：{c['measures'] or c['evidence'] or '—'}）"
-                for c in b.typical_cases
-            ]
-            or ["无"],
-        ),
-        (
-            "五、监督员意见建议",
-            [o.text for o in b.opinions] or ["（通报会上听取的意见将记录于此）"],
-        ),
-    ]
-
-
-def _title(b: Briefing) -> str:
-    half = "上半年" if b.period.endswith("1") else "下半年"
-    return f"关于{b.period[:4]}年{half}政务服务监督工作情况的通报"
 
 
 def _issued(today: dt.date) -> str:
@@ -181,7 +134,9 @@ class _Notice:
         pdf.set_font("CJK", size=11)
         for line in lines:
             # Left-aligned: justifying stretches the spaces around numbers in Chinese text.
-            pdf.multi_cell(0, 7, f"    {line}", align="L", new_x="LMARGIN", new_y="NEXT")
+            # An item under the line before it (documents.briefing.SUB) is set further in.
+            pdf.set_x(pdf.l_margin + (16 if line.startswith(SUB) else 8))
+            pdf.multi_cell(0, 7, line.lstrip(), align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
 
     def image(self, png: bytes) -> None:
@@ -199,21 +154,33 @@ class _Notice:
         self.pdf.output(str(path))
         return path
 
+    def content(self) -> bytes:
+        return bytes(self.pdf.output())
 
-def write_briefing_pdf(
-    b: Briefing, path: str | Path, *, on: dt.date, font: Path | None = None
-) -> Path:
-    """The briefing as a PDF notice, with its four charts."""
+
+def _briefing_notice(b: Briefing, on: dt.date, font: Path | None) -> _Notice:
     font = font or find_cjk_font()
     notice = _Notice(font)
-    notice.heading(b.center_name, _title(b))
-    for title, lines in _briefing_sections(b):
+    notice.heading(b.center_name, briefing_title(b))
+    for title, lines in briefing_sections(b):
         notice.section(title, lines)
     notice.section("附：统计图", [])
     for _title_text, png in briefing_charts(b, font):
         notice.image(png)
     notice.sign(b.center_name, on)
-    return notice.save(Path(path))
+    return notice
+
+
+def briefing_pdf(b: Briefing, *, on: dt.date, font: Path | None = None) -> bytes:
+    """The briefing as a PDF notice, with its four charts, as bytes (to send)."""
+    return _briefing_notice(b, on, font).content()
+
+
+def write_briefing_pdf(
+    b: Briefing, path: str | Path, *, on: dt.date, font: Path | None = None
+) -> Path:
+    """The briefing as a PDF notice, with its four charts."""
+    return _briefing_notice(b, on, font).save(Path(path))
 
 
 def _docx_document(font_name: str) -> Any:
@@ -239,11 +206,13 @@ def write_briefing_docx(b: Briefing, path: str | Path, *, on: dt.date) -> Path:
     run.font.size, run.font.color.rgb, run.bold = Pt(20), RGBColor(0xB2, 0x22, 0x22), True
     title = document.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    title.add_run(_title(b)).font.size = Pt(16)
-    for heading, lines in _briefing_sections(b):
+    title.add_run(briefing_title(b)).font.size = Pt(16)
+    for heading, lines in briefing_sections(b):
         document.add_paragraph().add_run(heading).bold = True
         for line in lines:
-            document.add_paragraph(line)
+            paragraph = document.add_paragraph(line.lstrip())
+            if line.startswith(SUB):
+                paragraph.paragraph_format.left_indent = Pt(24)
     document.add_paragraph().add_run("附：统计图").bold = True
     for _t, png in briefing_charts(b):
         document.add_picture(io.BytesIO(png), width=Inches(5.8))

@@ -272,6 +272,11 @@ class OutboxRow(SQLModel, table=True):
     )
     subject: str
     body: str
+    # Files sent with the notice (the briefing's PDF): filename, content_type and the
+    # content in base64. NULL for the notices that carry none.
+    attachments: list[dict[str, str]] | None = Field(
+        default=None, sa_column=sa.Column(sa.JSON(), nullable=True)
+    )
     created_at: dt.datetime = _when()
     attempts: int = 0
     next_attempt_at: dt.datetime = _when()
@@ -412,6 +417,38 @@ class BriefingOpinionRow(SQLModel, table=True):
     text: str
     actor: str
     recorded_at: dt.datetime = _when()
+
+
+class BriefingMeetingRow(SQLModel, table=True):
+    """The briefing meeting (通报会) of a center's half year: one per period.
+
+    The opinions heard there are the period's ``briefing_opinion`` rows.
+    """
+
+    __tablename__ = "briefing_meeting"
+    __table_args__ = (
+        sa.UniqueConstraint("center_code", "period", name="uq_briefing_meeting_center_period"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    center_code: str = Field(foreign_key="center.code", max_length=40)
+    period: str = Field(max_length=8)
+    held_on: dt.date
+    place: str
+    chair: str | None = None
+    note: str | None = None
+    actor: str
+    recorded_at: dt.datetime = _when()
+
+
+class BriefingAttendanceRow(SQLModel, table=True):
+    """Whether an invited supervisor came to a briefing meeting."""
+
+    __tablename__ = "briefing_attendance"
+
+    meeting_id: int = Field(foreign_key="briefing_meeting.id", primary_key=True)
+    supervisor_id: int = Field(foreign_key="supervisor.id", primary_key=True, index=True)
+    status: str = Field(max_length=16)
 
 
 class StaffUserRow(SQLModel, table=True):
