@@ -66,6 +66,11 @@ class EmailNotifier:
             notice.body
             + "\n\n——\n此邮件由政务服务监督工作台自动发送。如需补充情况，请直接回复本邮件。"
         )
+        for a in notice.attachments:  # the semi-annual briefing's PDF
+            maintype, _, subtype = a.content_type.partition("/")
+            msg.add_attachment(
+                a.content, maintype=maintype, subtype=subtype or "octet-stream", filename=a.filename
+            )
         return msg
 
     def deliver(self, notice: Notice) -> None:

@@ -24,6 +24,7 @@ from supervision_core.cli.output import fail, pad, show
 # The value modules load when a command runs (with the ledger), not for `supdesk --help`:
 # annotations only here, the options' choices and defaults read when first needed.
 if TYPE_CHECKING:
+    from supervision_core.model.briefing import BriefingMeeting
     from supervision_core.model.year import Evaluation
 
 __all__ = ["activities", "briefing", "evaluate", "evaluations", "workplans"]
@@ -329,9 +330,30 @@ def activities_list(state: State, center: str | None, year: int | None) -> None:
     show(state, found, human)
 
 
-@click.command()
+class _BriefingGroup(click.Group):
+    """``briefing``: ``briefing PERIOD ...`` is ``briefing show PERIOD ...``.
+
+    The figures were the command's whole job before the meeting and sending came;
+    the old spelling stays valid.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_BriefingGroup, no_args_is_help=True)
+def briefing() -> None:
+    """每半年通报：统计、发送给监督员、记录通报会（briefing 2026H1 --center X 即 show）。"""
+
+
+_center_option = click.option("--center", required=True, help="中心代码。")
+
+
+@briefing.command("show")
 @click.argument("period")
-@click.option("--center", required=True, help="中心代码。")
+@_center_option
 @click.option("--add-opinion", "opinion", help="记录通报会上听取的一条意见建议。")
 @click.option("--supervisor", "supervisor_id", type=int, help="提出意见的监督员编号（可省略）。")
 @click.option(
@@ -343,10 +365,15 @@ def activities_list(state: State, center: str | None, year: int | None) -> None:
 @click.option(
     "--docx", type=click.Path(dir_okay=False, path_type=Path), help="另存为可编辑的 DOCX。"
 )
+@click.option(
+    "--send",
+    is_flag=True,
+    help="通过发送队列发给本中心每位在职监督员（正文和 PDF 附件）；重复执行不会重复发送。",
+)
 @actor_option
 @json_option
 @pass_state
-def briefing(
+def briefing_show(
     state: State,
     period: str,
     center: str,
@@ -355,9 +382,10 @@ def briefing(
     out: Path | None,
     pdf: Path | None,
     docx: Path | None,
+    send: bool,
     actor: str | None,
 ) -> None:
-    """每半年通报：PERIOD 写作 2026H1 或 2026H2；输出 Markdown 或 JSON。"""
+    """PERIOD 写作 2026H1 或 2026H2；输出 Markdown 或 JSON，可另存、可发送。"""
     ledger = state.ledger()
     if opinion:
         ledger.add_briefing_opinion(
@@ -381,4 +409,123 @@ def briefing(
         from supervision_core.documents.printable import write_briefing_docx
 
         write_briefing_docx(figures, docx, on=ledger.today())
-    show(state, figures, lambda: click.echo(text, nl=False))
+    if not send:
+        show(state, figures, lambda: click.echo(text, nl=False))
+        return
+    delivery = ledger.send_briefing(center=center, period=period)
+
+    def human() -> None:
+        click.echo(text, nl=False)
+        click.echo(
+            f"\n已放入发送队列：{delivery.sent} 名监督员"
+            f"（在职 {delivery.supervisors} 名，此前已发送 {delivery.already_sent} 名，不重复发送；"
+            f"通知方式：{'、'.join(delivery.notifiers)}）。用 supdesk outbox 查看发送情况。"
+        )
+        if delivery.without_address:
+            ids = "、".join(f"#{i}" for i in delivery.without_address)
+            click.echo(f"注意：监督员 {ids} 没有登记联系方式，请线下送达。")
+
+    show(state, {"briefing": figures, "delivery": delivery}, human)
+
+
+@briefing.group("meeting")
+def briefing_meeting() -> None:
+    """通报会：日期、地点、出席情况和听取的意见建议。"""
+
+
+def _ids(values: tuple[str, ...]) -> list[int]:
+    found = []
+    for value in values:
+        for part in value.replace("，", ",").split(","):
+            if part.strip():
+                try:
+                    found.append(int(part.strip().lstrip("#")))
+                except ValueError:
+                    fail(f"监督员编号应为数字：{part.strip()!r}")
+    return found
+
+
+def _meeting_lines(state: State, meeting: BriefingMeeting) -> list[str]:
+    from supervision_core.model.year import AttendanceStatus
+
+    ledger = state.ledger()
+    lines = [
+        f"{meeting.center} {meeting.period} 通报会：{meeting.held_on}，{meeting.place}"
+        + (f"，{meeting.chair}主持" if meeting.chair else "")
+    ]
+    if meeting.note:
+        lines.append(f"  {meeting.note}")
+    for status in AttendanceStatus:
+        ids = [i for i, s in meeting.attendance if s is status]
+        names = "、".join(f"{ledger.supervisor(i).name}(#{i})" for i in ids) or "—"
+        lines.append(f"  {pad(status.label, 8)} {len(ids)} 人：{names}")
+    opinions = ledger.briefing(center=meeting.center, period=meeting.period).opinions
+    lines.append(f"  听取意见建议 {len(opinions)} 条" + ("：" if opinions else ""))
+    lines += [f"    {n}. {o.text}" for n, o in enumerate(opinions, 1)]
+    return lines
+
+
+@briefing_meeting.command("record")
+@click.argument("period")
+@_center_option
+@click.option(
+    "--date", "held_on", type=click.DateTime(["%Y-%m-%d"]), required=True, help="日期 YYYY-MM-DD。"
+)
+@click.option("--place", required=True, help="地点。")
+@click.option("--chair", help="主持人。")
+@click.option("--note", help="备注（如列席的进驻部门）。")
+@click.option("--present", multiple=True, help="出席的监督员编号（可多次，或用逗号分隔）。")
+@click.option("--excused", multiple=True, help="请假的监督员编号。")
+@click.option("--unexcused", multiple=True, help="无故缺席的监督员编号。")
+@click.option("--opinion", "opinions", multiple=True, help="会上听取的一条意见建议（可多次）。")
+@actor_option
+@json_option
+@pass_state
+def briefing_meeting_record(
+    state: State,
+    period: str,
+    center: str,
+    held_on: dt.datetime,
+    place: str,
+    chair: str | None,
+    note: str | None,
+    present: tuple[str, ...],
+    excused: tuple[str, ...],
+    unexcused: tuple[str, ...],
+    opinions: tuple[str, ...],
+    actor: str | None,
+) -> None:
+    """记录通报会（每个中心每半年一次；再次记录即更正）。"""
+    attendance: dict[int, str] = {}
+    for status, values in (("present", present), ("excused", excused), ("unexcused", unexcused)):
+        for supervisor_id in _ids(values):
+            if supervisor_id in attendance and attendance[supervisor_id] != status:
+                fail(f"监督员 #{supervisor_id} 的出席情况重复填写")
+            attendance[supervisor_id] = status
+    meeting = state.ledger().record_briefing_meeting(
+        center=center,
+        period=period,
+        held_on=held_on.date(),
+        place=place,
+        actor=resolve_actor(actor),
+        chair=chair,
+        note=note,
+        attendance=attendance,
+        opinions=opinions,
+    )
+    show(
+        state, meeting, lambda: click.echo("\n".join(["已记录。", *_meeting_lines(state, meeting)]))
+    )
+
+
+@briefing_meeting.command("show")
+@click.argument("period")
+@_center_option
+@json_option
+@pass_state
+def briefing_meeting_show(state: State, period: str, center: str) -> None:
+    """显示记录的通报会。"""
+    meeting = state.ledger().briefing_meeting(center=center, period=period)
+    if meeting is None:
+        fail(f"中心 {center} 还没有记录 {period} 的通报会（supdesk briefing meeting record）")
+    show(state, meeting, lambda: click.echo("\n".join(_meeting_lines(state, meeting))))

@@ -8,6 +8,7 @@ from typing import Protocol
 
 import attrs
 
+from supervision_core.model.reports import Attachment
 from supervision_core.model.supervisors import Identity
 
 __all__ = ["Notice", "Notifier", "RecipientKind"]
@@ -25,12 +26,18 @@ def _addresses(values: Iterable[Identity]) -> tuple[Identity, ...]:
     return tuple(values)
 
 
+def _attachments(values: Iterable[Attachment]) -> tuple[Attachment, ...]:
+    return tuple(values)
+
+
 @attrs.frozen(kw_only=True)
 class Notice:
     """One message to one recipient.
 
     ``key`` is unique per notice and stable across retries, so a transport that
-    supports idempotency keys can deliver it exactly once.
+    supports idempotency keys can deliver it exactly once. ``attachments`` are files
+    sent with it (the semi-annual briefing's PDF); a transport that cannot carry
+    files sends the body alone.
     """
 
     key: str
@@ -40,6 +47,7 @@ class Notice:
     addresses: tuple[Identity, ...] = attrs.field(converter=_addresses, default=())
     subject: str
     body: str
+    attachments: tuple[Attachment, ...] = attrs.field(converter=_attachments, default=())
 
 
 class Notifier(Protocol):

@@ -6,6 +6,7 @@ Everything here is public inside ``store``: the aggregates (issues, quarantine, 
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -26,7 +27,13 @@ from supervision_core.model.issues import (
 )
 from supervision_core.model.notifications import Notice
 from supervision_core.model.outbox import OutboxEntry, OutboxStatus
-from supervision_core.model.reports import QuarantinedReport, QuarantineReason, ReportHints, Sender
+from supervision_core.model.reports import (
+    Attachment,
+    QuarantinedReport,
+    QuarantineReason,
+    ReportHints,
+    Sender,
+)
 from supervision_core.model.supervisors import (
     Identity,
     Origin,
@@ -227,7 +234,25 @@ def notice_of(row: OutboxRow) -> Notice:
         addresses=tuple(Identity(kind=a["kind"], value=a["value"]) for a in row.addresses),
         subject=row.subject,
         body=row.body,
+        attachments=tuple(
+            Attachment(a["filename"], a["content_type"], base64.b64decode(a["content"]))
+            for a in row.attachments or ()
+        ),
     )
+
+
+def notice_attachments(notice: Notice) -> list[dict[str, str]] | None:
+    """A notice's files as the outbox stores them (``notice_of`` reads them back)."""
+    if not notice.attachments:
+        return None
+    return [
+        {
+            "filename": a.filename,
+            "content_type": a.content_type,
+            "content": base64.b64encode(a.content).decode("ascii"),
+        }
+        for a in notice.attachments
+    ]
 
 
 def outbox_entry_of(row: OutboxRow) -> OutboxEntry:
