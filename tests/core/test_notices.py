@@ -30,6 +30,7 @@ from supervision_core import (
     hookimpl,
     notices_for,
     replay,
+    unit_copy,
 )
 from supervision_core.model.summaries import IssueSummary
 from supervision_core.rules.deadlines import TimeLimits
@@ -381,6 +382,8 @@ def test_the_loop_through_the_ledger(
     )
     view = ledger.unit_view(number)
     assert view.dissatisfaction is not None and "清单漏了继承登记的材料" in view.dissatisfaction
+    copy = unit_copy(view, center_name="乌审旗政务服务中心", unit_name="不动产登记窗口")
+    assert "不满意的理由" in copy and "清单漏了继承登记的材料" in copy and "测试监督员" not in copy
     assert "13812341234" not in view.dissatisfaction and "测试监督员" not in view.dissatisfaction
     (reopened,) = [
         e.notice for e in ledger.outbox() if e.notice.subject.startswith("【重新整改通知】")
