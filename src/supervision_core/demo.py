@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from importlib import resources
 
 from supervision_core.config import Settings, parse_settings
@@ -11,12 +12,37 @@ from supervision_core.model.reports import Report, ReportHints, Sender
 from supervision_core.model.supervisors import ContactKind, Identity, NewSupervisor, Origin
 from supervision_core.model.vocabulary import Method, ProblemType, Stage, Topic
 
-__all__ = ["demo_config_text", "demo_settings", "load_demo"]
+__all__ = ["DEMO_MAIL_FROM", "demo_config_text", "demo_settings", "load_demo"]
+
+#: The address the demo's e-mail notices come from.
+DEMO_MAIL_FROM = "jiandu@wushen.example.cn"
+
+_MAIL_SINK_TABLE = """
+# The demo's notices go by e-mail (the "email" notifier, every center) to a local mail
+# sink that keeps each message in a Maildir: scripts/demo starts it as
+#   python -m supervision_daemon.mail_sink --maildir mail --port {port}
+# A deployment points this table at its own SMTP server instead (docs/email.md).
+[notifiers.email]
+from_address = "{sender}"
+host = "{host}"
+port = {port}
+"""
 
 
-def demo_config_text() -> str:
-    """The demo ``supdesk.toml``: the banner center and its six townships."""
-    return (resources.files("supervision_core") / "demo.toml").read_text(encoding="utf-8")
+def demo_config_text(*, mail_sink: tuple[str, int] | None = None) -> str:
+    """The demo ``supdesk.toml``: the banner center and its six townships.
+
+    With ``mail_sink`` (host, port), every center also sends its notices by e-mail
+    through that SMTP server: the demo's local mail sink, so the loop of notices to
+    supervisors can be seen (``scripts/demo``).
+    """
+    text = (resources.files("supervision_core") / "demo.toml").read_text(encoding="utf-8")
+    if mail_sink is None:
+        return text
+    host, port = mail_sink
+    # A key right under a [[centers]] header belongs to that center.
+    text = re.sub(r"(?m)^\[\[centers\]\]\n", '[[centers]]\nnotifiers = ["email"]\n', text)
+    return text + _MAIL_SINK_TABLE.format(sender=DEMO_MAIL_FROM, host=host, port=port)
 
 
 def demo_settings() -> Settings:
@@ -26,12 +52,14 @@ def demo_settings() -> Settings:
     return parse_settings(tomllib.loads(demo_config_text()), "demo.toml")
 
 
-_SUPERVISORS = [
+# Every supervisor but one can be written to; 张志强 gave only a phone number, so what
+# he is told has to reach him another way (a call).
+_SUPERVISORS: list[tuple[str, str, Origin, str | None, str]] = [
     ("王建国", "banner", Origin.EXPERIENCE_OFFICER, "wang.jianguo@example.cn", "13847701234"),
     ("李秀英", "banner", Origin.EXPERIENCE_OFFICER, "li.xiuying@example.cn", "15104775678"),
     ("巴特尔", "wushenzhao", Origin.TOWNSHIP_HIRED, "bateer@example.cn", "13948772345"),
     ("乌云其其格", "galutu", Origin.TOWNSHIP_HIRED, "wuyun@example.cn", "18647773456"),
-    ("张志强", "tuke", Origin.EXPERIENCE_OFFICER, "zhang.zq@example.cn", "13604774567"),
+    ("张志强", "tuke", Origin.EXPERIENCE_OFFICER, None, "13604774567"),
     ("刘海燕", "sulide", Origin.TOWNSHIP_HIRED, "liu.haiyan@example.cn", "15847775678"),
 ]
 
@@ -157,7 +185,10 @@ def load_demo(ledger: Ledger, *, actor: str = "demo") -> dict[str, int]:
                 card_number=f"GZZ-{len(ids) + 1:04d}",
                 term_start=dt.date(2026, 1, 1),
                 term_end=dt.date(2027, 12, 31),
-                identities=[Identity(ContactKind.EMAIL, email), Identity(ContactKind.PHONE, phone)],
+                identities=[
+                    *([Identity(ContactKind.EMAIL, email)] if email else []),
+                    Identity(ContactKind.PHONE, phone),
+                ],
             )
         )
         ids.append(supervisor.id)
@@ -173,7 +204,7 @@ def load_demo(ledger: Ledger, *, actor: str = "demo") -> dict[str, int]:
                 external_id=f"demo-{i + 1}",
                 center=center,
                 received_at=received_at,
-                sender=Sender(ContactKind.EMAIL, _SUPERVISORS[who][3]),
+                sender=_sender(who),
                 text=text,
                 hints=hints,
             )
@@ -217,7 +248,7 @@ def load_demo(ledger: Ledger, *, actor: str = "demo") -> dict[str, int]:
         )
         on(18)
         ledger.evaluate(numbers[0], satisfaction="satisfied", actor=f"supervisor:{ids[0]}")
-        # 2: on a schedule that has run out: overdue.
+        # 2: on a schedule, extended once, that has run out all the same: overdue.
         on(26)
         ledger.accept(numbers[1], actor=op)
         ledger.dispatch(numbers[1], unit="online", responsible_person="孙工程师", actor=op)
@@ -228,6 +259,10 @@ def load_demo(ledger: Ledger, *, actor: str = "demo") -> dict[str, int]:
             measures="更换网站证书并做移动端适配测试",
             days=5,
             actor=op,
+        )
+        on(20)
+        ledger.extend(
+            numbers[1], days=3, reason="新证书须由上级平台统一签发，到货延后", actor="unit:online"
         )
         # 3: accepted, waiting for dispatch.
         on(0)
@@ -258,6 +293,12 @@ def load_demo(ledger: Ledger, *, actor: str = "demo") -> dict[str, int]:
         ledger.clock = real_clock
     # 7 stays waiting for screening.
     return _counts(ledger)
+
+
+def _sender(who: int) -> Sender:
+    """How supervisor ``who`` reported: by e-mail, or by phone where they have no address."""
+    _, _, _, email, phone = _SUPERVISORS[who]
+    return Sender(ContactKind.EMAIL, email) if email else Sender(ContactKind.PHONE, phone)
 
 
 def _counts(ledger: Ledger) -> dict[str, int]:

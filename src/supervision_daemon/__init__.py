@@ -4,7 +4,7 @@
 the walk-in form, the Telegram webhook; and ``/healthz``, ``/metrics``), every job that the
 registered channels enabled in ``supdesk.toml`` declare (IMAP mailboxes, the LMTP
 receiver, Telegram long polling, a watched folder of hotline exports, a township's own
-channel), outbox delivery and the routine (reminders, 催办, 督办), each supervised: a job
+channel), outbox delivery and the routine (催办 before a deadline, 督办 after it), each supervised: a job
 that fails is retried with backoff and reported, never stopping the others. The daemon
 imports no channel: it finds them through the plugin hooks. SIGTERM (or Ctrl+C) finishes what is
 in flight and stops cleanly.

@@ -329,5 +329,7 @@ def unit_copy(view: Any, *, center_name: str, unit_name: str | None = None) -> s
         lines.append(f"- 整改方式：{view.track.label}")
     if view.measures:
         lines.append(f"- 整改措施：{view.measures}")
+    if getattr(view, "dissatisfaction", None):
+        lines.append(f"- 监督员不满意的理由（重新整改）：{view.dissatisfaction}")
     lines += [f"- 期限：{due}", "", f"{center_name}", ""]
     return "\n".join(lines)

@@ -233,7 +233,9 @@ class UnitView:
     """An issue as the responsible unit sees it (派单通知).
 
     It has no supervisor, no sender, no report or issue id that could be traced
-    back to one: independence of supervisors is a rule of the notice.
+    back to one: independence of supervisors is a rule of the notice. A reopened
+    issue carries the supervisor's reason for dissatisfaction, masked, without who
+    gave it.
     """
 
     number: str
@@ -248,3 +250,5 @@ class UnitView:
     measures: str | None
     due_on: dt.date | None
     due_confirmed: bool
+    #: Why the supervisor was not satisfied (不满意理由), while the issue is reopened.
+    dissatisfaction: str | None = None

@@ -1,16 +1,19 @@
-"""The centers' routine: reminders before a deadline, 催办 when it passes, 督办 later.
+"""The centers' routine: 催办 before a deadline, 督办 once it has passed, and escalation.
 
 Plain functions over issue summaries, a day and the working-day calendar; the ledger
 turns what they return into notices (:meth:`Ledger.run_routine`), each written to the
 outbox once under a key that names the step, the issue and its deadline, so running
 the routine again — every minute, on several daemons — sends nothing twice.
 
-- **Reminder** (提醒): a rectification due within ``reminder_before`` working days; to
-  the unit.
-- **Overdue** (催办): a deadline passed; to the unit and to the center's staff. For an
-  issue still waiting on the center (screening, dispatch, a plan), to the center.
-- **Escalation** (督办): ``escalate_to_banner_after`` working days past the deadline; to
-  the banner center.
+The words follow DOMAIN.md and the glossary: 催办 is the reminder as a deadline
+approaches, 督办 the supervision of what is overdue.
+
+- **Reminder** (到期催办): a rectification due within ``reminder_before`` working days;
+  to the unit.
+- **Overdue** (逾期督办): a deadline passed; to the unit and to the center's staff. For
+  an issue still waiting on the center (screening, dispatch, a plan), to the center.
+- **Escalation** (提级督办): ``escalate_to_banner_after`` working days past the
+  deadline; to the banner center.
 - **Unscreened** (待审查提醒): a report not screened within its time limit; to the center.
 
 Nothing is sent on a day the centers do not work (weekends, holidays, closures): the
@@ -45,9 +48,9 @@ class RoutineKind(enum.StrEnum):
     def label(self) -> str:
         """The step in Chinese."""
         return {
-            "reminder": "整改到期提醒",
-            "overdue": "逾期催办",
-            "escalation": "逾期督办",
+            "reminder": "到期催办",
+            "overdue": "逾期督办",
+            "escalation": "提级督办",
             "unscreened": "待审查提醒",
         }[self.value]
 
@@ -139,12 +142,15 @@ def routine_text(step: RoutineStep) -> tuple[str, str]:
     subject = f"【{step.kind.label}】问题 {n}"
     match step.kind:
         case RoutineKind.REMINDER:
-            body = f"问题 {n} 的整改期限为 {due}，请按期完成并报送整改情况。"
+            body = f"催办：问题 {n} 的整改期限为 {due}，即将到期，请按期完成并报送整改情况。"
         case RoutineKind.OVERDUE:
-            body = f"问题 {n} 已超过办理期限（{due}），已逾期 {step.late_days} 个工作日，请立即办理并说明原因。"
+            body = (
+                f"督办：问题 {n} 已超过办理期限（{due}），已逾期 {step.late_days} 个工作日，"
+                "请立即办理并说明逾期原因。"
+            )
         case RoutineKind.ESCALATION:
             body = (
-                f"问题 {n}（{step.center}）已超过办理期限（{due}）{step.late_days} 个工作日，"
+                f"问题 {n}（{step.center}）已超过办理期限（{due}）{step.late_days} 个工作日仍未办结，"
                 "按规定提请旗政务服务中心督办。"
             )
         case RoutineKind.UNSCREENED:

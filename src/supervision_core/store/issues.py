@@ -40,7 +40,7 @@ from supervision_core.store.rows import (
     issue_of,
     seed_of,
 )
-from supervision_core.store.tables import EventRow, ProposalRow
+from supervision_core.store.tables import EventRow, IdentityRow, ProposalRow, SupervisorRow
 
 if TYPE_CHECKING:
     from supervision_core.store.centers import Centers
@@ -304,8 +304,32 @@ class Issues:
             return replay(seed_of(row), (event_of(e) for e in events)) == issue_of(row)
 
     def unit_view(self, ref: IssueRef) -> UnitView:
-        """The issue as its responsible unit may see it: without the supervisor."""
-        return unit_view(self.issue(ref))
+        """The issue as its responsible unit may see it: without the supervisor.
+
+        While a reopened issue is being rectified again, the view carries the
+        supervisor's reason for dissatisfaction (the note of the last evaluation).
+        """
+        with self.db.session() as s:
+            row = self.db.issue_row(s, ref)
+            issue = issue_of(row)
+            reason, conceal = None, []
+            if issue.reopen_count and issue.is_open:
+                last = s.exec(
+                    select(EventRow)
+                    .where(EventRow.issue_id == row.id, EventRow.kind == EventKind.EVALUATED.value)
+                    .order_by(col(EventRow.id).desc())
+                    .limit(1)
+                ).first()
+                if last is not None and last.data.get("satisfaction") == Satisfaction.NOT_SATISFIED:
+                    reason = last.note
+                    supervisor = s.get(SupervisorRow, issue.supervisor_id)
+                    identities = s.exec(
+                        select(IdentityRow).where(IdentityRow.supervisor_id == issue.supervisor_id)
+                    ).all()
+                    conceal = [i.raw for i in identities] + (
+                        [supervisor.name] if supervisor else []
+                    )
+        return unit_view(issue, dissatisfaction=reason, conceal=conceal)
 
     def find(
         self,

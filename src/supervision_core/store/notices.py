@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from supervision_core.model.issues import Issue, IssueEvent
+from supervision_core.model.issues import EventKind, Issue, IssueEvent
 from supervision_core.model.supervisors import Identity
 from supervision_core.rules.notices import notices_for
 from supervision_core.store.bulk import bulk_insert
 
 # import BULK_COLUMNS, STAGE_TABLE, BulkQuarantine, read_stage
-from supervision_core.store.tables import OutboxRow, table_of
+from supervision_core.store.tables import OutboxRow, SupervisorRow, UnitRow, table_of
 
 if TYPE_CHECKING:
     from supervision_core.config import Settings
@@ -32,7 +32,17 @@ def enqueue_notices(
         center = settings.center(issue.center)
         if center is None or not center.notifiers:
             continue
-        for notice in notices_for(issue, event, addresses.get(issue.supervisor_id, ())):
+        unit_name = _unit_name(settings, s, issue) if issue.unit else None
+        # The supervisor's own words go to the unit on a reopening: hide their name in them.
+        reopening = event.kind is EventKind.EVALUATED and issue.unit is not None
+        supervisor = s.get(SupervisorRow, issue.supervisor_id) if reopening else None
+        for notice in notices_for(
+            issue,
+            event,
+            addresses.get(issue.supervisor_id, ()),
+            unit_name=unit_name,
+            supervisor_name=supervisor.name if supervisor else None,
+        ):
             for notifier in center.notifiers:
                 rows.append(
                     {
@@ -53,3 +63,15 @@ def enqueue_notices(
                     }
                 )
     bulk_insert(s, table_of(OutboxRow), rows)
+
+
+def _unit_name(settings: Settings, s: Session, issue: Issue) -> str | None:
+    """The name of the issue's unit: of its own center first, then of any (the banner's)."""
+    candidates = [
+        (u.center, u.name) for c in settings.centers for u in c.units if u.code == issue.unit
+    ]
+    if not candidates:  # a unit since dropped from the configuration stays in the database
+        rows = s.exec(select(UnitRow).where(UnitRow.code == issue.unit)).all()
+        candidates = [(r.center_code, r.name) for r in rows]
+    candidates.sort(key=lambda c: c[0] != issue.center)
+    return candidates[0][1] if candidates else None

@@ -93,7 +93,7 @@ class Outbox:
         return DeliveryReport(delivered=delivered, retrying=retrying, dead=dead)
 
     def run_routine(self, *, today: dt.date | None = None) -> dict[str, int]:
-        """Write today's reminders, 催办, 督办 and unscreened nudges to the outbox, once each.
+        """Write today's 催办 (before a deadline), 督办 (after it) and unscreened nudges to the outbox, once each.
 
         Safe to run as often as liked and from several daemons at once: a notice's key
         names the step, the issue, its deadline, the recipient and the notifier, and
