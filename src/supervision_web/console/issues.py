@@ -62,6 +62,7 @@ async def console_issue(request: Request) -> Response:
     issue, history, proposals, supervisor, phone, units = await desk.call(load)
     context = {
         "issue": issue,
+        "late": issue.is_late(desk.ledger.today()),
         "history": history,
         "proposals": proposals,
         "supervisor_name": supervisor.name,
