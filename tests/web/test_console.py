@@ -617,6 +617,7 @@ def test_past_the_deadline_only_the_banner_center_extends_and_the_issue_stays_la
     assert page.status_code == 200, page.text
     assert "<dd data-rectification-due>2026-03-11（原定 2026-03-05，延期 1 次）</dd>" in page.text
     assert "<dd data-late>是（整改时限 2026-03-05 已过" in page.text
+    assert "<dd>乌审召镇综合窗口，其木格</dd>" in page.text  # the unit by name, not its code
     ledger.complete(issue.number, evidence="引导员已到岗", actor="op")
     page = web_client.get(f"/console/issues/{issue.number}")
     assert "（逾期 2 个工作日）</dd>" in page.text and "<dd data-late>是" in page.text

@@ -92,14 +92,20 @@ def issues_list(
     show(state, found, human)
 
 
-def _issue_lines(issue: Issue, today: dt.date) -> list[str]:
+def _issue_lines(issue: Issue, today: dt.date, names: dict[str, str] | None = None) -> list[str]:
+    """The issue in lines; ``names`` gives centers' and units' names by code."""
     from supervision_core.model.clock import SHANGHAI
     from supervision_core.rules.masking import mask_personal_data
+
+    names = names or {}
+
+    def named(code: str) -> str:
+        return f"{names[code]}（{code}）" if code in names else code
 
     h = issue.hints
     lines = [
         f"问题 {issue.number}（#{issue.id}）  [{issue.state.label}]",
-        f"  中心：{issue.center}    反馈时间：{issue.received_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}",
+        f"  中心：{named(issue.center)}    反馈时间：{issue.received_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}",
         f"  监督员：#{issue.supervisor_id}",
         f"  方式：{h.method.label if h.method else '—'}  环节：{h.stage.label if h.stage else '—'}  "
         f"内容：{h.topic.label if h.topic else '—'}  类型：{h.problem_type.label if h.problem_type else '—'}",
@@ -109,7 +115,7 @@ def _issue_lines(issue: Issue, today: dt.date) -> list[str]:
     if issue.not_accepted_reason:
         lines.append(f"  不予受理：{issue.not_accepted_reason.label}；{issue.screening_note}")
     if issue.unit:
-        lines.append(f"  责任单位：{issue.unit}    责任人：{issue.responsible_person}")
+        lines.append(f"  责任单位：{named(issue.unit)}    责任人：{issue.responsible_person}")
     if issue.track:
         lines.append(f"  整改方式：{issue.track.label}    措施：{issue.measures or '—'}")
     if issue.due_on:
@@ -171,7 +177,12 @@ def issues_show(state: State, ref: str) -> None:
     proposals = ledger.proposals(ref)
 
     def human() -> None:
-        click.echo("\n".join(_issue_lines(issue, ledger.today())))
+        # Units are named by code within their center; a township's issue may go to the
+        # banner's units, so the issue's own center wins where codes repeat.
+        names = {c.code: c.name for c in ledger.centers()}
+        names |= {u.code: u.name for u in ledger.units()}
+        names |= {u.code: u.name for u in ledger.units(issue.center)}
+        click.echo("\n".join(_issue_lines(issue, ledger.today(), names)))
         if proposals:
             click.echo("  审查提示：")
             for name, p in proposals:
