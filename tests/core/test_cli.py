@@ -141,6 +141,24 @@ def test_supervisors_and_quarantine(run) -> None:  # type: ignore[no-untyped-def
             ("issues", "extend", "{rectifying:banner}", "--days", "9", "--reason", "x"),
             "每次延期 1 到 5 个工作日",
         ),
+        (  # the demo's scheduled fix has run out: past its deadline only the banner center
+            ("issues", "extend", "{rectifying:banner}", "--days", "2", "--reason", "x"),
+            "逾期后延期须经旗政务服务中心批准",
+        ),
+        (
+            (
+                "issues",
+                "extend",
+                "{rectifying:banner}",
+                "--days",
+                "2",
+                "--reason",
+                "x",
+                "--granted-by",
+                "tuke",
+            ),
+            "逾期后延期须经旗政务服务中心批准",
+        ),
         (
             ("issues", "plan", "{accepted:banner}", "--track", "sometime"),
             "Invalid value for '--track'",
@@ -156,6 +174,26 @@ def test_bad_input_is_one_clear_line(run, args: tuple[str, ...], message: str) -
     assert "Traceback" not in result.output
     if "Invalid value" not in message:  # click's own usage errors add a usage line
         assert len(result.output.strip().splitlines()) == 1
+
+
+def test_show_tells_the_deadlines_and_a_late_fix_stays_late(run) -> None:  # type: ignore[no-untyped-def]
+    run("init", "--demo")
+    ref = _demo_numbers(run)["rectifying:banner"]  # planned 25 days ago, 5 working days
+    before = _json(run("issues", "show", ref, "--json"))
+    planned = before["issue"]["original_due_on"]  # type: ignore[index]
+    assert before["late"] is True and before["issue"]["rectification_due_on"] == planned  # type: ignore[index]
+    extend = ("issues", "extend", ref, "--days", "2", "--reason", "证书待签发")
+    assert run(*extend, "--granted-by", "banner").exit_code == 0
+    assert run("issues", "complete", ref, "--evidence", "证书已更换").exit_code == 0
+    data = _json(run("issues", "show", ref, "--json"))
+    issue = data["issue"]  # type: ignore[index]
+    assert data["late"] is True and issue["state"] == "completed"  # type: ignore[index]
+    assert issue["original_due_on"] == issue["missed_due_on"] == planned
+    assert issue["rectification_due_on"] > planned and issue["extensions"] == 1
+    assert issue["completed_on_time"] is False and issue["late_working_days"] >= 10
+    shown = run("issues", "show", ref).output
+    assert f"原定：{planned}" in shown and "延期次数：1" in shown
+    assert f"（逾期 {issue['late_working_days']} 个工作日）" in shown
 
 
 def test_uninitialised_database_says_what_to_do(run) -> None:  # type: ignore[no-untyped-def]

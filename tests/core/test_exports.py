@@ -12,42 +12,45 @@ import openpyxl
 import pytest
 
 from supervision_core import Ledger, Report, ReportHints
-from supervision_core.documents.ledger_workbook import export_ledger, neutralize, unit_copy
+from supervision_core.documents.ledger_workbook import (
+    LEDGER_HEADERS,
+    export_ledger,
+    neutralize,
+    notifier_labels,
+    unit_copy,
+)
 from supervision_core.testing import FrozenClock
 
-# The ledger's columns (反馈问题台账), written here from the domain, not from the code:
-# in the order of "The ledger's columns" in /work/shared/DOMAIN.md, with the notice's words
-# (责任单位、责任人、整改措施; 说明). Two differences are kept on purpose and marked below:
-# the deadline is 整改期限 (the notice says 整改时限; the desk's reminders say 期限 too),
-# and the last column is the state where DOMAIN.md lists "notes".
-LEDGER_COLUMNS = (
-    "编号",  # number
-    "反馈时间",  # reported on
-    "监督员",  # supervisor (masked)
-    "方式",  # method (模拟办, 陪同办, 亲身办, 监督办...)
-    "环节",  # stage (预约, 咨询, 受理, 审批, 办结, 出证)
-    "内容",  # topic (the nine work areas)
-    "问题类型",  # problem type
-    "问题描述",  # description
-    "涉及单位/场所",  # unit, window or township concerned
-    "审查结果",  # screening result
-    "不予受理理由",  # (and reason)
-    "整改方式",  # track
-    "责任单位",  # responsible unit
-    "责任人",  # responsible person
-    "整改措施",  # measures
-    "整改期限",  # deadline (the notice's 整改时限)
-    "整改进展",  # progress
-    "完成时间",  # completed on
-    "整改结果及佐证",  # result and evidence
-    "说明",  # explanation
-    "告知监督员",  # when and how the supervisor was told
-    "监督员评价",  # supervisor's evaluation
-    "是否逾期",  # overdue
-    "办结时间",  # closed on
-    "办结人",  # and by whom
-    "状态",  # DOMAIN.md ends with "notes": the desk has the issue's state there instead
-)
+# The ledger's columns (反馈问题台账), written here from the domain, not from the code: each
+# item of "The ledger's columns" in /work/shared/DOMAIN.md with the notice's words for it
+# (责任单位、责任人、整改措施、整改时限; 说明; 备注). Two items are two columns each.
+DOMAIN_COLUMNS: dict[str, tuple[str, ...]] = {
+    "Number": ("编号",),
+    "reported on": ("反馈时间",),
+    "supervisor (masked)": ("监督员",),
+    "method": ("方式",),  # 模拟办, 陪同办, 亲身办, 监督办...
+    "stage": ("环节",),  # 预约, 咨询, 受理, 审批, 办结, 出证
+    "topic": ("内容",),  # the nine work areas
+    "problem type": ("问题类型",),
+    "description": ("问题描述",),
+    "unit, window or township concerned": ("涉及单位/场所",),
+    "screening result (and reason)": ("审查结果", "不予受理理由"),
+    "track": ("整改方式",),
+    "responsible unit": ("责任单位",),
+    "responsible person": ("责任人",),
+    "measures": ("整改措施",),
+    "deadline": ("整改时限",),  # the notice: 明确责任单位、责任人、整改措施、整改时限
+    "progress": ("整改进展",),
+    "completed on": ("完成时间",),
+    "result and evidence": ("整改结果及佐证",),
+    "explanation": ("说明",),
+    "when and how the supervisor was told": ("告知监督员",),
+    "supervisor's evaluation": ("监督员评价",),
+    "overdue": ("是否逾期",),
+    "closed on and by whom": ("办结时间", "办结人"),
+    "notes": ("备注",),
+}
+LEDGER_COLUMNS = tuple(c for columns in DOMAIN_COLUMNS.values() for c in columns)
 MakeReport = Callable[..., Report]
 OP = "operator:test"
 
@@ -105,11 +108,14 @@ def test_xlsx_ledger_has_the_columns_figures_and_marks(filled: Ledger, tmp_path:
         and first["监督员评价"] == "满意"
         and first["是否逾期"] == "否"
     )
-    assert isinstance(first["反馈时间"], dt.datetime) and first["整改期限"] is None
+    assert isinstance(first["反馈时间"], dt.datetime)
+    # The rectification deadline is kept after the fix: planned on Monday for 3 working days.
+    assert first["整改时限"] == dt.datetime(2026, 3, 5) and first["责任单位"] == "不动产登记窗口"
     assert first["办结时间"] == issue.closed_at.astimezone(
         dt.timezone(dt.timedelta(hours=8))
     ).replace(tzinfo=None)
     late = dict(zip(LEDGER_COLUMNS, rows[2], strict=True))
+    assert late["整改时限"] is None  # accepted, not yet planned: no rectification deadline
     assert (
         late["是否逾期"] == "是"
         and "13812341234" not in late["问题描述"]
@@ -119,6 +125,15 @@ def test_xlsx_ledger_has_the_columns_figures_and_marks(filled: Ledger, tmp_path:
     assert sheet.cell(row=2, column=1).fill.fgColor.rgb in (None, "00000000")
     refused = dict(zip(LEDGER_COLUMNS, rows[3], strict=True))
     assert refused["审查结果"] == "不予受理" and refused["不予受理理由"].startswith("应当通过诉讼")
+    assert refused["备注"] == "不予受理说明：走诉讼程序"
+
+
+def test_the_header_is_the_domains_list_of_columns(shared_dir: Path) -> None:
+    text = (shared_dir / "DOMAIN.md").read_text(encoding="utf-8")
+    section = text.split("## The ledger's columns", 1)[1].split("\n\n", 2)[1]
+    items = [item.strip().rstrip(".") for item in " ".join(section.split()).split(";")]
+    assert items == list(DOMAIN_COLUMNS)
+    assert LEDGER_HEADERS == LEDGER_COLUMNS
 
 
 def test_csv_ledger_and_date_filters(filled: Ledger, tmp_path: Path) -> None:
@@ -188,3 +203,9 @@ def test_unit_copy_names_no_supervisor(filled: Ledger) -> None:
     )
     assert text.startswith("# 派单通知") and "不动产登记窗口" in text and "张贴告知清单" in text
     assert "测试监督员" not in text and "reporter@example.cn" not in text
+
+
+def test_notifiers_and_channels_are_named_in_chinese(supdesk_ledger: Ledger) -> None:
+    labels = notifier_labels(supdesk_ledger)
+    assert labels["email"] == "电子邮件" and labels["telegram"] == "Telegram"
+    assert labels["walk_in"] == "来访来信（前台录入）"  # a channel without a notifier

@@ -155,6 +155,80 @@ def test_only_scheduled_plans_extend() -> None:
         apply_event(issue, ev("extended", "x", due_on="2026-03-09"))
 
 
+def on(day: str, event: IssueEvent) -> IssueEvent:
+    """``event`` at 10:00 in Asia/Shanghai on ``day``."""
+    return attrs.evolve(event, at=dt.datetime.fromisoformat(f"{day}T10:00+08:00"))
+
+
+BANNER_RULE = {"max_extensions": 3, "late_extension_by": "banner"}
+
+
+def test_a_plan_sets_the_original_and_current_deadline_and_an_extension_moves_one() -> None:
+    issue = walk(RECEIVED, ACCEPTED, DISPATCHED)
+    assert issue.due_on == dt.date(2026, 3, 3) and issue.rectification_due_on is None
+    issue = apply_event(issue, SCHEDULED)
+    assert issue.original_due_on == issue.rectification_due_on == dt.date(2026, 3, 16)
+    issue = apply_event(
+        issue, on("2026-03-16", ev("extended", "x", due_on="2026-03-20", **BANNER_RULE))
+    )
+    assert issue.original_due_on == dt.date(2026, 3, 16) and issue.missed_due_on is None
+    assert issue.rectification_due_on == issue.due_on == dt.date(2026, 3, 20)
+    done = apply_event(issue, on("2026-03-20", COMPLETED))
+    assert done.completed_on_time is True and done.late_working_days == 0
+    assert done.due_on is None and done.rectification_due_on == dt.date(2026, 3, 20)
+    assert not done.is_late(dt.date(2026, 12, 31))
+
+
+def test_past_the_deadline_only_the_banner_center_extends_and_the_fix_stays_late() -> None:
+    issue = walk(RECEIVED, ACCEPTED, DISPATCHED, SCHEDULED)
+    late = on("2026-03-18", ev("extended", "配件未到", due_on="2026-03-25", **BANNER_RULE))
+    for granted in ({}, {"granted_by": "wushenzhao", "granted_by_level": "township"}):
+        with pytest.raises(InvalidTransition, match="旗政务服务中心"):
+            apply_event(issue, attrs.evolve(late, data={**late.data, **granted}))
+    granted = {"granted_by": "banner", "granted_by_level": "banner"}
+    issue = apply_event(issue, attrs.evolve(late, data={**late.data, **granted}))
+    assert issue.missed_due_on == dt.date(2026, 3, 16) and issue.extensions == 1
+    assert issue.is_late(dt.date(2026, 3, 18)) and not issue.is_overdue(dt.date(2026, 3, 18))
+    # Finished within the extension: late all the same, by the count the store made.
+    done = apply_event(
+        issue, on("2026-03-24", ev("completed", evidence="好了", late_working_days=6))
+    )
+    assert done.completed_on_time is False and done.late_working_days == 6
+    assert done.missed_due_on == dt.date(2026, 3, 16)
+
+
+def test_history_from_before_the_rule_replays_but_is_measured_truthfully() -> None:
+    # An extension recorded before 0014 carries no rule: it replays as it was taken.
+    issue = walk(
+        RECEIVED,
+        ACCEPTED,
+        DISPATCHED,
+        SCHEDULED,
+        on("2026-03-18", ev("extended", "逾期后延期", due_on="2026-03-25", max_extensions=3)),
+        on("2026-03-24", COMPLETED),
+    )
+    assert issue.missed_due_on == dt.date(2026, 3, 16)
+    assert issue.completed_on_time is False and issue.late_working_days is None  # not counted
+
+
+def test_a_late_fix_stays_late_through_a_reopening_and_a_new_dispatch() -> None:
+    issue = walk(
+        RECEIVED,
+        ACCEPTED,
+        DISPATCHED,
+        SCHEDULED,
+        on("2026-03-17", ev("completed", evidence="晚了", late_working_days=1)),
+        ev("evaluated", satisfaction="not_satisfied", due_on="2026-03-20"),
+        DISPATCHED,
+    )
+    assert issue.rectification_due_on is None and issue.original_due_on is None
+    assert issue.is_late(dt.date(2026, 3, 2))
+    issue = apply_event(issue, ev("planned", track="immediate", due_on="2026-03-19"))
+    assert issue.original_due_on == dt.date(2026, 3, 19) and issue.missed_due_on is None
+    again = apply_event(issue, on("2026-03-18", COMPLETED))
+    assert again.completed_on_time is False and again.late_working_days == 1
+
+
 def test_merge_rules() -> None:
     merged = walk(RECEIVED, ev("merged", into=2))
     assert merged.state is IssueState.MERGED and merged.merged_into == 2
@@ -192,6 +266,13 @@ STEPS = [
     ev("closed", "未评价"),
     ev("merged", into=9),
     ev("duplicate_attached", source=5),
+    on("2026-04-01", ev("extended", "逾期", due_on="2026-04-10", **BANNER_RULE)),
+    on(
+        "2026-04-01",
+        ev("extended", "批准", due_on="2026-04-10", granted_by_level="banner", **BANNER_RULE),
+    ),
+    on("2026-04-20", ev("completed", evidence="迟了", late_working_days=4)),
+    on("2026-04-20", ev("explained", "迟了", late_working_days=4)),
 ]
 
 
@@ -206,6 +287,8 @@ def test_random_walks_replay_to_the_same_issue(steps: list[IssueEvent]) -> None:
         except (InvalidTransition, InvalidInput):
             continue
         applied.append(step)
+        # A late fix stays late, whatever comes after it.
+        assert issue.completed_on_time is not False or after.completed_on_time is False
         issue = after
         if issue.state in (IssueState.CLOSED, IssueState.NOT_ACCEPTED, IssueState.MERGED):
             assert not issue.is_open

@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 
 from supervision_core import SchemaError, Settings, create_engine, migrate, open_ledger
 from supervision_core.store import tables as _tables  # noqa: F401
+from supervision_core.store.tables import UTCDateTime
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -65,3 +66,73 @@ def test_events_cannot_be_changed_or_deleted(supdesk_ledger, supdesk_report) -> 
         ):
             connection.execute(sa.text(statement))
     assert [e.actor for e in supdesk_ledger.history(1)] == ["system:intake"]
+
+
+def test_0014_fills_the_deadlines_from_the_history_as_the_rules_would(
+    supdesk_ledger, supdesk_report, supdesk_clock
+) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from alembic import command
+
+    from supervision_core.store.engine import _alembic_config
+
+    ledger, op = supdesk_ledger, "operator:test"
+    refs = [ledger.receive(supdesk_report(f"第{n}件：窗口无人")).issue_number for n in range(4)]
+    on_time, late, open_, old = refs
+    for ref in refs:
+        ledger.accept(ref, actor=op)
+        ledger.dispatch(ref, unit="realty", responsible_person="赵", actor=op)
+        ledger.plan(ref, track="scheduled", measures="排班", days=3, actor=op)  # due 03-05
+    ledger.complete(on_time, evidence="已排班", actor=op)
+    supdesk_clock.advance(days=7)  # Monday 03-09: the deadline has passed
+    ledger.extend(late, days=2, reason="人手不足", actor=op, granted_by="banner")
+    ledger.extend(open_, days=3, reason="人手不足", actor=op, granted_by="banner")
+    ledger.complete(late, evidence="已排班", actor=op)
+    expected = {ref: ledger.issue(ref) for ref in (on_time, late, open_)}
+    assert expected[late].late_working_days == 2 and expected[open_].missed_due_on
+
+    with ledger.engine.begin() as connection:
+        config = _alembic_config(connection)
+        command.downgrade(config, "0014")  # whatever came after it
+        command.downgrade(config, "-1")
+        assert "missed_due_on" not in {
+            c["name"] for c in sa.inspect(connection).get_columns("issue")
+        }
+        # Before 0014 an extension past the deadline went through, and the fix after it
+        # counted as on time; 0012 left completed_on_time empty on older rows.
+        row = connection.execute(
+            sa.text("SELECT id FROM issue WHERE number = :n"), {"n": old}
+        ).scalar_one()
+        events = sa.table(
+            "issue_event",
+            *(sa.column(n) for n in ("issue_id", "kind", "actor", "note")),
+            sa.column("at", UTCDateTime()),
+            sa.column("data", sa.JSON()),
+        )
+        connection.execute(
+            events.insert(),
+            [
+                {"issue_id": row, "kind": "extended", "at": ledger.clock(), "actor": op,
+                 "note": "逾期后延期", "data": {"days": 2, "due_on": "2026-03-11", "max_extensions": 3}},
+                {"issue_id": row, "kind": "completed", "at": ledger.clock(), "actor": op,
+                 "note": None, "data": {"evidence": "已排班"}},
+            ],
+        )  # fmt: skip
+        connection.execute(
+            sa.text(
+                "UPDATE issue SET state = 'completed', due_on = NULL, extensions = 1, "
+                "evidence = '已排班', completed_at = :at, completed_on_time = :t WHERE id = :id"
+            ),
+            {"at": ledger.clock().astimezone(dt.UTC).replace(tzinfo=None), "t": True, "id": row},
+        )
+        connection.execute(sa.text("UPDATE issue SET completed_on_time = NULL"))
+        command.upgrade(config, "head")
+
+    for ref, issue in expected.items():
+        assert ledger.issue(ref) == issue, ref
+    backfilled = ledger.issue(old)
+    assert backfilled.missed_due_on == backfilled.original_due_on == dt.date(2026, 3, 5)
+    assert backfilled.rectification_due_on == dt.date(2026, 3, 11)
+    assert backfilled.completed_on_time is False and backfilled.late_working_days is None
+    assert all(ledger.verify(ref) for ref in refs)

@@ -598,6 +598,33 @@ def test_on_time_is_judged_by_the_deadline_as_it_stood(ledger_with_issues, supde
     assert ledger.verify(numbers[1])
 
 
+def test_past_the_deadline_only_the_banner_center_extends_and_the_issue_stays_late(
+    web_client, ledger_with_issues, supdesk_clock
+):
+    ledger = ledger_with_issues
+    issue = received_in(ledger, "wushenzhao")
+    ledger.accept(issue.number, actor="op")
+    ledger.dispatch(issue.number, unit="wushenzhao-window", responsible_person="其木格", actor="op")
+    ledger.plan(issue.number, track="scheduled", measures="增设引导员", days=3, actor="op")
+    supdesk_clock.advance(days=7)  # Monday 03-09; the plan was due Thursday 03-05
+    login(web_client, "town-desk")
+    refused = act(web_client, issue.number, action="extend", days="2", reason="人员未到岗")
+    assert refused.status_code == 400 and "须经旗政务服务中心批准" in refused.text
+    assert ledger.issue(issue.number).extensions == 0
+    web_client.cookies.clear()
+    login(web_client, "banner-desk")
+    page = act(web_client, issue.number, action="extend", days="2", reason="人员未到岗")
+    assert page.status_code == 200, page.text
+    assert "<dd data-rectification-due>2026-03-11（原定 2026-03-05，延期 1 次）</dd>" in page.text
+    assert "<dd data-late>是（整改时限 2026-03-05 已过" in page.text
+    assert "<dd>乌审召镇综合窗口，其木格</dd>" in page.text  # the unit by name, not its code
+    ledger.complete(issue.number, evidence="引导员已到岗", actor="op")
+    page = web_client.get(f"/console/issues/{issue.number}")
+    assert "（逾期 2 个工作日）</dd>" in page.text and "<dd data-late>是" in page.text
+    granted = [e for e in ledger.history(issue.number) if e.kind.value == "extended"]
+    assert [(e.actor, e.data["granted_by"]) for e in granted] == [("user:banner-desk", "banner")]
+
+
 def test_the_screening_queue_shows_the_checks_advice(web_client, ledger_with_issues):
     from supervision_core import Report, Sender
 

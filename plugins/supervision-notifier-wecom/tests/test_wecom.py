@@ -91,6 +91,8 @@ def supdesk_settings(supdesk_settings: Settings, tmp_path: Path) -> Settings:
 def test_found_through_its_entry_point() -> None:
     notifiers = PluginHost(get_plugin_manager()).notifiers()
     assert "wecom" in notifiers and notifiers.plugin_of("wecom") == "wecom"
+    # Named in Chinese where people read it (the ledger's 告知 column).
+    assert notifiers["wecom"].label == "企业微信"  # type: ignore[attr-defined]
 
 
 def test_dispatch_notice_reaches_the_units_group_without_the_supervisor(

@@ -34,6 +34,7 @@ class EmailNotifier:
     """
 
     name = "email"
+    label = "电子邮件"
     settings_type = SmtpOptions
 
     def __init__(self, smtp: SmtpOptions | None = None) -> None:

@@ -43,6 +43,7 @@ class TelegramNotifier:
     """
 
     name = "telegram"
+    label = "Telegram"
     settings_type = TelegramSettings
 
     def __init__(self, settings: TelegramSettings | None = None) -> None:

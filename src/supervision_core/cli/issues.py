@@ -92,14 +92,20 @@ def issues_list(
     show(state, found, human)
 
 
-def _issue_lines(issue: Issue, today: dt.date) -> list[str]:
+def _issue_lines(issue: Issue, today: dt.date, names: dict[str, str] | None = None) -> list[str]:
+    """The issue in lines; ``names`` gives centers' and units' names by code."""
     from supervision_core.model.clock import SHANGHAI
     from supervision_core.rules.masking import mask_personal_data
+
+    names = names or {}
+
+    def named(code: str) -> str:
+        return f"{names[code]}（{code}）" if code in names else code
 
     h = issue.hints
     lines = [
         f"问题 {issue.number}（#{issue.id}）  [{issue.state.label}]",
-        f"  中心：{issue.center}    反馈时间：{issue.received_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}",
+        f"  中心：{named(issue.center)}    反馈时间：{issue.received_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}",
         f"  监督员：#{issue.supervisor_id}",
         f"  方式：{h.method.label if h.method else '—'}  环节：{h.stage.label if h.stage else '—'}  "
         f"内容：{h.topic.label if h.topic else '—'}  类型：{h.problem_type.label if h.problem_type else '—'}",
@@ -109,13 +115,14 @@ def _issue_lines(issue: Issue, today: dt.date) -> list[str]:
     if issue.not_accepted_reason:
         lines.append(f"  不予受理：{issue.not_accepted_reason.label}；{issue.screening_note}")
     if issue.unit:
-        lines.append(f"  责任单位：{issue.unit}    责任人：{issue.responsible_person}")
+        lines.append(f"  责任单位：{named(issue.unit)}    责任人：{issue.responsible_person}")
     if issue.track:
         lines.append(f"  整改方式：{issue.track.label}    措施：{issue.measures or '—'}")
     if issue.due_on:
         late = "【已逾期】" if issue.is_overdue(today) else ""
         confirmed = "" if issue.due_confirmed else "（未确认：该年节假日安排未录入）"
-        lines.append(f"  期限：{issue.due_on}{confirmed}{late}    延期次数：{issue.extensions}")
+        lines.append(f"  当前期限：{issue.due_on}{confirmed}{late}")
+    lines += _deadline_lines(issue)
     if issue.evidence:
         lines.append(f"  整改结果：{issue.evidence}")
     if issue.explanation:
@@ -126,6 +133,32 @@ def _issue_lines(issue: Issue, today: dt.date) -> list[str]:
         lines.append(f"  已并入问题 #{issue.merged_into}")
     if issue.possible_duplicate_of:
         lines.append(f"  可能与问题 #{issue.possible_duplicate_of} 重复")
+    return lines
+
+
+def _lateness(issue: Issue) -> str:
+    """按期 or how late the fix came, in words."""
+    if issue.completed_on_time is not False:
+        return "按期"
+    days = issue.late_working_days
+    return f"逾期 {days} 个工作日" if days else "逾期（逾期天数未记录）"
+
+
+def _deadline_lines(issue: Issue) -> list[str]:
+    """The rectification deadline as planned and as it stands, extensions and lateness."""
+    from supervision_core.model.clock import SHANGHAI
+
+    lines = []
+    if issue.rectification_due_on:
+        lines.append(
+            f"  整改时限：{issue.rectification_due_on}    原定：{issue.original_due_on or '—'}"
+            f"    延期次数：{issue.extensions}"
+        )
+    if issue.completed_at and issue.completed_on_time is not None:
+        when = issue.completed_at.astimezone(SHANGHAI)
+        lines.append(f"  完成时间：{when:%Y-%m-%d %H:%M}（{_lateness(issue)}）")
+    if issue.missed_due_on and issue.is_open:
+        lines.append(f"  已逾期：整改时限 {issue.missed_due_on} 已过（逾期后延期，仍计逾期）")
     return lines
 
 
@@ -144,7 +177,12 @@ def issues_show(state: State, ref: str) -> None:
     proposals = ledger.proposals(ref)
 
     def human() -> None:
-        click.echo("\n".join(_issue_lines(issue, ledger.today())))
+        # Units are named by code within their center; a township's issue may go to the
+        # banner's units, so the issue's own center wins where codes repeat.
+        names = {c.code: c.name for c in ledger.centers()}
+        names |= {u.code: u.name for u in ledger.units()}
+        names |= {u.code: u.name for u in ledger.units(issue.center)}
+        click.echo("\n".join(_issue_lines(issue, ledger.today(), names)))
         if proposals:
             click.echo("  审查提示：")
             for name, p in proposals:
@@ -157,6 +195,7 @@ def issues_show(state: State, ref: str) -> None:
 
     data = {
         "issue": attrs.evolve(issue, text=mask_personal_data(issue.text)),
+        "late": issue.is_late(ledger.today()),
         "history": history,
         "proposals": [{"check": n, **to_json(p)} for n, p in proposals],
     }
@@ -267,14 +306,23 @@ def issues_progress(state: State, ref: str, note: str, actor: str | None) -> Non
 @click.argument("ref")
 @click.option("--days", type=int, required=True, help="延长的工作日数。")
 @click.option("--reason", required=True, help="延期理由。")
+@click.option(
+    "--granted-by",
+    metavar="CENTER",
+    help="批准延期的中心代码；整改时限已过的，须由旗政务服务中心批准（延期不消除逾期）。",
+)
 @actor_option
 @json_option
 @pass_state
-def issues_extend(state: State, ref: str, days: int, reason: str, actor: str | None) -> None:
+def issues_extend(
+    state: State, ref: str, days: int, reason: str, granted_by: str | None, actor: str | None
+) -> None:
     """延长限时整改的期限。"""
     _step_output(
         state,
-        state.ledger().extend(ref, days=days, reason=reason, actor=resolve_actor(actor)),
+        state.ledger().extend(
+            ref, days=days, reason=reason, actor=resolve_actor(actor), granted_by=granted_by
+        ),
         "已延期",
     )
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from supervision_core.model.centers import CenterLevel
 from supervision_core.model.clock import SHANGHAI
 from supervision_core.model.issues import (
     OPEN_STATES,
@@ -29,7 +30,7 @@ from supervision_core.rules.masking import mask_name, mask_personal_data
 if TYPE_CHECKING:
     from supervision_core.ledger import Ledger
 
-__all__ = ["LEDGER_HEADERS", "export_ledger", "neutralize", "unit_copy"]
+__all__ = ["LEDGER_HEADERS", "export_ledger", "neutralize", "notifier_labels", "unit_copy"]
 
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _PAGE = 2000
@@ -68,7 +69,7 @@ LEDGER_HEADERS: tuple[str, ...] = (
     "责任单位",
     "责任人",
     "整改措施",
-    "整改期限",
+    "整改时限",
     "整改进展",
     "完成时间",
     "整改结果及佐证",
@@ -78,8 +79,9 @@ LEDGER_HEADERS: tuple[str, ...] = (
     "是否逾期",
     "办结时间",
     "办结人",
-    "状态",
+    "备注",
 )
+"""The ledger's columns: DOMAIN.md's list, in its order, with the notice's words."""
 _WIDTHS = (
     22,
     17,
@@ -106,7 +108,7 @@ _WIDTHS = (
     8,
     17,
     14,
-    12,
+    40,
 )
 
 
@@ -120,47 +122,134 @@ def _screening(state: str) -> str:
     return "受理"
 
 
+def _is_late(r: Any, today: dt.date) -> bool:
+    """是否逾期, as :meth:`Issue.is_late`: late fixes stay late, open ones late today."""
+    return (
+        r.completed_on_time is False
+        or r.missed_due_on is not None
+        or (r.state in _OPEN and r.due_on is not None and r.due_on < today)
+    )
+
+
+def _notes(r: Any, page: Any) -> str:
+    """备注: the dispatch note, why not accepted, extensions and lateness, merging, closing."""
+    notes = []
+    if page.dispatch_note.get(r.id):
+        notes.append(f"派单备注：{page.dispatch_note[r.id]}")
+    if r.state == IssueState.NOT_ACCEPTED and r.screening_note:
+        notes.append(f"不予受理说明：{r.screening_note}")
+    if r.extensions:
+        notes.append(f"延期{r.extensions}次，原整改时限{r.original_due_on or '—'}")
+    done = "作出说明" if r.track == RectificationTrack.EXPLAINED else "完成整改"
+    if r.completed_on_time is False:
+        days = r.late_working_days
+        notes.append(f"逾期{days}个工作日{done}" if days else f"逾期{done}（逾期天数未记录）")
+    elif r.missed_due_on is not None:
+        notes.append(f"整改时限{r.missed_due_on}已过，逾期后延期，仍计逾期")
+    if page.merged_into.get(r.id):
+        notes.append(f"已并入问题{page.merged_into[r.id]}")
+    if page.close_note.get(r.id):
+        notes.append(f"未经评价办结，原因：{page.close_note[r.id]}")
+    return mask_personal_data("；".join(notes))
+
+
+class _Names:
+    """Chinese names for what the ledger stores as codes: units, notifiers, actors."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.units = {(u.center, u.code): u.name for u in ledger.units()}
+        banner = {c.code for c in ledger.centers() if c.level is CenterLevel.BANNER}
+        # A township's issue may go to a unit of the banner center (dispatch allows it).
+        self.banner_units = {code: n for (c, code), n in self.units.items() if c in banner}
+        self.notifiers = notifier_labels(ledger)
+        self.users = {u.username: u.display_name for u in ledger.users.list()}
+
+    def unit(self, center: str, code: str | None) -> str:
+        if not code:
+            return ""
+        return self.units.get((center, code)) or self.banner_units.get(code) or code
+
+    def concerned(self, r: Any) -> str:
+        """涉及单位/场所: what the report named, never the unit it was dispatched to."""
+        named = self.units.get((r.center_code, r.unit_hint), r.unit_hint) if r.unit_hint else ""
+        return "；".join(dict.fromkeys(v for v in (named, r.venue or "") if v))
+
+    def told(self, told: tuple[dt.datetime, str] | None) -> str:
+        if told is None:
+            return ""
+        when, notifier = told
+        return f"{when:%Y-%m-%d %H:%M} {self.notifiers.get(notifier, notifier)}"
+
+    def actor(self, actor: str | None, center: str) -> str:
+        """Who took a step, by name: staff by their display name, a unit by its name."""
+        if not actor:
+            return ""
+        kind, _, rest = actor.partition(":")
+        if kind == "supervisor":
+            return "监督员"
+        if kind == "system":
+            return "系统"
+        if kind == "user" and rest in self.users:
+            return self.users[rest]
+        if kind == "unit" and rest:
+            return self.unit(center, rest.split(":")[0])
+        return actor
+
+
+def notifier_labels(ledger: Ledger) -> dict[str, str]:
+    """Each registered notifier's name in Chinese: its ``label``, else its channel's label."""
+    channels = ledger.host.channels()
+    notifiers = ledger.host.notifiers()
+    labels = {name: str(channels[name].label) for name in channels}
+    for name in notifiers:
+        label = getattr(notifiers[name], "label", None)
+        if isinstance(label, str) and label:
+            labels[name] = label
+    return labels
+
+
 def _rows(
     ledger: Ledger, center: str | None, start: dt.date | None, end: dt.date | None
 ) -> Iterator[tuple[list[object], bool]]:
-    """Ledger rows in id order, a page at a time: (cells, overdue)."""
+    """Ledger rows in id order, a page at a time: (cells, late)."""
     today = ledger.today()
-    units = {(u.center, u.code): u.name for u in ledger.units()}
+    names = _Names(ledger)
     for page in ledger.ledger_pages(center=center, start=start, end=end):
-        progress, told = page.progress, page.told
         for r in page.rows:
-            overdue = r.state in _OPEN and r.due_on is not None and r.due_on < today
+            late = _is_late(r, today)
             cells: list[object] = [
                 r.number,
-                r.received_at.astimezone(SHANGHAI).replace(tzinfo=None),
+                _local(r.received_at),
                 mask_name(r.supervisor_name),
                 _label(Method, r.method),
                 _label(Stage, r.stage),
                 _label(Topic, r.topic),
                 _label(ProblemType, r.problem_type),
                 mask_personal_data(r.text),
-                units.get((r.center_code, r.unit_code or ""), r.venue or r.unit_hint or ""),
+                names.concerned(r),
                 _screening(r.state),
                 _label(NotAcceptedReason, r.not_accepted_reason),
                 _label(RectificationTrack, r.track),
-                units.get((r.center_code, r.unit_code or ""), r.unit_code or ""),
+                names.unit(r.center_code, r.unit_code),
                 r.responsible_person or "",
                 r.measures or "",
-                r.due_on,
-                progress.get(r.id, ""),
-                r.completed_at.astimezone(SHANGHAI).replace(tzinfo=None)
-                if r.completed_at
-                else None,
+                r.rectification_due_on,  # the rectification deadline only: empty before a plan
+                page.progress.get(r.id, ""),
+                _local(r.completed_at),
                 r.evidence or "",
                 r.explanation or "",
-                told.get(r.id, ""),
+                names.told(page.told.get(r.id)),
                 _label(Satisfaction, r.satisfaction),
-                "是" if overdue else "否",
-                r.closed_at.astimezone(SHANGHAI).replace(tzinfo=None) if r.closed_at else None,
-                r.closed_by or "",
-                IssueState(r.state).label,
+                "是" if late else "否",
+                _local(r.closed_at),
+                names.actor(r.closed_by, r.center_code),
+                _notes(r, page),
             ]
-            yield [neutralize(v) for v in cells], overdue
+            yield [neutralize(v) for v in cells], late
+
+
+def _local(moment: dt.datetime | None) -> dt.datetime | None:
+    return moment.astimezone(SHANGHAI).replace(tzinfo=None) if moment else None
 
 
 def export_ledger(

@@ -202,13 +202,28 @@ class Issue:
     responsible_person: str | None = None
     track: RectificationTrack | None = None
     measures: str | None = None
+    #: The deadline of the step now pending (screening, dispatch, plan, rectification or
+    #: explanation): what reminders and escalation follow. ``None`` when nothing is due.
     due_on: dt.date | None = None
     due_confirmed: bool = True
+    #: The rectification deadline (整改时限) as the plan set it, before any extension.
+    original_due_on: dt.date | None = None
+    #: The rectification deadline in force: the plan's, moved by each extension, and kept
+    #: after the fix. ``None`` before a plan (and after a new dispatch, until the next one).
+    rectification_due_on: dt.date | None = None
+    #: The first rectification deadline that passed before the fix: lateness is measured
+    #: against it, whatever extension was granted after it.
+    missed_due_on: dt.date | None = None
+    #: How many times the rectification deadline was extended (延期次数) in this plan.
     extensions: int = 0
     progress_count: int = 0
     completed_at: dt.datetime | None = None
-    #: Whether the rectification (or explanation) came by its deadline, as of that step.
+    #: Whether the rectification (or explanation) came by its deadline. Once a fix came
+    #: late the issue stays late, through any later extension or reopening.
     completed_on_time: bool | None = None
+    #: Working days the fix came after the deadline it missed: 0 on time; ``None`` while
+    #: not done, or for a late fix recorded before the count was kept (before 0014).
+    late_working_days: int | None = None
     evidence: str | None = None
     explanation: str | None = None
     satisfaction: Satisfaction | None = None
@@ -226,6 +241,17 @@ class Issue:
     def is_overdue(self, today: dt.date) -> bool:
         """Whether its current deadline passed before ``today`` while still open."""
         return self.is_open and self.due_on is not None and self.due_on < today
+
+    def is_late(self, today: dt.date) -> bool:
+        """The ledger's 是否逾期: a fix that came late, a deadline already missed, or overdue now.
+
+        An extension never clears it: a late fix stays late.
+        """
+        return (
+            self.completed_on_time is False
+            or self.missed_due_on is not None
+            or self.is_overdue(today)
+        )
 
 
 @attrs.frozen(kw_only=True)

@@ -54,7 +54,9 @@ class Notifier(Protocol):
     """A transport that delivers notices (e-mail, a messenger, SMS...).
 
     ``deliver`` raises on failure so the caller can retry later; it must not
-    block the event loop for long.
+    block the event loop for long. An optional ``label`` names it in Chinese where
+    people read it (the ledger's 告知监督员 column); without one, the label of the
+    channel of the same name is used.
     """
 
     @property

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 import attrs
 
 from supervision_core.errors import InvalidInput, InvalidTransition
+from supervision_core.model.centers import CenterLevel
 from supervision_core.model.clock import local_date
 from supervision_core.model.issues import (
     OPEN_STATES,
@@ -114,6 +115,11 @@ def _dispatched(issue: Issue, event: IssueEvent) -> Issue:
         due_on=due,
         due_confirmed=confirmed,
         extensions=0,
+        # A new dispatch starts the rectification afresh, like the track and measures; a
+        # late fix before it stays in completed_on_time and late_working_days.
+        original_due_on=None,
+        rectification_due_on=None,
+        missed_due_on=None,
     )
 
 
@@ -135,6 +141,9 @@ def _planned(issue: Issue, event: IssueEvent) -> Issue:
         due_on=due,
         due_confirmed=confirmed,
         extensions=0,
+        original_due_on=due,
+        rectification_due_on=due,
+        missed_due_on=None,
     )
 
 
@@ -160,7 +169,29 @@ def _extended(issue: Issue, event: IssueEvent) -> Issue:
     if due is None:
         msg = "延期必须给出新的期限"
         raise InvalidInput(msg)
-    return attrs.evolve(issue, due_on=due, due_confirmed=confirmed, extensions=issue.extensions + 1)
+    deadline = issue.rectification_due_on
+    late = deadline is not None and local_date(event.at) > deadline
+    # The rule in force when the step was taken travels with it (as max_extensions does):
+    # since 0014, only the banner center (旗级) grants an extension after the deadline.
+    if (
+        late
+        and event.data.get("late_extension_by") == CenterLevel.BANNER.value
+        and event.data.get("granted_by_level") != CenterLevel.BANNER.value
+    ):
+        msg = (
+            f"问题 {issue.number} 的整改时限 {deadline} 已过：逾期后延期须经旗政务服务中心批准"
+            "（延期不消除逾期）"
+        )
+        raise InvalidTransition(msg)
+    return attrs.evolve(
+        issue,
+        due_on=due,
+        due_confirmed=confirmed,
+        rectification_due_on=due,
+        # Lateness is measured against the first deadline that was missed: never erased.
+        missed_due_on=issue.missed_due_on or (deadline if late else None),
+        extensions=issue.extensions + 1,
+    )
 
 
 def _completed(issue: Issue, event: IssueEvent) -> Issue:
@@ -168,19 +199,34 @@ def _completed(issue: Issue, event: IssueEvent) -> Issue:
         msg = f"问题 {issue.number} 的整改方式为“作出说明”，应提交说明而不是整改完成"
         raise InvalidTransition(msg)
     evidence = str(_require(event, "evidence"))
+    return attrs.evolve(_done(issue, event), state=S.COMPLETED, evidence=evidence, due_on=None)
+
+
+def _done(issue: Issue, event: IssueEvent) -> Issue:
+    """The fix (or explanation) at ``event.at``: when, and whether by its deadline.
+
+    Measured against the first deadline that was missed, else the one in force, by the
+    end of its day in Asia/Shanghai. How many working days late comes in the event's data
+    (``late_working_days``: the calendar is the store's); a fix that came late in an
+    earlier round (before a reopening) keeps the issue late.
+    """
+    deadline = issue.missed_due_on or issue.rectification_due_on
+    late = deadline is not None and local_date(event.at) > deadline
+    days: int | None = 0
+    if late:
+        raw = event.data.get("late_working_days")
+        days = raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+    missed = issue.missed_due_on or (deadline if late else None)
+    if issue.completed_on_time is False:  # an earlier fix came late, and stays late
+        known = [d for d in (issue.late_working_days, days if late else None) if d is not None]
+        late, days = True, max(known) if known else None
     return attrs.evolve(
         issue,
-        state=S.COMPLETED,
         completed_at=event.at,
-        completed_on_time=_on_time(issue, event),
-        evidence=evidence,
-        due_on=None,
+        completed_on_time=not late,
+        late_working_days=days,
+        missed_due_on=missed,
     )
-
-
-def _on_time(issue: Issue, event: IssueEvent) -> bool:
-    # By the end of the deadline's day, in Asia/Shanghai.
-    return issue.due_on is None or local_date(event.at) <= issue.due_on
 
 
 def _explained(issue: Issue, event: IssueEvent) -> Issue:
@@ -190,14 +236,7 @@ def _explained(issue: Issue, event: IssueEvent) -> Issue:
     if not (event.note or "").strip():
         msg = "说明内容不能为空"
         raise InvalidInput(msg)
-    return attrs.evolve(
-        issue,
-        state=S.EXPLAINED,
-        explanation=event.note,
-        completed_at=event.at,
-        completed_on_time=_on_time(issue, event),
-        due_on=None,
-    )
+    return attrs.evolve(_done(issue, event), state=S.EXPLAINED, explanation=event.note, due_on=None)
 
 
 def _evaluated(issue: Issue, event: IssueEvent) -> Issue:

@@ -175,36 +175,69 @@ class Issues:
         """Record a progress entry (整改进展)."""
         return self._step(ref, EventKind.PROGRESS, actor, note=note)
 
-    def extend(self, ref: IssueRef, *, days: int, reason: str, actor: str) -> Issue:
-        """Extend a scheduled plan's deadline by ``days`` working days (limits apply)."""
+    def extend(
+        self,
+        ref: IssueRef,
+        *,
+        days: int,
+        reason: str,
+        actor: str,
+        granted_by: str | None = None,
+    ) -> Issue:
+        """Extend a scheduled plan's deadline by ``days`` working days (limits apply).
+
+        :param granted_by: the code of the center whose staff grant it. Once the deadline
+            has passed only the banner center (旗级) may; the new deadline then counts from
+            today, and the issue stays late (its lateness is measured against the
+            deadline it missed).
+        """
         if not 1 <= days <= self.db.limits.max_extension_days:
             msg = f"每次延期 1 到 {self.db.limits.max_extension_days} 个工作日：{days}"
             raise InvalidInput(msg)
+        grantor = self.centers.center(granted_by) if granted_by is not None else None
 
         def data(issue: Issue, at: dt.datetime) -> dict[str, Any]:
-            start = issue.due_on or local_date(at)
+            today = local_date(at)
+            start = max(issue.due_on or today, today)
             due = self.db.calendar.add_working_days(start, days)
-            return {
+            payload: dict[str, Any] = {
                 "days": days,
                 "from": start.isoformat(),
                 "due_on": due.due_on.isoformat(),
                 "due_confirmed": due.confirmed and issue.due_confirmed,
                 "max_extensions": self.db.limits.max_extensions,
+                "late_extension_by": CenterLevel.BANNER.value,
             }
+            if grantor is not None:
+                payload |= {"granted_by": grantor.code, "granted_by_level": grantor.level.value}
+            return payload
 
         return self._step(ref, EventKind.EXTENDED, actor, note=reason, data=data)
+
+    def _lateness(self, issue: Issue, at: dt.datetime) -> dict[str, Any]:
+        """How many working days late a fix at ``at`` comes (at least one once past the day)."""
+        deadline = issue.missed_due_on or issue.rectification_due_on
+        done = local_date(at)
+        if deadline is None or done <= deadline:
+            return {}
+        late = self.db.calendar.working_days_between(deadline, done)
+        return {"late_working_days": max(late, 1)}
 
     def complete(
         self, ref: IssueRef, *, evidence: str, actor: str, note: str | None = None
     ) -> Issue:
         """Record completion with its evidence; the supervisor is asked to evaluate."""
         return self._step(
-            ref, EventKind.COMPLETED, actor, note=note, data=lambda i, at: {"evidence": evidence}
+            ref,
+            EventKind.COMPLETED,
+            actor,
+            note=note,
+            data=lambda i, at: {"evidence": evidence, **self._lateness(i, at)},
         )
 
     def explain(self, ref: IssueRef, *, explanation: str, actor: str) -> Issue:
         """Record the written explanation of an issue on the explained track."""
-        return self._step(ref, EventKind.EXPLAINED, actor, note=explanation)
+        return self._step(ref, EventKind.EXPLAINED, actor, note=explanation, data=self._lateness)
 
     def evaluate(
         self,

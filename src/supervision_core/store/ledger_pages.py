@@ -32,12 +32,19 @@ class LedgerPage:
 
     :param rows: the issue rows, every column of the issue table and ``supervisor_name``
     :param progress: the latest progress note, by issue id
-    :param told: the latest notice delivered to the supervisor, ``"YYYY-MM-DD HH:MM notifier"``
+    :param told: the latest notice delivered to the supervisor: when (Asia/Shanghai,
+        naive) and the notifier's name, by issue id
+    :param dispatch_note: the note of the latest dispatch, by issue id
+    :param close_note: why it was closed without the supervisor's evaluation, by issue id
+    :param merged_into: the number of the issue it was merged into, by issue id
     """
 
     rows: Sequence[Any]
     progress: dict[int, str]
-    told: dict[int, str]
+    told: dict[int, tuple[dt.datetime, str]]
+    dispatch_note: dict[int, str] = attrs.field(factory=dict)
+    close_note: dict[int, str] = attrs.field(factory=dict)
+    merged_into: dict[int, str] = attrs.field(factory=dict)
 
 
 def _filters(center: str | None, start: dt.date | None, end: dt.date | None) -> list[Any]:
@@ -86,13 +93,27 @@ def ledger_pages(
                 return
             ids = [r.id for r in page]
             progress: dict[int, str] = {}
-            for issue_id, note in c.execute(
-                sa.select(event.c.issue_id, event.c.note)
-                .where(event.c.issue_id.in_(ids), event.c.kind == "progress")
+            dispatch_note: dict[int, str] = {}
+            close_note: dict[int, str] = {}
+            merged_into: dict[int, str] = {}
+            for issue_id, kind, note, data in c.execute(
+                sa.select(event.c.issue_id, event.c.kind, event.c.note, event.c.data)
+                .where(
+                    event.c.issue_id.in_(ids),
+                    event.c.kind.in_(["progress", "dispatched", "closed", "merged"]),
+                )
                 .order_by(event.c.id)
             ):
-                progress[issue_id] = note or ""  # the latest wins
-            told: dict[int, str] = {}
+                # The latest of each kind wins; a new dispatch without a note clears it.
+                if kind == "progress":
+                    progress[issue_id] = note or ""
+                elif kind == "dispatched":
+                    dispatch_note[issue_id] = note or ""
+                elif kind == "closed":
+                    close_note[issue_id] = note or ""
+                elif isinstance(data, dict):
+                    merged_into[issue_id] = str(data.get("into_number") or "")
+            told: dict[int, tuple[dt.datetime, str]] = {}
             for issue_id, delivered, notifier in c.execute(
                 sa.select(outbox.c.issue_id, outbox.c.delivered_at, outbox.c.notifier)
                 .where(
@@ -102,9 +123,16 @@ def ledger_pages(
                 )
                 .order_by(outbox.c.id)
             ):
-                when = delivered.astimezone(SHANGHAI)
-                told[issue_id] = f"{when:%Y-%m-%d %H:%M} {notifier}"  # the latest wins
-        yield LedgerPage(rows=page, progress=progress, told=told)
+                when = delivered.astimezone(SHANGHAI).replace(tzinfo=None)
+                told[issue_id] = (when, notifier)  # the latest wins
+        yield LedgerPage(
+            rows=page,
+            progress=progress,
+            told=told,
+            dispatch_note=dispatch_note,
+            close_note=close_note,
+            merged_into=merged_into,
+        )
         after = ids[-1]
 
 

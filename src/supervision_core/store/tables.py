@@ -197,10 +197,14 @@ class IssueRow(SQLModel, table=True):
     measures: str | None = None
     due_on: dt.date | None = None
     due_confirmed: bool = True
+    original_due_on: dt.date | None = None
+    rectification_due_on: dt.date | None = None
+    missed_due_on: dt.date | None = None
     extensions: int = 0
     progress_count: int = 0
     completed_at: dt.datetime | None = _when(nullable=True)
     completed_on_time: bool | None = None
+    late_working_days: int | None = None
     evidence: str | None = None
     explanation: str | None = None
     satisfaction: str | None = Field(default=None, max_length=32)

@@ -50,6 +50,10 @@ async def console_issue(request: Request) -> Response:
             user.username, "view_issue", f"{issue.number} supervisor:{supervisor.id}"
         )
         phone = next((i.value for i in supervisor.identities if i.kind.value == "phone"), "")
+        # The responsible unit by name: the issue's center's, else the banner center's.
+        named = {u.code: u.name for u in ledger.units()} | {
+            u.code: u.name for u in ledger.units(issue.center)
+        }
         return (
             issue,
             ledger.history(issue.id),
@@ -57,11 +61,14 @@ async def console_issue(request: Request) -> Response:
             supervisor,
             mask_phone(phone),
             [u for u in ledger.units(issue.center)],
+            named.get(issue.unit or ""),
         )
 
-    issue, history, proposals, supervisor, phone, units = await desk.call(load)
+    issue, history, proposals, supervisor, phone, units, unit_name = await desk.call(load)
     context = {
         "issue": issue,
+        "unit_name": unit_name,
+        "late": issue.is_late(desk.ledger.today()),
         "history": history,
         "proposals": proposals,
         "supervisor_name": supervisor.name,

@@ -34,11 +34,13 @@ def act_as_staff(ledger: Ledger, user: StaffUser, number: str, f: dict[str, str]
         )
     elif action == "extend":
         days = f.get("days", "")
+        # Granted by the user's center: past the deadline only the banner center may.
         ledger.extend(
             issue.number,
             days=int(days) if days.isdigit() else 0,
             reason=f.get("reason", ""),
             actor=actor,
+            granted_by=user.center,
         )
     elif action == "close":
         ledger.close_issue(issue.number, note=f.get("note", ""), actor=actor)

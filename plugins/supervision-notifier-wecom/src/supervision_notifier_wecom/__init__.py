@@ -86,6 +86,7 @@ class WeComNotifier:
     name: str = "wecom"
     webhooks: dict[str, str] | None = None
     timeout: float = 10.0
+    label = "企业微信"
     settings_type = WeComSettings
 
     def configure(self, settings: WeComSettings) -> WeComNotifier:
