@@ -168,6 +168,8 @@ def _row(issue_id: int, state: str, **fields: object) -> SimpleNamespace:
         "not_accepted_reason": None,
         "track": None,
         "due_on": None,
+        "missed_due_on": None,
+        "completed_on_time": None,
         "completed_at": None,
         "satisfaction": None,
         "reopen_count": 0,
@@ -317,3 +319,25 @@ def test_an_empty_half_year_still_prints_every_line() -> None:
         ReceivedLine.DISMISSED,
     ]
     assert [m for m, _ in b.by_month] == [f"{m}月" for m in range(7, 13)]
+
+
+def test_the_ledgers_verdict_of_late_is_never_overruled() -> None:
+    # A fix by the deadline now in force, but the ledger found a deadline missed before
+    # (an extension granted after it): late in the briefing as in the export.
+    done = dict(
+        state=IssueState.COMPLETED,
+        track=RectificationTrack.SCHEDULED,
+        first_due=dt.date(2026, 6, 30),
+        due_on=None,
+        completed_at=dt.datetime(2026, 6, 10, 9, tzinfo=SHANGHAI),
+        today=dt.date(2026, 7, 1),
+    )
+    assert standing(**done)[1] is Standing.ON_TIME  # type: ignore[arg-type]
+    assert standing(**done, late=True)[1] is Standing.LATE  # type: ignore[arg-type]
+    still_open = done | {
+        "state": IssueState.RECTIFYING,
+        "completed_at": None,
+        "today": dt.date(2026, 6, 15),
+    }
+    assert standing(**still_open)[1] is Standing.OPEN  # type: ignore[arg-type]
+    assert standing(**still_open, late=True)[1] is Standing.OPEN_OVERDUE  # type: ignore[arg-type]

@@ -128,6 +128,7 @@ def standing(
     due_on: dt.date | None,
     completed_at: dt.datetime | None,
     today: dt.date,
+    late: bool = False,
 ) -> tuple[RectificationTrack | None, Standing]:
     """The track an accepted issue is counted on, and where it stands against its deadline.
 
@@ -136,18 +137,18 @@ def standing(
     late. Still open (being fixed, reopened, or before a track is chosen): overdue
     once today is past the first deadline, or, before any plan, past the deadline in
     force (dispatch or plan). The track is ``None`` until one is chosen (again).
+    ``late`` is the ledger's own verdict (a deadline missed, or a fix that came late):
+    it is never overruled, so the briefing and the ledger's export agree.
     """
     state = IssueState(state)
     chosen = None if state in _AWAITING or track is None else RectificationTrack(track)
     if state in _DONE:
         finished = local_date(completed_at) if completed_at is not None else None
-        late = first_due is not None and finished is not None and finished > first_due
+        late = late or (first_due is not None and finished is not None and finished > first_due)
         return chosen, Standing.LATE if late else Standing.ON_TIME
     deadline = first_due or due_on
-    return (
-        chosen,
-        Standing.OPEN_OVERDUE if deadline is not None and deadline < today else Standing.OPEN,
-    )
+    overdue = late or (deadline is not None and deadline < today)
+    return chosen, Standing.OPEN_OVERDUE if overdue else Standing.OPEN
 
 
 _TRACK_ORDER: tuple[RectificationTrack | None, ...] = (
@@ -177,7 +178,8 @@ def briefing_figures(
     """The briefing of the half year's reports.
 
     :param issues: the reports that became issues, with the issue's ``id``, ``number``,
-        ``state``, ``not_accepted_reason``, ``track``, ``due_on``, ``completed_at``,
+        ``state``, ``not_accepted_reason``, ``track``, ``due_on``, ``missed_due_on``,
+        ``completed_on_time``, ``completed_at``,
         ``satisfaction``, ``reopen_count``, ``problem_type``, ``stage``, ``text``,
         ``measures``, ``evidence``, ``received_at`` and the report's ``report_status``
     :param others: the reports that did not become issues, counted by
@@ -214,6 +216,7 @@ def briefing_figures(
             due_on=r.due_on,
             completed_at=r.completed_at,
             today=today,
+            late=r.completed_on_time is False or r.missed_due_on is not None,
         )
         cells[track][where] += 1
         if r.satisfaction:

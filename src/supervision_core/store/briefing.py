@@ -114,6 +114,9 @@ def build_briefing(db: Database, center: str, period: str, *, top: int = 5) -> B
                     issue.c.not_accepted_reason,
                     issue.c.track,
                     issue.c.due_on,
+                    issue.c.missed_due_on,
+                    issue.c.completed_on_time,
+                    issue.c.rectification_due_on,
                     issue.c.completed_at,
                     issue.c.satisfaction,
                     issue.c.reopen_count,
@@ -143,11 +146,14 @@ def build_briefing(db: Database, center: str, period: str, *, top: int = 5) -> B
                 .order_by(event.c.id)
             ):
                 history.setdefault(issue_id, []).append((kind, data))
+    # The deadline in force as the ledger keeps it (moved only by extensions granted in
+    # time), so the briefing and the export agree; issues without one (reopened and not
+    # re-planned yet) fall back to their first plan's deadline.
     first_due = {}
-    for issue_id, events in history.items():
-        due = first_deadline(events)
+    for r in rows:
+        due = r.rectification_due_on or first_deadline(history.get(r.id, []))
         if due is not None:
-            first_due[issue_id] = due
+            first_due[r.id] = due
     return briefing_figures(
         rows,
         others=others,

@@ -1,7 +1,7 @@
 """briefing meeting and attendance; outbox.attachments
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0014
 Create Date: 2026-12-01 09:00:00
 
 Extends 0006 (``briefing_opinion``, the opinions heard) with the meeting they were
@@ -18,7 +18,7 @@ from alembic import op
 import supervision_core.store.tables
 
 revision: str = "0015"
-down_revision: str | None = "0012"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
