@@ -206,6 +206,9 @@ def test_calendar_health_warns_from_november_and_fails_in_the_year(
     assert (health.message == "") is (status == "ok")
     if status == "error":
         assert "会被拒绝" in health.message
+
+
+def test_calendar_health_is_ok_once_next_year_is_given() -> None:
     configured = china_calendar(years=[YearSchedule(2027, HOLIDAYS_2027, MAKEUP_2027)])
     assert calendar_health(D(2026, 11, 1), configured).status == "ok"
     assert calendar_health(D(2027, 3, 1), configured).as_dict() == {
