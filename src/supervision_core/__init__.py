@@ -40,6 +40,7 @@ if _typing.TYPE_CHECKING:
         write_evaluation_pdf as write_evaluation_pdf,
     )
     from supervision_core.errors import (
+        CalendarUnconfirmed as CalendarUnconfirmed,
         ConfigError as ConfigError,
         InvalidInput as InvalidInput,
         InvalidTransition as InvalidTransition,
@@ -235,8 +236,10 @@ if _typing.TYPE_CHECKING:
     )
     from supervision_core.rules.workdays import (
         CONFIRMED_YEARS as CONFIRMED_YEARS,
+        CalendarHealth as CalendarHealth,
         Deadline as Deadline,
         WorkCalendar as WorkCalendar,
+        YearSchedule as YearSchedule,
         china_calendar as china_calendar,
     )
     from supervision_core.store.engine import (
@@ -271,6 +274,7 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
         "store.engine": ("DEFAULT_DATABASE_URL", "create_engine", "migrate"),
         # Errors
         "errors": (
+            "CalendarUnconfirmed",
             "ConfigError",
             "InvalidInput",
             "InvalidTransition",
@@ -362,7 +366,14 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
         # Rules
         "rules.lifecycle": ("apply_event", "replay"),
         "rules.deadlines": ("TimeLimits", "due_after", "rectification_due"),
-        "rules.workdays": ("CONFIRMED_YEARS", "Deadline", "WorkCalendar", "china_calendar"),
+        "rules.workdays": (
+            "CONFIRMED_YEARS",
+            "CalendarHealth",
+            "Deadline",
+            "WorkCalendar",
+            "YearSchedule",
+            "china_calendar",
+        ),
         "rules.masking": (
             "mask_id_number",
             "mask_name",

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from supervision_core.model.centers import Center, Unit
     from supervision_core.model.profiles import ColumnProfile
     from supervision_core.rules.deadlines import TimeLimits
+    from supervision_core.rules.workdays import YearSchedule
 
 __all__ = [
     "CenterSettings",
@@ -70,6 +71,8 @@ class Settings:
     centers: tuple[CenterSettings, ...] = ()
     time_limits: TimeLimits = attrs.field(factory=_time_limits)
     closures: frozenset[dt.date] = frozenset()
+    #: ``[calendar.YYYY]`` tables: years' holiday schedules, over the built-in ones.
+    calendar_years: tuple[YearSchedule, ...] = ()
     blocked_plugins: tuple[str, ...] = ()
     profiles: tuple[ColumnProfile, ...] = ()
     duplicate_threshold: float = 0.5
@@ -374,6 +377,106 @@ def _profile(raw: Any, index: int, source: str) -> ColumnProfile:
     return profile
 
 
+_RANGE = ".."
+_DAYS_FORMAT = 'YYYY-MM-DD，或区间 "YYYY-MM-DD..YYYY-MM-DD"'
+
+
+def _day(value: Any, source: str, key: str) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise _fail(source, key, f"日期格式应为 {_DAYS_FORMAT}：{value!r}")
+
+
+def _days(value: Any, source: str, key: str) -> list[dt.date]:
+    """A list of days: ``"2027-01-01"``, a TOML date, or ``"2027-02-06..2027-02-12"``."""
+    if not isinstance(value, list):
+        raise _fail(
+            source, key, f'应为日期列表，如 ["2027-01-01", "2027-02-06..2027-02-12"]：{value!r}'
+        )
+    days: list[dt.date] = []
+    for item in value:
+        if isinstance(item, str) and _RANGE in item:
+            first, _, last = item.partition(_RANGE)
+            start, end = _day(first.strip(), source, key), _day(last.strip(), source, key)
+            if end < start:
+                raise _fail(source, key, f"区间的终点早于起点：{item!r}")
+            days.extend(start + dt.timedelta(days=n) for n in range((end - start).days + 1))
+        else:
+            days.append(_day(item, source, key))
+    seen: set[dt.date] = set()
+    for day in days:
+        if day in seen:
+            raise _fail(source, key, f"{day.isoformat()} 重复出现")
+        seen.add(day)
+    return days
+
+
+def _year_schedule(year: int, raw: Any, source: str) -> YearSchedule:
+    from supervision_core.rules.workdays import CONFIGURED, YearSchedule
+
+    where = f"calendar.{year}"
+    if not isinstance(raw, Mapping):
+        raise _fail(
+            source, where, f"应为表：[calendar.{year}] 下写 holidays = [...] 和 workdays = [...]"
+        )
+    if not 2000 <= year <= 2100:
+        raise _fail(source, where, f"年份应在 2000 到 2100 之间：{year}")
+    unknown = sorted(set(raw) - {"holidays", "workdays", "notice"})
+    if unknown:
+        raise _fail(
+            source, where, f"未知的键 {', '.join(unknown)}（可用：holidays、workdays、notice）"
+        )
+    if "holidays" not in raw:
+        raise _fail(source, f"{where}.holidays", "缺少此项（放假日期列表）")
+    if "workdays" not in raw:
+        raise _fail(
+            source,
+            f"{where}.workdays",
+            "缺少此项（调休上班日期列表；该年没有调休上班日时写 workdays = []）",
+        )
+    notice = raw.get("notice", "")
+    if not isinstance(notice, str):
+        raise _fail(source, f"{where}.notice", f"应为字符串（通知名称或文号）：{notice!r}")
+    holidays = _days(raw["holidays"], source, f"{where}.holidays")
+    workdays = _days(raw["workdays"], source, f"{where}.workdays")
+    try:
+        return YearSchedule(year, holidays, workdays, CONFIGURED, notice.strip())
+    except ValueError as exc:
+        raise _fail(source, where, str(exc)) from exc
+
+
+def _calendar(
+    calendar: Mapping[str, Any], source: str
+) -> tuple[frozenset[dt.date], tuple[YearSchedule, ...]]:
+    """``[calendar]``: ``closures``, and one ``[calendar.YYYY]`` table per configured year."""
+    closures = set()
+    for value in calendar.get("closures", []):
+        if isinstance(value, dt.date):
+            closures.add(value)
+            continue
+        try:
+            closures.add(dt.date.fromisoformat(str(value)))
+        except ValueError as exc:
+            raise _fail(source, "calendar.closures", f"日期格式应为 YYYY-MM-DD：{value!r}") from exc
+    years = []
+    for key, raw in calendar.items():
+        if key == "closures":
+            continue
+        if not (len(key) == 4 and key.isascii() and key.isdigit()):
+            raise _fail(
+                source,
+                f"calendar.{key}",
+                "未知的键：[calendar] 下只能有 closures 和年份表（如 [calendar.2027]）",
+            )
+        years.append(_year_schedule(int(key), raw, source))
+    return frozenset(closures), tuple(sorted(years, key=lambda y: y.year))
+
+
 def parse_settings(data: Mapping[str, Any], source: str = "supdesk.toml") -> Settings:
     """Settings from an already-parsed TOML document."""
     from supervision_core.model.centers import CenterLevel
@@ -409,16 +512,7 @@ def parse_settings(data: Mapping[str, Any], source: str = "supdesk.toml") -> Set
         raise _fail(source, "time_limits", f"未知的时限名称（可用：{known}）") from exc
     except ValueError as exc:
         raise _fail(source, "time_limits", str(exc)) from exc
-    calendar = _table(data, "calendar", source)
-    closures = set()
-    for value in calendar.get("closures", []):
-        if isinstance(value, dt.date):
-            closures.add(value)
-            continue
-        try:
-            closures.add(dt.date.fromisoformat(str(value)))
-        except ValueError as exc:
-            raise _fail(source, "calendar.closures", f"日期格式应为 YYYY-MM-DD：{value!r}") from exc
+    closures, calendar_years = _calendar(_table(data, "calendar", source), source)
     plugins = _table(data, "plugins", source)
     threshold = desk.get("duplicate_threshold", 0.5)
     if not isinstance(threshold, int | float) or not 0 < threshold <= 1:
@@ -446,7 +540,8 @@ def parse_settings(data: Mapping[str, Any], source: str = "supdesk.toml") -> Set
         centers=centers,
         profiles=profiles,
         time_limits=limits,
-        closures=frozenset(closures),
+        closures=closures,
+        calendar_years=calendar_years,
         blocked_plugins=_strings(plugins.get("blocked", []), source, "plugins.blocked"),
         duplicate_threshold=float(threshold),
         delivery_attempts=attempts,

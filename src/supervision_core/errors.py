@@ -23,6 +23,28 @@ class InvalidInput(SupervisionError):
     """A value that breaks a rule: a bad date, a missing plan, an unknown reason."""
 
 
+class CalendarUnconfirmed(InvalidInput):
+    """A deadline that would count days of a year whose holiday schedule is not confirmed.
+
+    The calendar refuses rather than guesses (holidays and make-up working days are
+    set each year by a State Council notice). ``year`` is the year missing; the
+    message says what to add to ``supdesk.toml``. An :class:`InvalidInput`, so every
+    form shows it as a message and the command line as one line.
+    """
+
+    def __init__(self, year: int) -> None:
+        super().__init__(
+            f"{year} 年的节假日安排尚未确认，无法按工作日计算期限，此操作未执行。"
+            f"请按国务院办公厅公布的 {year} 年放假安排，在 supdesk.toml 中加入 [calendar.{year}]："
+            f'holidays = ["{year}-01-01", ...]（放假日期）和 workdays = [...]（调休上班日期），'
+            f"重启服务后再试（可用 supdesk calendar show {year} 核对）"
+        )
+        self.year = year
+
+    def __reduce__(self) -> tuple[type[CalendarUnconfirmed], tuple[int]]:
+        return (CalendarUnconfirmed, (self.year,))
+
+
 class ConfigError(SupervisionError):
     """A configuration file or setting that cannot be used."""
 

@@ -21,7 +21,13 @@ from supervision_core.errors import ConfigError
 from supervision_core.model.clock import local_date, now_utc
 from supervision_core.model.supervisors import ContactKind
 from supervision_core.plugins import PluginHost, PluginManager, get_plugin_manager
-from supervision_core.rules.workdays import CONFIRMED_YEARS, WorkCalendar, china_calendar
+from supervision_core.rules.workdays import (
+    CalendarHealth,
+    WorkCalendar,
+    calendar_health,
+    china_calendar,
+    year_schedules,
+)
 from supervision_core.store import briefing as briefings
 from supervision_core.store import intake, intake_bulk
 from supervision_core.store import ledger_pages as pages
@@ -134,8 +140,11 @@ class Ledger:
             policies=host.scoring_policies(),
             notifiers=host.notifiers(),
         )
-        years = range(min(CONFIRMED_YEARS), local_date(clock()).year + 3)
-        calendar = china_calendar(settings.closures | host.closure_days(years))
+        known = year_schedules(settings.calendar_years)
+        years = range(min(known), max(max(known), local_date(clock()).year) + 3)
+        calendar = china_calendar(
+            settings.closures | host.closure_days(years), years=settings.calendar_years
+        )
         self.db = Database(engine, settings=settings, host=host, clock=clock, calendar=calendar)
         self.engine = engine
         self.settings = settings
@@ -174,6 +183,10 @@ class Ledger:
     def calendar(self) -> WorkCalendar:
         """Working days, with the configured and the plugins' closures."""
         return self.db.calendar
+
+    def calendar_health(self) -> CalendarHealth:
+        """Whether the calendar covers today's year and, from 1 November, next year's."""
+        return calendar_health(self.today(), self.calendar)
 
     def close(self) -> None:
         """Release the database connections."""

@@ -88,6 +88,16 @@ def metrics_text(ledger: Ledger, jobs: dict[str, dict[str, Any]]) -> bytes:
                 ("overdue_issues", "Open issues past their deadline"),
             ):
                 yield GaugeMetricFamily(f"supdesk_{name}", help_text, value=status[name])
+            calendar = status["calendar"]
+            confirmed = GaugeMetricFamily(
+                "supdesk_calendar_confirmed",
+                "1 if the year's holidays and make-up working days are confirmed",
+                labels=["year"],
+            )
+            this = int(calendar["today"][:4])
+            for year in (this, this + 1):
+                confirmed.add_metric([str(year)], float(year in calendar["confirmed_years"]))
+            yield confirmed
             up = GaugeMetricFamily("supdesk_job_up", "1 if a daemon job is running", labels=["job"])
             for job, info in sorted(jobs.items()):
                 up.add_metric([job], 1.0 if info.get("state") == "running" else 0.0)
@@ -301,9 +311,12 @@ class Daemon:
             except Exception as exc:
                 database = f"{type(exc).__name__}"
             failing = {k: v for k, v in self.jobs.items() if v["state"] == "retrying"}
+            # This year's holidays unknown: no deadline can be counted (degraded); next
+            # year's still unknown from 1 November: a warning, status unchanged.
+            calendar = self.ledger.calendar_health()
             status = (
                 "ok"
-                if database == "ok" and not failing
+                if database == "ok" and not failing and calendar.status != "error"
                 else ("degraded" if database == "ok" else "down")
             )
             body = {
@@ -311,6 +324,8 @@ class Daemon:
                 "database": database,
                 "instance": self.options.instance,
                 "jobs": self.jobs,
+                "calendar": calendar.as_dict(),
+                "warnings": [calendar.message] if calendar.message else [],
             }
             return JSONResponse(body, status_code=503 if status == "down" else 200)
 

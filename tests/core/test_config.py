@@ -73,6 +73,62 @@ def test_closures_take_dates() -> None:
     assert settings.closures == {dt.date(2026, 7, 15), dt.date(2026, 7, 16)}
 
 
+def test_a_years_holidays_and_make_up_days_are_configured() -> None:
+    settings = parse(
+        """
+[calendar]
+closures = ["2027-07-15"]
+
+[calendar.2027]
+notice = "国务院办公厅关于2027年部分节假日安排的通知"
+holidays = [2027-01-01, "2027-02-06..2027-02-12"]
+workdays = ["2027-02-14", "2027-02-20"]
+
+[calendar.2026]
+holidays = ["2026-01-01"]
+workdays = []
+"""
+    )
+    assert settings.closures == {dt.date(2027, 7, 15)}
+    y2026, y2027 = settings.calendar_years
+    assert y2027.year == 2027 and y2027.source == "config"
+    assert y2027.notice == "国务院办公厅关于2027年部分节假日安排的通知"
+    assert sorted(y2027.holidays) == [dt.date(2027, 1, 1)] + [
+        dt.date(2027, 2, d) for d in range(6, 13)
+    ]
+    assert y2027.workdays == {dt.date(2027, 2, 14), dt.date(2027, 2, 20)}
+    assert (y2026.year, y2026.holidays, y2026.workdays) == (2026, {dt.date(2026, 1, 1)}, set())
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "problem"),
+    [
+        ("[calendar.2027]\nworkdays = []\n", "calendar.2027.holidays", "缺少此项"),
+        ('[calendar.2027]\nholidays = ["2027-01-01"]\n', "calendar.2027.workdays", "workdays = []"),
+        ('[calendar.2027]\nholidays = "2027-01-01"\nworkdays = []\n', "calendar.2027.holidays", "应为日期列表"),
+        ('[calendar.2027]\nholidays = ["2027年1月1日"]\nworkdays = []\n', "calendar.2027.holidays", "YYYY-MM-DD"),
+        ('[calendar.2027]\nholidays = [2027-01-01T08:00:00]\nworkdays = []\n', "calendar.2027.holidays", "YYYY-MM-DD"),
+        ('[calendar.2027]\nholidays = ["2027-02-12..2027-02-06"]\nworkdays = []\n', "calendar.2027.holidays", "终点早于起点"),
+        ('[calendar.2027]\nholidays = ["2027-01-01", "2027-01-01"]\nworkdays = []\n', "calendar.2027.holidays", "2027-01-01 重复出现"),
+        ('[calendar.2027]\nholidays = ["2026-12-31"]\nworkdays = []\n', "calendar.2027", "2026-12-31 不在 2027 年"),
+        ('[calendar.2027]\nholidays = ["2027-01-01"]\nworkdays = ["2027-01-04"]\n', "calendar.2027", "调休上班日（workdays）应为周六或周日"),
+        ('[calendar.2027]\nholidays = ["2027-02-14"]\nworkdays = ["2027-02-14"]\n', "calendar.2027", "不能既是放假日"),
+        ('[calendar.2027]\nholidays = []\nworkdays = []\n', "calendar.2027", "holidays 不能为空"),
+        ('[calendar.2027]\nholiday = ["2027-01-01"]\nworkdays = []\n', "calendar.2027", "未知的键 holiday"),
+        ('[calendar.2027]\nholidays = ["2027-01-01"]\nworkdays = []\nnotice = 1\n', "calendar.2027.notice", "应为字符串"),
+        ("[calendar]\n2027 = 1\n", "calendar.2027", "应为表"),
+        ('[calendar.1999]\nholidays = ["1999-01-01"]\nworkdays = []\n', "calendar.1999", "2000 到 2100"),
+        ('[calendar.y2027]\nholidays = ["2027-01-01"]\nworkdays = []\n', "calendar.y2027", "只能有 closures 和年份表"),
+        ("[calendar]\nclosure = []\n", "calendar.closure", "只能有 closures 和年份表"),
+    ],
+)  # fmt: skip
+def test_a_wrong_year_table_is_named(text: str, key: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse(text)
+    assert f"配置文件 test.toml 中 {key}：" in str(info.value)
+    assert problem in str(info.value)
+
+
 # ---------------------------------------------------------------- plugins' tables
 
 

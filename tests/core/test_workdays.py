@@ -6,7 +6,16 @@ import datetime as dt
 
 import pytest
 
-from supervision_core import CONFIRMED_YEARS, WorkCalendar, china_calendar
+from supervision_core import (
+    CONFIRMED_YEARS,
+    CalendarUnconfirmed,
+    Deadline,
+    InvalidInput,
+    WorkCalendar,
+    YearSchedule,
+    china_calendar,
+)
+from supervision_core.rules.workdays import BUILT_IN, CONFIGURED, calendar_health, year_schedules
 
 # The years whose holidays and make-up days DOMAIN.md lists (the State Council's notices).
 DOMAIN_YEARS = (2025, 2026)
@@ -98,16 +107,117 @@ def test_national_day_2025(cal: WorkCalendar) -> None:
     assert cal.add_working_days(D(2025, 9, 30), 3).due_on == D(2025, 10, 11)
 
 
-def test_unconfirmed_year_counts_weekends_only_and_says_so(cal: WorkCalendar) -> None:
-    # 2027 has no confirmed notice here: 2027-01-01 is a Friday; no holiday is guessed.
-    deadline = cal.add_working_days(D(2026, 12, 31), 1)
-    assert deadline.due_on == D(2027, 1, 1)
-    assert deadline.confirmed is False
-    assert "未确认" in deadline.label()
+def test_an_unconfirmed_year_is_refused_not_guessed(cal: WorkCalendar) -> None:
+    # 2027 has no notice here: Friday 2027-01-01 is neither counted as a working day
+    # nor skipped as a weekend would be; the counting stops and says what to add.
+    with pytest.raises(CalendarUnconfirmed, match=r"\[calendar\.2027\]") as refused:
+        cal.add_working_days(D(2026, 12, 31), 1)
+    assert refused.value.year == 2027
+    assert "2027 年的节假日安排尚未确认" in str(refused.value)
+    assert isinstance(refused.value, InvalidInput)  # shown as a message on every form
+    with pytest.raises(CalendarUnconfirmed):
+        cal.is_working_day(D(2027, 3, 1))
+    with pytest.raises(CalendarUnconfirmed):
+        cal.add_working_days(D(2027, 3, 5), 0)  # even the start day alone
+    with pytest.raises(CalendarUnconfirmed):
+        cal.working_days_between(D(2026, 12, 30), D(2027, 1, 4))
+    with pytest.raises(CalendarUnconfirmed):
+        cal.is_working_day(D(2024, 12, 31))  # before the built-in years too
+    # Within the confirmed year, to its last day, nothing is refused.
     inside = cal.add_working_days(D(2026, 12, 28), 2)
-    assert inside.confirmed is True
+    assert inside == Deadline(D(2026, 12, 30), confirmed=True)
     assert "未确认" not in inside.label()
-    assert cal.add_working_days(D(2027, 3, 5), 1).due_on == D(2027, 3, 8)
+    assert cal.add_working_days(D(2026, 12, 30), 1).due_on == D(2026, 12, 31)
+    assert cal.working_days_between(D(2026, 12, 28), D(2026, 12, 31)) == 3
+
+
+def test_a_closure_is_closed_even_in_an_unconfirmed_year(cal: WorkCalendar) -> None:
+    assert not cal.with_closures([D(2027, 6, 1)]).is_working_day(D(2027, 6, 1))
+
+
+# A 2027 schedule as supdesk.toml would give it (test data, not the State Council's):
+# Friday 01-01 off; 02-06..02-12 off; Sunday 02-14 and Saturday 02-20 worked instead.
+HOLIDAYS_2027 = [D(2027, 1, 1), *(D(2027, 2, d) for d in range(6, 13))]
+MAKEUP_2027 = [D(2027, 2, 14), D(2027, 2, 20)]
+
+
+def test_a_configured_year_is_counted_by_its_schedule() -> None:
+    cal = china_calendar(years=[YearSchedule(2027, HOLIDAYS_2027, MAKEUP_2027, CONFIGURED)])
+    assert cal.confirmed_years == {2025, 2026, 2027}
+    assert not cal.is_working_day(D(2027, 1, 1))
+    assert cal.add_working_days(D(2026, 12, 31), 1) == Deadline(D(2027, 1, 4), confirmed=True)
+    # From Friday 02-05: the holiday, then Saturday 02-13 is a rest day, Sunday 02-14
+    # a make-up working day.
+    assert cal.add_working_days(D(2027, 2, 5), 1).due_on == D(2027, 2, 14)
+    assert cal.add_working_days(D(2027, 2, 5), 2).due_on == D(2027, 2, 15)
+    assert cal.is_working_day(D(2027, 2, 20)) and not cal.is_working_day(D(2027, 2, 21))
+    assert cal.working_days_between(D(2027, 2, 5), D(2027, 2, 15)) == 2
+    with pytest.raises(CalendarUnconfirmed, match="2028"):
+        cal.add_working_days(D(2027, 12, 31), 1)
+
+
+def test_a_configured_year_replaces_the_built_in_one_whole() -> None:
+    # A correction: 2026-03-02 made a holiday, and no make-up days at all.
+    fixed = YearSchedule(2026, [D(2026, 1, 1), D(2026, 3, 2)], [], CONFIGURED, "更正")
+    schedules = year_schedules([fixed])
+    assert schedules[2026] is fixed and schedules[2025].source == BUILT_IN
+    cal = china_calendar(years=[fixed])
+    assert not cal.is_working_day(D(2026, 3, 2))
+    assert not cal.is_working_day(D(2026, 1, 4))  # the built-in make-up Sunday is gone
+    assert cal.is_working_day(D(2026, 2, 16))  # and so is the built-in Spring Festival
+    assert china_calendar().is_working_day(D(2026, 3, 2))  # the built-in data is untouched
+
+
+@pytest.mark.parametrize(
+    ("holidays", "workdays", "problem"),
+    [
+        ([D(2027, 1, 1), D(2026, 12, 31)], [], "holidays 中的 2026-12-31 不在 2027 年"),
+        ([D(2027, 1, 1)], [D(2028, 1, 1)], "workdays 中的 2028-01-01 不在 2027 年"),
+        ([], [], "holidays 不能为空"),
+        ([D(2027, 1, 1), D(2027, 2, 14)], [D(2027, 2, 14)], "不能既是放假日"),
+        ([D(2027, 1, 1)], [D(2027, 2, 15)], "2027-02-15 是星期一"),
+    ],
+)
+def test_a_year_schedule_is_checked(
+    holidays: list[dt.date], workdays: list[dt.date], problem: str
+) -> None:
+    with pytest.raises(ValueError, match=problem):
+        YearSchedule(2027, holidays, workdays, CONFIGURED)
+
+
+@pytest.mark.parametrize(
+    ("today", "status", "missing"),
+    [
+        (D(2026, 10, 31), "ok", ()),  # next year's notice is not expected yet
+        (D(2026, 11, 1), "warning", (2027,)),
+        (D(2026, 12, 31), "warning", (2027,)),
+        (D(2027, 1, 1), "error", (2027,)),
+        (D(2027, 11, 2), "error", (2027, 2028)),
+    ],
+)
+def test_calendar_health_warns_from_november_and_fails_in_the_year(
+    cal: WorkCalendar, today: dt.date, status: str, missing: tuple[int, ...]
+) -> None:
+    health = calendar_health(today, cal)
+    assert (health.status, health.missing) == (status, missing)
+    assert health.confirmed_years == (2025, 2026)
+    for year in missing:
+        assert f"[calendar.{year}]" in health.message
+    assert (health.message == "") is (status == "ok")
+    if status == "error":
+        assert "会被拒绝" in health.message
+
+
+def test_calendar_health_is_ok_once_next_year_is_given() -> None:
+    configured = china_calendar(years=[YearSchedule(2027, HOLIDAYS_2027, MAKEUP_2027)])
+    assert calendar_health(D(2026, 11, 1), configured).status == "ok"
+    assert calendar_health(D(2027, 3, 1), configured).as_dict() == {
+        "status": "ok",
+        "today": "2027-03-01",
+        "confirmed_years": [2025, 2026, 2027],
+        "missing": [],
+        "message": "",
+    }
 
 
 def test_local_closures_are_never_working_days(cal: WorkCalendar) -> None:

@@ -23,6 +23,7 @@ from supervision_core import (
     ReportHints,
     Sender,
     Settings,
+    YearSchedule,
     hookimpl,
 )
 from supervision_core.model.scoring import Band, Score
@@ -39,7 +40,10 @@ def supdesk_settings(supdesk_settings: Settings) -> Settings:
         attrs.evolve(c, scoring_policy="pastoral") if c.center.code == "wushenzhao" else c
         for c in supdesk_settings.centers
     )
-    return attrs.evolve(supdesk_settings, centers=centers)
+    # A report accepted on 31 December is due for dispatch in January: the next year's
+    # holidays must be known (test data, not the State Council's notice).
+    next_year = YearSchedule(YEAR + 1, [dt.date(YEAR + 1, 1, 1)], [], "config")
+    return attrs.evolve(supdesk_settings, centers=centers, calendar_years=(next_year,))
 
 
 @pytest.fixture

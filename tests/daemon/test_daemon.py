@@ -17,7 +17,7 @@ from pathlib import Path
 
 import attrs
 
-from supervision_core import SHANGHAI, china_calendar, open_ledger
+from supervision_core import SHANGHAI, YearSchedule, china_calendar, open_ledger
 from supervision_core.demo import demo_settings, load_demo
 from supervision_core.model.summaries import IssueSummary
 from supervision_core.rules.deadlines import TimeLimits
@@ -258,9 +258,13 @@ def test_documents_are_prepared_on_their_dates_once():
     assert documents_due(dt.date(2026, 6, 30), CAL) == []
     assert documents_due(dt.date(2026, 7, 1), CAL) == [("briefing", "2026H1")]
     assert documents_due(dt.date(2026, 8, 15), CAL) == []  # past the window
-    # 2027-01-01 is a holiday: the first working day of the year prepares both.
-    first = CAL.add_working_days(dt.date(2026, 12, 31), 1).due_on
-    assert documents_due(first, CAL) == [("briefing", "2026H2"), ("evaluation", "2026")]
+    # With a 2027 notice making Friday 2027-01-01 a holiday, the first working day of
+    # the year, Monday 01-04, prepares both.
+    cal = china_calendar(years=[YearSchedule(2027, [dt.date(2027, 1, 1)], [], "config")])
+    first = cal.add_working_days(dt.date(2026, 12, 31), 1).due_on
+    assert first == dt.date(2027, 1, 4)
+    assert documents_due(dt.date(2027, 1, 1), cal) == []
+    assert documents_due(first, cal) == [("briefing", "2026H2"), ("evaluation", "2026")]
 
 
 def test_the_daemon_prepares_the_half_year_briefing_for_review(

@@ -14,6 +14,7 @@ stays fast.
 from __future__ import annotations
 
 from supervision_core.cli import (
+    calendar,
     export,
     issues,
     outbox,
@@ -63,6 +64,7 @@ for _command in (
     users.users,
     status.status,
     status.plugins,
+    calendar.calendar,
     import_,
 ):
     cli.add_command(_command)

@@ -27,6 +27,13 @@ def status(state: State) -> None:
         click.echo(f"问题：未办结 {data['open_issues']}，已逾期 {data['overdue_issues']}")
         for lease in data["leases"]:
             click.echo(f"租约：{lease['name']} 由 {lease['holder']} 持有至 {lease['expires_at']}")
+        calendar = data["calendar"]
+        years = "、".join(str(y) for y in calendar["confirmed_years"])
+        click.echo(f"工作日历：已确认 {years} 年（supdesk calendar show 年份 查看）")
+        if calendar["status"] != "ok":
+            # On stderr: seen even when the report itself goes to a file or a pipe.
+            label = "错误" if calendar["status"] == "error" else "警告"
+            click.echo(f"【{label}】{calendar['message']}", err=True)
 
     show(state, data, human)
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from supervision_core.model.clock import SHANGHAI
+from supervision_core.rules.workdays import calendar_health
 from supervision_core.store.rows import ISSUE, OPEN
 from supervision_core.store.tables import OutboxRow, ReportRow, table_of
 
@@ -120,6 +121,8 @@ class Dashboard:
                 {"name": n, "holder": h, "expires_at": e.isoformat()}
                 for n, h, e in self.leases.held()
             ],
+            # Whether deadlines can be counted this year and, from 1 November, next year.
+            "calendar": calendar_health(today, self.db.calendar).as_dict(),
         }
 
 

@@ -17,6 +17,7 @@ import attrs
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from supervision_core.errors import CalendarUnconfirmed
 from supervision_core.model.centers import Center
 from supervision_core.model.clock import local_date
 from supervision_core.model.issues import OPEN_STATES, EventKind, Issue, IssueEvent
@@ -514,12 +515,14 @@ def file_issues(
             recent = lookups.candidates[key]
             recent.insert(0, (issue_id, grams))
             del recent[_CANDIDATES:]
-        due = due_after(f.received_at, db.limits.screening, db.calendar, db.limits)
-        data: dict[str, Any] = {
-            "channel": f.channel,
-            "due_on": due.due_on.isoformat(),
-            "due_confirmed": due.confirmed,
-        }
+        data: dict[str, Any] = {"channel": f.channel}
+        try:
+            due = due_after(f.received_at, db.limits.screening, db.calendar, db.limits)
+            data |= {"due_on": due.due_on.isoformat(), "due_confirmed": due.confirmed}
+        except CalendarUnconfirmed as exc:
+            # A report is never turned away: it is filed without a screening deadline
+            # rather than with a guessed one (/healthz and `supdesk status` say why).
+            data["calendar_unconfirmed"] = exc.year
         if dup is not None:
             data["possible_duplicate_of"] = dup
         seed = Issue(
