@@ -15,6 +15,7 @@ import attrs
 import sqlalchemy as sa
 
 from supervision_core.model.clock import SHANGHAI
+from supervision_core.model.outbox import transport_label
 from supervision_core.store.rows import ISSUE, OPEN
 from supervision_core.store.tables import EventRow, OutboxRow, SupervisorRow, table_of
 
@@ -32,7 +33,8 @@ class LedgerPage:
 
     :param rows: the issue rows, every column of the issue table and ``supervisor_name``
     :param progress: the latest progress note, by issue id
-    :param told: the latest notice delivered to the supervisor, ``"YYYY-MM-DD HH:MM notifier"``
+    :param told: the latest notice that reached the supervisor, ``"YYYY-MM-DD HH:MM transport"``
+        (the notifier that carried it, or ``电话告知`` for a call the desk recorded)
     """
 
     rows: Sequence[Any]
@@ -93,17 +95,18 @@ def ledger_pages(
             ):
                 progress[issue_id] = note or ""  # the latest wins
             told: dict[int, str] = {}
-            for issue_id, delivered, notifier in c.execute(
+            for issue_id, delivered, transport in c.execute(
                 sa.select(outbox.c.issue_id, outbox.c.delivered_at, outbox.c.notifier)
                 .where(
                     outbox.c.issue_id.in_(ids),
                     outbox.c.recipient_kind == "supervisor",
-                    outbox.c.delivered_at.is_not(None),
+                    outbox.c.status.in_(("delivered", "done_by_phone")),
                 )
-                .order_by(outbox.c.id)
+                .order_by(outbox.c.delivered_at, outbox.c.id)
             ):
                 when = delivered.astimezone(SHANGHAI)
-                told[issue_id] = f"{when:%Y-%m-%d %H:%M} {notifier}"  # the latest wins
+                # The latest wins: what really carried it, or 电话告知 when the desk phoned.
+                told[issue_id] = f"{when:%Y-%m-%d %H:%M} {transport_label(transport)}"
         yield LedgerPage(rows=page, progress=progress, told=told)
         after = ids[-1]
 
