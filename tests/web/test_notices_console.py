@@ -166,3 +166,30 @@ def test_a_desk_clerk_works_the_call_list_in_a_browser(
     screenshot(page, "call-task-recorded")
     ((told,),) = [list(p.told.values()) for p in ledger.ledger_pages(center="wushenzhao")]
     assert told == "2026-03-02 09:20 电话告知"
+
+
+def test_a_menu_count_that_fails_leaves_the_page_and_the_other_counts(
+    supdesk_ledger, supdesk_plugin_manager, desk_people, phoned, caplog
+):
+    from starlette.testclient import TestClient
+
+    from supervision_core import hookimpl
+    from supervision_web import WebSettings, create_app
+
+    def broken(ledger, user):
+        raise RuntimeError("count failed")
+
+    class Plugin:
+        @hookimpl
+        def supervision_register_routes(self, register):
+            register.add_nav("/broken", "坏的计数", badge=broken)
+
+    supdesk_plugin_manager.register(Plugin(), name="broken-badge")
+    app = create_app(supdesk_ledger, WebSettings(secret_key="k" * 48))
+    with TestClient(app, base_url="https://testserver", follow_redirects=True) as client:
+        login(client, "town-desk")
+        page = client.get("/console")
+    assert page.status_code == 200 and "坏的计数" in page.text
+    assert count_in_menu(page.text, "/broken") == 0
+    assert count_in_menu(page.text, "/console/calls") == 1
+    assert "the menu's count for /broken failed" in caplog.text
