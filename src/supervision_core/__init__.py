@@ -111,11 +111,16 @@ if _typing.TYPE_CHECKING:
         Notice as Notice,
         Notifier as Notifier,
         RecipientKind as RecipientKind,
+        Unreachable as Unreachable,
     )
     from supervision_core.model.outbox import (
+        INBOX as INBOX,
+        PHONE_CALL as PHONE_CALL,
+        CallTask as CallTask,
         DeliveryReport as DeliveryReport,
         OutboxEntry as OutboxEntry,
         OutboxStatus as OutboxStatus,
+        transport_label as transport_label,
     )
     from supervision_core.model.profiles import (
         PROFILE_FIELDS as PROFILE_FIELDS,
@@ -318,7 +323,15 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
         "model.vocabulary": ("Method", "ProblemType", "Stage", "Topic", "parse_term"),
         "model.summaries": ("AttachmentInfo", "IssueSummary", "ReportSummary"),
         "model.batches": ("ImportBatch",),
-        "model.outbox": ("DeliveryReport", "OutboxEntry", "OutboxStatus"),
+        "model.outbox": (
+            "INBOX",
+            "PHONE_CALL",
+            "CallTask",
+            "DeliveryReport",
+            "OutboxEntry",
+            "OutboxStatus",
+            "transport_label",
+        ),
         "model.notifications": ("Notice", "RecipientKind"),
         "rules.notices": ("notices_for",),
         "model.year": (
@@ -424,7 +437,7 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         # Settings of a plugin's own table in supdesk.toml, secrets by reference
         "config": ("PluginTable", "resolve_secret"),
-        "model.notifications": ("Notifier",),
+        "model.notifications": ("Notifier", "Unreachable"),
         "model.scoring": ("Band", "Score", "ScoreItem", "ScoringPolicy", "SupervisorYear"),
         "rules.scoring": ("DefaultPolicy",),
         "model.screening": ("ScreeningProposal",),

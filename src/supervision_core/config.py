@@ -61,7 +61,19 @@ class CenterSettings:
     units: tuple[Unit, ...] = ()
     channels: tuple[str, ...] = ()
     scoring_policy: str = "default"
+    #: The notifiers the center sends with, in order of preference: each notice goes by
+    #: the first that reaches its recipient (``notifiers = ["telegram", "email"]``).
     notifiers: tuple[str, ...] = ()
+    #: The center's staff's e-mail address: its notices go there too (``email``
+    #: notifier), besides the console's inbox.
+    email: str | None = None
+    #: Another order for one kind of recipient (``supervisor``, ``unit``, ``center``):
+    #: ``delivery_order = { unit = ["wecom", "email"] }``; the others use ``notifiers``.
+    delivery_order: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict, hash=False)
+
+    def ways(self, recipient_kind: str) -> tuple[str, ...]:
+        """The notifiers to try, in order, for a notice to ``recipient_kind``."""
+        return self.delivery_order.get(str(recipient_kind), self.notifiers)
 
 
 @attrs.frozen(kw_only=True)
@@ -316,6 +328,8 @@ def _center(raw: Any, index: int, source: str) -> CenterSettings:
         "channels",
         "scoring_policy",
         "notifiers",
+        "email",
+        "delivery_order",
     }
     if unknown:
         raise _fail(source, where, f"未知的键 {', '.join(sorted(unknown))}")
@@ -343,13 +357,38 @@ def _center(raw: Any, index: int, source: str) -> CenterSettings:
     policy = raw.get("scoring_policy", "default")
     if not isinstance(policy, str):
         raise _fail(source, f"{where}.scoring_policy", "应为字符串")
+    email = raw.get("email")
+    if email is not None and (
+        not isinstance(email, str) or "@" not in email or email != email.strip()
+    ):
+        raise _fail(source, f"{where}.email", f"应为电子邮箱地址，实际为 {email!r}")
+    order = raw.get("delivery_order", {})
+    if not isinstance(order, Mapping):
+        raise _fail(source, f"{where}.delivery_order", '应为表，如 { unit = ["wecom", "email"] }')
+    wrong = sorted(set(order) - set(_RECIPIENT_KINDS))
+    if wrong:
+        known = "、".join(_RECIPIENT_KINDS)
+        raise _fail(
+            source,
+            f"{where}.delivery_order",
+            f"未知的收件人类别 {', '.join(wrong)}（可用：{known}）",
+        )
     return CenterSettings(
         center=center,
         units=tuple(units),
         channels=_strings(raw.get("channels", []), source, f"{where}.channels"),
         scoring_policy=policy,
         notifiers=_strings(raw.get("notifiers", []), source, f"{where}.notifiers"),
+        email=email,
+        delivery_order={
+            kind: _strings(names, source, f"{where}.delivery_order.{kind}")
+            for kind, names in order.items()
+        },
     )
+
+
+#: The kinds of recipient ``delivery_order`` may name (RecipientKind's values).
+_RECIPIENT_KINDS = ("supervisor", "unit", "center")
 
 
 def _profile(raw: Any, index: int, source: str) -> ColumnProfile:
@@ -575,7 +614,11 @@ def check_plugins(settings: Settings, *, channels: Any, policies: Any, notifiers
         for kind, names, known in (
             ("渠道", cs.channels, channels),
             ("评分办法", (cs.scoring_policy,), policies),
-            ("通知方式", cs.notifiers, notifiers),
+            (
+                "通知方式",
+                (*cs.notifiers, *(n for ns in cs.delivery_order.values() for n in ns)),
+                notifiers,
+            ),
         ):
             for name in names:
                 if name not in known:

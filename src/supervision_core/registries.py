@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from supervision_core.config import Settings
     from supervision_core.ledger import Ledger
+    from supervision_core.model.accounts import StaffUser
     from supervision_core.model.notifications import Notifier
     from supervision_core.model.profiles import ColumnProfile
     from supervision_core.model.reports import Report
@@ -269,7 +270,14 @@ def _check(name: str, item: object) -> ScreeningCheck:
     return item
 
 
+#: Transports the desk itself records (model.outbox's INBOX and PHONE_CALL): no notifier's name.
+_RESERVED_NOTIFIERS = ("console", "phone")
+
+
 def _notifier(name: str, item: object) -> Notifier:
+    if name in _RESERVED_NOTIFIERS:
+        msg = f"名称 {'、'.join(_RESERVED_NOTIFIERS)} 留给工作台自己的告知方式（控制台收件箱、电话告知）"
+        raise ValueError(msg)
     _has(item, "name", "deliver")
     _settings_type_if_present(item)
     if getattr(item, "settings_type", None) is not None:
@@ -388,7 +396,8 @@ class RouteRegistry(Registry[object]):
     """Collects the web desk's pages: ``register.add(route)``, with Starlette routes.
 
     ``add_templates(path)`` adds a folder of Jinja templates (searched before the
-    built-in ones) and ``add_nav(path, label)`` a link in the staff's menu.
+    built-in ones) and ``add_nav(path, label)`` a link in the staff's menu, with a count
+    beside it if a ``badge`` is given.
     """
 
     kind = "网页路径"
@@ -397,6 +406,7 @@ class RouteRegistry(Registry[object]):
         super().__init__(_route)
         self._template_dirs: list[tuple[str, Path]] = []
         self._nav: list[tuple[str, tuple[str, str]]] = []
+        self._badges: dict[str, Callable[[Ledger, StaffUser], int]] = {}
 
     def add(self, route: object) -> None:
         """Register a Starlette ``Route`` or ``Mount`` under its path."""
@@ -408,9 +418,20 @@ class RouteRegistry(Registry[object]):
         """Search ``path`` for templates, before the built-in folder."""
         self._template_dirs.append((self._plugin, Path(path)))
 
-    def add_nav(self, path: str, label: str) -> None:
-        """Show ``label`` linking to ``path`` in the menu of signed-in staff."""
+    def add_nav(
+        self, path: str, label: str, *, badge: Callable[[Ledger, StaffUser], int] | None = None
+    ) -> None:
+        """Show ``label`` linking to ``path`` in the menu of signed-in staff.
+
+        :param badge: ``badge(ledger, user)``, called (in a worker thread) for each page
+            a signed-in user opens: a count shown beside the link when above zero (the
+            inbox's unread notices). It must be quick; one that raises shows nothing.
+        """
         self._nav.append((self._plugin, (path, label)))
+        if badge is not None:
+            if not callable(badge):
+                raise PluginError(self._plugin, f"菜单 {path} 的 badge 应可调用")
+            self._badges[path] = badge
 
     @property
     def template_dirs(self) -> list[Path]:
@@ -421,6 +442,11 @@ class RouteRegistry(Registry[object]):
     def nav(self) -> list[tuple[str, str]]:
         """The menu links ``(path, label)``, the built-ins' first."""
         return [n for _, n in sorted(self._nav, key=lambda e: not self._first(e[0]))]
+
+    @property
+    def badges(self) -> dict[str, Callable[[Ledger, StaffUser], int]]:
+        """The menu links' counts: ``path -> badge(ledger, user)``."""
+        return dict(self._badges)
 
     @property
     def routes(self) -> list[Any]:

@@ -84,6 +84,8 @@ def metrics_text(ledger: Ledger, jobs: dict[str, dict[str, Any]]) -> bytes:
                 ("quarantined", "Reports kept in quarantine"),
                 ("outbox_pending", "Notices waiting for delivery"),
                 ("outbox_dead", "Notices that failed for good (dead letters)"),
+                ("outbox_unreachable", "Notices no way could reach"),
+                ("outbox_call_tasks", "Notices waiting for the desk to tell by telephone"),
                 ("open_issues", "Issues not yet closed"),
                 ("overdue_issues", "Open issues past their deadline"),
             ):
@@ -235,7 +237,12 @@ class Daemon:
         :raises ConfigError: a notifier's table is wrong
         """
         registry = self.ledger.host.notifiers()
-        for name in sorted({n for c in self.ledger.settings.centers for n in c.notifiers}):
+        used = {
+            n
+            for c in self.ledger.settings.centers
+            for n in (*c.notifiers, *(m for ms in c.delivery_order.values() for m in ms))
+        }
+        for name in sorted(used):
             if name in registry:
                 registry.configured(name, self.ledger.settings)
 

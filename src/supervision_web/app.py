@@ -93,6 +93,8 @@ class Desk:
     templates: Jinja2Templates
     settings: WebSettings
     nav: list[tuple[str, str]] = attrs.Factory(list)  # (path, label) shown to staff
+    #: The menu's counts: path -> badge(ledger, user) (RouteRegistry.add_nav).
+    badges: dict[str, Callable[[Ledger, StaffUser], int]] = attrs.Factory(dict)
 
     async def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run a (blocking) ledger call off the event loop."""
@@ -119,6 +121,24 @@ def _load_user(ledger: Ledger, user_id: object) -> StaffUser | None:
     return None if user.disabled else user
 
 
+def _counts(desk: Desk, user: StaffUser) -> dict[str, int]:
+    """The menu's counts for ``user`` (in the worker thread that loaded the user)."""
+    if user.role is Role.UNIT:
+        return {}
+    counts = {}
+    for path, badge in desk.badges.items():
+        try:
+            counts[path] = int(badge(desk.ledger, user))
+        except Exception:  # a count is a convenience: never the reason a page fails
+            log.exception("the menu's count for %s failed", path)
+    return counts
+
+
+def _session_user(desk: Desk, user_id: object) -> tuple[StaffUser, dict[str, int]] | None:
+    user = _load_user(desk.ledger, user_id)
+    return None if user is None else (user, _counts(desk, user))
+
+
 async def current_user(request: Request) -> StaffUser | None:
     """The signed-in user, or ``None``; a disabled account's session ends here."""
     if "user" in request.scope.get("state", {}):
@@ -127,9 +147,11 @@ async def current_user(request: Request) -> StaffUser | None:
     user_id = request.session.get("uid")
     user = None
     if user_id is not None:
-        user = await desk_of(request).call(_load_user, desk_of(request).ledger, user_id)
-        if user is None:
+        found = await desk_of(request).call(_session_user, desk_of(request), user_id)
+        if found is None:
             request.session.clear()
+        else:
+            user, request.state.nav_counts = found
     request.state.user = user
     return user
 
@@ -143,15 +165,18 @@ async def call_as_user(request: Request, fn: Callable[..., T], *args: Any) -> T:
     desk = desk_of(request)
     user_id = request.session.get("uid")
 
-    def run() -> tuple[StaffUser, T] | None:
+    def run() -> tuple[StaffUser, T, dict[str, int]] | None:
         user = _load_user(desk.ledger, user_id)
-        return None if user is None else (user, fn(user, *args))
+        if user is None:
+            return None
+        result = fn(user, *args)
+        return user, result, _counts(desk, user)  # counted after the step it took
 
     outcome = await desk.call(run)
     if outcome is None:
         request.session.clear()
         raise LoginRequired
-    request.state.user = outcome[0]
+    request.state.user, request.state.nav_counts = outcome[0], outcome[2]
     result: T = outcome[1]
     return result
 
@@ -203,6 +228,7 @@ def render(
         "user": user,
         "csrf_token": csrf_token(request),
         "nav": nav,
+        "nav_counts": request.scope.get("state", {}).get("nav_counts", {}),
         "path": request.url.path,
     }
     values.update(context or {})
@@ -356,6 +382,7 @@ def create_app(ledger: Ledger, settings: WebSettings) -> Starlette:
         templates=_templates(registry.template_dirs),
         settings=settings,
         nav=registry.nav,
+        badges=registry.badges,
     )
     routes: list[BaseRoute] = [
         Route("/", _home),

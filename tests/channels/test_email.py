@@ -33,6 +33,7 @@ from supervision_core import (
     ProblemType,
     QuarantineReason,
     Stage,
+    Unreachable,
 )
 from supervision_core.cli import cli
 from supervision_core.demo import demo_settings
@@ -340,7 +341,7 @@ def test_notices_go_out_by_email_and_a_reply_finds_its_issue(
         assert looped.quarantine is QuarantineReason.AUTOMATED
 
 
-def test_a_notice_without_an_email_address_is_skipped():
+def test_a_notice_without_an_email_address_is_unreachable_by_email():
     notice = Notice(
         key="1:2:unit",
         center="banner",
@@ -350,8 +351,53 @@ def test_a_notice_without_an_email_address_is_skipped():
         body="b",
     )
     assert EmailNotifier().message(notice, OPTIONS) is None
+    # Said, not passed by quietly: nothing is sent, and the outbox tries the next way.
+    with pytest.raises(Unreachable, match="承办单位没有电子邮箱地址"):
+        EmailNotifier().deliver(notice)
+    phone_only = attrs.evolve(
+        notice,
+        recipient_kind="supervisor",
+        recipient="3",
+        addresses=(Identity(ContactKind.PHONE, "13904772345"),),
+    )
+    with pytest.raises(Unreachable, match="监督员没有登记电子邮箱"):
+        EmailNotifier().deliver(phone_only)
     with_address = attrs.evolve(notice, addresses=(Identity(ContactKind.EMAIL, SUPERVISOR),))
     assert EmailNotifier().message(with_address, OPTIONS)["To"] == SUPERVISOR
+
+
+def test_a_centers_staff_get_their_notices_by_email_and_in_the_inbox(
+    supdesk_database_url, supdesk_clock, smtp_recorder
+):
+    from supervision_core import open_ledger
+
+    recorder, port = smtp_recorder
+    base = demo_settings()
+    centers = tuple(
+        attrs.evolve(c, notifiers=("email",), email="jiandu@wushenzhao.test")
+        if c.center.code == "wushenzhao"
+        else c
+        for c in base.centers
+    )
+    smtp = {"from_address": "jiandu@desk.test", "host": "127.0.0.1", "port": port}
+    settings = attrs.evolve(base, centers=centers, notifier_options={"email": smtp})
+    with open_ledger(
+        supdesk_database_url, settings=settings, create=True, clock=supdesk_clock
+    ) as ledger:
+        ledger.notify_center("wushenzhao", key="prepared:briefing:2026H1:wushenzhao",
+                             subject="【待审阅】2026H1 监督工作通报", body="已自动生成，请审阅")  # fmt: skip
+        ledger.notify_center("galutu", key="prepared:briefing:2026H1:galutu",
+                             subject="【待审阅】2026H1 监督工作通报", body="已自动生成，请审阅")  # fmt: skip
+        assert ledger.deliver_notices().delivered == 2
+        (sent,) = recorder.messages
+        assert sent["To"] == "jiandu@wushenzhao.test" and "待审阅" in str(
+            email.header.make_header(email.header.decode_header(sent["Subject"]))
+        )
+        assert "勿回复" in sent.get_payload(decode=True).decode()
+        (by_mail,) = ledger.inbox("wushenzhao")
+        assert by_mail.transport == "email" and by_mail.read_at is None
+        (in_console,) = ledger.inbox("galutu")  # no address: the console's inbox carried it
+        assert in_console.status == "delivered" and in_console.transport == "console"
 
 
 @pytest.fixture

@@ -265,6 +265,22 @@ def test_evaluating_a_rectification_with_buttons(
     assert botapi.sent("answerCallbackQuery")
 
 
+def test_a_supervisor_without_a_linked_account_is_unreachable_by_telegram(bateer, botapi, settings):
+    from channels.telegram.channel import TelegramNotifier
+    from supervision_core import Notice, Unreachable
+
+    before = len(botapi.sent())
+    notice = Notice(key="k", center="wushenzhao", recipient_kind="supervisor",
+                    recipient=str(bateer.id), addresses=bateer.identities, subject="s", body="b")  # fmt: skip
+    with pytest.raises(Unreachable, match="没有绑定 Telegram"):
+        TelegramNotifier().configure(settings).deliver(notice)
+    to_center = Notice(key="c", center="banner", recipient_kind="center", recipient="banner",
+                       subject="s", body="b")  # fmt: skip
+    with pytest.raises(Unreachable):
+        TelegramNotifier().configure(settings).deliver(to_center)
+    assert len(botapi.sent()) == before  # nothing was sent
+
+
 def _notices(ledger, issue_id):
     from supervision_core import notices_for
 

@@ -588,3 +588,33 @@ def test_a_plugin_whose_commands_fail_is_reported_and_skipped(
     out = capsys.readouterr().out
     assert "issues" in out and "serve" in out  # the core's and the other plugins' commands
     assert any("broken" in r.getMessage() and "坏了" in r.getMessage() for r in caplog.records)
+
+
+def test_outbox_list_says_how_each_notice_went(run) -> None:  # type: ignore[no-untyped-def]
+    run("init", "--demo")
+    waiting = _json(run("outbox", "list", "--json", "--limit", "500"))
+    assert waiting and {e["status"] for e in waiting} == {"pending"}  # type: ignore[union-attr]
+    report = _json(run("outbox", "deliver", "--json"))
+    # The demo's centers configure no notifier: nothing is said to be delivered to anyone.
+    assert report["delivered"] == 0 and report["call_tasks"] > 0 and report["unreachable"] > 0  # type: ignore[index]
+    entries = _json(run("outbox", "list", "--json", "--limit", "500"))
+    kinds = {(e["notice"]["recipient_kind"], e["status"], e["transport"]) for e in entries}  # type: ignore[union-attr,index]
+    # Supervisors (with a phone) are for the desk to call; units nothing reaches.
+    assert kinds == {("supervisor", "call_task", None), ("unit", "unreachable", None)}
+    phones = [a["value"] for e in entries for a in e["notice"]["addresses"] if a["kind"] == "phone"]  # type: ignore[union-attr,index]
+    assert phones and all("****" in p for p in phones)  # masked, as every listing
+    task = next(e for e in entries if e["status"] == "call_task")  # type: ignore[union-attr,index]
+    done = _json(run("outbox", "called", str(task["id"]), "--json"))  # type: ignore[index]
+    assert done["status"] == "done_by_phone" and done["transport"] == "phone"  # type: ignore[index]
+    assert done["called_by"] == "operator:cli-test"  # type: ignore[index]
+    assert [
+        e["id"] for e in _json(run("outbox", "list", "--status", "done_by_phone", "--json"))
+    ] == [task["id"]]  # type: ignore[union-attr,index]
+    listing = run("outbox", "list", "--status", "done_by_phone")
+    assert "已电话告知" in listing.output and "电话告知" in listing.output
+    again = run("outbox", "called", str(task["id"]))
+    assert again.exit_code == 1 and "不是待电话告知的任务" in again.output
+    wrong = run("outbox", "called", str(task["id"]), "--at", "昨天下午")
+    assert wrong.exit_code == 1 and "通话时间格式" in wrong.output
+    status = run("status")
+    assert "待电话告知" in status.output and "无法送达" in status.output

@@ -60,6 +60,18 @@ content = ["来电事由", "事由"]
         ),
         ('[[centers]]\ncode = "a"\nname = "甲"\ncolour = "red"\n', "未知的键 colour"),
         ("[mystery]\nx = 1\n", "未知的节 mystery"),
+        (
+            '[[centers]]\ncode = "a"\nname = "甲"\nemail = "jiandu"\n',
+            "centers[0].email：应为电子邮箱地址",
+        ),
+        (
+            '[[centers]]\ncode = "a"\nname = "甲"\ndelivery_order = { staff = ["email"] }\n',
+            "centers[0].delivery_order：未知的收件人类别 staff",
+        ),
+        (
+            '[[centers]]\ncode = "a"\nname = "甲"\ndelivery_order = { unit = "wecom" }\n',
+            "centers[0].delivery_order.unit：应为字符串列表",
+        ),
     ],
 )
 def test_bad_configuration_is_named(text: str, message: str) -> None:
@@ -251,3 +263,29 @@ watch = "/srv/drop"
         PhoneSettings.from_table(
             parse('[channels.phone_log]\nfolder = "/srv"').plugin_table("channels", "phone_log")
         )
+
+
+def test_each_kind_of_recipient_is_reached_in_the_centers_order() -> None:
+    settings = parse(
+        """
+[[centers]]
+code = "a"
+name = "甲"
+notifiers = ["telegram", "email"]
+email = "jiandu@a.gov.cn"
+delivery_order = { unit = ["wecom", "email"] }
+"""
+    )
+    center = settings.center("a")
+    assert center is not None and center.email == "jiandu@a.gov.cn"
+    assert center.ways("supervisor") == ("telegram", "email")  # notifiers, in its order
+    assert center.ways("center") == ("telegram", "email")
+    assert center.ways("unit") == ("wecom", "email")
+
+
+def test_a_notifier_named_only_in_delivery_order_must_be_installed() -> None:
+    from supervision_core.config import check_plugins
+
+    settings = parse('[[centers]]\ncode = "a"\nname = "甲"\ndelivery_order = { unit = ["fax"] }\n')
+    with pytest.raises(ConfigError, match="未安装的通知方式 'fax'"):
+        check_plugins(settings, channels={}, policies={"default"}, notifiers={"email"})

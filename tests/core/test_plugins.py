@@ -179,6 +179,27 @@ def test_hook_supervision_register_notifiers(
     ).close()
 
 
+@pytest.mark.parametrize("name", ["console", "phone"])
+def test_the_desks_own_transports_are_no_notifiers_name(
+    supdesk_plugin_manager: PluginManager, name: str
+) -> None:
+    class Impostor:
+        def deliver(self, notice: Any) -> None:
+            pass
+
+    impostor = Impostor()
+    impostor.name = name  # type: ignore[attr-defined]
+
+    class Plugin:
+        @hookimpl
+        def supervision_register_notifiers(self, register: Any) -> None:
+            register.add(impostor)
+
+    supdesk_plugin_manager.register(Plugin(), name="impostor")
+    with pytest.raises(PluginError, match="留给工作台自己的告知方式"):
+        PluginHost(supdesk_plugin_manager).notifiers()
+
+
 def test_hook_supervision_register_import_profiles(
     supdesk_plugin_manager: PluginManager, supdesk_settings: Settings, supdesk_database_url: str
 ) -> None:

@@ -15,15 +15,22 @@ import supervision_notifier_wecom as plugin
 
 from supervision_core import (
     ConfigError,
+    Identity,
     Ledger,
+    NewSupervisor,
     Notice,
     PluginHost,
     PluginManager,
     PluginTable,
     Report,
+    Sender,
     Settings,
+    Unreachable,
     get_plugin_manager,
+    hookimpl,
+    open_ledger,
 )
+from supervision_core.testing import FrozenClock
 
 
 class FakeWeCom:
@@ -107,7 +114,13 @@ def test_dispatch_notice_reaches_the_units_group_without_the_supervisor(
     supdesk_ledger.accept(ref, actor="op")
     supdesk_ledger.dispatch(ref, unit="realty", responsible_person="赵主任", actor="op")
     report = supdesk_ledger.deliver_notices()
-    assert report.delivered == 4  # three to the supervisor (passed by), one to the unit
+    # WeCom reaches the unit; the supervisor's three notices are not said to be delivered.
+    assert (report.delivered, report.unreachable) == (1, 3)
+    (to_unit,) = supdesk_ledger.outbox(status="delivered")
+    assert to_unit.notice.recipient_kind == "unit" and to_unit.transport == "wecom"
+    for entry in supdesk_ledger.outbox(status="unreachable"):
+        assert entry.notice.recipient_kind == "supervisor" and entry.transport is None
+        assert entry.last_error == "wecom：企业微信群机器人只通知承办单位"
     ((path, message),) = wecom.messages
     assert path == "/send?key=realty"
     content = message["text"]["content"]
@@ -124,7 +137,7 @@ def test_wecom_refusal_is_retried(
     wecom.errcode = 45009
     report = supdesk_ledger.deliver_notices()
     assert report.retrying == 1
-    (failed,) = [e for e in supdesk_ledger.outbox(status="pending")]
+    (failed,) = supdesk_ledger.outbox(status="retrying")
     assert "45009" in (failed.last_error or "")
     assert wecom.messages[0][0] == "/send?key=other"  # the default group
 
@@ -159,7 +172,69 @@ def test_missing_configuration_is_a_clear_error(monkeypatch: pytest.MonkeyPatch)
         match=r"supdesk.toml 中 notifiers.wecom.webhooks：环境变量 WECOM_NOT_SET 未设置",
     ):
         plugin.WeComSettings.from_table(table)
-    with pytest.raises(ConfigError, match="没有配置"):
+    # A unit without a webhook (and no default) cannot be reached this way: said, not retried.
+    with pytest.raises(Unreachable, match="单位 x 没有配置企业微信群机器人地址"):
         plugin.WeComNotifier(webhooks={}).deliver(
             Notice(key="k", center="c", recipient_kind="unit", recipient="x", subject="s", body="b")
         )
+
+
+def test_anything_but_a_unit_is_unreachable_by_wecom(wecom: FakeWeCom) -> None:
+    notifier = plugin.WeComNotifier(webhooks=plugin.load_webhooks(wecom.config))  # type: ignore[attr-defined]
+    for kind, recipient in (("supervisor", "7"), ("center", "banner")):
+        with pytest.raises(Unreachable, match="只通知承办单位"):
+            notifier.deliver(
+                Notice(key="k", center="banner", recipient_kind=kind, recipient=recipient,
+                       subject="s", body="b")
+            )  # fmt: skip
+    assert wecom.messages == []  # nothing was posted
+
+
+def test_a_unit_without_a_webhook_falls_through_to_the_next_notifier(
+    wecom: FakeWeCom,
+    supdesk_settings: Settings,
+    supdesk_plugin_manager: PluginManager,
+    supdesk_database_url: str,
+    supdesk_clock: FrozenClock,
+) -> None:
+    sent: list[Notice] = []
+
+    class Fax:
+        name = "fax"
+
+        def deliver(self, notice: Notice) -> None:
+            if notice.recipient_kind != "unit":
+                raise Unreachable("只发给单位")
+            sent.append(notice)
+
+    class Plugin:
+        @hookimpl
+        def supervision_register_notifiers(self, register: Any) -> None:
+            register.add(Fax())
+
+    supdesk_plugin_manager.register(Plugin(), name="fax")
+    wecom.config.write_text(f'[units]\nrealty = "{wecom.url}/send?key=realty"\n')  # type: ignore[attr-defined]
+    centers = tuple(attrs.evolve(c, notifiers=("wecom", "fax")) for c in supdesk_settings.centers)
+    with open_ledger(
+        supdesk_database_url,
+        settings=attrs.evolve(supdesk_settings, centers=centers),
+        plugin_manager=supdesk_plugin_manager,
+        create=True,
+        clock=supdesk_clock,
+    ) as ledger:
+        ledger.add_supervisor(
+            NewSupervisor(
+                name="测试", center="banner", identities=[Identity("email", "t@example.cn")]
+            )
+        )
+        ref = ledger.receive(
+            Report(channel="test", external_id="1", center="banner", received_at=supdesk_clock(),
+                   sender=Sender("email", "t@example.cn"), text="窗口无人")
+        ).issue_id or 0  # fmt: skip
+        ledger.accept(ref, actor="op")
+        ledger.dispatch(ref, unit="market", responsible_person="钱", actor="op")
+        ledger.deliver_notices()
+        (to_unit,) = [e for e in ledger.outbox() if e.notice.recipient_kind == "unit"]
+    assert to_unit.status == "delivered" and to_unit.transport == "fax"
+    assert "wecom：单位 market 没有配置企业微信群机器人地址" in (to_unit.last_error or "")
+    assert [n.recipient for n in sent] == ["market"] and wecom.messages == []

@@ -1,4 +1,4 @@
-"""The ``email`` notifier: notices to supervisors by SMTP (aiosmtplib), as answers they can reply to."""
+"""The ``email`` notifier: notices by SMTP (aiosmtplib) to supervisors, as answers they can reply to, and to centers' staff."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from email.utils import format_datetime
 from typing import Any
 
 from channels.email.options import EmailOptions, SmtpOptions
-from supervision_core import ContactKind, Notice, now_utc
+from supervision_core import ContactKind, Notice, RecipientKind, Unreachable, now_utc
 
 __all__ = ["ISSUE_NUMBER", "NOTICE_ID", "EmailNotifier"]
 
@@ -23,9 +23,19 @@ NOTICE_ID = re.compile(r"^supdesk\.([a-z0-9][a-z0-9_-]{0,39}-20\d\d-\d{5})\.")
 
 log = logging.getLogger("channels.email.notifier")
 
+_NO_ADDRESS = {
+    RecipientKind.SUPERVISOR: "监督员没有登记电子邮箱",
+    RecipientKind.UNIT: "承办单位没有电子邮箱地址",
+    RecipientKind.CENTER: "中心没有配置电子邮箱（supdesk.toml 中 [[centers]] 的 email）",
+}
+
 
 class EmailNotifier:
-    """Delivers notices to supervisors by e-mail (aiosmtplib), as the ``email`` notifier.
+    """Delivers notices by e-mail (aiosmtplib), as the ``email`` notifier.
+
+    A supervisor's notice goes to the supervisor's registered addresses, a center's
+    to the center's ``email`` in ``supdesk.toml``; a notice with no e-mail address is
+    :class:`~supervision_core.Unreachable` by e-mail.
 
     Every message says it is automatic (``Auto-Submitted: auto-replied``, RFC 3834) and
     names itself (``X-Supdesk-Notice``), so it is never answered by our own channel and
@@ -63,10 +73,12 @@ class EmailNotifier:
         msg["X-Auto-Response-Suppress"] = "All"
         msg["X-Loop"] = options.from_address
         msg["X-Supdesk-Notice"] = notice.key
-        msg.set_content(
-            notice.body
-            + "\n\n——\n此邮件由政务服务监督工作台自动发送。如需补充情况，请直接回复本邮件。"
+        footer = (
+            "如需补充情况，请直接回复本邮件。"
+            if notice.recipient_kind is RecipientKind.SUPERVISOR
+            else "请登录工作台办理，勿回复本邮件。"
         )
+        msg.set_content(notice.body + f"\n\n——\n此邮件由政务服务监督工作台自动发送。{footer}")
         for a in notice.attachments:  # the semi-annual briefing's PDF
             maintype, _, subtype = a.content_type.partition("/")
             msg.add_attachment(
@@ -75,12 +87,15 @@ class EmailNotifier:
         return msg
 
     def deliver(self, notice: Notice) -> None:
-        """Send ``notice`` to the supervisor's e-mail addresses; raise on failure."""
+        """Send ``notice`` to its recipient's e-mail addresses (a supervisor's, a center's).
+
+        :raises Unreachable: the notice has no e-mail address to go to (nothing sent)
+        :raises Exception: the SMTP server did not take it (retried later)
+        """
         smtp = self.smtp
         msg = self.message(notice, smtp)
         if msg is None:
-            log.info("notice %s has no e-mail address; skipped", notice.key)
-            return
+            raise Unreachable(_NO_ADDRESS[notice.recipient_kind])
         kwargs: dict[str, Any] = {
             "hostname": smtp.host,
             "port": smtp.port,

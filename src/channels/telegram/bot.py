@@ -38,7 +38,7 @@ from channels.messenger.conversation import (
     evaluation_buttons,
 )
 from channels.telegram.settings import CHANNEL, CURSOR, TelegramSettings, settings_of
-from supervision_core import ContactKind, Ledger, Notice, now_utc
+from supervision_core import ContactKind, Ledger, Notice, RecipientKind, Unreachable, now_utc
 
 __all__ = [
     "TelegramBot",
@@ -353,6 +353,8 @@ def send_notice(settings: TelegramSettings, notice: Notice) -> None:
     """Send ``notice`` to every linked Telegram account of its addresses (blocking).
 
     A notice asking for an evaluation comes with the three buttons.
+
+    :raises Unreachable: no Telegram account is linked to the recipient (nothing sent)
     """
     chats = [
         a.value.split(":", 1)[1]
@@ -360,7 +362,11 @@ def send_notice(settings: TelegramSettings, notice: Notice) -> None:
         if a.kind is ContactKind.MESSENGER and a.value.startswith(f"{CHANNEL}:")
     ]
     if not chats:
-        return
+        raise Unreachable(
+            "监督员没有绑定 Telegram 账号"
+            if notice.recipient_kind is RecipientKind.SUPERVISOR
+            else "Telegram 只能通知绑定了账号的监督员"
+        )
     token = settings.required_token()
     match = _NUMBER.search(notice.subject)
     markup = _markup(evaluation_buttons(match.group(1))) if match else None

@@ -54,7 +54,12 @@ class TelegramNotifier:
         return TelegramNotifier(settings)
 
     def deliver(self, notice: Notice) -> None:
-        """Send ``notice`` to every linked Telegram account of its addresses; raise on failure."""
+        """Send ``notice`` to every linked Telegram account of its addresses.
+
+        :raises Unreachable: no account is linked (a supervisor who never linked one,
+            a unit, a center): nothing was sent
+        :raises Exception: the Bot API did not take it (retried later)
+        """
         from channels.telegram.bot import send_notice
 
         send_notice(self.settings, notice)

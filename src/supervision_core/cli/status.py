@@ -23,7 +23,10 @@ def status(state: State) -> None:
         )
         click.echo(f"收到反馈：{channels}")
         click.echo(f"隔离区：{data['quarantined']} 件")
-        click.echo(f"通知：待发送 {data['outbox_pending']}，发送失败 {data['outbox_dead']}")
+        click.echo(
+            f"通知：待发送 {data['outbox_pending']}，待电话告知 {data['outbox_call_tasks']}，"
+            f"无法送达 {data['outbox_unreachable']}，发送失败 {data['outbox_dead']}"
+        )
         click.echo(f"问题：未办结 {data['open_issues']}，已逾期 {data['overdue_issues']}")
         for lease in data["leases"]:
             click.echo(f"租约：{lease['name']} 由 {lease['holder']} 持有至 {lease['expires_at']}")

@@ -24,6 +24,7 @@ from supervision_core.model.issues import (
     RectificationTrack,
     Satisfaction,
 )
+from supervision_core.model.outbox import transport_label
 from supervision_core.model.vocabulary import Method, ProblemType, Stage, Topic
 from supervision_core.rules.masking import mask_name, mask_personal_data
 
@@ -177,8 +178,10 @@ class _Names:
     def told(self, told: tuple[dt.datetime, str] | None) -> str:
         if told is None:
             return ""
-        when, notifier = told
-        return f"{when:%Y-%m-%d %H:%M} {self.notifiers.get(notifier, notifier)}"
+        when, transport = told  # a notifier, or the desk's telephone call (电话告知)
+        return (
+            f"{when:%Y-%m-%d %H:%M} {self.notifiers.get(transport) or transport_label(transport)}"
+        )
 
     def actor(self, actor: str | None, center: str) -> str:
         """Who took a step, by name: staff by their display name, a unit by its name."""

@@ -175,7 +175,7 @@ class BriefingMeeting:
 class BriefingDelivery:
     """What ``send_briefing`` put in the outbox.
 
-    A notice per active supervisor (and per notifier of the center), keyed by center,
+    A notice per active supervisor, keyed by center,
     period and supervisor: sending again adds only those not sent to before.
     """
 

@@ -354,8 +354,9 @@ def send_briefing(
 ) -> BriefingDelivery:
     """Put the briefing in the outbox for every active supervisor of its center, once.
 
-    One notice per supervisor (per notifier of the center, as every notice), with
-    the text as its body and the PDF attached; ``render`` gives the subject, the
+    One notice per supervisor, delivered as every notice is (the center's notifiers
+    in order; a supervisor none reaches becomes a call task), with the text as its
+    body and the PDF attached; ``render`` gives the subject, the
     body and the PDF, and is called only if someone is still to be sent to. Keys
     name the center, the period and the supervisor, so sending again adds only
     supervisors not sent to before (one appointed since, say), never a second copy.
@@ -402,11 +403,7 @@ def send_briefing(
     addresses: dict[int, list[Identity]] = {}
     for ident in identities:
         addresses.setdefault(ident.supervisor_id, []).append(Identity(ident.kind, ident.raw))
-    due = [
-        i
-        for i in supervisors
-        if any(f"{briefing_notice_key(center, period, i)}:{n}" not in queued for n in notifiers)
-    ]
+    due = [i for i in supervisors if briefing_notice_key(center, period, i) not in queued]
     sent = 0
     if due:
         subject, body, pdf = render()
@@ -431,11 +428,8 @@ def send_briefing(
                     body=body,
                     attachments=(attachment,),
                 )
-                added = [
-                    c.execute(insert, _outbox_row(notice, notifier, now)).first()
-                    for notifier in notifiers
-                ]
-                sent += 1 if any(row is not None for row in added) else 0
+                added = c.execute(insert, _outbox_row(notice, now)).first()
+                sent += 1 if added is not None else 0
     return BriefingDelivery(
         center=center,
         period=period,
@@ -447,13 +441,14 @@ def send_briefing(
     )
 
 
-def _outbox_row(notice: Notice, notifier: str, now: dt.datetime) -> dict[str, Any]:
-    # The row the outbox writes for every notice (store/notices.py): one per notifier.
+def _outbox_row(notice: Notice, now: dt.datetime) -> dict[str, Any]:
+    # The row the outbox writes for every notice (store/notices.py): one per recipient.
     return {
-        "key": f"{notice.key}:{notifier}",
+        "key": notice.key,
         "issue_id": None,
         "center_code": notice.center,
-        "notifier": notifier,
+        "status": "pending",
+        "notifier": None,
         "recipient_kind": notice.recipient_kind.value,
         "recipient": notice.recipient,
         "addresses": [{"kind": a.kind.value, "value": a.value} for a in notice.addresses],

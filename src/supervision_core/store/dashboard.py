@@ -96,14 +96,15 @@ class Dashboard:
             quarantined = connection.execute(
                 sa.select(sa.func.count()).where(report.c.status == "quarantined")
             ).scalar_one()
-            pending = connection.execute(
-                sa.select(sa.func.count()).where(
-                    outbox.c.delivered_at.is_(None), outbox.c.dead_at.is_(None)
-                )
-            ).scalar_one()
-            dead = connection.execute(
-                sa.select(sa.func.count()).where(outbox.c.dead_at.is_not(None))
-            ).scalar_one()
+            by_status: dict[str, int] = dict(
+                connection.execute(
+                    sa.select(outbox.c.status, sa.func.count())
+                    .where(outbox.c.status.not_in(("delivered", "done_by_phone")))
+                    .group_by(outbox.c.status)
+                ).all()
+            )
+            pending = by_status.get("pending", 0) + by_status.get("retrying", 0)
+            dead = by_status.get("dead", 0)
             overdue = connection.execute(
                 sa.select(sa.func.count()).where(issue.c.state.in_(OPEN), issue.c.due_on < today)
             ).scalar_one()
@@ -115,6 +116,8 @@ class Dashboard:
             "quarantined": int(quarantined),
             "outbox_pending": int(pending),
             "outbox_dead": int(dead),
+            "outbox_unreachable": int(by_status.get("unreachable", 0)),
+            "outbox_call_tasks": int(by_status.get("call_task", 0)),
             "open_issues": int(open_issues),
             "overdue_issues": int(overdue),
             "leases": [

@@ -32,8 +32,9 @@ class LedgerPage:
 
     :param rows: the issue rows, every column of the issue table and ``supervisor_name``
     :param progress: the latest progress note, by issue id
-    :param told: the latest notice delivered to the supervisor: when (Asia/Shanghai,
-        naive) and the notifier's name, by issue id
+    :param told: the latest notice that reached the supervisor: when (Asia/Shanghai,
+        naive) and the transport that carried it (a notifier, or ``phone`` for a call the
+        desk recorded), by issue id
     :param dispatch_note: the note of the latest dispatch, by issue id
     :param close_note: why it was closed without the supervisor's evaluation, by issue id
     :param merged_into: the number of the issue it was merged into, by issue id
@@ -119,9 +120,9 @@ def ledger_pages(
                 .where(
                     outbox.c.issue_id.in_(ids),
                     outbox.c.recipient_kind == "supervisor",
-                    outbox.c.delivered_at.is_not(None),
+                    outbox.c.status.in_(("delivered", "done_by_phone")),
                 )
-                .order_by(outbox.c.id)
+                .order_by(outbox.c.delivered_at, outbox.c.id)
             ):
                 when = delivered.astimezone(SHANGHAI).replace(tzinfo=None)
                 told[issue_id] = (when, notifier)  # the latest wins

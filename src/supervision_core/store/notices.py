@@ -26,12 +26,15 @@ def enqueue_notices(
     addresses: dict[int, tuple[Identity, ...]],
     now: dt.datetime,
 ) -> None:
-    """Write the notices these steps cause to the outbox, in the same transaction."""
+    """Write the notices these steps cause to the outbox, in the same transaction.
+
+    One entry a notice, whatever the center's notifiers: delivery tries the
+    recipient's ways (``settings``, read when it is sent) and says honestly what came
+    of it — a notice nothing can carry to a supervisor becomes a call task, one to a
+    center's staff lands in the console's inbox.
+    """
     rows = []
     for issue, event in steps:
-        center = settings.center(issue.center)
-        if center is None or not center.notifiers:
-            continue
         unit_name = _unit_name(settings, s, issue) if issue.unit else None
         # The supervisor's own words go to the unit on a reopening: hide their name in them.
         reopening = event.kind is EventKind.EVALUATED and issue.unit is not None
@@ -43,25 +46,25 @@ def enqueue_notices(
             unit_name=unit_name,
             supervisor_name=supervisor.name if supervisor else None,
         ):
-            for notifier in center.notifiers:
-                rows.append(
-                    {
-                        "key": f"{notice.key}:{notifier}",
-                        "issue_id": issue.id,
-                        "center_code": notice.center,
-                        "notifier": notifier,
-                        "recipient_kind": notice.recipient_kind.value,
-                        "recipient": notice.recipient,
-                        "addresses": [
-                            {"kind": a.kind.value, "value": a.value} for a in notice.addresses
-                        ],
-                        "subject": notice.subject,
-                        "body": notice.body,
-                        "created_at": now,
-                        "attempts": 0,
-                        "next_attempt_at": now,
-                    }
-                )
+            rows.append(
+                {
+                    "key": notice.key,
+                    "issue_id": issue.id,
+                    "center_code": notice.center,
+                    "status": "pending",
+                    "notifier": None,
+                    "recipient_kind": notice.recipient_kind.value,
+                    "recipient": notice.recipient,
+                    "addresses": [
+                        {"kind": a.kind.value, "value": a.value} for a in notice.addresses
+                    ],
+                    "subject": notice.subject,
+                    "body": notice.body,
+                    "created_at": now,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                }
+            )
     bulk_insert(s, table_of(OutboxRow), rows)
 
 

@@ -266,22 +266,20 @@ def notice_attachments(notice: Notice) -> list[dict[str, str]] | None:
 def outbox_entry_of(row: OutboxRow) -> OutboxEntry:
     """An outbox row as an operator sees it."""
     assert row.id is not None
-    if row.delivered_at is not None:
-        status = OutboxStatus.DELIVERED
-    elif row.dead_at is not None:
-        status = OutboxStatus.DEAD
-    else:
-        status = OutboxStatus.PENDING
     return OutboxEntry(
         id=row.id,
-        notifier=row.notifier,
         notice=notice_of(row),
-        status=status,
+        status=OutboxStatus(row.status),
+        transport=row.notifier,
+        issue_id=row.issue_id,
         attempts=row.attempts,
         created_at=row.created_at,
         next_attempt_at=row.next_attempt_at,
         delivered_at=row.delivered_at,
         last_error=row.last_error,
+        called_by=row.called_by,
+        read_at=row.read_at,
+        read_by=row.read_by,
     )
 
 

@@ -254,21 +254,27 @@ class CounterRow(SQLModel, table=True):
 
 
 class OutboxRow(SQLModel, table=True):
-    """A notice waiting for (or done with) delivery by one notifier.
+    """A notice to one recipient, waiting for (or done with) delivery.
 
     Written in the same transaction as the event that causes it, so a notice is
     never lost; ``key`` stays the same across retries, for transports that
-    deduplicate.
+    deduplicate. ``status`` is an :class:`~supervision_core.model.outbox.OutboxStatus`;
+    ``notifier`` names what carried it (a notifier, ``console``, ``phone``), or is
+    null while nothing has.
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (sa.Index("ix_outbox_pending", "delivered_at", "dead_at", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_due", "status", "next_attempt_at"),
+        sa.Index("ix_outbox_inbox", "recipient_kind", "recipient", "read_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)
     issue_id: int | None = Field(default=None, index=True)
     center_code: str = Field(max_length=40)
-    notifier: str = Field(max_length=80)
+    status: str = Field(default="pending", max_length=16)
+    notifier: str | None = Field(default=None, max_length=80)
     recipient_kind: str = Field(max_length=16)
     recipient: str = Field(max_length=80)
     addresses: list[dict[str, str]] = Field(
@@ -287,6 +293,9 @@ class OutboxRow(SQLModel, table=True):
     delivered_at: dt.datetime | None = _when(nullable=True)
     dead_at: dt.datetime | None = _when(nullable=True)
     last_error: str | None = None
+    called_by: str | None = Field(default=None, max_length=120)
+    read_at: dt.datetime | None = _when(nullable=True)
+    read_by: str | None = Field(default=None, max_length=120)
 
 
 class ImportBatchRow(SQLModel, table=True):

@@ -6,6 +6,8 @@
   and the actions its state allows, with the library's own rules (a refused step says
   why). Every step is an event with the acting user. Viewing the supervisor's details
   is written to the access log.
+- ``/console/inbox`` and ``/console/calls``: the notices to the center's staff (unread
+  counted in the menu) and the notices the desk must tell a supervisor by telephone.
 - ``/unit``: a unit's own portal — only the issues dispatched to it, never the
   supervisor's identity — where it records its plan, progress and completion.
 
@@ -15,8 +17,8 @@ their portal.
 
 One module a room: :mod:`.access` (who may see what), :mod:`.queue`, :mod:`.issues`,
 :mod:`.steps` (a posted form turned into the ledger's step), :mod:`.units` (the unit's
-portal), :mod:`.quarantine`, :mod:`.dashboard`, :mod:`.supervisors`; this module only
-registers their routes.
+portal), :mod:`.quarantine`, :mod:`.dashboard`, :mod:`.supervisors`, :mod:`.notices`
+(the inbox and the call tasks); this module only registers their routes.
 """
 
 from __future__ import annotations
@@ -40,13 +42,18 @@ def supervision_register_routes(register: RouteRegistry) -> None:
 
     from .dashboard import console_dashboard
     from .issues import console_issue
+    from .notices import call_badge, console_calls, console_inbox, inbox_badge
     from .quarantine import console_quarantine
     from .queue import console_queue
     from .supervisors import console_supervisor, console_supervisors
     from .units import unit_issue, unit_notice, unit_portal
 
     register.add_nav("/console", "问题台账")
+    register.add_nav("/console/inbox", "收件箱", badge=inbox_badge)
+    register.add_nav("/console/calls", "待电话告知", badge=call_badge)
     register.add(Route("/console", console_queue))
+    register.add(Route("/console/inbox", console_inbox, methods=["GET", "POST"]))
+    register.add(Route("/console/calls", console_calls, methods=["GET", "POST"]))
     register.add(Route("/console/issues/{number}", console_issue, methods=["GET", "POST"]))
     register.add(Route("/console/quarantine", console_quarantine, methods=["GET", "POST"]))
     register.add(Route("/console/dashboard", console_dashboard))

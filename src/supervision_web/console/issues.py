@@ -12,6 +12,7 @@ from supervision_core import (
     InvalidInput,
     InvalidTransition,
     NotAcceptedReason,
+    RecipientKind,
     RectificationTrack,
     Role,
     mask_phone,
@@ -62,9 +63,10 @@ async def console_issue(request: Request) -> Response:
             mask_phone(phone),
             [u for u in ledger.units(issue.center)],
             named.get(issue.unit or ""),
+            sorted(ledger.outbox(issue=issue.id), key=lambda e: e.id),
         )
 
-    issue, history, proposals, supervisor, phone, units, unit_name = await desk.call(load)
+    issue, history, proposals, supervisor, phone, units, unit_name, notices = await desk.call(load)
     context = {
         "issue": issue,
         "unit_name": unit_name,
@@ -78,5 +80,14 @@ async def console_issue(request: Request) -> Response:
         "tracks": list(RectificationTrack),
         "message": message,
         "can_act": user.role is Role.STAFF,
+        "notices": notices,
+        "recipients": {k.value: label for k, label in _RECIPIENTS.items()},
     }
     return render(request, "console/issue.html", context, status_code=status)
+
+
+_RECIPIENTS = {
+    RecipientKind.SUPERVISOR: "监督员",
+    RecipientKind.UNIT: "承办单位",
+    RecipientKind.CENTER: "中心",
+}

@@ -22,6 +22,7 @@ from supervision_core import (
     NotifierRegistry,
     PluginTable,
     RecipientKind,
+    Unreachable,
     hookimpl,
 )
 
@@ -99,14 +100,19 @@ class WeComNotifier:
             raise ConfigError(msg)
         url = self.webhooks.get(unit) or self.webhooks.get("default")
         if not url:
-            msg = f"单位 {unit} 没有配置企业微信群机器人地址"
-            raise ConfigError(msg)
+            msg = f"单位 {unit} 没有配置企业微信群机器人地址（也没有 default）"
+            raise Unreachable(msg)
         return url
 
     def deliver(self, notice: Notice) -> None:
-        """Post ``notice`` if it is for a unit; raise if WeCom does not take it."""
+        """Post ``notice`` to its unit's group; raise if WeCom does not take it.
+
+        :raises Unreachable: the notice is not for a unit (group robots reach units
+            only), or the unit has no webhook and there is no ``default``: nothing sent
+        :raises WeComError: WeCom answered but refused the message (retried later)
+        """
         if notice.recipient_kind is not RecipientKind.UNIT:
-            return
+            raise Unreachable("企业微信群机器人只通知承办单位")
         payload = {
             "msgtype": "text",
             "text": {"content": _truncate(f"{notice.subject}\n{notice.body}")},

@@ -1,7 +1,7 @@
 """issue: original and current rectification deadline, the missed one, working days late
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-01 09:00:00
 
 The columns are filled from each issue's events, by the same rules as
@@ -24,7 +24,7 @@ from alembic import op
 from supervision_core.store.tables import UTCDateTime
 
 revision: str = "0014"
-down_revision: str | None = "0012"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
