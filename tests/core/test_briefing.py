@@ -430,7 +430,8 @@ def test_send_from_the_command_line_once(run, tmp_path: Path) -> None:  # type: 
         if e["notice"]["key"].startswith("briefing:banner:2026H2:")
     ]
     assert sorted(int(e["notice"]["recipient"]) for e in queued) == sorted(active)
-    assert all(e["notifier"] == "email" for e in queued)
+    # Pending until a delivery round: then the center's notifiers are tried in order.
+    assert all(e["status"] == "pending" and e["transport"] is None for e in queued)
     assert all(a["filename"].endswith(".pdf") for e in queued for a in e["notice"]["attachments"])
 
 

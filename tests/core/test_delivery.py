@@ -8,6 +8,7 @@ in the console's inbox; ``delivered`` always names what really carried the notic
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -34,6 +35,7 @@ from supervision_core import (
     hookimpl,
     migrate,
 )
+from supervision_core.documents.ledger_workbook import export_ledger
 from supervision_core.store.engine import _alembic_config
 from supervision_core.testing import FrozenClock
 
@@ -123,7 +125,10 @@ def statuses(ledger: Ledger, issue: int) -> list[tuple[str, str, str | None]]:
 
 
 def test_a_phone_only_supervisors_report_not_accepted_becomes_a_call_task(
-    supdesk_ledger: Ledger, supdesk_clock: FrozenClock, transports: dict[str, Transport]
+    supdesk_ledger: Ledger,
+    supdesk_clock: FrozenClock,
+    transports: dict[str, Transport],
+    tmp_path: Path,
 ) -> None:
     ledger = supdesk_ledger
     who = appoint(ledger, "巴特尔", Identity(ContactKind.PHONE, PHONE))
@@ -162,7 +167,11 @@ def test_a_phone_only_supervisors_report_not_accepted_becomes_a_call_task(
     assert done.transport_label == "电话告知"
     assert ledger.call_task_count(centers=["wushenzhao"]) == 1
     ((page_told,),) = [list(p.told.values()) for p in ledger.ledger_pages(center="wushenzhao")]
-    assert page_told == "2026-03-02 09:40 电话告知"
+    assert page_told == (dt.datetime(2026, 3, 2, 9, 40), "phone")
+    # The workbook names it as people read it.
+    csv_path = tmp_path / "ledger.csv"
+    export_ledger(ledger, csv_path, center="wushenzhao", fmt="csv")
+    assert "2026-03-02 09:40 电话告知" in csv_path.read_text(encoding="utf-8-sig")
     with pytest.raises(InvalidTransition, match="已电话告知"):
         ledger.record_call(refused.entry.id, called_at=called, actor="user:town-desk")
 
