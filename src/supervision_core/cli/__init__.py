@@ -14,6 +14,7 @@ stays fast.
 from __future__ import annotations
 
 from supervision_core.cli import (
+    access,
     export,
     issues,
     outbox,
@@ -61,6 +62,7 @@ for _command in (
     year.briefing,
     export.export_,
     users.users,
+    access.access_log,
     status.status,
     status.plugins,
     import_,

@@ -32,17 +32,19 @@ def init(state: State, demo: bool) -> None:
     from supervision_core.ledger import open_ledger
 
     config_path = state.config or Path("supdesk.toml")
-    wrote = False
-    if demo and not config_path.exists():
-        config_path.write_text(demo_config_text(), encoding="utf-8")
-        wrote = True
+    write_config = demo and not config_path.exists()
     settings = (
         load_settings(config_path)
         if config_path.exists()
         else (demo_settings() if demo else Settings())
     )
     ledger = open_ledger(state.url(settings), settings=settings, create=True)
+    # The demo refuses a ledger in use before anything of it is written, the file too.
     counts = load_demo(ledger) if demo else None
+    wrote = False
+    if write_config:
+        config_path.write_text(demo_config_text(), encoding="utf-8")
+        wrote = True
     data: dict[str, Any] = {
         "database": state.url(settings),
         "config": str(config_path) if config_path.exists() else None,
