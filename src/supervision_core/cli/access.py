@@ -24,18 +24,27 @@ __all__ = ["access_log", "log_shown"]
 
 
 def _command_line(ctx: click.Context | None) -> str:
+    """``命令 supdesk supervisors list --center banner``: the command as it was given."""
     if ctx is None:
         return "命令 supdesk"
-    words = [ctx.command_path]
-    for name, value in ctx.params.items():
-        if value is None or value is False or value == () or name == "actor":
+    names: list[str] = []
+    outer: click.Context | None = ctx
+    while outer is not None and outer.parent is not None:  # the root is supdesk, however run
+        names.append(outer.info_name or "")
+        outer = outer.parent
+    words = ["supdesk", *reversed(names)]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name or "")
+        if value is None or value is False or value == () or param.name == "actor":
             continue
-        if value is True:
-            words.append(f"--{name.replace('_', '-')}")
-        elif name in ("supervisor_id", "ref"):  # the arguments, as typed
+        if isinstance(value, dt.datetime) and value.time() == dt.time():
+            value = value.date()
+        if not isinstance(param, click.Option):
             words.append(str(value))
+        elif value is True:
+            words.append(param.opts[0])
         else:
-            words.append(f"--{name.replace('_', '-')} {value}")
+            words.append(f"{param.opts[0]} {value}")
     return "命令 " + " ".join(words)
 
 
