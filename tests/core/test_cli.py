@@ -81,7 +81,16 @@ def test_every_step_from_the_command_line(run) -> None:  # type: ignore[no-untyp
     refused = run("issues", "evaluate", ref, "--satisfaction", "satisfied")
     assert refused.exit_code == 1 and "监督员" in refused.output  # staff, not on anyone's word
     data = _json(
-        run("issues", "evaluate", ref, "--satisfaction", "satisfied", "--on-behalf", "电话", "--json")
+        run(
+            "issues",
+            "evaluate",
+            ref,
+            "--satisfaction",
+            "satisfied",
+            "--on-behalf",
+            "电话",
+            "--json",
+        )
     )
     assert data["state"] == "closed"  # type: ignore[index]
     history = _json(run("issues", "show", ref, "--json"))["history"]  # type: ignore[index]

@@ -164,7 +164,9 @@ def test_a_whole_year_for_a_township_with_its_own_policy(
         ledger.record_attendance(activity.id, who["苏和"], "excused", actor=OP)
     ledger.record_attendance(forum.id, who["阿拉坦"], "present", actor=OP)
     ledger.record_attendance(group.id, who["阿拉坦"], "present", actor=OP)
-    ledger.record_attendance(training.id, who["其其格"], "present", actor=OP)  # a right: recorded, not scored
+    ledger.record_attendance(
+        training.id, who["其其格"], "present", actor=OP
+    )  # a right: recorded, not scored
     assert dict(ledger.activities(center="wushenzhao")[0].attendance)[who["哈斯"]] == "unexcused"
     admonition = ledger.record_discipline(
         who["哈斯"], kind="admonition", reason="两次无故缺席", actor=OP

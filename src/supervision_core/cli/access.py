@@ -79,7 +79,9 @@ _ACTIONS = {
 @click.option("--center", help="只看某个中心的监督员的资料（中心工作人员查看本中心的记录）。")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="起始日期 YYYY-MM-DD（含）。")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="截止日期 YYYY-MM-DD（含）。")
-@click.option("--limit", type=click.IntRange(1), default=200, show_default=True, help="最多显示条数。")
+@click.option(
+    "--limit", type=click.IntRange(1), default=200, show_default=True, help="最多显示条数。"
+)
 @json_option
 @pass_state
 def access_log(

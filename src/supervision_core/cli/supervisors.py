@@ -221,9 +221,7 @@ def supervisors_suspend(state: State, supervisor_id: int, reason: str, actor: st
 @actor_option
 @json_option
 @pass_state
-def supervisors_reinstate(
-    state: State, supervisor_id: int, reason: str, actor: str | None
-) -> None:
+def supervisors_reinstate(state: State, supervisor_id: int, reason: str, actor: str | None) -> None:
     """恢复被暂停的监督员。"""
     s = state.ledger().reinstate(supervisor_id, reason=reason, actor=resolve_actor(actor))
     show(state, _masked(s), lambda: click.echo(f"监督员 #{s.id} {s.name} 已恢复。"))

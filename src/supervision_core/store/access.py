@@ -79,9 +79,9 @@ class AccessLog:
                         "at": now,
                         "username": user.strip()[:40],
                         "action": action.strip()[:40],
-                        "target": (
-                            f"{target} supervisor:{sid}" if target else f"supervisor:{sid}"
-                        )[:200],
+                        "target": (f"{target} supervisor:{sid}" if target else f"supervisor:{sid}")[
+                            :200
+                        ],
                         "supervisor_id": sid,
                         "center_code": centers.get(sid),
                         "purpose": purpose.strip()[:200] or None,

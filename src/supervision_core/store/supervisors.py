@@ -184,7 +184,11 @@ class Supervisors:
             if row.status == status:
                 msg = f"监督员 #{supervisor_id} 的状态已经是“{status.label}”"
                 raise InvalidTransition(msg)
-            kind = ChangeKind.SUSPENDED if status is SupervisorStatus.SUSPENDED else ChangeKind.REINSTATED
+            kind = (
+                ChangeKind.SUSPENDED
+                if status is SupervisorStatus.SUSPENDED
+                else ChangeKind.REINSTATED
+            )
             s.add(self._change(supervisor_id, kind, actor, row.status, status, reason.strip()))
             row.status, row.status_note = status.value, reason.strip()
             s.commit()
