@@ -117,3 +117,35 @@ def test_status_changes_in_the_console_keep_the_staff_member(
         ("suspended", "user:town-desk", "长期未履职"),
         ("reinstated", "user:town-desk", "已恢复履职"),
     ]
+
+
+def test_serve_masks_personal_data_in_every_log_handler(capsys):
+    import logging
+    import logging.config
+
+    from supervision_web.commands import masked_log_config
+
+    names = ["", "uvicorn", "uvicorn.error", "uvicorn.access"]
+    kept = {
+        n: (
+            logging.getLogger(n).handlers[:],
+            logging.getLogger(n).level,
+            logging.getLogger(n).propagate,
+        )
+        for n in names
+    }
+    try:
+        logging.config.dictConfig(masked_log_config())
+        logging.getLogger("uvicorn.access").info(
+            '%s - "%s %s HTTP/1.1" %d', "127.0.0.1", "GET", "/console?q=13948772345", 200
+        )
+        logging.getLogger("supervision_web").warning("sign-in of bateer@example.cn refused")
+    finally:
+        for n, (handlers, level, propagate) in kept.items():
+            logger = logging.getLogger(n)
+            logger.handlers[:] = handlers
+            logger.setLevel(level)
+            logger.propagate = propagate
+    err = capsys.readouterr().err
+    assert "/console?q=139****2345" in err and "b***@example.cn refused" in err
+    assert "13948772345" not in err and "bateer@" not in err
