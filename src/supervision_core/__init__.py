@@ -57,6 +57,13 @@ if _typing.TYPE_CHECKING:
         Ledger as Ledger,
         open_ledger as open_ledger,
     )
+    from supervision_core.logmask import (
+        PersonalDataFilter as PersonalDataFilter,
+        mask_log_text as mask_log_text,
+    )
+    from supervision_core.model.access import (
+        AccessEntry as AccessEntry,
+    )
     from supervision_core.model.accounts import (
         LOCKOUT_ATTEMPTS as LOCKOUT_ATTEMPTS,
         LOCKOUT_MINUTES as LOCKOUT_MINUTES,
@@ -154,12 +161,14 @@ if _typing.TYPE_CHECKING:
         ReportSummary as ReportSummary,
     )
     from supervision_core.model.supervisors import (
+        ChangeKind as ChangeKind,
         ContactKind as ContactKind,
         Identity as Identity,
         NewSupervisor as NewSupervisor,
         Origin as Origin,
         Revocation as Revocation,
         Supervisor as Supervisor,
+        SupervisorChange as SupervisorChange,
         SupervisorStatus as SupervisorStatus,
         normalize_identity as normalize_identity,
     )
@@ -291,12 +300,14 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
         # Values
         "model.centers": ("Center", "CenterLevel", "Unit"),
         "model.supervisors": (
+            "ChangeKind",
             "ContactKind",
             "Identity",
             "NewSupervisor",
             "Origin",
             "Revocation",
             "Supervisor",
+            "SupervisorChange",
             "SupervisorStatus",
             "normalize_identity",
         ),
@@ -360,6 +371,7 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
             "hash_password",
             "verify_password",
         ),
+        "model.access": ("AccessEntry",),
         "model.clock": ("SHANGHAI", "local_date", "now_utc", "to_local"),
         "model.briefing": (
             "Briefing",
@@ -393,6 +405,7 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
             "mask_personal_data",
             "mask_phone",
         ),
+        "logmask": ("PersonalDataFilter", "mask_log_text"),
         "rules.disclosure": ("unit_view",),
         "rules.similarity": ("text_similarity",),
         "rules.screening": ("valid_id_number",),

@@ -7,12 +7,13 @@ import re
 from importlib import resources
 
 from supervision_core.config import Settings, parse_settings
+from supervision_core.errors import InvalidInput
 from supervision_core.ledger import Ledger
 from supervision_core.model.reports import Report, ReportHints, Sender
 from supervision_core.model.supervisors import ContactKind, Identity, NewSupervisor, Origin
 from supervision_core.model.vocabulary import Method, ProblemType, Stage, Topic
 
-__all__ = ["DEMO_MAIL_FROM", "demo_config_text", "demo_settings", "load_demo"]
+__all__ = ["DEMO_MAIL_FROM", "demo_config_text", "demo_settings", "foreign_data", "load_demo"]
 
 #: The address the demo's e-mail notices come from.
 DEMO_MAIL_FROM = "jiandu@wushen.example.cn"
@@ -163,12 +164,46 @@ def _demo_users(ledger: Ledger) -> None:
             )
 
 
+def foreign_data(ledger: Ledger) -> list[str]:
+    """What ``ledger`` holds that the demo did not put there (in Chinese); empty if nothing.
+
+    Staff accounts, supervisors and reports other than the demo's own: a ledger in use.
+    """
+    found: list[str] = []
+    demo_users = {username for username, _, _ in DEMO_USERS}
+    users = [u.username for u in ledger.users.list() if u.username not in demo_users]
+    if users:
+        found.append(f"工作人员账号 {len(users)} 个")
+    demo_people = {(name, center) for name, center, *_ in _SUPERVISORS}
+    people = [s for s in ledger.supervisors() if (s.name, s.center) not in demo_people]
+    if people:
+        found.append(f"监督员 {len(people)} 名")
+    reports = sum(
+        n for channel, n in ledger.status()["reports_by_channel"].items() if channel != "demo"
+    )
+    if reports:
+        found.append(f"反馈 {reports} 条")
+    return found
+
+
 def load_demo(ledger: Ledger, *, actor: str = "demo") -> dict[str, int]:
     """Fill a fresh ledger with supervisors and issues at every stage of their life.
 
     Idempotent: reports carry fixed external ids, so loading twice adds nothing.
     Returns how many supervisors, issues and quarantined reports the ledger then has.
+
+    :raises InvalidInput: the ledger holds data of its own (:func:`foreign_data`): the
+        demo's accounts (whose password is published), supervisors and issues must never
+        enter a ledger in use
     """
+    foreign = foreign_data(ledger)
+    if foreign:
+        msg = (
+            f"数据库中已有实际数据（{'、'.join(foreign)}），不能载入演示数据："
+            "演示账号的密码是公开的，演示监督员和问题会混入真实台账。"
+            "请为演示另建一个空数据库（例如 supdesk --database sqlite:///demo.db init --demo）"
+        )
+        raise InvalidInput(msg)
     _demo_users(ledger)
     existing = {s.name for s in ledger.supervisors()}
     ids: list[int] = []

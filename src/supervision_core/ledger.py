@@ -32,6 +32,7 @@ from supervision_core.store import briefing as briefings
 from supervision_core.store import intake, intake_bulk
 from supervision_core.store import ledger_pages as pages
 from supervision_core.store import year as annual
+from supervision_core.store.access import AccessLog
 from supervision_core.store.batches import Batches
 from supervision_core.store.centers import Centers
 from supervision_core.store.dashboard import Dashboard
@@ -158,6 +159,7 @@ class Ledger:
         self._outbox = Outbox(self.db, self._centers)
         self._leases = Leases(self.db)
         self._dashboard = Dashboard(self.db, self._leases)
+        self._access = AccessLog(self.db)
 
     # The clock and the plugins may be swapped after opening (the demo, tests): the
     # store reads them from ``db`` on every call.
@@ -392,7 +394,12 @@ class Ledger:
     suspend = _Via("_supervisors", Supervisors.suspend)
     reinstate = _Via("_supervisors", Supervisors.reinstate)
     revoke = _Via("_supervisors", Supervisors.revoke)
+    supervisor_history = _Via("_supervisors", Supervisors.supervisor_history)
     identity_table = _Via("_supervisors", Supervisors.identity_table)
+
+    # who saw supervisors' personal data: store/access.py
+    log_access = _Via("_access", AccessLog.log_access)
+    access_log = _Via("_access", AccessLog.access_log)
 
     # import batches: store/batches.py
     start_batch = _Via("_batches", Batches.start_batch)

@@ -50,17 +50,11 @@ def daemon(
 ) -> None:
     """启动受理服务：网页前台、邮件、Telegram、热线工单目录、通知发送、催办督办，一个进程。"""
     import asyncio
-    import logging
 
-    from supervision_daemon.daemon import Daemon, DaemonOptions, JsonLogFormatter
+    from supervision_daemon.daemon import Daemon, DaemonOptions, configure_logging
     from supervision_web import WebSettings, load_secret_key
 
-    handler = logging.StreamHandler()
-    if json_logs:
-        handler.setFormatter(JsonLogFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+    configure_logging(json_logs=json_logs)
     ledger = current_ledger()  # checks the configuration and the schema, or says what is wrong
     web = WebSettings(secret_key=load_secret_key(secret_file), secure_cookies=not insecure_cookies)
     options = DaemonOptions(

@@ -25,27 +25,52 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from supervision_core import Job, Ledger, PluginError, channel_jobs, mask_personal_data
+from supervision_core import (
+    Job,
+    Ledger,
+    PersonalDataFilter,
+    PluginError,
+    channel_jobs,
+    mask_log_text,
+)
 from supervision_web import WebSettings, create_app
 
-__all__ = ["Daemon", "DaemonOptions", "JsonLogFormatter", "metrics_text"]
+__all__ = ["Daemon", "DaemonOptions", "JsonLogFormatter", "configure_logging", "metrics_text"]
 
 log = logging.getLogger("supervision_daemon")
 
 
 class JsonLogFormatter(logging.Formatter):
-    """One JSON object a line, personal data (phone and ID numbers) masked in the message."""
+    """One JSON object a line, personal data (phone, ID numbers, e-mail) masked in the message."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
             "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": mask_personal_data(record.getMessage()),
+            "message": mask_log_text(record.getMessage()),
         }
-        if record.exc_info:
-            entry["error"] = mask_personal_data(self.formatException(record.exc_info))
+        if record.exc_text or record.exc_info:
+            error = record.exc_text or self.formatException(record.exc_info)  # type: ignore[arg-type]
+            entry["error"] = mask_log_text(error)
         return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(*, json_logs: bool = False, stream: Any = None) -> logging.Handler:
+    """Send every log record to ``stream`` (stderr) at INFO, personal data masked.
+
+    The masking is the handler's filter (:class:`~supervision_core.PersonalDataFilter`),
+    so the lines of the libraries the daemon runs (aiosmtpd logs each envelope address)
+    are masked as well as the desk's own. Returns the handler.
+    """
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(PersonalDataFilter())
+    if json_logs:
+        handler.setFormatter(JsonLogFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+    return handler
 
 
 @attrs.frozen(kw_only=True)
@@ -148,7 +173,7 @@ class Daemon:
                     break
                 delay = 1.0
             except Exception as exc:
-                message = mask_personal_data(f"{type(exc).__name__}: {exc}")
+                message = mask_log_text(f"{type(exc).__name__}: {exc}")
                 log.warning("job %s failed: %s; retrying in %.0f s", job, message, delay)
                 self._set(job, "retrying", message)
                 await self._sleep(delay)

@@ -318,6 +318,15 @@ async def _attachment(request: Request) -> Response:
         raise HTTPException(404, "没有这个附件。") from None
     if not can_see_center(user, summary.center):
         raise HTTPException(403, "您无权查看其他中心的附件。")
+    if summary.supervisor_id is not None:  # what a supervisor sent is theirs
+        await desk.call(
+            desk.ledger.log_access,
+            user=user.username,
+            action="view_attachment",
+            purpose=f"网页 {request.url.path}",
+            supervisors=[summary.supervisor_id],
+            target=f"attachment:{info.id}",
+        )
     # Images may show inline; anything else downloads. The sandbox keeps a file that
     # pretends to be something else from running as this site.
     inline = info.content_type in {"image/jpeg", "image/png", "image/webp", "image/gif"}

@@ -6,6 +6,7 @@ Starlette, uvicorn and the desk's pages load only when the command runs.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -43,7 +44,39 @@ def serve(host: str, port: int, secret_file: Path, insecure_cookies: bool) -> No
     )
     app = create_app(ledger, settings)
     click.echo(f"网页前台：http://{host}:{port}/  （Ctrl+C 停止）")
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=masked_log_config(),
+        proxy_headers=True,
+    )
+
+
+def masked_log_config() -> dict[str, Any]:
+    """The logging of uvicorn and of the desk (on stderr), with personal data masked.
+
+    Every handler gets :class:`~supervision_core.PersonalDataFilter`: an access line's
+    query string or an error's message may name a supervisor.
+    """
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    from supervision_core import PersonalDataFilter
+
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"personal_data": {"()": PersonalDataFilter}}
+    config["handlers"]["desk"] = {
+        "formatter": "default",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stderr",
+    }
+    for handler in config["handlers"].values():
+        handler["filters"] = ["personal_data"]
+    config["root"] = {"handlers": ["desk"], "level": "INFO"}
+    return config
 
 
 @hookimpl

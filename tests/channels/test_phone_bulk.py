@@ -27,6 +27,7 @@ import channels.phone.tabular as tabular
 from channels.phone.importer import import_call_log
 from channels.phone.reader import ChildReader
 from channels.phone.rows import CenterNames, FastRows, RowRejected, RowRules
+from channels.phone.tabular import FIELD_LIMIT
 from supervision_core import (
     SHANGHAI,
     BulkQuarantine,
@@ -57,7 +58,9 @@ NAUGHTY = [
 
 
 @pytest.fixture
-def ledger(supdesk_ledger: Ledger) -> Ledger:
+def ledger(supdesk_ledger: Ledger, supdesk_clock: Any) -> Ledger:
+    # The files' calls are of March 2026: they are imported after them.
+    supdesk_clock.set(dt.datetime(2026, 3, 31, 18, 0, tzinfo=SHANGHAI))
     supdesk_ledger.add_supervisor(
         NewSupervisor(
             name="巴特尔", center="wushenzhao", identities=[Identity(ContactKind.PHONE, SUPERVISOR)]
@@ -332,7 +335,7 @@ def test_a_file_that_breaks_off_in_the_child_keeps_what_came_before(
     quiet: Ledger, small_chunks: list[int], tmp_path: Path
 ) -> None:
     rows = _file_rows(1000)
-    rows[900][5] = "长" * 200_000  # over the csv module's field limit
+    rows[900][5] = "x" * (FIELD_LIMIT + 1)  # over the field limit: as if a quote were left open
     path = _csv(tmp_path / "calls.csv", rows)
     with pytest.raises(InvalidInput, match="此前的行已导入"):
         import_call_log(quiet, path, actor="op", parallel=True)

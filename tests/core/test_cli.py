@@ -78,7 +78,20 @@ def test_every_step_from_the_command_line(run) -> None:  # type: ignore[no-untyp
     assert run("issues", "progress", ref, "--note", "已报修").exit_code == 0
     assert run("issues", "extend", ref, "--days", "2", "--reason", "等待配件").exit_code == 0
     assert run("issues", "complete", ref, "--evidence", "终端已修复").exit_code == 0
-    data = _json(run("issues", "evaluate", ref, "--satisfaction", "satisfied", "--json"))
+    refused = run("issues", "evaluate", ref, "--satisfaction", "satisfied")
+    assert refused.exit_code == 1 and "监督员" in refused.output  # staff, not on anyone's word
+    data = _json(
+        run(
+            "issues",
+            "evaluate",
+            ref,
+            "--satisfaction",
+            "satisfied",
+            "--on-behalf",
+            "电话",
+            "--json",
+        )
+    )
     assert data["state"] == "closed"  # type: ignore[index]
     history = _json(run("issues", "show", ref, "--json"))["history"]  # type: ignore[index]
     assert [e["kind"] for e in history] == [

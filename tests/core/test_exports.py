@@ -71,7 +71,8 @@ def filled(
     ledger.plan(done, track="scheduled", measures="张贴告知清单", days=3, actor=OP)
     ledger.progress(done, note="清单已印刷", actor=OP)
     ledger.complete(done, evidence="已张贴（照片）", actor=OP)
-    ledger.evaluate(done, satisfaction="satisfied", actor="supervisor")
+    reporter = ledger.issue(done).supervisor_id
+    ledger.evaluate(done, satisfaction="satisfied", actor=f"supervisor:{reporter}")
     late = ledger.receive(supdesk_report("自助机坏了，我的电话13812341234")).issue_id or 0
     ledger.accept(late, actor=OP)
     ledger.not_accept(

@@ -122,18 +122,19 @@ def test_suspended_and_revoked_senders_are_quarantined(
     supdesk_ledger: Ledger, supdesk_report: MakeReport
 ) -> None:
     sid = supdesk_ledger.supervisors()[0].id
-    supdesk_ledger.suspend(sid, reason="调查中")
+    supdesk_ledger.suspend(sid, reason="调查中", actor=OP)
     assert (
         supdesk_ledger.receive(supdesk_report()).quarantine_reason
         is QuarantineReason.SUSPENDED_SENDER
     )
-    supdesk_ledger.reinstate(sid, reason="调查结束")
+    supdesk_ledger.reinstate(sid, reason="调查结束", actor=OP)
     assert supdesk_ledger.receive(supdesk_report()).filed
     revoked = supdesk_ledger.revoke(
         sid,
         Revocation(
             on=dt.date(2026, 3, 2), reason="屡教不改", letter_returned=True, card_returned=False
         ),
+        actor=OP,
     )
     assert revoked.revocation is not None and revoked.revocation.card_returned is False
     assert (
@@ -141,7 +142,7 @@ def test_suspended_and_revoked_senders_are_quarantined(
         is QuarantineReason.REVOKED_SENDER
     )
     with pytest.raises(InvalidTransition, match="已取消"):
-        supdesk_ledger.reinstate(sid, reason="x")
+        supdesk_ledger.reinstate(sid, reason="x", actor=OP)
 
 
 def test_dismissed_quarantine_is_kept(supdesk_ledger: Ledger, supdesk_report: MakeReport) -> None:

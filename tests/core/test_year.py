@@ -164,12 +164,14 @@ def test_a_whole_year_for_a_township_with_its_own_policy(
         organizer="旗政务服务中心",
     )
     for activity in (forum, group):
-        ledger.record_attendance(activity.id, who["巴特尔"], "present")
-        ledger.record_attendance(activity.id, who["哈斯"], "unexcused")
-        ledger.record_attendance(activity.id, who["苏和"], "excused")
-    ledger.record_attendance(forum.id, who["阿拉坦"], "present")
-    ledger.record_attendance(group.id, who["阿拉坦"], "present")
-    ledger.record_attendance(training.id, who["其其格"], "present")  # a right: recorded, not scored
+        ledger.record_attendance(activity.id, who["巴特尔"], "present", actor=OP)
+        ledger.record_attendance(activity.id, who["哈斯"], "unexcused", actor=OP)
+        ledger.record_attendance(activity.id, who["苏和"], "excused", actor=OP)
+    ledger.record_attendance(forum.id, who["阿拉坦"], "present", actor=OP)
+    ledger.record_attendance(group.id, who["阿拉坦"], "present", actor=OP)
+    ledger.record_attendance(
+        training.id, who["其其格"], "present", actor=OP
+    )  # a right: recorded, not scored
     assert dict(ledger.activities(center="wushenzhao")[0].attendance)[who["哈斯"]] == "unexcused"
     admonition = ledger.record_discipline(
         who["哈斯"], kind="admonition", reason="两次无故缺席", actor=OP
@@ -267,7 +269,7 @@ def test_findings_and_discipline_are_checked(
             place="p",
             organizer="o",
         )
-        supdesk_ledger.record_attendance(activity.id, who["哈斯"], "late")
+        supdesk_ledger.record_attendance(activity.id, who["哈斯"], "late", actor=OP)
 
 
 def _entry(
@@ -345,7 +347,7 @@ def test_semi_annual_briefing_agrees_with_an_independent_query(
     ]
     _fix(ledger, refs[0])  # immediate, completed
     _fix(ledger, refs[1], "scheduled")  # on time
-    ledger.evaluate(refs[1], satisfaction="satisfied", actor="supervisor")
+    ledger.evaluate(refs[1], satisfaction="satisfied", actor=f"supervisor:{who['巴特尔']}")
     ledger.not_accept(refs[2], reason="petition", note="已在信访渠道", actor=OP)
     ledger.accept(refs[3], actor=OP)
     ledger.dispatch(refs[3], unit="wushenzhao-window", responsible_person="高娃", actor=OP)

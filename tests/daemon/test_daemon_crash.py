@@ -120,6 +120,7 @@ def _kill_and_restart(daemons: int, url: str, tmp_path: Path) -> None:
             [channels.phone_log]
             watch = "{watch}"
             center = "wushenzhao"
+            settle_seconds = 0  # files appear whole, by rename (docs/phone_import.md)
             """),
             encoding="utf-8",
         )

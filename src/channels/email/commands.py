@@ -7,6 +7,7 @@ LMTP clients and servers) loads only when one of these commands runs.
 from __future__ import annotations
 
 import collections
+import sys
 import threading
 import time
 from pathlib import Path
@@ -28,10 +29,12 @@ def import_email(path: Path, center: str | None) -> None:
     """导入邮件：一个 .eml 文件、mbox 文件或 Maildir 目录。重复导入不会重复登记。"""
     from channels.email.mailparse import parse_mail
     from channels.email.options import options_of
-    from channels.email.reports import center_for, iter_messages, report_from_mail
+    from channels.email.reports import center_for, for_its_center, iter_messages, report_from_mail
 
     ledger = current_ledger()
     options = options_of(ledger)
+    if center is not None:
+        ledger.center(center)  # an unknown center stops here, before anything is read
     counts = collections.Counter[str]()
     problems = []
     for where, raw in iter_messages(path):
@@ -41,7 +44,8 @@ def import_email(path: Path, center: str | None) -> None:
             problems.append(f"{where}：无法确定中心（请用 --center 指定）")
             counts["skipped"] += 1
             continue
-        result = ledger.receive(report_from_mail(raw, center=mail_center, options=options))
+        report = report_from_mail(raw, center=mail_center, options=options)
+        result = ledger.receive(for_its_center(ledger, report))
         if result.duplicate_delivery:
             counts["already"] += 1
         elif result.supplement:
@@ -57,15 +61,20 @@ def import_email(path: Path, center: str | None) -> None:
         },
         "problems": problems,
     }
+    # An import that stored nothing (and found nothing stored before) failed: exit 1.
+    failed = data["read"] == data["skipped"]
     if wants_json():
         emit(data)
-        return
-    click.echo(
-        f"读取 {data['read']} 封：登记 {data['filed']}，补充 {data['supplements']}，"
-        f"隔离 {data['quarantined']}，已导入过 {data['already']}，跳过 {data['skipped']}"
-    )
-    for problem in problems:
-        click.echo(problem, err=True)
+    else:
+        click.echo(
+            f"读取 {data['read']} 封：登记 {data['filed']}，补充 {data['supplements']}，"
+            f"隔离 {data['quarantined']}，已导入过 {data['already']}，跳过 {data['skipped']}"
+        )
+        for problem in problems:
+            click.echo(problem, err=True)
+    if failed:
+        click.echo(f"错误：{path.name} 未导入任何邮件。", err=True)
+        sys.exit(1)
 
 
 @click.group(name="email")

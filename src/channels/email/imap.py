@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 
 from channels.email.options import EmailOptions, MailboxOptions
-from channels.email.reports import SenderRate, report_from_mail
+from channels.email.reports import SenderRate, for_its_center, report_from_mail
 from supervision_core import Ledger
 
 __all__ = ["ImapPoller", "PollResult"]
@@ -86,7 +86,8 @@ class ImapPoller:
                     report = report_from_mail(
                         raw, center=self.box.center, options=self.options, rate=self.rate
                     )
-                    result = self.ledger.receive(report)  # committed when it returns
+                    # committed when it returns
+                    result = self.ledger.receive(for_its_center(self.ledger, report))
                     if result.duplicate_delivery:
                         already += 1
                     elif result.quarantine_id is not None:

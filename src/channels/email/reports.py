@@ -16,7 +16,9 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from channels.email.mailparse import ParsedMail, automation_reason, content_key, parse_mail
 from channels.email.notifier import ISSUE_NUMBER, NOTICE_ID
@@ -36,9 +38,13 @@ from supervision_core import (
     now_utc,
 )
 
+if TYPE_CHECKING:
+    from supervision_core import Ledger
+
 __all__ = [
     "SenderRate",
     "center_for",
+    "for_its_center",
     "hints_from",
     "iter_messages",
     "report_from_mail",
@@ -195,6 +201,23 @@ def report_from_mail(
         quarantine=reason,
         quarantine_detail=detail,
     )
+
+
+def for_its_center(ledger: Ledger, report: Report) -> Report:
+    """``report`` under an identity of its own center, when another center has the message.
+
+    A message sent to two centers (two recipients, two mailboxes) is one report for
+    each: the first center to receive it keeps the message's own identity, any other
+    takes it with ``#center`` added. So a second delivery to either center is still
+    recognised as the same report, and neither center's copy hides the other's.
+    """
+    taken = ledger.find_report(report.channel, report.external_id)
+    if taken is None or taken.center == report.center:
+        return report
+    own = f"{report.external_id}#{report.center}"
+    if len(own) > 512:
+        own = f"sha256:{hashlib.sha256(report.external_id.encode()).hexdigest()}#{report.center}"
+    return attrs.evolve(report, external_id=own)
 
 
 def center_for(recipients: Iterable[str], options: EmailOptions) -> str | None:

@@ -82,6 +82,8 @@ def calls(
         )
     if wants_json():
         emit(summary)
+        if summary.stored_nothing:
+            sys.exit(1)
         return
     verb = "（试运行，未写入）" if dry_run else f"（导入批次 #{summary.batch}）"
     click.echo(
@@ -95,6 +97,11 @@ def calls(
         click.echo(f"  ……其余 {summary.rejected - 20} 行见被拒文件")
     if summary.rejects_file:
         click.echo(f"被拒的行已写入 {summary.rejects_file}，修改后可再次导入。")
+    if summary.stored_nothing:
+        # Said on stderr and in the exit status: a script must not take this for a success.
+        what = "所有行都被拒" if summary.rejected else "文件中没有可导入的行"
+        click.echo(f"错误：{file.name} 未导入任何记录（{what}）。", err=True)
+        sys.exit(1)
 
 
 @click.command("batches")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import hashlib
 import tempfile
 from collections.abc import Callable, Iterator
@@ -52,6 +53,9 @@ _PARALLEL_BYTES = 4 << 20
 _REPORTS_AT_ONCE = 2000
 _CHUNK_ROWS = 20_000
 _HEAD_ROWS = 5000  # rows a transaction: a commit costs a sync of the log
+# A call is dated at the latest when the import starts, give or take the difference
+# between the hotline system's clock and ours.
+CLOCK_MARGIN = dt.timedelta(minutes=10)
 
 
 @attrs.define
@@ -72,6 +76,11 @@ class ImportSummary:
     skipped: int = 0
     rejects: list[RejectedRow] = attrs.Factory(list)
     rejects_file: str | None = None
+
+    @property
+    def stored_nothing(self) -> bool:
+        """Whether no row made it into the ledger, nor was there already (an import that failed)."""
+        return self.imported + self.quarantined + self.already_present == 0
 
     def counts(self) -> dict[str, int]:
         """The counts, for the batch record."""
@@ -236,6 +245,7 @@ def _import(
             centers=CenterNames.of(ledger),
             default_center=center,
             directory=directory,
+            latest=ledger.clock() + CLOCK_MARGIN,
         ),
     )
     batch = None

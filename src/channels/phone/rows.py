@@ -37,6 +37,7 @@ from channels.phone.cells import CHANNEL, parse_phone, parse_time
 
 __all__ = [
     "CHANNEL",
+    "MAX_CELL",
     "TOTAL_ROW",
     "CenterNames",
     "FastRows",
@@ -109,13 +110,15 @@ class RowRules:
     :param directory: the callers known as supervisors (normalized phone -> id), when
         senders are matched by the built-in look-up alone; then rows from anybody else
         come out as plain quarantine rows. ``None``: every row becomes a report.
-    :param stored_time: UTC as the ledger stores it (``YYYY-MM-DD HH:MM:SS.ffffff``)
+    :param latest: the latest plausible time of a call (the import's own time, with a
+        margin for the clocks): a call dated after it is rejected
     """
 
     match: ProfileMatch
     centers: CenterNames
     default_center: str | None
     directory: Mapping[str, int] | None = None
+    latest: dt.datetime | None = None
 
     def name(self, field: str) -> str:
         """The file's own header for a field, for messages."""
@@ -132,6 +135,13 @@ class RowRules:
         profile = self.match.profile
         if any(isinstance(v, str) and "\ufffd" in v for v in row):
             raise RowRejected("（整行）", "含有无法按文件编码解码的字符")
+        for index, value in enumerate(row):
+            if isinstance(value, str) and len(value) > MAX_CELL:
+                header = self.match.header
+                column = header[index] if index < len(header) else f"第 {index + 1} 列"
+                raise RowRejected(
+                    column, f"内容过长（{len(value)} 个字符，每格最多 {MAX_CELL} 个）"
+                )
         column = "time" if "time" in self.match.columns else "date"
         try:
             when = parse_time(cell(row, column), profile.time_formats, clock=cell(row, "clock"))
@@ -139,6 +149,11 @@ class RowRules:
             raise RowRejected(name(column), str(exc)) from exc
         if when is None:
             raise RowRejected(name(column), "缺少来电时间")
+        if self.latest is not None and when > self.latest:
+            shown = when.astimezone(SHANGHAI)
+            raise RowRejected(
+                name(column), f"来电时间 {shown:%Y-%m-%d %H:%M} 晚于导入时间，请核对日期"
+            )
         try:
             phone = parse_phone(cell(row, "caller_number"))
         except ValueError as exc:
@@ -200,6 +215,10 @@ class RowRules:
 
 STORED_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how the ledger stores a time, in UTC
 
+#: The longest cell a row may have (characters): a longer one rejects its row. CSV
+#: fields up to :data:`channels.phone.tabular.FIELD_LIMIT` are read whole to get here.
+MAX_CELL = 128 * 1024
+
 
 def _content_id(center: str, when: str, phone: str, text: str) -> str:
     """A row's identity where the file has no record id: a hash of what it says."""
@@ -256,6 +275,9 @@ class FastRows:
             and not rules.match.profile.time_formats
         )
         self.directory = rules.directory or {}
+        self.latest = (
+            rules.latest.astimezone(dt.UTC).strftime(STORED_TIME) if rules.latest else None
+        )
         self.aliases = rules.centers.aliases
         self.default_center = rules.default_center
         self.width = max(3, max(cols.values(), default=0) + 1)
@@ -328,12 +350,13 @@ class FastRows:
             return None
         texts = True
         try:
-            if "\ufffd" in "".join(row):
+            joined = "".join(row)
+            if "\ufffd" in joined or len(joined) > MAX_CELL:
                 return None
         except TypeError:  # a cell that is not text (a date, a number)
             texts = False
             for value in row:
-                if type(value) is str and "\ufffd" in value:
+                if type(value) is str and ("\ufffd" in value or len(value) > MAX_CELL):
                     return None
         if self.pad:
             row.append("")
@@ -350,7 +373,7 @@ class FastRows:
                 if type(value) is not str and value is not when:
                     return None
             received = self._text_time(when) if type(when) is str else self._cell_time(when)
-        if received is None:
+        if received is None or (self.latest is not None and received > self.latest):
             return None
         # The number: plain digits, no country code (that one the general path strips).
         if not (phone.isascii() and phone.isdigit()) or not 5 <= len(phone) <= 15:

@@ -22,9 +22,20 @@ from xml.etree import ElementTree
 
 import attrs
 
-__all__ = ["Sheet", "TabularError", "detect_encoding", "file_kind", "open_sheets"]
+__all__ = [
+    "FIELD_LIMIT",
+    "Sheet",
+    "TabularError",
+    "detect_encoding",
+    "file_kind",
+    "open_sheets",
+]
 
 _SAMPLE = 256 * 1024
+#: The longest CSV field read (characters). The csv module's own limit (128 KiB) would
+#: stop the whole file at one long field; read whole, such a field rejects its row
+#: (:data:`channels.phone.rows.MAX_CELL`). Beyond this a quote was surely left open.
+FIELD_LIMIT = 16 << 20
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
@@ -105,6 +116,8 @@ def _csv_sheet(path: Path) -> Sheet:
     except csv.Error:
         dialect = csv.excel
     size = path.stat().st_size
+    if csv.field_size_limit() < FIELD_LIMIT:  # the module's setting, for every reader
+        csv.field_size_limit(FIELD_LIMIT)
 
     def rows() -> Iterator[list[Cell]]:
         try:

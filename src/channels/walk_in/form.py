@@ -60,6 +60,7 @@ from supervision_web import WebSettings
 __all__ = [
     "ALLOWED_TYPES",
     "CHANNEL",
+    "LETTER_MAX_AGE",
     "FormChoices",
     "Upload",
     "WalkInChannel",
@@ -126,6 +127,13 @@ class FormChoices:
     max_file_bytes: int = 10 * 1024 * 1024
     max_files: int = 10
     today: dt.date
+    # id -> the first day of the term (聘期开始), for the supervisors whose is known:
+    # they cannot have written as supervisors before it
+    appointed: Mapping[int, dt.date] = attrs.Factory(dict)
+
+
+#: How far back a letter's date may go: an older one is surely a mistyped date.
+LETTER_MAX_AGE = dt.timedelta(days=366)
 
 
 def _clean_filename(name: str) -> str:
@@ -152,6 +160,20 @@ def _term(kind: type[enum.StrEnum], value: str, errors: dict[str, str], field: s
     except ValueError:
         errors[field] = "请从列表中选择"
         return None
+
+
+def _letter_date_error(
+    written_on: dt.date, today: dt.date, appointed: dt.date | None
+) -> str | None:
+    """Why a letter's date is not plausible, or ``None``."""
+    if written_on > today:
+        return "写信日期不能晚于今天"
+    if appointed is not None and written_on < appointed:
+        return f"写信日期早于该监督员的聘期开始日（{appointed:%Y年%m月%d日}），请核对"
+    earliest = today - LETTER_MAX_AGE
+    if written_on < earliest:
+        return f"写信日期不能早于 {earliest:%Y年%m月%d日}（一年以前），请核对年份"
+    return None
 
 
 def validate_walk_in(
@@ -212,8 +234,13 @@ def validate_walk_in(
         except ValueError:
             errors["letter_date"] = "请填写写信日期（年-月-日）"
         else:
-            if written_on > choices.today:
-                errors["letter_date"] = "写信日期不能晚于今天"
+            appointed = (
+                choices.appointed.get(int(get("supervisor_id")))
+                if reporter == "supervisor" and get("supervisor_id").isdigit()
+                else None
+            )
+            if problem := _letter_date_error(written_on, choices.today, appointed):
+                errors["letter_date"] = problem
             else:
                 subject = f"来信（写于 {written_on:%Y年%m月%d日}）"
     else:
@@ -312,16 +339,23 @@ def _load_choices(
         if c.code in enabled and can_enter_reports(user, c.code)
     }
     supervisors: dict[int, tuple[str, str]] = {}
+    appointed: dict[int, dt.date] = {}
     if only is None:
         for s in ledger.supervisors(status=SupervisorStatus.ACTIVE):
             if s.center in centers:
                 supervisors[s.id] = (s.name, s.center)
+                if s.term_start is not None:
+                    appointed[s.id] = s.term_start
         units = {(u.center, u.code): u.name for u in ledger.units() if u.center in centers}
     else:
         raw_id = only.get("supervisor_id", "")
         brief = _brief(ledger, int(raw_id)) if raw_id.isdigit() else None
         if brief and brief[2] is SupervisorStatus.ACTIVE and brief[1] in centers:
             supervisors[int(raw_id)] = (brief[0], brief[1])
+            if only.get("mode") == WalkInMode.LETTER.value:  # a letter's date is checked
+                term_start = ledger.supervisor(int(raw_id)).term_start
+                if term_start is not None:
+                    appointed[int(raw_id)] = term_start
         center = only.get("center", "")
         units = (
             {(u.center, u.code): u.name for u in ledger.units(center)}
@@ -335,12 +369,23 @@ def _load_choices(
         max_file_bytes=settings.max_file_bytes,
         max_files=settings.max_files,
         today=ledger.today(),
+        appointed=appointed,
     )
 
 
 async def _form_context(request: Request, choices: FormChoices) -> dict[str, Any]:
     desk = web.desk_of(request)
     supervisors = await desk.call(desk.ledger.supervisors, status=SupervisorStatus.ACTIVE)
+    # The picker shows each supervisor's name and (masked) phone: in the access log.
+    user: StaffUser | None = getattr(request.state, "user", None)
+    if user is not None:
+        await desk.call(
+            desk.ledger.log_access,
+            user=user.username,
+            action="walk_in_picker",
+            purpose=f"网页 {request.url.path}",
+            supervisors=list(choices.supervisors),
+        )
     phones = {
         s.id: next((mask_phone(i.value) for i in s.identities if i.kind is ContactKind.PHONE), "")
         for s in supervisors
@@ -488,6 +533,14 @@ async def receipt(request: Request) -> Response:
     phone = ""
     if summary.supervisor_id is not None:
         supervisor = await desk.call(desk.ledger.supervisor, summary.supervisor_id)
+        await desk.call(
+            desk.ledger.log_access,
+            user=user.username,
+            action="view_receipt",
+            purpose=f"网页 {request.url.path}",
+            supervisors=[supervisor.id],
+            target=f"report:{summary.id}",
+        )
         phone = next((i.value for i in supervisor.identities if i.kind is ContactKind.PHONE), "")
         who = mask_name(supervisor.name)
         kind = "监督员"

@@ -14,6 +14,7 @@ stays fast.
 from __future__ import annotations
 
 from supervision_core.cli import (
+    access,
     calendar,
     export,
     issues,
@@ -62,6 +63,7 @@ for _command in (
     year.briefing,
     export.export_,
     users.users,
+    access.access_log,
     status.status,
     status.plugins,
     calendar.calendar,

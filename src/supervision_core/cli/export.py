@@ -43,17 +43,22 @@ def export_ledger_command(
     out: Path | None,
 ) -> None:
     """导出反馈问题台账（监督员姓名、电话脱敏；公式注入已中和）。"""
+    from supervision_core.cli.access import log_shown
     from supervision_core.documents.ledger_workbook import export_ledger
 
     target = out or Path(f"反馈问题台账.{fmt}")
+    ledger = state.ledger()
+    exported: set[int] = set()
     count = export_ledger(
-        state.ledger(),
+        ledger,
         target,
         center=center,
         start=start.date() if start else None,
         end=end.date() if end else None,
         fmt=fmt,
+        supervisors=exported,
     )
+    log_shown(ledger, "export_ledger", exported, target=target.name)
     show(
         state,
         {"file": str(target), "issues": count},

@@ -168,6 +168,7 @@ def _deadline_lines(issue: Issue) -> list[str]:
 @pass_state
 def issues_show(state: State, ref: str) -> None:
     """显示一个问题及其全部办理记录。"""
+    from supervision_core.cli.access import log_shown
     from supervision_core.model.clock import SHANGHAI
     from supervision_core.rules.masking import mask_personal_data
 
@@ -175,6 +176,7 @@ def issues_show(state: State, ref: str) -> None:
     issue = ledger.issue(ref)
     history = ledger.history(ref)
     proposals = ledger.proposals(ref)
+    log_shown(ledger, "view_issue", [issue.supervisor_id], target=issue.number)
 
     def human() -> None:
         # Units are named by code within their center; a township's issue may go to the
@@ -369,17 +371,31 @@ def issues_explain(state: State, ref: str, explanation: str, actor: str | None) 
     help="satisfied 满意；basically_satisfied 基本满意；not_satisfied 不满意（重新整改）。",
 )
 @click.option("--note", help="评价意见。")
+@click.option(
+    "--on-behalf",
+    metavar="方式",
+    help="工作人员代录监督员的评价时必填：监督员以何种方式告知（如 电话、来访、书面）。",
+)
 @actor_option
 @json_option
 @pass_state
 def issues_evaluate(
-    state: State, ref: str, satisfaction: str, note: str | None, actor: str | None
+    state: State,
+    ref: str,
+    satisfaction: str,
+    note: str | None,
+    on_behalf: str | None,
+    actor: str | None,
 ) -> None:
-    """记录监督员对整改的评价。"""
+    """记录监督员对整改的评价（只能是反映问题的监督员本人的评价；工作人员代录须用 --on-behalf）。"""
     _step_output(
         state,
         state.ledger().evaluate(
-            ref, satisfaction=satisfaction, note=note, actor=resolve_actor(actor)
+            ref,
+            satisfaction=satisfaction,
+            note=note,
+            actor=resolve_actor(actor),
+            on_behalf=on_behalf,
         ),
         "已评价",
     )

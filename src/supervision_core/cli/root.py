@@ -23,11 +23,20 @@ def _database_error(exc: Exception) -> str | None:
         return None
     import sqlalchemy as sa
 
-    if isinstance(exc, sa.exc.OperationalError):
-        return f"数据库操作失败：{exc.orig}"
+    # The driver's own error only: SQLAlchemy's message adds the statement and its
+    # parameters, which are no help to the user and may hold personal data.
+    if isinstance(exc, sa.exc.OperationalError) and exc.orig is not None:
+        return f"数据库操作失败：{_first_line(exc.orig)}"
+    if isinstance(exc, sa.exc.StatementError) and exc.orig is not None:
+        return f"数据库错误：{_first_line(exc.orig)}"
     if isinstance(exc, sa.exc.SQLAlchemyError):
-        return f"数据库错误：{exc}"
+        return f"数据库错误：{type(exc).__name__}"
     return None
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 class SupdeskGroup(click.Group):

@@ -9,6 +9,7 @@ import click
 
 from supervision_core.cli.context import State, json_option, pass_state
 from supervision_core.cli.output import fail, show
+from supervision_core.errors import SupervisionError
 
 __all__ = ["init"]
 
@@ -51,7 +52,13 @@ def init(state: State, demo: bool, mail_sink: str | None) -> None:
         else (demo_settings() if demo else Settings())
     )
     ledger = open_ledger(state.url(settings), settings=settings, create=True)
-    counts = load_demo(ledger) if demo else None
+    try:
+        counts = load_demo(ledger) if demo else None
+    except SupervisionError:
+        # The demo refuses a ledger in use: take back the configuration written for it.
+        if wrote:
+            config_path.unlink()
+        raise
     data: dict[str, Any] = {
         "database": state.url(settings),
         "config": str(config_path) if config_path.exists() else None,

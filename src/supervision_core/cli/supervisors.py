@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import click
 
+from supervision_core.cli.access import log_shown
 from supervision_core.cli.context import (
     State,
     actor_option,
@@ -16,12 +17,12 @@ from supervision_core.cli.context import (
     pass_state,
     resolve_actor,
 )
-from supervision_core.cli.output import pad, show
+from supervision_core.cli.output import pad, show, to_json
 
 # The value modules (and the masking rules, which import them) load when a command runs,
 # with the ledger, not for `supdesk --help`: annotations only here, choices through lazy_choice.
 if TYPE_CHECKING:
-    from supervision_core.model.supervisors import Identity, Supervisor
+    from supervision_core.model.supervisors import Identity, Supervisor, SupervisorChange
 
 __all__ = ["supervisors"]
 
@@ -146,9 +147,9 @@ def supervisors_list(state: State, center: str | None, status: str | None) -> No
     from supervision_core.model.supervisors import ContactKind, SupervisorStatus
     from supervision_core.rules.masking import mask_phone
 
-    found = state.ledger().supervisors(
-        center=center, status=SupervisorStatus(status) if status else None
-    )
+    ledger = state.ledger()
+    found = ledger.supervisors(center=center, status=SupervisorStatus(status) if status else None)
+    log_shown(ledger, "list_supervisors", [s.id for s in found])
 
     def human() -> None:
         if not found:
@@ -169,30 +170,60 @@ def supervisors_list(state: State, center: str | None, status: str | None) -> No
 @json_option
 @pass_state
 def supervisors_show(state: State, supervisor_id: int) -> None:
-    """显示一名监督员的详细信息。"""
-    s = state.ledger().supervisor(supervisor_id)
-    show(state, _masked(s), lambda: click.echo("\n".join(_supervisor_lines(s))))
+    """显示一名监督员的详细信息，及其资格变更和出席记录（连同操作人和时间）。"""
+    ledger = state.ledger()
+    s = ledger.supervisor(supervisor_id)
+    history = ledger.supervisor_history(supervisor_id)
+    log_shown(ledger, "view_supervisor", [s.id])
+
+    def human() -> None:
+        click.echo("\n".join([*_supervisor_lines(s), *_history_lines(history)]))
+
+    show(state, {**to_json(_masked(s)), "history": history}, human)
+
+
+def _history_lines(history: list[SupervisorChange]) -> list[str]:
+    from supervision_core.model.clock import SHANGHAI
+    from supervision_core.model.supervisors import ChangeKind, SupervisorStatus
+    from supervision_core.model.year import AttendanceStatus
+
+    if not history:
+        return ["  变更记录：（无）"]
+    lines = ["  变更记录："]
+    for change in history:
+        when = change.at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+        labels: Any = AttendanceStatus if change.kind is ChangeKind.ATTENDANCE else SupervisorStatus
+        before = labels(change.before).label if change.before else "（无）"
+        after = labels(change.after).label if change.after else "（无）"
+        what = change.kind.label
+        if change.activity_id is not None:
+            what += f"（活动 #{change.activity_id}）"
+        note = f"：{change.note}" if change.note else ""
+        lines.append(f"    {when}  {what}  {before} → {after}  （{change.actor}）{note}")
+    return lines
 
 
 @supervisors.command("suspend")
 @click.argument("supervisor_id", type=int)
 @click.option("--reason", required=True, help="暂停理由。")
+@actor_option
 @json_option
 @pass_state
-def supervisors_suspend(state: State, supervisor_id: int, reason: str) -> None:
+def supervisors_suspend(state: State, supervisor_id: int, reason: str, actor: str | None) -> None:
     """暂停监督员资格（其反馈将进入隔离区）。"""
-    s = state.ledger().suspend(supervisor_id, reason=reason)
+    s = state.ledger().suspend(supervisor_id, reason=reason, actor=resolve_actor(actor))
     show(state, _masked(s), lambda: click.echo(f"监督员 #{s.id} {s.name} 已暂停。"))
 
 
 @supervisors.command("reinstate")
 @click.argument("supervisor_id", type=int)
 @click.option("--reason", required=True, help="恢复理由。")
+@actor_option
 @json_option
 @pass_state
-def supervisors_reinstate(state: State, supervisor_id: int, reason: str) -> None:
+def supervisors_reinstate(state: State, supervisor_id: int, reason: str, actor: str | None) -> None:
     """恢复被暂停的监督员。"""
-    s = state.ledger().reinstate(supervisor_id, reason=reason)
+    s = state.ledger().reinstate(supervisor_id, reason=reason, actor=resolve_actor(actor))
     show(state, _masked(s), lambda: click.echo(f"监督员 #{s.id} {s.name} 已恢复。"))
 
 
@@ -221,6 +252,7 @@ def supervisors_link_code(state: State, supervisor_id: int, minutes: int) -> Non
 @click.option("--letter-returned/--letter-not-returned", required=True, help="聘书是否已收回。")
 @click.option("--card-returned/--card-not-returned", required=True, help="工作证是否已收回。")
 @click.option("--on", "on_date", type=click.DateTime(["%Y-%m-%d"]), help="日期（默认今天）。")
+@actor_option
 @json_option
 @pass_state
 def supervisors_revoke(
@@ -230,6 +262,7 @@ def supervisors_revoke(
     letter_returned: bool,
     card_returned: bool,
     on_date: dt.datetime | None,
+    actor: str | None,
 ) -> None:
     """取消监督员资格，并记录聘书、工作证是否收回。"""
     from supervision_core.model.supervisors import Revocation
@@ -243,6 +276,7 @@ def supervisors_revoke(
             letter_returned=letter_returned,
             card_returned=card_returned,
         ),
+        actor=resolve_actor(actor),
     )
     show(state, _masked(s), lambda: click.echo("\n".join(["已取消资格：", *_supervisor_lines(s)])))
 

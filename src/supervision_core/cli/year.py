@@ -291,13 +291,24 @@ def activities_add(
     show_default=True,
     help="present 出席；excused 请假；unexcused 无故缺席。",
 )
+@click.option("--note", help="说明（更正出席记录时请写明原因）。")
+@actor_option
 @json_option
 @pass_state
-def activities_attend(state: State, activity_id: int, supervisor_id: int, status: str) -> None:
-    """记录受邀监督员的出席情况。"""
+def activities_attend(
+    state: State,
+    activity_id: int,
+    supervisor_id: int,
+    status: str,
+    note: str | None,
+    actor: str | None,
+) -> None:
+    """记录（或更正）受邀监督员的出席情况；每次记录连同操作人保存在监督员的变更记录中。"""
     from supervision_core.model.year import AttendanceStatus
 
-    activity = state.ledger().record_attendance(activity_id, supervisor_id, status)
+    activity = state.ledger().record_attendance(
+        activity_id, supervisor_id, status, actor=resolve_actor(actor), note=note
+    )
     show(
         state,
         activity,

@@ -212,13 +212,19 @@ def notifier_labels(ledger: Ledger) -> dict[str, str]:
 
 
 def _rows(
-    ledger: Ledger, center: str | None, start: dt.date | None, end: dt.date | None
+    ledger: Ledger,
+    center: str | None,
+    start: dt.date | None,
+    end: dt.date | None,
+    seen: set[int] | None = None,
 ) -> Iterator[tuple[list[object], bool]]:
     """Ledger rows in id order, a page at a time: (cells, late)."""
     today = ledger.today()
     names = _Names(ledger)
     for page in ledger.ledger_pages(center=center, start=start, end=end):
         for r in page.rows:
+            if seen is not None:
+                seen.add(r.supervisor_id)
             late = _is_late(r, today)
             cells: list[object] = [
                 r.number,
@@ -264,11 +270,14 @@ def export_ledger(
     end: dt.date | None = None,
     fmt: str = "xlsx",
     progress: Callable[[int], None] | None = None,
+    supervisors: set[int] | None = None,
 ) -> int:
     """Write the ledger to ``path`` as XLSX (a sheet per center and a summary) or CSV.
 
     :param start: first day (Asia/Shanghai) of reports to include
     :param end: last day, inclusive
+    :param supervisors: filled with the ids of the supervisors the file names (for the
+        access log)
     :returns: how many issues were written
     """
     centers = [c for c in ledger.centers() if center is None or c.code == center]
@@ -277,11 +286,11 @@ def export_ledger(
     target = Path(path)
     if fmt == "csv":
         with target.open("w", encoding="utf-8-sig", newline="") as fh:
-            return _write_csv(ledger, fh, centers, start, end, progress)
+            return _write_csv(ledger, fh, centers, start, end, progress, supervisors)
     if fmt != "xlsx":
         msg = f"导出格式只能是 xlsx 或 csv：{fmt!r}"
         raise ValueError(msg)
-    return _write_xlsx(ledger, target, centers, start, end, progress)
+    return _write_xlsx(ledger, target, centers, start, end, progress, supervisors)
 
 
 def _write_csv(
@@ -291,12 +300,13 @@ def _write_csv(
     start: dt.date | None,
     end: dt.date | None,
     progress: Callable[[int], None] | None,
+    seen: set[int] | None = None,
 ) -> int:
     writer = csv.writer(fh)
     writer.writerow(["中心", *LEDGER_HEADERS])
     written = 0
     for c in centers:
-        for cells, _overdue in _rows(ledger, c.code, start, end):
+        for cells, _overdue in _rows(ledger, c.code, start, end, seen):
             writer.writerow([c.name, *("" if v is None else v for v in cells)])
             written += 1
             if progress and written % 10000 == 0:
@@ -311,6 +321,7 @@ def _write_xlsx(
     start: dt.date | None,
     end: dt.date | None,
     progress: Callable[[int], None] | None,
+    seen: set[int] | None = None,
 ) -> int:
     import xlsxwriter
 
@@ -359,7 +370,7 @@ def _write_xlsx(
         sheet.freeze_panes(1, 0)
         sheet.write_row(0, 0, LEDGER_HEADERS, bold)
         rows = 0
-        for cells, late in _rows(ledger, c.code, start, end):
+        for cells, late in _rows(ledger, c.code, start, end, seen):
             rows += 1
             for col, value in enumerate(cells):
                 if value is None or value == "":

@@ -10,12 +10,14 @@ from collections.abc import Iterable
 import attrs
 
 __all__ = [
+    "ChangeKind",
     "ContactKind",
     "Identity",
     "NewSupervisor",
     "Origin",
     "Revocation",
     "Supervisor",
+    "SupervisorChange",
     "SupervisorStatus",
     "normalize_identity",
 ]
@@ -151,3 +153,40 @@ class Supervisor:
     identities: tuple[Identity, ...]
     revocation: Revocation | None = None
     status_note: str | None = None
+
+
+class ChangeKind(enum.StrEnum):
+    """What changed in a supervisor's record (the history ``supervisors show`` lists)."""
+
+    SUSPENDED = "suspended"
+    REINSTATED = "reinstated"
+    REVOKED = "revoked"
+    ATTENDANCE = "attendance"
+
+    @property
+    def label(self) -> str:
+        """The change in Chinese."""
+        return {
+            "suspended": "暂停资格",
+            "reinstated": "恢复资格",
+            "revoked": "取消资格",
+            "attendance": "出席记录",
+        }[self.value]
+
+
+@attrs.frozen(kw_only=True)
+class SupervisorChange:
+    """One change of a supervisor's status or attendance: who, when, from what to what.
+
+    ``before`` and ``after`` are a :class:`SupervisorStatus` value, or for attendance an
+    ``AttendanceStatus`` value (``before`` is ``None`` the first time it is recorded);
+    ``activity_id`` names the activity of an attendance record.
+    """
+
+    at: dt.datetime
+    actor: str
+    kind: ChangeKind = attrs.field(converter=ChangeKind)
+    before: str | None = None
+    after: str | None = None
+    activity_id: int | None = None
+    note: str | None = None

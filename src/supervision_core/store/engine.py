@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import sqlite3
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import sqlalchemy as sa
@@ -22,6 +25,7 @@ __all__ = [
     "Engine",
     "create_engine",
     "head_revision",
+    "make_private",
     "migrate",
     "schema_status",
 ]
@@ -42,11 +46,52 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def _sqlite_path(engine_or_url: sa.Engine | sa.URL) -> Path | None:
+    url = engine_or_url.url if isinstance(engine_or_url, sa.Engine) else engine_or_url
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):  # a URI filename: SQLite itself decides
+        return None
+    return Path(database)
+
+
+def _create_private(path: Path) -> None:
+    """Create the empty database file readable by its owner only, if it is not there.
+
+    SQLite gives its -wal and -shm files the database file's permissions, so they
+    are private too. (Creating it here, with the mode given to ``open``, rather than
+    by changing the process's umask: other threads may be creating files meanwhile.)
+    """
+    with contextlib.suppress(FileExistsError, FileNotFoundError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def make_private(engine: sa.Engine) -> list[Path]:
+    """Make a SQLite ledger's files (and its -wal, -shm) readable by their owner only.
+
+    For a database created before the desk did so itself; returns the files changed.
+    Nothing for PostgreSQL (its files are the server's).
+    """
+    path = _sqlite_path(engine)
+    changed: list[Path] = []
+    if path is None:
+        return changed
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            if file.stat().st_mode & 0o077:
+                file.chmod(0o600)
+                changed.append(file)
+    return changed
+
+
 def create_engine(url: str) -> sa.Engine:
     """An engine for ``url``: ``sqlite:///path.db`` or ``postgresql://...``.
 
     A bare ``postgresql://`` URL uses psycopg 3. SQLite gets WAL journaling and
-    enforced foreign keys on every connection.
+    enforced foreign keys on every connection, and a database file it creates is
+    readable by its owner only (as are the -wal and -shm files beside it): the ledger
+    holds supervisors' personal data.
     """
     try:
         parsed = sa.make_url(url)
@@ -59,6 +104,13 @@ def create_engine(url: str) -> sa.Engine:
         if parsed.get_backend_name() == "sqlite":
             engine = sa.create_engine(parsed, connect_args={"check_same_thread": False})
             sa.event.listen(engine, "connect", _sqlite_pragmas)
+            path = _sqlite_path(parsed)
+            if path is not None:
+
+                def private(*_: Any) -> None:
+                    _create_private(path)
+
+                sa.event.listen(engine, "do_connect", private)
             return engine
         return sa.create_engine(parsed, pool_pre_ping=True)
     except (ImportError, sa.exc.NoSuchModuleError) as exc:
@@ -117,11 +169,16 @@ def schema_status(engine: sa.Engine) -> tuple[str | None, str | None]:
 
 
 def migrate(engine: sa.Engine) -> None:
-    """Create or upgrade the schema to this version's head, through Alembic."""
+    """Create or upgrade the schema to this version's head, through Alembic.
+
+    A SQLite ledger's files are made private to their owner on the way (see
+    :func:`make_private`), for ledgers created before the desk did so itself.
+    """
     from alembic import command
 
     with engine.begin() as connection:
         command.upgrade(_alembic_config(connection), "head")
+    make_private(engine)
 
 
 def check_schema(engine: sa.Engine) -> None:

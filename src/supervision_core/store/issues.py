@@ -246,16 +246,31 @@ class Issues:
         satisfaction: Satisfaction | str,
         actor: str,
         note: str | None = None,
+        on_behalf: str | None = None,
     ) -> Issue:
-        """The supervisor's evaluation: satisfied closes the issue, not satisfied reopens it."""
+        """The supervisor's evaluation: satisfied closes the issue, not satisfied reopens it.
+
+        Only the supervisor who reported the issue evaluates it: through their channel, as
+        ``actor="supervisor:<id>"``; or staff record what the supervisor told them (代录),
+        with ``on_behalf`` saying how the supervisor gave their word (``电话``, ``来访``,
+        ``书面``): the event keeps the staff member as its actor and is marked as recorded
+        for the supervisor. A unit (``unit:...``), another supervisor, or staff without
+        ``on_behalf`` are refused.
+        """
         try:
             satisfaction = Satisfaction(satisfaction)
         except ValueError as exc:
             msg = "评价只能是 satisfied（满意）、basically_satisfied（基本满意）或 not_satisfied（不满意）"
             raise InvalidInput(msg) from exc
+        relayed = on_behalf.strip() if on_behalf else None
+        if relayed:
+            note = f"（工作人员代录，监督员{relayed}告知）{note or ''}"
 
         def data(issue: Issue, at: dt.datetime) -> dict[str, Any]:
+            _check_evaluator(issue, actor, relayed)
             payload: dict[str, Any] = {"satisfaction": satisfaction.value}
+            if relayed:
+                payload |= {"recorded_for": issue.supervisor_id, "relayed_by": relayed}
             if satisfaction is Satisfaction.NOT_SATISFIED:
                 payload |= self._due(self.db.limits.plan)(issue, at)
             return payload
@@ -438,3 +453,25 @@ class Issues:
         # Core aggregate (bench/bench_ledger.py, counts by center and state).
         with self.db.engine.connect() as connection:
             return {(center, state): n for center, state, n in connection.execute(query).all()}
+
+
+def _check_evaluator(issue: Issue, actor: str, relayed: str | None) -> None:
+    """Refuse an evaluation by anyone but the reporting supervisor, or staff on their word."""
+    kind, _, rest = actor.partition(":")
+    if kind == "unit":
+        msg = "承办单位不能评价整改结果：评价只能由反映问题的监督员作出"
+        raise InvalidInput(msg)
+    if kind == "supervisor":
+        if relayed:
+            msg = "监督员本人评价时不需要代录说明"
+            raise InvalidInput(msg)
+        if rest.strip() != str(issue.supervisor_id):
+            msg = f"只有反映问题 {issue.number} 的监督员本人可以评价"
+            raise InvalidInput(msg)
+        return
+    if not relayed:
+        msg = (
+            f"评价只能由反映问题 {issue.number} 的监督员作出；工作人员代为录入时，"
+            "请说明监督员以何种方式告知评价（如：电话、来访、书面）"
+        )
+        raise InvalidInput(msg)

@@ -10,15 +10,22 @@ from sqlmodel import Session, col, select
 
 from supervision_core.errors import InvalidInput, InvalidTransition
 from supervision_core.model.supervisors import (
+    ChangeKind,
     ContactKind,
     Identity,
     NewSupervisor,
     Revocation,
     Supervisor,
+    SupervisorChange,
     SupervisorStatus,
 )
 from supervision_core.store.rows import supervisor_of
-from supervision_core.store.tables import IdentityRow, SupervisorRow, table_of
+from supervision_core.store.tables import (
+    IdentityRow,
+    SupervisorChangeRow,
+    SupervisorRow,
+    table_of,
+)
 
 if TYPE_CHECKING:
     from supervision_core.store.centers import Centers
@@ -151,18 +158,24 @@ class Supervisors:
             s.commit()
         return self.supervisor(supervisor_id)
 
-    def suspend(self, supervisor_id: int, *, reason: str) -> Supervisor:
-        """Suspend a supervisor: their reports go to quarantine until reinstated."""
-        return self._set_status(supervisor_id, SupervisorStatus.SUSPENDED, reason)
+    def suspend(self, supervisor_id: int, *, reason: str, actor: str) -> Supervisor:
+        """Suspend a supervisor: their reports go to quarantine until reinstated.
 
-    def reinstate(self, supervisor_id: int, *, reason: str) -> Supervisor:
-        """Lift a suspension."""
-        return self._set_status(supervisor_id, SupervisorStatus.ACTIVE, reason)
+        Recorded in the supervisor's history (:meth:`supervisor_history`) with ``actor``.
+        """
+        return self._set_status(supervisor_id, SupervisorStatus.SUSPENDED, reason, actor)
 
-    def _set_status(self, supervisor_id: int, status: SupervisorStatus, reason: str) -> Supervisor:
+    def reinstate(self, supervisor_id: int, *, reason: str, actor: str) -> Supervisor:
+        """Lift a suspension; recorded in the supervisor's history with ``actor``."""
+        return self._set_status(supervisor_id, SupervisorStatus.ACTIVE, reason, actor)
+
+    def _set_status(
+        self, supervisor_id: int, status: SupervisorStatus, reason: str, actor: str
+    ) -> Supervisor:
         if not reason.strip():
             msg = "变更监督员状态必须说明理由"
             raise InvalidInput(msg)
+        _check_actor(actor)
         with self.db.session() as s:
             row = self.db.supervisor_row(s, supervisor_id)
             if row.status == SupervisorStatus.REVOKED:
@@ -171,20 +184,59 @@ class Supervisors:
             if row.status == status:
                 msg = f"监督员 #{supervisor_id} 的状态已经是“{status.label}”"
                 raise InvalidTransition(msg)
+            kind = (
+                ChangeKind.SUSPENDED
+                if status is SupervisorStatus.SUSPENDED
+                else ChangeKind.REINSTATED
+            )
+            s.add(self._change(supervisor_id, kind, actor, row.status, status, reason.strip()))
             row.status, row.status_note = status.value, reason.strip()
             s.commit()
         return self.supervisor(supervisor_id)
 
-    def revoke(self, supervisor_id: int, revocation: Revocation) -> Supervisor:
-        """Revoke a supervisor's status (取消资格), recording whether the papers came back."""
+    def _change(
+        self,
+        supervisor_id: int,
+        kind: ChangeKind,
+        actor: str,
+        before: str | None,
+        after: str | None,
+        note: str | None,
+    ) -> SupervisorChangeRow:
+        return SupervisorChangeRow(
+            supervisor_id=supervisor_id,
+            at=self.db.clock(),
+            actor=actor.strip()[:200],
+            kind=kind.value,
+            before=before,
+            after=after,
+            note=note,
+        )
+
+    def revoke(self, supervisor_id: int, revocation: Revocation, *, actor: str) -> Supervisor:
+        """Revoke a supervisor's status (取消资格), recording whether the papers came back.
+
+        Recorded in the supervisor's history with ``actor``.
+        """
         if not revocation.reason.strip():
             msg = "取消监督员资格必须说明理由"
             raise InvalidInput(msg)
+        _check_actor(actor)
         with self.db.session() as s:
             row = self.db.supervisor_row(s, supervisor_id)
             if row.status == SupervisorStatus.REVOKED:
                 msg = f"监督员 #{supervisor_id} 的资格已于 {row.revoked_on} 取消"
                 raise InvalidTransition(msg)
+            s.add(
+                self._change(
+                    supervisor_id,
+                    ChangeKind.REVOKED,
+                    actor,
+                    row.status,
+                    SupervisorStatus.REVOKED.value,
+                    revocation.reason,
+                )
+            )
             row.status = SupervisorStatus.REVOKED.value
             row.status_note = revocation.reason
             row.revoked_on = revocation.on
@@ -193,6 +245,28 @@ class Supervisors:
             row.card_returned = revocation.card_returned
             s.commit()
         return self.supervisor(supervisor_id)
+
+    def supervisor_history(self, supervisor_id: int) -> list[SupervisorChange]:
+        """Every change of a supervisor's status and attendance, oldest first, with who made it."""
+        with self.db.session() as s:
+            self.db.supervisor_row(s, supervisor_id)
+            rows = s.exec(
+                select(SupervisorChangeRow)
+                .where(SupervisorChangeRow.supervisor_id == supervisor_id)
+                .order_by(col(SupervisorChangeRow.id))
+            ).all()
+        return [
+            SupervisorChange(
+                at=r.at,
+                actor=r.actor,
+                kind=r.kind,
+                before=r.before,
+                after=r.after,
+                activity_id=r.activity_id,
+                note=r.note,
+            )
+            for r in rows
+        ]
 
     def supervisor_brief(self, supervisor_id: int) -> tuple[str, str, SupervisorStatus] | None:
         """A supervisor's name, center and status in one look-up, or ``None`` (forms use it)."""
@@ -210,3 +284,9 @@ class Supervisors:
                 )
             )
             return dict(found.all())
+
+
+def _check_actor(actor: str) -> None:
+    if not actor or not actor.strip():
+        msg = "必须指明操作人（actor）"
+        raise InvalidInput(msg)

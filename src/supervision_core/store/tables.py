@@ -521,7 +521,11 @@ class LeaseRow(SQLModel, table=True):
 
 
 class AccessLogRow(SQLModel, table=True):
-    """Every view of a supervisor's personal data: who, when, what."""
+    """Every view of a supervisor's personal data: who, when, what, whose, and why.
+
+    Append-only (a trigger refuses UPDATE and DELETE). One row per supervisor seen:
+    a list of twenty supervisors is twenty rows, so each supervisor's can be listed.
+    """
 
     __tablename__ = "access_log"
 
@@ -530,3 +534,22 @@ class AccessLogRow(SQLModel, table=True):
     username: str = Field(max_length=40, index=True)
     action: str = Field(max_length=40)
     target: str = Field(max_length=200)
+    supervisor_id: int | None = Field(default=None, index=True)
+    center_code: str | None = Field(default=None, max_length=40, index=True)
+    purpose: str | None = Field(default=None, max_length=200)  # the page or the command
+
+
+class SupervisorChangeRow(SQLModel, table=True):
+    """A supervisor's status changes and attendance records, as they happened (append-only)."""
+
+    __tablename__ = "supervisor_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    supervisor_id: int = Field(foreign_key="supervisor.id", index=True)
+    at: dt.datetime = _when()
+    actor: str = Field(max_length=200)
+    kind: str = Field(max_length=32)  # suspended, reinstated, revoked, attendance
+    before: str | None = Field(default=None, max_length=32)
+    after: str | None = Field(default=None, max_length=32)
+    activity_id: int | None = Field(default=None, foreign_key="activity.id")
+    note: str | None = None

@@ -20,7 +20,7 @@ from supervision_core.errors import InvalidInput, NotFound
 from supervision_core.model.clock import SHANGHAI
 from supervision_core.model.issues import IssueState, RectificationTrack
 from supervision_core.model.scoring import Band, Score, ScoreItem, SupervisorYear
-from supervision_core.model.supervisors import SupervisorStatus
+from supervision_core.model.supervisors import ChangeKind, SupervisorStatus
 from supervision_core.model.vocabulary import Method
 from supervision_core.model.year import (
     DEFAULT_TIE_RULE,
@@ -44,6 +44,7 @@ from supervision_core.store.tables import (
     EvaluationRow,
     FindingRow,
     IssueRow,
+    SupervisorChangeRow,
     SupervisorRow,
     WorkPlanRow,
     table_of,
@@ -71,8 +72,20 @@ _EXPERIENCE = {
 _SCORED_ACTIVITIES = {ActivityKind.GROUP_EXPERIENCE, ActivityKind.FORUM, ActivityKind.RESEARCH}
 
 
+_FIRST_YEAR = 2000  # no supervision before this (the programme, the ledgers)
+
+
+def check_year(year: int, latest: int = 2100) -> int:
+    """``year``, if a plausible one for the ledger; else :class:`InvalidInput` in Chinese."""
+    if not _FIRST_YEAR <= year <= latest:
+        msg = f"年份 {year} 不在合理范围内（应为 {_FIRST_YEAR} 至 {latest} 年）"
+        raise InvalidInput(msg)
+    return year
+
+
 def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
     """The year in Asia/Shanghai, as aware instants [start, end)."""
+    check_year(year)
     return (
         dt.datetime(year, 1, 1, tzinfo=SHANGHAI),
         dt.datetime(year + 1, 1, 1, tzinfo=SHANGHAI),
@@ -89,6 +102,7 @@ def add_work_plan(
     content: str,
 ) -> WorkPlan:
     require_center(db, center)
+    check_year(year, db.today().year + 1)  # next year's plan may be made now
     if not responsible_staff:
         msg = "工作计划必须指定负责的专人"
         raise InvalidInput(msg)
@@ -167,19 +181,36 @@ def add_activity(
 
 
 def record_attendance(
-    db: Database, activity_id: int, supervisor_id: int, status: AttendanceStatus | str
+    db: Database,
+    activity_id: int,
+    supervisor_id: int,
+    status: AttendanceStatus | str,
+    *,
+    actor: str,
+    note: str | None = None,
 ) -> Activity:
+    """Record (or correct) whether a supervisor attended an activity.
+
+    Every record and correction is kept in the supervisor's history with ``actor`` and
+    the time; a correction shows what it replaced.
+    """
     try:
         status = AttendanceStatus(status)
     except ValueError as exc:
         msg = "出席情况只能是 present（出席）、excused（请假）或 unexcused（无故缺席）"
         raise InvalidInput(msg) from exc
+    if not actor or not actor.strip():
+        msg = "必须指明操作人（actor）"
+        raise InvalidInput(msg)
     with db.session() as s:
         if s.get(ActivityRow, activity_id) is None:
             msg = f"没有编号为 {activity_id} 的活动"
             raise NotFound(msg)
         db.supervisor_row(s, supervisor_id)
         row = s.get(AttendanceRow, (activity_id, supervisor_id))
+        before = None if row is None else row.status
+        if before == status.value:
+            return activity(db, activity_id)  # nothing changes, nothing to record
         if row is None:
             s.add(
                 AttendanceRow(
@@ -188,6 +219,18 @@ def record_attendance(
             )
         else:
             row.status = status.value
+        s.add(
+            SupervisorChangeRow(
+                supervisor_id=supervisor_id,
+                at=db.clock(),
+                actor=actor.strip()[:200],
+                kind=ChangeKind.ATTENDANCE.value,
+                before=before,
+                after=status.value,
+                activity_id=activity_id,
+                note=note.strip() if note and note.strip() else None,
+            )
+        )
         s.commit()
     return activity(db, activity_id)
 
@@ -436,6 +479,7 @@ def evaluate(
 ) -> Evaluation:
     """Score every supervisor of ``center`` for ``year`` and publish a new version."""
     require_center(db, center)
+    check_year(year, db.today().year)
     if not 0 < quota_ratio <= 1:
         msg = f"优秀名额比例应在 0 到 1 之间：{quota_ratio}"
         raise InvalidInput(msg)

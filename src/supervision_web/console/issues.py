@@ -47,8 +47,12 @@ async def console_issue(request: Request) -> Response:
         ledger = desk.ledger
         issue = visible_issue(ledger, user, number)
         supervisor = ledger.supervisor(issue.supervisor_id)
-        ledger.users.log_access(
-            user.username, "view_issue", f"{issue.number} supervisor:{supervisor.id}"
+        ledger.log_access(
+            user=user.username,
+            action="view_issue",
+            purpose=f"网页 {request.url.path}",
+            supervisors=[supervisor.id],
+            target=issue.number,
         )
         phone = next((i.value for i in supervisor.identities if i.kind.value == "phone"), "")
         # The responsible unit by name: the issue's center's, else the banner center's.

@@ -99,6 +99,12 @@ async def console_supervisors(request: Request) -> Response:
         ledger = desk.ledger
         centers = centers_of(ledger, user)
         rows = [s for s in ledger.supervisors() if s.center in centers]
+        ledger.log_access(
+            user=user.username,
+            action="view_supervisors",
+            purpose=f"网页 {request.url.path}",
+            supervisors=[s.id for s in rows],
+        )
         activities = [
             a for c in centers for a in ledger.activities(center=c, year=ledger.today().year)
         ]
@@ -155,9 +161,9 @@ async def console_supervisor(request: Request) -> Response:
             if action == "link_code":
                 return ledger.messengers.issue_link_code(supervisor_id).code
             if action == "suspend":
-                ledger.suspend(supervisor_id, reason=f.get("reason", ""))
+                ledger.suspend(supervisor_id, reason=f.get("reason", ""), actor=actor)
             elif action == "reinstate":
-                ledger.reinstate(supervisor_id, reason=f.get("reason", ""))
+                ledger.reinstate(supervisor_id, reason=f.get("reason", ""), actor=actor)
             elif action == "revoke":
                 ledger.revoke(
                     supervisor_id,
@@ -167,6 +173,7 @@ async def console_supervisor(request: Request) -> Response:
                         letter_returned=f.get("letter_returned") == "yes",
                         card_returned=f.get("card_returned") == "yes",
                     ),
+                    actor=actor,
                 )
             elif action == "discipline":
                 ledger.record_discipline(
@@ -197,7 +204,11 @@ async def console_supervisor(request: Request) -> Response:
             elif action == "attendance":
                 activity = f.get("activity", "")
                 ledger.record_attendance(
-                    int(activity) if activity.isdigit() else 0, supervisor_id, f.get("status", "")
+                    int(activity) if activity.isdigit() else 0,
+                    supervisor_id,
+                    f.get("status", ""),
+                    actor=actor,
+                    note=f.get("note") or None,
                 )
             else:
                 raise InvalidInput("未知的操作")
@@ -213,7 +224,12 @@ async def console_supervisor(request: Request) -> Response:
     def load() -> Any:
         supervisor = visible()
         ledger = desk.ledger
-        ledger.users.log_access(user.username, "view_supervisor", f"supervisor:{supervisor.id}")
+        ledger.log_access(
+            user=user.username,
+            action="view_supervisor",
+            purpose=f"网页 {request.url.path}",
+            supervisors=[supervisor.id],
+        )
         activities = ledger.activities(center=supervisor.center, year=ledger.today().year)
         return supervisor, ledger.discipline(supervisor.id), activities
 
