@@ -24,13 +24,15 @@ from supervision_core.model.issues import (
     NotAcceptedReason,
     RectificationTrack,
     Satisfaction,
+    UnitFile,
     UnitView,
 )
 from supervision_core.model.screening import ScreeningProposal
 from supervision_core.model.summaries import IssueSummary
 from supervision_core.rules.deadlines import due_after, rectification_due
-from supervision_core.rules.disclosure import unit_view
+from supervision_core.rules.disclosure import unit_files, unit_view
 from supervision_core.rules.lifecycle import replay
+from supervision_core.store.disclosure import attachment_in, files_in, progress_in, reporter_in
 from supervision_core.store.rows import (
     ISSUE,
     OPEN,
@@ -304,8 +306,30 @@ class Issues:
             return replay(seed_of(row), (event_of(e) for e in events)) == issue_of(row)
 
     def unit_view(self, ref: IssueRef) -> UnitView:
-        """The issue as its responsible unit may see it: without the supervisor."""
-        return unit_view(self.issue(ref))
+        """The issue as its responsible unit may see it: without the supervisor.
+
+        Its texts are redacted with the reporter's identifiers (name, numbers, every
+        contact); its files are listed by number, under the desk's names.
+        """
+        with self.db.session() as s:
+            issue = issue_of(self.db.issue_row(s, ref))
+            return unit_view(
+                issue,
+                reporter_in(s, issue),
+                progress=progress_in(s, issue),
+                files=unit_files(t for _, t in files_in(s, issue)),
+            )
+
+    def unit_file_content(self, ref: IssueRef, number: int) -> tuple[UnitFile, str, bytes]:
+        """The issue's file ``number`` as listed for its unit, with its stored type and content.
+
+        The content is as received: :meth:`Ledger.unit_file` serves the unit a cleaned copy.
+        """
+        with self.db.session() as s:
+            issue = issue_of(self.db.issue_row(s, ref))
+            content_type, content = attachment_in(s, issue, number)
+            listed = unit_files(t for _, t in files_in(s, issue))
+        return listed[number - 1], content_type, content
 
     def find(
         self,

@@ -8,9 +8,12 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session
 
 from supervision_core.model.issues import Issue, IssueEvent
+from supervision_core.model.notifications import RecipientKind
 from supervision_core.model.supervisors import Identity
+from supervision_core.rules.disclosure import unit_notice
 from supervision_core.rules.notices import notices_for
 from supervision_core.store.bulk import bulk_insert
+from supervision_core.store.disclosure import reporter_in
 
 # import BULK_COLUMNS, STAGE_TABLE, BulkQuarantine, read_stage
 from supervision_core.store.tables import OutboxRow, table_of
@@ -33,6 +36,9 @@ def enqueue_notices(
         if center is None or not center.notifiers:
             continue
         for notice in notices_for(issue, event, addresses.get(issue.supervisor_id, ())):
+            if notice.recipient_kind is RecipientKind.UNIT:
+                # What the unit reads is redacted with the reporter's identifiers too.
+                notice = unit_notice(notice, reporter_in(s, issue))
             for notifier in center.notifiers:
                 rows.append(
                     {
