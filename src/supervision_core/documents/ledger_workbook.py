@@ -139,20 +139,23 @@ def _rows(
                 _label(Topic, r.topic),
                 _label(ProblemType, r.problem_type),
                 mask_personal_data(r.text),
-                units.get((r.center_code, r.unit_code or ""), r.venue or r.unit_hint or ""),
+                units.get(
+                    (r.center_code, r.unit_code or ""),
+                    mask_personal_data(r.venue or r.unit_hint or ""),
+                ),
                 _screening(r.state),
                 _label(NotAcceptedReason, r.not_accepted_reason),
                 _label(RectificationTrack, r.track),
                 units.get((r.center_code, r.unit_code or ""), r.unit_code or ""),
                 r.responsible_person or "",
-                r.measures or "",
+                mask_personal_data(r.measures or ""),
                 r.due_on,
-                progress.get(r.id, ""),
+                mask_personal_data(progress.get(r.id, "")),
                 r.completed_at.astimezone(SHANGHAI).replace(tzinfo=None)
                 if r.completed_at
                 else None,
-                r.evidence or "",
-                r.explanation or "",
+                mask_personal_data(r.evidence or ""),
+                mask_personal_data(r.explanation or ""),
                 told.get(r.id, ""),
                 _label(Satisfaction, r.satisfaction),
                 "是" if overdue else "否",
@@ -301,10 +304,24 @@ def _sheet_name(name: str) -> str:
     return re.sub(r"[\[\]:*?/\\]", "_", name)[:31]
 
 
+def _quoted(text: str) -> list[str]:
+    """A free text as a quotation: each of its lines behind ``> ``, so none passes for a field."""
+    return [
+        f"> {line}".rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    ]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 def unit_copy(view: Any, *, center_name: str, unit_name: str | None = None) -> str:
     """The unit's copy of a dispatched issue (派单通知): what to fix and by when.
 
-    Built from the unit's view only, so it never names the supervisor.
+    Built from the unit's view only, so it never names the supervisor. The notice's own
+    fields come first, each on one line; every free text follows as a quotation under its
+    label, so a description cannot add a line that passes for a field (期限).
+    The printable notice is :func:`~supervision_core.documents.dispatch_notice.dispatch_notice_pdf`.
     """
     due = view.due_on.isoformat() if view.due_on else "按规定期限"
     if view.due_on and not view.due_confirmed:
@@ -312,22 +329,22 @@ def unit_copy(view: Any, *, center_name: str, unit_name: str | None = None) -> s
     lines = [
         f"# 派单通知（{view.number}）",
         "",
-        f"{unit_name or view.unit or '责任单位'}：",
+        f"{_one_line(unit_name or view.unit or '责任单位')}：",
         "",
-        f"{center_name}收到政务服务监督员反馈的问题如下，请按要求整改并反馈结果。",
+        f"{_one_line(center_name)}收到政务服务监督员反馈的问题如下，请按要求整改并反馈结果。",
         "",
         f"- 问题编号：{view.number}",
         f"- 反馈日期：{view.received_on.isoformat()}",
-        f"- 问题描述：{view.text}",
     ]
-    if view.hints.venue:
-        lines.append(f"- 涉及场所：{view.hints.venue}")
     if view.hints.problem_type:
         lines.append(f"- 问题类型：{view.hints.problem_type.label}")
-    lines += [f"- 责任人：{view.responsible_person or '—'}"]
+    lines += [f"- 责任人：{_one_line(view.responsible_person or '—')}"]
     if view.track:
         lines.append(f"- 整改方式：{view.track.label}")
-    if view.measures:
-        lines.append(f"- 整改措施：{view.measures}")
-    lines += [f"- 期限：{due}", "", f"{center_name}", ""]
+    lines.append(f"- 期限：{due}")
+    texts = [("涉及场所", view.hints.venue), ("问题描述", view.text), ("整改措施", view.measures)]
+    for label, text in texts:
+        if text:
+            lines += ["", f"{label}：", *_quoted(text)]
+    lines += ["", f"{_one_line(center_name)}", ""]
     return "\n".join(lines)
