@@ -26,23 +26,28 @@ _DIGITS = re.compile(r"\d")
 
 # One character for one: full-width ASCII, the ideographic space and the dashes people
 # type between digits. Never more or fewer characters, so spans stay where they were.
-_FOLD = str.maketrans(
-    {
-        **{chr(0xFF01 + i): chr(0x21 + i) for i in range(0x5E)},  # ！..～ -> !..~
-        "\u3000": " ",
-        "\u00a0": " ",
-        "\u2010": "-",
-        "\u2011": "-",
-        "\u2012": "-",
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2212": "-",
-        "\ufe63": "-",
-        "\u3002": ".",  # 。 in an address or a number typed on a Chinese keyboard
-    }
-)
+_FOLD_MAP = {
+    **{chr(0xFF01 + i): chr(0x21 + i) for i in range(0x5E)},  # ！..～ -> !..~
+    "\u3000": " ",
+    "\u00a0": " ",
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2012": "-",
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2212": "-",
+    "\ufe63": "-",
+    "\u3002": ".",  # 。 in an address or a number typed on a Chinese keyboard
+}
+_FOLDABLE = re.compile("[" + "".join(_FOLD_MAP) + "]")
+# Where a number may be spelled with folded characters: full-width digits, or a
+# full-width sign or space beside a digit. Without any, a text is its own folded twin.
+_SIGNS = "（）＋－．\u3000\u00a0\u2010-\u2014\u2212\ufe63\u3002"
+_NUMBER_SPELLING = re.compile(f"[０-９]|[{_SIGNS}](?=\\d)|(?<=\\d)[{_SIGNS}]")
 
-_NOT_BEFORE = r"(?<![0-9A-Za-z])"
+# A number starts with a digit, a bracket or a plus: checked first, so that the engine
+# leaves every other position at once (a ledger export masks millions of texts).
+_NOT_BEFORE = r"(?=[0-9(+])(?<![0-9A-Za-z])"
 # A mainland mobile number: 11 digits from 13x to 19x, with a country code or not, and
 # at most one separator (space, dash, dot) between any two digits.
 MOBILE = re.compile(
@@ -66,18 +71,22 @@ ID_NUMBER = re.compile(
 
 def fold(text: str) -> str:
     """``text`` with full-width ASCII and odd dashes and spaces made plain, one for one."""
-    return text.translate(_FOLD)
+    # re.sub over the few such characters: str.translate looks up every character.
+    return _FOLDABLE.sub(lambda m: _FOLD_MAP[m.group()], text)
 
 
 class FoldedText:
     """A text and its folded twin, changed together so that spans found in one fit both.
 
     Patterns are matched in :attr:`folded`; what a match is replaced by goes into both.
+    With ``numbers_only``, a text in which no number is spelled with full-width digits or
+    signs is not folded at all (the patterns look for numbers only).
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, numbers_only: bool = False) -> None:
         self.text = text
-        self.folded = fold(text)
+        plain = numbers_only and not _NUMBER_SPELLING.search(text)
+        self.folded = text if plain else fold(text)
 
     def sub(
         self,
@@ -136,10 +145,25 @@ def mask_name(name: str) -> str:
     return value[0] + "*" * (len(value) - 1)
 
 
+# Seven digits close together (in any script, with signs between): no phone or ID number
+# without them, and most texts of a ledger (dates, amounts, counts) have none.
+_SEVEN_DIGITS = re.compile(f"\\d(?:[\\s().+\\-{_SIGNS}]{{0,3}}\\d){{6}}")
+_PERSONAL = re.compile(
+    "(?=[0-9(+])"
+    f"(?:(?P<id>{ID_NUMBER.pattern})|(?P<mobile>{MOBILE.pattern})|(?P<landline>{LANDLINE.pattern}))"
+)
+
+
+def _mask(match: re.Match[str]) -> str:
+    if match.group("id") is not None:
+        return mask_id_number(match.group(0))
+    return mask_phone(match.group(0))
+
+
 def mask_personal_data(text: str) -> str:
     """Mask every phone number and ID number found inside free text, however it is written."""
-    folded = FoldedText(text)
-    folded.sub(ID_NUMBER, lambda m: mask_id_number(m.group(0)))
-    folded.sub(MOBILE, lambda m: mask_phone(m.group(0)))
-    folded.sub(LANDLINE, lambda m: mask_phone(m.group(0)))
+    if not text or not _SEVEN_DIGITS.search(text):
+        return text
+    folded = FoldedText(text, numbers_only=True)
+    folded.sub(_PERSONAL, _mask)
     return folded.text
