@@ -207,3 +207,16 @@ def test_a_notice_to_a_unit_is_redacted_and_others_are_not() -> None:
     assert leaks(cleaned.subject + cleaned.body) == []
     assert cleaned.body == "问题描述：【监督员】反映窗口无人，电话【监督员】"
     assert unit_notice(to_supervisor, REPORTER) is to_supervisor
+
+
+def test_a_thanks_ends_the_report_only_when_a_signature_follows() -> None:
+    signed = "窗口无人。\n谢谢！\n巴特尔\n13948772345"
+    assert cut_quoted_and_signature(signed) == "窗口无人。"
+    more = "窗口无人。\n谢谢！\n另外，大厅空调也坏了。"
+    assert cut_quoted_and_signature(more) == more
+    assert cut_quoted_and_signature("窗口无人。\n\n此致\n敬礼！\n另外，空调坏了。") == "窗口无人。"
+
+
+def test_the_public_hotline_is_not_a_personal_number() -> None:
+    text = "热线电话12345一直占线，分机号 801，电话：7123456"
+    assert redact_for_unit(text) == "热线电话12345一直占线，分机号 801，电话：【已隐去】"

@@ -83,13 +83,21 @@ _SIGNATURE_START = [
     ),
 ]
 # A closing near the end: the name and contacts follow it.
-_CLOSING = re.compile(
+# A valediction: the name and contacts follow it.
+_VALEDICTION = re.compile(
     r"^\s*(?:此致(?:\s*敬礼)?|敬礼|顺颂(?:商祺|时祺|安康)?|祝好|祝工作顺利|即颂|"
-    r"Best regards|Best wishes|Kind regards|Warm regards|Regards|Best|Cheers|Sincerely|"
-    r"Yours sincerely|Yours truly|Thanks(?: and regards)?|Thank you|Many thanks|谢谢(?:您)?|多谢)"
+    r"Best regards|Best wishes|Kind regards|Warm regards|Regards|Sincerely|Yours sincerely|"
+    r"Yours truly|Thanks and regards)"
     r"[\s,.!;:，。！；：]*$",
     _I,
 )
+# A thanks: a signature only if nothing but short lines without a sentence follow it
+# ("谢谢！" then "另外，大厅空调也坏了。" is still the report).
+_THANKS = re.compile(
+    r"^\s*(?:Thanks|Thank you|Many thanks|Best|Cheers|谢谢(?:您)?|多谢|感谢)[\s,.!;:，。！；：]*$",
+    _I,
+)
+_SENTENCE = re.compile(r"[!?;]|[.,](?!\d)")  # in the folded text: 。，！ are .,! there
 _CLOSING_WITHIN = 8  # non-empty lines from the end
 
 
@@ -108,9 +116,12 @@ def _signature_start(lines: list[str]) -> int | None:
     for i, line in enumerate(lines):
         if any(p.match(line) for p in _SIGNATURE_START):
             return i
-    filled = [i for i, line in enumerate(lines) if line.strip()]
-    for i in filled[-_CLOSING_WITHIN:]:
-        if _CLOSING.match(lines[i]):
+    tail = [i for i, line in enumerate(lines) if line.strip()][-_CLOSING_WITHIN:]
+    for k, i in enumerate(tail):
+        if _VALEDICTION.match(lines[i]):
+            return i
+        after = [lines[j].strip() for j in tail[k + 1 :]]
+        if _THANKS.match(lines[i]) and all(len(x) <= 30 and not _SENTENCE.search(x) for x in after):
             return i
     return None
 
@@ -336,8 +347,14 @@ _HANDLE = re.compile(r"(?<![A-Za-z0-9._%+-])@[A-Za-z][A-Za-z0-9_.]{2,31}")
 _ID = r"(?P<id>[A-Za-z0-9][A-Za-z0-9_+().-]{4,40})"
 _LABELLED = [
     re.compile(
-        r"(?:微信号?|微信id|企业微信|钉钉号?|电报|QQ号?|电话号?码?|手机号?码?|座机号?码?|联系电话|"
-        r"联系方式|分机号?)\s?(?:号码?|账号|ID)?\s?[:是为]?\s?" + _ID,
+        r"(?:微信号?|微信id|企业微信|钉钉号?|电报|QQ号?|联系方式)\s?(?:号码?|账号|ID)?\s?[:是为]?\s?"
+        + _ID,
+        _I,
+    ),
+    # A number after a phone's label, from seven digits: 12345 is the public hotline.
+    re.compile(
+        r"(?:电话号?码?|手机号?码?|座机号?码?|联系电话|分机号?)\s?(?:号码?)?\s?[:是为]?\s?"
+        r"(?P<id>\+?[0-9](?:[ ()+-]?[0-9]){6,30})",
         _I,
     ),
     re.compile(
