@@ -374,6 +374,7 @@ class Ledger:
     proposals = _Via("_issues", Issues.proposals)
     verify = _Via("_issues", Issues.verify)
     unit_view = _Via("_issues", Issues.unit_view)
+    unit_views = _Via("_issues", Issues.unit_views)
     issues = _Via("_issues", Issues.find)
     overdue = _Via("_issues", Issues.overdue)
     due_soon = _Via("_issues", Issues.due_soon)

@@ -159,6 +159,20 @@ def dispatched(supdesk_ledger: Ledger) -> dict[str, str]:
         ledger.accept(result.issue_number, actor="op")
         ledger.dispatch(result.issue_number, unit=UNIT, responsible_person="其木格", actor="op")
         numbers[name] = result.issue_number
+    # A follow-up from his other address, with a photo: its file is the issue's too.
+    supplement = ledger.receive(
+        Report(
+            channel="email",
+            external_id="privacy-supplement",
+            center="wushenzhao",
+            received_at=ledger.clock(),
+            sender=Sender(ContactKind.EMAIL, EMAILS[1], f"{NAME}（补充）"),
+            text="补充照片。",
+            follows_up=numbers["forged-deadline"],
+            attachments=(Attachment("IMG_0001.jpg", "image/jpeg", photo()),),
+        )
+    )
+    assert supplement.supplement and supplement.issue_number == numbers["forged-deadline"]
     # What staff pass on can name the reporter too: the measures, a progress note, the evidence.
     quiet = numbers["quiet"]
     ledger.plan(quiet, track="scheduled", measures=f"已联系{NAME}（139-4877-2345）核实", actor="op")
@@ -172,7 +186,9 @@ def _main_text(html: str) -> str:
     return unescape(re.sub(r"<[^>]+>", " ", main))
 
 
-def test_the_units_pages_hold_no_identifier_of_the_reporter(web_client, dispatched) -> None:
+def test_the_units_pages_hold_no_identifier_of_the_reporter(
+    web_client, supdesk_ledger, dispatched
+) -> None:
     login(web_client, "window-unit")
     listing = web_client.get("/unit")
     assert listing.status_code == 200 and leaks(_main_text(listing.text)) == []
@@ -194,6 +210,13 @@ def test_the_units_pages_hold_no_identifier_of_the_reporter(web_client, dispatch
     ):
         assert kept in page, kept
     assert "13948772345" not in page and ".ogg" not in page
+    forged = _main_text(web_client.get(f"/unit/issues/{dispatched['forged-deadline']}").text)
+    assert "附件1.jpg" in forged and "IMG_0001" not in forged
+    # The list reads every view in a few queries: the same views as one by one.
+    ids = [supdesk_ledger.issue(n).id for n in dispatched.values()]
+    assert supdesk_ledger.unit_views(ids) == [
+        supdesk_ledger.unit_view(n) for n in dispatched.values()
+    ]
 
 
 def test_the_dispatch_notice_downloads_hold_no_identifier(web_client, dispatched) -> None:
@@ -248,6 +271,8 @@ def test_a_units_files_come_without_metadata_and_under_the_desks_names(
     refused = web_client.get(f"/unit/issues/{number}/files/3")
     assert refused.status_code == 403 and "不向承办单位提供" in refused.text
     assert web_client.get(f"/unit/issues/{number}/files/4").status_code == 404
+    follow_up = web_client.get(f"/unit/issues/{dispatched['forged-deadline']}/files/1")
+    assert follow_up.status_code == 200 and b"Bateer" not in follow_up.content
     # The original, with its EXIF, stays where only staff reach it.
     assert web_client.get("/attachments/1").status_code == 403
     web_client.cookies.clear()

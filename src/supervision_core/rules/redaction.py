@@ -22,6 +22,7 @@ so full-width digits and letters are found like ASCII ones and the rest stays as
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 
@@ -312,7 +313,8 @@ def _number_pattern(number: str) -> str | None:
     return rf"(?<![0-9A-Za-z]){inner}(?![0-9A-Za-z])"
 
 
-def _reporter_patterns(reporter: Reporter) -> list[re.Pattern[str]]:
+@functools.lru_cache(maxsize=256)  # a unit's list redacts many issues of few reporters
+def _reporter_patterns(reporter: Reporter) -> tuple[re.Pattern[str], ...]:
     """The patterns of the reporter's identifiers, the most specific first."""
     found: list[str] = []
     for identity in reporter.contacts:
@@ -331,7 +333,7 @@ def _reporter_patterns(reporter: Reporter) -> list[re.Pattern[str]]:
         found += _name_patterns(name)[0]
     found += parts
     found += _words_of_addresses(reporter)
-    return [re.compile(p, re.IGNORECASE) for p in dict.fromkeys(found)]
+    return tuple(re.compile(p, re.IGNORECASE) for p in dict.fromkeys(found))
 
 
 # ---------------------------------------------------------------- whatever looks personal

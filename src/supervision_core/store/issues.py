@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from supervision_core.errors import InvalidInput, InvalidTransition
 from supervision_core.model.centers import CenterLevel
@@ -32,7 +32,7 @@ from supervision_core.model.summaries import IssueSummary
 from supervision_core.rules.deadlines import due_after, rectification_due
 from supervision_core.rules.disclosure import unit_files, unit_view
 from supervision_core.rules.lifecycle import replay
-from supervision_core.store.disclosure import attachment_in, files_in, progress_in, reporter_in
+from supervision_core.store.disclosure import attachment_in, files_in, progress_in, reporters_in
 from supervision_core.store.rows import (
     ISSUE,
     OPEN,
@@ -42,7 +42,7 @@ from supervision_core.store.rows import (
     issue_of,
     seed_of,
 )
-from supervision_core.store.tables import EventRow, ProposalRow
+from supervision_core.store.tables import EventRow, IssueRow, ProposalRow
 
 if TYPE_CHECKING:
     from supervision_core.store.centers import Centers
@@ -312,13 +312,29 @@ class Issues:
         contact); its files are listed by number, under the desk's names.
         """
         with self.db.session() as s:
-            issue = issue_of(self.db.issue_row(s, ref))
-            return unit_view(
+            return self._unit_views(s, [issue_of(self.db.issue_row(s, ref))])[0]
+
+    def unit_views(self, refs: list[int]) -> list[UnitView]:
+        """:meth:`unit_view` of many issues (by id), in their order, in a few queries."""
+        with self.db.session() as s:
+            rows = s.exec(select(IssueRow).where(col(IssueRow.id).in_(refs))).all()
+            by_id = {r.id: issue_of(r) for r in rows}
+            return self._unit_views(s, [by_id[i] for i in refs if i in by_id])
+
+    @staticmethod
+    def _unit_views(s: Session, issues: list[Issue]) -> list[UnitView]:
+        reporters = reporters_in(s, issues)
+        progress = progress_in(s, issues)
+        files = files_in(s, issues)
+        return [
+            unit_view(
                 issue,
-                reporter_in(s, issue),
-                progress=progress_in(s, issue),
-                files=unit_files(t for _, t in files_in(s, issue)),
+                reporters[issue.id],
+                progress=progress[issue.id],
+                files=unit_files(t for _, t in files[issue.id]),
             )
+            for issue in issues
+        ]
 
     def unit_file_content(self, ref: IssueRef, number: int) -> tuple[UnitFile, str, bytes]:
         """The issue's file ``number`` as listed for its unit, with its stored type and content.
@@ -328,7 +344,7 @@ class Issues:
         with self.db.session() as s:
             issue = issue_of(self.db.issue_row(s, ref))
             content_type, content = attachment_in(s, issue, number)
-            listed = unit_files(t for _, t in files_in(s, issue))
+            listed = unit_files(t for _, t in files_in(s, [issue])[issue.id])
         return listed[number - 1], content_type, content
 
     def find(

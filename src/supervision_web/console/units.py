@@ -34,7 +34,7 @@ async def unit_portal(request: Request) -> Response:
 
     def load() -> Any:
         rows = desk.ledger.issues(center=user.center, unit=unit)
-        return [desk.ledger.unit_view(r.id) for r in rows[-200:]]
+        return desk.ledger.unit_views([r.id for r in rows[-200:]])
 
     views = await desk.call(load)
     return render(
