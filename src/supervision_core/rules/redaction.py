@@ -339,7 +339,10 @@ def _reporter_patterns(reporter: Reporter) -> tuple[re.Pattern[str], ...]:
 # ---------------------------------------------------------------- whatever looks personal
 
 _EMAIL = re.compile(
-    r"[A-Za-z0-9._%+-]+\s?(?:@|\[at\]|\(at\))\s?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+    # From where an address can start only: a long run of letters is read once, not again
+    # from each of its letters.
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+\s?(?:@|\[at\]|\(at\))\s?"
+    r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
     _I,
 )
 _TELEGRAM_LINK = re.compile(r"(?:https?://)?(?:t|telegram)\.me/[A-Za-z0-9_]{3,}", _I)
