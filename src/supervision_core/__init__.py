@@ -26,6 +26,10 @@ if _typing.TYPE_CHECKING:
     from supervision_core.documents.briefing import (
         render_markdown as render_markdown,
     )
+    from supervision_core.documents.dispatch_notice import (
+        dispatch_notice_docx as dispatch_notice_docx,
+        dispatch_notice_pdf as dispatch_notice_pdf,
+    )
     from supervision_core.documents.evaluation_workbook import (
         write_evaluation_xlsx as write_evaluation_xlsx,
     )
@@ -109,6 +113,7 @@ if _typing.TYPE_CHECKING:
         NotAcceptedReason as NotAcceptedReason,
         RectificationTrack as RectificationTrack,
         Satisfaction as Satisfaction,
+        UnitFile as UnitFile,
         UnitView as UnitView,
     )
     from supervision_core.model.messengers import (
@@ -135,6 +140,9 @@ if _typing.TYPE_CHECKING:
         ProfileMatch as ProfileMatch,
         match_profile as match_profile,
         normalize_header as normalize_header,
+    )
+    from supervision_core.model.reporters import (
+        Reporter as Reporter,
     )
     from supervision_core.model.reports import (
         Attachment as Attachment,
@@ -236,6 +244,9 @@ if _typing.TYPE_CHECKING:
     from supervision_core.rules.notices import (
         notices_for as notices_for,
     )
+    from supervision_core.rules.redaction import (
+        redact_for_unit as redact_for_unit,
+    )
     from supervision_core.rules.reminders import (
         documents_due as documents_due,
     )
@@ -329,8 +340,10 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
             "NotAcceptedReason",
             "RectificationTrack",
             "Satisfaction",
+            "UnitFile",
             "UnitView",
         ),
+        "model.reporters": ("Reporter",),
         "model.vocabulary": ("Method", "ProblemType", "Stage", "Topic", "parse_term"),
         "model.summaries": ("AttachmentInfo", "IssueSummary", "ReportSummary"),
         "model.batches": ("ImportBatch",),
@@ -407,6 +420,7 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "logmask": ("PersonalDataFilter", "mask_log_text"),
         "rules.disclosure": ("unit_view",),
+        "rules.redaction": ("redact_for_unit",),
         "rules.similarity": ("text_similarity",),
         "rules.screening": ("valid_id_number",),
         "rules.reminders": ("documents_due",),
@@ -420,6 +434,7 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "documents.evaluation_workbook": ("write_evaluation_xlsx",),
         "documents.ledger_workbook": ("unit_copy",),
+        "documents.dispatch_notice": ("dispatch_notice_docx", "dispatch_notice_pdf"),
     },
     # For plugin authors: the hook marker, the manager, registries and protocols,
     # the bulk-intake staging files and the testing helpers.

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
         BriefingMeeting,
         BriefingOpinion,
     )
+    from supervision_core.model.issues import UnitFile
     from supervision_core.model.profiles import ColumnProfile
     from supervision_core.model.reports import (
         IntakeResult,
@@ -309,6 +310,19 @@ class Ledger:
         self.supervisor(supervisor_id)
         return annual.supervisor_years(self.db, [supervisor_id], year)[supervisor_id]
 
+    def unit_file(self, ref: IssueRef, number: int) -> tuple[UnitFile, bytes]:
+        """The issue's file ``number`` (from 1) as its unit may have it.
+
+        Named by the desk (``附件1.jpg``), and made anew without metadata: a photo
+        re-encoded from its pixels, a PDF rewritten (:mod:`~supervision_core.documents.scrub`).
+        Any other kind, or a file that cannot be read, raises :class:`InvalidInput`.
+        """
+        from supervision_core.documents.scrub import strip_metadata
+
+        listed, content_type, content = self._issues.unit_file_content(ref, number)
+        _kind, cleaned = strip_metadata(content_type, content)
+        return listed, cleaned
+
     def briefing(self, *, center: str, period: str) -> Briefing:
         """The semi-annual briefing's figures for ``center`` and ``period`` (``2026H1``)."""
         return briefings.build_briefing(self.db, center, period)
@@ -438,6 +452,7 @@ class Ledger:
     proposals = _Via("_issues", Issues.proposals)
     verify = _Via("_issues", Issues.verify)
     unit_view = _Via("_issues", Issues.unit_view)
+    unit_views = _Via("_issues", Issues.unit_views)
     issues = _Via("_issues", Issues.find)
     overdue = _Via("_issues", Issues.overdue)
     due_soon = _Via("_issues", Issues.due_soon)

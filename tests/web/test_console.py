@@ -59,6 +59,16 @@ def ledger_with_issues(supdesk_ledger):
     return supdesk_ledger
 
 
+def _docx_text(content: bytes) -> str:
+    import io
+
+    from docx import Document
+
+    document = Document(io.BytesIO(content))
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    return "\n".join([*(p.text for p in document.paragraphs), *cells])
+
+
 def received_in(ledger, center):
     return next(i for i in ledger.issues(center=center) if i.state == "received")
 
@@ -541,8 +551,8 @@ def test_each_role_in_the_browser(browser_page, live_desk, ledger_with_issues):
     html = page.content()
     assert supervisor.name not in html and all(i.value not in html for i in supervisor.identities)
     with page.expect_download() as download:
-        page.get_by_role("link", name="下载派单通知").click()
-    notice = Path(download.value.path()).read_text(encoding="utf-8")
+        page.get_by_role("link", name="下载 Word（DOCX）").click()
+    notice = _docx_text(Path(download.value.path()).read_bytes())
     assert "派单通知" in notice and supervisor.name not in notice
     # The township's operator closes it.
     page.context.clear_cookies()
@@ -645,15 +655,16 @@ def test_the_units_notice_download_never_names_the_supervisor(web_client, ledger
     ledger.dispatch(issue.number, unit="wushenzhao-window", responsible_person="其木格", actor="op")
     supervisor = ledger.supervisor(issue.supervisor_id)
     login(web_client, "window-unit")
-    download = web_client.get(f"/unit/issues/{issue.number}/notice")
+    download = web_client.get(f"/unit/issues/{issue.number}/notice.docx")
     assert download.status_code == 200 and download.headers["content-disposition"].startswith(
         "attachment"
     )
-    assert "派单通知" in download.text and ledger.issue(issue.number).text in download.text
+    text = _docx_text(download.content)
+    assert "派单通知" in text and ledger.issue(issue.number).text in text
     for secret in [supervisor.name, *(i.value for i in supervisor.identities)]:
-        assert secret not in download.text
+        assert secret not in text
     other = next(i for i in ledger.issues() if i.unit and i.unit != "wushenzhao-window")
-    assert web_client.get(f"/unit/issues/{other.number}/notice").status_code == 403
+    assert web_client.get(f"/unit/issues/{other.number}/notice.docx").status_code == 403
 
 
 def test_search_by_text_finds_only_the_centers_issues(web_client, ledger_with_issues):

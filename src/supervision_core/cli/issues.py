@@ -6,7 +6,6 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import attrs
 import click
 
 from supervision_core.cli.context import (
@@ -109,24 +108,26 @@ def _issue_lines(issue: Issue, today: dt.date, names: dict[str, str] | None = No
         f"  监督员：#{issue.supervisor_id}",
         f"  方式：{h.method.label if h.method else '—'}  环节：{h.stage.label if h.stage else '—'}  "
         f"内容：{h.topic.label if h.topic else '—'}  类型：{h.problem_type.label if h.problem_type else '—'}",
-        f"  场所：{h.venue or '—'}",
+        f"  场所：{mask_personal_data(h.venue or '—')}",
         f"  描述：{mask_personal_data(issue.text)}",
     ]
     if issue.not_accepted_reason:
-        lines.append(f"  不予受理：{issue.not_accepted_reason.label}；{issue.screening_note}")
+        note = mask_personal_data(issue.screening_note or "")
+        lines.append(f"  不予受理：{issue.not_accepted_reason.label}；{note}")
     if issue.unit:
         lines.append(f"  责任单位：{named(issue.unit)}    责任人：{issue.responsible_person}")
     if issue.track:
-        lines.append(f"  整改方式：{issue.track.label}    措施：{issue.measures or '—'}")
+        measures = mask_personal_data(issue.measures or "—")
+        lines.append(f"  整改方式：{issue.track.label}    措施：{measures}")
     if issue.due_on:
         late = "【已逾期】" if issue.is_overdue(today) else ""
         confirmed = "" if issue.due_confirmed else "（未确认：该年节假日安排未录入）"
         lines.append(f"  当前期限：{issue.due_on}{confirmed}{late}")
     lines += _deadline_lines(issue)
     if issue.evidence:
-        lines.append(f"  整改结果：{issue.evidence}")
+        lines.append(f"  整改结果：{mask_personal_data(issue.evidence)}")
     if issue.explanation:
-        lines.append(f"  说明：{issue.explanation}")
+        lines.append(f"  说明：{mask_personal_data(issue.explanation)}")
     if issue.satisfaction:
         lines.append(f"  监督员评价：{issue.satisfaction.label}")
     if issue.merged_into:
@@ -188,15 +189,17 @@ def issues_show(state: State, ref: str) -> None:
         if proposals:
             click.echo("  审查提示：")
             for name, p in proposals:
-                click.echo(f"    [{name}] 建议不予受理：{p.reason.label}；依据：{p.evidence}")
+                evidence = mask_personal_data(p.evidence)
+                click.echo(f"    [{name}] 建议不予受理：{p.reason.label}；依据：{evidence}")
         click.echo("  办理记录：")
         for e in history:
             when = e.at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
             note = f"：{mask_personal_data(e.note)}" if e.note else ""
             click.echo(f"    {when}  {e.kind.label}  （{e.actor}）{note}")
 
+    # emit() masks every text of the JSON: the issue's, the notes', the proposals'.
     data = {
-        "issue": attrs.evolve(issue, text=mask_personal_data(issue.text)),
+        "issue": issue,
         "late": issue.is_late(ledger.today()),
         "history": history,
         "proposals": [{"check": n, **to_json(p)} for n, p in proposals],
@@ -449,10 +452,18 @@ def issues_finding(state: State, ref: str, kind: str, note: str | None, actor: s
 
 @issues.command("unit-copy")
 @click.argument("ref")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="另存为文件。")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="另存为文件：.pdf（打印）或 .docx（Word），其他后缀存为文本。",
+)
 @pass_state
 def issues_unit_copy(state: State, ref: str, out: Path | None) -> None:
     """派单通知：给责任单位的一份（不含监督员身份）。"""
+    from supervision_core.documents.dispatch_notice import (
+        dispatch_notice_docx,
+        dispatch_notice_pdf,
+    )
     from supervision_core.documents.ledger_workbook import unit_copy
 
     ledger = state.ledger()
@@ -460,9 +471,16 @@ def issues_unit_copy(state: State, ref: str, out: Path | None) -> None:
     if view.unit is None:
         fail(f"问题 {view.number} 尚未派单")
     units = {u.code: u.name for u in ledger.units()}
-    text = unit_copy(
-        view, center_name=ledger.center(view.center).name, unit_name=units.get(view.unit)
-    )
+    center_name = ledger.center(view.center).name
+    suffix = out.suffix.lower() if out is not None else ""
+    if out is not None and suffix in (".pdf", ".docx"):
+        write = dispatch_notice_pdf if suffix == ".pdf" else dispatch_notice_docx
+        out.write_bytes(
+            write(view, center_name=center_name, unit_name=units.get(view.unit), on=ledger.today())
+        )
+        click.echo(f"已写入派单通知：{out}")
+        return
+    text = unit_copy(view, center_name=center_name, unit_name=units.get(view.unit))
     if out is not None:
         out.write_text(text, encoding="utf-8")
     click.echo(text, nl=False)

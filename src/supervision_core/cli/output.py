@@ -56,11 +56,27 @@ def to_json(value: Any) -> Any:
     return _plain(value)
 
 
+def _masked(value: Any) -> Any:
+    from supervision_core.rules.masking import mask_personal_data
+
+    if isinstance(value, str):
+        return mask_personal_data(value)
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return value
+
+
 def emit(data: Any) -> None:
-    """Print ``data`` (attrs values, lists, dicts, dates) as the JSON ``--json`` promises."""
+    """Print ``data`` (attrs values, lists, dicts, dates) as the JSON ``--json`` promises.
+
+    Every phone number and ID number in it is masked, wherever it is (a text, a
+    sender, a note, an address): the JSON shows no more than the text output.
+    """
     import json  # for --json only, not with every `supdesk` start
 
-    click.echo(json.dumps(to_json(data), ensure_ascii=False, indent=2))
+    click.echo(json.dumps(_masked(to_json(data)), ensure_ascii=False, indent=2))
 
 
 def show(state: State, data: Any, human: Callable[[], None]) -> None:

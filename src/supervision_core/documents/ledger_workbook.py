@@ -235,18 +235,18 @@ def _rows(
                 _label(Topic, r.topic),
                 _label(ProblemType, r.problem_type),
                 mask_personal_data(r.text),
-                names.concerned(r),
+                mask_personal_data(names.concerned(r)),
                 _screening(r.state),
                 _label(NotAcceptedReason, r.not_accepted_reason),
                 _label(RectificationTrack, r.track),
                 names.unit(r.center_code, r.unit_code),
                 r.responsible_person or "",
-                r.measures or "",
+                mask_personal_data(r.measures or ""),
                 r.rectification_due_on,  # the rectification deadline only: empty before a plan
-                page.progress.get(r.id, ""),
+                mask_personal_data(page.progress.get(r.id, "")),
                 _local(r.completed_at),
-                r.evidence or "",
-                r.explanation or "",
+                mask_personal_data(r.evidence or ""),
+                mask_personal_data(r.explanation or ""),
                 names.told(page.told.get(r.id)),
                 _label(Satisfaction, r.satisfaction),
                 "是" if late else "否",
@@ -404,10 +404,24 @@ def _sheet_name(name: str) -> str:
     return re.sub(r"[\[\]:*?/\\]", "_", name)[:31]
 
 
+def _quoted(text: str) -> list[str]:
+    """A free text as a quotation: each of its lines behind ``> ``, so none passes for a field."""
+    return [
+        f"> {line}".rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    ]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 def unit_copy(view: Any, *, center_name: str, unit_name: str | None = None) -> str:
     """The unit's copy of a dispatched issue (派单通知): what to fix and by when.
 
-    Built from the unit's view only, so it never names the supervisor.
+    Built from the unit's view only, so it never names the supervisor. The notice's own
+    fields come first, each on one line; every free text follows as a quotation under its
+    label, so a description cannot add a line that passes for a field (期限).
+    The printable notice is :func:`~supervision_core.documents.dispatch_notice.dispatch_notice_pdf`.
     """
     due = view.due_on.isoformat() if view.due_on else "按规定期限"
     if view.due_on and not view.due_confirmed:
@@ -415,24 +429,27 @@ def unit_copy(view: Any, *, center_name: str, unit_name: str | None = None) -> s
     lines = [
         f"# 派单通知（{view.number}）",
         "",
-        f"{unit_name or view.unit or '责任单位'}：",
+        f"{_one_line(unit_name or view.unit or '责任单位')}：",
         "",
-        f"{center_name}收到政务服务监督员反馈的问题如下，请按要求整改并反馈结果。",
+        f"{_one_line(center_name)}收到政务服务监督员反馈的问题如下，请按要求整改并反馈结果。",
         "",
         f"- 问题编号：{view.number}",
         f"- 反馈日期：{view.received_on.isoformat()}",
-        f"- 问题描述：{view.text}",
     ]
-    if view.hints.venue:
-        lines.append(f"- 涉及场所：{view.hints.venue}")
     if view.hints.problem_type:
         lines.append(f"- 问题类型：{view.hints.problem_type.label}")
-    lines += [f"- 责任人：{view.responsible_person or '—'}"]
+    lines += [f"- 责任人：{_one_line(view.responsible_person or '—')}"]
     if view.track:
         lines.append(f"- 整改方式：{view.track.label}")
-    if view.measures:
-        lines.append(f"- 整改措施：{view.measures}")
-    if getattr(view, "dissatisfaction", None):
-        lines.append(f"- 监督员不满意的理由（重新整改）：{view.dissatisfaction}")
-    lines += [f"- 期限：{due}", "", f"{center_name}", ""]
+    lines.append(f"- 期限：{due}")
+    texts = [
+        ("涉及场所", view.hints.venue),
+        ("问题描述", view.text),
+        ("整改措施", view.measures),
+        ("监督员不满意的理由（重新整改）", getattr(view, "dissatisfaction", None)),
+    ]
+    for label, text in texts:
+        if text:
+            lines += ["", f"{label}：", *_quoted(text)]
+    lines += ["", f"{_one_line(center_name)}", ""]
     return "\n".join(lines)

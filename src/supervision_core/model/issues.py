@@ -21,6 +21,7 @@ __all__ = [
     "NotAcceptedReason",
     "RectificationTrack",
     "Satisfaction",
+    "UnitFile",
     "UnitView",
 ]
 
@@ -259,9 +260,10 @@ class UnitView:
     """An issue as the responsible unit sees it (派单通知).
 
     It has no supervisor, no sender, no report or issue id that could be traced
-    back to one: independence of supervisors is a rule of the notice. A reopened
-    issue carries the supervisor's reason for dissatisfaction, masked, without who
-    gave it.
+    back to one: independence of supervisors is a rule of the notice. Every text in it
+    has been through :func:`~supervision_core.rules.redaction.redact_for_unit`. A
+    reopened issue carries the supervisor's reason for dissatisfaction, redacted,
+    without who gave it.
     """
 
     number: str
@@ -278,3 +280,24 @@ class UnitView:
     due_confirmed: bool
     #: Why the supervisor was not satisfied (不满意理由), while the issue is reopened.
     dissatisfaction: str | None = None
+    #: The progress entries recorded (整改进展), oldest first.
+    progress: tuple[str, ...] = ()
+    evidence: str | None = None
+    explanation: str | None = None
+    #: The report's photos and documents, as the unit may have them.
+    files: tuple[UnitFile, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class UnitFile:
+    """A photo or document of a dispatched issue, as its unit may have it.
+
+    Numbered within the issue (no attachment or report id), its name redacted. A unit
+    is served only what can be cleaned of metadata (photos re-encoded, PDFs rewritten);
+    ``served`` is false for anything else.
+    """
+
+    number: int
+    filename: str
+    content_type: str
+    served: bool

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from supervision_core.errors import InvalidInput, InvalidTransition
 from supervision_core.model.centers import CenterLevel
@@ -24,13 +24,15 @@ from supervision_core.model.issues import (
     NotAcceptedReason,
     RectificationTrack,
     Satisfaction,
+    UnitFile,
     UnitView,
 )
 from supervision_core.model.screening import ScreeningProposal
 from supervision_core.model.summaries import IssueSummary
 from supervision_core.rules.deadlines import due_after, rectification_due
-from supervision_core.rules.disclosure import unit_view
+from supervision_core.rules.disclosure import unit_files, unit_view
 from supervision_core.rules.lifecycle import replay
+from supervision_core.store.disclosure import attachment_in, files_in, progress_in, reporters_in
 from supervision_core.store.rows import (
     ISSUE,
     OPEN,
@@ -40,7 +42,7 @@ from supervision_core.store.rows import (
     issue_of,
     seed_of,
 )
-from supervision_core.store.tables import EventRow, IdentityRow, ProposalRow, SupervisorRow
+from supervision_core.store.tables import EventRow, IssueRow, ProposalRow
 
 if TYPE_CHECKING:
     from supervision_core.store.centers import Centers
@@ -354,30 +356,47 @@ class Issues:
     def unit_view(self, ref: IssueRef) -> UnitView:
         """The issue as its responsible unit may see it: without the supervisor.
 
-        While a reopened issue is being rectified again, the view carries the
-        supervisor's reason for dissatisfaction (the note of the last evaluation).
+        Its texts are redacted with the reporter's identifiers (name, numbers, every
+        contact); its files are listed by number, under the desk's names. While a
+        reopened issue is being rectified again, the view carries the supervisor's
+        reason for dissatisfaction (the note of the last evaluation), redacted too.
         """
         with self.db.session() as s:
-            row = self.db.issue_row(s, ref)
-            issue = issue_of(row)
-            reason, conceal = None, []
-            if issue.reopen_count and issue.is_open:
-                last = s.exec(
-                    select(EventRow)
-                    .where(EventRow.issue_id == row.id, EventRow.kind == EventKind.EVALUATED.value)
-                    .order_by(col(EventRow.id).desc())
-                    .limit(1)
-                ).first()
-                if last is not None and last.data.get("satisfaction") == Satisfaction.NOT_SATISFIED:
-                    reason = last.note
-                    supervisor = s.get(SupervisorRow, issue.supervisor_id)
-                    identities = s.exec(
-                        select(IdentityRow).where(IdentityRow.supervisor_id == issue.supervisor_id)
-                    ).all()
-                    conceal = [i.raw for i in identities] + (
-                        [supervisor.name] if supervisor else []
-                    )
-        return unit_view(issue, dissatisfaction=reason, conceal=conceal)
+            return self._unit_views(s, [issue_of(self.db.issue_row(s, ref))])[0]
+
+    def unit_views(self, refs: list[int]) -> list[UnitView]:
+        """:meth:`unit_view` of many issues (by id), in their order, in a few queries."""
+        with self.db.session() as s:
+            rows = s.exec(select(IssueRow).where(col(IssueRow.id).in_(refs))).all()
+            by_id = {r.id: issue_of(r) for r in rows}
+            return self._unit_views(s, [by_id[i] for i in refs if i in by_id])
+
+    @staticmethod
+    def _unit_views(s: Session, issues: list[Issue]) -> list[UnitView]:
+        reporters = reporters_in(s, issues)
+        progress = progress_in(s, issues)
+        files = files_in(s, issues)
+        return [
+            unit_view(
+                issue,
+                reporters[issue.id],
+                progress=progress[issue.id],
+                files=unit_files(t for _, t in files[issue.id]),
+                dissatisfaction=_dissatisfaction(s, issue),
+            )
+            for issue in issues
+        ]
+
+    def unit_file_content(self, ref: IssueRef, number: int) -> tuple[UnitFile, str, bytes]:
+        """The issue's file ``number`` as listed for its unit, with its stored type and content.
+
+        The content is as received: :meth:`Ledger.unit_file` serves the unit a cleaned copy.
+        """
+        with self.db.session() as s:
+            issue = issue_of(self.db.issue_row(s, ref))
+            content_type, content = attachment_in(s, issue, number)
+            listed = unit_files(t for _, t in files_in(s, [issue])[issue.id])
+        return listed[number - 1], content_type, content
 
     def find(
         self,
@@ -475,3 +494,18 @@ def _check_evaluator(issue: Issue, actor: str, relayed: str | None) -> None:
             "请说明监督员以何种方式告知评价（如：电话、来访、书面）"
         )
         raise InvalidInput(msg)
+
+
+def _dissatisfaction(s: Session, issue: Issue) -> str | None:
+    """The reason of the evaluation that reopened ``issue``, while it is rectified again."""
+    if not (issue.reopen_count and issue.is_open):
+        return None
+    last = s.exec(
+        select(EventRow)
+        .where(EventRow.issue_id == issue.id, EventRow.kind == EventKind.EVALUATED.value)
+        .order_by(col(EventRow.id).desc())
+        .limit(1)
+    ).first()
+    if last is None or last.data.get("satisfaction") != Satisfaction.NOT_SATISFIED:
+        return None
+    return last.note

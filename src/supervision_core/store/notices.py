@@ -8,9 +8,12 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session, select
 
 from supervision_core.model.issues import EventKind, Issue, IssueEvent
+from supervision_core.model.notifications import RecipientKind
 from supervision_core.model.supervisors import Identity
+from supervision_core.rules.disclosure import unit_notice
 from supervision_core.rules.notices import notices_for
 from supervision_core.store.bulk import bulk_insert
+from supervision_core.store.disclosure import reporter_in
 
 # import BULK_COLUMNS, STAGE_TABLE, BulkQuarantine, read_stage
 from supervision_core.store.tables import OutboxRow, SupervisorRow, UnitRow, table_of
@@ -46,6 +49,9 @@ def enqueue_notices(
             unit_name=unit_name,
             supervisor_name=supervisor.name if supervisor else None,
         ):
+            if notice.recipient_kind is RecipientKind.UNIT:
+                # What the unit reads is redacted with the reporter's identifiers too.
+                notice = unit_notice(notice, reporter_in(s, issue))
             rows.append(
                 {
                     "key": notice.key,

@@ -46,7 +46,7 @@ def supervision_register_routes(register: RouteRegistry) -> None:
     from .quarantine import console_quarantine
     from .queue import console_queue
     from .supervisors import console_supervisor, console_supervisors
-    from .units import unit_issue, unit_notice, unit_portal
+    from .units import unit_file, unit_issue, unit_notice, unit_portal
 
     register.add_nav("/console", "问题台账")
     register.add_nav("/console/inbox", "收件箱", badge=inbox_badge)
@@ -65,4 +65,5 @@ def supervision_register_routes(register: RouteRegistry) -> None:
     )
     register.add(Route("/unit", unit_portal))
     register.add(Route("/unit/issues/{number}", unit_issue, methods=["GET", "POST"]))
-    register.add(Route("/unit/issues/{number}/notice", unit_notice))
+    register.add(Route("/unit/issues/{number}/notice.{fmt}", unit_notice))
+    register.add(Route("/unit/issues/{number}/files/{file:int}", unit_file))

@@ -16,13 +16,14 @@ from supervision_core import (
     IssueState,
     NotFound,
     RectificationTrack,
+    StaffUser,
 )
 
-from ..app import desk_of, posted_fields, render, require_user
+from ..app import Desk, desk_of, posted_fields, render, require_user
 from .access import require_unit
 from .steps import act_as_unit
 
-__all__ = ["unit_issue", "unit_notice", "unit_portal"]
+__all__ = ["unit_file", "unit_issue", "unit_notice", "unit_portal"]
 
 
 async def unit_portal(request: Request) -> Response:
@@ -33,7 +34,7 @@ async def unit_portal(request: Request) -> Response:
 
     def load() -> Any:
         rows = desk.ledger.issues(center=user.center, unit=unit)
-        return [desk.ledger.unit_view(r.id) for r in rows[-200:]]
+        return desk.ledger.unit_views([r.id for r in rows[-200:]])
 
     views = await desk.call(load)
     return render(
@@ -52,13 +53,7 @@ async def unit_issue(request: Request) -> Response:
     message, status = None, 200
 
     def check() -> Issue:
-        try:
-            issue = desk.ledger.issue(number)
-        except NotFound:
-            raise HTTPException(404, "没有这件问题。") from None
-        if issue.center != user.center or issue.unit != unit:
-            raise HTTPException(403, "这件问题没有派给您的单位。")
-        return issue
+        return _own_issue(desk, user, unit, number)
 
     if request.method == "POST":
         fields = await posted_fields(request)
@@ -86,31 +81,78 @@ async def unit_issue(request: Request) -> Response:
     return render(request, "console/unit_issue.html", context, status_code=status)
 
 
+_NOTICE_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def _own_issue(desk: Desk, user: StaffUser, unit: str, number: str) -> Issue:
+    """The issue ``number`` if it was dispatched to ``unit`` of the user's center (404, 403)."""
+    try:
+        issue = desk.ledger.issue(number)
+    except NotFound:
+        raise HTTPException(404, "没有这件问题。") from None
+    if issue.center != user.center or issue.unit != unit:
+        raise HTTPException(403, "这件问题没有派给您的单位。")
+    return issue
+
+
+def _download(content: bytes, media_type: str, filename: str, *, inline: bool = False) -> Response:
+    # The sandbox keeps a file that pretends to be something else from running as this site.
+    disposition = "inline" if inline else "attachment"
+    return Response(
+        content,
+        media_type=media_type,
+        headers={
+            "content-disposition": f"{disposition}; filename*=UTF-8''{quote(filename)}",
+            "content-security-policy": "default-src 'none'; sandbox",
+            "cache-control": "private, no-store",
+        },
+    )
+
+
 async def unit_notice(request: Request) -> Response:
-    """The unit's copy of a dispatched issue (派单通知) as a download, from its own view."""
-    from supervision_core import unit_copy
+    """The unit's 派单通知 to print (PDF) or edit (DOCX), from its own redacted view."""
+    from supervision_core import dispatch_notice_docx, dispatch_notice_pdf
 
     user = await require_user(request)
     unit = require_unit(user)
     desk = desk_of(request)
-    number = request.path_params["number"]
+    number, fmt = request.path_params["number"], request.path_params["fmt"]
+    if fmt not in _NOTICE_TYPES:
+        raise HTTPException(404, "派单通知只提供 PDF 和 Word（DOCX）两种格式。")
 
-    def load() -> str:
-        try:
-            issue = desk.ledger.issue(number)
-        except NotFound:
-            raise HTTPException(404, "没有这件问题。") from None
-        if issue.center != user.center or issue.unit != unit:
-            raise HTTPException(403, "这件问题没有派给您的单位。")
+    def load() -> bytes:
+        issue = _own_issue(desk, user, unit, number)
         center = desk.ledger.center(issue.center)
         names = {u.code: u.name for u in desk.ledger.units(issue.center)}
-        return unit_copy(
-            desk.ledger.unit_view(number), center_name=center.name, unit_name=names.get(unit)
+        view = desk.ledger.unit_view(number)
+        write = dispatch_notice_pdf if fmt == "pdf" else dispatch_notice_docx
+        return write(
+            view, center_name=center.name, unit_name=names.get(unit), on=desk.ledger.today()
         )
 
-    text = await desk.call(load)
-    return Response(
-        text,
-        media_type="text/markdown; charset=utf-8",
-        headers={"content-disposition": f"attachment; filename*=UTF-8''{quote(number)}.md"},
-    )
+    content = await desk.call(load)
+    return _download(content, _NOTICE_TYPES[fmt], f"派单通知-{number}.{fmt}")
+
+
+async def unit_file(request: Request) -> Response:
+    """A photo or PDF of the unit's issue: renamed, and made anew without its metadata."""
+    user = await require_user(request)
+    unit = require_unit(user)
+    desk = desk_of(request)
+    number, file_number = request.path_params["number"], request.path_params["file"]
+
+    def load() -> Any:
+        _own_issue(desk, user, unit, number)
+        return desk.ledger.unit_file(number, file_number)
+
+    try:
+        listed, content = await desk.call(load)
+    except NotFound:
+        raise HTTPException(404, "没有这个附件。") from None
+    except InvalidInput as e:
+        raise HTTPException(403, str(e)) from None
+    inline = listed.content_type.startswith("image/")
+    return _download(content, listed.content_type, listed.filename, inline=inline)
