@@ -40,6 +40,7 @@ if _typing.TYPE_CHECKING:
     )
     from supervision_core.errors import (
         ConfigError as ConfigError,
+        IdentityTaken as IdentityTaken,
         InvalidInput as InvalidInput,
         InvalidTransition as InvalidTransition,
         NotFound as NotFound,
@@ -63,6 +64,7 @@ if _typing.TYPE_CHECKING:
         StaffUser as StaffUser,
         can_enter_reports as can_enter_reports,
         can_see_center as can_see_center,
+        can_work_issue as can_work_issue,
         hash_password as hash_password,
         verify_password as verify_password,
     )
@@ -265,6 +267,7 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
         # Errors
         "errors": (
             "ConfigError",
+            "IdentityTaken",
             "InvalidInput",
             "InvalidTransition",
             "NotFound",
@@ -333,6 +336,7 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
             "StaffUser",
             "can_enter_reports",
             "can_see_center",
+            "can_work_issue",
             "hash_password",
             "verify_password",
         ),
