@@ -19,7 +19,8 @@ from supervision_core import (
 )
 
 from ..app import desk_of, posted_fields, render, require_user
-from .access import require_unit
+from ..typed import said
+from .access import require_unit, unit_issue_of, unit_issues
 from .steps import act_as_unit
 
 __all__ = ["unit_issue", "unit_notice", "unit_portal"]
@@ -32,7 +33,7 @@ async def unit_portal(request: Request) -> Response:
     desk = desk_of(request)
 
     def load() -> Any:
-        rows = desk.ledger.issues(center=user.center, unit=unit)
+        rows = unit_issues(desk.ledger, user, unit)
         return [desk.ledger.unit_view(r.id) for r in rows[-200:]]
 
     views = await desk.call(load)
@@ -46,19 +47,14 @@ async def unit_portal(request: Request) -> Response:
 async def unit_issue(request: Request) -> Response:
     """One dispatched issue as the unit sees it; the unit records its work here."""
     user = await require_user(request)
-    unit = require_unit(user)
+    require_unit(user)
     desk = desk_of(request)
     number = request.path_params["number"]
     message, status = None, 200
+    typed: dict[str, str] = {}
 
     def check() -> Issue:
-        try:
-            issue = desk.ledger.issue(number)
-        except NotFound:
-            raise HTTPException(404, "没有这件问题。") from None
-        if issue.center != user.center or issue.unit != unit:
-            raise HTTPException(403, "这件问题没有派给您的单位。")
-        return issue
+        return unit_issue_of(desk.ledger, user, number)
 
     if request.method == "POST":
         fields = await posted_fields(request)
@@ -74,15 +70,20 @@ async def unit_issue(request: Request) -> Response:
         try:
             await desk.call(act)
             return RedirectResponse(f"/unit/issues/{number}", status_code=303)
-        except (InvalidInput, InvalidTransition, ValueError) as e:
-            message, status = str(e), 400
+        except (InvalidInput, InvalidTransition, NotFound, ValueError) as e:
+            message, status, typed = said(e), 400, fields
 
     def load() -> Any:
         check()
         return desk.ledger.unit_view(number)
 
     view = await desk.call(load)
-    context = {"view": view, "tracks": list(RectificationTrack), "message": message}
+    context = {
+        "view": view,
+        "tracks": list(RectificationTrack),
+        "message": message,
+        "typed": typed,
+    }
     return render(request, "console/unit_issue.html", context, status_code=status)
 
 
@@ -96,14 +97,10 @@ async def unit_notice(request: Request) -> Response:
     number = request.path_params["number"]
 
     def load() -> str:
-        try:
-            issue = desk.ledger.issue(number)
-        except NotFound:
-            raise HTTPException(404, "没有这件问题。") from None
-        if issue.center != user.center or issue.unit != unit:
-            raise HTTPException(403, "这件问题没有派给您的单位。")
+        issue = unit_issue_of(desk.ledger, user, number)
         center = desk.ledger.center(issue.center)
-        names = {u.code: u.name for u in desk.ledger.units(issue.center)}
+        # The unit's own name: a banner-level unit may work a township's issue.
+        names = {u.code: u.name for u in desk.ledger.units(user.center)}
         return unit_copy(
             desk.ledger.unit_view(number), center_name=center.name, unit_name=names.get(unit)
         )
