@@ -103,7 +103,10 @@ class Desk:
     templates: Jinja2Templates
     settings: WebSettings
     nav: list[tuple[str, str]] = attrs.Factory(list)  # (path, label) shown to staff
-    sign_ins: SignInPool | None = None
+    sign_ins: SignInPool = attrs.Factory(
+        lambda self: SignInPool(self.settings.sign_in_workers, self.settings.sign_in_queue),
+        takes_self=True,
+    )
 
     async def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run a (blocking) ledger call off the event loop."""
@@ -331,7 +334,6 @@ async def _login(request: Request) -> Response:
     username = str(form.get("username", "")).strip().lower()
     password = str(form.get("password", ""))
     desk = desk_of(request)
-    assert desk.sign_ins is not None
     result = await desk.sign_ins.submit(desk.ledger.users.sign_in, username, password)
     if result is None:
         log.warning("sign-in refused: too many sign-ins at once")
@@ -444,7 +446,6 @@ def create_app(ledger: Ledger, settings: WebSettings) -> Starlette:
         templates=_templates(registry.template_dirs),
         settings=settings,
         nav=registry.nav,
-        sign_ins=SignInPool(settings.sign_in_workers, settings.sign_in_queue),
     )
     routes: list[BaseRoute] = [
         Route("/", _home),

@@ -35,7 +35,8 @@ from supervision_core.testing import skip_or_fail
 SRC = Path(__file__).resolve().parents[2] / "src"
 ROLES = ["banner-desk", "town-desk", "banner-audit", "window-unit", "realty-unit", None]
 POSTGRES_ENV = "SUPDESK_TEST_POSTGRES_URL"
-EXAMPLES = 12  # a route; every role and method is drawn among them
+# Examples a route (every role drawn among them); SUPDESK_FUZZ_EXAMPLES=500 for a long hunt.
+EXAMPLES = int(os.environ.get("SUPDESK_FUZZ_EXAMPLES", "12"))
 
 NASTY = [
     "",
