@@ -46,6 +46,7 @@ if _typing.TYPE_CHECKING:
     from supervision_core.errors import (
         CalendarUnconfirmed as CalendarUnconfirmed,
         ConfigError as ConfigError,
+        IdentityTaken as IdentityTaken,
         InvalidInput as InvalidInput,
         InvalidTransition as InvalidTransition,
         NotFound as NotFound,
@@ -76,6 +77,7 @@ if _typing.TYPE_CHECKING:
         StaffUser as StaffUser,
         can_enter_reports as can_enter_reports,
         can_see_center as can_see_center,
+        can_work_issue as can_work_issue,
         hash_password as hash_password,
         verify_password as verify_password,
     )
@@ -301,6 +303,7 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
         "errors": (
             "CalendarUnconfirmed",
             "ConfigError",
+            "IdentityTaken",
             "InvalidInput",
             "InvalidTransition",
             "NotFound",
@@ -381,6 +384,7 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
             "StaffUser",
             "can_enter_reports",
             "can_see_center",
+            "can_work_issue",
             "hash_password",
             "verify_password",
         ),

@@ -93,6 +93,10 @@ class Settings:
     #: mid-send, the notice is sent again after this long.
     delivery_lease_seconds: float = 300.0
     database_url: str | None = None
+    #: ``[desk] metrics_token``: a reference to the secret that opens ``/metrics`` and the
+    #: full ``/healthz`` to a monitor elsewhere (``{ env = "VAR" }`` or ``{ file = "PATH" }``,
+    #: resolved by :func:`resolve_secret` when the daemon starts); unset, only loopback.
+    metrics_token: Mapping[str, str] | None = None
     #: ``[channels.NAME]`` tables, for each channel plugin to read (and check) its own.
     channel_options: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
     #: ``[notifiers.NAME]`` tables, for each notifier to read (and check) its own.
@@ -565,6 +569,13 @@ def parse_settings(data: Mapping[str, Any], source: str = "supdesk.toml") -> Set
     database = desk.get("database")
     if database is not None and not isinstance(database, str):
         raise _fail(source, "desk.database", "应为字符串")
+    metrics_token = desk.get("metrics_token")
+    if metrics_token is not None and not isinstance(metrics_token, Mapping):
+        raise _fail(
+            source,
+            "desk.metrics_token",
+            '密钥不能直接写在配置文件中，请写成 { env = "环境变量名" } 或 { file = "文件路径" }',
+        )
     profiles = tuple(_profile(raw, i, source) for i, raw in enumerate(data.get("profiles", [])))
     plugin_options = {}
     for kind in ("channels", "notifiers"):
@@ -586,6 +597,7 @@ def parse_settings(data: Mapping[str, Any], source: str = "supdesk.toml") -> Set
         delivery_attempts=attempts,
         delivery_lease_seconds=float(lease),
         database_url=database,
+        metrics_token=dict(metrics_token) if metrics_token is not None else None,
         source=source,
     )
 

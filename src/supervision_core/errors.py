@@ -45,6 +45,18 @@ class CalendarUnconfirmed(InvalidInput):
         return (CalendarUnconfirmed, (self.year,))
 
 
+class IdentityTaken(InvalidInput):
+    """A phone, address or messenger account already recorded for another supervisor.
+
+    ``supervisor_id`` is that supervisor: the message names them for the command line;
+    a page shows it only to staff who may see that supervisor's center.
+    """
+
+    def __init__(self, message: str, supervisor_id: int) -> None:
+        super().__init__(message)
+        self.supervisor_id = supervisor_id
+
+
 class ConfigError(SupervisionError):
     """A configuration file or setting that cannot be used."""
 

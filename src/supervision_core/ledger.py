@@ -484,6 +484,7 @@ class Ledger:
     work_plans = _Via("db", annual.work_plans)
     add_activity = _Via("db", annual.add_activity)
     record_attendance = _Via("db", annual.record_attendance)
+    activity = _Via("db", annual.activity)
     activities = _Via("db", annual.activities)
     record_discipline = _Via("db", annual.record_discipline)
     discipline = _Via("db", annual.discipline)

@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import datetime as dt
 import functools
+import hmac
 import inspect
+import ipaddress
 import json
 import logging
 import os
@@ -22,7 +24,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from supervision_core import (
@@ -32,12 +34,24 @@ from supervision_core import (
     PluginError,
     channel_jobs,
     mask_log_text,
+    resolve_secret,
 )
 from supervision_web import WebSettings, create_app
 
 __all__ = ["Daemon", "DaemonOptions", "JsonLogFormatter", "configure_logging", "metrics_text"]
 
 log = logging.getLogger("supervision_daemon")
+
+# Headers a reverse proxy adds: a request bearing one came from elsewhere, even when
+# the proxy itself connects from loopback.
+_RELAY_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class JsonLogFormatter(logging.Formatter):
@@ -332,8 +346,32 @@ class Daemon:
 
     # ------------------------------------------------------------ web
 
+    def monitor_token(self) -> str | None:
+        """The secret that opens ``/metrics`` and the full ``/healthz`` from elsewhere.
+
+        :raises ConfigError: ``[desk] metrics_token`` refers to an unset variable or an
+            unreadable file
+        """
+        reference = self.ledger.settings.metrics_token
+        if reference is None:
+            return None
+        return resolve_secret(
+            reference, source=self.ledger.settings.source, key="desk.metrics_token"
+        )
+
     def _app(self) -> Any:
         app = create_app(self.ledger, self.web)
+        token = self.monitor_token()
+
+        def monitor(request: Request) -> bool:
+            # With a token configured, only a request bearing it; without, only one made
+            # on this machine and not relayed by a proxy (which would name its client).
+            if token is not None:
+                given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+                return hmac.compare_digest(given.encode(), token.encode())
+            host = request.client.host if request.client else ""
+            relayed = any(h in request.headers for h in _RELAY_HEADERS)
+            return _loopback(host) and not relayed
 
         async def healthz(request: Request) -> Response:
             try:
@@ -351,17 +389,23 @@ class Daemon:
                 if database == "ok" and not failing and calendar.status != "error"
                 else ("degraded" if database == "ok" else "down")
             )
-            body = {
-                "status": status,
-                "database": database,
-                "instance": self.options.instance,
-                "jobs": self.jobs,
-                "calendar": calendar.as_dict(),
-                "warnings": [calendar.message] if calendar.message else [],
-            }
+            body: dict[str, Any] = {"status": status}
+            if monitor(request):  # the jobs' errors and the instance only to the monitor
+                body |= {
+                    "database": database,
+                    "instance": self.options.instance,
+                    "jobs": self.jobs,
+                    "calendar": calendar.as_dict(),
+                    "warnings": [calendar.message] if calendar.message else [],
+                }
             return JSONResponse(body, status_code=503 if status == "down" else 200)
 
         async def metrics(request: Request) -> Response:
+            if not monitor(request):
+                return PlainTextResponse(
+                    "需要监控令牌（supdesk.toml 的 [desk] metrics_token），或从本机访问。",
+                    status_code=403,
+                )
             text = await run_in_threadpool(metrics_text, self.ledger, self.jobs)
             return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8")
 

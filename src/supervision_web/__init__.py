@@ -2,7 +2,9 @@
 
 ``create_app(ledger, settings)`` makes the ASGI application; ``supdesk serve`` runs it.
 A plugin's page uses :func:`desk_of`, :func:`require_user`, :func:`require_csrf`,
-:func:`form_or_400` and :func:`render`.
+:func:`form_or_400` and :func:`render`; :func:`query_id`, :func:`query_date`,
+:func:`path_id`, :func:`form_number`, :func:`form_id` and :func:`form_date` read numbers,
+ids and dates, refusing malformed ones in Chinese (400) rather than failing (500).
 
 Names are imported on first use (PEP 562), so that ``supdesk --help`` does not load
 Starlette to learn that a ``serve`` command exists.
@@ -29,6 +31,15 @@ if TYPE_CHECKING:
         require_user,
     )
     from .security import CSP, csrf_ok, csrf_token, load_secret_key
+    from .typed import (
+        form_date,
+        form_id,
+        form_number,
+        path_id,
+        query_date,
+        query_id,
+        refuse_nul,
+    )
 
 __all__ = [
     "CSP",
@@ -41,22 +52,39 @@ __all__ = [
     "csrf_token",
     "current_user",
     "desk_of",
+    "form_date",
+    "form_id",
+    "form_number",
     "form_or_400",
     "load_secret_key",
+    "path_id",
     "posted_fields",
+    "query_date",
+    "query_id",
+    "refuse_nul",
     "render",
     "require_csrf",
     "require_user",
 ]
 
 _SECURITY = {"CSP", "csrf_ok", "csrf_token", "load_secret_key"}
+_TYPED = {
+    "form_date",
+    "form_id",
+    "form_number",
+    "path_id",
+    "query_date",
+    "query_id",
+    "refuse_nul",
+}
 
 
 def __getattr__(name: str) -> Any:
     if name not in __all__:
         msg = f"module {__name__!r} has no attribute {name!r}"
         raise AttributeError(msg)
-    module = importlib.import_module(f".{'security' if name in _SECURITY else 'app'}", __name__)
+    where = "security" if name in _SECURITY else "typed" if name in _TYPED else "app"
+    module = importlib.import_module(f".{where}", __name__)
     value = getattr(module, name)
     globals()[name] = value
     return value

@@ -7,10 +7,13 @@ through ``supervision_register_routes``.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import secrets
+import threading
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
@@ -41,10 +44,12 @@ from supervision_core import (
 
 from .security import (
     BodyLimitMiddleware,
+    NulGuardMiddleware,
     SecurityHeadersMiddleware,
     csrf_ok,
     csrf_token,
 )
+from .typed import path_id
 
 __all__ = [
     "Desk",
@@ -83,6 +88,11 @@ class WebSettings:
     max_upload_bytes: int = 40 * 1024 * 1024
     max_file_bytes: int = 10 * 1024 * 1024
     max_files: int = 10
+    #: Passwords checked at once (each Argon2 check takes a core and 64 MiB for a
+    #: moment): a flood of sign-ins waits for these, not for the pages' threads.
+    sign_in_workers: int = 2
+    #: Sign-ins allowed to wait for a worker; beyond that a sign-in is refused (429).
+    sign_in_queue: int = 32
 
 
 @attrs.define
@@ -95,10 +105,42 @@ class Desk:
     nav: list[tuple[str, str]] = attrs.Factory(list)  # (path, label) shown to staff
     #: The menu's counts: path -> badge(ledger, user) (RouteRegistry.add_nav).
     badges: dict[str, Callable[[Ledger, StaffUser], int]] = attrs.Factory(dict)
+    sign_ins: SignInPool = attrs.Factory(
+        lambda self: SignInPool(self.settings.sign_in_workers, self.settings.sign_in_queue),
+        takes_self=True,
+    )
 
     async def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run a (blocking) ledger call off the event loop."""
         return await run_in_threadpool(fn, *args, **kwargs)
+
+
+class SignInPool:
+    """A few threads of their own for checking passwords, and a bounded queue for them.
+
+    Argon2 takes a core and 64 MiB for a moment: sixty sign-ins at once on the pages'
+    shared thread pool left a signed-in clerk's page waiting 14 s. Here at most
+    ``workers`` passwords are checked at a time and at most ``queue`` more wait; any
+    further sign-in is refused at once (:meth:`submit` returns ``None``).
+    """
+
+    def __init__(self, workers: int, queue: int) -> None:
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sign-in")
+        self.limit = workers + queue
+        self.pending = 0
+        self.lock = threading.Lock()
+
+    async def submit(self, fn: Callable[..., T], *args: Any) -> T | None:
+        """``fn(*args)`` on the pool's threads, or ``None`` at once when too many wait."""
+        with self.lock:
+            if self.pending >= self.limit:
+                return None
+            self.pending += 1
+        try:
+            return await asyncio.wrap_future(self.executor.submit(fn, *args))
+        finally:
+            with self.lock:
+                self.pending -= 1
 
 
 class LoginRequired(Exception):
@@ -111,14 +153,17 @@ def desk_of(request: Request) -> Desk:
     return desk
 
 
-def _load_user(ledger: Ledger, user_id: object) -> StaffUser | None:
-    if not isinstance(user_id, int):
+def _load_user(ledger: Ledger, user_id: object, version: object) -> StaffUser | None:
+    # The session names the account and the account's session version when it signed
+    # in: sign-out, a new password, disabling or a new role raise the version, and a
+    # cookie kept from before (copied, or saved before signing out) signs nobody in.
+    if not isinstance(user_id, int) or not isinstance(version, int):
         return None
     try:
         user = ledger.users.get(user_id)
     except NotFound:
         return None
-    return None if user.disabled else user
+    return None if user.disabled or user.session_version != version else user
 
 
 def _counts(desk: Desk, user: StaffUser) -> dict[str, int]:
@@ -134,8 +179,10 @@ def _counts(desk: Desk, user: StaffUser) -> dict[str, int]:
     return counts
 
 
-def _session_user(desk: Desk, user_id: object) -> tuple[StaffUser, dict[str, int]] | None:
-    user = _load_user(desk.ledger, user_id)
+def _session_user(
+    desk: Desk, user_id: object, version: object
+) -> tuple[StaffUser, dict[str, int]] | None:
+    user = _load_user(desk.ledger, user_id, version)
     return None if user is None else (user, _counts(desk, user))
 
 
@@ -147,7 +194,8 @@ async def current_user(request: Request) -> StaffUser | None:
     user_id = request.session.get("uid")
     user = None
     if user_id is not None:
-        found = await desk_of(request).call(_session_user, desk_of(request), user_id)
+        desk = desk_of(request)
+        found = await desk.call(_session_user, desk, user_id, request.session.get("ver"))
         if found is None:
             request.session.clear()
         else:
@@ -163,10 +211,10 @@ async def call_as_user(request: Request, fn: Callable[..., T], *args: Any) -> T:
     :class:`LoginRequired` if nobody is signed in.
     """
     desk = desk_of(request)
-    user_id = request.session.get("uid")
+    user_id, version = request.session.get("uid"), request.session.get("ver")
 
     def run() -> tuple[StaffUser, T, dict[str, int]] | None:
-        user = _load_user(desk.ledger, user_id)
+        user = _load_user(desk.ledger, user_id, version)
         if user is None:
             return None
         result = fn(user, *args)
@@ -195,17 +243,37 @@ def require_csrf(request: Request, form: Any) -> None:
         raise HTTPException(403, "表单已过期或来源不明，请刷新页面后重新提交。")
 
 
+_MAX_FIELDS = 200
+_MAX_PART = 1024 * 1024
+
+
 async def form_or_400(request: Request) -> Any:
-    """The submitted form, parsed within the upload limits; a malformed body is a 400."""
+    """The submitted form, parsed within the upload limits; a malformed body is a 400.
+
+    Files are parsed up to several times ``max_files`` (the body's size is bounded
+    anyway), so that a form with one file too many is shown again with its values and
+    the form's own message, not refused whole.
+    """
     settings = desk_of(request).settings
     try:
         return await request.form(
-            max_files=settings.max_files, max_fields=200, max_part_size=1024 * 1024
+            max_files=settings.max_files * 5, max_fields=_MAX_FIELDS, max_part_size=_MAX_PART
         )
     except HTTPException:
         raise
     except Exception as e:  # multipart errors: a malformed or oversized part
-        raise HTTPException(400, f"提交的内容无法解析：{e}") from None
+        raise HTTPException(400, _unparsable(str(e), settings)) from None
+
+
+def _unparsable(problem: str, settings: WebSettings) -> str:
+    """Why a form could not be read, in Chinese (the parser says it in English)."""
+    if problem.startswith("Too many files"):
+        return f"附件太多：最多 {settings.max_files} 个，请减少后重新提交。"
+    if problem.startswith("Too many fields"):
+        return f"表单项太多（最多 {_MAX_FIELDS} 项），请刷新页面后重新填写。"
+    if "exceeded maximum size" in problem:
+        return f"某一项文字超过 {_MAX_PART // 1024} KB，请删减后重新提交。"
+    return "提交的内容格式有误，无法解析，请刷新页面后重新填写。"
 
 
 async def posted_fields(request: Request) -> dict[str, str]:
@@ -241,6 +309,17 @@ def _local(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime(fmt)
 
 
+@jinja2.pass_context
+def _kept(context: Any, action: str, name: str, default: object = "") -> object:
+    """What the user typed in field ``name`` of the form for ``action``, shown again.
+
+    A refused form comes back with what was typed (``typed``: the posted fields), so
+    nothing needs typing twice; any other form of the page shows ``default``.
+    """
+    typed = context.get("typed") or {}
+    return typed.get(name, default) if typed.get("action") == action else default
+
+
 def _templates(extra: list[Path]) -> Jinja2Templates:
     loader = jinja2.ChoiceLoader(
         [
@@ -249,6 +328,7 @@ def _templates(extra: list[Path]) -> Jinja2Templates:
         ]
     )
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined)
+    env.globals["kept"] = _kept
     env.filters["local"] = _local
     env.filters["mask_phone"] = mask_phone
     env.filters["mask_name"] = mask_name
@@ -282,20 +362,33 @@ async def _login(request: Request) -> Response:
     username = str(form.get("username", "")).strip().lower()
     password = str(form.get("password", ""))
     desk = desk_of(request)
-    result = await desk.call(desk.ledger.users.sign_in, username, password)
-    if not result.ok:
+    result = await desk.sign_ins.submit(desk.ledger.users.sign_in, username, password)
+    if result is None:
+        log.warning("sign-in refused: too many sign-ins at once")
+        context = {
+            "next": next_url,
+            "error": "登录的人太多，请稍等片刻再试。",
+            "username": username,
+        }
+        return render(request, "login.html", context, status_code=429)
+    if not result.ok or result.user is None:
         log.info("sign-in refused for %s", mask_name(username))
-        context = {"next": next_url, "error": result.message, "username": username}
-        return render(request, "login.html", context, status_code=401)
+        refused: dict[str, Any] = {"next": next_url, "error": result.message, "username": username}
+        return render(request, "login.html", refused, status_code=401)
     request.session.clear()  # a new session on sign-in: no fixation
     request.session["uid"] = result.user.id
+    request.session["ver"] = result.user.session_version
     request.session["csrf"] = secrets.token_urlsafe(32)
     return RedirectResponse(next_url, status_code=303)
 
 
 async def _logout(request: Request) -> Response:
+    """Sign out: every session of the account ends, here and on any other device."""
     form = await form_or_400(request)
     require_csrf(request, form)
+    user = await current_user(request)
+    if user is not None:
+        await desk_of(request).call(desk_of(request).ledger.users.end_sessions, user.id)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -309,10 +402,9 @@ async def _attachment(request: Request) -> Response:
     """A stored file, to staff who may see its report; never rendered by the browser inline."""
     user = await require_user(request)
     desk = desk_of(request)
+    attachment_id = path_id(request, "attachment_id", "没有这个附件。")
     try:
-        info, content = await desk.call(
-            desk.ledger.attachment, int(request.path_params["attachment_id"])
-        )
+        info, content = await desk.call(desk.ledger.attachment, attachment_id)
         summary = await desk.call(desk.ledger.report_summary, info.report_id)
     except NotFound:
         raise HTTPException(404, "没有这个附件。") from None
@@ -414,6 +506,7 @@ def create_app(ledger: Ledger, settings: WebSettings) -> Starlette:
         middleware=[
             Middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies),
             Middleware(BodyLimitMiddleware, limit=settings.max_upload_bytes),
+            Middleware(NulGuardMiddleware),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret_key,

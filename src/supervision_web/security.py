@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 __all__ = [
     "CSP",
     "BodyLimitMiddleware",
+    "NulGuardMiddleware",
     "SecurityHeadersMiddleware",
     "csrf_ok",
     "csrf_token",
@@ -59,6 +60,26 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class NulGuardMiddleware:
+    """Refuses (400) an address whose path or query holds a NUL character (``%00``).
+
+    No page means one, and PostgreSQL cannot even compare text that holds it: every
+    look-up with it would be an error of the server instead of a wrong address.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            query = scope.get("query_string", b"").lower()
+            if "\x00" in scope["path"] or b"%00" in query or b"\x00" in query:
+                body = "网址中含有空字符（%00），无法处理，请检查链接。".encode()
+                await _plain(send, 400, body)
+                return
+        await self.app(scope, receive, send)
 
 
 class BodyTooLarge(Exception):
@@ -110,10 +131,14 @@ class BodyLimitMiddleware:
 
 async def _too_large(send: Send, limit: int) -> None:
     body = f"提交的内容超过 {limit // (1024 * 1024)} MB 的上限，请减少或压缩附件后重试。".encode()
+    await _plain(send, 413, body)
+
+
+async def _plain(send: Send, status: int, body: bytes) -> None:
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"text/plain; charset=utf-8"),
                 (b"content-length", str(len(body)).encode()),

@@ -24,6 +24,12 @@ def _field(page: str, name: str) -> str:
     return html.unescape(found.group(1))
 
 
+def _error(page: str) -> str:
+    found = re.search(r'class="error-summary"[^>]*>([^<]*)<', page)
+    assert found, "no error on the page"
+    return found.group(1)
+
+
 def login(client, username: str, password: str = PASSWORD):
     page = client.get("/login").text
     return client.post(
@@ -93,7 +99,9 @@ def test_lockout_after_repeated_failures(web_client, desk_people, supdesk_ledger
         assert login(web_client, "town-desk", "guess").status_code == 401
     locked = login(web_client, "town-desk")  # the right password, while locked
     assert locked.status_code == 401
-    assert "已锁定" in locked.text
+    # The same answer as for a name that does not exist: a lock tells nobody the name is real.
+    nobody = login(web_client, "nobody-here", "not the password")
+    assert _error(locked.text) == _error(nobody.text) and "锁定 15 分钟" in _error(locked.text)
     supdesk_clock.advance(minutes=16)
     assert login(web_client, "town-desk").url.path == "/walk-in"
 

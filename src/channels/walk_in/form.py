@@ -152,6 +152,13 @@ def _text_error(value: str, *, required: bool, limit: int) -> str | None:
     return None
 
 
+def _chosen_id(raw: str) -> int | None:
+    """A supervisor's id as the form's list gives it (ASCII digits, a 32-bit id), else None."""
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or int(raw) > 2**31 - 1:
+        return None
+    return int(raw)
+
+
 def _term(kind: type[enum.StrEnum], value: str, errors: dict[str, str], field: str) -> Any:
     if not value:
         return None
@@ -201,7 +208,8 @@ def validate_walk_in(
     sender: Sender | None = None
     if reporter == "supervisor":
         raw_id = get("supervisor_id")
-        chosen = choices.supervisors.get(int(raw_id)) if raw_id.isdigit() else None
+        chosen_id = _chosen_id(raw_id)
+        chosen = choices.supervisors.get(chosen_id) if chosen_id is not None else None
         if chosen is None:
             errors["supervisor_id"] = "请选择反映问题的监督员"
         elif center in choices.centers and chosen[1] != center:
@@ -234,11 +242,8 @@ def validate_walk_in(
         except ValueError:
             errors["letter_date"] = "请填写写信日期（年-月-日）"
         else:
-            appointed = (
-                choices.appointed.get(int(get("supervisor_id")))
-                if reporter == "supervisor" and get("supervisor_id").isdigit()
-                else None
-            )
+            picked = _chosen_id(get("supervisor_id")) if reporter == "supervisor" else None
+            appointed = choices.appointed.get(picked) if picked is not None else None
             if problem := _letter_date_error(written_on, choices.today, appointed):
                 errors["letter_date"] = problem
             else:
@@ -349,13 +354,15 @@ def _load_choices(
         units = {(u.center, u.code): u.name for u in ledger.units() if u.center in centers}
     else:
         raw_id = only.get("supervisor_id", "")
-        brief = _brief(ledger, int(raw_id)) if raw_id.isdigit() else None
-        if brief and brief[2] is SupervisorStatus.ACTIVE and brief[1] in centers:
-            supervisors[int(raw_id)] = (brief[0], brief[1])
+        chosen_id = _chosen_id(raw_id)
+        brief = _brief(ledger, chosen_id) if chosen_id is not None else None
+        active = brief is not None and brief[2] is SupervisorStatus.ACTIVE
+        if chosen_id is not None and brief is not None and active and brief[1] in centers:
+            supervisors[chosen_id] = (brief[0], brief[1])
             if only.get("mode") == WalkInMode.LETTER.value:  # a letter's date is checked
-                term_start = ledger.supervisor(int(raw_id)).term_start
+                term_start = ledger.supervisor(chosen_id).term_start
                 if term_start is not None:
-                    appointed[int(raw_id)] = term_start
+                    appointed[chosen_id] = term_start
         center = only.get("center", "")
         units = (
             {(u.center, u.code): u.name for u in ledger.units(center)}
@@ -444,6 +451,8 @@ def _file(
     choices = _load_choices(ledger, settings, user, only=fields)
     report, errors = validate_walk_in(fields, uploads, choices, received_at=ledger.clock())
     if report is None:
+        if "form_key" in errors:  # a key no form ever had: nothing filed under it
+            return errors
         earlier = ledger.find_report(CHANNEL, f"form:{fields.get('form_key', '')}")
         if earlier is not None and can_see_center(user, earlier.center):
             return earlier.id, None
@@ -515,7 +524,9 @@ async def walk_in_form(request: Request) -> Response:
 async def _visible_report(request: Request, user: StaffUser) -> Any:
     desk = web.desk_of(request)
     try:
-        summary = await desk.call(desk.ledger.report_summary, int(request.path_params["report_id"]))
+        summary = await desk.call(
+            desk.ledger.report_summary, web.path_id(request, "report_id", "没有这条反馈。")
+        )
     except NotFound:
         raise HTTPException(404, "没有这条反馈。") from None
     if not can_see_center(user, summary.center):
@@ -575,8 +586,7 @@ async def desk_list(request: Request) -> Response:
     centers = [c.code for c in await desk.call(desk.ledger.centers) if can_see_center(user, c.code)]
     if not centers:
         raise HTTPException(403, "您的账号不能查看前台登记。")
-    raw_before = request.query_params.get("before", "")
-    before = int(raw_before) if raw_before.isdigit() else None
+    before = web.query_id(request, "before")
     rows = await desk.call(desk.ledger.recent_reports, centers=centers, before=before, limit=50)
     channels = desk.ledger.host.channels()
     labels = {name: channels[name].label for name in channels}

@@ -289,7 +289,7 @@ def issues_plan(
 ) -> None:
     """确定整改方式与期限。"""
     issue = state.ledger().plan(
-        ref, track=track, measures=measures, days=days, actor=resolve_actor(actor)
+        ref, track=track, measures=measures, days=days, actor=resolve_actor(actor), by_center=True
     )
     _step_output(state, issue, "已确定整改方式")
 

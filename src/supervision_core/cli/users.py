@@ -100,10 +100,27 @@ def users_enable(state: State, username: str) -> None:
     show(state, user, lambda: click.echo(f"已启用：{_user_line(user)}"))
 
 
+@users.command("role")
+@click.argument("username")
+@click.option(
+    "--role",
+    type=lazy_choice("supervision_core.model.accounts:Role"),
+    required=True,
+    help="新的角色。",
+)
+@click.option("--unit", help="承办单位账号所属单位的代码（--role unit 时必填）。")
+@json_option
+@pass_state
+def users_role(state: State, username: str, role: str, unit: str | None) -> None:
+    """更改账号的角色：立即退出其所有会话。"""
+    user = state.ledger().users.set_role(username, role, unit=unit)
+    show(state, user, lambda: click.echo(f"已更改角色：{_user_line(user)}"))
+
+
 @users.command("password")
 @click.argument("username")
 @pass_state
 def users_password(state: State, username: str) -> None:
-    """重设密码（同时解除登录锁定）。"""
+    """重设密码（同时解除登录锁定，并退出其所有会话）。"""
     state.ledger().users.set_password(username, _new_password(username))
     click.echo(f"已重设 {username} 的密码")

@@ -10,6 +10,7 @@ import datetime as dt
 import enum
 import functools
 import re
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 import attrs
@@ -27,6 +28,7 @@ __all__ = [
     "StaffUser",
     "can_enter_reports",
     "can_see_center",
+    "can_work_issue",
     "check_password_strength",
     "dummy_hash",
     "hash_password",
@@ -72,6 +74,9 @@ class StaffUser:
     unit: str | None = None
     disabled: bool = False
     locked_until: dt.datetime | None = None
+    #: Raised by sign-out, a new password, disabling and a new role: every session
+    #: signed with an older version ends (the web desk keeps it in the session).
+    session_version: int = 0
 
     def locked(self, now: dt.datetime) -> bool:
         """Whether sign-in is refused at ``now`` because of repeated failures."""
@@ -88,6 +93,23 @@ def can_see_center(user: StaffUser, center: str) -> bool:
 def can_enter_reports(user: StaffUser, center: str) -> bool:
     """Whether ``user`` may file a report for ``center`` at the front desk."""
     return user.role is Role.STAFF and can_see_center(user, center)
+
+
+def can_work_issue(
+    user: StaffUser, center: str, unit: str | None, center_units: Collection[str]
+) -> bool:
+    """Whether a unit's account may see and work an issue of ``center`` dispatched to ``unit``.
+
+    Its own center's issues dispatched to its unit; a banner-level unit also a township's
+    issues dispatched to it (a township may dispatch to the banner's units), unless the
+    township has a unit of its own by that code (``center_units``, its codes), whose
+    issue it then is. Nothing else of a township.
+    """
+    if user.disabled or user.role is not Role.UNIT or not user.unit or unit != user.unit:
+        return False
+    if center == user.center:
+        return True
+    return user.center_level is CenterLevel.BANNER and unit not in center_units
 
 
 def lockout_until(failures: int, now: dt.datetime) -> dt.datetime | None:

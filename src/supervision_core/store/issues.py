@@ -29,7 +29,7 @@ from supervision_core.model.issues import (
 )
 from supervision_core.model.screening import ScreeningProposal
 from supervision_core.model.summaries import IssueSummary
-from supervision_core.rules.deadlines import due_after, rectification_due
+from supervision_core.rules.deadlines import check_plan_days, due_after, rectification_due
 from supervision_core.rules.disclosure import unit_files, unit_view
 from supervision_core.rules.lifecycle import replay
 from supervision_core.store.disclosure import attachment_in, files_in, progress_in, reporters_in
@@ -153,13 +153,20 @@ class Issues:
         actor: str,
         measures: str | None = None,
         days: int | None = None,
+        by_center: bool = False,
     ) -> Issue:
-        """Choose the rectification track; a scheduled plan names measures and may set days."""
+        """Choose the rectification track; a scheduled plan names measures and may set days.
+
+        ``by_center``: the center's staff set the term, up to ``max_plan`` working days;
+        otherwise (a unit's plan) the term is at most the track's own limit
+        (:func:`~supervision_core.rules.deadlines.check_plan_days`).
+        """
         try:
             track = RectificationTrack(track)
         except ValueError as exc:
             msg = f"整改方式只能是 immediate（立行立改）、scheduled（限时整改）或 explained（作出说明）：{track!r}"
             raise InvalidInput(msg) from exc
+        check_plan_days(track, days, self.db.limits, by_center=by_center)
 
         def data(issue: Issue, at: dt.datetime) -> dict[str, Any]:
             due = rectification_due(at, track, self.db.calendar, self.db.limits, days=days)

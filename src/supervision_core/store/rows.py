@@ -54,6 +54,9 @@ from supervision_core.store.tables import (
 
 IssueRef = int | str  # an issue's id, or its number such as "wushenzhao-2026-00012"
 
+MAX_ROW_ID = 2**31 - 1
+"""The largest id a row can have (PostgreSQL's ``integer``): beyond it, nothing is found."""
+
 OPEN = [s.value for s in OPEN_STATES]
 """The open states' values, for ``IN`` clauses."""
 
@@ -79,6 +82,8 @@ RowT = TypeVar("RowT")
 
 def get_row(s: Session, model: type[RowT], key: object, missing: str) -> RowT:
     """The row of ``model`` with primary key ``key``, or :class:`NotFound` saying ``missing``."""
+    if isinstance(key, int) and not 0 <= key <= MAX_ROW_ID:  # the database would refuse it
+        raise NotFound(missing)
     row = s.get(model, key)
     if row is None:
         raise NotFound(missing)

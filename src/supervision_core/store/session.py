@@ -25,7 +25,7 @@ from supervision_core.model.issues import EventKind, Issue, IssueEvent
 from supervision_core.model.supervisors import Identity
 from supervision_core.rules.lifecycle import apply_event
 from supervision_core.store.notices import enqueue_notices
-from supervision_core.store.rows import IssueRef, get_row, issue_of, write_issue
+from supervision_core.store.rows import MAX_ROW_ID, IssueRef, get_row, issue_of, write_issue
 from supervision_core.store.tables import EventRow, IdentityRow, IssueRow, SupervisorRow
 
 if TYPE_CHECKING:
@@ -80,7 +80,9 @@ class Database:
     def issue_row(self, s: Session, ref: IssueRef, *, lock: bool = False) -> IssueRow:
         """The row of issue ``ref`` (id or number), locked for update if asked; or NotFound."""
         query = select(IssueRow)
-        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.isascii() and ref.isdigit()):
+            if not 0 <= int(ref) <= MAX_ROW_ID:  # no such id; the database would refuse it
+                raise NotFound(f"没有编号为 {ref} 的问题")
             query = query.where(IssueRow.id == int(ref))
         else:
             query = query.where(IssueRow.number == ref)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from supervision_core.errors import InvalidInput, InvalidTransition
+from supervision_core.errors import IdentityTaken, InvalidInput, InvalidTransition
 from supervision_core.model.supervisors import (
     ChangeKind,
     ContactKind,
@@ -79,7 +79,7 @@ class Supervisors:
         ).first()
         if existing is not None:
             msg = f"联系方式 {identity.kind.value}:{identity.value} 已登记给监督员 #{existing}"
-            raise InvalidInput(msg)
+            raise IdentityTaken(msg, existing)
         s.add(
             IdentityRow(
                 supervisor_id=supervisor_id,

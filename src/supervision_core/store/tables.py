@@ -479,6 +479,7 @@ class StaffUserRow(SQLModel, table=True):
     locked_until: dt.datetime | None = _when(nullable=True)
     last_login_at: dt.datetime | None = _when(nullable=True)
     created_at: dt.datetime = _when()
+    session_version: int = 0  # raised to end every session of the account
 
 
 class LinkCodeRow(SQLModel, table=True):

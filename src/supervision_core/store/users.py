@@ -12,6 +12,8 @@ from sqlmodel import Session, col, select
 
 from supervision_core.errors import InvalidInput, NotFound
 from supervision_core.model.accounts import (
+    LOCKOUT_ATTEMPTS,
+    LOCKOUT_MINUTES,
     Role,
     SignInResult,
     StaffUser,
@@ -38,10 +40,16 @@ def _user(row: StaffUserRow, level: str) -> StaffUser:
         unit=row.unit_code,
         disabled=row.disabled,
         locked_until=row.locked_until,
+        session_version=row.session_version,
     )
 
 
-_BAD_CREDENTIALS = "用户名或密码不正确"
+# One message for a wrong name, a wrong password and a locked account alike, so that
+# the answer never tells which user names exist (nor which are locked).
+_REFUSED = (
+    f"用户名或密码不正确；连续 {LOCKOUT_ATTEMPTS} 次失败后账号将锁定 {LOCKOUT_MINUTES} 分钟，"
+    "期间请稍后再试"
+)
 
 
 _USER = table_of(StaffUserRow)
@@ -138,6 +146,7 @@ class UserStore:
             unit=found["unit_code"],
             disabled=bool(found["disabled"]),
             locked_until=found["locked_until"],
+            session_version=found["session_version"],
         )
 
     def by_name(self, username: str) -> StaffUser:
@@ -165,12 +174,13 @@ class UserStore:
             row.disabled = disabled
             row.failed_attempts = 0
             row.locked_until = None
+            row.session_version += 1  # every session ends
             s.add(row)
             s.commit()
         return self.by_name(username)
 
     def set_password(self, username: str, password: str) -> None:
-        """Replace an account's password (and lift a lock-out)."""
+        """Replace an account's password, lift a lock-out and end every session."""
         try:
             check_password_strength(password, username)
         except ValueError as e:
@@ -182,8 +192,41 @@ class UserStore:
             row.password_hash = hash_password(password)
             row.failed_attempts = 0
             row.locked_until = None
+            row.session_version += 1
             s.add(row)
             s.commit()
+
+    def set_role(self, username: str, role: Role | str, *, unit: str | None = None) -> StaffUser:
+        """Give an account another role (a unit's account names its unit); ends every session."""
+        role = Role(role)
+        if (role is Role.UNIT) != (unit is not None):
+            raise InvalidInput("承办单位账号必须指定单位（--unit），其他账号不能指定单位")
+        with Session(self.engine) as s:
+            row = s.exec(select(StaffUserRow).where(StaffUserRow.username == username)).first()
+            if row is None:
+                raise NotFound(f"没有用户名为 {username} 的账号")
+            if unit is not None:
+                found = s.exec(
+                    select(UnitRow).where(
+                        UnitRow.center_code == row.center_code, UnitRow.code == unit
+                    )
+                ).first()
+                if found is None:
+                    raise NotFound(f"中心 {row.center_code} 没有代码为 {unit} 的单位")
+            row.role, row.unit_code = role.value, unit
+            row.session_version += 1
+            s.add(row)
+            s.commit()
+        return self.by_name(username)
+
+    def end_sessions(self, user_id: int) -> None:
+        """End every session of the account (sign-out does, on every device at once)."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                sa.update(_USER)
+                .where(_USER.c.id == user_id)
+                .values(session_version=_USER.c.session_version + 1)
+            )
 
     def log_access(self, username: str, action: str, target: str) -> None:
         """Record that ``username`` saw a supervisor's personal data (``action`` on ``target``)."""
@@ -204,35 +247,54 @@ class UserStore:
     def sign_in(self, username: str, password: str) -> SignInResult:
         """Check a user name and password, counting failures and locking after too many.
 
-        The message never says whether the name exists; a locked account is refused
-        even with the right password until the lock ends.
+        Every attempt is counted *before* its password is checked, in one atomic
+        ``UPDATE ... RETURNING`` (SQLite and PostgreSQL alike): of any number of
+        concurrent attempts only the first :data:`LOCKOUT_ATTEMPTS` get their password
+        checked, and the account is locked for :data:`LOCKOUT_MINUTES`; a right password
+        clears the count. When a lock has run out the count starts again. A wrong name,
+        a wrong password and a locked account get the same message after the same work
+        (one Argon2 verification), so neither tells which names exist.
         """
         now = self.clock()
-        with Session(self.engine) as s:
-            row = s.exec(
-                select(StaffUserRow).where(StaffUserRow.username == username).with_for_update()
-            ).first()
-            if row is None:
-                verify_password(dummy_hash(), password)
-                return SignInResult(None, _BAD_CREDENTIALS)
-            if row.locked_until is not None and now < row.locked_until:
-                until = row.locked_until.astimezone(dt.timezone(dt.timedelta(hours=8)))
-                return SignInResult(
-                    None, f"登录失败次数过多，账号已锁定至 {until:%H:%M}，请稍后再试"
-                )
-            if not verify_password(row.password_hash, password):
-                row.failed_attempts += 1
-                row.locked_until = lockout_until(row.failed_attempts, now)
-                s.add(row)
-                s.commit()
-                return SignInResult(None, _BAD_CREDENTIALS)
-            if row.disabled:
-                return SignInResult(None, "该账号已停用，请联系管理员")
-            row.failed_attempts = 0
-            row.locked_until = None
-            row.last_login_at = now
-            s.add(row)
-            s.commit()
-            assert row.id is not None
-            user_id = row.id
-        return SignInResult(self.get(user_id))
+        # No name holds a NUL (nor does PostgreSQL compare text with one).
+        attempt = None if "\x00" in username else self._count_attempt(username, now)
+        if attempt is None or attempt["failed_attempts"] > LOCKOUT_ATTEMPTS:
+            verify_password(dummy_hash(), password)  # the same time as a real check
+            return SignInResult(None, _REFUSED)
+        if not verify_password(attempt["password_hash"], password):
+            return SignInResult(None, _REFUSED)  # already counted
+        if attempt["disabled"]:
+            return SignInResult(None, "该账号已停用，请联系管理员")
+        with self.engine.begin() as connection:
+            connection.execute(
+                sa.update(_USER)
+                .where(_USER.c.id == attempt["id"])
+                .values(failed_attempts=0, locked_until=None, last_login_at=now)
+            )
+        return SignInResult(self.get(attempt["id"]))
+
+    def _count_attempt(self, username: str, now: dt.datetime) -> Any:
+        """Count one more attempt, atomically; the row's id, hash and new count, or None.
+
+        A lock that has run out starts the count again at one; reaching
+        :data:`LOCKOUT_ATTEMPTS` locks the account; a running lock is kept as it is.
+        """
+        lock = _USER.c.locked_until
+        expired = sa.and_(lock.is_not(None), lock <= now)
+        failures = sa.case((expired, 1), else_=_USER.c.failed_attempts + 1)
+        locked_until = sa.case(
+            (sa.and_(lock.is_not(None), lock > now), lock),
+            (
+                failures >= LOCKOUT_ATTEMPTS,
+                sa.literal(lockout_until(LOCKOUT_ATTEMPTS, now), lock.type),
+            ),
+            else_=sa.null(),
+        )
+        statement = (
+            sa.update(_USER)
+            .where(_USER.c.username == username)
+            .values(failed_attempts=failures, locked_until=locked_until)
+            .returning(_USER.c.id, _USER.c.password_hash, _USER.c.failed_attempts, _USER.c.disabled)
+        )
+        with self.engine.begin() as connection:
+            return connection.execute(statement).mappings().first()

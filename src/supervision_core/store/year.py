@@ -236,6 +236,7 @@ def record_attendance(
 
 
 def activity(db: Database, activity_id: int) -> Activity:
+    """The activity ``activity_id`` with its attendance, or :class:`NotFound`."""
     with db.session() as s:
         row = s.get(ActivityRow, activity_id)
         if row is None:

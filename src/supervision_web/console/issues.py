@@ -12,6 +12,7 @@ from supervision_core import (
     InvalidInput,
     InvalidTransition,
     NotAcceptedReason,
+    NotFound,
     RecipientKind,
     RectificationTrack,
     Role,
@@ -19,6 +20,7 @@ from supervision_core import (
 )
 
 from ..app import desk_of, posted_fields, render, require_user
+from ..typed import said
 from .access import require_staff, visible_issue
 from .steps import act_as_staff
 
@@ -33,6 +35,7 @@ async def console_issue(request: Request) -> Response:
     number = request.path_params["number"]
     message = None
     status = 200
+    typed: dict[str, str] = {}
     if request.method == "POST":
         if user.role is not Role.STAFF:
             raise HTTPException(403, "审计账号只能查看，不能办理。")
@@ -40,8 +43,8 @@ async def console_issue(request: Request) -> Response:
         try:
             await desk.call(act_as_staff, desk.ledger, user, number, fields)
             return RedirectResponse(f"/console/issues/{number}", status_code=303)
-        except (InvalidInput, InvalidTransition, ValueError) as e:
-            message, status = str(e), 400
+        except (InvalidInput, InvalidTransition, NotFound, ValueError) as e:
+            message, status, typed = said(e), 400, fields
 
     def load() -> Any:
         ledger = desk.ledger
@@ -83,6 +86,7 @@ async def console_issue(request: Request) -> Response:
         "reasons": list(NotAcceptedReason),
         "tracks": list(RectificationTrack),
         "message": message,
+        "typed": typed,
         "can_act": user.role is Role.STAFF,
         "notices": notices,
         "recipients": {k.value: label for k, label in _RECIPIENTS.items()},

@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from supervision_core import InvalidInput, InvalidTransition, NotFound, Role, can_see_center
 
 from ..app import desk_of, posted_fields, render, require_user
+from ..typed import form_id, query_id, refuse_nul, said
 from .access import PAGE, centers_of, require_staff
 
 __all__ = ["COUNT_UP_TO", "console_quarantine"]
@@ -24,6 +25,7 @@ async def console_quarantine(request: Request) -> Response:
     require_staff(user)
     desk = desk_of(request)
     message, status = None, 200
+    typed: dict[str, str] = {}
     if request.method == "POST":
         if user.role is not Role.STAFF:
             raise HTTPException(403, "审计账号只能查看，不能办理。")
@@ -31,7 +33,8 @@ async def console_quarantine(request: Request) -> Response:
 
         def act() -> None:
             ledger = desk.ledger
-            qid = int(fields.get("id", "0") or 0)
+            refuse_nul(fields)
+            qid = form_id(fields.get("id"), "反馈") or 0
             try:
                 held = ledger.report_summary(qid)
             except NotFound:
@@ -40,10 +43,15 @@ async def console_quarantine(request: Request) -> Response:
                 raise HTTPException(403, "您无权处理这条反馈。")
             actor = f"user:{user.username}"
             if fields.get("action") == "assign":
-                sid = fields.get("supervisor_id", "")
-                ledger.assign_quarantined(
-                    qid, supervisor_id=int(sid) if sid.isdigit() else 0, actor=actor
-                )
+                sid = form_id(fields.get("supervisor_id"), "监督员")
+                if sid is None:
+                    raise InvalidInput("请选择监督员")
+                # Only a supervisor of a center the user sees: a township's staff cannot
+                # file a report under another center's supervisor (and so learn the name).
+                brief = ledger.supervisor_brief(sid)
+                if brief is None or not can_see_center(user, brief[1]):
+                    raise InvalidInput("请从列表中选择本中心的监督员")
+                ledger.assign_quarantined(qid, supervisor_id=sid, actor=actor)
             elif fields.get("action") == "dismiss":
                 ledger.dismiss_quarantined(qid, note=fields.get("note", ""), actor=actor)
             else:
@@ -53,17 +61,15 @@ async def console_quarantine(request: Request) -> Response:
             await desk.call(act)
             return RedirectResponse("/console/quarantine", status_code=303)
         except (InvalidInput, InvalidTransition, NotFound, ValueError) as e:
-            message, status = str(e), 400
+            message, status, typed = said(e), 400, fields
 
-    after = request.query_params.get("after", "")
+    after = query_id(request, "after")
 
     def load() -> Any:
         ledger = desk.ledger
         centers = centers_of(ledger, user)
         # A page at a time: a hotline's export can leave most of its calls here.
-        held = ledger.quarantine(
-            centers=centers, after=int(after) if after.isdigit() else None, limit=PAGE + 1
-        )
+        held = ledger.quarantine(centers=centers, after=after, limit=PAGE + 1)
         total = ledger.quarantine_count(centers=centers, up_to=COUNT_UP_TO + 1)
         ledger.users.log_access(user.username, "view_quarantine", f"{len(held)} reports")
         supervisors = [
@@ -80,6 +86,7 @@ async def console_quarantine(request: Request) -> Response:
         "next_after": held[-1].id if more else None,
         "supervisors": supervisors,
         "message": message,
+        "typed": typed,
         "can_act": user.role is Role.STAFF,
     }
     return render(request, "console/quarantine.html", context, status_code=status)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -13,6 +11,7 @@ from starlette.responses import Response
 from supervision_core import OPEN_STATES, IssueState
 
 from ..app import desk_of, render, require_user
+from ..typed import query_date, query_id
 from .access import PAGE, centers_of, require_staff
 
 __all__ = ["console_queue"]
@@ -34,7 +33,7 @@ async def console_queue(request: Request) -> Response:
     view = request.query_params.get("view", "screen")
     view = view if view in _VIEWS else "screen"
     query = request.query_params.get("q", "").strip()
-    after = request.query_params.get("after", "")
+    after = query_id(request, "after")
 
     filters = _filters(request)
 
@@ -49,7 +48,7 @@ async def console_queue(request: Request) -> Response:
             kwargs: dict[str, Any] = {
                 "center": center,
                 "limit": PAGE,
-                "after": int(after) if after.isdigit() else None,
+                "after": after,
                 **filters,
             }
             if view == "screen":
@@ -92,14 +91,20 @@ async def console_queue(request: Request) -> Response:
 
 
 def _filters(request: Request) -> dict[str, Any]:
-    """The queue's optional filters from the query string (bookmarkable); bad ones ignored."""
+    """The queue's optional filters from the query string (bookmarkable).
+
+    An empty one is no filter; a malformed one (a supervisor's number that is not a
+    number, a date that is not one) is a 400 that says which.
+    """
     q = request.query_params
     found: dict[str, Any] = {}
-    if q.get("supervisor", "").isdigit():
-        found["supervisor"] = int(q["supervisor"])
+    supervisor = query_id(request, "supervisor")
+    if supervisor is not None:
+        found["supervisor"] = supervisor
     if q.get("unit"):
         found["unit"] = q["unit"]
     for key, name in (("from", "received_from"), ("to", "received_to")):
-        with contextlib.suppress(ValueError):
-            found[name] = dt.date.fromisoformat(q.get(key, ""))
+        day = query_date(request, key)
+        if day is not None:
+            found[name] = day
     return found

@@ -7,15 +7,21 @@ rules refuse a step its state does not allow.
 
 from __future__ import annotations
 
+from starlette.exceptions import HTTPException
+
 from supervision_core import InvalidInput, Ledger, StaffUser
 
+from ..typed import form_number, refuse_nul
 from .access import visible_issue
 
 __all__ = ["act_as_staff", "act_as_unit", "rectification_step"]
 
+MAX_TERM = 9999  # working days; the ledger's own limits are far lower and say so
+
 
 def act_as_staff(ledger: Ledger, user: StaffUser, number: str, f: dict[str, str]) -> None:
     """Take the step the staff's form ``f`` asks for on issue ``number`` of a visible center."""
+    refuse_nul(f)
     issue = visible_issue(ledger, user, number)
     actor = f"user:{user.username}"
     action = f.get("action", "")
@@ -33,11 +39,10 @@ def act_as_staff(ledger: Ledger, user: StaffUser, number: str, f: dict[str, str]
             issue.number, unit=unit, responsible_person=f.get("person", ""), actor=actor
         )
     elif action == "extend":
-        days = f.get("days", "")
         # Granted by the user's center: past the deadline only the banner center may.
         ledger.extend(
             issue.number,
-            days=int(days) if days.isdigit() else 0,
+            days=form_number(f.get("days"), "延期天数", high=MAX_TERM) or 0,
             reason=f.get("reason", ""),
             actor=actor,
             granted_by=user.center,
@@ -45,9 +50,15 @@ def act_as_staff(ledger: Ledger, user: StaffUser, number: str, f: dict[str, str]
     elif action == "close":
         ledger.close_issue(issue.number, note=f.get("note", ""), actor=actor)
     elif action == "merge":
-        target = visible_issue(ledger, user, f.get("into", "").strip())
+        into = f.get("into", "").strip()
+        try:
+            target = visible_issue(ledger, user, into)
+        except HTTPException as e:
+            if e.status_code != 404:
+                raise
+            raise InvalidInput(f"没有编号为 {into[:40]} 的问题，请检查要并入的问题编号") from None
         ledger.merge(issue.number, into=target.number, actor=actor, note=f.get("note") or None)
-    elif not rectification_step(ledger, issue.number, f, actor):
+    elif not rectification_step(ledger, issue.number, f, actor, by_center=True):
         raise InvalidInput(f"未知的操作：{action}")
 
 
@@ -56,27 +67,32 @@ def act_as_staff(ledger: Ledger, user: StaffUser, number: str, f: dict[str, str]
 
 def act_as_unit(ledger: Ledger, user: StaffUser, number: str, f: dict[str, str]) -> None:
     """Take the step the unit's form ``f`` asks for (the caller checked the dispatch)."""
+    refuse_nul(f)
     actor = f"unit:{user.unit}:{user.username}"
     if f["action"] == "object":
         ledger.object_dispatch(number, reason=f.get("reason", ""), actor=actor)
     else:
-        rectification_step(ledger, number, f, actor)
+        rectification_step(ledger, number, f, actor, by_center=False)
 
 
-def rectification_step(ledger: Ledger, number: str, f: dict[str, str], actor: str) -> bool:
+def rectification_step(
+    ledger: Ledger, number: str, f: dict[str, str], actor: str, *, by_center: bool
+) -> bool:
     """A step staff and units both take: plan, progress, complete, explain.
 
+    ``by_center``: the center's staff may set a plan's term up to ``max_plan`` working
+    days; a unit only up to its track's limit (a longer term is the center's to approve).
     Returns False when ``f`` asks for something else.
     """
     action = f.get("action")
     if action == "plan":
-        days = f.get("days", "")
         ledger.plan(
             number,
             track=f.get("track", ""),
             measures=f.get("measures") or None,
-            days=int(days) if days.isdigit() else None,
+            days=form_number(f.get("days"), "整改期限（工作日）", high=MAX_TERM),
             actor=actor,
+            by_center=by_center,
         )
     elif action == "progress":
         ledger.progress(number, note=f.get("note", ""), actor=actor)

@@ -7,7 +7,6 @@ reinstate or revoke, record discipline and attendance.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -15,23 +14,28 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from supervision_core import (
+    Activity,
     ActivityKind,
     AttendanceStatus,
     ContactKind,
     DisciplineKind,
     Identity,
+    IdentityTaken,
     InvalidInput,
     InvalidTransition,
+    Ledger,
     NewSupervisor,
     NotFound,
     Origin,
     Revocation,
     Role,
+    StaffUser,
     can_see_center,
     mask_phone,
 )
 
 from ..app import desk_of, posted_fields, render, require_user
+from ..typed import form_date, form_id, path_id, refuse_nul, said
 from .access import centers_of, require_staff
 
 __all__ = ["console_supervisor", "console_supervisors"]
@@ -50,14 +54,14 @@ async def console_supervisors(request: Request) -> Response:
         values = await posted_fields(request)
 
         def add() -> int:
+            refuse_nul(values)
             center = values.get("center", "")
             if values.get("action") == "activity":
                 if center not in centers_of(desk.ledger, user):
                     raise HTTPException(403, "不能为其他中心安排活动。")
-                try:
-                    held_on = dt.date.fromisoformat(values.get("held_on", ""))
-                except ValueError:
-                    raise InvalidInput("请填写活动日期（年-月-日）") from None
+                held_on = form_date(values.get("held_on"), "活动日期")
+                if held_on is None:
+                    raise InvalidInput("请填写活动日期（年-月-日）")
                 desk.ledger.add_activity(
                     center=center,
                     kind=values.get("kind", ""),
@@ -84,7 +88,10 @@ async def console_supervisors(request: Request) -> Response:
                 )
             except ValueError as e:
                 raise InvalidInput(str(e)) from None
-            return desk.ledger.add_supervisor(new).id
+            try:
+                return desk.ledger.add_supervisor(new).id
+            except IdentityTaken as taken:
+                raise InvalidInput(_taken(desk.ledger, user, taken)) from None
 
         try:
             supervisor_id = await desk.call(add)
@@ -92,8 +99,8 @@ async def console_supervisors(request: Request) -> Response:
                 f"/console/supervisors/{supervisor_id}" if supervisor_id else "/console/supervisors"
             )
             return RedirectResponse(target, status_code=303)
-        except (InvalidInput, ValueError) as e:
-            message, status = str(e), 400
+        except (InvalidInput, NotFound, ValueError) as e:
+            message, status = said(e), 400
 
     def load() -> Any:
         ledger = desk.ledger
@@ -123,6 +130,7 @@ async def console_supervisors(request: Request) -> Response:
         "activity_kinds": list(ActivityKind),
         "message": message,
         "values": values,
+        "typed": values,
         "can_act": user.role is Role.STAFF,
     }
     return render(request, "console/supervisors.html", context, status_code=status)
@@ -137,8 +145,9 @@ async def console_supervisor(request: Request) -> Response:
     user = await require_user(request)
     require_staff(user)
     desk = desk_of(request)
-    supervisor_id = int(request.path_params["supervisor_id"])
+    supervisor_id = path_id(request, "supervisor_id", "没有这位监督员。")
     message, status, link_code = None, 200, None
+    typed: dict[str, str] = {}
 
     def visible() -> Any:
         try:
@@ -155,7 +164,8 @@ async def console_supervisor(request: Request) -> Response:
         f = await posted_fields(request)
 
         def act() -> str | None:
-            visible()
+            refuse_nul(f)
+            supervisor = visible()
             ledger, actor = desk.ledger, f"user:{user.username}"
             action = f.get("action")
             if action == "link_code":
@@ -180,31 +190,29 @@ async def console_supervisor(request: Request) -> Response:
                     supervisor_id, kind=f.get("kind", ""), reason=f.get("reason", ""), actor=actor
                 )
             elif action == "edit":
-
-                def day(key: str) -> dt.date | None:
-                    value = f.get(key, "").strip()
-                    if not value:
-                        return None
-                    try:
-                        return dt.date.fromisoformat(value)
-                    except ValueError:
-                        raise InvalidInput(f"日期格式应为 年-月-日：{value}") from None
-
                 ledger.update_supervisor(
                     supervisor_id,
                     name=f.get("name"),
                     letter_number=f.get("letter_number"),
                     card_number=f.get("card_number"),
-                    term_start=day("term_start"),
-                    term_end=day("term_end"),
+                    term_start=form_date(f.get("term_start"), "聘期开始"),
+                    term_end=form_date(f.get("term_end"), "聘期结束"),
                 )
             elif action == "add_contact":
-                kind = ContactKind(f.get("kind", "phone"))
-                ledger.add_identity(supervisor_id, Identity(kind, f.get("value", "")))
+                kind = _contact_kind(f.get("kind", "phone"))
+                try:
+                    ledger.add_identity(supervisor_id, Identity(kind, f.get("value", "")))
+                except IdentityTaken as taken:
+                    raise InvalidInput(_taken(ledger, user, taken)) from None
             elif action == "attendance":
-                activity = f.get("activity", "")
+                activity_id = form_id(f.get("activity"), "活动")
+                # Only the activities of the supervisor's own center, which the form
+                # offers: not another center's, by a changed id.
+                activity = _activity(ledger, activity_id)
+                if activity is None or activity.center != supervisor.center:
+                    raise InvalidInput("请从列表中选择本中心的活动")
                 ledger.record_attendance(
-                    int(activity) if activity.isdigit() else 0,
+                    activity.id,
                     supervisor_id,
                     f.get("status", ""),
                     actor=actor,
@@ -219,7 +227,7 @@ async def console_supervisor(request: Request) -> Response:
             if link_code is None:
                 return RedirectResponse(f"/console/supervisors/{supervisor_id}", status_code=303)
         except (InvalidInput, InvalidTransition, NotFound, ValueError) as e:
-            message, status = str(e), 400
+            message, status, typed = said(e), 400, f
 
     def load() -> Any:
         supervisor = visible()
@@ -241,7 +249,32 @@ async def console_supervisor(request: Request) -> Response:
         "kinds": list(DisciplineKind),
         "attendance": list(AttendanceStatus),
         "message": message,
+        "typed": typed,
         "link_code": link_code,
         "can_act": user.role is Role.STAFF,
     }
     return render(request, "console/supervisor.html", context, status_code=status)
+
+
+def _contact_kind(value: str) -> ContactKind:
+    try:
+        return ContactKind(value)
+    except ValueError:
+        raise InvalidInput("请选择联系方式的类型（手机号或电子邮箱）") from None
+
+
+def _activity(ledger: Ledger, activity_id: int | None) -> Activity | None:
+    if activity_id is None:
+        return None
+    try:
+        return ledger.activity(activity_id)
+    except NotFound:
+        return None
+
+
+def _taken(ledger: Ledger, user: StaffUser, taken: IdentityTaken) -> str:
+    """Who already has a phone or address: named only to staff who may see that supervisor."""
+    owner = ledger.supervisor_brief(taken.supervisor_id)
+    if owner is not None and can_see_center(user, owner[1]):
+        return f"该联系方式已登记给监督员 #{taken.supervisor_id}（{owner[0]}）"
+    return "该联系方式已登记给其他中心的监督员，请核实后再填写"

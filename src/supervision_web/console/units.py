@@ -16,11 +16,11 @@ from supervision_core import (
     IssueState,
     NotFound,
     RectificationTrack,
-    StaffUser,
 )
 
-from ..app import Desk, desk_of, posted_fields, render, require_user
-from .access import require_unit
+from ..app import desk_of, posted_fields, render, require_user
+from ..typed import said
+from .access import require_unit, unit_issue_of, unit_issues
 from .steps import act_as_unit
 
 __all__ = ["unit_file", "unit_issue", "unit_notice", "unit_portal"]
@@ -33,7 +33,7 @@ async def unit_portal(request: Request) -> Response:
     desk = desk_of(request)
 
     def load() -> Any:
-        rows = desk.ledger.issues(center=user.center, unit=unit)
+        rows = unit_issues(desk.ledger, user, unit)
         return desk.ledger.unit_views([r.id for r in rows[-200:]])
 
     views = await desk.call(load)
@@ -47,13 +47,14 @@ async def unit_portal(request: Request) -> Response:
 async def unit_issue(request: Request) -> Response:
     """One dispatched issue as the unit sees it; the unit records its work here."""
     user = await require_user(request)
-    unit = require_unit(user)
+    require_unit(user)
     desk = desk_of(request)
     number = request.path_params["number"]
     message, status = None, 200
+    typed: dict[str, str] = {}
 
     def check() -> Issue:
-        return _own_issue(desk, user, unit, number)
+        return unit_issue_of(desk.ledger, user, number)
 
     if request.method == "POST":
         fields = await posted_fields(request)
@@ -69,15 +70,20 @@ async def unit_issue(request: Request) -> Response:
         try:
             await desk.call(act)
             return RedirectResponse(f"/unit/issues/{number}", status_code=303)
-        except (InvalidInput, InvalidTransition, ValueError) as e:
-            message, status = str(e), 400
+        except (InvalidInput, InvalidTransition, NotFound, ValueError) as e:
+            message, status, typed = said(e), 400, fields
 
     def load() -> Any:
         check()
         return desk.ledger.unit_view(number)
 
     view = await desk.call(load)
-    context = {"view": view, "tracks": list(RectificationTrack), "message": message}
+    context = {
+        "view": view,
+        "tracks": list(RectificationTrack),
+        "message": message,
+        "typed": typed,
+    }
     return render(request, "console/unit_issue.html", context, status_code=status)
 
 
@@ -85,17 +91,6 @@ _NOTICE_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
-
-
-def _own_issue(desk: Desk, user: StaffUser, unit: str, number: str) -> Issue:
-    """The issue ``number`` if it was dispatched to ``unit`` of the user's center (404, 403)."""
-    try:
-        issue = desk.ledger.issue(number)
-    except NotFound:
-        raise HTTPException(404, "没有这件问题。") from None
-    if issue.center != user.center or issue.unit != unit:
-        raise HTTPException(403, "这件问题没有派给您的单位。")
-    return issue
 
 
 def _download(content: bytes, media_type: str, filename: str, *, inline: bool = False) -> Response:
@@ -124,9 +119,10 @@ async def unit_notice(request: Request) -> Response:
         raise HTTPException(404, "派单通知只提供 PDF 和 Word（DOCX）两种格式。")
 
     def load() -> bytes:
-        issue = _own_issue(desk, user, unit, number)
+        issue = unit_issue_of(desk.ledger, user, number)
         center = desk.ledger.center(issue.center)
-        names = {u.code: u.name for u in desk.ledger.units(issue.center)}
+        # The unit's own name: a banner-level unit may work a township's issue.
+        names = {u.code: u.name for u in desk.ledger.units(user.center)}
         view = desk.ledger.unit_view(number)
         write = dispatch_notice_pdf if fmt == "pdf" else dispatch_notice_docx
         return write(
@@ -140,12 +136,12 @@ async def unit_notice(request: Request) -> Response:
 async def unit_file(request: Request) -> Response:
     """A photo or PDF of the unit's issue: renamed, and made anew without its metadata."""
     user = await require_user(request)
-    unit = require_unit(user)
+    require_unit(user)
     desk = desk_of(request)
     number, file_number = request.path_params["number"], request.path_params["file"]
 
     def load() -> Any:
-        _own_issue(desk, user, unit, number)
+        unit_issue_of(desk.ledger, user, number)
         return desk.ledger.unit_file(number, file_number)
 
     try:

@@ -1,7 +1,7 @@
 """supervisor_change history; access_log says whose data, which center, why
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-02 09:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from supervision_core.store.tables import UTCDateTime
 
 revision: str = "0017"
-down_revision: str | None = "0015"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
