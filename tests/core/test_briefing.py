@@ -115,6 +115,11 @@ def _dispatch(ledger: Ledger, ref: int, unit: str = "wushenzhao-window") -> None
     ledger.dispatch(ref, unit=unit, responsible_person="高娃", actor=OP)
 
 
+def _reporter(ledger: Ledger, ref: int) -> str:
+    """The actor of the supervisor who reported ``ref``: only they may evaluate it."""
+    return f"supervisor:{ledger.issue(ref).supervisor_id}"
+
+
 def _later(clock: FrozenClock, days: int) -> None:
     clock.set(clock() + dt.timedelta(days=days))
 
@@ -162,14 +167,14 @@ def test_every_report_received_is_in_exactly_one_line(
     first_due = ledger.issue(late).due_on
     _later(clock, 7)
     ledger.complete(late, evidence="已维修", actor=OP)
-    ledger.evaluate(late, satisfaction="not_satisfied", actor="supervisor")
+    ledger.evaluate(late, satisfaction="not_satisfied", actor=_reporter(ledger, late))
     ledger.plan(late, track="scheduled", measures="更换新机", days=10, actor=OP)
     _later(clock, 1)
     ledger.complete(late, evidence="已换新机", actor=OP)
     # The ledger keeps the first missed deadline: the re-plan does not make it on time.
     assert ledger.issue(late).completed_on_time is False
     assert ledger.issue(late).late_working_days
-    ledger.evaluate(late, satisfaction="satisfied", actor="supervisor")
+    ledger.evaluate(late, satisfaction="satisfied", actor=_reporter(ledger, late))
 
     redispatch = reports.issue("13948770002", "不动产窗口让跑三次")
     ledger.accept(redispatch, actor=OP)
@@ -182,7 +187,7 @@ def test_every_report_received_is_in_exactly_one_line(
     _dispatch(ledger, reopened)
     ledger.plan(reopened, track="immediate", actor=OP)
     ledger.complete(reopened, evidence="已调大", actor=OP)
-    ledger.evaluate(reopened, satisfaction="not_satisfied", actor="supervisor")
+    ledger.evaluate(reopened, satisfaction="not_satisfied", actor=_reporter(ledger, reopened))
 
     # Not in the half year, or not in this center: not counted.
     _supervisor(ledger, "苏和", "13948770009", center="tuke")
@@ -256,13 +261,14 @@ def test_sending_puts_one_notice_per_active_supervisor_with_the_pdf_once(
     active = [_supervisor(ledger, n, f"1394877000{i}") for i, n in enumerate(["巴特尔", "萨仁"])]
     ledger.add_identity(active[0], Identity(ContactKind.EMAIL, "bater@example.cn"))
     suspended = _supervisor(ledger, "哈斯", "13948770005")
-    ledger.suspend(suspended, reason="待核实")
+    ledger.suspend(suspended, reason="待核实", actor=OP)
     revoked = _supervisor(ledger, "阿拉坦", "13948770006")
     ledger.revoke(
         revoked,
         Revocation(
             on=dt.date(2026, 3, 1), reason="泄露信息", letter_returned=True, card_returned=True
         ),
+        actor=OP,
     )
     _supervisor(ledger, "苏和", "13948770009", center="tuke")  # another center's
 

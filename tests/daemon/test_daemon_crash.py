@@ -263,7 +263,16 @@ def _kill_and_restart(daemons: int, url: str, tmp_path: Path) -> None:
     assert texts == sorted(f"消息反映第 {n} 件" for n in range(updates))
     # Every notice to the supervisor reached the SMTP server, and the outbox says so; a
     # repeat is the same message (same Message-ID).
-    keys = {r[0] for r in _rows(url, "SELECT key FROM outbox WHERE recipient_kind = 'supervisor'")}
+    # (The demo's own issues are left out: one supervisor of it is reachable by phone only.)
+    keys = {
+        r[0]
+        for r in _rows(
+            url,
+            "SELECT o.key FROM outbox o JOIN issue i ON o.issue_id = i.id"
+            " JOIN report r ON i.report_id = r.id WHERE o.recipient_kind = 'supervisor'"
+            " AND r.channel IN ('email', 'telegram', 'phone_log')",
+        )
+    }
     delivered = {
         r[0]
         for r in _rows(
