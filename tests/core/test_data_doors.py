@@ -306,6 +306,22 @@ def test_every_command_that_shows_a_supervisor_is_in_the_access_log(
     assert all("--format csv" in e["purpose"] for e in exported)
 
 
+def test_the_annual_evaluation_is_in_the_access_log(run: Callable[..., Result]) -> None:
+    assert run("init", "--demo").exit_code == 0
+    ranked = json.loads(run("evaluate", "2026", "--center", "wushenzhao", "--json").stdout)
+    ids = sorted(e["supervisor_id"] for e in ranked["entries"])
+    assert ids
+    logged = [
+        e
+        for e in json.loads(run("access-log", "--json").stdout)
+        if e["action"] == "annual_evaluation"
+    ]
+    assert sorted(e["supervisor_id"] for e in logged) == ids
+    assert all(
+        e["purpose"].startswith("命令 supdesk evaluate 2026 --center wushenzhao") for e in logged
+    )
+
+
 def test_access_log_filters_by_user_supervisor_center_and_dates(
     supdesk_ledger: Ledger, supdesk_clock: FrozenClock
 ) -> None:

@@ -70,6 +70,8 @@ _ACTIONS = {
     "view_receipt": "回执",
     "view_attachment": "附件",
     "view_supervisors": "监督员名册",
+    "annual_evaluation": "年度评估",
+    "briefing_meeting": "通报会出席",
 }
 
 

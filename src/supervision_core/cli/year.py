@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from supervision_core.cli.access import log_shown
 from supervision_core.cli.context import (
     State,
     actor_option,
@@ -134,6 +135,14 @@ def evaluate(
             target = wanted if center else wanted.with_name(f"{wanted.stem}-{code}{wanted.suffix}")
             _write_evaluation(kind, evaluation, target, center_name=name, on=ledger.today())
 
+    # The evaluation names every supervisor ranked: a view of personal data (access log).
+    log_shown(
+        ledger,
+        "annual_evaluation",
+        (entry.supervisor_id for e in published for entry in e.entries),
+        target=str(year),
+    )
+
     def human() -> None:
         for evaluation in published:
             click.echo("\n".join(_evaluation_lines(evaluation)))
@@ -187,6 +196,12 @@ def evaluations_show(state: State, evaluation_id: int, xlsx: Path | None) -> Non
         from supervision_core.documents.evaluation_workbook import write_evaluation_xlsx
 
         write_evaluation_xlsx(evaluation, xlsx, center_name=ledger.center(evaluation.center).name)
+    log_shown(
+        ledger,
+        "annual_evaluation",
+        (entry.supervisor_id for entry in evaluation.entries),
+        target=str(evaluation.year),
+    )
     show(state, evaluation, lambda: click.echo("\n".join(_evaluation_lines(evaluation))))
 
 
@@ -539,4 +554,6 @@ def briefing_meeting_show(state: State, period: str, center: str) -> None:
     meeting = state.ledger().briefing_meeting(center=center, period=period)
     if meeting is None:
         fail(f"中心 {center} 还没有记录 {period} 的通报会（supdesk briefing meeting record）")
+    # The attendance names the supervisors: a view of personal data (access log).
+    log_shown(state.ledger(), "briefing_meeting", (i for i, _ in meeting.attendance), target=period)
     show(state, meeting, lambda: click.echo("\n".join(_meeting_lines(state, meeting))))
