@@ -33,16 +33,27 @@ class PersonalDataFilter(logging.Filter):
 
     Add it to a handler (``handler.addFilter(PersonalDataFilter())``), not to a logger:
     a handler's filters see the records of every logger below it, libraries' included.
-    The record's message is formatted and masked once, and its exception text with it.
+    The message is masked, and each of its arguments (their shape kept, for formatters
+    that unpack them), and its exception text.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Mask the record in place; always let it through."""
+        if isinstance(record.args, tuple) and record.args:
+            # Masked one by one, the arguments keep their shape: some formatters unpack
+            # them (uvicorn's access log reads address, method, path... from args).
+            record.msg = mask_log_text(str(record.msg))
+            record.args = tuple(_masked_arg(a) for a in record.args)
+            return self._mask_rest(record)
         try:
             message = record.getMessage()
         except Exception:  # a record whose arguments do not fit its message
             message = f"{record.msg!r} {record.args!r}"
         record.msg, record.args = mask_log_text(message), None
+        return self._mask_rest(record)
+
+    @staticmethod
+    def _mask_rest(record: logging.LogRecord) -> bool:
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
@@ -50,3 +61,10 @@ class PersonalDataFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = mask_log_text(record.stack_info)
         return True
+
+
+def _masked_arg(value: object) -> object:
+    """A log argument masked, its type kept for numbers (``%d`` must still format it)."""
+    if value is None or isinstance(value, int | float):
+        return value
+    return mask_log_text(value if isinstance(value, str) else str(value))

@@ -149,6 +149,29 @@ def test_an_extension_tells_the_supervisor_and_the_unit_the_new_deadline_and_why
     )
 
 
+def test_an_extension_after_the_deadline_names_the_deadline_missed() -> None:
+    # Granted by the banner center on 03-20, four days after 03-16 had passed: the new
+    # deadline counts from that day, and the notice names the deadline that was missed.
+    late = ev(
+        "extended",
+        "证书待上级签发",
+        n=5,
+        days=3,
+        due_on="2026-03-25",
+        max_extensions=3,
+        previous_due_on="2026-03-16",
+        late_extension_by="banner",
+        granted_by="banner",
+        granted_by_level="banner",
+        **{"from": "2026-03-20"},
+    )
+    body = to(told([RECEIVED, ACCEPTED, DISPATCHED, SCHEDULED, late]), "supervisor").body
+    assert "原期限 2026-03-16（已逾期，仍计逾期）" in body and "新期限 2026-03-25" in body
+    assert "2026-03-20" not in body
+    on_time = to(told([RECEIVED, ACCEPTED, DISPATCHED, SCHEDULED, EXTENDED]), "supervisor")
+    assert "已逾期" not in on_time.body
+
+
 def test_completion_and_explanation_ask_for_an_evaluation() -> None:
     done = to(told([RECEIVED, ACCEPTED, DISPATCHED, SCHEDULED, COMPLETED]), "supervisor")
     assert "清单已在窗口张贴（附照片）" in done.body and "请对整改结果进行评价" in done.body

@@ -149,3 +149,32 @@ def test_serve_masks_personal_data_in_every_log_handler(capsys):
     err = capsys.readouterr().err
     assert "/console?q=139****2345" in err and "b***@example.cn refused" in err
     assert "13948772345" not in err and "bateer@" not in err
+
+
+def test_serves_access_lines_are_masked_and_still_formatted() -> None:
+    # uvicorn's access formatter unpacks the record's arguments: the mask keeps their
+    # shape (a record with its arguments flattened away broke every access line).
+    import io
+    import logging.config
+
+    from supervision_web.commands import masked_log_config
+
+    config = masked_log_config()
+    stream = io.StringIO()
+    config["handlers"]["access"]["stream"] = stream
+    logging.config.dictConfig(config)
+    try:
+        logging.getLogger("uvicorn.access").info(
+            '%s - "%s %s HTTP/%s" %d',
+            "127.0.0.1:50000",
+            "GET",
+            "/console/supervisors?q=13948772345&mail=bateer@example.cn",
+            "1.1",
+            200,
+        )
+    finally:
+        logging.config.dictConfig({"version": 1, "disable_existing_loggers": False})
+    line = stream.getvalue()
+    assert '"GET /console/supervisors?q=' in line and " 200" in line, line
+    assert "13948772345" not in line and "bateer@example.cn" not in line, line
+    assert "Logging error" not in line

@@ -106,8 +106,11 @@ def _supervisor_text(issue: Issue, event: IssueEvent, unit: str) -> tuple[str, s
         case EventKind.PROGRESS:
             text = f"您反馈的问题 {n} 有新的整改进展：{_bare(event.note)}。"
         case EventKind.EXTENDED:
-            previous = _date(event.data.get("from"))
-            before = f"原期限 {previous}，" if previous else ""
+            previous = _date(event.data.get("previous_due_on") or event.data.get("from"))
+            started = _date(event.data.get("from"))
+            # Granted after the deadline had passed: the issue stays late, and says so.
+            missed = "（已逾期，仍计逾期）" if previous and started and previous < started else ""
+            before = f"原期限 {previous}{missed}，" if previous else ""
             text = (
                 f"您反馈的问题 {n} 的整改期限已延长：{before}新期限 {_due(issue)}"
                 f"（第 {issue.extensions} 次延期）。延期理由：{_bare(event.note)}。"

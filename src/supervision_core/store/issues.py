@@ -212,6 +212,10 @@ class Issues:
             payload: dict[str, Any] = {
                 "days": days,
                 "from": start.isoformat(),
+                # The deadline it replaces, as the supervisor was told it (the notice).
+                "previous_due_on": (
+                    issue.rectification_due_on or issue.due_on or today
+                ).isoformat(),
                 "due_on": due.due_on.isoformat(),
                 "due_confirmed": due.confirmed and issue.due_confirmed,
                 "max_extensions": self.db.limits.max_extensions,
