@@ -71,6 +71,8 @@ _ACTIONS = {
     "view_attachment": "附件",
     "view_supervisors": "监督员名册",
     "annual_evaluation": "年度评估",
+    "view_call_task": "待电话告知",
+    "quarantine_picker": "隔离区选择监督员",
     "briefing_meeting": "通报会出席",
 }
 

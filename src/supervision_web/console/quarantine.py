@@ -71,10 +71,17 @@ async def console_quarantine(request: Request) -> Response:
         # A page at a time: a hotline's export can leave most of its calls here.
         held = ledger.quarantine(centers=centers, after=after, limit=PAGE + 1)
         total = ledger.quarantine_count(centers=centers, up_to=COUNT_UP_TO + 1)
-        ledger.users.log_access(user.username, "view_quarantine", f"{len(held)} reports")
         supervisors = [
             s for s in ledger.supervisors() if s.center in centers and s.status.value == "active"
         ]
+        # The page offers these supervisors by name, to file a held report under one.
+        ledger.log_access(
+            user=user.username,
+            action="quarantine_picker",
+            purpose=f"网页 {request.url.path}",
+            supervisors=[s.id for s in supervisors],
+            target=f"隔离区 {len(held)} 件",
+        )
         return held, total, supervisors
 
     held, total, supervisors = await desk.call(load)
