@@ -147,10 +147,12 @@ async def console_calls(request: Request) -> Response:
             own = user.role is Role.STAFF and task.entry.notice.center == user.center
             phones = task.phones if own else tuple(mask_phone(p) for p in task.phones)
             if own and task.phones:
-                ledger.users.log_access(
-                    user.username,
-                    "view_call_task",
-                    f"outbox:{task.entry.id} supervisor:{task.supervisor_id}",
+                ledger.log_access(
+                    user=user.username,
+                    action="view_call_task",
+                    purpose=f"网页 {request.url.path}",
+                    supervisors=[task.supervisor_id],
+                    target=f"outbox:{task.entry.id}",
                 )
             shown.append((task, phones, own))
         names = {c.code: c.name for c in ledger.centers()}
