@@ -67,6 +67,7 @@ if _typing.TYPE_CHECKING:
         mask_log_text as mask_log_text,
     )
     from supervision_core.model.access import (
+        ACCESS_ACTIONS as ACCESS_ACTIONS,
         AccessEntry as AccessEntry,
     )
     from supervision_core.model.accounts import (
@@ -388,7 +389,7 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
             "hash_password",
             "verify_password",
         ),
-        "model.access": ("AccessEntry",),
+        "model.access": ("ACCESS_ACTIONS", "AccessEntry"),
         "model.clock": ("SHANGHAI", "local_date", "now_utc", "to_local"),
         "model.briefing": (
             "Briefing",

@@ -16,6 +16,7 @@ import click
 
 from supervision_core.cli.context import State, json_option, pass_state, resolve_actor
 from supervision_core.cli.output import pad, show
+from supervision_core.model.access import ACCESS_ACTIONS
 
 if TYPE_CHECKING:
     from supervision_core.ledger import Ledger
@@ -61,22 +62,6 @@ def log_shown(
     )
 
 
-_ACTIONS = {
-    "list_supervisors": "监督员名单",
-    "view_supervisor": "监督员详情",
-    "view_issue": "问题详情",
-    "export_ledger": "导出台账",
-    "walk_in_picker": "来访登记选择监督员",
-    "view_receipt": "回执",
-    "view_attachment": "附件",
-    "view_supervisors": "监督员名册",
-    "annual_evaluation": "年度评估",
-    "view_call_task": "待电话告知",
-    "quarantine_picker": "隔离区选择监督员",
-    "briefing_meeting": "通报会出席",
-}
-
-
 @click.command("access-log")
 @click.option("--user", help="只看某个查阅人（账号名，或命令行的操作人如 cli:zhang）。")
 @click.option("--supervisor", type=int, help="只看某位监督员（编号）的资料被谁查阅。")
@@ -119,7 +104,7 @@ def access_log(
         for e in found:
             when = e.at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
             who = f"监督员 #{e.supervisor_id}" if e.supervisor_id is not None else e.target
-            what: Any = _ACTIONS.get(e.action, e.action)
+            what: Any = ACCESS_ACTIONS.get(e.action, e.action)
             click.echo(
                 f"{when}  {pad(e.user, 18)} {pad(what, 18)} {pad(who, 14)} "
                 f"{pad(e.center or '—', 12)} {e.purpose or '—'}"

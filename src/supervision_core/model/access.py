@@ -6,7 +6,24 @@ import datetime as dt
 
 import attrs
 
-__all__ = ["AccessEntry"]
+__all__ = ["ACCESS_ACTIONS", "AccessEntry"]
+
+ACCESS_ACTIONS: dict[str, str] = {
+    "list_supervisors": "监督员名单",
+    "view_supervisor": "监督员详情",
+    "view_issue": "问题详情",
+    "export_ledger": "导出台账",
+    "walk_in_picker": "来访登记选择监督员",
+    "view_receipt": "回执",
+    "view_attachment": "附件",
+    "view_supervisors": "监督员名册",
+    "annual_evaluation": "年度评估",
+    "briefing_meeting": "通报会出席",
+    "view_call_task": "待电话告知",
+    "view_quarantine": "隔离区",
+    "quarantine_picker": "隔离区选择监督员",
+}
+"""The access log's actions in Chinese, as the command line and the console show them."""
 
 
 @attrs.frozen(kw_only=True)

@@ -8,6 +8,8 @@
   is written to the access log.
 - ``/console/inbox`` and ``/console/calls``: the notices to the center's staff (unread
   counted in the menu) and the notices the desk must tell a supervisor by telephone.
+- ``/console/access-log`` (查阅记录): who saw the personal data of the supervisors of
+  the user's centers, when, and by which page or command (the access log).
 - ``/unit``: a unit's own portal — only the issues dispatched to it, never the
   supervisor's identity — where it records its plan, progress and completion.
 
@@ -18,7 +20,7 @@ their portal.
 One module a room: :mod:`.access` (who may see what), :mod:`.queue`, :mod:`.issues`,
 :mod:`.steps` (a posted form turned into the ledger's step), :mod:`.units` (the unit's
 portal), :mod:`.quarantine`, :mod:`.dashboard`, :mod:`.supervisors`, :mod:`.notices`
-(the inbox and the call tasks); this module only registers their routes.
+(the inbox and the call tasks), :mod:`.access_log`; this module only registers their routes.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ def supervision_register_routes(register: RouteRegistry) -> None:
     # ``supdesk`` builds its plugin manager.
     from starlette.routing import Route
 
+    from .access_log import console_access_log
     from .dashboard import console_dashboard
     from .issues import console_issue
     from .notices import call_badge, console_calls, console_inbox, inbox_badge
@@ -51,12 +54,14 @@ def supervision_register_routes(register: RouteRegistry) -> None:
     register.add_nav("/console", "问题台账")
     register.add_nav("/console/inbox", "收件箱", badge=inbox_badge)
     register.add_nav("/console/calls", "待电话告知", badge=call_badge)
+    register.add_nav("/console/access-log", "查阅记录")
     register.add(Route("/console", console_queue))
     register.add(Route("/console/inbox", console_inbox, methods=["GET", "POST"]))
     register.add(Route("/console/calls", console_calls, methods=["GET", "POST"]))
     register.add(Route("/console/issues/{number}", console_issue, methods=["GET", "POST"]))
     register.add(Route("/console/quarantine", console_quarantine, methods=["GET", "POST"]))
     register.add(Route("/console/dashboard", console_dashboard))
+    register.add(Route("/console/access-log", console_access_log))
     register.add(Route("/console/supervisors", console_supervisors, methods=["GET", "POST"]))
     register.add(
         Route(
