@@ -346,7 +346,9 @@ def test_metrics_only_to_the_monitor_and_health_minimal_for_anyone(
     assert outside.get("/metrics").status_code == 403
     assert outside.get("/healthz").json() == {"status": "ok"}
     assert loopback.get("/metrics").status_code == 200
-    assert set(loopback.get("/healthz").json()) == {"status", "database", "instance", "jobs"}
+    assert set(loopback.get("/healthz").json()) == {
+        "status", "database", "instance", "jobs", "calendar", "warnings",
+    }  # fmt: skip
     relayed = loopback.get("/metrics", headers={"x-forwarded-for": "203.0.113.9"})
     assert relayed.status_code == 403  # through a proxy on this machine: from elsewhere
 
@@ -380,7 +382,7 @@ def test_a_banner_unit_works_the_township_issues_dispatched_to_it(web_client, le
     login(web_client, "realty-unit")
     assert ours in web_client.get("/unit").text
     assert web_client.get(f"/unit/issues/{ours}").status_code == 200
-    assert web_client.get(f"/unit/issues/{ours}/notice").status_code == 200
+    assert web_client.get(f"/unit/issues/{ours}/notice.docx").status_code == 200
     planned = _post(web_client, f"/unit/issues/{ours}", action="plan", track="immediate")
     assert planned.status_code == 200 and ledger.issue(ours).state.value == "rectifying"
     # Nothing else of the township: not its issues for its own window ...
