@@ -370,9 +370,15 @@ _LABELLED = [
     re.compile(r"(?<![A-Za-z])QQ\s?(?P<id>\d{5,12})(?![0-9])", _I),
 ]
 _MASKED_PHONE = re.compile(r"(?<![0-9])\d{3}[*×xX]{3,6}\d{3,4}(?![0-9])")
-_TAIL_DIGITS = re.compile(r"(?P<label>尾号|末四位|后四位)\s?:?\s?(?P<id>[0-9*]{3,4})(?![0-9])")
+_TAIL_DIGITS = re.compile(
+    r"(?P<label>尾号|末四位|后四位|末尾)\s?[:是为]?\s?(?P<id>[0-9*]{3,4})(?![0-9])"
+)
+# Numerals in Chinese, plain or financial (大写), alone or mixed with digits
+# (``139四八七七2345``): a run of eight or more with at least one Chinese numeral.
+_NUMERAL = "0-9〇零一二三四五六七八九幺两壹贰叁肆伍陆柒捌玖"
 _CHINESE_DIGITS = re.compile(
-    r"[〇零一二三四五六七八九幺][〇零一二三四五六七八九幺\s-]{6,}[〇零一二三四五六七八九幺]"
+    rf"(?=[0-9\s-]*[〇零一二三四五六七八九幺两壹贰叁肆伍陆柒捌玖])"
+    rf"[{_NUMERAL}](?:[{_NUMERAL}]|[\s-](?=[{_NUMERAL}])){{6,}}[{_NUMERAL}]"
 )
 
 
