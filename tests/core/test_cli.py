@@ -628,6 +628,7 @@ def test_outbox_list_says_how_each_notice_went(run) -> None:  # type: ignore[no-
     ] == [task["id"]]  # type: ignore[union-attr,index]
     listing = run("outbox", "list", "--status", "done_by_phone")
     assert "已电话告知" in listing.output and "电话告知" in listing.output
+    assert "phone" not in listing.output  # transports by their Chinese names
     again = run("outbox", "called", str(task["id"]))
     assert again.exit_code == 1 and "不是待电话告知的任务" in again.output
     wrong = run("outbox", "called", str(task["id"]), "--at", "昨天下午")

@@ -196,6 +196,17 @@ def test_unit_view_redacts_every_text() -> None:
     ]
 
 
+def test_the_text_unit_copy_has_every_redacted_text_of_the_view() -> None:
+    from supervision_core import unit_copy
+
+    view = unit_view(_issue(), REPORTER, progress=["已电话联系巴特尔 13948772345"])
+    copy = unit_copy(view, center_name="乌审召镇政务服务中心")
+    assert "整改进展（1）" in copy and "已电话联系【监督员】" in copy
+    assert leaks(copy) == []
+    if view.evidence:
+        assert "整改完成情况" in copy
+
+
 def test_a_notice_to_a_unit_is_redacted_and_others_are_not() -> None:
     body = "问题描述：巴特尔反映窗口无人，电话13948772345"
     to_unit = Notice(

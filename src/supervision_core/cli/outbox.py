@@ -55,7 +55,11 @@ def _masked(entry: OutboxEntry) -> OutboxEntry:
 @pass_state
 def outbox_list(state: State, status: str | None, center: str | None, limit: int) -> None:
     """列出通知、送达状态和实际送达的方式（电话号码已遮蔽）。"""
-    found = [_masked(e) for e in state.ledger().outbox(status=status, center=center, limit=limit)]
+    from supervision_core.documents.ledger_workbook import notifier_labels
+
+    ledger = state.ledger()
+    found = [_masked(e) for e in ledger.outbox(status=status, center=center, limit=limit)]
+    labels = notifier_labels(ledger)  # 电子邮件, not email
 
     def human() -> None:
         if not found:
@@ -63,7 +67,8 @@ def outbox_list(state: State, status: str | None, center: str | None, limit: int
         for e in found:
             note = f"  原因：{e.last_error}" if e.last_error else ""
             click.echo(
-                f"#{e.id:<5} {pad(e.status.label, 10)} {pad(e.transport_label, 12)} "
+                f"#{e.id:<5} {pad(e.status.label, 10)} "
+                f"{pad(labels.get(e.transport or '') or e.transport_label, 12)} "
                 f"尝试 {e.attempts} 次  {e.notice.subject}{note}"
             )
 

@@ -258,7 +258,8 @@ def _rows(
 
 
 def _local(moment: dt.datetime | None) -> dt.datetime | None:
-    return moment.astimezone(SHANGHAI).replace(tzinfo=None) if moment else None
+    # To the second, as a ledger is read: microseconds are the database's, not the desk's.
+    return moment.astimezone(SHANGHAI).replace(tzinfo=None, microsecond=0) if moment else None
 
 
 def export_ledger(
@@ -449,6 +450,14 @@ def unit_copy(view: Any, *, center_name: str, unit_name: str | None = None) -> s
         ("监督员不满意的理由（重新整改）", getattr(view, "dissatisfaction", None)),
     ]
     for label, text in texts:
+        if text:
+            lines += ["", f"{label}：", *_quoted(text)]
+    for i, note in enumerate(getattr(view, "progress", ()), start=1):
+        lines += ["", f"整改进展（{i}）：", *_quoted(note)]
+    for label, text in (
+        ("整改完成情况", getattr(view, "evidence", None)),
+        ("说明", getattr(view, "explanation", None)),
+    ):
         if text:
             lines += ["", f"{label}：", *_quoted(text)]
     lines += ["", f"{_one_line(center_name)}", ""]
