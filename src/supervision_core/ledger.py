@@ -37,6 +37,7 @@ from supervision_core.store.batches import Batches
 from supervision_core.store.centers import Centers
 from supervision_core.store.dashboard import Dashboard
 from supervision_core.store.engine import DEFAULT_DATABASE_URL, check_schema, create_engine, migrate
+from supervision_core.store.group_commit import GroupCommitter
 from supervision_core.store.issues import Issues
 from supervision_core.store.leases import Leases
 from supervision_core.store.messengers import MessengerStore
@@ -161,6 +162,9 @@ class Ledger:
         self._leases = Leases(self.db)
         self._dashboard = Dashboard(self.db, self._leases)
         self._access = AccessLog(self.db)
+        # Reports filed one at a time from many threads (the daemon's channels, the
+        # web desk's forms) share a transaction when they arrive together.
+        self._group = GroupCommitter(lambda reports: self.receive_many(reports))
 
     # The clock and the plugins may be swapped after opening (the demo, tests): the
     # store reads them from ``db`` on every call.
@@ -235,8 +239,11 @@ class Ledger:
         Idempotent on ``(report.channel, report.external_id)``: a second delivery
         returns the first result with ``duplicate_delivery`` set and stores nothing.
         When this returns, the report is committed; a channel may acknowledge it.
+        Reports handed in by several threads at once are filed together, one
+        transaction for the group (group commit), each caller still returning only
+        once its own report is committed.
         """
-        return next(iter(self.receive_many([report])))
+        return self._group.receive(report)
 
     def receive_many(
         self,
