@@ -117,6 +117,9 @@ def test_a_task_is_given_answered_and_visited(
         note="流程清楚，窗口一次性告知了材料。",
     )
     assert ledger.task_assignments(people["town"]) == [done]
+    assert ledger.task_assignment(task.id, people["town"]) == done
+    with pytest.raises(NotFound):
+        ledger.task_assignment(task.id, people["other"])
     # 其其格 has not answered: the task is still open; when she declines it is not.
     assert [t.id for t, _ in ledger.tasks("wushenzhao", open_only=True)] == [task.id]
     ledger.respond_to_task(task.id, people["town2"], accept=False, reason="身体不适")

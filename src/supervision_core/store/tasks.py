@@ -265,6 +265,12 @@ class Tasks:
         result.sort(key=lambda a: not a.status.open)
         return result
 
+    def task_assignment(self, task_id: int, supervisor_id: int) -> TaskAssignment:
+        """``supervisor_id``'s part in task ``task_id``; a task not given to them is :class:`NotFound`."""
+        with self.db.session() as s:
+            task, row = self._own(s, task_id, supervisor_id)
+            return _assignment(task, row)
+
     def respond_to_task(
         self, task_id: int, supervisor_id: int, *, accept: bool, reason: str | None = None
     ) -> TaskAssignment:
