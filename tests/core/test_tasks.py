@@ -98,6 +98,8 @@ def test_a_task_is_given_answered_and_visited(
     assert accepted.responded_at == supdesk_clock()
     declined = ledger.respond_to_task(task.id, people["banner"], accept=False, reason="出差在外")
     assert declined.status is AssignmentStatus.DECLINED and declined.decline_reason == "出差在外"
+    (told,) = ledger.inbox("wushenzhao")  # the center's staff hear of a decline
+    assert "旗级监督员谢绝了任务" in told.notice.subject and "出差在外" in told.notice.body
 
     supdesk_clock.advance(days=1)
     done = ledger.record_task_visit(
