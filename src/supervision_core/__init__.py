@@ -123,6 +123,7 @@ if _typing.TYPE_CHECKING:
         LinkCode as LinkCode,
     )
     from supervision_core.model.notifications import (
+        Deferred as Deferred,
         Notice as Notice,
         Notifier as Notifier,
         NoticeKind as NoticeKind,
@@ -471,7 +472,7 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         # Settings of a plugin's own table in supdesk.toml, secrets by reference
         "config": ("PluginTable", "resolve_secret"),
-        "model.notifications": ("Notifier", "Unreachable"),
+        "model.notifications": ("Deferred", "Notifier", "Unreachable"),
         "model.scoring": ("Band", "Score", "ScoreItem", "ScoringPolicy", "SupervisorYear"),
         "rules.scoring": ("DefaultPolicy",),
         "model.screening": ("ScreeningProposal",),

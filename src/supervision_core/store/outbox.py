@@ -22,7 +22,13 @@ from sqlmodel import col, select
 
 from supervision_core.errors import InvalidInput, InvalidTransition
 from supervision_core.model.centers import CenterLevel
-from supervision_core.model.notifications import Notice, Notifier, RecipientKind, Unreachable
+from supervision_core.model.notifications import (
+    Deferred,
+    Notice,
+    Notifier,
+    RecipientKind,
+    Unreachable,
+)
 from supervision_core.model.outbox import (
     INBOX,
     PHONE_CALL,
@@ -64,6 +70,7 @@ class _Outcome:
     carried_by: str | None
     reasons: tuple[str, ...]
     failed: bool  # some way failed for now: worth trying again
+    deferred_until: dt.datetime | None = None  # a way will carry it, but only then
 
 
 class Outbox:
@@ -157,7 +164,9 @@ class Outbox:
             try:
                 if name not in built:
                     try:
-                        built[name] = registry.configured(name, self.db.settings)
+                        built[name] = registry.configured(
+                            name, self.db.settings, clock=self.db.clock
+                        )
                     except KeyError:
                         built[name] = LookupError(f"通知方式 {name!r} 未安装")
                     except Exception as exc:  # a wrong table, an unreadable secret
@@ -166,6 +175,10 @@ class Outbox:
                 if isinstance(notifier, Exception):
                     raise notifier
                 notifier.deliver(notice)
+            except Deferred as exc:
+                # Not now (the quiet hours): wait for this way, do not fall through.
+                reasons.append(f"{name}：{exc}")
+                return _Outcome(None, tuple(reasons), failed, deferred_until=exc.until)
             except Unreachable as exc:
                 reasons.append(f"{name}：{exc}")
             except Exception as exc:
@@ -179,6 +192,11 @@ class Outbox:
 
     def _record(self, row: OutboxRow, notice: Notice, outcome: _Outcome, done: dt.datetime) -> None:
         reasons = "；".join(outcome.reasons)
+        if outcome.deferred_until is not None:
+            # Kept in line for later, not a failed attempt; a retrying notice stays retrying.
+            row.next_attempt_at = max(outcome.deferred_until, done)
+            row.last_error = reasons[:2000]
+            return
         if outcome.carried_by is not None:
             row.status, row.notifier, row.delivered_at = (
                 OutboxStatus.DELIVERED.value,
