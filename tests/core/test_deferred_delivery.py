@@ -1,4 +1,6 @@
-"""A notifier may say "not now" (``Deferred``): the notice waits, neither failed nor passed on.
+"""A notifier may say "not now" (``Deferred``), and report a receipt afterwards.
+
+The notice waits, neither failed nor passed on.
 
 Text messages may not be sent at night; the SMS notifier raises ``Deferred(until)`` and the
 outbox keeps the notice pending until then, without counting a failed attempt and without
@@ -19,9 +21,11 @@ from supervision_core import (
     ContactKind,
     Deferred,
     Identity,
+    InvalidInput,
     Ledger,
     NewSupervisor,
     Notice,
+    NotFound,
     OutboxStatus,
     PluginManager,
     PluginTable,
@@ -133,3 +137,44 @@ def test_deferred_needs_an_aware_time() -> None:
     assert "延后至 2026-03-03T08:00:00+08:00" in str(
         Deferred(dt.datetime(2026, 3, 3, 8, 0, tzinfo=SHANGHAI))
     )
+
+
+def test_a_receipt_is_recorded_and_a_failed_one_makes_a_call_task(
+    supdesk_ledger: Ledger, supdesk_clock: FrozenClock, sent: list[Notice]
+) -> None:
+    ledger = supdesk_ledger
+    ledger.add_supervisor(
+        NewSupervisor(name="巴特尔", center="wushenzhao",
+                      identities=[Identity(ContactKind.PHONE, PHONE)])
+    )  # fmt: skip
+    for n in (1, 2):
+        ledger.receive(
+            Report(channel="test", external_id=f"r-{n}", center="wushenzhao",
+                   received_at=supdesk_clock(), sender=Sender(ContactKind.PHONE, PHONE),
+                   text=f"第{n}件事")
+        )  # fmt: skip
+    assert ledger.deliver_notices().delivered == 2
+    first, second = sorted(ledger.outbox(), key=lambda e: e.id)
+    assert first.receipt is None
+    at = dt.datetime(2026, 3, 2, 9, 1, tzinfo=SHANGHAI)
+    told = ledger.record_receipt(
+        first.notice.key, notifier="night", ok=True, at=at, detail="DELIVRD"
+    )
+    assert told.status is OutboxStatus.DELIVERED and told.receipt is not None
+    assert (told.receipt.ok, told.receipt.at, told.receipt.label) == (True, at, "已送达")
+    # A failed receipt is shown as it is: not told after all, so the desk must call.
+    failed = ledger.record_receipt(
+        second.notice.key, notifier="night", ok=False, at=at, detail="用户手机关机"
+    )
+    assert failed.status is OutboxStatus.CALL_TASK and failed.transport is None
+    assert failed.receipt is not None and failed.receipt.label == "未送达（用户手机关机）"
+    assert failed.last_error == "night：回执未送达（用户手机关机）"
+    assert [t.entry.id for t in ledger.call_tasks()] == [second.id]
+    with pytest.raises(InvalidInput, match="不是由 chat 发送的"):
+        ledger.record_receipt(first.notice.key, notifier="chat", ok=True, at=at)
+    with pytest.raises(NotFound, match="没有标识为 nope 的通知"):
+        ledger.record_receipt("nope", notifier="night", ok=True, at=at)
+    with pytest.raises(InvalidInput, match="时区"):
+        ledger.record_receipt(
+            first.notice.key, notifier="night", ok=True, at=at.replace(tzinfo=None)
+        )

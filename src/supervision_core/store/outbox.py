@@ -20,7 +20,7 @@ import attrs
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from supervision_core.errors import InvalidInput, InvalidTransition
+from supervision_core.errors import InvalidInput, InvalidTransition, NotFound
 from supervision_core.model.centers import CenterLevel
 from supervision_core.model.notifications import (
     Deferred,
@@ -514,6 +514,51 @@ class Outbox:
                 raise InvalidInput(msg)
             row.status, row.notifier = OutboxStatus.DONE_BY_PHONE.value, PHONE_CALL
             row.delivered_at, row.called_by = called_at, actor
+            s.add(row)
+            s.commit()
+            return outbox_entry_of(row)
+
+    # ------------------------------------------------------------ receipts
+
+    def record_receipt(
+        self, key: str, *, notifier: str, ok: bool, at: dt.datetime, detail: str = ""
+    ) -> OutboxEntry:
+        """Record a provider's delivery receipt (an SMS 回执) on the notice ``key``.
+
+        Only the notifier that carried the notice may report on it. A receipt that says
+        the notice did not reach its recipient is shown as it is: the notice no longer
+        counts as told, and one to a supervisor with a phone number becomes a call task
+        for the desk (a notice to anyone else becomes ``unreachable``), with the reason.
+        A receipt for a notice already told by telephone is kept and changes nothing
+        else. The latest receipt wins (a provider may report twice).
+
+        :param notifier: the name of the notifier reporting (``sms``)
+        :param at: when the recipient received it, or when the provider gave up; aware
+        :raises NotFound: no notice has this key
+        :raises InvalidInput: the notice was not carried by ``notifier``, or ``at`` is naive
+        """
+        if at.tzinfo is None:
+            msg = "回执时间必须带时区"
+            raise InvalidInput(msg)
+        with self.db.session() as s:
+            row = s.exec(select(OutboxRow).where(OutboxRow.key == key)).first()
+            if row is None:
+                msg = f"发送队列中没有标识为 {key} 的通知"
+                raise NotFound(msg)
+            if row.notifier != notifier and not (
+                row.notifier == PHONE_CALL or row.receipt_ok is False
+            ):
+                msg = f"通知 {row.id} 不是由 {notifier} 发送的，不能记录其回执"
+                raise InvalidInput(msg)
+            row.receipt_ok, row.receipt_at, row.receipt_detail = ok, at, detail[:500] or None
+            if not ok and row.status == OutboxStatus.DELIVERED.value:
+                phoned = row.recipient_kind == RecipientKind.SUPERVISOR.value and any(
+                    a.get("kind") == ContactKind.PHONE.value for a in row.addresses
+                )
+                failed = f"{notifier}：回执未送达（{detail or '无原因'}）"
+                row.last_error = "；".join(x for x in (row.last_error, failed) if x)[:2000]
+                row.status = (OutboxStatus.CALL_TASK if phoned else OutboxStatus.UNREACHABLE).value
+                row.notifier, row.delivered_at = None, None
             s.add(row)
             s.commit()
             return outbox_entry_of(row)
