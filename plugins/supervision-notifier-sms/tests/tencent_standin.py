@@ -80,6 +80,8 @@ class TencentStandIn:
         self.refused: list[str] = []  # error codes answered, in order
         self.daily_limit = 10
         self.fail_next: str | None = None  # an error code to answer the next request with
+        self.switched_off: set[str] = set()  # numbers whose receipts say 未送达
+        self.receipts: list[dict[str, Any]] = []  # queued for PullSmsSendStatus
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -108,6 +110,8 @@ class TencentStandIn:
     def reset(self) -> None:
         self.sent.clear()
         self.refused.clear()
+        self.receipts.clear()
+        self.switched_off.clear()
         self.fail_next = None
 
     # ------------------------------------------------------------ the API
@@ -125,13 +129,16 @@ class TencentStandIn:
             problem = self._check_signature(method, path, headers, body)
             if problem is not None:
                 return self._error(*problem)
-            if headers.get("x-tc-action") != "SendSms":
+            action = headers.get("x-tc-action")
+            if action not in ("SendSms", "PullSmsSendStatus"):
                 return self._error("InvalidAction", "未知的接口")
             if headers.get("x-tc-version") != "2021-01-11":
                 return self._error("NoSuchVersion", "接口版本不存在")
             if self.fail_next is not None:
                 code, self.fail_next = self.fail_next, None
                 return self._error(code, "stand-in: told to fail")
+            if action == "PullSmsSendStatus":
+                return self._pull(json.loads(body))
             return self._send_sms(json.loads(body))
 
     def _check_signature(self, method: str, path: str, headers: dict[str, str],
@@ -202,7 +209,24 @@ class TencentStandIn:
                 continue
             self.sent.append(Sent(number, template, list(params), request["SignName"],
                                   request.get("SessionContext", ""), serial))  # fmt: skip
+            off = number in self.switched_off
+            self.receipts.append({
+                "UserReceiveTime": int(time.time()), "CountryCode": "86",
+                "SubscriberNumber": number.removeprefix("+86"), "PhoneNumber": number,
+                "SerialNo": serial, "ReportStatus": "FAIL" if off else "SUCCESS",
+                "Description": "用户手机关机或不在服务区" if off else "用户短信送达成功",
+                "SessionContext": request.get("SessionContext", ""),
+            })  # fmt: skip
             statuses.append({"SerialNo": serial, "PhoneNumber": number, "Fee": 1,
                              "SessionContext": request.get("SessionContext", ""),
                              "Code": "Ok", "Message": "send success", "IsoCode": "CN"})  # fmt: skip
         return {"Response": {"SendStatusSet": statuses, "RequestId": str(uuid.uuid4())}}
+
+    def _pull(self, request: dict[str, Any]) -> dict[str, Any]:
+        if request.get("SmsSdkAppId") != self.app_id:
+            return self._error(
+                "UnauthorizedOperation.SmsSdkAppIdVerifyFail", "SmsSdkAppId 校验失败"
+            )
+        limit = int(request.get("Limit", 100))
+        taken, self.receipts = self.receipts[:limit], self.receipts[limit:]  # a queue: once each
+        return {"Response": {"PullSmsSendStatusSet": taken, "RequestId": str(uuid.uuid4())}}

@@ -10,6 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -327,6 +330,58 @@ def test_the_standin_checks_the_signature_of_exactly_what_was_sent(standin: Tenc
     assert hashlib.sha256(tampered).digest() != hashlib.sha256(body).digest()
     assert post(tampered)["Error"]["Code"] == "AuthFailure.SignatureFailure"
     assert len(standin.sent) == 1
+
+
+def test_receipts_are_pulled_and_a_failed_one_becomes_a_call_task(
+    supdesk_ledger: Ledger,
+    supdesk_clock: FrozenClock,
+    standin: TencentStandIn,
+    supdesk_settings: Settings,
+    supdesk_database_url: str,
+    tmp_path: Path,
+) -> None:
+    ledger = supdesk_ledger
+    issue = phone_only_report(ledger, supdesk_clock)
+    assert ledger.deliver_notices().delivered == 1
+    standin.switched_off.add(E164)
+    ledger.not_accept(issue, reason="petition", note="已进入信访渠道办理", actor="op")
+    assert ledger.deliver_notices().delivered == 1
+    settings = plugin.SmsSettings.from_table(supdesk_settings.plugin_table("notifiers", "sms"))
+    assert plugin.record_receipts(ledger, settings) == plugin.ReceiptRound(recorded=2, failed=1)
+    by_kind = {e.notice.kind: e for e in ledger.outbox(issue=issue)}
+    told, lost = by_kind["received"], by_kind["not_accepted"]
+    assert told.status is OutboxStatus.DELIVERED and told.receipt is not None
+    assert told.receipt.label == "已送达"
+    # The provider took it, but it never reached the phone: the desk must call after all.
+    assert lost.status is OutboxStatus.CALL_TASK and lost.receipt is not None
+    assert lost.receipt.label == "未送达（用户手机关机或不在服务区）"
+    assert [t.entry.id for t in ledger.call_tasks()] == [lost.id]
+    # Each receipt comes once; the command says what it did, in Chinese.
+    config = tmp_path / "supdesk.toml"
+    config.write_text(
+        f"""[[centers]]\ncode = "wushenzhao"\nname = "乌审召镇"\nlevel = "township"\nnotifiers = ["sms"]\n"""
+        f"""[notifiers.sms]\nbase_url = "{standin.url}"\napp_id = "{APP_ID}"\nsign_name = "{SIGN}"\n"""
+        f"""secret_id = {{ env = "SUPDESK_TEST_SMS_ID" }}\nsecret_key = {{ env = "SUPDESK_TEST_SMS_KEY" }}\n""",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "SUPDESK_TEST_SMS_ID": SECRET_ID, "SUPDESK_TEST_SMS_KEY": SECRET_KEY}
+    env.pop("SUPDESK_DISABLE_PLUGINS", None)
+    supdesk = Path(sys.executable).parent / "supdesk"
+    result = subprocess.run(
+        [supdesk, "--config", config, "--database", supdesk_database_url, "sms", "receipts"],
+        capture_output=True, text=True, env=env, check=False, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "已记录回执 0 条" in result.stdout
+    # The provider unreachable: said in Chinese, no traceback.
+    config.write_text(config.read_text(encoding="utf-8").replace(standin.url, "http://127.0.0.1:9"),
+                      encoding="utf-8")  # fmt: skip
+    result = subprocess.run(
+        [supdesk, "--config", config, "--database", supdesk_database_url, "sms", "receipts"],
+        capture_output=True, text=True, env=env, check=False, timeout=60,
+    )  # fmt: skip
+    assert result.returncode != 0 and "拉取短信回执失败" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 # ---------------------------------------------------------------- the notifier itself

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -32,6 +33,8 @@ from supervision_core import (
     ConfigError,
     ContactKind,
     Deferred,
+    InvalidInput,
+    NotFound,
     Notice,
     NoticeKind,
     NotifierRegistry,
@@ -46,6 +49,7 @@ from supervision_core import (
 from supervision_notifier_sms.counter import DailyCounter
 from supervision_notifier_sms.rules import QuietHours, mobile_number, template_params
 from supervision_notifier_sms.tencent import (
+    Receipt,
     SendResult,
     SmsError,
     SmsRefused,
@@ -54,14 +58,20 @@ from supervision_notifier_sms.tencent import (
     is_permanent,
 )
 
+if TYPE_CHECKING:
+    import click
+
 __all__ = [
     "DailyCounter",
     "QuietHours",
+    "Receipt",
+    "ReceiptRound",
     "SmsError",
     "SmsNotifier",
     "SmsSettings",
     "Template",
     "TencentSms",
+    "record_receipts",
 ]
 
 PROVIDERS = ("tencent",)
@@ -173,6 +183,18 @@ class SmsSettings:
         )
 
 
+def _client(settings: SmsSettings) -> TencentSms:
+    return TencentSms(
+        secret_id=settings.secret_id,
+        secret_key=settings.secret_key,
+        app_id=settings.app_id,
+        sign_name=settings.sign_name,
+        base_url=settings.base_url,
+        region=settings.region,
+        timeout=settings.timeout,
+    )
+
+
 def _kind_label(kind: str) -> str:
     try:
         return NoticeKind(kind).label
@@ -251,15 +273,7 @@ class SmsNotifier:
         allowed = [n for n in numbers if counter.count(today, n) < settings.daily_cap]
         if not allowed:
             raise Unreachable(f"今日短信已达上限（每个号码每天 {settings.daily_cap} 条）")
-        client = TencentSms(
-            secret_id=settings.secret_id,
-            secret_key=settings.secret_key,
-            app_id=settings.app_id,
-            sign_name=settings.sign_name,
-            base_url=settings.base_url,
-            region=settings.region,
-            timeout=settings.timeout,
-        )
+        client = _client(settings)
         try:
             results = client.send(allowed, template.id, params, context=notice.key)
         except SmsRefused as exc:
@@ -288,6 +302,69 @@ class SmsNotifier:
         if all(is_permanent(r.code) for r, _ in reasons):
             raise Unreachable(text)
         raise SmsError(text)
+
+
+@attrs.frozen
+class ReceiptRound:
+    """What one pull of receipts did: recorded, of which failed, and not ours."""
+
+    recorded: int = 0
+    failed: int = 0
+    unknown: int = 0
+
+
+def record_receipts(ledger: Any, settings: SmsSettings, *, limit: int = 100) -> ReceiptRound:
+    """Pull the provider's delivery receipts and record each on its notice.
+
+    A failed receipt makes the notice a call task again (``ledger.record_receipt``).
+    A receipt of a message this desk did not send (no such key) is counted and skipped.
+    """
+    recorded = failed = unknown = 0
+    for receipt in _client(settings).pull_receipts(limit):
+        try:
+            ledger.record_receipt(
+                receipt.key, notifier="sms", ok=receipt.ok, at=receipt.at, detail=receipt.detail
+            )
+        except (NotFound, InvalidInput):
+            unknown += 1
+            continue
+        recorded += 1
+        failed += not receipt.ok
+    return ReceiptRound(recorded, failed, unknown)
+
+
+@hookimpl
+def supervision_register_commands(cli: click.Group) -> None:
+    """Add ``supdesk sms receipts``: pull the delivery receipts (回执) and record them."""
+    import click
+
+    from supervision_core.cli import current_ledger, emit, json_option, wants_json
+
+    @cli.group()
+    def sms() -> None:
+        """短信通知（腾讯云短信）。"""
+
+    @sms.command("receipts")
+    @click.option(
+        "--limit", type=click.IntRange(1, 100), default=100, help="一次拉取的最大条数（最多 100）。"
+    )
+    @json_option
+    def receipts(limit: int) -> None:
+        """拉取短信回执并记录到发送队列；未送达的通知转为待电话告知。"""
+        ledger = current_ledger()
+        table = ledger.settings.plugin_table("notifiers", "sms")
+        try:
+            round_ = record_receipts(ledger, SmsSettings.from_table(table), limit=limit)
+        except (SmsError, SmsRefused) as exc:
+            msg = f"拉取短信回执失败：{exc}"
+            raise click.ClickException(msg) from exc
+        if wants_json():
+            emit(round_)
+            return
+        click.echo(
+            f"已记录回执 {round_.recorded} 条，其中未送达 {round_.failed} 条"
+            f"（已转为待电话告知）；无法对应的回执 {round_.unknown} 条"
+        )
 
 
 @hookimpl

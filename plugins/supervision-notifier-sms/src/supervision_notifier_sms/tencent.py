@@ -6,12 +6,13 @@ The SDK signs every request with TC3-HMAC-SHA256. Its endpoint is a setting
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 import attrs
 
-__all__ = ["PERMANENT", "SendResult", "SmsError", "TencentSms", "describe"]
+__all__ = ["PERMANENT", "Receipt", "SendResult", "SmsError", "TencentSms", "describe"]
 
 #: Error codes that sending again will not cure (a refusal, not a hiccup).
 PERMANENT = (
@@ -78,6 +79,17 @@ class SendResult:
 
 
 @attrs.frozen
+class Receipt:
+    """A delivery receipt (回执): whether the message with ``key`` reached ``number``."""
+
+    key: str  # the SessionContext sent with it: the notice's key
+    number: str
+    ok: bool
+    at: dt.datetime
+    detail: str
+
+
+@attrs.frozen
 class TencentSms:
     """A client for ``SendSms``; secrets are resolved before it is made."""
 
@@ -105,6 +117,42 @@ class TencentSms:
         cred = credential.Credential(self.secret_id, self.secret_key)
         return sms_client.SmsClient(cred, self.region, profile)
 
+    def _call(self, action: str, request: object) -> object:
+        from tencentcloud.common.exception.tencent_cloud_sdk_exception import (
+            TencentCloudSDKException,
+        )
+
+        try:
+            return getattr(self._client(), action)(request)
+        except TencentCloudSDKException as exc:
+            code, message = exc.get_code() or "", exc.get_message() or ""
+            if is_permanent(code):
+                raise SmsRefused(describe(code, message)) from exc
+            raise SmsError(describe(code, message)) from exc
+
+    def pull_receipts(self, limit: int = 100) -> list[Receipt]:
+        """The delivery receipts not pulled yet (``PullSmsSendStatus``: each comes once).
+
+        :raises SmsRefused: refused (pulling is not enabled for the application…)
+        :raises SmsError: the provider could not be reached or failed for now
+        """
+        from tencentcloud.sms.v20210111 import models
+
+        request = models.PullSmsSendStatusRequest()
+        request.SmsSdkAppId = self.app_id
+        request.Limit = max(1, min(limit, 100))
+        response = self._call("PullSmsSendStatus", request)
+        return [
+            Receipt(
+                key=s.SessionContext or "",
+                number=s.PhoneNumber or "",
+                ok=s.ReportStatus == "SUCCESS",
+                at=dt.datetime.fromtimestamp(int(s.UserReceiveTime or 0), dt.UTC),
+                detail=s.Description or "",
+            )
+            for s in response.PullSmsSendStatusSet or []  # type: ignore[attr-defined]
+        ]
+
     def send(
         self, numbers: Sequence[str], template_id: str, params: Sequence[str], *, context: str
     ) -> list[SendResult]:
@@ -116,9 +164,6 @@ class TencentSms:
         :raises SmsRefused: the request was refused (signature, template, credentials)
         :raises SmsError: the provider could not be reached or failed for now
         """
-        from tencentcloud.common.exception.tencent_cloud_sdk_exception import (
-            TencentCloudSDKException,
-        )
         from tencentcloud.sms.v20210111 import models
 
         request = models.SendSmsRequest()
@@ -128,13 +173,7 @@ class TencentSms:
         request.TemplateId = template_id
         request.TemplateParamSet = list(params)
         request.SessionContext = context[:512]
-        try:
-            response = self._client().SendSms(request)  # type: ignore[attr-defined]
-        except TencentCloudSDKException as exc:
-            code, message = exc.get_code() or "", exc.get_message() or ""
-            if is_permanent(code):
-                raise SmsRefused(describe(code, message)) from exc
-            raise SmsError(describe(code, message)) from exc
+        response = self._call("SendSms", request)
         return [
             SendResult(
                 number=s.PhoneNumber or "",
@@ -142,5 +181,5 @@ class TencentSms:
                 message=s.Message or "",
                 serial_no=s.SerialNo or "",
             )
-            for s in response.SendStatusSet or []
+            for s in response.SendStatusSet or []  # type: ignore[attr-defined]
         ]

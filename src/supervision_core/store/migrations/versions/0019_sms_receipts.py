@@ -1,6 +1,6 @@
 """outbox.receipt_*: the delivery receipt a transport's provider sent back (an SMS 回执)
 
-Revision ID: 0019_smsreceipt
+Revision ID: 0019
 Revises: 0018
 Create Date: 2026-12-02 08:00:00
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import supervision_core.store.tables
 
-revision: str = "0019_smsreceipt"
+revision: str = "0019"
 down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
