@@ -373,6 +373,13 @@ def test_receipts_are_pulled_and_a_failed_one_becomes_a_call_task(
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "已记录回执 0 条" in result.stdout
+    # The operator's list shows the failed receipt as it is.
+    listed = subprocess.run(
+        [supdesk, "--config", config, "--database", supdesk_database_url, "outbox", "list"],
+        capture_output=True, text=True, env=env, check=False, timeout=60,
+    )  # fmt: skip
+    assert "回执：未送达（用户手机关机或不在服务区）" in listed.stdout, listed.stderr
+    assert "回执：已送达" in listed.stdout
     # The provider unreachable: said in Chinese, no traceback.
     config.write_text(config.read_text(encoding="utf-8").replace(standin.url, "http://127.0.0.1:9"),
                       encoding="utf-8")  # fmt: skip
