@@ -22,8 +22,10 @@ import attrs
 import httpx
 import pytest
 import supervision_notifier_sms as plugin
+from aliyun_standin import AliyunStandIn
 from click.testing import CliRunner
 from supervision_notifier_sms.rules import QuietHours, mobile_number, template_params
+from supervision_notifier_sms.tencent import SmsError
 from tencent_standin import TencentStandIn, tc3_signature
 
 from supervision_core import (
@@ -458,10 +460,10 @@ def test_settings_are_checked_in_chinese(
     assert load(quiet_hours="").quiet_hours is None
     with pytest.raises(ConfigError, match=r"notifiers\.sms\.quiet_hours：.*HH:MM"):
         load(quiet_hours="晚上")
-    with pytest.raises(ConfigError, match=r"notifiers\.sms\.provider：暂只支持 tencent"):
+    with pytest.raises(ConfigError, match=r"notifiers\.sms\.provider：暂只支持 tencent、aliyun"):
         load(provider="twilio")
     with pytest.raises(
-        ConfigError, match=r"notifiers\.sms\.templates\.received\.id：模板 ID 应为数字"
+        ConfigError, match=r"notifiers\.sms\.templates\.received\.id：腾讯云的模板 ID 应为数字"
     ):
         load(templates={"received": {"id": "abc", "params": ["number"]}})
     with pytest.raises(ConfigError, match=r"notifiers\.sms\.units\.realty：应为手机号码"):
@@ -549,3 +551,98 @@ def test_found_through_its_entry_point_and_listed_by_supdesk_plugins(
     shown = CliRunner().invoke(cli, ["plugins"], catch_exceptions=False)
     assert shown.exit_code == 0 and "已停用" in shown.output and "wecom" in shown.output
     assert "sms" not in PluginHost(get_plugin_manager(blocked=["sms"])).notifiers()
+
+
+# ---------------------------------------------------------------- Alibaba Cloud
+
+ALI_ID = "LTAIstandin000000000000"
+ALI_SECRET = "aliyun-standin-secret-0000000000"
+ALI_TEMPLATES = {
+    "received": {"id": "SMS_460001", "params": ["number"]},
+    "not_accepted": {"id": "SMS_460002", "params": ["number", "reason"]},
+    "sign_in_code": {"id": "SMS_460003", "params": ["code", "minutes"]},
+}
+
+
+@pytest.fixture(scope="module")
+def aliyun() -> Iterator[AliyunStandIn]:
+    server = AliyunStandIn(
+        access_key_id=ALI_ID,
+        access_key_secret=ALI_SECRET,
+        sign_name=SIGN,
+        templates={t["id"]: tuple(t["params"]) for t in ALI_TEMPLATES.values()},
+    )
+    yield server
+    server.close()
+
+
+def ali_notifier(
+    aliyun: AliyunStandIn, clock: FrozenClock, tmp_path: Path, **changes: Any
+) -> plugin.SmsNotifier:
+    table = {
+        "provider": "aliyun",
+        "base_url": aliyun.url,
+        "sign_name": SIGN,
+        "secret_id": {"env": "SUPDESK_TEST_ALI_ID"},
+        "secret_key": {"env": "SUPDESK_TEST_ALI_SECRET"},
+        "counter_file": str(tmp_path / "ali-counts.json"),
+        "templates": ALI_TEMPLATES,
+        **changes,
+    }
+    settings = plugin.SmsSettings.from_table(PluginTable(table, where="notifiers.sms"))
+    return plugin.SmsNotifier().configure(settings, clock=clock)
+
+
+def test_aliyun_sends_named_parameters_and_its_signature_is_checked(
+    aliyun: AliyunStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aliyun.reset()
+    monkeypatch.setenv("SUPDESK_TEST_ALI_ID", ALI_ID)
+    monkeypatch.setenv("SUPDESK_TEST_ALI_SECRET", ALI_SECRET)
+    clock = FrozenClock(dt.datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI))
+    notifier = ali_notifier(aliyun, clock, tmp_path)
+    to = (Identity(ContactKind.PHONE, PHONE),)
+    notice = Notice(key="n-1", center="banner", recipient_kind="supervisor", recipient="7",
+                    addresses=to, subject="s", body="b", kind="not_accepted",
+                    fields={"number": "wushenzhao-2026-00001", "reason": "属于信访事项，" * 6})  # fmt: skip
+    notifier.deliver(notice)
+    (sent,) = aliyun.sent
+    assert (sent.number, sent.template_code, sent.out_id) == ("13904772345", "SMS_460002", "n-1")
+    assert sent.params["number"] == "wushenzhao-2026-00001"
+    assert len(sent.params["reason"]) == 35 and sent.params["reason"].endswith("…")  # 1 to 35
+    # A code Alibaba's verification template refuses (4 to 6 digits) is not sent.
+    with pytest.raises(Unreachable, match="4 到 6 位的数字"):
+        notifier.deliver(
+            attrs.evolve(notice, kind="sign_in_code", fields={"code": "123", "minutes": "5"})
+        )
+    # An unapproved signature is refused for good; a wrong secret is a failure (retried).
+    with pytest.raises(Unreachable, match=r"isv\.SMS_SIGNATURE_ILLEGAL"):
+        ali_notifier(aliyun, clock, tmp_path, sign_name="未审核的签名").deliver(notice)
+    monkeypatch.setenv("SUPDESK_TEST_ALI_SECRET", "wrong")
+    with pytest.raises(SmsError, match="SignatureDoesNotMatch"):
+        ali_notifier(aliyun, clock, tmp_path).deliver(notice)
+    assert aliyun.refused == ["isv.SMS_SIGNATURE_ILLEGAL", "SignatureDoesNotMatch"]
+    assert len(aliyun.sent) == 1
+
+
+def test_aliyun_daily_flow_control_is_unreachable(
+    aliyun: AliyunStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aliyun.reset()
+    aliyun.daily_limit = 1
+    monkeypatch.setenv("SUPDESK_TEST_ALI_ID", ALI_ID)
+    monkeypatch.setenv("SUPDESK_TEST_ALI_SECRET", ALI_SECRET)
+    clock = FrozenClock(dt.datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI))
+    notifier = ali_notifier(aliyun, clock, tmp_path)
+    notice = Notice(key="n-2", center="banner", recipient_kind="supervisor", recipient="7",
+                    addresses=(Identity(ContactKind.PHONE, PHONE),), subject="s", body="b",
+                    kind="received", fields={"number": "wushenzhao-2026-00002"})  # fmt: skip
+    notifier.deliver(notice)
+    with pytest.raises(
+        Unreachable, match=r"139\*\*\*\*2345：今日短信已达上限（isv\.DAY_LIMIT_CONTROL）"
+    ):
+        notifier.deliver(attrs.evolve(notice, key="n-3"))
+    # Counted as full for today: the next notice is not even asked for.
+    with pytest.raises(Unreachable, match="今日短信已达上限（每个号码每天 10 条）"):
+        notifier.deliver(attrs.evolve(notice, key="n-4"))
+    assert aliyun.refused == ["isv.BUSINESS_LIMIT_CONTROL"]

@@ -1,6 +1,7 @@
 """Tell supervisors (and units, and a center's staff) by text message: 短信.
 
-Through Tencent Cloud SMS (腾讯云短信) and its official SDK, by the Chinese rules: a
+Through Tencent Cloud SMS (腾讯云短信) or Alibaba Cloud SMS (阿里云短信) and their
+official SDKs, by the Chinese rules: a
 registered signature (签名), a pre-approved template (模板) per notice kind filled from
 ``notice.fields`` (never free text), parameters within the provider's limits, a daily cap
 per number, and no message in the quiet hours of the night (the notice waits for the
@@ -46,6 +47,7 @@ from supervision_core import (
     mask_phone,
     now_utc,
 )
+from supervision_notifier_sms.aliyun import AliyunSms
 from supervision_notifier_sms.counter import DailyCounter
 from supervision_notifier_sms.rules import QuietHours, mobile_number, template_params
 from supervision_notifier_sms.tencent import (
@@ -54,14 +56,13 @@ from supervision_notifier_sms.tencent import (
     SmsError,
     SmsRefused,
     TencentSms,
-    describe,
-    is_permanent,
 )
 
 if TYPE_CHECKING:
     import click
 
 __all__ = [
+    "AliyunSms",
     "DailyCounter",
     "QuietHours",
     "Receipt",
@@ -74,7 +75,15 @@ __all__ = [
     "record_receipts",
 ]
 
-PROVIDERS = ("tencent",)
+PROVIDERS = ("tencent", "aliyun")
+_DEFAULT_URL = {
+    "tencent": "https://sms.tencentcloudapi.com",
+    "aliyun": "https://dysmsapi.aliyuncs.com",
+}
+#: Tencent: no limit for an organisation's account (12 for a person's); Alibaba: 1 to 35.
+_PARAM_LENGTH = {"tencent": 0, "aliyun": 35}
+#: A verification code's digits: Tencent 0 to 6, Alibaba 4 to 6.
+_CODE_DIGITS = {"tencent": (0, 6), "aliyun": (4, 6)}
 
 
 @attrs.frozen
@@ -93,15 +102,17 @@ class Template:
         return len(text) + len(sign_name) + 2
 
 
-def _template(table: PluginTable, kind: str) -> Template:
+def _template(table: PluginTable, kind: str, provider: str) -> Template:
     raw = table.data[kind]
     if not isinstance(raw, Mapping):
         raise table.fail(kind, '应为 { id = "模板 ID", params = ["字段", …] }')
     entry = PluginTable(raw, where=table.key(kind), source=table.source)
     entry.only("id", "params", "text")
     template_id = entry.text("id")
-    if not template_id.isdigit():
-        raise entry.fail("id", f"模板 ID 应为数字，实际为 {template_id!r}")
+    if provider == "tencent" and not template_id.isdigit():
+        raise entry.fail("id", f"腾讯云的模板 ID 应为数字，实际为 {template_id!r}")
+    if provider == "aliyun" and not (template_id.startswith("SMS_") and template_id[4:].isdigit()):
+        raise entry.fail("id", f"阿里云的模板 CODE 应形如 SMS_123456789，实际为 {template_id!r}")
     return Template(template_id, entry.texts("params", ()), entry.text("text", ""))
 
 
@@ -119,9 +130,9 @@ def _phones(table: PluginTable) -> dict[str, str]:
 class SmsSettings:
     """``[notifiers.sms]``, checked: the provider's account, the templates, the limits."""
 
-    secret_id: str
-    secret_key: str
-    app_id: str
+    secret_id: str  # Tencent's SecretId, Alibaba's AccessKeyId
+    secret_key: str  # Tencent's SecretKey, Alibaba's AccessKeySecret
+    app_id: str  # Tencent's SmsSdkAppId ("" for Alibaba)
     sign_name: str
     templates: dict[str, Template]
     provider: str = "tencent"
@@ -150,7 +161,7 @@ class SmsSettings:
         sign_name = table.text("sign_name").strip().strip("【】")
         if not 2 <= len(sign_name) <= 20:
             raise table.fail("sign_name", "短信签名应为 2 到 20 个字（不含【】）")
-        base_url = table.text("base_url", "https://sms.tencentcloudapi.com")
+        base_url = table.text("base_url", _DEFAULT_URL[provider])
         if not base_url.startswith(("https://", "http://")):
             raise table.fail("base_url", f"应为 https:// 开头的地址，实际为 {base_url!r}")
         try:
@@ -158,7 +169,9 @@ class SmsSettings:
         except ValueError as exc:
             raise table.fail("quiet_hours", str(exc)) from exc
         templates_table = table.table("templates")
-        templates = {kind: _template(templates_table, kind) for kind in templates_table.data}
+        templates = {
+            kind: _template(templates_table, kind, provider) for kind in templates_table.data
+        }
         daily_cap = table.integer("daily_cap", 10)
         if daily_cap < 1:
             raise table.fail("daily_cap", "每个号码每天至少 1 条")
@@ -166,7 +179,7 @@ class SmsSettings:
         return cls(
             secret_id=table.secret("secret_id"),
             secret_key=table.secret("secret_key"),
-            app_id=table.text("app_id"),
+            app_id=table.text("app_id") if provider == "tencent" else table.text("app_id", ""),
             sign_name=sign_name,
             templates=templates,
             provider=provider,
@@ -176,14 +189,22 @@ class SmsSettings:
             daily_cap=daily_cap,
             quiet_hours=quiet,
             any_hour=table.texts("any_hour", (NoticeKind.SIGN_IN_CODE.value,)),
-            max_param_length=table.integer("max_param_length", 0),
+            max_param_length=table.integer("max_param_length", _PARAM_LENGTH[provider]),
             counter_file=Path(counter_file) if counter_file else None,
             units=_phones(table.table("units")),
             centers=_phones(table.table("centers")),
         )
 
 
-def _client(settings: SmsSettings) -> TencentSms:
+def _client(settings: SmsSettings) -> TencentSms | AliyunSms:
+    if settings.provider == "aliyun":
+        return AliyunSms(
+            access_key_id=settings.secret_id,
+            access_key_secret=settings.secret_key,
+            sign_name=settings.sign_name,
+            base_url=settings.base_url,
+            timeout=settings.timeout,
+        )
     return TencentSms(
         secret_id=settings.secret_id,
         secret_key=settings.secret_key,
@@ -264,6 +285,7 @@ class SmsNotifier:
                 notice.fields,
                 max_length=settings.max_param_length,
                 code="code" if notice.kind == NoticeKind.SIGN_IN_CODE else None,
+                code_digits=_CODE_DIGITS[settings.provider],
                 fixed_length=template.fixed_length(settings.sign_name),
             )
         except ValueError as exc:
@@ -275,7 +297,7 @@ class SmsNotifier:
             raise Unreachable(f"今日短信已达上限（每个号码每天 {settings.daily_cap} 条）")
         client = _client(settings)
         try:
-            results = client.send(allowed, template.id, params, context=notice.key)
+            results = client.send(allowed, template.id, template.params, params, context=notice.key)
         except SmsRefused as exc:
             raise Unreachable(f"短信平台拒绝：{exc}") from exc
         self._judge(results, counter, today, settings.daily_cap)
@@ -283,23 +305,21 @@ class SmsNotifier:
     @staticmethod
     def _judge(results: list[SendResult], counter: DailyCounter, today: dt.date, cap: int) -> None:
         """Count what was sent; return if any number took it, else raise why not."""
-        reasons = []
+        failed = []
         for result in results:
             if result.ok:
                 counter.add(today, result.number)
                 continue
-            if result.code == "LimitExceeded.PhoneNumberDailyLimit":
+            if result.daily:
                 counter.add(today, result.number, max(cap - counter.count(today, result.number), 0))
-            reasons.append(
-                (result, f"{mask_phone(result.number)}：{describe(result.code, result.message)}")
-            )
+            failed.append(result)
         if any(r.ok for r in results):
             return
         if not results:
             msg = "短信平台没有返回发送结果"
             raise SmsError(msg)
-        text = "；".join(reason for _, reason in reasons)
-        if all(is_permanent(r.code) for r, _ in reasons):
+        text = "；".join(f"{mask_phone(r.number)}：{r.reason}" for r in failed)
+        if all(r.permanent for r in failed):
             raise Unreachable(text)
         raise SmsError(text)
 
@@ -319,8 +339,12 @@ def record_receipts(ledger: Any, settings: SmsSettings, *, limit: int = 100) -> 
     A failed receipt makes the notice a call task again (``ledger.record_receipt``).
     A receipt of a message this desk did not send (no such key) is counted and skipped.
     """
+    client = _client(settings)
+    if not isinstance(client, TencentSms):
+        msg = "暂只支持拉取腾讯云短信的回执（阿里云短信的回执尚未接入）"
+        raise ConfigError(msg)
     recorded = failed = unknown = 0
-    for receipt in _client(settings).pull_receipts(limit):
+    for receipt in client.pull_receipts(limit):
         try:
             ledger.record_receipt(
                 receipt.key, notifier="sms", ok=receipt.ok, at=receipt.at, detail=receipt.detail
@@ -355,7 +379,7 @@ def supervision_register_commands(cli: click.Group) -> None:
         table = ledger.settings.plugin_table("notifiers", "sms")
         try:
             round_ = record_receipts(ledger, SmsSettings.from_table(table), limit=limit)
-        except (SmsError, SmsRefused) as exc:
+        except (SmsError, SmsRefused, ConfigError) as exc:
             msg = f"拉取短信回执失败：{exc}"
             raise click.ClickException(msg) from exc
         if wants_json():

@@ -32,8 +32,6 @@ __all__ = [
 MAX_MESSAGE = 500
 #: Fields that are identifiers: sent whole or not at all.
 EXACT = frozenset({"number", "code", "minutes", "due_on", "previous_due_on", "late_days", "period"})
-#: A verification code: 0 to 6 digits.
-_CODE = re.compile(r"\d{0,6}")
 _LINK = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _FOLD = str.maketrans("０１２３４５６７８９＋", "0123456789+")
@@ -70,6 +68,7 @@ def template_params(
     *,
     max_length: int,
     code: str | None = None,
+    code_digits: tuple[int, int] = (0, 6),
     fixed_length: int = 0,
 ) -> list[str]:
     """The template's parameters, in order, from a notice's ``fields``.
@@ -78,19 +77,22 @@ def template_params(
     characters with "…" (0: no limit), an identifier (:data:`EXACT`) is never cut but
     refused when longer; the longest free text is cut further so the message
     (``fixed_length``: the template's own text and the signature) stays within
-    :data:`MAX_MESSAGE`. A parameter named ``code`` must be a verification code.
+    :data:`MAX_MESSAGE`. An empty free text is sent as "—" (a variable may not be empty).
+    The parameter named ``code`` must be a verification code of ``code_digits`` digits.
 
     :raises ValueError: a field the template needs is missing, an identifier is longer
-        than ``max_length``, or ``code`` is not 0 to 6 digits (in Chinese)
+        than ``max_length``, or ``code`` is not a code (in Chinese)
     """
     missing = [n for n in names if n not in fields]
     if missing:
         msg = f"通知缺少短信模板所需的字段：{'、'.join(missing)}"
         raise ValueError(msg)
-    values = [_clean(fields[n]) for n in names]
+    values = [_clean(fields[n]) or ("" if n in EXACT or n == code else "—") for n in names]
+    low, high = code_digits
     for index, name in enumerate(names):
-        if name == code and not _CODE.fullmatch(values[index]):
-            msg = "验证码短信的参数只能是 6 位以内的数字"
+        if name == code and not re.fullmatch(rf"\d{{{low},{high}}}", values[index]):
+            span = f"{high} 位以内" if low == 0 else f"{low} 到 {high} 位"
+            msg = f"验证码短信的参数只能是 {span}的数字"
             raise ValueError(msg)
         if name in EXACT or name == code:
             if 0 < max_length < len(values[index]):

@@ -69,8 +69,10 @@ class SendResult:
 
     number: str
     code: str
-    message: str = ""
+    reason: str = ""  # why not, in Chinese, with the provider's code
     serial_no: str = ""
+    permanent: bool = False  # sending again will not help
+    daily: bool = False  # the provider's daily limit for this number
 
     @property
     def ok(self) -> bool:
@@ -154,9 +156,17 @@ class TencentSms:
         ]
 
     def send(
-        self, numbers: Sequence[str], template_id: str, params: Sequence[str], *, context: str
+        self,
+        numbers: Sequence[str],
+        template_id: str,
+        names: Sequence[str],
+        values: Sequence[str],
+        *,
+        context: str,
     ) -> list[SendResult]:
-        """Send template ``template_id`` filled with ``params`` to ``numbers`` (E.164).
+        """Send template ``template_id`` filled with ``values`` to ``numbers`` (E.164).
+
+        Tencent's templates are numbered (``{1}``, ``{2}``): ``names`` are not sent.
 
         ``context`` (the notice's key) is sent as ``SessionContext``, which the
         provider returns with the delivery receipt.
@@ -171,15 +181,17 @@ class TencentSms:
         request.SmsSdkAppId = self.app_id
         request.SignName = self.sign_name
         request.TemplateId = template_id
-        request.TemplateParamSet = list(params)
+        request.TemplateParamSet = list(values)
         request.SessionContext = context[:512]
         response = self._call("SendSms", request)
         return [
             SendResult(
                 number=s.PhoneNumber or "",
                 code=s.Code or "",
-                message=s.Message or "",
+                reason="" if s.Code == "Ok" else describe(s.Code or "", s.Message or ""),
                 serial_no=s.SerialNo or "",
+                permanent=is_permanent(s.Code or ""),
+                daily=s.Code == "LimitExceeded.PhoneNumberDailyLimit",
             )
             for s in response.SendStatusSet or []  # type: ignore[attr-defined]
         ]
