@@ -157,6 +157,8 @@ def test_a_receipt_is_recorded_and_a_failed_one_makes_a_call_task(
     first, second = sorted(ledger.outbox(), key=lambda e: e.id)
     assert first.receipt is None
     at = dt.datetime(2026, 3, 2, 9, 1, tzinfo=SHANGHAI)
+    with pytest.raises(InvalidInput, match="不是由 chat 发送的"):  # only its carrier reports
+        ledger.record_receipt(first.notice.key, notifier="chat", ok=True, at=at)
     told = ledger.record_receipt(
         first.notice.key, notifier="night", ok=True, at=at, detail="DELIVRD"
     )
@@ -170,8 +172,10 @@ def test_a_receipt_is_recorded_and_a_failed_one_makes_a_call_task(
     assert failed.receipt is not None and failed.receipt.label == "未送达（用户手机关机）"
     assert failed.last_error == "night：回执未送达（用户手机关机）"
     assert [t.entry.id for t in ledger.call_tasks()] == [second.id]
-    with pytest.raises(InvalidInput, match="不是由 chat 发送的"):
-        ledger.record_receipt(first.notice.key, notifier="chat", ok=True, at=at)
+    # A later word on a notice that became a call task is kept, and changes nothing else.
+    late = ledger.record_receipt(second.notice.key, notifier="night", ok=True, at=at)
+    assert late.status is OutboxStatus.CALL_TASK and late.receipt is not None
+    assert late.receipt.ok
     with pytest.raises(NotFound, match="没有标识为 nope 的通知"):
         ledger.record_receipt("nope", notifier="night", ok=True, at=at)
     with pytest.raises(InvalidInput, match="时区"):

@@ -529,8 +529,8 @@ class Outbox:
         the notice did not reach its recipient is shown as it is: the notice no longer
         counts as told, and one to a supervisor with a phone number becomes a call task
         for the desk (a notice to anyone else becomes ``unreachable``), with the reason.
-        A receipt for a notice already told by telephone is kept and changes nothing
-        else. The latest receipt wins (a provider may report twice).
+        A later receipt (a provider may report twice; the notice may meanwhile have been
+        told by telephone) is kept and changes nothing else: the latest receipt wins.
 
         :param notifier: the name of the notifier reporting (``sms``)
         :param at: when the recipient received it, or when the provider gave up; aware
@@ -545,9 +545,9 @@ class Outbox:
             if row is None:
                 msg = f"发送队列中没有标识为 {key} 的通知"
                 raise NotFound(msg)
-            if row.notifier != notifier and not (
-                row.notifier == PHONE_CALL or row.receipt_ok is False
-            ):
+            # The carrier reports; once it has, a later word (a second receipt after
+            # the notice became a call task, or was phoned) is kept too.
+            if row.notifier != notifier and row.receipt_ok is None:
                 msg = f"通知 {row.id} 不是由 {notifier} 发送的，不能记录其回执"
                 raise InvalidInput(msg)
             row.receipt_ok, row.receipt_at, row.receipt_detail = ok, at, detail[:500] or None
