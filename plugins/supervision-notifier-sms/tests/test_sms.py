@@ -479,6 +479,17 @@ def test_settings_are_checked_in_chinese(
 # ---------------------------------------------------------------- the rules
 
 
+def test_a_templates_own_text_counts_toward_the_500_characters() -> None:
+    tencent = plugin.Template(
+        "2000002", ("number", "reason"), "您反映的问题{1}不予受理，原因：{2}。"
+    )
+    aliyun = plugin.Template(
+        "SMS_1", ("number", "reason"), "您反映的问题${number}不予受理，原因：${reason}。"
+    )
+    # 15 characters of text, and 【乌审旗政务服务】: 9.
+    assert tencent.fixed_length(SIGN) == aliyun.fixed_length(SIGN) == 15 + len(SIGN) + 2
+
+
 def test_mobile_numbers() -> None:
     assert mobile_number("139 0477 2345") == E164
     assert mobile_number("+86 139-0477-2345") == E164

@@ -92,13 +92,13 @@ class Template:
 
     id: str
     params: tuple[str, ...]
-    text: str = ""  # the approved text, {1}{2}…: for the message's length, and the docs
+    text: str = ""  # the approved text ({1}{2}… or ${name}): for the message's length
 
     def fixed_length(self, sign_name: str) -> int:
         """Characters of the message besides the parameters: the text and 【签名】."""
         text = self.text
-        for n in range(1, len(self.params) + 1):
-            text = text.replace(f"{{{n}}}", "")
+        for n, name in enumerate(self.params, start=1):  # Tencent {1}, Alibaba ${name}
+            text = text.replace(f"${{{name}}}", "").replace(f"{{{n}}}", "")
         return len(text) + len(sign_name) + 2
 
 
