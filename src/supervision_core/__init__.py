@@ -123,6 +123,7 @@ if _typing.TYPE_CHECKING:
         LinkCode as LinkCode,
     )
     from supervision_core.model.notifications import (
+        Deferred as Deferred,
         Notice as Notice,
         Notifier as Notifier,
         NoticeKind as NoticeKind,
@@ -133,6 +134,7 @@ if _typing.TYPE_CHECKING:
         INBOX as INBOX,
         PHONE_CALL as PHONE_CALL,
         CallTask as CallTask,
+        DeliveryReceipt as DeliveryReceipt,
         DeliveryReport as DeliveryReport,
         OutboxEntry as OutboxEntry,
         OutboxStatus as OutboxStatus,
@@ -371,6 +373,7 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
             "INBOX",
             "PHONE_CALL",
             "CallTask",
+            "DeliveryReceipt",
             "DeliveryReport",
             "OutboxEntry",
             "OutboxStatus",
@@ -494,7 +497,7 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         # Settings of a plugin's own table in supdesk.toml, secrets by reference
         "config": ("PluginTable", "resolve_secret"),
-        "model.notifications": ("Notifier", "Unreachable"),
+        "model.notifications": ("Deferred", "Notifier", "Unreachable"),
         "model.scoring": ("Band", "Score", "ScoreItem", "ScoringPolicy", "SupervisorYear"),
         "rules.scoring": ("DefaultPolicy",),
         "model.screening": ("ScreeningProposal",),

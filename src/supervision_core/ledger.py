@@ -484,6 +484,7 @@ class Ledger:
     call_tasks = _Via("_outbox", Outbox.call_tasks)
     call_task_count = _Via("_outbox", Outbox.call_task_count)
     record_call = _Via("_outbox", Outbox.record_call)
+    record_receipt = _Via("_outbox", Outbox.record_receipt)
     acquire_lease = _Via("_leases", Leases.acquire_lease)
     release_lease = _Via("_leases", Leases.release_lease)
     leases = _Via("_leases", Leases.held)

@@ -20,6 +20,7 @@ from supervision_core.errors import PluginError
 # asyncio, the configuration and the value modules cost it start-up time (bench/bench_cli.py).
 if TYPE_CHECKING:
     import asyncio
+    import datetime as dt
 
     from supervision_core.config import Settings
     from supervision_core.ledger import Ledger
@@ -342,12 +343,20 @@ class NotifierRegistry(Registry["Notifier"]):
         """
         self._add(getattr(notifier, "name", ""), notifier)
 
-    def configured(self, name: str, settings: Settings) -> Notifier:
+    def configured(
+        self,
+        name: str,
+        settings: Settings,
+        *,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> Notifier:
         """Notifier ``name`` ready to deliver, with its ``[notifiers.NAME]`` options.
 
         Built on every call, so a rotated secret (a file, an environment variable) is
         read again; a wrong table raises :class:`~supervision_core.ConfigError`, which
-        the outbox records as the delivery's error and retries.
+        the outbox records as the delivery's error and retries. A ``configure`` that
+        names a ``clock`` parameter is given ``clock``, the desk's clock (a callable
+        returning the aware time now), for rules that depend on the hour (quiet hours).
         """
         notifier = self[name]
         if getattr(notifier, "settings_type", None) is None:
@@ -355,7 +364,13 @@ class NotifierRegistry(Registry["Notifier"]):
         from supervision_core.config import plugin_settings  # loaded with ``settings``
 
         options = plugin_settings(notifier, settings.plugin_table("notifiers", name))
-        configured: Notifier = notifier.configure(options)  # type: ignore[attr-defined]
+        import inspect  # pluggy has loaded it already
+
+        configure = notifier.configure  # type: ignore[attr-defined]
+        if clock is not None and "clock" in inspect.signature(configure).parameters:
+            configured: Notifier = configure(options, clock=clock)
+        else:
+            configured = configure(options)
         return configured
 
 

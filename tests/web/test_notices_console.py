@@ -195,3 +195,18 @@ def test_a_menu_count_that_fails_leaves_the_page_and_the_other_counts(
     assert count_in_menu(page.text, "/broken") == 0
     assert count_in_menu(page.text, "/console/calls") == 1
     assert "the menu's count for /broken failed" in caplog.text
+
+
+def test_a_delivery_receipt_is_shown_on_the_issue_page(
+    web_client, supdesk_ledger, desk_people, phoned
+):
+    """A provider's receipt (an SMS 回执) is shown beside the notice, a failed one as such."""
+    ledger = supdesk_ledger
+    (task,) = ledger.call_tasks()
+    called = ledger.record_call(task.entry.id, called_at=ledger.clock(), actor="user:town-desk")
+    ledger.record_receipt(called.notice.key, notifier="phone", ok=False,
+                          at=ledger.clock(), detail="用户手机关机")  # fmt: skip
+    login(web_client, "town-desk")
+    page = web_client.get(f"/console/issues/{phoned.number}")
+    assert page.status_code == 200
+    assert 'data-receipt="failed"' in page.text and "回执：未送达（用户手机关机）" in page.text

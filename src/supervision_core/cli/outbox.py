@@ -66,6 +66,8 @@ def outbox_list(state: State, status: str | None, center: str | None, limit: int
             click.echo("发送队列为空。")
         for e in found:
             note = f"  原因：{e.last_error}" if e.last_error else ""
+            if e.receipt is not None:
+                note = f"  回执：{e.receipt.label}{note}"
             click.echo(
                 f"#{e.id:<5} {pad(e.status.label, 10)} "
                 f"{pad(labels.get(e.transport or '') or e.transport_label, 12)} "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Iterable, Mapping
 from typing import Protocol
@@ -12,7 +13,7 @@ from supervision_core.errors import SupervisionError
 from supervision_core.model.reports import Attachment
 from supervision_core.model.supervisors import Identity
 
-__all__ = ["Notice", "NoticeKind", "Notifier", "RecipientKind", "Unreachable"]
+__all__ = ["Deferred", "Notice", "NoticeKind", "Notifier", "RecipientKind", "Unreachable"]
 
 
 class RecipientKind(enum.StrEnum):
@@ -146,6 +147,25 @@ class Unreachable(SupervisionError):
     number). The message says why, in Chinese (``"没有电子邮箱地址"``); the outbox
     records it prefixed with the notifier's name.
     """
+
+
+class Deferred(SupervisionError):
+    """A notifier will carry a notice, but not now: ask again at ``until``. Nothing was sent.
+
+    Raised by :meth:`Notifier.deliver` when the transport may not send at this hour
+    (text messages in the quiet hours of the night). Unlike :class:`Unreachable` and
+    a failure, the outbox neither tries the next way nor counts a failed attempt: it
+    keeps the notice ``pending`` with its next attempt at ``until`` (aware), and
+    records the message (in Chinese, ``"夜间免打扰，次日 08:00 发送"``) as its last
+    error, so the desk can see why it waits.
+    """
+
+    def __init__(self, until: dt.datetime, message: str = "") -> None:
+        if until.tzinfo is None:
+            msg = "Deferred 的时间必须带时区"
+            raise ValueError(msg)
+        super().__init__(message or f"延后至 {until.isoformat()} 发送")
+        self.until = until
 
 
 class Notifier(Protocol):

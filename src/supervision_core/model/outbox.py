@@ -22,6 +22,7 @@ __all__ = [
     "INBOX",
     "PHONE_CALL",
     "CallTask",
+    "DeliveryReceipt",
     "DeliveryReport",
     "OutboxEntry",
     "OutboxStatus",
@@ -78,6 +79,27 @@ class OutboxStatus(enum.StrEnum):
         return self in (OutboxStatus.PENDING, OutboxStatus.RETRYING)
 
 
+@attrs.frozen
+class DeliveryReceipt:
+    """A provider's word on whether a notice it accepted reached the recipient (an SMS 回执).
+
+    ``ok`` is ``False`` when it did not (a phone switched off for days, a number out of
+    service): ``detail`` says why, in the provider's words, and the notice is not counted
+    as told. ``at`` is when the recipient received it, or when the provider gave up.
+    """
+
+    ok: bool
+    at: dt.datetime
+    detail: str = ""
+
+    @property
+    def label(self) -> str:
+        """The receipt in Chinese: ``已送达`` or ``未送达（原因）``."""
+        if self.ok:
+            return "已送达"
+        return f"未送达（{self.detail}）" if self.detail else "未送达"
+
+
 @attrs.frozen(kw_only=True)
 class OutboxEntry:
     """A notice in the outbox, with its delivery record.
@@ -89,6 +111,7 @@ class OutboxEntry:
         the notifier's name), or why nothing could
     :param called_by: who recorded the telephone call
     :param read_at: when a center's staff marked a center's notice read, and ``read_by`` who
+    :param receipt: what the transport's provider reported afterwards (an SMS 回执), if it did
     """
 
     id: int
@@ -104,6 +127,7 @@ class OutboxEntry:
     called_by: str | None = None
     read_at: dt.datetime | None = None
     read_by: str | None = None
+    receipt: DeliveryReceipt | None = None
 
     @property
     def transport_label(self) -> str:

@@ -20,9 +20,15 @@ import attrs
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from supervision_core.errors import InvalidInput, InvalidTransition
+from supervision_core.errors import InvalidInput, InvalidTransition, NotFound
 from supervision_core.model.centers import CenterLevel
-from supervision_core.model.notifications import Notice, Notifier, RecipientKind, Unreachable
+from supervision_core.model.notifications import (
+    Deferred,
+    Notice,
+    Notifier,
+    RecipientKind,
+    Unreachable,
+)
 from supervision_core.model.outbox import (
     INBOX,
     PHONE_CALL,
@@ -64,6 +70,7 @@ class _Outcome:
     carried_by: str | None
     reasons: tuple[str, ...]
     failed: bool  # some way failed for now: worth trying again
+    deferred_until: dt.datetime | None = None  # a way will carry it, but only then
 
 
 class Outbox:
@@ -157,7 +164,9 @@ class Outbox:
             try:
                 if name not in built:
                     try:
-                        built[name] = registry.configured(name, self.db.settings)
+                        built[name] = registry.configured(
+                            name, self.db.settings, clock=self.db.clock
+                        )
                     except KeyError:
                         built[name] = LookupError(f"通知方式 {name!r} 未安装")
                     except Exception as exc:  # a wrong table, an unreadable secret
@@ -166,6 +175,10 @@ class Outbox:
                 if isinstance(notifier, Exception):
                     raise notifier
                 notifier.deliver(notice)
+            except Deferred as exc:
+                # Not now (the quiet hours): wait for this way, do not fall through.
+                reasons.append(f"{name}：{exc}")
+                return _Outcome(None, tuple(reasons), failed, deferred_until=exc.until)
             except Unreachable as exc:
                 reasons.append(f"{name}：{exc}")
             except Exception as exc:
@@ -179,6 +192,11 @@ class Outbox:
 
     def _record(self, row: OutboxRow, notice: Notice, outcome: _Outcome, done: dt.datetime) -> None:
         reasons = "；".join(outcome.reasons)
+        if outcome.deferred_until is not None:
+            # Kept in line for later, not a failed attempt; a retrying notice stays retrying.
+            row.next_attempt_at = max(outcome.deferred_until, done)
+            row.last_error = reasons[:2000]
+            return
         if outcome.carried_by is not None:
             row.status, row.notifier, row.delivered_at = (
                 OutboxStatus.DELIVERED.value,
@@ -496,6 +514,51 @@ class Outbox:
                 raise InvalidInput(msg)
             row.status, row.notifier = OutboxStatus.DONE_BY_PHONE.value, PHONE_CALL
             row.delivered_at, row.called_by = called_at, actor
+            s.add(row)
+            s.commit()
+            return outbox_entry_of(row)
+
+    # ------------------------------------------------------------ receipts
+
+    def record_receipt(
+        self, key: str, *, notifier: str, ok: bool, at: dt.datetime, detail: str = ""
+    ) -> OutboxEntry:
+        """Record a provider's delivery receipt (an SMS 回执) on the notice ``key``.
+
+        Only the notifier that carried the notice may report on it. A receipt that says
+        the notice did not reach its recipient is shown as it is: the notice no longer
+        counts as told, and one to a supervisor with a phone number becomes a call task
+        for the desk (a notice to anyone else becomes ``unreachable``), with the reason.
+        A later receipt (a provider may report twice; the notice may meanwhile have been
+        told by telephone) is kept and changes nothing else: the latest receipt wins.
+
+        :param notifier: the name of the notifier reporting (``sms``)
+        :param at: when the recipient received it, or when the provider gave up; aware
+        :raises NotFound: no notice has this key
+        :raises InvalidInput: the notice was not carried by ``notifier``, or ``at`` is naive
+        """
+        if at.tzinfo is None:
+            msg = "回执时间必须带时区"
+            raise InvalidInput(msg)
+        with self.db.session() as s:
+            row = s.exec(select(OutboxRow).where(OutboxRow.key == key)).first()
+            if row is None:
+                msg = f"发送队列中没有标识为 {key} 的通知"
+                raise NotFound(msg)
+            # The carrier reports; once it has, a later word (a second receipt after
+            # the notice became a call task, or was phoned) is kept too.
+            if row.notifier != notifier and row.receipt_ok is None:
+                msg = f"通知 {row.id} 不是由 {notifier} 发送的，不能记录其回执"
+                raise InvalidInput(msg)
+            row.receipt_ok, row.receipt_at, row.receipt_detail = ok, at, detail[:500] or None
+            if not ok and row.status == OutboxStatus.DELIVERED.value:
+                phoned = row.recipient_kind == RecipientKind.SUPERVISOR.value and any(
+                    a.get("kind") == ContactKind.PHONE.value for a in row.addresses
+                )
+                failed = f"{notifier}：回执未送达（{detail or '无原因'}）"
+                row.last_error = "；".join(x for x in (row.last_error, failed) if x)[:2000]
+                row.status = (OutboxStatus.CALL_TASK if phoned else OutboxStatus.UNREACHABLE).value
+                row.notifier, row.delivered_at = None, None
             s.add(row)
             s.commit()
             return outbox_entry_of(row)

@@ -26,7 +26,7 @@ from supervision_core.model.issues import (
     Satisfaction,
 )
 from supervision_core.model.notifications import Notice
-from supervision_core.model.outbox import OutboxEntry, OutboxStatus
+from supervision_core.model.outbox import DeliveryReceipt, OutboxEntry, OutboxStatus
 from supervision_core.model.reports import (
     Attachment,
     QuarantinedReport,
@@ -287,6 +287,11 @@ def outbox_entry_of(row: OutboxRow) -> OutboxEntry:
         called_by=row.called_by,
         read_at=row.read_at,
         read_by=row.read_by,
+        receipt=(
+            DeliveryReceipt(row.receipt_ok, row.receipt_at, row.receipt_detail or "")
+            if row.receipt_ok is not None and row.receipt_at is not None
+            else None
+        ),
     )
 
 

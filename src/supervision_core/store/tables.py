@@ -302,6 +302,10 @@ class OutboxRow(SQLModel, table=True):
     called_by: str | None = Field(default=None, max_length=120)
     read_at: dt.datetime | None = _when(nullable=True)
     read_by: str | None = Field(default=None, max_length=120)
+    # The provider's delivery receipt (an SMS 回执): reached the phone or not, when, why.
+    receipt_ok: bool | None = None
+    receipt_at: dt.datetime | None = _when(nullable=True)
+    receipt_detail: str | None = None
 
 
 class ImportBatchRow(SQLModel, table=True):
