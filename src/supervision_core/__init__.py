@@ -85,6 +85,12 @@ if _typing.TYPE_CHECKING:
     from supervision_core.model.batches import (
         ImportBatch as ImportBatch,
     )
+    from supervision_core.model.tokens import (
+        ApiToken as ApiToken,
+        TokenScope as TokenScope,
+        hash_token as hash_token,
+        parse_scopes as parse_scopes,
+    )
     from supervision_core.model.briefing import (
         Briefing as Briefing,
         BriefingDelivery as BriefingDelivery,
@@ -283,6 +289,10 @@ if _typing.TYPE_CHECKING:
         StageFile as StageFile,
         stage_quarantine as stage_quarantine,
     )
+    from supervision_core.store.tokens import (
+        StoredAnswer as StoredAnswer,
+        TokenStore as TokenStore,
+    )
     from supervision_core.store.users import (
         UserStore as UserStore,
     )
@@ -389,6 +399,7 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
             "hash_password",
             "verify_password",
         ),
+        "model.tokens": ("ApiToken", "TokenScope", "hash_token", "parse_scopes"),
         "model.access": ("ACCESS_ACTIONS", "AccessEntry"),
         "model.clock": ("SHANGHAI", "local_date", "now_utc", "to_local"),
         "model.briefing": (
@@ -405,6 +416,7 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
         "documents.briefing": ("render_markdown",),
         "model.messengers": ("LinkCode",),
         "store.users": ("UserStore",),
+        "store.tokens": ("StoredAnswer", "TokenStore"),
         "store.messengers": ("MessengerStore",),
         # Rules
         "rules.lifecycle": ("apply_event", "replay"),

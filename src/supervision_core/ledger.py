@@ -46,6 +46,7 @@ from supervision_core.store.reports import Reports
 from supervision_core.store.rows import IssueRef
 from supervision_core.store.session import Database
 from supervision_core.store.supervisors import Supervisors
+from supervision_core.store.tokens import TokenStore
 from supervision_core.store.users import UserStore
 
 if TYPE_CHECKING:
@@ -210,6 +211,11 @@ class Ledger:
     def users(self) -> UserStore:
         """The staff accounts of the web desk."""
         return UserStore(self.engine, self.clock)
+
+    @property
+    def tokens(self) -> TokenStore:
+        """The API tokens of the HTTP API (and the idempotent POSTs' first answers)."""
+        return TokenStore(self.engine, self.clock)
 
     def today(self) -> dt.date:
         """Today in Asia/Shanghai, by the ledger's clock."""

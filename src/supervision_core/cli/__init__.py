@@ -23,6 +23,7 @@ from supervision_core.cli import (
     setup,
     status,
     supervisors,
+    tokens,
     users,
     year,
 )
@@ -63,6 +64,7 @@ for _command in (
     year.briefing,
     export.export_,
     users.users,
+    tokens.tokens,
     access.access_log,
     status.status,
     status.plugins,

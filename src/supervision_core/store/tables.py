@@ -554,3 +554,34 @@ class SupervisorChangeRow(SQLModel, table=True):
     after: str | None = Field(default=None, max_length=32)
     activity_id: int | None = Field(default=None, foreign_key="activity.id")
     note: str | None = None
+
+
+class ApiTokenRow(SQLModel, table=True):
+    """An API token: its secret's SHA-256 only, its center (and unit), scopes and expiry."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=30, unique=True)
+    secret_hash: str = Field(max_length=64, unique=True)
+    hint: str = Field(max_length=12)
+    center_code: str = Field(foreign_key="center.code", max_length=40)
+    unit_code: str | None = Field(default=None, max_length=40)
+    scopes: str = Field(max_length=200)  # comma-separated Scope values
+    created_at: dt.datetime = _when()
+    expires_at: dt.datetime | None = _when(nullable=True)
+    revoked_at: dt.datetime | None = _when(nullable=True)
+
+
+class IdempotencyRow(SQLModel, table=True):
+    """The first answer to a POST with an ``Idempotency-Key``, per token, replayed after."""
+
+    __tablename__ = "api_idempotency"
+
+    token_id: int = Field(foreign_key="api_token.id", primary_key=True)
+    key: str = Field(primary_key=True, max_length=200)
+    request_hash: str = Field(max_length=64)
+    status: int
+    content_type: str = Field(max_length=100)
+    body: bytes = Field(sa_column=sa.Column(sa.LargeBinary(), nullable=False))
+    created_at: dt.datetime = _when()

@@ -1,0 +1,55 @@
+"""API tokens (stored hashed) and the first answers to idempotent POSTs
+
+Revision ID: 0018_api_tokens
+Revises: 0017
+Create Date: 2026-12-02 08:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from supervision_core.store.tables import UTCDateTime
+
+revision: str = "0018_api_tokens"
+down_revision: str | None = "0017"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "api_token",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=30), nullable=False),
+        sa.Column("secret_hash", sa.String(length=64), nullable=False),
+        sa.Column("hint", sa.String(length=12), nullable=False),
+        sa.Column("center_code", sa.String(length=40), nullable=False),
+        sa.Column("unit_code", sa.String(length=40), nullable=True),
+        sa.Column("scopes", sa.String(length=200), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("expires_at", UTCDateTime(), nullable=True),
+        sa.Column("revoked_at", UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["center_code"], ["center.code"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("name"),
+        sa.UniqueConstraint("secret_hash"),
+    )
+    op.create_table(
+        "api_idempotency",
+        sa.Column("token_id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("request_hash", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.Integer(), nullable=False),
+        sa.Column("content_type", sa.String(length=100), nullable=False),
+        sa.Column("body", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["token_id"], ["api_token.id"]),
+        sa.PrimaryKeyConstraint("token_id", "key"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("api_idempotency")
+    op.drop_table("api_token")
