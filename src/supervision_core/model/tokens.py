@@ -16,6 +16,7 @@ import enum
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable
 
 import attrs
 
@@ -87,7 +88,9 @@ def _check_name(_: object, __: attrs.Attribute[str], value: str) -> None:
         raise ValueError(msg)
 
 
-def _check_scopes(token: ApiToken, _: attrs.Attribute[frozenset[TokenScope]], value: object) -> None:
+def _check_scopes(
+    token: ApiToken, _: attrs.Attribute[frozenset[TokenScope]], value: object
+) -> None:
     if not value:
         msg = "至少需要一个权限范围"
         raise ValueError(msg)
@@ -99,6 +102,10 @@ def _check_scopes(token: ApiToken, _: attrs.Attribute[frozenset[TokenScope]], va
         raise ValueError(msg)
 
 
+def _to_scopes(value: Iterable[TokenScope | str]) -> frozenset[TokenScope]:
+    return frozenset(TokenScope(s) for s in value)
+
+
 @attrs.frozen(kw_only=True)
 class ApiToken:
     """One API token as stored (never its secret): whose, what for, until when."""
@@ -108,9 +115,7 @@ class ApiToken:
     center: str
     center_level: CenterLevel = attrs.field(converter=CenterLevel)
     unit: str | None = None
-    scopes: frozenset[TokenScope] = attrs.field(
-        converter=lambda v: frozenset(TokenScope(s) for s in v), validator=_check_scopes
-    )
+    scopes: frozenset[TokenScope] = attrs.field(converter=_to_scopes, validator=_check_scopes)
     created_at: dt.datetime
     expires_at: dt.datetime | None = None
     revoked_at: dt.datetime | None = None

@@ -1,6 +1,6 @@
 """API tokens (stored hashed) and the first answers to idempotent POSTs
 
-Revision ID: 0018_api_tokens
+Revision ID: 0018
 Revises: 0017
 Create Date: 2026-12-02 08:00:00
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 from supervision_core.store.tables import UTCDateTime
 
-revision: str = "0018_api_tokens"
+revision: str = "0018"
 down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
