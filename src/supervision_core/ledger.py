@@ -48,6 +48,9 @@ from supervision_core.store.session import Database
 from supervision_core.store.supervisors import Supervisors
 from supervision_core.store.tokens import TokenStore
 from supervision_core.store.users import UserStore
+from supervision_core.store.webhooks import WebhookStore
+from supervision_core.webhooks import Sender as WebhookSender
+from supervision_core.webhooks import WebhookHub
 
 if TYPE_CHECKING:
     from supervision_core.model.briefing import (
@@ -162,6 +165,8 @@ class Ledger:
         self._leases = Leases(self.db)
         self._dashboard = Dashboard(self.db, self._leases)
         self._access = AccessLog(self.db)
+        self._webhooks = WebhookHub(self)
+        host.listeners.append(self._webhooks.issue_changed)
 
     # The clock and the plugins may be swapped after opening (the demo, tests): the
     # store reads them from ``db`` on every call.
@@ -182,6 +187,8 @@ class Ledger:
     @host.setter
     def host(self, host: PluginHost) -> None:
         self.db.host = host
+        if self._webhooks.issue_changed not in host.listeners:
+            host.listeners.append(self._webhooks.issue_changed)
 
     @property
     def calendar(self) -> WorkCalendar:
@@ -211,6 +218,21 @@ class Ledger:
     def users(self) -> UserStore:
         """The staff accounts of the web desk."""
         return UserStore(self.engine, self.clock)
+
+    @property
+    def webhooks(self) -> WebhookStore:
+        """Webhook subscriptions and their delivery log."""
+        return WebhookStore(self.engine, self.clock)
+
+    def deliver_webhooks(
+        self, send: WebhookSender | None = None, *, limit: int = 100
+    ) -> tuple[int, int]:
+        """Queue the overdue events, then send the due webhook posts: (delivered, failed).
+
+        ``send(url, body, headers) -> status`` posts one (by default with urllib, 10 s).
+        """
+        self._webhooks.queue_overdue()
+        return self._webhooks.deliver(send, limit=limit)
 
     @property
     def tokens(self) -> TokenStore:

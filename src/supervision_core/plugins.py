@@ -327,6 +327,9 @@ class PluginHost:
         self.pm = pm
         self.failures: list[PluginFailure] = []
         self._registries: dict[str, tuple[int, Registry[Any]]] = {}
+        #: The ledger's own listeners of every step (the webhooks' queue), called
+        #: after the plugins; one that raises is logged and the step stands.
+        self.listeners: list[Callable[[Issue, IssueEvent], None]] = []
 
     # ----------------------------------------------------------- plumbing
 
@@ -460,6 +463,15 @@ class PluginHost:
     def issue_changed(self, *, issue: Issue, event: IssueEvent) -> None:
         """Tell plugins a step of an issue's life was recorded."""
         self._call("supervision_issue_changed", issue=issue, event=event)
+        for listener in self.listeners:
+            try:
+                listener(issue, event)
+            except Exception:
+                import logging
+
+                logging.getLogger("supervision_core.plugins").exception(
+                    "a listener of the step %s failed", event.kind
+                )
 
     # ----------------------------------------------------------- introspection
 

@@ -25,6 +25,7 @@ from supervision_core.cli import (
     supervisors,
     tokens,
     users,
+    webhooks,
     year,
 )
 from supervision_core.cli.context import (
@@ -65,6 +66,7 @@ for _command in (
     export.export_,
     users.users,
     tokens.tokens,
+    webhooks.webhooks,
     access.access_log,
     status.status,
     status.plugins,

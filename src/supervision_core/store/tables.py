@@ -585,3 +585,42 @@ class IdempotencyRow(SQLModel, table=True):
     content_type: str = Field(max_length=100)
     body: bytes = Field(sa_column=sa.Column(sa.LargeBinary(), nullable=False))
     created_at: dt.datetime = _when()
+
+
+class WebhookRow(SQLModel, table=True):
+    """A webhook subscription; its signing secret is kept to sign (shown once at creation)."""
+
+    __tablename__ = "webhook"
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=500)
+    secret: str = Field(max_length=100)
+    center_code: str = Field(foreign_key="center.code", max_length=40)
+    unit_code: str | None = Field(default=None, max_length=40)
+    events: str = Field(max_length=300)  # comma-separated WebhookEvent values
+    created_at: dt.datetime = _when()
+    disabled: bool = False
+
+
+class WebhookDeliveryRow(SQLModel, table=True):
+    """One event to one subscription and its delivery record (the delivery log)."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        sa.Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
+        sa.UniqueConstraint("webhook_id", "dedupe_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    webhook_id: int = Field(foreign_key="webhook.id", index=True)
+    event: str = Field(max_length=40)
+    #: Unique per subscription: an event (an issue's step, an overdue deadline) is queued once.
+    dedupe_key: str = Field(max_length=200)
+    body: str
+    status: str = Field(max_length=16)
+    attempts: int = 0
+    created_at: dt.datetime = _when()
+    next_attempt_at: dt.datetime | None = _when(nullable=True)
+    delivered_at: dt.datetime | None = _when(nullable=True)
+    last_status: int | None = None
+    last_error: str | None = Field(default=None, max_length=500)

@@ -1,4 +1,4 @@
-"""API tokens (stored hashed) and the first answers to idempotent POSTs
+"""API tokens (stored hashed), the first answers to idempotent POSTs, webhooks
 
 Revision ID: 0018
 Revises: 0017
@@ -48,8 +48,43 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["token_id"], ["api_token.id"]),
         sa.PrimaryKeyConstraint("token_id", "key"),
     )
+    op.create_table(
+        "webhook",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("url", sa.String(length=500), nullable=False),
+        sa.Column("secret", sa.String(length=100), nullable=False),
+        sa.Column("center_code", sa.String(length=40), nullable=False),
+        sa.Column("unit_code", sa.String(length=40), nullable=True),
+        sa.Column("events", sa.String(length=300), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("disabled", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(["center_code"], ["center.code"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "webhook_delivery",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("webhook_id", sa.Integer(), nullable=False),
+        sa.Column("event", sa.String(length=40), nullable=False),
+        sa.Column("dedupe_key", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.String(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("next_attempt_at", UTCDateTime(), nullable=True),
+        sa.Column("delivered_at", UTCDateTime(), nullable=True),
+        sa.Column("last_status", sa.Integer(), nullable=True),
+        sa.Column("last_error", sa.String(length=500), nullable=True),
+        sa.ForeignKeyConstraint(["webhook_id"], ["webhook.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("webhook_id", "dedupe_key"),
+    )
+    op.create_index("ix_webhook_delivery_due", "webhook_delivery", ["status", "next_attempt_at"])
+    op.create_index(op.f("ix_webhook_delivery_webhook_id"), "webhook_delivery", ["webhook_id"])
 
 
 def downgrade() -> None:
+    op.drop_table("webhook_delivery")
+    op.drop_table("webhook")
     op.drop_table("api_idempotency")
     op.drop_table("api_token")
