@@ -268,6 +268,17 @@ def _schema_ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+def _links(number: str) -> dict[str, Any]:
+    """The links from an answer naming an issue to reading and stepping it (stateful runs)."""
+    return {
+        "GetIssue": {"operationId": "getIssue", "parameters": {"number": number}},
+        "AcceptIssue": {
+            "operationId": "takeStep",
+            "parameters": {"number": number, "step": "accept"},
+        },
+    }
+
+
 def _answers(ok: dict[str, Any], *codes: int) -> dict[str, Any]:
     answers: dict[str, Any] = {"200": ok}
     for code in codes:
@@ -315,6 +326,7 @@ OPENAPI: dict[str, Any] = {
                     {
                         "description": "一页问题",
                         "content": {"application/json": {"schema": _schema_ref("IssuePage")}},
+                        "links": _links("$response.body#/items/0/number"),
                     },
                     400,
                     401,
@@ -334,6 +346,7 @@ OPENAPI: dict[str, Any] = {
                     {
                         "description": "问题",
                         "content": {"application/json": {"schema": _schema_ref("Issue")}},
+                        "links": {"AcceptIssue": _links("$response.body#/number")["AcceptIssue"]},
                     },
                     401,
                     403,
