@@ -380,3 +380,14 @@ def test_openapi_and_the_docs_page(web_client):
     page = web_client.get("/api/docs")
     assert page.status_code == 200 and "/api/v1/issues" in page.text and "<script" not in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_the_docs_python_samples_compile():
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "api_http.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", doc, re.S)
+    assert len(blocks) >= 2
+    for block in blocks:
+        compile(block, "api_http.md", "exec")

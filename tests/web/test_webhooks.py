@@ -221,3 +221,25 @@ def test_the_webhooks_commands(supdesk_database_url, supdesk_ledger, receiver):
     assert unit_received.exit_code == 1 and "派单前" in unit_received.output
     log = runner.invoke(cli, [*base, "webhooks", "log"])
     assert log.exit_code == 0 and "还没有推送记录" in log.output
+
+
+def test_the_documented_receiver_check_accepts_a_real_post_and_refuses_a_forged_one(
+    supdesk_ledger, supdesk_report, receiver
+):
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "api_http.md").read_text(encoding="utf-8")
+    [sample] = [b for b in re.findall(r"```python\n(.*?)```", doc, re.S) if "def verify(" in b]
+    namespace: dict[str, Any] = {}
+    exec(compile(sample, "api_http.md", "exec"), namespace)
+    verify = namespace["verify"]
+    _, secret = supdesk_ledger.webhooks.add(
+        url=receiver.url, center="wushenzhao", events=["report.received"]
+    )
+    _file(supdesk_ledger, supdesk_report)
+    assert supdesk_ledger.deliver_webhooks() == (1, 0)
+    [(_, body, signature)] = receiver.got
+    assert verify(secret, signature, body.encode())
+    assert not verify(secret, signature, body.encode().replace(b"wushenzhao", b"galutu"))
+    assert not verify("whsec_other", signature, body.encode())
