@@ -66,6 +66,9 @@ def test_every_operation_answers_within_its_schema(api_schema, api_token):
         ("GET", "/api/v1/issues"),
         ("GET", "/api/v1/issues/{number}"),
         ("POST", "/api/v1/issues/{number}/steps/{step}"),
+        ("GET", "/api/v1/supervisors"),
+        ("GET", "/api/v1/outbox"),
+        ("GET", "/api/v1/exports/issues.csv"),
     }
     for operation in operations:
 

@@ -391,3 +391,31 @@ def test_the_docs_python_samples_compile():
     assert len(blocks) >= 2
     for block in blocks:
         compile(block, "api_http.md", "exec")
+
+
+def test_register_outbox_and_export(web_client, tokens, supdesk_ledger, desk_people):
+    number = submit(web_client, tokens["hotline"]).json()[0]["service_request_id"]
+    headers = auth(tokens["hotline"])
+    register = web_client.get("/api/v1/supervisors", headers=headers)
+    assert register.status_code == 200
+    [bateer] = [s for s in register.json()["items"] if s["name"].startswith("巴")]
+    assert bateer["name"] == "巴**" and bateer["phone"] == "139****2345"
+    assert "13904772345" not in register.text
+    # A township's token lists its own center's supervisors only; the read is logged.
+    assert {s["center"] for s in register.json()["items"]} == {"wushenzhao"}
+    log = supdesk_ledger.access_log(user="api:hotline")
+    assert {e.supervisor_id for e in log} == {s["id"] for s in register.json()["items"]}
+    # A unit's token is no center's reader.
+    assert web_client.get("/api/v1/supervisors", headers=auth(tokens["window"])).status_code == 403
+    outbox = web_client.get("/api/v1/outbox", headers=headers).json()["items"]
+    assert outbox and all(e["status"] for e in outbox)
+    assert web_client.get("/api/v1/outbox?status=nope", headers=headers).status_code == 400
+    # The export needs its scope, and streams a CSV of the token's centers.
+    assert web_client.get("/api/v1/exports/issues.csv", headers=headers).status_code == 403
+    _, exporter = supdesk_ledger.tokens.add(name="stats", center="banner", scopes=["export"])
+    csv_answer = web_client.get("/api/v1/exports/issues.csv", headers=auth(exporter))
+    assert csv_answer.status_code == 200 and csv_answer.headers["content-type"].startswith(
+        "text/csv"
+    )
+    lines = csv_answer.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("编号,中心,状态") and any(line.startswith(number) for line in lines)

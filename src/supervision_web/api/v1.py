@@ -11,24 +11,32 @@ The OpenAPI 3.1 document is :data:`OPENAPI`, served at ``/api/openapi.json``, an
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
+from collections.abc import Iterator
 from html import escape
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from supervision_core import (
     ApiToken,
+    ContactKind,
     Issue,
     IssueState,
     Ledger,
+    OutboxStatus,
     Role,
     RouteRegistry,
     TokenScope,
     mask_name,
+    mask_personal_data,
+    mask_phone,
+    transport_label,
 )
 
 from ..app import desk_of
@@ -260,6 +268,126 @@ async def take_step(request: Request, token: ApiToken) -> Response:
     return json_response(await desk.call(act))
 
 
+def _staff_reader(token: ApiToken, scope: TokenScope = TokenScope.READ) -> None:
+    _require(token, scope)
+    if token.as_user().role is Role.UNIT:
+        raise ApiError(403, "forbidden", "此接口仅供中心使用，承办单位令牌不能调用")
+
+
+async def list_supervisors(request: Request, token: ApiToken) -> Response:
+    """GET /api/v1/supervisors: the register of the token's centers, masked; logged."""
+    _staff_reader(token)
+    desk = desk_of(request)
+    user = token.as_user()
+
+    def read() -> list[dict[str, Any]]:
+        ledger = desk.ledger
+        centers = set(centers_of(ledger, user))
+        rows = [s for s in ledger.supervisors() if s.center in centers]
+        ledger.log_access(
+            user=token.actor,
+            action="view_supervisors",
+            purpose=f"接口 {request.url.path}",
+            supervisors=[s.id for s in rows],
+        )
+        return [
+            {
+                "id": s.id,
+                "name": mask_name(s.name),
+                "center": s.center,
+                "status": s.status.value,
+                "origin": s.origin.value,
+                "phone": next(
+                    (mask_phone(i.value) for i in s.identities if i.kind is ContactKind.PHONE),
+                    None,
+                ),
+                "term_start": _date(s.term_start),
+                "term_end": _date(s.term_end),
+            }
+            for s in rows
+        ]
+
+    return json_response({"items": await desk.call(read)})
+
+
+async def list_outbox(request: Request, token: ApiToken) -> Response:
+    """GET /api/v1/outbox: the notices of the token's centers and how each went (no text)."""
+    _staff_reader(token)
+    status = request.query_params.get("status") or None
+    if status is not None and status not in {s.value for s in OutboxStatus}:
+        raise ApiError(400, "bad_parameter", "status 不是已知的通知状态")
+    desk = desk_of(request)
+    user = token.as_user()
+
+    def read() -> list[dict[str, Any]]:
+        ledger = desk.ledger
+        entries = [
+            e for c in centers_of(ledger, user) for e in ledger.outbox(status=status, center=c)
+        ]
+        entries.sort(key=lambda e: e.id, reverse=True)
+        return [
+            {
+                "id": e.id,
+                "status": e.status.value,
+                "recipient_kind": e.notice.recipient_kind.value,
+                "subject": mask_personal_data(e.notice.subject),
+                "transport": transport_label(e.transport) if e.transport else None,
+                "issue_id": e.issue_id,
+                "attempts": e.attempts,
+                "created_at": _moment(e.created_at),
+                "delivered_at": _moment(e.delivered_at),
+            }
+            for e in entries[:MAX_LIMIT]
+        ]
+
+    return json_response({"items": await desk.call(read)})
+
+
+_EXPORT_COLUMNS = ("编号", "中心", "状态", "反馈时间", "办理期限", "承办单位", "问题类型")
+
+
+async def export_issues(request: Request, token: ApiToken) -> Response:
+    """GET /api/v1/exports/issues.csv: the ledger's issues, streamed a page at a time."""
+    _staff_reader(token, TokenScope.EXPORT)
+    desk = desk_of(request)
+    centers = await desk.call(centers_of, desk.ledger, token.as_user())
+
+    def rows() -> Iterator[bytes]:
+        yield "\ufeff".encode()  # Excel reads UTF-8 with the mark
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(_EXPORT_COLUMNS)
+        yield out.getvalue().encode()
+        for code in centers:
+            after = 0
+            while True:
+                page = desk.ledger.issues(center=code, after=after, limit=500)
+                if not page:
+                    break
+                out = io.StringIO()
+                writer = csv.writer(out)
+                for r in page:
+                    writer.writerow(
+                        [
+                            r.number,
+                            r.center,
+                            IssueState(r.state).label,
+                            _moment(r.received_at),
+                            _date(r.due_on) or "",
+                            r.unit or "",
+                            r.problem_type or "",
+                        ]
+                    )
+                yield out.getvalue().encode()
+                after = page[-1].id
+
+    return StreamingResponse(
+        rows(),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": "attachment; filename*=UTF-8''issues.csv"},
+    )
+
+
 def _problem_shape(status: int, code: str, message: str) -> Response:
     return problem(status, code, message)
 
@@ -290,6 +418,16 @@ def _answers(ok: dict[str, Any], *codes: int) -> dict[str, Any]:
 
 
 _STR_OR_NULL = {"type": ["string", "null"]}
+
+
+def _items(name: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["items"],
+        "properties": {"items": {"type": "array", "items": _schema_ref(name)}},
+    }
+
+
 _ISSUE_PROPS = {
     "number": {"type": "string"},
     "center": {"type": "string"},
@@ -351,6 +489,60 @@ OPENAPI: dict[str, Any] = {
                     401,
                     403,
                     404,
+                    429,
+                ),
+            }
+        },
+        "/api/v1/supervisors": {
+            "get": {
+                "operationId": "listSupervisors",
+                "summary": "监督员名册（姓名、电话脱敏；查阅记入查阅记录）",
+                "responses": _answers(
+                    {
+                        "description": "监督员",
+                        "content": {"application/json": {"schema": _items("Supervisor")}},
+                    },
+                    401,
+                    403,
+                    429,
+                ),
+            }
+        },
+        "/api/v1/outbox": {
+            "get": {
+                "operationId": "listOutbox",
+                "summary": "发件箱：通知及其送达情况（不含正文）",
+                "parameters": [
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "enum": [s.value for s in OutboxStatus]},
+                    }
+                ],
+                "responses": _answers(
+                    {
+                        "description": "通知",
+                        "content": {"application/json": {"schema": _items("OutboxEntry")}},
+                    },
+                    400,
+                    401,
+                    403,
+                    429,
+                ),
+            }
+        },
+        "/api/v1/exports/issues.csv": {
+            "get": {
+                "operationId": "exportIssues",
+                "summary": "导出问题台账（CSV，流式下载）",
+                "responses": _answers(
+                    {
+                        "description": "CSV 文件",
+                        "content": {"text/csv": {"schema": {"type": "string"}}},
+                    },
+                    401,
+                    403,
                     429,
                 ),
             }
@@ -440,6 +632,35 @@ OPENAPI: dict[str, Any] = {
                     "next_cursor": _STR_OR_NULL,
                 },
             },
+            "Supervisor": {
+                "type": "object",
+                "required": ["id", "name", "center", "status"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "name": {"type": "string"},
+                    "center": {"type": "string"},
+                    "status": {"type": "string"},
+                    "origin": {"type": "string"},
+                    "phone": _STR_OR_NULL,
+                    "term_start": _STR_OR_NULL,
+                    "term_end": _STR_OR_NULL,
+                },
+            },
+            "OutboxEntry": {
+                "type": "object",
+                "required": ["id", "status", "recipient_kind", "attempts", "created_at"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "status": {"type": "string", "enum": [s.value for s in OutboxStatus]},
+                    "recipient_kind": {"type": "string"},
+                    "subject": {"type": "string"},
+                    "transport": _STR_OR_NULL,
+                    "issue_id": {"type": ["integer", "null"]},
+                    "attempts": {"type": "integer"},
+                    "created_at": {"type": "string"},
+                    "delivered_at": _STR_OR_NULL,
+                },
+            },
             "Issue": {
                 "type": "object",
                 "required": list(_ISSUE_PROPS),
@@ -483,6 +704,9 @@ def register_v1(register: RouteRegistry) -> None:
     register.add(Route("/api/openapi.json", openapi))
     register.add(Route("/api/docs", docs_page))
     register.add(Route("/api/v1/issues", api_call(list_issues, shape=_problem_shape)))
+    register.add(Route("/api/v1/supervisors", api_call(list_supervisors, shape=_problem_shape)))
+    register.add(Route("/api/v1/outbox", api_call(list_outbox, shape=_problem_shape)))
+    register.add(Route("/api/v1/exports/issues.csv", api_call(export_issues, shape=_problem_shape)))
     register.add(Route("/api/v1/issues/{number}", api_call(get_issue, shape=_problem_shape)))
     register.add(
         Route(
