@@ -243,3 +243,42 @@ def test_the_documented_receiver_check_accepts_a_real_post_and_refuses_a_forged_
     assert verify(secret, signature, body.encode())
     assert not verify(secret, signature, body.encode().replace(b"wushenzhao", b"galutu"))
     assert not verify("whsec_other", signature, body.encode())
+
+
+def test_the_console_lists_the_deliveries_and_replays_one(
+    supdesk_ledger, supdesk_report, receiver, web_client, desk_people
+):
+    from test_web_desk import login
+
+    from conftest import PASSWORD
+
+    ledger = supdesk_ledger
+    hook, _ = ledger.webhooks.add(url=receiver.url, center="wushenzhao", events=["issue.accepted"])
+    galutu, _ = ledger.webhooks.add(url=receiver.url, center="galutu", events=["issue.accepted"])
+    number = _file(ledger, supdesk_report)
+    ledger.accept(number, actor=OP)
+    assert ledger.deliver_webhooks() == (1, 0)
+    [delivery] = ledger.webhooks.deliveries()
+    login(web_client, "town-desk", PASSWORD)
+    page = web_client.get("/console/webhooks")
+    assert page.status_code == 200
+    assert (
+        f'data-webhook="{hook.id}"' in page.text and f'data-webhook="{galutu.id}"' not in page.text
+    )
+    assert f'data-delivery="{delivery.id}"' in page.text and "已送达" in page.text
+    csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    replayed = web_client.post(
+        "/console/webhooks", data={"csrf_token": csrf, "id": str(delivery.id)}
+    )
+    assert replayed.status_code == 200
+    assert ledger.webhooks.delivery(delivery.id).status.value == "pending"
+    assert ledger.deliver_webhooks() == (1, 0) and len(receiver.got) == 2
+    # Another township's staff cannot replay it; an auditor only reads.
+    web_client.post("/logout", data={"csrf_token": csrf})
+    login(web_client, "galutu-desk", PASSWORD)
+    page = web_client.get("/console/webhooks")
+    csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    refused = web_client.post(
+        "/console/webhooks", data={"csrf_token": csrf, "id": str(delivery.id)}
+    )
+    assert refused.status_code == 400 and "没有这条推送记录" in refused.text
