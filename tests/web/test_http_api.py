@@ -238,6 +238,9 @@ def test_the_spec_errors_and_required_fields(web_client, tokens):
         [error] = refused.json()
         assert set(error) == {"code", "description"} and error["code"] == 400
         assert word in error["description"]
+    for field, value in [("email", "not an email"), ("phone", "abc")]:
+        refused = submit(web_client, tokens["hotline"], **{field: value})
+        assert refused.status_code == 400 and refused.json()[0]["code"] == 400
     unknown = submit(web_client, tokens["hotline"], service_code="nope")
     assert unknown.status_code == 404
     xml = web_client.post(

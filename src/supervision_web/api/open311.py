@@ -360,6 +360,12 @@ def _report(token: ApiToken, ledger: Ledger, f: dict[str, str], key: str | None)
         p for p in (f.get("last_name", "").strip(), f.get("first_name", "").strip()) if p
     )
     email, phone = f.get("email", "").strip(), f.get("phone", "").strip()
+    if email and ("@" not in email or len(email) > 254):
+        raise ApiError(400, "bad_email", "email 格式不正确")
+    if phone and not 5 <= sum(c.isdigit() for c in phone) <= 20:
+        raise ApiError(400, "bad_phone", "phone 应为 5 至 20 位数字的电话号码")
+    if len(name) > 100 or len(address) > 500:
+        raise ApiError(400, "too_long", "姓名不能超过 100 个字符，地址不能超过 500 个字符")
     if email:
         sender = Sender(ContactKind.EMAIL, email, name or None)
     elif phone:
@@ -398,7 +404,11 @@ async def create_request(request: Request, token: ApiToken) -> Response:
     key = request.headers.get("idempotency-key")
 
     def file() -> dict[str, Any]:
-        result = desk.ledger.receive(_report(token, desk.ledger, fields, key))
+        report = _report(token, desk.ledger, fields, key)
+        try:
+            result = desk.ledger.receive(report)
+        except ValueError as e:  # a value the intake's own checks refuse
+            raise ApiError(400, "bad_request", f"无法受理该请求：{e}") from None
         if result.issue_number is not None:
             return {
                 "service_request_id": result.issue_number,
