@@ -210,6 +210,21 @@ def test_open311_request_files_a_report_and_is_followed_through_the_ledger(
         ).json()
         == []
     )
+    by_id = web_client.get(
+        f"/open311/v2/requests.json?service_request_id={number},nope-1",
+        headers=auth(tokens["hotline"]),
+    ).json()
+    assert [r["service_request_id"] for r in by_id] == [number]
+    by_code = (
+        "/open311/v2/requests.json?service_code=attitude&start_date=2026-03-01T00:00:00%2B08:00"
+    )
+    assert web_client.get(by_code, headers=auth(tokens["hotline"])).json() == []
+    later = "/open311/v2/requests.json?start_date=2026-03-03T00:00:00%2B08:00"
+    assert web_client.get(later, headers=auth(tokens["hotline"])).json() == []
+    bad = web_client.get(
+        "/open311/v2/requests.json?end_date=yesterday", headers=auth(tokens["hotline"])
+    )
+    assert bad.status_code == 400 and "end_date" in bad.json()[0]["description"]
     xml = web_client.get(f"/open311/v2/requests/{number}.xml", headers=auth(tokens["hotline"]))
     assert ET.fromstring(xml.content).find("request/status").text == "closed"
 
