@@ -22,7 +22,7 @@ __all__ = ["supervision_register_channels", "supervision_register_routes"]
 @hookimpl
 def supervision_register_channels(register: ChannelRegistry) -> None:
     """The Open311 channel: reports filed through GeoReport v2 ``POST requests``."""
-    from .open311 import Open311Channel
+    from .channel import Open311Channel  # not .open311: no Starlette to open a ledger
 
     register.add(Open311Channel())
 

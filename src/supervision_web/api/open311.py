@@ -40,6 +40,7 @@ from supervision_core import (
 
 from ..app import desk_of
 from .calls import ApiError, api_call, json_response, require_scope
+from .channel import CHANNEL, Open311Channel
 
 __all__ = [
     "CHANNEL",
@@ -49,7 +50,6 @@ __all__ = [
     "register_open311",
 ]
 
-CHANNEL = "open311"
 #: The fields of a service request in GeoReport v2's GET requests answer, in order.
 REQUEST_FIELDS = (
     "service_request_id",
@@ -83,13 +83,6 @@ SERVICE_FIELDS = (
 MAX_RESULTS = 200
 DEFAULT_DAYS = 90
 MAX_DESCRIPTION = 4000
-
-
-class Open311Channel:
-    """The Open311 channel: reports other systems file through GeoReport v2."""
-
-    name = CHANNEL
-    label = "Open311 接口"
 
 
 # ------------------------------------------------------------------ formats
