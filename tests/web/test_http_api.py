@@ -437,3 +437,17 @@ def test_register_outbox_and_export(web_client, tokens, supdesk_ledger, desk_peo
     )
     lines = csv_answer.content.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("编号,中心,状态") and any(line.startswith(number) for line in lines)
+
+
+def test_a_fault_of_ours_is_a_500_in_the_apis_own_shape(
+    web_client, tokens, supdesk_ledger, monkeypatch
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(type(supdesk_ledger), "issues", broken)
+    answer = web_client.get("/api/v1/issues", headers=auth(tokens["hotline"]))
+    assert (
+        answer.status_code == 500 and answer.headers["content-type"] == "application/problem+json"
+    )
+    assert "系统出错" in answer.json()["detail"] and "boom" not in answer.text

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -41,6 +42,7 @@ __all__ = [
     "problem",
 ]
 
+log = logging.getLogger("supervision_web.api")
 Endpoint = Callable[[Request, ApiToken], Awaitable[Response]]
 Shape = Callable[[int, str, str], Response]
 
@@ -70,6 +72,7 @@ _TITLES = {
     409: "冲突",
     422: "无法处理",
     429: "调用过于频繁",
+    500: "系统出错",
 }
 
 
@@ -220,8 +223,9 @@ def api_call(
             return response
         except Exception as exc:
             refusal = _refusal(exc)
-            if refusal is None:
-                raise
+            if refusal is None:  # a fault of ours: logged, and said in the API's own shape
+                log.exception("unhandled error on %s", request.url.path)
+                refusal = (500, "server_error", "系统出错，请稍后再试；问题已记录在日志中")
             response = shape(*refusal)
             if isinstance(exc, ApiError):
                 for name, value in exc.headers.items():
