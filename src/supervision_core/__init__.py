@@ -85,6 +85,21 @@ if _typing.TYPE_CHECKING:
     from supervision_core.model.batches import (
         ImportBatch as ImportBatch,
     )
+    from supervision_core.model.webhooks import (
+        SIGNATURE_HEADER as SIGNATURE_HEADER,
+        Webhook as Webhook,
+        WebhookDelivery as WebhookDelivery,
+        WebhookEvent as WebhookEvent,
+        WebhookStatus as WebhookStatus,
+        sign_payload as sign_payload,
+        verify_signature as verify_signature,
+    )
+    from supervision_core.model.tokens import (
+        ApiToken as ApiToken,
+        TokenScope as TokenScope,
+        hash_token as hash_token,
+        parse_scopes as parse_scopes,
+    )
     from supervision_core.model.briefing import (
         Briefing as Briefing,
         BriefingDelivery as BriefingDelivery,
@@ -301,6 +316,13 @@ if _typing.TYPE_CHECKING:
         StageFile as StageFile,
         stage_quarantine as stage_quarantine,
     )
+    from supervision_core.store.webhooks import (
+        WebhookStore as WebhookStore,
+    )
+    from supervision_core.store.tokens import (
+        StoredAnswer as StoredAnswer,
+        TokenStore as TokenStore,
+    )
     from supervision_core.store.users import (
         UserStore as UserStore,
     )
@@ -416,6 +438,16 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
             "hash_password",
             "verify_password",
         ),
+        "model.webhooks": (
+            "SIGNATURE_HEADER",
+            "Webhook",
+            "WebhookDelivery",
+            "WebhookEvent",
+            "WebhookStatus",
+            "sign_payload",
+            "verify_signature",
+        ),
+        "model.tokens": ("ApiToken", "TokenScope", "hash_token", "parse_scopes"),
         "model.access": ("ACCESS_ACTIONS", "AccessEntry"),
         "model.clock": ("SHANGHAI", "local_date", "now_utc", "to_local"),
         "model.briefing": (
@@ -432,6 +464,8 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
         "documents.briefing": ("render_markdown",),
         "model.messengers": ("LinkCode",),
         "store.users": ("UserStore",),
+        "store.tokens": ("StoredAnswer", "TokenStore"),
+        "store.webhooks": ("WebhookStore",),
         "store.messengers": ("MessengerStore",),
         # Rules
         "rules.lifecycle": ("apply_event", "replay"),

@@ -49,7 +49,11 @@ from supervision_core.store.rows import IssueRef
 from supervision_core.store.session import Database
 from supervision_core.store.supervisors import Supervisors
 from supervision_core.store.tasks import Tasks
+from supervision_core.store.tokens import TokenStore
 from supervision_core.store.users import UserStore
+from supervision_core.store.webhooks import WebhookStore
+from supervision_core.webhooks import Sender as WebhookSender
+from supervision_core.webhooks import WebhookHub
 
 if TYPE_CHECKING:
     from supervision_core.model.briefing import (
@@ -169,6 +173,8 @@ class Ledger:
         self._group = GroupCommitter(lambda reports: self.receive_many(reports))
         self._tasks = Tasks(self.db)
         self._library = Library(self.db, self._access)
+        self._webhooks = WebhookHub(self)
+        host.listeners.append(self._webhooks.issue_changed)
 
     # The clock and the plugins may be swapped after opening (the demo, tests): the
     # store reads them from ``db`` on every call.
@@ -189,6 +195,8 @@ class Ledger:
     @host.setter
     def host(self, host: PluginHost) -> None:
         self.db.host = host
+        if self._webhooks.issue_changed not in host.listeners:
+            host.listeners.append(self._webhooks.issue_changed)
 
     @property
     def calendar(self) -> WorkCalendar:
@@ -218,6 +226,26 @@ class Ledger:
     def users(self) -> UserStore:
         """The staff accounts of the web desk."""
         return UserStore(self.engine, self.clock)
+
+    @property
+    def webhooks(self) -> WebhookStore:
+        """Webhook subscriptions and their delivery log."""
+        return WebhookStore(self.engine, self.clock)
+
+    def deliver_webhooks(
+        self, send: WebhookSender | None = None, *, limit: int = 100
+    ) -> tuple[int, int]:
+        """Queue the overdue events, then send the due webhook posts: (delivered, failed).
+
+        ``send(url, body, headers) -> status`` posts one (by default with urllib, 10 s).
+        """
+        self._webhooks.queue_overdue()
+        return self._webhooks.deliver(send, limit=limit)
+
+    @property
+    def tokens(self) -> TokenStore:
+        """The API tokens of the HTTP API (and the idempotent POSTs' first answers)."""
+        return TokenStore(self.engine, self.clock)
 
     def today(self) -> dt.date:
         """Today in Asia/Shanghai, by the ledger's clock."""

@@ -69,6 +69,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "channels.email",
     "channels.telegram",
     "supervision_web.console",
+    "supervision_web.api",
     # The web desk's and the daemon's commands (the channels add theirs from their packages).
     "supervision_web.commands",
     "supervision_daemon.commands",
@@ -326,6 +327,9 @@ class PluginHost:
         self.pm = pm
         self.failures: list[PluginFailure] = []
         self._registries: dict[str, tuple[int, Registry[Any]]] = {}
+        #: The ledger's own listeners of every step (the webhooks' queue), called
+        #: after the plugins; one that raises is logged and the step stands.
+        self.listeners: list[Callable[[Issue, IssueEvent], None]] = []
 
     # ----------------------------------------------------------- plumbing
 
@@ -459,6 +463,15 @@ class PluginHost:
     def issue_changed(self, *, issue: Issue, event: IssueEvent) -> None:
         """Tell plugins a step of an issue's life was recorded."""
         self._call("supervision_issue_changed", issue=issue, event=event)
+        for listener in self.listeners:
+            try:
+                listener(issue, event)
+            except Exception:
+                import logging
+
+                logging.getLogger("supervision_core.plugins").exception(
+                    "a listener of the step %s failed", event.kind
+                )
 
     # ----------------------------------------------------------- introspection
 

@@ -249,6 +249,12 @@ class Daemon:
                 poll_once=lambda: ledger.deliver_notices(limit=200),
                 every=o.outbox_seconds,
             ),
+            Job(
+                name="webhooks",
+                poll_once=lambda: ledger.deliver_webhooks(limit=100),
+                every=o.outbox_seconds,
+                lease=True,  # one daemon posts them: no receiver gets a step twice
+            ),
             Job(name="routine", poll_once=ledger.run_routine, every=o.routine_seconds),
             Job(name="documents", poll_once=self.prepare_documents, every=3600),
         ]

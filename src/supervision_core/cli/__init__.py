@@ -24,7 +24,9 @@ from supervision_core.cli import (
     status,
     supervisors,
     tasks,
+    tokens,
     users,
+    webhooks,
     year,
 )
 from supervision_core.cli.context import (
@@ -66,6 +68,8 @@ for _command in (
     tasks.documents,
     export.export_,
     users.users,
+    tokens.tokens,
+    webhooks.webhooks,
     access.access_log,
     status.status,
     status.plugins,

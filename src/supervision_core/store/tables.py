@@ -620,3 +620,71 @@ class LibraryDocumentRow(SQLModel, table=True):
     published_by: str = Field(max_length=200)
     withdrawn_at: dt.datetime | None = _when(nullable=True)
     withdrawn_by: str | None = Field(default=None, max_length=200)
+class ApiTokenRow(SQLModel, table=True):
+    """An API token: its secret's SHA-256 only, its center (and unit), scopes and expiry."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=30, unique=True)
+    secret_hash: str = Field(max_length=64, unique=True)
+    hint: str = Field(max_length=12)
+    center_code: str = Field(foreign_key="center.code", max_length=40)
+    unit_code: str | None = Field(default=None, max_length=40)
+    scopes: str = Field(max_length=200)  # comma-separated Scope values
+    created_at: dt.datetime = _when()
+    expires_at: dt.datetime | None = _when(nullable=True)
+    revoked_at: dt.datetime | None = _when(nullable=True)
+
+
+class IdempotencyRow(SQLModel, table=True):
+    """The first answer to a POST with an ``Idempotency-Key``, per token, replayed after."""
+
+    __tablename__ = "api_idempotency"
+
+    token_id: int = Field(foreign_key="api_token.id", primary_key=True)
+    key: str = Field(primary_key=True, max_length=200)
+    request_hash: str = Field(max_length=64)
+    status: int
+    content_type: str = Field(max_length=100)
+    body: bytes = Field(sa_column=sa.Column(sa.LargeBinary(), nullable=False))
+    created_at: dt.datetime = _when()
+
+
+class WebhookRow(SQLModel, table=True):
+    """A webhook subscription; its signing secret is kept to sign (shown once at creation)."""
+
+    __tablename__ = "webhook"
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=500)
+    secret: str = Field(max_length=100)
+    center_code: str = Field(foreign_key="center.code", max_length=40)
+    unit_code: str | None = Field(default=None, max_length=40)
+    events: str = Field(max_length=300)  # comma-separated WebhookEvent values
+    created_at: dt.datetime = _when()
+    disabled: bool = False
+
+
+class WebhookDeliveryRow(SQLModel, table=True):
+    """One event to one subscription and its delivery record (the delivery log)."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        sa.Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
+        sa.UniqueConstraint("webhook_id", "dedupe_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    webhook_id: int = Field(foreign_key="webhook.id", index=True)
+    event: str = Field(max_length=40)
+    #: Unique per subscription: an event (an issue's step, an overdue deadline) is queued once.
+    dedupe_key: str = Field(max_length=200)
+    body: str
+    status: str = Field(max_length=16)
+    attempts: int = 0
+    created_at: dt.datetime = _when()
+    next_attempt_at: dt.datetime | None = _when(nullable=True)
+    delivered_at: dt.datetime | None = _when(nullable=True)
+    last_status: int | None = None
+    last_error: str | None = Field(default=None, max_length=500)
