@@ -620,6 +620,8 @@ class LibraryDocumentRow(SQLModel, table=True):
     published_by: str = Field(max_length=200)
     withdrawn_at: dt.datetime | None = _when(nullable=True)
     withdrawn_by: str | None = Field(default=None, max_length=200)
+
+
 class ApiTokenRow(SQLModel, table=True):
     """An API token: its secret's SHA-256 only, its center (and unit), scopes and expiry."""
 
