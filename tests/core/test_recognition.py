@@ -313,6 +313,32 @@ def test_the_published_excellent_supervisors_are_commended_once(
         )
 
 
+def test_a_supervisor_revoked_since_the_evaluation_is_not_commended(
+    supdesk_ledger: Ledger,
+) -> None:
+    ledger = supdesk_ledger
+    ids = _excellent_year(ledger)
+    ledger.revoke(
+        ids["乌云"],
+        Revocation(
+            on=dt.date(2026, 3, 2),
+            reason="泄露申请人信息",
+            letter_returned=True,
+            card_returned=False,
+        ),
+        actor=OP,
+    )
+    with pytest.raises(InvalidTransition, match=r"乌云.*资格已取消，不能表彰"):
+        ledger.commend(
+            center="tuke",
+            year=2026,
+            decision_number="图政服发〔2026〕5号",
+            decided_on=dt.date(2026, 3, 2),
+            actor=OP,
+        )
+    assert ledger.commendations(center="tuke") == []
+
+
 def _pdftoppm(pdf: Path, tmp_path: Path) -> list[Path]:
     if shutil.which("pdftoppm") is None:  # pragma: no cover
         skip_or_fail("pdftoppm (poppler-utils) is not installed")

@@ -209,6 +209,13 @@ def commend(
         msg = f"{year} 年度评估（第 {evaluation.version} 版）没有优秀监督员"
         raise InvalidInput(msg)
     with db.session() as s:
+        for e in evaluation.excellent:
+            if db.supervisor_row(s, e.supervisor_id).status == SupervisorStatus.REVOKED:
+                msg = (
+                    f"优秀监督员 {e.name}（#{e.supervisor_id}）的资格已取消，不能表彰；"
+                    "请先重新评估并发布"
+                )
+                raise InvalidTransition(msg)
         done = s.exec(
             select(CommendationRow.decision_number).where(
                 CommendationRow.center_code == center, CommendationRow.year == year
