@@ -267,6 +267,8 @@ def officers_decide(
 @pass_state
 def officers_list(state: State, center: str | None, status: str | None) -> None:
     """列出纳入营商环境体验官队伍的推荐及决定。"""
+    from supervision_core.model.clock import SHANGHAI
+
     found = state.ledger().officer_recommendations(center=center, status=status)
 
     def human() -> None:
@@ -274,7 +276,9 @@ def officers_list(state: State, center: str | None, status: str | None) -> None:
             click.echo("没有推荐。")
         for r in found:
             decided = (
-                f"  {r.decided_by} {r.decided_at:%Y-%m-%d}" if r.decided_at and r.decided_by else ""
+                f"  {r.decided_by} {r.decided_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
+                if r.decided_at and r.decided_by
+                else ""
             )
             note = f"：{r.decision_note}" if r.decision_note else ""
             click.echo(
