@@ -26,6 +26,12 @@ if _typing.TYPE_CHECKING:
     from supervision_core.documents.briefing import (
         render_markdown as render_markdown,
     )
+    from supervision_core.documents.commendation import (
+        certificate_text as certificate_text,
+        commendation_certificates_pdf as commendation_certificates_pdf,
+        commendation_notice_docx as commendation_notice_docx,
+        commendation_notice_pdf as commendation_notice_pdf,
+    )
     from supervision_core.documents.dispatch_notice import (
         dispatch_notice_docx as dispatch_notice_docx,
         dispatch_notice_pdf as dispatch_notice_pdf,
@@ -222,6 +228,16 @@ if _typing.TYPE_CHECKING:
     )
     from supervision_core.rules.library import (
         document_media_type as document_media_type,
+    )
+    from supervision_core.model.recognition import (
+        VISIT_METHODS as VISIT_METHODS,
+        AnalysisParticipant as AnalysisParticipant,
+        AnalysisRole as AnalysisRole,
+        Commendation as Commendation,
+        FieldVisit as FieldVisit,
+        JointAnalysis as JointAnalysis,
+        OfficerRecommendation as OfficerRecommendation,
+        RecommendationStatus as RecommendationStatus,
     )
     from supervision_core.model.year import (
         DEFAULT_TIE_RULE as DEFAULT_TIE_RULE,
@@ -426,6 +442,16 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
             "LibraryDocument",
         ),
         "rules.library": ("document_media_type",),
+        "model.recognition": (
+            "VISIT_METHODS",
+            "AnalysisParticipant",
+            "AnalysisRole",
+            "Commendation",
+            "FieldVisit",
+            "JointAnalysis",
+            "OfficerRecommendation",
+            "RecommendationStatus",
+        ),
         "model.accounts": (
             "LOCKOUT_ATTEMPTS",
             "LOCKOUT_MINUTES",
@@ -501,6 +527,12 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
         "documents.evaluation_workbook": ("write_evaluation_xlsx",),
         "documents.ledger_workbook": ("unit_copy",),
         "documents.dispatch_notice": ("dispatch_notice_docx", "dispatch_notice_pdf"),
+        "documents.commendation": (
+            "certificate_text",
+            "commendation_certificates_pdf",
+            "commendation_notice_docx",
+            "commendation_notice_pdf",
+        ),
     },
     # For plugin authors: the hook marker, the manager, registries and protocols,
     # the bulk-intake staging files and the testing helpers.

@@ -29,7 +29,7 @@ from supervision_core.rules.workdays import (
     year_schedules,
 )
 from supervision_core.store import briefing as briefings
-from supervision_core.store import intake, intake_bulk
+from supervision_core.store import intake, intake_bulk, recognition
 from supervision_core.store import ledger_pages as pages
 from supervision_core.store import year as annual
 from supervision_core.store.access import AccessLog
@@ -551,3 +551,12 @@ class Ledger:
     documents_for_supervisor = _Via("_library", Library.documents_for_supervisor)
     open_document = _Via("_library", Library.open_document)
     document_downloads = _Via("_library", Library.document_downloads)
+    # field visits that found nothing, commendation, the officer team: store/recognition.py
+    record_field_visit = _Via("db", recognition.record_field_visit)
+    field_visits = _Via("db", recognition.field_visits)
+    published_excellent = _Via("db", recognition.published_excellent)
+    commend = _Via("db", recognition.commend)
+    commendations = _Via("db", recognition.commendations)
+    propose_officer = _Via("db", recognition.propose_officer)
+    decide_officer_recommendation = _Via("db", recognition.decide_officer_recommendation)
+    officer_recommendations = _Via("db", recognition.officer_recommendations)

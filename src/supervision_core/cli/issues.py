@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -196,6 +196,8 @@ def issues_show(state: State, ref: str) -> None:
             when = e.at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
             note = f"：{mask_personal_data(e.note)}" if e.note else ""
             click.echo(f"    {when}  {e.kind.label}  （{e.actor}）{note}")
+            if analysis := e.data.get("analysis"):
+                click.echo(f"      {_analysis_line(analysis)}")
 
     # emit() masks every text of the JSON: the issue's, the notes', the proposals'.
     data = {
@@ -205,6 +207,18 @@ def issues_show(state: State, ref: str) -> None:
         "proposals": [{"check": n, **to_json(p)} for n, p in proposals],
     }
     show(state, data, human)
+
+
+def _analysis_line(data: dict[str, Any]) -> str:
+    """The joint analysis of a refusal for reason six, with who took part (staff's view)."""
+    from supervision_core.model.recognition import JointAnalysis
+
+    analysis = JointAnalysis.from_data(data)
+    who = "、".join(
+        f"{p.role.label} {p.name}" + (f"（#{p.supervisor_id}）" if p.supervisor_id else "")
+        for p in analysis.participants
+    )
+    return f"分析研判：{analysis.summary()}；参加人员：{who}"
 
 
 def _step_output(state: State, issue: Issue, message: str) -> None:
@@ -228,6 +242,18 @@ def _step_output(state: State, issue: Issue, message: str) -> None:
     help="不予受理的理由。",
 )
 @click.option("--note", help="告知监督员的说明（不予受理时必填）。")
+@click.option(
+    "--analysis-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="理由六（impractical）：分析研判的日期。",
+)
+@click.option(
+    "--participant",
+    "participants",
+    multiple=True,
+    help="理由六：参加研判人员，“管理部门:姓名”“服务部门:姓名”“监督员:编号”，可多次。",
+)
+@click.option("--conclusion", help="理由六：分析研判的结论。")
 @actor_option
 @json_option
 @pass_state
@@ -237,20 +263,40 @@ def issues_screen(
     decision: str | None,
     reason: str | None,
     note: str | None,
+    analysis_date: dt.datetime | None,
+    participants: tuple[str, ...],
+    conclusion: str | None,
     actor: str | None,
 ) -> None:
-    """受理审查：--accept 受理，或 --reject 理由 --note 说明。"""
+    """受理审查：--accept 受理，或 --reject 理由 --note 说明。
+
+    以理由六（impractical）不予受理，须同时记录分析研判：--analysis-date、--participant
+    （至少一名监督员）和 --conclusion。
+    """
+    from supervision_core.model.recognition import JointAnalysis
+
     if bool(decision) == bool(reason):
         fail("请二选一：--accept 受理，或 --reject 理由 --note 说明")
     ledger = state.ledger()
     if decision:
         issue = ledger.accept(ref, actor=resolve_actor(actor), note=note)
         _step_output(state, issue, "已受理")
-    else:
-        issue = ledger.not_accept(
-            ref, reason=reason or "", note=note or "", actor=resolve_actor(actor)
-        )
-        _step_output(state, issue, "不予受理")
+        return
+    analysis = None
+    if analysis_date or participants or conclusion:
+        try:
+            analysis = JointAnalysis.parse(
+                held_on=analysis_date.date() if analysis_date else None,
+                participants=participants,
+                conclusion=conclusion,
+                supervisor_name=lambda sid: ledger.supervisor(sid).name,
+            )
+        except ValueError as e:
+            fail(str(e))
+    issue = ledger.not_accept(
+        ref, reason=reason or "", note=note or "", actor=resolve_actor(actor), analysis=analysis
+    )
+    _step_output(state, issue, "不予受理")
 
 
 @issues.command("dispatch")

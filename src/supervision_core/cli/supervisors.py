@@ -184,7 +184,7 @@ def supervisors_show(state: State, supervisor_id: int) -> None:
 
 def _history_lines(history: list[SupervisorChange]) -> list[str]:
     from supervision_core.model.clock import SHANGHAI
-    from supervision_core.model.supervisors import ChangeKind, SupervisorStatus
+    from supervision_core.model.supervisors import ChangeKind, Origin, SupervisorStatus
     from supervision_core.model.year import AttendanceStatus
 
     if not history:
@@ -192,7 +192,9 @@ def _history_lines(history: list[SupervisorChange]) -> list[str]:
     lines = ["  变更记录："]
     for change in history:
         when = change.at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
-        labels: Any = AttendanceStatus if change.kind is ChangeKind.ATTENDANCE else SupervisorStatus
+        labels: Any = {ChangeKind.ATTENDANCE: AttendanceStatus, ChangeKind.ORIGIN: Origin}.get(
+            change.kind, SupervisorStatus
+        )
         before = labels(change.before).label if change.before else "（无）"
         after = labels(change.after).label if change.after else "（无）"
         what = change.kind.label

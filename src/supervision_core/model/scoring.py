@@ -39,7 +39,8 @@ class SupervisorYear:
     adopted_suggestions: tuple[str, ...] = ()
     rule_changes: tuple[str, ...] = ()
     activities_attended: tuple[str, ...] = ()  # group experience, forums
-    service_experiences: tuple[str, ...] = ()
+    service_experiences: tuple[str, ...] = ()  # issues found by a service experience
+    field_visits: tuple[str, ...] = ()  # experiences and inspections that found no problem
     unexcused_absences: tuple[str, ...] = ()
     false_reports: tuple[str, ...] = ()
     confidentiality_breaches: tuple[str, ...] = ()

@@ -162,6 +162,7 @@ class ChangeKind(enum.StrEnum):
     REINSTATED = "reinstated"
     REVOKED = "revoked"
     ATTENDANCE = "attendance"
+    ORIGIN = "origin"  # recommended into the officer team and accepted
 
     @property
     def label(self) -> str:
@@ -171,6 +172,7 @@ class ChangeKind(enum.StrEnum):
             "reinstated": "恢复资格",
             "revoked": "取消资格",
             "attendance": "出席记录",
+            "origin": "身份来源变更",
         }[self.value]
 
 

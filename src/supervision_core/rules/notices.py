@@ -26,6 +26,7 @@ from supervision_core.model.issues import (
     UnitView,
 )
 from supervision_core.model.notifications import Notice, NoticeKind, RecipientKind
+from supervision_core.model.recognition import JointAnalysis
 from supervision_core.model.supervisors import Identity
 from supervision_core.rules.disclosure import unit_view
 
@@ -104,6 +105,8 @@ def _supervisor_text(
         case EventKind.NOT_ACCEPTED:
             reason = issue.not_accepted_reason.label if issue.not_accepted_reason else ""
             text = f"您反馈的问题 {n} 不予受理。原因：{reason}。{_note(event.note)}"
+            if analysis := event.data.get("analysis"):
+                text += f"{JointAnalysis.from_data(analysis).summary()}。"
         case EventKind.ACCEPTED:
             text = f"您反馈的问题 {n} 已受理，将于 {_due(issue)} 前派单至责任单位办理。" + _note(
                 event.note

@@ -56,7 +56,8 @@ class DefaultPolicy:
         add("参加集中体验、座谈", year.activities_attended, self.per_activity)
         add(
             "办事体验记录",
-            year.service_experiences,
+            # A visit that found nothing is a recorded experience too: one cap for both.
+            year.service_experiences + year.field_visits,
             self.per_service_experience,
             cap=self.service_experience_cap,
         )

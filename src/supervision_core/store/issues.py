@@ -27,6 +27,7 @@ from supervision_core.model.issues import (
     UnitFile,
     UnitView,
 )
+from supervision_core.model.recognition import JointAnalysis
 from supervision_core.model.screening import ScreeningProposal
 from supervision_core.model.summaries import IssueSummary
 from supervision_core.rules.deadlines import check_plan_days, due_after, rectification_due
@@ -88,22 +89,43 @@ class Issues:
         )
 
     def not_accept(
-        self, ref: IssueRef, *, reason: NotAcceptedReason | str, note: str, actor: str
+        self,
+        ref: IssueRef,
+        *,
+        reason: NotAcceptedReason | str,
+        note: str,
+        actor: str,
+        analysis: JointAnalysis | None = None,
     ) -> Issue:
-        """Screening: do not accept, for one of the six reasons, with a note for the supervisor."""
+        """Screening: do not accept, for one of the six reasons, with a note for the supervisor.
+
+        Reason six (``impractical``) needs the joint analysis of the management
+        department, the service department and supervisors (``analysis``, with at least one
+        supervisor); it is kept with the step, in the history and the supervisor's notice.
+        """
         try:
             reason = NotAcceptedReason(reason)
         except ValueError as exc:
             choices = "、".join(f"{r.value}（{r.label}）" for r in NotAcceptedReason)
             msg = f"不予受理的理由只能是：{choices}"
             raise InvalidInput(msg) from exc
-        return self._step(
-            ref,
-            EventKind.NOT_ACCEPTED,
-            actor,
-            note=note,
-            data=lambda i, at: {"reason": reason.value},
-        )
+        if reason is NotAcceptedReason.IMPRACTICAL and analysis is None:
+            msg = (
+                "以“经分析研判不符合政务服务改革发展实际”为由不予受理，须先经政务服务管理部门、"
+                "政务服务部门及社会监督员分析研判，并记录研判日期、参加人员（至少一名监督员）和结论"
+            )
+            raise InvalidInput(msg)
+        payload: dict[str, Any] = {"reason": reason.value}
+        if analysis is not None:
+            if analysis.held_on > self.db.today():
+                msg = f"分析研判日期 {analysis.held_on} 晚于今天"
+                raise InvalidInput(msg)
+            with self.db.session() as s:
+                for p in analysis.participants:
+                    if p.supervisor_id is not None:
+                        self.db.supervisor_row(s, p.supervisor_id)
+            payload["analysis"] = analysis.to_data()
+        return self._step(ref, EventKind.NOT_ACCEPTED, actor, note=note, data=lambda i, at: payload)
 
     def object_dispatch(self, ref: IssueRef, *, reason: str, actor: str) -> Issue:
         """The unit objects to a dispatch, with its reason.

@@ -690,3 +690,59 @@ class WebhookDeliveryRow(SQLModel, table=True):
     delivered_at: dt.datetime | None = _when(nullable=True)
     last_status: int | None = None
     last_error: str | None = Field(default=None, max_length=500)
+
+
+class FieldVisitRow(SQLModel, table=True):
+    """A supervisor's service experience or inspection that found no problem."""
+
+    __tablename__ = "field_visit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    supervisor_id: int = Field(foreign_key="supervisor.id", index=True)
+    center_code: str = Field(foreign_key="center.code", max_length=40)
+    method: str = Field(max_length=32)
+    venue: str
+    on: dt.date = Field(index=True)
+    note: str | None = None
+    task_id: int | None = None
+    recorded_by: str = Field(max_length=200)
+    recorded_at: dt.datetime = _when()
+
+
+class CommendationRow(SQLModel, table=True):
+    """An excellent supervisor commended by a decision (文号), once per center and year."""
+
+    __tablename__ = "commendation"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "center_code", "year", "supervisor_id", name="uq_commendation_supervisor"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    center_code: str = Field(foreign_key="center.code", max_length=40)
+    year: int
+    supervisor_id: int = Field(foreign_key="supervisor.id")
+    name: str
+    decision_number: str = Field(max_length=80)
+    decided_on: dt.date
+    decided_by: str = Field(max_length=200)
+    evaluation_id: int = Field(foreign_key="evaluation.id")
+    recorded_at: dt.datetime = _when()
+
+
+class OfficerRecommendationRow(SQLModel, table=True):
+    """A township's proposal of its supervisor into the 营商环境体验官 team, and the decision."""
+
+    __tablename__ = "officer_recommendation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    supervisor_id: int = Field(foreign_key="supervisor.id", index=True)
+    center_code: str = Field(foreign_key="center.code", max_length=40)
+    reason: str
+    proposed_by: str = Field(max_length=200)
+    proposed_at: dt.datetime = _when()
+    status: str = Field(max_length=16, default="proposed")
+    decided_by: str | None = Field(default=None, max_length=200)
+    decided_at: dt.datetime | None = _when(nullable=True)
+    decision_note: str | None = None

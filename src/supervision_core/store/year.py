@@ -42,6 +42,7 @@ from supervision_core.store.tables import (
     AttendanceRow,
     DisciplineRow,
     EvaluationRow,
+    FieldVisitRow,
     FindingRow,
     IssueRow,
     SupervisorChangeRow,
@@ -443,6 +444,17 @@ def supervisor_years(
         ):
             if sid in wanted:
                 facts[sid]["confidentiality_breaches"].append(f"处理#{record_id}")
+        v = table_of(FieldVisitRow)  # experiences and inspections that found nothing
+        visits = (
+            sa.select(v.c.supervisor_id, v.c.id)
+            .where(v.c.on >= dt.date(year, 1, 1), v.c.on < dt.date(year + 1, 1, 1))
+            .order_by(v.c.on, v.c.id)
+        )
+        if len(wanted) <= 500:
+            visits = visits.where(v.c.supervisor_id.in_(wanted))
+        for sid, visit_id in c.execute(visits):
+            if sid in wanted:
+                facts[sid]["field_visits"].append(f"体验#{visit_id}")
     return {
         sid: SupervisorYear(supervisor_id=sid, year=year, **{k: tuple(v) for k, v in mine.items()})
         for sid, mine in facts.items()

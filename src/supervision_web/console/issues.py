@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from supervision_core import (
     InvalidInput,
     InvalidTransition,
+    JointAnalysis,
     NotAcceptedReason,
     NotFound,
     RecipientKind,
@@ -79,6 +80,11 @@ async def console_issue(request: Request) -> Response:
         "unit_name": unit_name,
         "late": issue.is_late(desk.ledger.today()),
         "history": history,
+        "analyses": {
+            i: JointAnalysis.from_data(e.data["analysis"]).summary()
+            for i, e in enumerate(history)
+            if e.data.get("analysis")
+        },
         "proposals": proposals,
         "supervisor_name": supervisor.name,
         "supervisor_phone": phone,

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from starlette.exceptions import HTTPException
 
-from supervision_core import InvalidInput, Ledger, StaffUser
+from supervision_core import InvalidInput, JointAnalysis, Ledger, NotFound, StaffUser
 
-from ..typed import form_number, refuse_nul
+from ..typed import form_date, form_number, refuse_nul
 from .access import visible_issue
 
 __all__ = ["act_as_staff", "act_as_unit", "rectification_step"]
@@ -29,7 +29,11 @@ def act_as_staff(ledger: Ledger, user: StaffUser, number: str, f: dict[str, str]
         ledger.accept(issue.number, actor=actor, note=f.get("note") or None)
     elif action == "not_accept":
         ledger.not_accept(
-            issue.number, reason=f.get("reason", ""), note=f.get("note", ""), actor=actor
+            issue.number,
+            reason=f.get("reason", ""),
+            note=f.get("note", ""),
+            actor=actor,
+            analysis=_analysis(ledger, f),
         )
     elif action == "dispatch":
         unit = f.get("unit", "")
@@ -60,6 +64,29 @@ def act_as_staff(ledger: Ledger, user: StaffUser, number: str, f: dict[str, str]
         ledger.merge(issue.number, into=target.number, actor=actor, note=f.get("note") or None)
     elif not rectification_step(ledger, issue.number, f, actor, by_center=True):
         raise InvalidInput(f"未知的操作：{action}")
+
+
+def _analysis(ledger: Ledger, f: dict[str, str]) -> JointAnalysis | None:
+    """The joint analysis of reason six the form gives, if any of its fields is filled."""
+    lines = f.get("participants", "").splitlines()
+    if not (f.get("analysis_date") or any(x.strip() for x in lines) or f.get("conclusion")):
+        return None
+
+    def name(supervisor_id: int) -> str:
+        try:
+            return ledger.supervisor(supervisor_id).name
+        except NotFound:
+            raise ValueError(f"没有编号为 {supervisor_id} 的监督员") from None
+
+    try:
+        return JointAnalysis.parse(
+            held_on=form_date(f.get("analysis_date"), "研判日期"),
+            participants=lines,
+            conclusion=f.get("conclusion"),
+            supervisor_name=name,
+        )
+    except ValueError as e:
+        raise InvalidInput(str(e)) from None
 
 
 # ---------------------------------------------------------------- the unit's portal

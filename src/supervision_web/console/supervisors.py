@@ -2,7 +2,9 @@
 
 Staff appoint supervisors and plan the center's activities; on a supervisor's page they
 see the contact details (the view is logged), issue a messenger link code, suspend,
-reinstate or revoke, record discipline and attendance.
+reinstate or revoke, record discipline and attendance, and record a service experience
+or inspection that found nothing. A township's staff propose their own hire into the
+营商环境体验官 team on the hire's page; the banner center's staff accept or decline there.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from supervision_core import (
+    VISIT_METHODS,
     Activity,
     ActivityKind,
     AttendanceStatus,
+    CenterLevel,
     ContactKind,
     DisciplineKind,
     Identity,
@@ -26,6 +30,7 @@ from supervision_core import (
     Ledger,
     NewSupervisor,
     NotFound,
+    OfficerRecommendation,
     Origin,
     Revocation,
     Role,
@@ -218,6 +223,34 @@ async def console_supervisor(request: Request) -> Response:
                     actor=actor,
                     note=f.get("note") or None,
                 )
+            elif action == "field_visit":
+                on = form_date(f.get("on"), "日期")
+                if on is None:
+                    raise InvalidInput("请填写体验或暗访的日期")
+                ledger.record_field_visit(
+                    supervisor_id,
+                    method=f.get("method", ""),
+                    venue=f.get("venue", ""),
+                    on=on,
+                    note=f.get("note") or None,
+                    actor=actor,
+                )
+            elif action == "propose_officer":
+                if user.center != supervisor.center:
+                    raise InvalidInput("只有监督员所在的苏木镇中心可以推荐本中心聘用的监督员")
+                ledger.propose_officer(supervisor_id, reason=f.get("reason", ""), actor=actor)
+            elif action == "decide_officer":
+                if not _is_banner(user):
+                    raise InvalidInput("只有旗政务服务中心可以决定是否纳入营商环境体验官队伍")
+                pending = _pending(ledger, supervisor)
+                if pending is None or str(pending.id) != f.get("recommendation", ""):
+                    raise InvalidInput("该推荐已有决定或不存在，请刷新页面")
+                ledger.decide_officer_recommendation(
+                    pending.id,
+                    accept=f.get("decision") == "accept",
+                    note=f.get("note") or None,
+                    actor=actor,
+                )
             else:
                 raise InvalidInput("未知的操作")
             return None
@@ -239,10 +272,27 @@ async def console_supervisor(request: Request) -> Response:
             supervisors=[supervisor.id],
         )
         activities = ledger.activities(center=supervisor.center, year=ledger.today().year)
-        return supervisor, ledger.discipline(supervisor.id), activities
+        visits = ledger.field_visits(supervisor_id=supervisor.id, year=ledger.today().year)
+        recommendations = [
+            r
+            for r in ledger.officer_recommendations(center=supervisor.center)
+            if r.supervisor_id == supervisor.id
+        ]
+        officer = {
+            "recommendations": recommendations,
+            "pending": _pending(ledger, supervisor),
+            "can_propose": user.center == supervisor.center
+            and ledger.center(supervisor.center).level is CenterLevel.TOWNSHIP
+            and supervisor.origin is Origin.TOWNSHIP_HIRED,
+            "can_decide": _is_banner(user),
+        }
+        return supervisor, ledger.discipline(supervisor.id), activities, visits, officer
 
-    supervisor, discipline, activities = await desk.call(load)
+    supervisor, discipline, activities, visits, officer = await desk.call(load)
     context = {
+        "visits": visits,
+        "visit_methods": VISIT_METHODS,
+        "officer": officer,
         "s": supervisor,
         "discipline": discipline,
         "activities": activities,
@@ -254,6 +304,22 @@ async def console_supervisor(request: Request) -> Response:
         "can_act": user.role is Role.STAFF,
     }
     return render(request, "console/supervisor.html", context, status_code=status)
+
+
+def _is_banner(user: StaffUser) -> bool:
+    return user.center_level is CenterLevel.BANNER
+
+
+def _pending(ledger: Ledger, supervisor: Any) -> OfficerRecommendation | None:
+    """The supervisor's recommendation into the officer team awaiting the banner's decision."""
+    return next(
+        (
+            r
+            for r in ledger.officer_recommendations(center=supervisor.center, status="proposed")
+            if r.supervisor_id == supervisor.id
+        ),
+        None,
+    )
 
 
 def _contact_kind(value: str) -> ContactKind:
