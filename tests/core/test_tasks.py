@@ -119,6 +119,10 @@ def test_a_task_is_given_answered_and_visited(
         note="流程清楚，窗口一次性告知了材料。",
     )
     assert ledger.task_assignments(people["town"]) == [done]
+    # The visit that found nothing counts in the year as a field visit, linked to the task.
+    (visit,) = ledger.field_visits(supervisor_id=people["town"])
+    assert (visit.task_id, visit.venue, visit.on) == (task.id, task.place, done.visited_on)
+    assert visit.method.value == "inspection" and visit.note == "流程清楚，窗口一次性告知了材料。"
     assert ledger.task_assignment(task.id, people["town"]) == done
     with pytest.raises(NotFound):
         ledger.task_assignment(task.id, people["other"])

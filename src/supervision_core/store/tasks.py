@@ -19,11 +19,13 @@ from supervision_core.model.centers import CenterLevel
 from supervision_core.model.notifications import RecipientKind
 from supervision_core.model.supervisors import SupervisorStatus
 from supervision_core.model.tasks import AssignmentStatus, Task, TaskAssignment, TaskKind
+from supervision_core.model.vocabulary import Method
 from supervision_core.rules.tasks import task_notice_key, task_notice_text
 from supervision_core.store.centers import require_center
 from supervision_core.store.rows import MAX_ROW_ID
 from supervision_core.store.tables import (
     CenterRow,
+    FieldVisitRow,
     IdentityRow,
     IssueRow,
     OutboxRow,
@@ -40,6 +42,10 @@ __all__ = ["Tasks"]
 _SHORT = 200  # place, service
 _LONG = 2000  # instructions, a note, a reason
 _MAX_SUPERVISORS = 200
+
+#: How a task's visit counts as a field visit: an experience of a service is tried in
+#: person (亲身办); a covert inspection is 明察暗访.
+_VISIT_METHOD = {TaskKind.EXPERIENCE: Method.IN_PERSON, TaskKind.INSPECTION: Method.INSPECTION}
 
 
 def _text(value: str | None, what: str, limit: int, *, required: bool = True) -> str:
@@ -372,6 +378,22 @@ class Tasks:
             row.issue_id = issue_id
             row.recorded_at = self.db.clock()
             s.add(row)
+            if found_nothing:
+                # A visit that found nothing counts in the annual evaluation as a field
+                # visit (体验记录), written with the task's answer, in one transaction.
+                s.add(
+                    FieldVisitRow(
+                        supervisor_id=supervisor_id,
+                        center_code=self.db.supervisor_row(s, supervisor_id).center_code,
+                        method=_VISIT_METHOD[task.kind].value,
+                        venue=task.place,
+                        on=visited_on,
+                        note=text or None,
+                        task_id=task_id,
+                        recorded_by=f"supervisor:{supervisor_id}",
+                        recorded_at=row.recorded_at,
+                    )
+                )
             s.commit()
             return _assignment(task, row)
 
