@@ -109,12 +109,29 @@ def _identities(values: Iterable[Identity]) -> tuple[Identity, ...]:
 
 @attrs.frozen
 class Revocation:
-    """A revocation of the supervisor's status, and whether the papers were taken back."""
+    """A revocation of the supervisor's status, and whether the papers were taken back.
+
+    The notice revokes those who persist after 批评教育: ``admonitions`` names the
+    admonition records before it; without any, the banner center's ``override`` (with
+    its reason) is required. ``decided_by`` is who decided (not who typed it in).
+    """
 
     on: dt.date
     reason: str
     letter_returned: bool  # 聘书已收回
     card_returned: bool  # 工作证已收回
+    admonitions: tuple[int, ...] = attrs.field(default=(), converter=tuple)
+    override: str | None = None
+    decided_by: str | None = None
+
+    @property
+    def papers_outstanding(self) -> tuple[str, ...]:
+        """The papers still to be taken back, in Chinese (empty when both are back)."""
+        return tuple(
+            name
+            for name, back in (("聘书", self.letter_returned), ("工作证", self.card_returned))
+            if not back
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -162,6 +179,7 @@ class ChangeKind(enum.StrEnum):
     REINSTATED = "reinstated"
     REVOKED = "revoked"
     ATTENDANCE = "attendance"
+    PAPERS_RETURNED = "papers_returned"  # 聘书、工作证收回（取消资格后的跟进）
 
     @property
     def label(self) -> str:
@@ -171,6 +189,7 @@ class ChangeKind(enum.StrEnum):
             "reinstated": "恢复资格",
             "revoked": "取消资格",
             "attendance": "出席记录",
+            "papers_returned": "收回证件",
         }[self.value]
 
 
