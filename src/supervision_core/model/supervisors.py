@@ -107,6 +107,10 @@ def _identities(values: Iterable[Identity]) -> tuple[Identity, ...]:
     return tuple(values)
 
 
+def _ints(values: Iterable[int]) -> tuple[int, ...]:
+    return tuple(values)
+
+
 @attrs.frozen
 class Revocation:
     """A revocation of the supervisor's status, and whether the papers were taken back.
@@ -120,7 +124,7 @@ class Revocation:
     reason: str
     letter_returned: bool  # 聘书已收回
     card_returned: bool  # 工作证已收回
-    admonitions: tuple[int, ...] = attrs.field(default=(), converter=tuple)
+    admonitions: tuple[int, ...] = attrs.field(default=(), converter=_ints)
     override: str | None = None
     decided_by: str | None = None
 

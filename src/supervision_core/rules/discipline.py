@@ -39,7 +39,9 @@ def discipline_reasons(
             for r in ordered
             if (r.on, r.id) > (first.on, first.id)
         ]
-        later += [f"反馈不实（{on}，{number}）" for on, number in sorted(false_reports) if on > first.on]
+        later += [
+            f"反馈不实（{on}，{number}）" for on, number in sorted(false_reports) if on > first.on
+        ]
         if later:
             reasons.append(
                 f"经批评教育（{first.on}，处理#{first.id}）后仍有违反义务的行为：{'；'.join(later)}"

@@ -251,7 +251,9 @@ class Supervisors:
                     msg = f"处理记录 #{record_id} 不是该监督员的批评教育记录"
                     raise InvalidInput(msg)
                 if record.on > revocation.on:
-                    msg = f"批评教育记录 #{record_id}（{record.on}）晚于取消资格日期 {revocation.on}"
+                    msg = (
+                        f"批评教育记录 #{record_id}（{record.on}）晚于取消资格日期 {revocation.on}"
+                    )
                     raise InvalidInput(msg)
             if not admonitions and override is None:
                 msg = (

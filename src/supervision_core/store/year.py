@@ -544,25 +544,25 @@ def evaluate(
     years = supervisor_years(db, ids, year)
     flags = _year_discipline(db, ids, year)
     entries = []
-    for s in supervisors:
-        sid = s.id or 0
-        status = SupervisorStatus(s.status)
+    for sup in supervisors:
+        sid = sup.id or 0
+        status = SupervisorStatus(sup.status)
         mine = list(flags.get(sid, ()))
         if status is SupervisorStatus.REVOKED:
-            mine.insert(0, f"已于 {s.revoked_on} 取消资格，不参评优秀")
+            mine.insert(0, f"已于 {sup.revoked_on} 取消资格，不参评优秀")
         elif status is SupervisorStatus.SUSPENDED:
             mine.insert(0, "资格暂停中，不参评优秀")
         entries.append(
             EvaluationEntry(
                 supervisor_id=sid,
-                name=s.name,
+                name=sup.name,
                 rank=0,
                 score=policy.score(years[sid]),
                 excellent=False,
                 year_facts=years[sid],
                 status=status,
-                term_start=s.term_start,
-                term_end=s.term_end,
+                term_start=sup.term_start,
+                term_end=sup.term_end,
                 flags=tuple(mine),
             )
         )
@@ -616,7 +616,9 @@ def _entry_json(e: EvaluationEntry) -> dict[str, Any]:
         "excellent": e.excellent,
         "tie_note": e.tie_note,
         "score": _score_json(e.score),
-        "facts": {k: list(v) for k, v in attrs.asdict(e.year_facts).items() if isinstance(v, tuple)},
+        "facts": {
+            k: list(v) for k, v in attrs.asdict(e.year_facts).items() if isinstance(v, tuple)
+        },
         "status": e.status.value,
         "term_start": e.term_start.isoformat() if e.term_start else None,
         "term_end": e.term_end.isoformat() if e.term_end else None,
@@ -681,9 +683,7 @@ def evaluations(
         for r in rows:
             key = (r.center_code, r.year)
             newest[key] = max(newest.get(key, 0), r.version)
-        return [
-            _evaluation(r, official=newest[(r.center_code, r.year)] == r.version) for r in rows
-        ]
+        return [_evaluation(r, official=newest[(r.center_code, r.year)] == r.version) for r in rows]
 
 
 def official_evaluation(db: Database, *, center: str, year: int) -> Evaluation | None:
