@@ -201,8 +201,12 @@ def _history_lines(history: list[SupervisorChange]) -> list[str]:
         labels: Any = AttendanceStatus if change.kind is ChangeKind.ATTENDANCE else SupervisorStatus
         if change.kind is ChangeKind.PAPERS_RETURNED:  # before and after are written out
             labels = None
-        before = (labels(change.before).label if labels else change.before) or "（无）"
-        after = (labels(change.after).label if labels else change.after) or "（无）"
+        before = (
+            labels(change.before).label if labels and change.before else change.before
+        ) or "（无）"
+        after = (
+            labels(change.after).label if labels and change.after else change.after
+        ) or "（无）"
         what = change.kind.label
         if change.activity_id is not None:
             what += f"（活动 #{change.activity_id}）"

@@ -134,18 +134,28 @@ def _alembic_config(connection: sa.Connection | None = None) -> Config:
 
 #: A migration's file name: its revision, then what it does (``0012_completed_on_time.py``).
 _MIGRATION = re.compile(r"(\d{4})_\w+\.py")
+_REVISION = re.compile(r'^revision: str = "([^"]+)"', re.MULTILINE)
 
 
 def head_revision() -> str | None:
-    """The code's head revision, read from the migrations' file names.
+    """The code's head revision, read from the migrations' files.
 
     Revisions are numbered ``0001``, ``0002`` ... one after the other, each file named
-    after its revision (a test checks this head against Alembic's own), so the head is
-    known without loading Alembic.
+    after its number; the newest file's declared ``revision`` is the head (it may be
+    longer than the number, ``0018_year1``). A test checks this head against Alembic's
+    own, so the head is known without loading Alembic.
     """
-    names = (entry.name for entry in (_migrations() / "versions").iterdir())
-    revisions = [m.group(1) for name in names if (m := _MIGRATION.fullmatch(name))]
-    return max(revisions, default=None)
+    files = [
+        (m.group(1), entry)
+        for entry in (_migrations() / "versions").iterdir()
+        if (m := _MIGRATION.fullmatch(entry.name))
+    ]
+    if not files:
+        return None
+    number, newest = max(files, key=lambda found: found[0])
+    # The newest file's own id, which may be longer than its number ("0018_year1").
+    declared = _REVISION.search(newest.read_text(encoding="utf-8"))
+    return declared.group(1) if declared else number
 
 
 def _current_revision(connection: sa.Connection) -> str | None:
