@@ -425,3 +425,25 @@ def test_a_report_out_of_term_is_quarantined_with_that_reason(
     assert {q.reason.label for q in held} == {"不在监督员聘期内"}
     assert any("聘期 2023-01-01 至 2025-12-31" in (q.detail or "") for q in held)
     assert _send(ledger, clock, serving, "窗口无人").issue_id is not None  # the last day counts
+
+
+def test_an_import_checks_the_term_too(supdesk_ledger: Ledger, supdesk_clock: FrozenClock) -> None:
+    """A batch large enough that intake loads every supervisor at once (the eager path)."""
+    ledger, clock = supdesk_ledger, supdesk_clock
+    ended = _add(ledger, "期满", 1, term=(dt.date(2023, 1, 1), dt.date(2025, 12, 31)))
+    serving = _add(ledger, "在聘", 2, term=(dt.date(2025, 1, 1), None))
+    reports = [
+        Report(
+            channel="phone_log",
+            external_id=f"bulk-{n}",
+            center=CENTER,
+            received_at=clock() + dt.timedelta(minutes=n),
+            sender=Sender(ContactKind.PHONE, ledger.supervisor(who).identities[0].value),
+            text=f"批量导入的反馈 {n}",
+        )
+        for n, who in enumerate([ended, serving] * 40)
+    ]
+    results = list(ledger.receive_many(reports))
+    reasons = [r.quarantine_reason for r in results]
+    assert reasons[0::2] == [QuarantineReason.OUT_OF_TERM] * 40
+    assert reasons[1::2] == [None] * 40
