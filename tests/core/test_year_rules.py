@@ -447,3 +447,32 @@ def test_an_import_checks_the_term_too(supdesk_ledger: Ledger, supdesk_clock: Fr
     reasons = [r.quarantine_reason for r in results]
     assert reasons[0::2] == [QuarantineReason.OUT_OF_TERM] * 40
     assert reasons[1::2] == [None] * 40
+
+
+def test_a_briefing_meetings_attendance_is_kept_in_the_history(
+    supdesk_ledger: Ledger, supdesk_clock: FrozenClock
+) -> None:
+    ledger, clock = supdesk_ledger, supdesk_clock
+    who = _add(ledger, "图雅", 1)
+
+    def record(status: str, actor: str) -> None:
+        ledger.record_briefing_meeting(
+            center=CENTER,
+            period="2026H1",
+            held_on=dt.date(YEAR, 3, 2),
+            place="镇会议室",
+            actor=actor,
+            attendance={who: status},
+        )
+
+    record("unexcused", "user:town-desk")
+    record("unexcused", "user:town-desk")  # no change, nothing recorded
+    clock.advance(hours=3)
+    record("excused", "user:banner-desk")
+    history = ledger.supervisor_history(who)
+    assert [(c.kind, c.actor, c.before, c.after) for c in history] == [
+        (ChangeKind.MEETING_ATTENDANCE, "user:town-desk", None, "unexcused"),
+        (ChangeKind.MEETING_ATTENDANCE, "user:banner-desk", "unexcused", "excused"),
+    ]
+    assert history[1].at - history[0].at == dt.timedelta(hours=3)
+    assert history[0].note == f"{CENTER} 2026H1 通报会"

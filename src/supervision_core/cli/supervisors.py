@@ -188,6 +188,10 @@ def supervisors_show(state: State, supervisor_id: int) -> None:
     show(state, {**to_json(_masked(s)), "history": history}, human)
 
 
+# Changes whose note is a remark worth printing (a meeting's note names the meeting).
+_NOTED = frozenset({"suspended", "reinstated", "revoked", "attendance", "papers_returned"})
+
+
 def _history_lines(history: list[SupervisorChange]) -> list[str]:
     from supervision_core.model.clock import SHANGHAI
     from supervision_core.model.supervisors import ChangeKind, SupervisorStatus
@@ -198,7 +202,8 @@ def _history_lines(history: list[SupervisorChange]) -> list[str]:
     lines = ["  变更记录："]
     for change in history:
         when = change.at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
-        labels: Any = AttendanceStatus if change.kind is ChangeKind.ATTENDANCE else SupervisorStatus
+        attendance = (ChangeKind.ATTENDANCE, ChangeKind.MEETING_ATTENDANCE)
+        labels: Any = AttendanceStatus if change.kind in attendance else SupervisorStatus
         if change.kind is ChangeKind.PAPERS_RETURNED:  # before and after are written out
             labels = None
         before = (
@@ -210,7 +215,9 @@ def _history_lines(history: list[SupervisorChange]) -> list[str]:
         what = change.kind.label
         if change.activity_id is not None:
             what += f"（活动 #{change.activity_id}）"
-        note = f"：{change.note}" if change.note else ""
+        if change.kind is ChangeKind.MEETING_ATTENDANCE and change.note:
+            what += f"（{change.note}）"
+        note = f"：{change.note}" if change.note and change.kind in _NOTED else ""
         lines.append(f"    {when}  {what}  {before} → {after}  （{change.actor}）{note}")
     return lines
 

@@ -184,6 +184,7 @@ class ChangeKind(enum.StrEnum):
     REVOKED = "revoked"
     ATTENDANCE = "attendance"
     PAPERS_RETURNED = "papers_returned"  # 聘书、工作证收回（取消资格后的跟进）
+    MEETING_ATTENDANCE = "meeting_attendance"  # 通报会出席记录
 
     @property
     def label(self) -> str:
@@ -194,6 +195,7 @@ class ChangeKind(enum.StrEnum):
             "revoked": "取消资格",
             "attendance": "出席记录",
             "papers_returned": "收回证件",
+            "meeting_attendance": "通报会出席记录",
         }[self.value]
 
 
@@ -201,9 +203,10 @@ class ChangeKind(enum.StrEnum):
 class SupervisorChange:
     """One change of a supervisor's status or attendance: who, when, from what to what.
 
-    ``before`` and ``after`` are a :class:`SupervisorStatus` value, or for attendance an
-    ``AttendanceStatus`` value (``before`` is ``None`` the first time it is recorded);
-    ``activity_id`` names the activity of an attendance record.
+    ``before`` and ``after`` are a :class:`SupervisorStatus` value, or for attendance (at
+    an activity or a briefing meeting) an ``AttendanceStatus`` value (``before`` is
+    ``None`` the first time it is recorded), or for the papers' return a sentence;
+    ``activity_id`` names the activity of an attendance record, ``note`` the meeting.
     """
 
     at: dt.datetime
