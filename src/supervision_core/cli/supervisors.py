@@ -17,7 +17,7 @@ from supervision_core.cli.context import (
     pass_state,
     resolve_actor,
 )
-from supervision_core.cli.output import pad, show, to_json
+from supervision_core.cli.output import fail, pad, show, to_json
 
 # The value modules (and the masking rules, which import them) load when a command runs,
 # with the ledger, not for `supdesk --help`: annotations only here, choices through lazy_choice.
@@ -298,6 +298,11 @@ def supervisors_revoke(
     """取消监督员资格（须依据此前的批评教育，或旗政务服务中心的决定），并记录证件收回情况。"""
     from supervision_core.model.supervisors import Revocation
 
+    if not admonitions and not (override or "").strip():
+        fail(
+            "按通知要求，经批评教育仍不悔改的才取消资格：请用 --admonition 列出此前的批评教育"
+            "记录（supdesk supervisors discipline-list），或用 --override 写明旗政务服务中心的决定"
+        )
     ledger = state.ledger()
     s = ledger.revoke(
         supervisor_id,

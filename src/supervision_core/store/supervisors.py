@@ -257,8 +257,8 @@ class Supervisors:
                     raise InvalidInput(msg)
             if not admonitions and override is None:
                 msg = (
-                    "按通知要求，经批评教育仍不悔改的才取消资格：请列出此前的批评教育记录"
-                    "（--admonition），或由旗政务服务中心决定并写明理由（--override）"
+                    "按通知要求，经批评教育仍不悔改的才取消资格：请列出此前的批评教育记录，"
+                    "或由旗政务服务中心决定并写明理由"
                 )
                 raise InvalidInput(msg)
             note = revocation.reason.strip()
