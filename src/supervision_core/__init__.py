@@ -287,6 +287,9 @@ if _typing.TYPE_CHECKING:
         apply_event as apply_event,
         replay as replay,
     )
+    from supervision_core.rules.discipline import (
+        discipline_reasons as discipline_reasons,
+    )
     from supervision_core.rules.masking import (
         mask_id_number as mask_id_number,
         mask_name as mask_name,
@@ -452,6 +455,7 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
             "OfficerRecommendation",
             "RecommendationStatus",
         ),
+        "rules.discipline": ("discipline_reasons",),
         "model.accounts": (
             "LOCKOUT_ATTEMPTS",
             "LOCKOUT_MINUTES",

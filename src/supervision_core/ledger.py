@@ -448,6 +448,8 @@ class Ledger:
     reinstate = _Via("_supervisors", Supervisors.reinstate)
     revoke = _Via("_supervisors", Supervisors.revoke)
     supervisor_history = _Via("_supervisors", Supervisors.supervisor_history)
+    record_papers_returned = _Via("_supervisors", Supervisors.record_papers_returned)
+    papers_outstanding = _Via("_supervisors", Supervisors.papers_outstanding)
     identity_table = _Via("_supervisors", Supervisors.identity_table)
 
     # who saw supervisors' personal data: store/access.py
@@ -531,6 +533,7 @@ class Ledger:
     record_finding = _Via("db", annual.record_finding)
     evaluate_year = _Via("db", annual.evaluate)
     evaluations = _Via("db", annual.evaluations)
+    official_evaluation = _Via("db", annual.official_evaluation)
     revocation_candidates = _Via("db", annual.revocation_candidates)
 
     # tasks given to supervisors (服务体验, 明察暗访): store/tasks.py

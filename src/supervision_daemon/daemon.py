@@ -306,6 +306,8 @@ class Daemon:
 
         Each center's documents go to ``documents_dir/<center>/`` and its staff get a
         notice to review them; a marker in the database keeps this to once per period.
+        The evaluation is a draft (a preview, nothing stored): a person publishes it
+        (``supdesk evaluate YEAR --center C --publish``) after reviewing it.
         """
         from supervision_core import documents_due, write_briefing_pdf, write_evaluation_xlsx
 
@@ -332,7 +334,7 @@ class Daemon:
                         )
                         path = write_evaluation_xlsx(
                             evaluation,
-                            folder / f"{period}年度监督员评估.xlsx",
+                            folder / f"{period}年度监督员评估（草稿）.xlsx",
                             center_name=center.name,
                         )
                 except Exception as exc:  # a missing font, a full disk: said, retried next hour
@@ -344,7 +346,12 @@ class Daemon:
                     center.code,
                     key=marker,
                     subject=f"【待审阅】{period} {'监督工作通报' if kind == 'briefing' else '年度监督员评估'}",
-                    body=f"已自动生成，请审阅：{path}",
+                    body=(
+                        f"已自动生成，请审阅：{path}"
+                        if kind == "briefing"
+                        else f"已自动生成评估草稿（未发布），请审阅：{path}\n审阅无误后发布："
+                        f"supdesk evaluate {period} --center {center.code} --publish"
+                    ),
                 )
                 ledger.messengers.advance_cursor(marker, 1)
                 written.append(path)

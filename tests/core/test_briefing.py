@@ -266,7 +266,11 @@ def test_sending_puts_one_notice_per_active_supervisor_with_the_pdf_once(
     ledger.revoke(
         revoked,
         Revocation(
-            on=dt.date(2026, 3, 1), reason="泄露信息", letter_returned=True, card_returned=True
+            on=dt.date(2026, 3, 1),
+            reason="泄露信息",
+            letter_returned=True,
+            card_returned=True,
+            override="旗中心决定",
         ),
         actor=OP,
     )

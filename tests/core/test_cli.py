@@ -122,16 +122,24 @@ def test_supervisors_and_quarantine(run) -> None:  # type: ignore[no-untyped-def
     )  # type: ignore[index]
     assert assigned["issue_number"].startswith("banner-2026-")  # type: ignore[index]
     assert run("supervisors", "suspend", str(added["id"]), "--reason", "核查").exit_code == 0  # type: ignore[index]
-    revoked = run(
-        "supervisors",
-        "revoke",
-        str(added["id"]),
-        "--reason",
-        "违反保密义务",  # type: ignore[index]
-        "--letter-returned",
-        "--card-not-returned",
-    )
+    sid = str(added["id"])  # type: ignore[index]
+    revoke = ("supervisors", "revoke", sid, "--reason", "违反保密义务")
+    papers = ("--letter-returned", "--card-not-returned")
+    refused = run(*revoke, *papers)  # no admonition before it, no override
+    assert refused.exit_code == 1 and "--admonition" in refused.output
+    told = run("supervisors", "discipline", sid, "--reason", "泄露申请人信息", "--response", "承认")
+    record = told.output.split("处理 #")[1].split("：")[0]
+    listed = run("supervisors", "discipline-list", sid).output
+    assert "泄露申请人信息" in listed and "本人表态：承认" in listed
+    revoked = run(*revoke, *papers, "--admonition", record, "--decided-by", "主任 王")
     assert "聘书已收回" in revoked.output and "工作证未收回" in revoked.output
+    assert f"批评教育记录 #{record}" in revoked.output and "决定人：主任 王" in revoked.output
+    assert "待收回：工作证" in revoked.output
+    assert "待收回：工作证" in run("supervisors", "papers-outstanding").output
+    returned = run("supervisors", "papers-returned", sid, "--card", "--note", "本人交回")
+    assert "聘书和工作证均已收回" in returned.output
+    assert "没有待收回" in run("supervisors", "papers-outstanding").output
+    assert "收回证件" in run("supervisors", "show", sid).output
 
 
 @pytest.mark.parametrize(
@@ -305,7 +313,8 @@ def test_the_year_from_the_command_line(run, tmp_path: Path) -> None:  # type: i
     assert "批评教育" in run("supervisors", "discipline", "2", "--reason", "无故缺席").output
     book = tmp_path / "评估.xlsx"
     data = _json(run("evaluate", "2026", "--center", "banner", "--xlsx", str(book), "--json"))
-    assert data["version"] == 1 and data["quota"] == 1  # type: ignore[index]
+    assert data["published"] is False and data["quota"] == 1  # type: ignore[index]
+    assert "还没有发布的评估" in run("evaluations", "list").output  # a preview stores nothing
     entries = data["entries"]  # type: ignore[index]
     assert [e["name"] for e in entries] == ["王建国", "李秀英"]
     # 王建国: 60 + 2 verified ×2 + 1 fix + 5 adopted + 3 forum + 1 service experience = 74
@@ -315,13 +324,19 @@ def test_the_year_from_the_command_line(run, tmp_path: Path) -> None:  # type: i
     sheet = openpyxl.load_workbook(book).active
     assert sheet is not None
     rows = list(sheet.iter_rows(min_row=4, values_only=True))
-    assert [(r[0], r[1], r[2]) for r in rows] == [
-        (e["rank"], e["name"], e["score"]["total"]) for e in entries
+    assert [(r[0], r[1], r[2], r[4]) for r in rows] == [
+        (e["rank"], e["name"], "在职", e["score"]["total"]) for e in entries
     ]
     assert sheet.freeze_panes == "A4" and "2026年度" in str(sheet["A1"].value)
-    assert "第 2 版" in run("evaluate", "2026", "--center", "banner").output
+    assert "预览，未发布" in run("evaluate", "2026", "--center", "banner").output
+    assert "第 1 版，正式版本" in run("evaluate", "2026", "--center", "banner", "--publish").output
+    again = run("evaluate", "2026", "--center", "banner", "--publish")
+    assert again.exit_code == 1 and "--reason" in again.output
+    assert "--center" in run("evaluate", "2026", "--publish").output
+    second = run("evaluate", "2026", "--center", "banner", "--publish", "--reason", "补录")
+    assert "第 2 版，正式版本" in second.output and "取代评估 #1，理由：补录" in second.output
     listed = run("evaluations", "list")
-    assert "第 1 版" in listed.output and "第 2 版" in listed.output
+    assert "第 1 版（已取代）" in listed.output and "第 2 版（正式）" in listed.output
     assert "王建国" in run("evaluations", "show", "1").output
     bad = run("evaluate", "2026", "--center", "banner", "--tie-rule", "coin_toss")
     assert bad.exit_code == 1 and "未知的并列规则" in bad.output

@@ -196,7 +196,11 @@ def test_status_and_attendance_changes_keep_who_when_and_what_before(
     ledger.revoke(
         sid,
         Revocation(
-            on=dt.date(2026, 3, 3), reason="本人申请", letter_returned=True, card_returned=True
+            on=dt.date(2026, 3, 3),
+            reason="本人申请",
+            letter_returned=True,
+            card_returned=True,
+            override="本人申请退出，旗中心同意",
         ),
         actor="user:banner-desk",
     )

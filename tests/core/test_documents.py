@@ -108,14 +108,25 @@ def test_evaluation_pdf_and_docx(run, tmp_path: Path) -> None:  # type: ignore[n
         ).output
     )
     text = _pdf_text(tmp_path / "e.pdf").replace("\n", "")
+    assert "（草稿，未发布）" in text  # a preview: `--publish` makes the official version
     for entry in data["entries"]:
-        assert f"第 {entry['rank']} 名  {entry['name']}  {entry['score']['total']:g} 分" in text
+        term = f"聘期 {entry['term_start']} 至 {entry['term_end']}"
+        line = (
+            f"第 {entry['rank']} 名  {entry['name']}  在职  {term}  {entry['score']['total']:g} 分"
+        )
+        assert line in text
     assert _missing_glyphs(text) == set()
     table = Document(str(tmp_path / "e.docx")).tables[0]
-    assert [c.text for c in table.rows[1].cells][:3] == [
+    assert [c.text for c in table.rows[0].cells][:3] == ["排名", "监督员", "状态"]
+    first = data["entries"][0]
+    assert [c.text for c in table.rows[1].cells] == [
         "1",
-        data["entries"][0]["name"],
-        f"{data['entries'][0]['score']['total']:g}",
+        first["name"],
+        "在职",
+        f"{first['term_start']} 至 {first['term_end']}",
+        f"{first['score']['total']:g}",
+        "合格",
+        "",
     ]
     assert _render(tmp_path / "e.pdf", tmp_path)
 

@@ -132,7 +132,11 @@ def test_suspended_and_revoked_senders_are_quarantined(
     revoked = supdesk_ledger.revoke(
         sid,
         Revocation(
-            on=dt.date(2026, 3, 2), reason="屡教不改", letter_returned=True, card_returned=False
+            on=dt.date(2026, 3, 2),
+            reason="屡教不改",
+            letter_returned=True,
+            card_returned=False,
+            override="旗中心决定",
         ),
         actor=OP,
     )

@@ -181,7 +181,7 @@ def test_a_whole_year_for_a_township_with_its_own_policy(
     )
     assert ledger.discipline(who["哈斯"]) == [admonition]
 
-    evaluation = ledger.evaluate_year(YEAR, center="wushenzhao", actor=OP)
+    evaluation = ledger.evaluate_year(YEAR, center="wushenzhao", actor=OP, publish=True)
     assert (evaluation.version, evaluation.policy, evaluation.quota) == (1, "pastoral", 1)
     by_name = {e.name: e for e in evaluation.entries}
     # 巴特尔: 60 + 3×4 + 2 fixes + 5 adopted + 2×3 activities + 1 experience = 86
@@ -210,10 +210,15 @@ def test_a_whole_year_for_a_township_with_its_own_policy(
 
     # A fix later in the year and a second evaluation: a new version; the first stays.
     ledger.complete(_fixed_later(ledger, who["阿拉坦"]), evidence="已整改", actor=OP)
-    again = ledger.evaluate_year(YEAR, center="wushenzhao", actor=OP, quota_ratio=0.4)
+    again = ledger.evaluate_year(
+        YEAR, center="wushenzhao", actor=OP, quota_ratio=0.4, publish=True, reason="补录整改"
+    )
     assert again.version == 2 and again.quota == 2
+    assert (again.supersedes, again.reason) == (evaluation.id, "补录整改")
     assert [e.version for e in ledger.evaluations(center="wushenzhao", year=YEAR)] == [1, 2]
-    assert ledger.evaluations(center="wushenzhao")[0] == evaluation
+    # Both readable; the later one is the official one.
+    assert ledger.evaluations(center="wushenzhao")[0] == attrs.evolve(evaluation, official=False)
+    assert ledger.official_evaluation(center="wushenzhao", year=YEAR) == again
     with pytest.raises(sa.exc.DatabaseError, match="immutable"), ledger.engine.begin() as c:
         c.execute(sa.text("UPDATE evaluation SET quota = 9"))
 
@@ -225,9 +230,11 @@ def test_a_whole_year_for_a_township_with_its_own_policy(
     }
     assert any("无故缺席 2 次" in r for r in candidates["哈斯"])
     assert "巴特尔" not in candidates and "萨仁" not in candidates
+    breach = ledger.discipline(who["苏和"])[0]
     assert candidates["苏和"] == [
-        "2025-11-30 以来无反馈、无活动"
-    ]  # excused absences are no activity
+        f"违反保密义务（{breach.on}，处理#{breach.id}），须审查",  # always listed
+        "2025-11-30 以来无反馈、无活动",  # excused absences are no activity
+    ]
     late = {
         name
         for _, name, _ in ledger.revocation_candidates(

@@ -304,3 +304,40 @@ def test_the_daemon_prepares_the_half_year_briefing_for_review(
             if e.notice.key.startswith("prepared:briefing:2026H1:")
         ]
         assert len(notices) == len(ledger.centers()) and "待审阅" in notices[0].subject
+
+
+def test_the_daemon_prepares_the_annual_evaluation_as_a_draft_and_never_publishes(
+    supdesk_database_url, supdesk_clock, tmp_path
+):
+    from openpyxl import load_workbook
+
+    from supervision_daemon import Daemon, DaemonOptions
+    from supervision_web import WebSettings
+
+    settings = demo_settings()
+    settings = attrs.evolve(
+        settings,
+        centers=tuple(attrs.evolve(c, notifiers=("email",)) for c in settings.centers),
+        calendar_years=(YearSchedule(2027, [dt.date(2027, 1, 1)], [], "config"),),
+    )
+    with open_ledger(
+        supdesk_database_url, settings=settings, create=True, clock=supdesk_clock
+    ) as ledger:
+        load_demo(ledger)
+        # Monday 2027-01-04, the first working day of the year: the evaluation is due.
+        supdesk_clock.set(dt.datetime(2027, 1, 4, 9, 0, tzinfo=SHANGHAI))
+        daemon = Daemon(
+            ledger, WebSettings(secret_key="k" * 48), DaemonOptions(documents_dir=tmp_path / "docs")
+        )
+        written = [p for p in daemon.prepare_documents() if p.suffix == ".xlsx"]
+        assert len(written) == len(ledger.centers())
+        assert ledger.evaluations() == []  # a draft for review: nothing published
+        book = load_workbook(tmp_path / "docs" / "banner" / "2026年度监督员评估（草稿）.xlsx")
+        assert book.active is not None and "草稿，未发布" in str(book.active["A1"].value)
+        notices = [
+            e.notice
+            for e in ledger.outbox(limit=1000)
+            if e.notice.key.startswith("prepared:evaluation:2026:")
+        ]
+        assert len(notices) == len(ledger.centers())
+        assert "--publish" in notices[0].body and "待审阅" in notices[0].subject

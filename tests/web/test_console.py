@@ -454,8 +454,24 @@ def test_the_supervisors_register_in_the_browser_pages(
     )
     post(action="attendance", activity=str(activity.id), status="present")
     assert any(a.id == activity.id for a in ledger.activities(center="wushenzhao"))
-    post(action="revoke", reason="本人申请退出", letter_returned="yes")
+    # A township cannot revoke without an admonition before it; the banner center may.
+    refused = post(action="revoke", reason="本人申请退出", override="本人申请")
+    assert "须由旗政务服务中心决定" in refused.text
+    assert "请列出此前的批评教育记录" in post(action="revoke", reason="仍不改").text
+    admonition = ledger.discipline(sid)[0].id
+    post(
+        action="revoke",
+        reason="经批评教育仍不改",
+        admonitions=f"#{admonition}",
+        decided_by="镇长 巴特尔",
+        letter_returned="yes",
+    )
     assert ledger.supervisor(sid).status.value == "revoked"
+    revocation = ledger.supervisor(sid).revocation
+    assert revocation is not None and revocation.decided_by == "镇长 巴特尔"
+    assert "待收回：工作证" in web_client.get(f"/console/supervisors/{sid}").text
+    post(action="papers_returned", card_returned="yes")
+    assert sid not in [s.id for s in ledger.papers_outstanding()]
     assert ("town-desk", "view_supervisor") in {(e[1], e[2]) for e in ledger.users.access_log()}
     other = next(s for s in ledger.supervisors() if s.center == "banner")
     assert web_client.get(f"/console/supervisors/{other.id}").status_code == 403

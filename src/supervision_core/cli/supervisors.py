@@ -17,7 +17,7 @@ from supervision_core.cli.context import (
     pass_state,
     resolve_actor,
 )
-from supervision_core.cli.output import pad, show, to_json
+from supervision_core.cli.output import fail, pad, show, to_json
 
 # The value modules (and the masking rules, which import them) load when a command runs,
 # with the ledger, not for `supdesk --help`: annotations only here, choices through lazy_choice.
@@ -49,6 +49,12 @@ def _supervisor_lines(s: Supervisor) -> list[str]:
             f"  取消资格：{r.on}，聘书{'已' if r.letter_returned else '未'}收回，"
             f"工作证{'已' if r.card_returned else '未'}收回"
         )
+        grounds = (
+            f"批评教育记录 {'、'.join(f'#{i}' for i in r.admonitions)}" if r.admonitions else ""
+        )
+        if r.override:
+            grounds += ("；" if grounds else "") + f"旗政务服务中心决定：{r.override}"
+        lines.append(f"  依据：{grounds or '—'}    决定人：{r.decided_by or '—'}")
     return lines
 
 
@@ -182,6 +188,10 @@ def supervisors_show(state: State, supervisor_id: int) -> None:
     show(state, {**to_json(_masked(s)), "history": history}, human)
 
 
+# Changes whose note is a remark worth printing (a meeting's note names the meeting).
+_NOTED = frozenset({"suspended", "reinstated", "revoked", "attendance", "papers_returned"})
+
+
 def _history_lines(history: list[SupervisorChange]) -> list[str]:
     from supervision_core.model.clock import SHANGHAI
     from supervision_core.model.supervisors import ChangeKind, Origin, SupervisorStatus
@@ -192,15 +202,24 @@ def _history_lines(history: list[SupervisorChange]) -> list[str]:
     lines = ["  变更记录："]
     for change in history:
         when = change.at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
-        labels: Any = {ChangeKind.ATTENDANCE: AttendanceStatus, ChangeKind.ORIGIN: Origin}.get(
-            change.kind, SupervisorStatus
-        )
-        before = labels(change.before).label if change.before else "（无）"
-        after = labels(change.after).label if change.after else "（无）"
+        attendance = (ChangeKind.ATTENDANCE, ChangeKind.MEETING_ATTENDANCE)
+        labels: Any = AttendanceStatus if change.kind in attendance else SupervisorStatus
+        if change.kind is ChangeKind.ORIGIN:
+            labels = Origin
+        if change.kind is ChangeKind.PAPERS_RETURNED:  # before and after are written out
+            labels = None
+        before = (
+            labels(change.before).label if labels and change.before else change.before
+        ) or "（无）"
+        after = (
+            labels(change.after).label if labels and change.after else change.after
+        ) or "（无）"
         what = change.kind.label
         if change.activity_id is not None:
             what += f"（活动 #{change.activity_id}）"
-        note = f"：{change.note}" if change.note else ""
+        if change.kind is ChangeKind.MEETING_ATTENDANCE and change.note:
+            what += f"（{change.note}）"
+        note = f"：{change.note}" if change.note and change.kind in _NOTED else ""
         lines.append(f"    {when}  {what}  {before} → {after}  （{change.actor}）{note}")
     return lines
 
@@ -254,6 +273,15 @@ def supervisors_link_code(state: State, supervisor_id: int, minutes: int) -> Non
 @click.option("--letter-returned/--letter-not-returned", required=True, help="聘书是否已收回。")
 @click.option("--card-returned/--card-not-returned", required=True, help="工作证是否已收回。")
 @click.option("--on", "on_date", type=click.DateTime(["%Y-%m-%d"]), help="日期（默认今天）。")
+@click.option(
+    "--admonition",
+    "admonitions",
+    type=int,
+    multiple=True,
+    help="此前的批评教育记录编号（可多次；见 supervisors discipline-list）。",
+)
+@click.option("--override", help="未经批评教育即取消时：旗政务服务中心的决定及理由。")
+@click.option("--decided-by", help="作出决定的人（默认：操作人）。")
 @actor_option
 @json_option
 @pass_state
@@ -264,11 +292,19 @@ def supervisors_revoke(
     letter_returned: bool,
     card_returned: bool,
     on_date: dt.datetime | None,
+    admonitions: tuple[int, ...],
+    override: str | None,
+    decided_by: str | None,
     actor: str | None,
 ) -> None:
-    """取消监督员资格，并记录聘书、工作证是否收回。"""
+    """取消监督员资格（须依据此前的批评教育，或旗政务服务中心的决定），并记录证件收回情况。"""
     from supervision_core.model.supervisors import Revocation
 
+    if not admonitions and not (override or "").strip():
+        fail(
+            "按通知要求，经批评教育仍不悔改的才取消资格：请用 --admonition 列出此前的批评教育"
+            "记录（supdesk supervisors discipline-list），或用 --override 写明旗政务服务中心的决定"
+        )
     ledger = state.ledger()
     s = ledger.revoke(
         supervisor_id,
@@ -277,10 +313,78 @@ def supervisors_revoke(
             reason=reason,
             letter_returned=letter_returned,
             card_returned=card_returned,
+            admonitions=admonitions,
+            override=override,
+            decided_by=decided_by,
         ),
         actor=resolve_actor(actor),
     )
-    show(state, _masked(s), lambda: click.echo("\n".join(["已取消资格：", *_supervisor_lines(s)])))
+
+    def human() -> None:
+        click.echo("\n".join(["已取消资格：", *_supervisor_lines(s)]))
+        if s.revocation and s.revocation.papers_outstanding:
+            click.echo(
+                f"待收回：{'、'.join(s.revocation.papers_outstanding)}。收回后请执行 "
+                f"supdesk supervisors papers-returned {s.id} --letter/--card。"
+            )
+
+    show(state, _masked(s), human)
+
+
+@supervisors.command("papers-returned")
+@click.argument("supervisor_id", type=int)
+@click.option("--letter", is_flag=True, help="聘书已收回。")
+@click.option("--card", is_flag=True, help="工作证已收回。")
+@click.option("--note", help="说明。")
+@actor_option
+@json_option
+@pass_state
+def supervisors_papers_returned(
+    state: State, supervisor_id: int, letter: bool, card: bool, note: str | None, actor: str | None
+) -> None:
+    """记录已取消资格的监督员交回聘书、工作证（记入变更记录）。"""
+    s = state.ledger().record_papers_returned(
+        supervisor_id, letter=letter, card=card, note=note, actor=resolve_actor(actor)
+    )
+    left = s.revocation.papers_outstanding if s.revocation else ()
+    show(
+        state,
+        _masked(s),
+        lambda: click.echo(
+            f"已记录：监督员 #{s.id} {s.name}"
+            + (f"，尚待收回：{'、'.join(left)}" if left else "，聘书和工作证均已收回")
+        ),
+    )
+
+
+@supervisors.command("papers-outstanding")
+@click.option("--center", help="只看某个中心。")
+@json_option
+@pass_state
+def supervisors_papers_outstanding(state: State, center: str | None) -> None:
+    """列出已取消资格、聘书或工作证尚未收回的监督员（待跟进）。"""
+    found = state.ledger().papers_outstanding(center=center)
+    data: list[dict[str, Any]] = [
+        {
+            "supervisor_id": s.id,
+            "name": s.name,
+            "center": s.center,
+            "revoked_on": s.revocation.on if s.revocation else None,
+            "outstanding": list(s.revocation.papers_outstanding) if s.revocation else [],
+        }
+        for s in found
+    ]
+
+    def human() -> None:
+        if not found:
+            click.echo("没有待收回的聘书或工作证。")
+        for row in data:
+            click.echo(
+                f"#{row['supervisor_id']:<4} {pad(str(row['name']), 12)} {pad(str(row['center']), 14)} "
+                f"{row['revoked_on']} 取消资格  待收回：{'、'.join(row['outstanding'])}"
+            )
+
+    show(state, data, human)
 
 
 @supervisors.command("discipline")
@@ -294,6 +398,7 @@ def supervisors_revoke(
 )
 @click.option("--reason", required=True, help="理由。")
 @click.option("--authority", help="移交的部门（referral 时必填）。")
+@click.option("--response", help="监督员本人的表态或说明。")
 @click.option("--on", "on_date", type=click.DateTime(["%Y-%m-%d"]), help="日期（默认今天）。")
 @actor_option
 @json_option
@@ -304,23 +409,47 @@ def supervisors_discipline(
     kind: str,
     reason: str,
     authority: str | None,
+    response: str | None,
     on_date: dt.datetime | None,
     actor: str | None,
 ) -> None:
-    """记录批评教育、违反保密义务或移交处理。"""
+    """记录批评教育（事实、本人表态）、违反保密义务或违法违纪移交处理。"""
     record = state.ledger().record_discipline(
         supervisor_id,
         kind=kind,
         reason=reason,
         authority=authority,
+        response=response,
         actor=resolve_actor(actor),
         on=on_date.date() if on_date else None,
     )
     show(
         state,
         record,
-        lambda: click.echo(f"已记录：监督员 #{supervisor_id} {record.kind.label}（{record.on}）"),
+        lambda: click.echo(
+            f"已记录处理 #{record.id}：监督员 #{supervisor_id} {record.kind.label}（{record.on}）"
+        ),
     )
+
+
+@supervisors.command("discipline-list")
+@click.argument("supervisor_id", type=int)
+@json_option
+@pass_state
+def supervisors_discipline_list(state: State, supervisor_id: int) -> None:
+    """列出一名监督员的批评教育和违纪处理记录（事实、操作人、本人表态）。"""
+    found = state.ledger().discipline(supervisor_id)
+
+    def human() -> None:
+        if not found:
+            click.echo("没有处理记录。")
+        for r in found:
+            extra = f"（移交：{r.authority}）" if r.authority else ""
+            click.echo(f"#{r.id:<4} {r.on} {r.kind.label}{extra}：{r.reason}（{r.actor}）")
+            if r.response:
+                click.echo(f"       本人表态：{r.response}")
+
+    show(state, found, human)
 
 
 @supervisors.command("candidates")

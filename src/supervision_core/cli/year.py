@@ -34,17 +34,29 @@ __all__ = ["activities", "briefing", "evaluate", "evaluations", "workplans"]
 def _evaluation_lines(e: Evaluation) -> list[str]:
     from supervision_core.model.year import TIE_RULES
 
+    if not e.published:
+        which = "预览，未发布"
+    else:
+        which = f"第 {e.version} 版，{'正式版本' if e.official else '已被后续版本取代'}"
     lines = [
-        f"{e.center} {e.year} 年度监督员评估（第 {e.version} 版，评分办法 {e.policy}，"
+        f"{e.center} {e.year} 年度监督员评估（{which}，评分办法 {e.policy}，"
         f"优秀名额 {e.quota} 名，并列规则：{' > '.join(TIE_RULES[r][0] for r in e.tie_rule)}）"
     ]
+    if e.published and e.supersedes is not None:
+        lines.append(f"  取代评估 #{e.supersedes}，理由：{e.reason or '—'}")
+    if not e.entries:
+        lines.append("  （本年度没有参评的监督员）")
     for entry in e.entries:
         star = " ★优秀" if entry.excellent else ""
         tie = f"  （{entry.tie_note}）" if entry.tie_note else ""
+        term = f"{entry.term_start or '—'} 至 {entry.term_end or '—'}"
         lines.append(
-            f"{entry.rank:>3}. {pad(entry.name, 12)} {entry.score.total:>6g}  "
-            f"{pad(entry.score.band.label, 8)}{star}{tie}"
+            f"{entry.rank:>3}. {pad(entry.name, 12)} {pad(entry.status.label, 10)} "
+            f"{entry.score.total:>6g}  {pad(entry.score.band.label, 8)}  聘期 {term}{star}{tie}"
         )
+        lines += [f"       ⚑ {flag}" for flag in entry.flags]
+    if not e.published:
+        lines.append("这是预览，没有保存。确认无误后加 --publish 发布正式版本。")
     return lines
 
 
@@ -104,6 +116,8 @@ class _TieRuleOption(click.Option):
 @click.option(
     "--docx", type=click.Path(dir_okay=False, path_type=Path), help="另存为可编辑的 DOCX。"
 )
+@click.option("--publish", is_flag=True, help="发布为本年度的正式版本（不加此项只预览，不保存）。")
+@click.option("--reason", help="重新发布、取代已有正式版本的理由（已有正式版本时必填）。")
 @actor_option
 @json_option
 @pass_state
@@ -116,16 +130,26 @@ def evaluate(
     xlsx: Path | None,
     pdf: Path | None,
     docx: Path | None,
+    publish: bool,
+    reason: str | None,
     actor: str | None,
 ) -> None:
-    """年度评估评价：评分、排名、等次，按名额评选优秀监督员（每次运行发布新的版本）。"""
+    """年度评估评价：评分、排名、等次，按名额评选优秀监督员（默认只预览；--publish 发布）。"""
+    if publish and not center:
+        fail("发布正式版本须用 --center 指定中心（每个中心各自发布）")
     ledger = state.ledger()
     rules = tuple(r.strip() for r in tie_rule.split(",") if r.strip())
     codes = [center] if center else [c.code for c in ledger.centers()]
     published = []
     for code in codes:
         evaluation = ledger.evaluate_year(
-            year, center=code, actor=resolve_actor(actor), quota_ratio=quota_ratio, tie_rule=rules
+            year,
+            center=code,
+            actor=resolve_actor(actor),
+            quota_ratio=quota_ratio,
+            tie_rule=rules,
+            publish=publish,
+            reason=reason,
         )
         published.append(evaluation)
         name = ledger.center(code).name
@@ -173,8 +197,11 @@ def evaluations_list(state: State, center: str | None, year: int | None) -> None
             click.echo("还没有发布的评估。")
         for e in found:
             names = "、".join(x.name for x in e.excellent) or "（无）"
+            mark = "正式" if e.official else "已取代"
+            why = f"  取代 #{e.supersedes}：{e.reason}" if e.supersedes else ""
             click.echo(
-                f"#{e.id:<4} {e.center} {e.year} 第 {e.version} 版  参评 {len(e.entries)} 人  优秀：{names}"
+                f"#{e.id:<4} {e.center} {e.year} 第 {e.version} 版（{mark}）  "
+                f"参评 {len(e.entries)} 人  优秀：{names}{why}"
             )
 
     show(state, found, human)

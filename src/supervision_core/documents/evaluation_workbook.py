@@ -11,7 +11,18 @@ from supervision_core.model.year import Evaluation
 
 __all__ = ["write_evaluation_xlsx"]
 
-_HEADER = ["排名", "监督员", "总分", "等次", "优秀监督员", "得分明细", "并列说明"]
+_HEADER = [
+    "排名",
+    "监督员",
+    "状态",
+    "聘期",
+    "总分",
+    "等次",
+    "优秀监督员",
+    "提示（须审查等）",
+    "得分明细",
+    "并列说明",
+]
 
 
 def write_evaluation_xlsx(evaluation: Evaluation, path: str | Path, *, center_name: str) -> Path:
@@ -20,9 +31,12 @@ def write_evaluation_xlsx(evaluation: Evaluation, path: str | Path, *, center_na
     sheet = book.active
     assert sheet is not None
     sheet.title = f"{evaluation.year}年度评估"
-    title = (
-        f"{center_name}{evaluation.year}年度政务服务监督员评估评价（第 {evaluation.version} 版）"
+    which = (
+        f"第 {evaluation.version} 版{'' if evaluation.official else '，已被取代'}"
+        if evaluation.published
+        else "草稿，未发布"
     )
+    title = f"{center_name}{evaluation.year}年度政务服务监督员评估评价（{which}）"
     sheet.append([title])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(_HEADER))
     sheet["A1"].font = Font(bold=True, size=14)
@@ -30,7 +44,8 @@ def write_evaluation_xlsx(evaluation: Evaluation, path: str | Path, *, center_na
     sheet.append(
         [
             f"评分办法：{evaluation.policy}；优秀名额：{evaluation.quota} 名（不超过参评人数的 "
-            f"{evaluation.quota_ratio:.0%}，向下取整，至少 1 名）；发布：{evaluation.actor} "
+            f"{evaluation.quota_ratio:.0%}，向下取整，至少 1 名；已取消资格、暂停的不占名额）；"
+            f"{'发布' if evaluation.published else '生成'}：{evaluation.actor} "
             f"{evaluation.published_at:%Y-%m-%d %H:%M} UTC"
         ]
     )
@@ -48,9 +63,12 @@ def write_evaluation_xlsx(evaluation: Evaluation, path: str | Path, *, center_na
             [
                 entry.rank,
                 entry.name,
+                entry.status.label,
+                f"{entry.term_start or '—'} 至 {entry.term_end or '—'}",
                 entry.score.total,
                 entry.score.band.label,
                 "是" if entry.excellent else "",
+                "；".join(entry.flags),
                 details,
                 entry.tie_note or "",
             ]
@@ -59,7 +77,8 @@ def write_evaluation_xlsx(evaluation: Evaluation, path: str | Path, *, center_na
             for cell in sheet[sheet.max_row]:
                 cell.fill = highlight
     sheet.freeze_panes = "A4"
-    for letter, width in zip("ABCDEFG", (6, 12, 8, 10, 10, 70, 36), strict=True):
+    widths = (6, 12, 12, 24, 8, 10, 10, 40, 70, 36)
+    for letter, width in zip("ABCDEFGHIJ", widths, strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.print_title_rows = "3:3"
     target = Path(path)

@@ -224,16 +224,21 @@ def write_briefing_docx(b: Briefing, path: str | Path, *, on: dt.date) -> Path:
 
 
 def _evaluation_lines(e: Evaluation) -> list[str]:
-    return [
-        f"第 {x.rank} 名  {x.name}  {x.score.total:g} 分  {x.score.band.label}"
-        + ("  优秀监督员" if x.excellent else "")
-        + (f"（{x.tie_note}）" if x.tie_note else "")
-        for x in e.entries
-    ]
+    lines = []
+    for x in e.entries:
+        lines.append(
+            f"第 {x.rank} 名  {x.name}  {x.status.label}  聘期 {x.term_start or '—'} 至 "
+            f"{x.term_end or '—'}  {x.score.total:g} 分  {x.score.band.label}"
+            + ("  优秀监督员" if x.excellent else "")
+            + (f"（{x.tie_note}）" if x.tie_note else "")
+        )
+        lines += [f"    ⚑ {flag}" for flag in x.flags]
+    return lines
 
 
 def _evaluation_title(e: Evaluation) -> str:
-    return f"关于{e.year}年度政务服务监督员评估评价结果的通报（第 {e.version} 版）"
+    which = f"第 {e.version} 版" if e.published else "草稿，未发布"
+    return f"关于{e.year}年度政务服务监督员评估评价结果的通报（{which}）"
 
 
 def write_evaluation_pdf(
@@ -274,9 +279,11 @@ def write_evaluation_docx(
         f"参评监督员 {len(e.entries)} 名，优秀名额 {e.quota} 名；{e.year}年度优秀监督员："
         f"{'、'.join(x.name for x in e.excellent) or '无'}。"
     )
-    table = document.add_table(rows=1, cols=5)
+    table = document.add_table(rows=1, cols=7)
     for cell, text in zip(
-        table.rows[0].cells, ("排名", "监督员", "总分", "等次", "优秀"), strict=True
+        table.rows[0].cells,
+        ("排名", "监督员", "状态", "聘期", "总分", "等次", "优秀"),
+        strict=True,
     ):
         cell.text = text
     for x in e.entries:
@@ -286,6 +293,8 @@ def write_evaluation_docx(
             (
                 str(x.rank),
                 x.name,
+                x.status.label,
+                f"{x.term_start or '—'} 至 {x.term_end or '—'}",
                 f"{x.score.total:g}",
                 x.score.band.label,
                 "是" if x.excellent else "",

@@ -121,6 +121,7 @@ class QuarantineReason(enum.StrEnum):
     UNPARSEABLE = "unparseable"
     AUTOMATED = "automated"  # an auto-reply, a bounce, a mailing list: nobody wrote it
     TOO_MANY = "too_many"  # one sender, too many messages in a short time
+    OUT_OF_TERM = "out_of_term"  # sent before the supervisor's term began or after it ended
 
     @property
     def label(self) -> str:
@@ -133,6 +134,7 @@ class QuarantineReason(enum.StrEnum):
             "unparseable": "内容无法解析",
             "automated": "自动发送的消息（自动回复、退信、群发）",
             "too_many": "同一发件人短时间内发送过多",
+            "out_of_term": "不在监督员聘期内",
         }[self.value]
 
 

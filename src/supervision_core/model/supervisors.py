@@ -107,14 +107,35 @@ def _identities(values: Iterable[Identity]) -> tuple[Identity, ...]:
     return tuple(values)
 
 
+def _ints(values: Iterable[int]) -> tuple[int, ...]:
+    return tuple(values)
+
+
 @attrs.frozen
 class Revocation:
-    """A revocation of the supervisor's status, and whether the papers were taken back."""
+    """A revocation of the supervisor's status, and whether the papers were taken back.
+
+    The notice revokes those who persist after 批评教育: ``admonitions`` names the
+    admonition records before it; without any, the banner center's ``override`` (with
+    its reason) is required. ``decided_by`` is who decided (not who typed it in).
+    """
 
     on: dt.date
     reason: str
     letter_returned: bool  # 聘书已收回
     card_returned: bool  # 工作证已收回
+    admonitions: tuple[int, ...] = attrs.field(default=(), converter=_ints)
+    override: str | None = None
+    decided_by: str | None = None
+
+    @property
+    def papers_outstanding(self) -> tuple[str, ...]:
+        """The papers still to be taken back, in Chinese (empty when both are back)."""
+        return tuple(
+            name
+            for name, back in (("聘书", self.letter_returned), ("工作证", self.card_returned))
+            if not back
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -163,6 +184,8 @@ class ChangeKind(enum.StrEnum):
     REVOKED = "revoked"
     ATTENDANCE = "attendance"
     ORIGIN = "origin"  # recommended into the officer team and accepted
+    PAPERS_RETURNED = "papers_returned"  # 聘书、工作证收回（取消资格后的跟进）
+    MEETING_ATTENDANCE = "meeting_attendance"  # 通报会出席记录
 
     @property
     def label(self) -> str:
@@ -173,6 +196,8 @@ class ChangeKind(enum.StrEnum):
             "revoked": "取消资格",
             "attendance": "出席记录",
             "origin": "身份来源变更",
+            "papers_returned": "收回证件",
+            "meeting_attendance": "通报会出席记录",
         }[self.value]
 
 
@@ -180,9 +205,10 @@ class ChangeKind(enum.StrEnum):
 class SupervisorChange:
     """One change of a supervisor's status or attendance: who, when, from what to what.
 
-    ``before`` and ``after`` are a :class:`SupervisorStatus` value, or for attendance an
-    ``AttendanceStatus`` value (``before`` is ``None`` the first time it is recorded);
-    ``activity_id`` names the activity of an attendance record.
+    ``before`` and ``after`` are a :class:`SupervisorStatus` value, or for attendance (at
+    an activity or a briefing meeting) an ``AttendanceStatus`` value (``before`` is
+    ``None`` the first time it is recorded), or for the papers' return a sentence;
+    ``activity_id`` names the activity of an attendance record, ``note`` the meeting.
     """
 
     at: dt.datetime

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 import attrs
 
 from supervision_core.model.scoring import Band, Score, SupervisorYear
+from supervision_core.model.supervisors import SupervisorStatus
 
 __all__ = [
     "DEFAULT_TIE_RULE",
@@ -86,7 +87,7 @@ class DisciplineKind(enum.StrEnum):
 
     ADMONITION = "admonition"  # 批评教育
     CONFIDENTIALITY_BREACH = "confidentiality_breach"  # 违反保密义务
-    REFERRAL = "referral"  # 移交有关部门处理
+    REFERRAL = "referral"  # 违法违纪，移交有关部门处理
 
     @property
     def label(self) -> str:
@@ -94,8 +95,13 @@ class DisciplineKind(enum.StrEnum):
         return {
             "admonition": "批评教育",
             "confidentiality_breach": "违反保密义务",
-            "referral": "移交有关部门处理",
+            "referral": "违法违纪（移交有关部门处理）",
         }[self.value]
+
+    @property
+    def always_reviewed(self) -> bool:
+        """A breach listed for revocation review whatever came before (notice, 四（三）)."""
+        return self is not DisciplineKind.ADMONITION
 
 
 @attrs.frozen(kw_only=True)
@@ -132,9 +138,10 @@ class DisciplineRecord:
     supervisor_id: int
     kind: DisciplineKind = attrs.field(converter=DisciplineKind)
     on: dt.date
-    reason: str
+    reason: str  # the facts (事实)
     actor: str
     authority: str | None = None
+    response: str | None = None  # the supervisor's response to it (本人表态)
 
 
 @attrs.frozen(kw_only=True)
@@ -148,11 +155,26 @@ class EvaluationEntry:
     excellent: bool
     year_facts: SupervisorYear
     tie_note: str | None = None
+    status: SupervisorStatus = attrs.field(
+        default=SupervisorStatus.ACTIVE, converter=SupervisorStatus
+    )
+    term_start: dt.date | None = None
+    term_end: dt.date | None = None
+    flags: tuple[str, ...] = ()  # in Chinese: a review due, a referral, admonitions
+
+    @property
+    def eligible(self) -> bool:
+        """Whether the entry may take a place among the excellent: active supervisors only."""
+        return self.status is SupervisorStatus.ACTIVE
 
 
 @attrs.frozen(kw_only=True)
 class Evaluation:
-    """A published annual evaluation. Immutable: evaluating again makes a new version."""
+    """An annual evaluation: a preview (nothing stored) or a published version.
+
+    A published version is never changed; publishing again makes a new version that
+    supersedes it (with the reason). The latest published version is the official one.
+    """
 
     id: int
     center: str
@@ -165,6 +187,10 @@ class Evaluation:
     published_at: dt.datetime
     actor: str
     entries: tuple[EvaluationEntry, ...]
+    published: bool = True
+    official: bool = False
+    supersedes: int | None = None  # the id of the version this one replaced
+    reason: str | None = None  # why it replaced it
 
     @property
     def excellent(self) -> tuple[EvaluationEntry, ...]:
@@ -189,7 +215,10 @@ DEFAULT_TIE_RULE: tuple[str, ...] = (
 
 
 def excellent_quota(evaluated: int, ratio: float = 0.2) -> int:
-    """At most ``ratio`` of those evaluated, rounded down, at least one (none of none)."""
+    """At most ``ratio`` of ``evaluated``, rounded down, at least one (none of none).
+
+    The evaluation passes the number of entries that may be chosen (active supervisors).
+    """
     if evaluated <= 0:
         return 0
     return max(1, math.floor(evaluated * ratio + 1e-9))
@@ -200,8 +229,9 @@ def rank_entries(
 ) -> list[EvaluationEntry]:
     """Rank by total, ties broken by ``tie_rule`` in order; choose the excellent.
 
-    The excellent are the best-ranked entries in the excellent band, at most
-    ``quota`` of them. Where two equal totals were ordered by a tie rule, the
+    The excellent are the best-ranked eligible (active) entries in the excellent
+    band, at most ``quota`` of them: a revoked or suspended supervisor keeps a rank
+    but never takes a place. Where two equal totals were ordered by a tie rule, the
     lower-ranked entry says which rule decided (``tie_note``).
     """
     unknown = [r for r in tie_rule if r not in TIE_RULES]
@@ -224,7 +254,7 @@ def rank_entries(
                 if TIE_RULES[name][1](previous) != TIE_RULES[name][1](entry):
                     note = f"与第 {position - 1} 名同分，按“{TIE_RULES[name][0]}”排后"
                     break
-        excellent = entry.score.band is Band.EXCELLENT and chosen < quota
+        excellent = entry.eligible and entry.score.band is Band.EXCELLENT and chosen < quota
         chosen += excellent
         ranked.append(attrs.evolve(entry, rank=position, excellent=excellent, tie_note=note))
     return ranked

@@ -28,7 +28,7 @@ from supervision_core.model.clock import SHANGHAI
 from supervision_core.model.issues import EventKind
 from supervision_core.model.notifications import Notice, NoticeKind, RecipientKind
 from supervision_core.model.reports import Attachment
-from supervision_core.model.supervisors import Identity, SupervisorStatus
+from supervision_core.model.supervisors import ChangeKind, Identity, SupervisorStatus
 from supervision_core.model.year import AttendanceStatus
 from supervision_core.rules.briefing import briefing_figures, first_deadline, redispatched
 from supervision_core.store.bulk import insert_or_skip
@@ -43,6 +43,7 @@ from supervision_core.store.tables import (
     IssueRow,
     OutboxRow,
     ReportRow,
+    SupervisorChangeRow,
     SupervisorRow,
     table_of,
 )
@@ -296,6 +297,19 @@ def record_meeting(
         for supervisor_id, status in statuses.items():
             db.supervisor_row(s, supervisor_id)
             present = s.get(BriefingAttendanceRow, (row.id, supervisor_id))
+            before = None if present is None else present.status
+            if before != status.value:  # kept in the supervisor's history, with who and when
+                s.add(
+                    SupervisorChangeRow(
+                        supervisor_id=supervisor_id,
+                        at=db.clock(),
+                        actor=actor.strip()[:200],
+                        kind=ChangeKind.MEETING_ATTENDANCE.value,
+                        before=before,
+                        after=status.value,
+                        note=f"{center} {code} 通报会",
+                    )
+                )
             if present is None:
                 s.add(
                     BriefingAttendanceRow(

@@ -138,11 +138,12 @@ _REVISION = re.compile(r'^revision(?::\s*str)?\s*=\s*"([^"]+)"', re.M)
 
 
 def head_revision() -> str | None:
-    """The code's head revision, read from the migrations' file names.
+    """The code's head revision, read from the migrations' files.
 
     Revisions are numbered ``0001``, ``0002`` ... one after the other, each file named
-    after its revision (a test checks this head against Alembic's own), so the head is
-    known without loading Alembic.
+    after its number; the newest file's declared ``revision`` is the head (it may be
+    longer than the number, ``0018_year1``). A test checks this head against Alembic's
+    own, so the head is known without loading Alembic.
     """
     files = {
         m.group(1): entry

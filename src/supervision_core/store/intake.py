@@ -231,6 +231,12 @@ def _classify(
         return supervisor_id, QuarantineReason.SUSPENDED_SENDER, status[1]
     if status[0] == SupervisorStatus.REVOKED:
         return supervisor_id, QuarantineReason.REVOKED_SENDER, status[1]
+    start, end = lookups.term(supervisor_id)
+    if start is not None or end is not None:
+        day = local_date(report.received_at)
+        if (start is not None and day < start) or (end is not None and day > end):
+            detail = f"聘期 {start or '—'} 至 {end or '—'}，反馈收到于 {day}"
+            return supervisor_id, QuarantineReason.OUT_OF_TERM, detail
     return supervisor_id, None, None
 
 

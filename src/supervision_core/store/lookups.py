@@ -6,6 +6,7 @@ every report cost more than running it (bench/bench_walk_in.py, one report a req
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -43,7 +44,14 @@ _IDENTITY_OWNER = sa.select(_IDENTITY.c.supervisor_id).where(
 )
 # A supervisor's status and the identities notices go to, in one look-up.
 _STATUS = (
-    sa.select(_SUPERVISOR.c.status, _SUPERVISOR.c.status_note, _IDENTITY.c.kind, _IDENTITY.c.raw)
+    sa.select(
+        _SUPERVISOR.c.status,
+        _SUPERVISOR.c.status_note,
+        _IDENTITY.c.kind,
+        _IDENTITY.c.raw,
+        _SUPERVISOR.c.term_start,
+        _SUPERVISOR.c.term_end,
+    )
     .select_from(_SUPERVISOR.outerjoin(_IDENTITY, _IDENTITY.c.supervisor_id == _SUPERVISOR.c.id))
     .where(_SUPERVISOR.c.id == sa.bindparam("sid"))
     .order_by(_IDENTITY.c.id)
@@ -85,6 +93,8 @@ class Lookups:
     supervisors: dict[int, tuple[str, str | None] | None]
     addresses: dict[int, tuple[Identity, ...]]
     eager: bool = False
+    # Each supervisor's appointment term (聘期) as recorded: (start, end), either may be None.
+    terms: dict[int, tuple[dt.date | None, dt.date | None]] = attrs.Factory(dict)
     candidates: dict[tuple[str, str, str], list[tuple[int, frozenset[str]]]] = attrs.Factory(dict)
     session: Session | None = None
 
@@ -106,6 +116,7 @@ class Lookups:
         for r in s.exec(select(SupervisorRow)):
             if r.id is not None:
                 lookups.supervisors[r.id] = (r.status, r.status_note)
+                lookups.terms[r.id] = (r.term_start, r.term_end)
         lookups.addresses = {k: tuple(v) for k, v in addresses.items()}
         return lookups
 
@@ -142,10 +153,16 @@ class Lookups:
         if supervisor_id not in self.supervisors and not self.eager:
             rows = self._s().connection().execute(_STATUS, {"sid": supervisor_id}).all()
             self.supervisors[supervisor_id] = (rows[0][0], rows[0][1]) if rows else None
+            if rows:
+                self.terms[supervisor_id] = (rows[0][4], rows[0][5])
             self.addresses[supervisor_id] = tuple(
-                Identity(kind, raw) for _, _, kind, raw in rows if kind is not None
+                Identity(kind, raw) for _, _, kind, raw, _, _ in rows if kind is not None
             )
         return self.supervisors.get(supervisor_id)
+
+    def term(self, supervisor_id: int) -> tuple[dt.date | None, dt.date | None]:
+        """A supervisor's recorded term (start, end), after :meth:`status` looked them up."""
+        return self.terms.get(supervisor_id, (None, None))
 
     def addresses_of(self, supervisor_id: int) -> tuple[Identity, ...]:
         """How to reach a supervisor, for the notices."""

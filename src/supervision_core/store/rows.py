@@ -220,6 +220,9 @@ def supervisor_of(row: SupervisorRow, identities: Sequence[IdentityRow]) -> Supe
             reason=row.revocation_reason or "",
             letter_returned=bool(row.letter_returned),
             card_returned=bool(row.card_returned),
+            admonitions=tuple(row.revocation_admonitions or ()),
+            override=row.revocation_override,
+            decided_by=row.revocation_decided_by,
         )
     return Supervisor(
         id=row.id,

@@ -21,6 +21,7 @@ from supervision_core.model.supervisors import (
 )
 from supervision_core.store.rows import supervisor_of
 from supervision_core.store.tables import (
+    DisciplineRow,
     IdentityRow,
     SupervisorChangeRow,
     SupervisorRow,
@@ -216,17 +217,56 @@ class Supervisors:
     def revoke(self, supervisor_id: int, revocation: Revocation, *, actor: str) -> Supervisor:
         """Revoke a supervisor's status (取消资格), recording whether the papers came back.
 
-        Recorded in the supervisor's history with ``actor``.
+        The notice revokes a supervisor who persists after 批评教育: ``revocation``
+        names the admonition records before it (this supervisor's, dated on or before
+        the revocation), or carries the banner center's ``override`` with its reason;
+        with neither it is refused. ``decided_by`` (default: ``actor``) is kept with it.
+        Recorded in the supervisor's history with ``actor``; papers not returned stay
+        outstanding (:meth:`papers_outstanding`) until :meth:`record_papers_returned`.
         """
         if not revocation.reason.strip():
             msg = "取消监督员资格必须说明理由"
             raise InvalidInput(msg)
         _check_actor(actor)
+        override = (revocation.override or "").strip() or None
+        decided_by = (revocation.decided_by or "").strip() or actor.strip()
         with self.db.session() as s:
             row = self.db.supervisor_row(s, supervisor_id)
             if row.status == SupervisorStatus.REVOKED:
                 msg = f"监督员 #{supervisor_id} 的资格已于 {row.revoked_on} 取消"
                 raise InvalidTransition(msg)
+            admonitions = sorted(set(revocation.admonitions))
+            found = {
+                r.id: r
+                for r in s.exec(
+                    select(DisciplineRow).where(
+                        DisciplineRow.supervisor_id == supervisor_id,
+                        col(DisciplineRow.id).in_(admonitions or [0]),
+                    )
+                )
+            }
+            for record_id in admonitions:
+                record = found.get(record_id)
+                if record is None or record.kind != "admonition":
+                    msg = f"处理记录 #{record_id} 不是该监督员的批评教育记录"
+                    raise InvalidInput(msg)
+                if record.on > revocation.on:
+                    msg = (
+                        f"批评教育记录 #{record_id}（{record.on}）晚于取消资格日期 {revocation.on}"
+                    )
+                    raise InvalidInput(msg)
+            if not admonitions and override is None:
+                msg = (
+                    "按通知要求，经批评教育仍不悔改的才取消资格：请列出此前的批评教育记录，"
+                    "或由旗政务服务中心决定并写明理由"
+                )
+                raise InvalidInput(msg)
+            note = revocation.reason.strip()
+            if admonitions:
+                note += f"（依据批评教育记录 {'、'.join(f'#{i}' for i in admonitions)}）"
+            if override:
+                note += f"（旗政务服务中心决定：{override}）"
+            note += f"；决定人：{decided_by}"
             s.add(
                 self._change(
                     supervisor_id,
@@ -234,7 +274,7 @@ class Supervisors:
                     actor,
                     row.status,
                     SupervisorStatus.REVOKED.value,
-                    revocation.reason,
+                    note,
                 )
             )
             row.status = SupervisorStatus.REVOKED.value
@@ -243,8 +283,63 @@ class Supervisors:
             row.revocation_reason = revocation.reason
             row.letter_returned = revocation.letter_returned
             row.card_returned = revocation.card_returned
+            row.revocation_admonitions = admonitions
+            row.revocation_override = override
+            row.revocation_decided_by = decided_by[:200]
             s.commit()
         return self.supervisor(supervisor_id)
+
+    def record_papers_returned(
+        self, supervisor_id: int, *, letter: bool, card: bool, actor: str, note: str | None = None
+    ) -> Supervisor:
+        """Record that a revoked supervisor's 聘书 (``letter``) and/or 工作证 (``card``) came back.
+
+        Kept in the supervisor's history with ``actor``; refused for a supervisor not
+        revoked, or when neither paper is named or both are back already.
+        """
+        _check_actor(actor)
+        if not letter and not card:
+            raise InvalidInput("请指明收回的是聘书（--letter）还是工作证（--card）")
+        with self.db.session() as s:
+            row = self.db.supervisor_row(s, supervisor_id)
+            if row.status != SupervisorStatus.REVOKED:
+                msg = f"监督员 #{supervisor_id} 的资格未被取消，无需收回证件"
+                raise InvalidTransition(msg)
+            before = _papers(bool(row.letter_returned), bool(row.card_returned))
+            letter_back = bool(row.letter_returned) or letter
+            card_back = bool(row.card_returned) or card
+            after = _papers(letter_back, card_back)
+            if after == before:
+                msg = f"监督员 #{supervisor_id} 的{'、'.join(n for n, w in (('聘书', letter), ('工作证', card)) if w)}已经收回"
+                raise InvalidTransition(msg)
+            s.add(
+                self._change(
+                    supervisor_id,
+                    ChangeKind.PAPERS_RETURNED,
+                    actor,
+                    before,
+                    after,
+                    note.strip() if note and note.strip() else None,
+                )
+            )
+            row.letter_returned, row.card_returned = letter_back, card_back
+            s.commit()
+        return self.supervisor(supervisor_id)
+
+    def papers_outstanding(self, *, center: str | None = None) -> list[Supervisor]:
+        """Revoked supervisors whose 聘书 or 工作证 has not come back yet (the follow-up)."""
+        with self.db.session() as s:
+            query = select(SupervisorRow.id).where(
+                SupervisorRow.status == SupervisorStatus.REVOKED.value,
+                sa.or_(
+                    sa.not_(sa.func.coalesce(col(SupervisorRow.letter_returned), sa.false())),
+                    sa.not_(sa.func.coalesce(col(SupervisorRow.card_returned), sa.false())),
+                ),
+            )
+            if center:
+                query = query.where(SupervisorRow.center_code == center)
+            ids = list(s.exec(query.order_by(col(SupervisorRow.id))))
+        return [self.supervisor(i or 0) for i in ids]
 
     def supervisor_history(self, supervisor_id: int) -> list[SupervisorChange]:
         """Every change of a supervisor's status and attendance, oldest first, with who made it."""
@@ -284,6 +379,11 @@ class Supervisors:
                 )
             )
             return dict(found.all())
+
+
+def _papers(letter: bool, card: bool) -> str:
+    """The history's before/after of a revoked supervisor's papers (≤ 32 characters)."""
+    return f"聘书{'已' if letter else '未'}收回，工作证{'已' if card else '未'}收回"
 
 
 def _check_actor(actor: str) -> None:

@@ -103,6 +103,12 @@ class SupervisorRow(SQLModel, table=True):
     letter_returned: bool | None = None
     card_returned: bool | None = None
     created_at: dt.datetime = _when()
+    # The revocation's grounds: the admonitions before it, or the banner center's override.
+    revocation_admonitions: list[int] | None = Field(
+        default=None, sa_column=sa.Column(sa.JSON(), nullable=True)
+    )
+    revocation_override: str | None = None
+    revocation_decided_by: str | None = Field(default=None, max_length=200)
 
 
 class IdentityRow(SQLModel, table=True):
@@ -386,6 +392,7 @@ class DisciplineRow(SQLModel, table=True):
     authority: str | None = None
     actor: str
     recorded_at: dt.datetime = _when()
+    response: str | None = None  # the supervisor's response (表态) to an admonition
 
 
 class FindingRow(SQLModel, table=True):
@@ -425,6 +432,9 @@ class EvaluationRow(SQLModel, table=True):
     entries: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=sa.Column(sa.JSON(), nullable=False)
     )
+    # A later publication supersedes the official one, with the reason; the latest is official.
+    supersedes: int | None = None
+    reason: str | None = None
 
 
 class BriefingOpinionRow(SQLModel, table=True):

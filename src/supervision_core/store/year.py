@@ -36,6 +36,7 @@ from supervision_core.model.year import (
     excellent_quota,
     rank_entries,
 )
+from supervision_core.rules.discipline import discipline_reasons
 from supervision_core.store.centers import require_center
 from supervision_core.store.tables import (
     ActivityRow,
@@ -285,7 +286,12 @@ def record_discipline(
     actor: str,
     on: dt.date | None = None,
     authority: str | None = None,
+    response: str | None = None,
 ) -> DisciplineRecord:
+    """Record 批评教育 or a breach: the facts (``reason``), who (``actor``), the response.
+
+    ``response`` is what the supervisor said to it (本人表态), kept with the record.
+    """
     try:
         kind = DisciplineKind(kind)
     except ValueError as exc:
@@ -307,6 +313,7 @@ def record_discipline(
             authority=authority,
             actor=actor,
             recorded_at=db.clock(),
+            response=response.strip() if response and response.strip() else None,
         )
         s.add(row)
         s.commit()
@@ -322,6 +329,7 @@ def _discipline(row: DisciplineRow) -> DisciplineRecord:
         reason=row.reason,
         actor=row.actor,
         authority=row.authority,
+        response=row.response,
     )
 
 
@@ -330,7 +338,7 @@ def discipline(db: Database, supervisor_id: int) -> list[DisciplineRecord]:
         rows = s.exec(
             select(DisciplineRow)
             .where(DisciplineRow.supervisor_id == supervisor_id)
-            .order_by(col(DisciplineRow.on))
+            .order_by(col(DisciplineRow.on), col(DisciplineRow.id))
         ).all()
         return [_discipline(r) for r in rows]
 
@@ -364,15 +372,30 @@ def record_finding(
 
 
 def evaluated_supervisors(db: Database, center: str, year: int) -> list[SupervisorRow]:
-    """Who a center evaluates for a year: appointed by it, serving at some time in the year."""
-    start, end = year_bounds(year)
+    """Who a center evaluates for a year: appointed by it, with a term (聘期) overlapping it.
+
+    The term decides, not when the row was entered: a term that ended before the year
+    or starts after it leaves the supervisor out. A term not recorded is taken to start
+    on the day the supervisor was entered and to be open-ended. One revoked before the
+    year is out; one revoked in it, or suspended, is listed (with the status).
+    """
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    check_year(year)
     with db.session() as s:
         rows = s.exec(
             select(SupervisorRow)
-            .where(SupervisorRow.center_code == center, col(SupervisorRow.created_at) < end)
+            .where(SupervisorRow.center_code == center)
             .order_by(col(SupervisorRow.id))
         ).all()
-    return [r for r in rows if r.revoked_on is None or r.revoked_on >= start.date()]
+    found = []
+    for r in rows:
+        starts = r.term_start or r.created_at.astimezone(SHANGHAI).date()
+        if starts > last or (r.term_end is not None and r.term_end < first):
+            continue
+        if r.revoked_on is not None and r.revoked_on < first:
+            continue
+        found.append(r)
+    return found
 
 
 def supervisor_years(
@@ -408,11 +431,12 @@ def supervisor_years(
                 continue
             mine = facts[sid]
             found = findings.get(issue_id, ())
-            if method in _EXPERIENCE:
-                mine["service_experiences"].append(number)
             if FindingKind.FALSE_REPORT in found:
+                # Found false: no point for the experience either (docs/annual_evaluation.md).
                 mine["false_reports"].append(number)
                 continue
+            if method in _EXPERIENCE:
+                mine["service_experiences"].append(number)
             if state in verified:
                 mine["verified_reports"].append(number)
                 if track in _FIXED_TRACKS and state in _FIXED_STATES:
@@ -430,9 +454,11 @@ def supervisor_years(
             if sid not in wanted:
                 continue
             ref = f"活动#{activity_id}"
+            if kind not in _SCORED_ACTIVITIES:
+                continue  # training is a right, not scored: neither attending nor missing it
             if status == AttendanceStatus.UNEXCUSED:
                 facts[sid]["unexcused_absences"].append(ref)
-            elif status == AttendanceStatus.PRESENT and kind in _SCORED_ACTIVITIES:
+            elif status == AttendanceStatus.PRESENT:
                 facts[sid]["activities_attended"].append(ref)
         d = table_of(DisciplineRow)
         for sid, record_id in c.execute(
@@ -481,6 +507,24 @@ def _score(data: dict[str, Any]) -> Score:
     )
 
 
+def _year_discipline(
+    db: Database, supervisor_ids: Sequence[int], year: int
+) -> dict[int, list[str]]:
+    """Each supervisor's discipline flags for the year (rules/discipline.py), in Chinese."""
+    wanted = set(supervisor_ids)
+    records: dict[int, list[DisciplineRecord]] = defaultdict(list)
+    with db.session() as s:
+        for row in s.exec(
+            select(DisciplineRow).where(
+                col(DisciplineRow.on) >= dt.date(year, 1, 1),
+                col(DisciplineRow.on) < dt.date(year + 1, 1, 1),
+            )
+        ):
+            if row.supervisor_id in wanted:
+                records[row.supervisor_id].append(_discipline(row))
+    return {sid: discipline_reasons(found)[0] for sid, found in records.items()}
+
+
 def evaluate(
     db: Database,
     year: int,
@@ -489,8 +533,16 @@ def evaluate(
     actor: str,
     quota_ratio: float = 0.2,
     tie_rule: Sequence[str] = DEFAULT_TIE_RULE,
+    publish: bool = False,
+    reason: str | None = None,
 ) -> Evaluation:
-    """Score every supervisor of ``center`` for ``year`` and publish a new version."""
+    """Score every supervisor of ``center`` for ``year``: a preview, or with ``publish`` a version.
+
+    A preview stores nothing (``published`` false, ``id`` 0). Publishing makes the
+    official version of the year and center; when one exists already, the new one
+    supersedes it and ``reason`` is required; both stay readable. An evaluation with
+    nobody to evaluate is not published.
+    """
     require_center(db, center)
     check_year(year, db.today().year)
     if not 0 < quota_ratio <= 1:
@@ -500,62 +552,97 @@ def evaluate(
     policy_name = settings.scoring_policy if settings else "default"
     policy = db.host.scoring_policies()[policy_name]
     supervisors = evaluated_supervisors(db, center, year)
-    years = supervisor_years(db, [s.id or 0 for s in supervisors], year)
-    entries = [
-        EvaluationEntry(
-            supervisor_id=s.id or 0,
-            name=s.name,
-            rank=0,
-            score=policy.score(years[s.id or 0]),
-            excellent=False,
-            year_facts=years[s.id or 0],
+    ids = [s.id or 0 for s in supervisors]
+    years = supervisor_years(db, ids, year)
+    flags = _year_discipline(db, ids, year)
+    entries = []
+    for sup in supervisors:
+        sid = sup.id or 0
+        status = SupervisorStatus(sup.status)
+        mine = list(flags.get(sid, ()))
+        if status is SupervisorStatus.REVOKED:
+            mine.insert(0, f"已于 {sup.revoked_on} 取消资格，不参评优秀")
+        elif status is SupervisorStatus.SUSPENDED:
+            mine.insert(0, "资格暂停中，不参评优秀")
+        entries.append(
+            EvaluationEntry(
+                supervisor_id=sid,
+                name=sup.name,
+                rank=0,
+                score=policy.score(years[sid]),
+                excellent=False,
+                year_facts=years[sid],
+                status=status,
+                term_start=sup.term_start,
+                term_end=sup.term_end,
+                flags=tuple(mine),
+            )
         )
-        for s in supervisors
-    ]
-    quota = excellent_quota(len(entries), quota_ratio)
+    quota = excellent_quota(sum(1 for e in entries if e.eligible), quota_ratio)
     try:
         ranked = rank_entries(entries, tie_rule=tie_rule, quota=quota)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from exc
     with db.session() as s:
         latest = s.exec(
-            select(sa.func.max(EvaluationRow.version)).where(
-                EvaluationRow.center_code == center, EvaluationRow.year == year
+            select(EvaluationRow)
+            .where(EvaluationRow.center_code == center, EvaluationRow.year == year)
+            .order_by(col(EvaluationRow.version).desc())
+        ).first()
+        reason = (reason or "").strip() or None
+        if publish and not ranked:
+            msg = f"中心 {center} {year} 年度没有参评的监督员，不发布评估"
+            raise InvalidInput(msg)
+        if publish and latest is not None and reason is None:
+            msg = (
+                f"中心 {center} {year} 年度已有正式发布的评估（第 {latest.version} 版）；"
+                "重新发布将取代它，请写明理由（--reason）"
             )
-        ).one()
+            raise InvalidInput(msg)
         row = EvaluationRow(
             center_code=center,
             year=year,
-            version=(latest or 0) + 1,
+            version=(latest.version if latest else 0) + 1,
             policy=policy_name,
             quota=quota,
             quota_ratio=quota_ratio,
             tie_rule=list(tie_rule),
             published_at=db.clock(),
             actor=actor,
-            entries=[
-                {
-                    "supervisor_id": e.supervisor_id,
-                    "name": e.name,
-                    "rank": e.rank,
-                    "excellent": e.excellent,
-                    "tie_note": e.tie_note,
-                    "score": _score_json(e.score),
-                    "facts": {
-                        k: list(v)
-                        for k, v in attrs.asdict(e.year_facts).items()
-                        if isinstance(v, tuple)
-                    },
-                }
-                for e in ranked
-            ],
+            entries=[_entry_json(e) for e in ranked],
+            supersedes=latest.id if latest else None,
+            reason=reason,
         )
+        if not publish:
+            return attrs.evolve(_evaluation(row), published=False, official=False)
         s.add(row)
         s.commit()
-        return _evaluation(row)
+        return attrs.evolve(_evaluation(row), official=True)
 
 
-def _evaluation(row: EvaluationRow) -> Evaluation:
+def _entry_json(e: EvaluationEntry) -> dict[str, Any]:
+    return {
+        "supervisor_id": e.supervisor_id,
+        "name": e.name,
+        "rank": e.rank,
+        "excellent": e.excellent,
+        "tie_note": e.tie_note,
+        "score": _score_json(e.score),
+        "facts": {
+            k: list(v) for k, v in attrs.asdict(e.year_facts).items() if isinstance(v, tuple)
+        },
+        "status": e.status.value,
+        "term_start": e.term_start.isoformat() if e.term_start else None,
+        "term_end": e.term_end.isoformat() if e.term_end else None,
+        "flags": list(e.flags),
+    }
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _evaluation(row: EvaluationRow, *, official: bool = False) -> Evaluation:
     return Evaluation(
         id=row.id or 0,
         center=row.center_code,
@@ -567,6 +654,9 @@ def _evaluation(row: EvaluationRow) -> Evaluation:
         tie_rule=tuple(row.tie_rule),
         published_at=row.published_at,
         actor=row.actor,
+        official=official,
+        supersedes=row.supersedes,
+        reason=row.reason,
         entries=tuple(
             EvaluationEntry(
                 supervisor_id=e["supervisor_id"],
@@ -580,6 +670,11 @@ def _evaluation(row: EvaluationRow) -> Evaluation:
                     year=row.year,
                     **{k: tuple(v) for k, v in e["facts"].items()},
                 ),
+                # Versions published before 0018 knew no status: they ranked the active.
+                status=e.get("status", SupervisorStatus.ACTIVE.value),
+                term_start=_date(e.get("term_start")),
+                term_end=_date(e.get("term_end")),
+                flags=tuple(e.get("flags", ())),
             )
             for e in row.entries
         ),
@@ -595,13 +690,31 @@ def evaluations(
     if year:
         query = query.where(EvaluationRow.year == year)
     with db.session() as s:
-        return [_evaluation(r) for r in s.exec(query.order_by(col(EvaluationRow.id)))]
+        rows = list(s.exec(query.order_by(col(EvaluationRow.id))))
+        newest: dict[tuple[str, int], int] = {}
+        for r in rows:
+            key = (r.center_code, r.year)
+            newest[key] = max(newest.get(key, 0), r.version)
+        return [_evaluation(r, official=newest[(r.center_code, r.year)] == r.version) for r in rows]
+
+
+def official_evaluation(db: Database, *, center: str, year: int) -> Evaluation | None:
+    """The official (latest published) evaluation of ``center`` for ``year``, or ``None``."""
+    found = [e for e in evaluations(db, center=center, year=year) if e.official]
+    return found[0] if found else None
 
 
 def revocation_candidates(
     db: Database, *, center: str, as_of: dt.date | None = None
 ) -> list[tuple[int, str, list[str]]]:
-    """Supervisors a person should consider for revocation, with the reasons. Never acted on."""
+    """Supervisors a person should consider for revocation, with the reasons. Never acted on.
+
+    The notice's rule first (rules/discipline.py): a confidentiality breach or an
+    unlawful act (referral) is always listed; an admonished supervisor with a new breach
+    after it (a later record, a report found false) is listed. Then the signs worth a
+    look: an unsatisfactory band last year, six months without a report or an activity,
+    two or more unexcused absences this year.
+    """
     as_of = as_of or db.today()
     since = as_of - dt.timedelta(days=183)
     found: list[tuple[int, str, list[str]]] = []
@@ -637,8 +750,32 @@ def revocation_candidates(
                 attended.add(sid)
             if status == AttendanceStatus.UNEXCUSED and held.year == as_of.year:
                 absences[sid] += 1
+        records: dict[int, list[DisciplineRecord]] = defaultdict(list)
+        d = table_of(DisciplineRow)
+        for row in c.execute(sa.select(d).where(d.c.on <= as_of)):
+            records[row.supervisor_id].append(
+                DisciplineRecord(
+                    id=row.id,
+                    supervisor_id=row.supervisor_id,
+                    kind=row.kind,
+                    on=row.on,
+                    reason=row.reason,
+                    actor=row.actor,
+                    authority=row.authority,
+                    response=row.response,
+                )
+            )
+        false_reports: dict[int, list[tuple[dt.date, str]]] = defaultdict(list)
+        f = table_of(FindingRow)
+        for sid, number, received in c.execute(
+            sa.select(_ISSUE.c.supervisor_id, _ISSUE.c.number, _ISSUE.c.received_at)
+            .select_from(f.join(_ISSUE, _ISSUE.c.id == f.c.issue_id))
+            .where(f.c.kind == FindingKind.FALSE_REPORT.value)
+        ):
+            local = received.astimezone(SHANGHAI) if received.tzinfo else received
+            false_reports[sid].append((local.date(), number))
     for sid, name in active:
-        reasons = []
+        reasons, _ = discipline_reasons(records.get(sid, ()), false_reports.get(sid, ()))
         if bands.get(sid) is Band.UNSATISFACTORY:
             reasons.append(f"{as_of.year - 1} 年度评估为不合格")
         if sid not in reported and sid not in attended:

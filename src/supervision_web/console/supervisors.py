@@ -180,6 +180,9 @@ async def console_supervisor(request: Request) -> Response:
             elif action == "reinstate":
                 ledger.reinstate(supervisor_id, reason=f.get("reason", ""), actor=actor)
             elif action == "revoke":
+                override = f.get("override", "").strip() or None
+                if override and user.center_level is not CenterLevel.BANNER:
+                    raise InvalidInput("未经批评教育直接取消资格，须由旗政务服务中心决定")
                 ledger.revoke(
                     supervisor_id,
                     Revocation(
@@ -187,12 +190,26 @@ async def console_supervisor(request: Request) -> Response:
                         reason=f.get("reason", ""),
                         letter_returned=f.get("letter_returned") == "yes",
                         card_returned=f.get("card_returned") == "yes",
+                        admonitions=_record_ids(f.get("admonitions", "")),
+                        override=override,
+                        decided_by=f.get("decided_by") or None,
                     ),
+                    actor=actor,
+                )
+            elif action == "papers_returned":
+                ledger.record_papers_returned(
+                    supervisor_id,
+                    letter=f.get("letter_returned") == "yes",
+                    card=f.get("card_returned") == "yes",
                     actor=actor,
                 )
             elif action == "discipline":
                 ledger.record_discipline(
-                    supervisor_id, kind=f.get("kind", ""), reason=f.get("reason", ""), actor=actor
+                    supervisor_id,
+                    kind=f.get("kind", ""),
+                    reason=f.get("reason", ""),
+                    actor=actor,
+                    response=f.get("response") or None,
                 )
             elif action == "edit":
                 ledger.update_supervisor(
@@ -320,6 +337,19 @@ def _pending(ledger: Ledger, supervisor: Any) -> OfficerRecommendation | None:
         ),
         None,
     )
+
+
+def _record_ids(value: str) -> list[int]:
+    """The admonition record numbers typed in the revocation form ("3, 5" or "#3，#5")."""
+    found = []
+    for part in value.replace("，", ",").replace("、", ",").split(","):
+        part = part.strip().lstrip("#")
+        if not part:
+            continue
+        if not part.isdigit():
+            raise InvalidInput(f"批评教育记录编号应为数字：{part}")
+        found.append(int(part))
+    return found
 
 
 def _contact_kind(value: str) -> ContactKind:
