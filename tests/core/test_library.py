@@ -174,7 +174,11 @@ def test_publish_list_search_open_and_withdraw(
     ledger.revoke(
         people["other"],
         Revocation(
-            on=supdesk_clock().date(), reason="退出", letter_returned=True, card_returned=True
+            on=supdesk_clock().date(),
+            reason="退出",
+            letter_returned=True,
+            card_returned=True,
+            override="旗政务服务中心决定（测试）",
         ),
         actor="galutu-desk",
     )

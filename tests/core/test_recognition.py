@@ -135,7 +135,11 @@ def test_a_revoked_supervisor_records_no_visit(supdesk_ledger: Ledger) -> None:
     supdesk_ledger.revoke(
         sid,
         Revocation(
-            on=dt.date(2026, 3, 1), reason="违反保密义务", letter_returned=True, card_returned=True
+            on=dt.date(2026, 3, 1),
+            reason="违反保密义务",
+            letter_returned=True,
+            card_returned=True,
+            override="旗政务服务中心决定（测试）",
         ),
         actor=OP,
     )
@@ -268,7 +272,7 @@ def _excellent_year(ledger: Ledger) -> dict[str, int]:
             ledger.record_field_visit(
                 ids[name], method="simulated", venue="大厅", on=dt.date(2026, 2, 2 + day), actor=OP
             )
-    evaluation = ledger.evaluate_year(2026, center="tuke", actor=OP)
+    evaluation = ledger.evaluate_year(2026, center="tuke", actor=OP, publish=True)
     assert [e.name for e in evaluation.excellent] == ["其其格", "乌云"]
     return ids
 
@@ -325,6 +329,7 @@ def test_a_supervisor_revoked_since_the_evaluation_is_not_commended(
             reason="泄露申请人信息",
             letter_returned=True,
             card_returned=False,
+            override="旗政务服务中心决定（测试）",
         ),
         actor=OP,
     )

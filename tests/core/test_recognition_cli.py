@@ -107,7 +107,7 @@ def test_commendation_from_the_command_line(run, tmp_path: Path) -> None:  # typ
             ).exit_code
             == 0
         )  # fmt: skip
-    evaluation = _json(run("evaluate", "2026", "--center", "banner", "--json"))
+    evaluation = _json(run("evaluate", "2026", "--center", "banner", "--json", "--publish"))
     assert [e["name"] for e in evaluation["entries"] if e["excellent"]] == ["王建国"]  # type: ignore[index]
     recorded = run(
         "commendations", "record", "2026", "--center", "banner",

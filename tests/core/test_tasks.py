@@ -186,7 +186,13 @@ def test_who_may_be_given_a_task(supdesk_ledger: Ledger, people: dict[str, int])
         _task(ledger, [people["town2"]])
     ledger.revoke(
         people["town"],
-        Revocation(on=MONDAY, reason="本人申请退出", letter_returned=True, card_returned=True),
+        Revocation(
+            on=MONDAY,
+            reason="本人申请退出",
+            letter_returned=True,
+            card_returned=True,
+            override="旗政务服务中心决定（测试）",
+        ),
         actor=STAFF,
     )
     with pytest.raises(InvalidInput, match=r"巴特尔.*已取消资格"):

@@ -29,7 +29,7 @@ from supervision_core.store.tables import (
     OfficerRecommendationRow,
     SupervisorChangeRow,
 )
-from supervision_core.store.year import evaluations
+from supervision_core.store.year import official_evaluation
 
 if TYPE_CHECKING:
     from supervision_core.model.year import Evaluation
@@ -155,15 +155,16 @@ def field_visits(
 
 
 def published_excellent(db: Database, center: str, year: int) -> Evaluation:
-    """The published evaluation whose excellent supervisors are commended.
+    """The official evaluation whose excellent supervisors are commended.
 
-    Today: the latest version published for the center and year.
+    The one version ``evaluate --publish`` made official for the center and year (a
+    later publication supersedes it); a preview is never commended.
     """
-    found = evaluations(db, center=center, year=year)
-    if not found:
+    found = official_evaluation(db, center=center, year=year)
+    if found is None:
         msg = f"中心 {center} 尚未发布 {year} 年度评估结果，不能表彰"
         raise InvalidInput(msg)
-    return found[-1]
+    return found
 
 
 def _commendation(row: CommendationRow) -> Commendation:
