@@ -166,6 +166,10 @@ if _typing.TYPE_CHECKING:
     from supervision_core.model.screening import (
         ScreeningProposal as ScreeningProposal,
     )
+    from supervision_core.model.sign_in import (
+        SupervisorSession as SupervisorSession,
+        SupervisorSignIn as SupervisorSignIn,
+    )
     from supervision_core.model.summaries import (
         AttachmentInfo as AttachmentInfo,
         IssueSummary as IssueSummary,
@@ -252,6 +256,11 @@ if _typing.TYPE_CHECKING:
     )
     from supervision_core.rules.reminders import (
         documents_due as documents_due,
+    )
+    from supervision_core.rules.sign_in import (
+        CODE_MINUTES as CODE_MINUTES,
+        CODE_TRIES as CODE_TRIES,
+        SESSION_DAYS as SESSION_DAYS,
     )
     from supervision_core.rules.scoring import (
         DefaultPolicy as DefaultPolicy,
@@ -390,6 +399,7 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
             "verify_password",
         ),
         "model.access": ("ACCESS_ACTIONS", "AccessEntry"),
+        "model.sign_in": ("SupervisorSession", "SupervisorSignIn"),
         "model.clock": ("SHANGHAI", "local_date", "now_utc", "to_local"),
         "model.briefing": (
             "Briefing",
@@ -429,6 +439,7 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
         "rules.similarity": ("text_similarity",),
         "rules.screening": ("valid_id_number",),
         "rules.reminders": ("documents_due",),
+        "rules.sign_in": ("CODE_MINUTES", "CODE_TRIES", "SESSION_DAYS"),
         # Documents
         "documents.printable": (
             "briefing_pdf",

@@ -45,6 +45,7 @@ from supervision_core.store.quarantine import Quarantine
 from supervision_core.store.reports import Reports
 from supervision_core.store.rows import IssueRef
 from supervision_core.store.session import Database
+from supervision_core.store.sign_in import SignIns
 from supervision_core.store.supervisors import Supervisors
 from supervision_core.store.users import UserStore
 
@@ -62,7 +63,7 @@ if TYPE_CHECKING:
         QuarantineReason,
         Report,
     )
-    from supervision_core.model.scoring import SupervisorYear
+    from supervision_core.model.scoring import Score, SupervisorYear
     from supervision_core.model.year import AttendanceStatus
     from supervision_core.store.engine import Engine
 
@@ -161,6 +162,7 @@ class Ledger:
         self._leases = Leases(self.db)
         self._dashboard = Dashboard(self.db, self._leases)
         self._access = AccessLog(self.db)
+        self._sign_ins = SignIns(self.db, self._supervisors, self._outbox)
 
     # The clock and the plugins may be swapped after opening (the demo, tests): the
     # store reads them from ``db`` on every call.
@@ -310,6 +312,17 @@ class Ledger:
         self.supervisor(supervisor_id)
         return annual.supervisor_years(self.db, [supervisor_id], year)[supervisor_id]
 
+    def supervisor_score(self, supervisor_id: int, year: int) -> Score:
+        """A supervisor's score for ``year`` so far, under their center's scoring policy.
+
+        The same policy and facts as the annual evaluation (:meth:`evaluate_year`), for a
+        year not yet evaluated: what the supervisor's own page shows.
+        """
+        supervisor = self.supervisor(supervisor_id)
+        center = self.settings.center(supervisor.center)
+        policy = self.host.scoring_policies()[center.scoring_policy if center else "default"]
+        return policy.score(self.supervisor_year(supervisor_id, year))
+
     def unit_file(self, ref: IssueRef, number: int) -> tuple[UnitFile, bytes]:
         """The issue's file ``number`` (from 1) as its unit may have it.
 
@@ -411,6 +424,15 @@ class Ledger:
     supervisor_history = _Via("_supervisors", Supervisors.supervisor_history)
     identity_table = _Via("_supervisors", Supervisors.identity_table)
 
+    # supervisors' own page: sign-in codes and sessions, store/sign_in.py
+    request_sign_in_code = _Via("_sign_ins", SignIns.request_sign_in_code)
+    sign_in_with_code = _Via("_sign_ins", SignIns.sign_in_with_code)
+    start_supervisor_session = _Via("_sign_ins", SignIns.start_supervisor_session)
+    supervisor_of_session = _Via("_sign_ins", SignIns.supervisor_of_session)
+    end_supervisor_session = _Via("_sign_ins", SignIns.end_supervisor_session)
+    end_supervisor_sessions = _Via("_sign_ins", SignIns.end_supervisor_sessions)
+    supervisor_sessions = _Via("_sign_ins", SignIns.supervisor_sessions)
+
     # who saw supervisors' personal data: store/access.py
     log_access = _Via("_access", AccessLog.log_access)
     access_log = _Via("_access", AccessLog.access_log)
@@ -465,6 +487,8 @@ class Ledger:
     run_routine = _Via("_outbox", Outbox.run_routine)
     notify_center = _Via("_outbox", Outbox.notify_center)
     outbox = _Via("_outbox", Outbox.entries)
+    notices_to_supervisor = _Via("_outbox", Outbox.notices_to_supervisor)
+    deliver_now = _Via("_outbox", Outbox.deliver_now)
     outbox_entry = _Via("_outbox", Outbox.entry)
     retry_notice = _Via("_outbox", Outbox.retry_notice)
     inbox = _Via("_outbox", Outbox.inbox)
