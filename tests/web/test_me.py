@@ -134,3 +134,27 @@ def test_the_form_files_once_and_keeps_what_was_typed(
     assert first.url == second.url and "已登记" in first.text
     mine = [r for r in supdesk_ledger.recent_reports() if r.channel == "me"]
     assert len(mine) == 1 and mine[0].supervisor_id == me.id
+
+
+def test_staff_end_a_supervisors_sessions_from_the_console(
+    web_client, desk_people, supdesk_ledger, sms
+) -> None:
+    from conftest import PASSWORD
+
+    me = desk_people["巴特尔"]
+    sign_in(web_client, sms, me.id)
+    login = web_client.get("/login")
+    web_client.post(
+        "/login",
+        data={"csrf_token": csrf(login.text), "username": "town-desk", "password": PASSWORD},
+    )
+    page = web_client.get(f"/console/supervisors/{me.id}")
+    assert "已在 1 部手机上登录" in page.text
+    ended = web_client.post(
+        f"/console/supervisors/{me.id}",
+        data={"csrf_token": csrf(page.text), "action": "end_me_sessions"},
+    )
+    assert "目前没有登录" in ended.text
+    assert web_client.get("/me", follow_redirects=False).status_code == 303
+    sessions = supdesk_ledger.supervisor_sessions(me.id)
+    assert [s.revoked_by for s in sessions] == ["user:town-desk"]

@@ -170,6 +170,9 @@ async def console_supervisor(request: Request) -> Response:
             action = f.get("action")
             if action == "link_code":
                 return ledger.messengers.issue_link_code(supervisor_id).code
+            if action == "end_me_sessions":  # a lost phone: signed out of /me everywhere
+                ledger.end_supervisor_sessions(supervisor_id, actor=actor)
+                return None
             if action == "suspend":
                 ledger.suspend(supervisor_id, reason=f.get("reason", ""), actor=actor)
             elif action == "reinstate":
@@ -239,9 +242,11 @@ async def console_supervisor(request: Request) -> Response:
             supervisors=[supervisor.id],
         )
         activities = ledger.activities(center=supervisor.center, year=ledger.today().year)
-        return supervisor, ledger.discipline(supervisor.id), activities
+        sessions = ledger.supervisor_sessions(supervisor.id)
+        return supervisor, ledger.discipline(supervisor.id), activities, sessions
 
-    supervisor, discipline, activities = await desk.call(load)
+    supervisor, discipline, activities, sessions = await desk.call(load)
+    now = desk.ledger.clock()
     context = {
         "s": supervisor,
         "discipline": discipline,
@@ -252,6 +257,7 @@ async def console_supervisor(request: Request) -> Response:
         "typed": typed,
         "link_code": link_code,
         "can_act": user.role is Role.STAFF,
+        "me_sessions": [m for m in sessions if m.is_active(now)],
     }
     return render(request, "console/supervisor.html", context, status_code=status)
 
