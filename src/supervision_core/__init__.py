@@ -125,6 +125,7 @@ if _typing.TYPE_CHECKING:
     from supervision_core.model.notifications import (
         Notice as Notice,
         Notifier as Notifier,
+        NoticeKind as NoticeKind,
         RecipientKind as RecipientKind,
         Unreachable as Unreachable,
     )
@@ -369,7 +370,7 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
             "OutboxStatus",
             "transport_label",
         ),
-        "model.notifications": ("Notice", "RecipientKind"),
+        "model.notifications": ("Notice", "NoticeKind", "RecipientKind"),
         "rules.notices": ("notices_for",),
         "model.year": (
             "DEFAULT_TIE_RULE",

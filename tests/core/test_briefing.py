@@ -283,6 +283,7 @@ def test_sending_puts_one_notice_per_active_supervisor_with_the_pdf_once(
         assert entry.notice.recipient_kind == "supervisor"
         assert "政务服务监督工作情况通报" in entry.notice.subject
         assert "以上合计 0 件，与收到件数 0 件一致" in entry.notice.body
+        assert entry.notice.kind == "briefing" and entry.notice.fields["period"] == "2026H1"
 
     again = ledger.send_briefing(center=CENTER, period="2026h1")
     assert (again.sent, again.already_sent) == (0, 2)

@@ -22,6 +22,7 @@ from supervision_core import (
     IssueEvent,
     Ledger,
     Notice,
+    NoticeKind,
     PluginManager,
     Report,
     ReportHints,
@@ -279,6 +280,36 @@ def test_every_step_has_its_notice() -> None:
         for notice in told(events):
             if notice.recipient_kind != "supervisor":
                 assert not any(t in repr(notice) for t in SUPERVISOR_TRACES), kind
+    # Every notice says what it is about, for a transport that can only send a template.
+    kinds = {k: sorted(n.kind for n in told(events)) for k, events in walks.items()}
+    assert all(n.kind in set(NoticeKind) for e in walks.values() for n in told(e))
+    assert kinds[EventKind.OBJECTED] == ["objection"]
+    assert kinds[EventKind.DISPATCHED] == ["dispatched", "unit_dispatched"]
+    assert kinds[EventKind.EVALUATED] == ["reopened", "unit_reopened"]
+    assert kinds[EventKind.NOT_ACCEPTED] == ["not_accepted"]
+
+
+def test_a_notice_carries_its_facts_as_template_fields() -> None:
+    """The fields say what the body says, short, and the unit's never name the supervisor."""
+    extended = told([RECEIVED, ACCEPTED, DISPATCHED, SCHEDULED, EXTENDED])
+    supervisor = to(extended, "supervisor")
+    assert supervisor.fields == {
+        "number": "banner-2026-00001",
+        "step": "延期",
+        "due_on": "2026-03-19",
+        "previous_due_on": "2026-03-16",
+        "unit": "不动产登记窗口",
+        "reason": "清单须经局务会审定",
+    }
+    unit = to(extended, "unit")
+    assert unit.kind == "unit_extended" and unit.fields["due_on"] == "2026-03-19"
+    assert "unit" not in unit.fields  # the unit is told its own issue, not its own name
+    refused = told([RECEIVED, ev("not_accepted", "无实质内容", n=2, reason="no_substance")])
+    (notice,) = refused
+    assert notice.fields["reason"] == notice.body.split("原因：")[1].split("。")[0]
+    reopened = to(told([RECEIVED, ACCEPTED, DISPATCHED, SCHEDULED, COMPLETED, UNSATISFIED]), "unit")
+    assert "清单仍缺少不动产继承所需材料" in reopened.fields["reason"]
+    assert not any(t in repr(reopened.fields) for t in SUPERVISOR_TRACES)
 
 
 # ---------------------------------------------------------------- 催办 and 督办
@@ -433,6 +464,20 @@ def test_the_loop_through_the_ledger(
         "收到反馈", "受理", "派单", "确定整改方式", "延期", "整改完成", "重新整改",
         "确定整改方式", "整改完成", "未经评价办结",
     ]  # fmt: skip
+    # The kind and the facts survive the outbox, for the templated transports.
+    assert [n.kind for n in notifier.sent if n.recipient_kind == "supervisor"] == [
+        "received", "accepted", "dispatched", "planned", "extended", "completed", "reopened",
+        "planned", "completed", "closed",
+    ]  # fmt: skip
+    delivered = next(n for n in notifier.sent if n.kind == "extended")
+    assert (
+        delivered.fields["due_on"] == new_due.isoformat() and delivered.fields["number"] == number
+    )
+    unit_kinds = [n.kind for n in notifier.sent if n.recipient_kind == "unit"]
+    assert unit_kinds == ["unit_dispatched", "unit_extended", "unit_reopened"]
+    reopened_fields = next(n.fields for n in notifier.sent if n.kind == "unit_reopened")
+    for trace in ("reporter@example.cn", "13812341234", "测试监督员"):
+        assert trace not in repr(reopened_fields), trace
 
 
 def test_the_routine_says_cuiban_before_and_duban_after_on_the_ledger(
@@ -455,3 +500,7 @@ def test_the_routine_says_cuiban_before_and_duban_after_on_the_ledger(
         if e.notice.key.startswith("routine:") and e.notice not in before
     ]  # fmt: skip
     assert after and all("督办" in n.subject and "催办" not in n.subject + n.body for n in after)
+    assert {n.kind for n in before} == {"reminder"} and {n.kind for n in after} == {"overdue"}
+    assert all(
+        n.fields["number"] == number and n.fields["due_on"] == due.isoformat() for n in after
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 import attrs
@@ -12,7 +12,7 @@ from supervision_core.errors import SupervisionError
 from supervision_core.model.reports import Attachment
 from supervision_core.model.supervisors import Identity
 
-__all__ = ["Notice", "Notifier", "RecipientKind", "Unreachable"]
+__all__ = ["Notice", "NoticeKind", "Notifier", "RecipientKind", "Unreachable"]
 
 
 class RecipientKind(enum.StrEnum):
@@ -21,6 +21,86 @@ class RecipientKind(enum.StrEnum):
     SUPERVISOR = "supervisor"
     UNIT = "unit"
     CENTER = "center"  # a center's staff (the routine's reminders and escalations)
+
+
+class NoticeKind(enum.StrEnum):
+    """What a notice is about: the key a templated transport looks its template up by.
+
+    SMS and WeChat template messages carry no free text, only a pre-approved template
+    filled with parameters, so each notifier that needs one maps these codes to its
+    template ids in ``supdesk.toml``, and fills them from :attr:`Notice.fields`.
+    Plugins may use codes of their own; these are the core's.
+    """
+
+    # To the supervisor, one for each step they hear of
+    RECEIVED = "received"
+    NOT_ACCEPTED = "not_accepted"
+    ACCEPTED = "accepted"
+    DISPATCHED = "dispatched"
+    PLANNED = "planned"
+    PROGRESS = "progress"
+    EXTENDED = "extended"
+    COMPLETED = "completed"
+    EXPLAINED = "explained"
+    REOPENED = "reopened"
+    EVALUATED = "evaluated"
+    CLOSED = "closed"
+    MERGED = "merged"
+    DUPLICATE_ATTACHED = "duplicate_attached"
+    SUPPLEMENTED = "supplemented"
+    BRIEFING = "briefing"
+    SIGN_IN_CODE = "sign_in_code"
+    # To the unit
+    UNIT_DISPATCHED = "unit_dispatched"
+    UNIT_EXTENDED = "unit_extended"
+    UNIT_REOPENED = "unit_reopened"
+    # The routine (to units and centers)
+    REMINDER = "reminder"
+    OVERDUE = "overdue"
+    ESCALATION = "escalation"
+    UNSCREENED = "unscreened"
+    # To a center's staff
+    OBJECTION = "objection"
+    CENTER_MESSAGE = "center_message"
+
+    @property
+    def label(self) -> str:
+        """The kind in Chinese."""
+        return _NOTICE_KIND_LABELS[self]
+
+
+_NOTICE_KIND_LABELS = {
+    NoticeKind.RECEIVED: "收到反馈",
+    NoticeKind.NOT_ACCEPTED: "不予受理",
+    NoticeKind.ACCEPTED: "受理",
+    NoticeKind.DISPATCHED: "派单",
+    NoticeKind.PLANNED: "整改方案",
+    NoticeKind.PROGRESS: "整改进展",
+    NoticeKind.EXTENDED: "延期",
+    NoticeKind.COMPLETED: "整改完成",
+    NoticeKind.EXPLAINED: "书面说明",
+    NoticeKind.REOPENED: "重新整改",
+    NoticeKind.EVALUATED: "评价办结",
+    NoticeKind.CLOSED: "未经评价办结",
+    NoticeKind.MERGED: "合并办理",
+    NoticeKind.DUPLICATE_ATTACHED: "同类反馈合并",
+    NoticeKind.SUPPLEMENTED: "补充反馈",
+    NoticeKind.BRIEFING: "半年通报",
+    NoticeKind.SIGN_IN_CODE: "登录验证码",
+    NoticeKind.UNIT_DISPATCHED: "派单通知",
+    NoticeKind.UNIT_EXTENDED: "延期通知",
+    NoticeKind.UNIT_REOPENED: "重新整改通知",
+    NoticeKind.REMINDER: "到期催办",
+    NoticeKind.OVERDUE: "逾期督办",
+    NoticeKind.ESCALATION: "提级督办",
+    NoticeKind.UNSCREENED: "待审查提醒",
+    NoticeKind.OBJECTION: "派单异议",
+    NoticeKind.CENTER_MESSAGE: "中心消息",
+}
+
+
+def _fields(values: Mapping[str, object] | None) -> dict[str, str]:
+    return {str(k): str(v) for k, v in (values or {}).items() if v is not None}
 
 
 def _addresses(values: Iterable[Identity]) -> tuple[Identity, ...]:
@@ -49,6 +129,9 @@ class Notice:
     subject: str
     body: str
     attachments: tuple[Attachment, ...] = attrs.field(converter=_attachments, default=())
+    kind: str = ""
+    # Excluded from the hash: a dict is not hashable, and the key identifies a notice.
+    fields: dict[str, str] = attrs.field(converter=_fields, factory=dict, hash=False)
 
 
 class Unreachable(SupervisionError):

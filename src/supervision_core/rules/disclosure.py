@@ -109,13 +109,14 @@ def unit_view(
 
 
 def unit_notice(notice: Notice, reporter: Reporter | None) -> Notice:
-    """A notice to a unit with its subject and body redacted; any other notice as it is."""
+    """A notice to a unit with its subject, body and fields redacted; any other as it is."""
     if notice.recipient_kind is not RecipientKind.UNIT:
         return notice
     return attrs.evolve(
         notice,
         subject=redact_for_unit(notice.subject, reporter),
         body=redact_for_unit(notice.body, reporter),
+        fields={k: redact_for_unit(v, reporter) for k, v in notice.fields.items()},
     )
 
 

@@ -25,7 +25,7 @@ from supervision_core.model.issues import (
     Satisfaction,
     UnitView,
 )
-from supervision_core.model.notifications import Notice, RecipientKind
+from supervision_core.model.notifications import Notice, NoticeKind, RecipientKind
 from supervision_core.model.supervisors import Identity
 from supervision_core.rules.disclosure import unit_view
 
@@ -83,9 +83,21 @@ def _plan_text(issue: Issue, unit: str) -> str:
             )
 
 
-def _supervisor_text(issue: Issue, event: IssueEvent, unit: str) -> tuple[str, str] | None:
-    """The step's label for the subject and the supervisor's text, or None if not told."""
+# The kind of notice each step the supervisor hears of sends (a reopening aside).
+_STEP_KINDS = {
+    k: NoticeKind(k.value) for k in EventKind if k.value in {n.value for n in NoticeKind}
+}
+
+
+def _supervisor_text(
+    issue: Issue, event: IssueEvent, unit: str
+) -> tuple[NoticeKind, str, str] | None:
+    """The notice's kind, the step's label for the subject and the supervisor's text.
+
+    None if the supervisor is not told of this step.
+    """
     n, label = issue.number, event.kind.label
+    kind = _STEP_KINDS.get(event.kind)
     match event.kind:
         case EventKind.RECEIVED:
             text = f"您反馈的问题已收到，编号 {n}。我们将在规定时限内审查并告知处理情况。"
@@ -126,7 +138,7 @@ def _supervisor_text(issue: Issue, event: IssueEvent, unit: str) -> tuple[str, s
                 "请进行评价（满意/基本满意/不满意）；不满意的，请写明理由。"
             )
         case EventKind.EVALUATED if _satisfaction(event) is Satisfaction.NOT_SATISFIED:
-            label = "重新整改"
+            kind, label = NoticeKind.REOPENED, "重新整改"
             text = (
                 f"您对问题 {n} 的评价为不满意，已重新交办{unit}整改，"
                 f"责任单位将于 {_due(issue)} 前重新确定整改方式。" + _note(event.note, "您的意见")
@@ -148,20 +160,49 @@ def _supervisor_text(issue: Issue, event: IssueEvent, unit: str) -> tuple[str, s
             text = f"您对问题 {n} 的补充反馈已收到，将一并办理。"
         case _:
             return None
-    return label, text
+    if kind is None:  # every step told above has a kind of its own
+        msg = f"no notice kind for the step {event.kind.value!r}"
+        raise AssertionError(msg)
+    return kind, label, text
 
 
-def _unit_text(view: UnitView, event: IssueEvent) -> tuple[str, str] | None:
+def _fields(issue: Issue | UnitView, event: IssueEvent, unit: str | None) -> dict[str, str]:
+    """The notice's facts for a templated transport: short, and what the body says too."""
+    fields = {"number": issue.number, "step": event.kind.label}
+    if issue.due_on is not None:
+        fields["due_on"] = issue.due_on.isoformat()
+    if unit:
+        fields["unit"] = unit
+    previous = _date(event.data.get("previous_due_on") or event.data.get("from"))
+    if event.kind is EventKind.EXTENDED and previous:
+        fields["previous_due_on"] = previous
+    if (satisfaction := _satisfaction(event)) is not None:
+        fields["satisfaction"] = satisfaction.label
+    if isinstance(issue, Issue):
+        if event.kind is EventKind.NOT_ACCEPTED and issue.not_accepted_reason is not None:
+            fields["reason"] = issue.not_accepted_reason.label
+        elif event.kind is EventKind.EXTENDED and _bare(event.note):
+            fields["reason"] = _bare(event.note)
+    elif event.kind is EventKind.EXTENDED and _bare(event.note):
+        fields["reason"] = _bare(event.note)
+    elif _satisfaction(event) is Satisfaction.NOT_SATISFIED:
+        fields["reason"] = _bare(issue.dissatisfaction) or "未说明"
+    return fields
+
+
+def _unit_text(view: UnitView, event: IssueEvent) -> tuple[NoticeKind, str, str] | None:
     """The unit's subject and text, from its own view only, or None if not told."""
     n = view.number
     match event.kind:
         case EventKind.DISPATCHED:
             return (
+                NoticeKind.UNIT_DISPATCHED,
                 f"【派单通知】问题 {n}",
                 f"请于 {_due(view)} 前确定整改方式并办理。问题描述：{view.text}",
             )
         case EventKind.EXTENDED:
             return (
+                NoticeKind.UNIT_EXTENDED,
                 f"【延期通知】问题 {n}",
                 f"问题 {n} 的整改期限已延长至 {_due(view)}。延期理由：{_bare(event.note)}。"
                 "请按新期限完成整改并报送整改情况。",
@@ -169,6 +210,7 @@ def _unit_text(view: UnitView, event: IssueEvent) -> tuple[str, str] | None:
         case EventKind.EVALUATED if _satisfaction(event) is Satisfaction.NOT_SATISFIED:
             reason = _bare(view.dissatisfaction) or "未说明"
             return (
+                NoticeKind.UNIT_REOPENED,
                 f"【重新整改通知】问题 {n}",
                 f"监督员对问题 {n} 的整改结果不满意，理由：{reason}。"
                 f"请于 {_due(view)} 前重新确定整改方式并办理。问题描述：{view.text}",
@@ -198,10 +240,12 @@ def notices_for(
     unit = unit_name or issue.unit or "责任单位"
     told = _supervisor_text(issue, event, unit)
     if told is not None:
-        label, text = told
+        kind, label, text = told
         notices.append(
             Notice(
                 key=f"{key}:supervisor",
+                kind=kind,
+                fields={**_fields(issue, event, unit if issue.unit else None), "step": label},
                 center=issue.center,
                 recipient_kind=RecipientKind.SUPERVISOR,
                 recipient=str(issue.supervisor_id),
@@ -214,6 +258,8 @@ def notices_for(
         notices.append(
             Notice(
                 key=f"{key}:center",
+                kind=NoticeKind.OBJECTION,
+                fields={"number": issue.number, "reason": _bare(event.note)},
                 center=issue.center,
                 recipient_kind=RecipientKind.CENTER,
                 recipient=issue.center,
@@ -229,10 +275,12 @@ def notices_for(
         view = unit_view(issue, dissatisfaction=dissatisfaction, conceal=conceal)
         to_unit = _unit_text(view, event)
         if to_unit is not None:
-            subject, body = to_unit
+            kind, subject, body = to_unit
             notices.append(
                 Notice(
                     key=f"{key}:unit",
+                    kind=kind,
+                    fields={**_fields(view, event, None), "step": kind.label},
                     center=issue.center,
                     recipient_kind=RecipientKind.UNIT,
                     recipient=issue.unit,

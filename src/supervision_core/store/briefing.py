@@ -26,7 +26,7 @@ from supervision_core.model.briefing import (
 )
 from supervision_core.model.clock import SHANGHAI
 from supervision_core.model.issues import EventKind
-from supervision_core.model.notifications import Notice, RecipientKind
+from supervision_core.model.notifications import Notice, NoticeKind, RecipientKind
 from supervision_core.model.reports import Attachment
 from supervision_core.model.supervisors import Identity, SupervisorStatus
 from supervision_core.model.year import AttendanceStatus
@@ -427,6 +427,8 @@ def send_briefing(
                     subject=subject,
                     body=body,
                     attachments=(attachment,),
+                    kind=NoticeKind.BRIEFING,
+                    fields={"period": period, "center": briefing.center_name},
                 )
                 added = c.execute(insert, _outbox_row(notice, now)).first()
                 sent += 1 if added is not None else 0
@@ -454,6 +456,8 @@ def _outbox_row(notice: Notice, now: dt.datetime) -> dict[str, Any]:
         "addresses": [{"kind": a.kind.value, "value": a.value} for a in notice.addresses],
         "subject": notice.subject,
         "body": notice.body,
+        "kind": notice.kind,
+        "fields": notice.fields or None,
         "attachments": notice_attachments(notice),
         "created_at": now,
         "attempts": 0,

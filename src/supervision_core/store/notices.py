@@ -66,6 +66,8 @@ def enqueue_notices(
                     ],
                     "subject": notice.subject,
                     "body": notice.body,
+                    "kind": notice.kind,
+                    "fields": notice.fields or None,
                     "created_at": now,
                     "attempts": 0,
                     "next_attempt_at": now,

@@ -272,6 +272,14 @@ class Outbox:
                     subject=subject,
                     body=body,
                     now=now,
+                    kind=step.kind.value,
+                    fields={
+                        "number": step.number,
+                        "due_on": step.due_on.isoformat(),
+                        "late_days": str(step.late_days),
+                        "center": step.center,
+                        "step": step.kind.label,
+                    },
                 )
             )
         added: dict[str, int] = {}
@@ -280,7 +288,9 @@ class Outbox:
             added[kind] = added.get(kind, 0) + 1
         return added
 
-    def notify_center(self, center: str, *, key: str, subject: str, body: str) -> int:
+    def notify_center(
+        self, center: str, *, key: str, subject: str, body: str, kind: str = "center_message"
+    ) -> int:
         """Write a notice to a center's staff, once per ``key``; how many were written (0 or 1).
 
         It lands in the console's inbox of ``center`` and goes by the center's
@@ -295,6 +305,8 @@ class Outbox:
             subject=subject,
             body=body,
             now=self.db.clock(),
+            kind=kind,
+            fields={"subject": subject},
         )
         return len(self._insert_notices([row]))
 
@@ -551,6 +563,8 @@ def _row(
     subject: str,
     body: str,
     now: dt.datetime,
+    kind: str,
+    fields: dict[str, str],
 ) -> dict[str, Any]:
     """An outbox row for a notice without addresses (to a unit or a center's staff)."""
     return {
@@ -564,6 +578,8 @@ def _row(
         "addresses": [],
         "subject": subject,
         "body": body,
+        "kind": kind,
+        "fields": fields or None,
         "created_at": now,
         "attempts": 0,
         "next_attempt_at": now,

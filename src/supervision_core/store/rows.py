@@ -247,6 +247,8 @@ def notice_of(row: OutboxRow) -> Notice:
         addresses=tuple(Identity(kind=a["kind"], value=a["value"]) for a in row.addresses),
         subject=row.subject,
         body=row.body,
+        kind=row.kind,
+        fields=row.fields,
         attachments=tuple(
             Attachment(a["filename"], a["content_type"], base64.b64decode(a["content"]))
             for a in row.attachments or ()

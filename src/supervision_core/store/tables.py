@@ -282,6 +282,12 @@ class OutboxRow(SQLModel, table=True):
     )
     subject: str
     body: str
+    # What the notice is about (a NoticeKind code) and its facts, for templated
+    # transports (SMS, WeChat templates) that cannot send the body.
+    kind: str = Field(default="", max_length=40)
+    fields: dict[str, str] | None = Field(
+        default=None, sa_column=sa.Column(sa.JSON(), nullable=True)
+    )
     # Files sent with the notice (the briefing's PDF): filename, content_type and the
     # content in base64. NULL for the notices that carry none.
     attachments: list[dict[str, str]] | None = Field(
