@@ -90,11 +90,15 @@ def test_a_code_goes_out_at_once_and_signs_in_once(
     assert len(sms.sent) == 1  # at once, not at the daemon's next tick
     code = sms.last_code()
     assert sms.sent[0].recipient == str(supervisor)
+    # A templated transport (SMS, WeChat) has the kind and the facts to fill its template.
+    assert sms.sent[0].kind == "sign_in_code"
+    assert dict(sms.sent[0].fields) == {"code": code, "minutes": str(CODE_MINUTES)}
     # The outbox keeps the notice, delivered, with the code blotted out; the code table
     # keeps a digest only.
     entry = ledger.notices_to_supervisor(supervisor)[0]
     assert entry.status is OutboxStatus.DELIVERED and entry.transport == "sms"
     assert code not in entry.notice.body and "******" in entry.notice.body
+    assert entry.notice.fields["code"] == "******"
     with ledger.engine.connect() as c:
         stored = c.execute(sa.text("SELECT code_hash FROM sign_in_code")).scalars().all()
     assert stored and code not in str(stored)

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from supervision_core.errors import InvalidInput, NotFound
-from supervision_core.model.notifications import RecipientKind
+from supervision_core.model.notifications import NoticeKind, RecipientKind
 from supervision_core.model.outbox import OutboxStatus
 from supervision_core.model.sign_in import SupervisorSession, SupervisorSignIn
 from supervision_core.model.supervisors import ContactKind, SupervisorStatus, normalize_identity
@@ -183,6 +183,8 @@ class SignIns:
                     ],
                     subject=subject,
                     body=body,
+                    kind=NoticeKind.SIGN_IN_CODE.value,
+                    fields={"code": code, "minutes": str(CODE_MINUTES)},
                     created_at=now,
                     attempts=0,
                     next_attempt_at=now,
@@ -199,6 +201,8 @@ class SignIns:
         with self.db.session() as s:
             row = s.exec(select(OutboxRow).where(OutboxRow.key == key)).one()
             row.body = row.body.replace(code, _BLOTTED)
+            if row.fields and "code" in row.fields:
+                row.fields = {**row.fields, "code": _BLOTTED}
             if row.status != OutboxStatus.DELIVERED.value:
                 row.status = OutboxStatus.UNREACHABLE.value
                 row.last_error = (

@@ -1,7 +1,7 @@
 """the supervisor's page: one-time sign-in codes and supervisor sessions
 
 Revision ID: 0018_me_sign_in
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-02 07:30:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from supervision_core.store.tables import UTCDateTime
 
 revision: str = "0018_me_sign_in"
-down_revision: str | None = "0017"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
