@@ -195,6 +195,21 @@ if _typing.TYPE_CHECKING:
         Topic as Topic,
         parse_term as parse_term,
     )
+    from supervision_core.model.tasks import (
+        AssignmentStatus as AssignmentStatus,
+        Task as Task,
+        TaskAssignment as TaskAssignment,
+        TaskKind as TaskKind,
+    )
+    from supervision_core.model.library import (
+        DOCUMENT_MEDIA_TYPES as DOCUMENT_MEDIA_TYPES,
+        MAX_DOCUMENT_BYTES as MAX_DOCUMENT_BYTES,
+        DocumentCategory as DocumentCategory,
+        LibraryDocument as LibraryDocument,
+    )
+    from supervision_core.rules.library import (
+        document_media_type as document_media_type,
+    )
     from supervision_core.model.year import (
         DEFAULT_TIE_RULE as DEFAULT_TIE_RULE,
         TIE_RULES as TIE_RULES,
@@ -387,6 +402,14 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
             "excellent_quota",
             "rank_entries",
         ),
+        "model.tasks": ("AssignmentStatus", "Task", "TaskAssignment", "TaskKind"),
+        "model.library": (
+            "DOCUMENT_MEDIA_TYPES",
+            "MAX_DOCUMENT_BYTES",
+            "DocumentCategory",
+            "LibraryDocument",
+        ),
+        "rules.library": ("document_media_type",),
         "model.accounts": (
             "LOCKOUT_ATTEMPTS",
             "LOCKOUT_MINUTES",

@@ -39,6 +39,7 @@ from supervision_core.store.dashboard import Dashboard
 from supervision_core.store.engine import DEFAULT_DATABASE_URL, check_schema, create_engine, migrate
 from supervision_core.store.issues import Issues
 from supervision_core.store.leases import Leases
+from supervision_core.store.library import Library
 from supervision_core.store.messengers import MessengerStore
 from supervision_core.store.outbox import Outbox
 from supervision_core.store.quarantine import Quarantine
@@ -47,6 +48,7 @@ from supervision_core.store.rows import IssueRef
 from supervision_core.store.session import Database
 from supervision_core.store.sign_in import SignIns
 from supervision_core.store.supervisors import Supervisors
+from supervision_core.store.tasks import Tasks
 from supervision_core.store.users import UserStore
 
 if TYPE_CHECKING:
@@ -163,6 +165,8 @@ class Ledger:
         self._dashboard = Dashboard(self.db, self._leases)
         self._access = AccessLog(self.db)
         self._sign_ins = SignIns(self.db, self._supervisors, self._outbox)
+        self._tasks = Tasks(self.db)
+        self._library = Library(self.db, self._access)
 
     # The clock and the plugins may be swapped after opening (the demo, tests): the
     # store reads them from ``db`` on every call.
@@ -516,3 +520,21 @@ class Ledger:
     evaluate_year = _Via("db", annual.evaluate)
     evaluations = _Via("db", annual.evaluations)
     revocation_candidates = _Via("db", annual.revocation_candidates)
+
+    # tasks given to supervisors (服务体验, 明察暗访): store/tasks.py
+    create_task = _Via("_tasks", Tasks.create_task)
+    task = _Via("_tasks", Tasks.task)
+    tasks = _Via("_tasks", Tasks.tasks)
+    task_assignments = _Via("_tasks", Tasks.task_assignments)
+    respond_to_task = _Via("_tasks", Tasks.respond_to_task)
+    record_task_visit = _Via("_tasks", Tasks.record_task_visit)
+
+    # the documents library (资料库): store/library.py
+    publish_document = _Via("_library", Library.publish_document)
+    withdraw_document = _Via("_library", Library.withdraw_document)
+    document = _Via("_library", Library.document)
+    document_content = _Via("_library", Library.document_content)
+    documents = _Via("_library", Library.documents)
+    documents_for_supervisor = _Via("_library", Library.documents_for_supervisor)
+    open_document = _Via("_library", Library.open_document)
+    document_downloads = _Via("_library", Library.document_downloads)

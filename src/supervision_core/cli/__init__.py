@@ -23,6 +23,7 @@ from supervision_core.cli import (
     setup,
     status,
     supervisors,
+    tasks,
     users,
     year,
 )
@@ -61,6 +62,8 @@ for _command in (
     year.workplans,
     year.activities,
     year.briefing,
+    tasks.tasks,
+    tasks.documents,
     export.export_,
     users.users,
     access.access_log,

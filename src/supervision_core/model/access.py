@@ -22,6 +22,8 @@ ACCESS_ACTIONS: dict[str, str] = {
     "view_call_task": "待电话告知",
     "view_quarantine": "隔离区",
     "quarantine_picker": "隔离区选择监督员",
+    "download_document": "监督员下载资料",
+    "view_task": "任务进度",
 }
 """The access log's actions in Chinese, as the command line and the console show them."""
 

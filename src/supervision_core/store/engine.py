@@ -134,6 +134,7 @@ def _alembic_config(connection: sa.Connection | None = None) -> Config:
 
 #: A migration's file name: its revision, then what it does (``0012_completed_on_time.py``).
 _MIGRATION = re.compile(r"(\d{4})_\w+\.py")
+_REVISION = re.compile(r'^revision(?::\s*str)?\s*=\s*"([^"]+)"', re.M)
 
 
 def head_revision() -> str | None:
@@ -143,9 +144,19 @@ def head_revision() -> str | None:
     after its revision (a test checks this head against Alembic's own), so the head is
     known without loading Alembic.
     """
-    names = (entry.name for entry in (_migrations() / "versions").iterdir())
-    revisions = [m.group(1) for name in names if (m := _MIGRATION.fullmatch(name))]
-    return max(revisions, default=None)
+    files = {
+        m.group(1): entry
+        for entry in (_migrations() / "versions").iterdir()
+        if (m := _MIGRATION.fullmatch(entry.name))
+    }
+    if not files:
+        return None
+    number = max(files)
+    # A branch's migration may carry a longer id (``0018_desk_tasks``) until it is merged
+    # and renumbered: the newest file's own ``revision = "..."`` line says which.
+    text = files[number].read_text(encoding="utf-8")
+    found = _REVISION.search(text)
+    return found.group(1) if found else number
 
 
 def _current_revision(connection: sa.Connection) -> str | None:

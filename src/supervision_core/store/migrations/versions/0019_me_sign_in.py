@@ -1,7 +1,7 @@
 """the supervisor's page: one-time sign-in codes and supervisor sessions
 
-Revision ID: 0018_me_sign_in
-Revises: 0018
+Revision ID: 0019_me_sign_in
+Revises: 0018, 0018_desk_tasks
 Create Date: 2026-12-02 07:30:00
 """
 
@@ -12,8 +12,9 @@ from alembic import op
 
 from supervision_core.store.tables import UTCDateTime
 
-revision: str = "0018_me_sign_in"
-down_revision: str | None = "0018"
+revision: str = "0019_me_sign_in"
+# Joins main's 0018 (the notice's kind) and the desk's tasks until they are renumbered.
+down_revision: str | tuple[str, ...] | None = ("0018", "0018_desk_tasks")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
