@@ -41,7 +41,7 @@ from supervision_core import (
     local_date,
 )
 
-from . import CHANNEL
+from . import CHANNEL, work
 from .auth import login, logout, signed_in
 from .form import FormLimits, Photo, valid_form_key, validate_report
 
@@ -302,9 +302,12 @@ async def new_report(request: Request, supervisor: Supervisor) -> Response:
     if request.method == "GET":
         values = {"form_key": secrets.token_urlsafe(24), "center": supervisor.center}
         task = request.query_params.get("task", "")
-        if task.isdigit():
-            values |= {"task": task, "method": "inspection"}
-            values |= {k: v for k, v in request.query_params.items() if k in {"venue"}}
+        if task.isdigit() and len(task) <= 10:  # a report for a task's visit
+            values["task"] = task
+            values["venue"] = request.query_params.get("venue", "")[:200]
+            method = request.query_params.get("method", "")
+            if method in {m.value for m in Method}:
+                values["method"] = method
         context = {"me": supervisor, "values": values, "errors": {}}
         context |= _form_context(desk.ledger, supervisor, limits)
         return web.render(request, "me/new_report.html", context)
@@ -447,3 +450,7 @@ def register_routes(register: RouteRegistry) -> None:
     register.add(Route("/me/notices", notices))
     register.add(Route("/me/notices/{entry_id:int}/files/{number:int}", notice_file))
     register.add(Route("/me/year", my_year))
+    register.add(Route("/me/tasks", work.tasks))
+    register.add(Route("/me/tasks/{task_id:int}", work.task, methods=["GET", "POST"]))
+    register.add(Route("/me/documents", work.documents))
+    register.add(Route("/me/documents/{document_id:int}", work.document))
