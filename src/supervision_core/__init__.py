@@ -308,6 +308,9 @@ if _typing.TYPE_CHECKING:
         StageFile as StageFile,
         stage_quarantine as stage_quarantine,
     )
+    from supervision_core.store.supervisor_view import (
+        SupervisorIssueCounts as SupervisorIssueCounts,
+    )
     from supervision_core.store.users import (
         UserStore as UserStore,
     )
@@ -424,6 +427,7 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "model.access": ("ACCESS_ACTIONS", "AccessEntry"),
         "model.sign_in": ("SupervisorSession", "SupervisorSignIn"),
+        "store.supervisor_view": ("SupervisorIssueCounts",),
         "model.clock": ("SHANGHAI", "local_date", "now_utc", "to_local"),
         "model.briefing": (
             "Briefing",

@@ -29,7 +29,7 @@ from supervision_core.rules.workdays import (
     year_schedules,
 )
 from supervision_core.store import briefing as briefings
-from supervision_core.store import intake, intake_bulk
+from supervision_core.store import intake, intake_bulk, supervisor_view
 from supervision_core.store import ledger_pages as pages
 from supervision_core.store import year as annual
 from supervision_core.store.access import AccessLog
@@ -436,6 +436,8 @@ class Ledger:
     end_supervisor_session = _Via("_sign_ins", SignIns.end_supervisor_session)
     end_supervisor_sessions = _Via("_sign_ins", SignIns.end_supervisor_sessions)
     supervisor_sessions = _Via("_sign_ins", SignIns.supervisor_sessions)
+    supervisor_issues = _Via("db", supervisor_view.supervisor_issues)
+    supervisor_issue_counts = _Via("db", supervisor_view.supervisor_issue_counts)
 
     # who saw supervisors' personal data: store/access.py
     log_access = _Via("_access", AccessLog.log_access)

@@ -158,3 +158,32 @@ def test_staff_end_a_supervisors_sessions_from_the_console(
     assert web_client.get("/me", follow_redirects=False).status_code == 303
     sessions = supdesk_ledger.supervisor_sessions(me.id)
     assert [s.revoked_by for s in sessions] == ["user:town-desk"]
+
+
+def test_my_reports_come_fifty_at_a_time_newest_first(
+    web_client, desk_people, supdesk_ledger, sms, supdesk_clock
+) -> None:
+    ledger = supdesk_ledger
+    me = desk_people["巴特尔"]
+    numbers = [
+        ledger.receive(
+            Report(channel="test", external_id=f"p{n}", center="wushenzhao",
+                   received_at=supdesk_clock(), sender=Sender(ContactKind.PHONE, PHONE),
+                   text=f"第 {n} 个问题")
+        ).issue_number
+        for n in range(55)
+    ]  # fmt: skip
+    ledger.accept(numbers[0], actor="town-desk")
+    supdesk_clock.advance(days=3)  # the first is overdue for dispatch by now
+    counts = ledger.supervisor_issue_counts(me.id)
+    assert (counts.total, counts.open, counts.to_evaluate) == (55, 55, ())
+    assert counts.overdue >= 1
+    sign_in(web_client, sms, me.id)
+    first = web_client.get("/me/reports").text
+    shown = re.findall(r'class="me-number">([^<]+)<', first)
+    assert shown == numbers[::-1][:50]
+    older = re.search(r'href="(/me/reports\?before=\d+)"', first).group(1)
+    second = web_client.get(older).text
+    assert re.findall(r'class="me-number">([^<]+)<', second) == numbers[4::-1]
+    assert "更早的反馈" not in second and "已逾期" in second
+    assert "共 55 件，办理中 55 件" in web_client.get("/me").text

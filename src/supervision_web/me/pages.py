@@ -42,7 +42,7 @@ from supervision_core import (
 )
 
 from . import CHANNEL, work
-from .auth import login, logout, signed_in
+from .auth import call_as_supervisor, login, logout, signed_in, signed_in_hop
 from .form import FormLimits, Photo, valid_form_key, validate_report
 
 __all__ = ["register_routes"]
@@ -72,20 +72,9 @@ def _unit_names(ledger: Ledger, center: str) -> dict[str, str]:
 
 
 def _home(ledger: Ledger, supervisor: Supervisor) -> dict[str, Any]:
-    mine = ledger.issues(supervisor=supervisor.id)
-    today = ledger.today()
-    open_states = {s.value for s in OPEN_STATES}
-    to_evaluate = [
-        i for i in mine if i.state in {IssueState.COMPLETED.value, IssueState.EXPLAINED.value}
-    ]
     return {
         "center_name": ledger.center(supervisor.center).name,
-        "open_count": sum(1 for i in mine if i.state in open_states),
-        "late_count": sum(
-            1 for i in mine if i.state in open_states and i.due_on is not None and i.due_on < today
-        ),
-        "to_evaluate": to_evaluate,
-        "report_count": len(mine),
+        "counts": ledger.supervisor_issue_counts(supervisor.id),
     }
 
 
@@ -100,6 +89,10 @@ async def home(request: Request, supervisor: Supervisor) -> Response:
 # ---------------------------------------------------------------- my reports
 
 
+_OPEN = frozenset(s.value for s in OPEN_STATES)
+_TO_EVALUATE = frozenset({IssueState.COMPLETED.value, IssueState.EXPLAINED.value})
+
+
 def _state_label(state: str) -> str:
     try:
         return IssueState(state).label
@@ -107,25 +100,39 @@ def _state_label(state: str) -> str:
         return state
 
 
-@signed_in
-async def reports(request: Request, supervisor: Supervisor) -> Response:
-    """My reports, newest first: number, state, when, deadline, and whether overdue."""
-    desk = web.desk_of(request)
-    mine = await desk.call(desk.ledger.issues, supervisor=supervisor.id)
-    today = desk.ledger.today()
-    open_states = {s.value for s in OPEN_STATES}
+#: Reports shown at a time on a phone; older ones a tap away ("更早的反馈").
+PAGE_SIZE = 50
+
+
+def _reports_page(ledger: Ledger, supervisor: Supervisor, before: int | None) -> dict[str, Any]:
+    mine = ledger.supervisor_issues(supervisor.id, before=before, limit=PAGE_SIZE)
+    today = ledger.today()
     rows = [
         {
             "number": i.number,
             "state": _state_label(i.state),
             "received_on": local_date(i.received_at),
             "due_on": i.due_on,
-            "overdue": i.state in open_states and i.due_on is not None and i.due_on < today,
-            "evaluate": i.state in {IssueState.COMPLETED.value, IssueState.EXPLAINED.value},
+            "overdue": i.state in _OPEN and i.due_on is not None and i.due_on < today,
+            "evaluate": i.state in _TO_EVALUATE,
         }
-        for i in reversed(mine)
+        for i in mine
     ]
-    return web.render(request, "me/reports.html", {"me": supervisor, "rows": rows})
+    return {
+        "me": supervisor,
+        "rows": rows,
+        "older": mine[-1].id if len(mine) == PAGE_SIZE else None,
+        "first_page": before is None,
+    }
+
+
+@signed_in_hop
+async def reports(request: Request) -> Response:
+    """My reports, newest first, a page at a time: number, state, when, deadline, overdue."""
+    desk = web.desk_of(request)
+    before = web.query_id(request, "before")
+    context = await call_as_supervisor(request, lambda me: _reports_page(desk.ledger, me, before))
+    return web.render(request, "me/reports.html", context)
 
 
 def _own_issue(ledger: Ledger, supervisor: Supervisor, number: str) -> Issue:
