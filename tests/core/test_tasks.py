@@ -274,3 +274,25 @@ def test_a_supervisors_tasks_list_open_ones_first(
     assert ledger.task_assignments(people["town2"]) == []
     with pytest.raises(NotFound):
         ledger.task_assignments(99999)
+
+
+def test_each_supervisor_is_told_of_the_task_through_the_outbox(
+    supdesk_ledger: Ledger, people: dict[str, int]
+) -> None:
+    ledger = supdesk_ledger
+    task = _task(ledger, [people["town"], people["banner"]])
+    notices = {
+        e.notice.recipient: e.notice
+        for e in ledger.outbox(center="wushenzhao")
+        if e.notice.key.startswith(f"task:{task.id}:")
+    }
+    assert set(notices) == {str(people["town"]), str(people["banner"])}
+    told = notices[str(people["town"])]
+    assert told.key == f"task:{task.id}:supervisor:{people['town']}"
+    assert "明察暗访" in told.subject and f"任务 {task.id}" in told.subject
+    assert "不动产登记" in told.body and "2026-03-12" in told.body and "不要事先告知" in told.body
+    assert [i.value for i in told.addresses] == ["13904772345"]
+    assert "旗级监督员" not in told.body  # nothing of who else was sent
+    # Nothing carries it here (no notifiers): the desk is asked to phone.
+    ledger.deliver_notices()
+    assert any(t.entry.notice.key == told.key for t in ledger.call_tasks(centers=["wushenzhao"]))

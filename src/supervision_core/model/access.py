@@ -24,6 +24,7 @@ ACCESS_ACTIONS: dict[str, str] = {
     "quarantine_picker": "隔离区选择监督员",
     "download_document": "监督员下载资料",
     "view_task": "任务进度",
+    "task_picker": "布置任务选择监督员",
 }
 """The access log's actions in Chinese, as the command line and the console show them."""
 

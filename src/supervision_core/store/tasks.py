@@ -16,13 +16,17 @@ from sqlmodel import Session, col, select
 
 from supervision_core.errors import InvalidInput, InvalidTransition, NotFound
 from supervision_core.model.centers import CenterLevel
+from supervision_core.model.notifications import RecipientKind
 from supervision_core.model.supervisors import SupervisorStatus
 from supervision_core.model.tasks import AssignmentStatus, Task, TaskAssignment, TaskKind
+from supervision_core.rules.tasks import task_notice_key, task_notice_text
 from supervision_core.store.centers import require_center
 from supervision_core.store.rows import MAX_ROW_ID
 from supervision_core.store.tables import (
     CenterRow,
+    IdentityRow,
     IssueRow,
+    OutboxRow,
     SupervisorRow,
     TaskAssignmentRow,
     TaskRow,
@@ -111,7 +115,9 @@ class Tasks:
         Each supervisor must be ``center``'s or the banner center's, and active (a
         suspended or revoked one is refused, naming them). The visit is due between
         ``starts_on`` and ``ends_on`` inclusive; ``ends_on`` may not have passed.
-        Every assignment starts ``assigned``. Raises :class:`InvalidInput` in Chinese.
+        Every assignment starts ``assigned``, and each supervisor is sent a notice
+        through the outbox (what, where, when, how to answer) in the same transaction.
+        Raises :class:`InvalidInput` in Chinese.
         """
         task_center = require_center(self.db, center)
         task_kind = _kind(kind)
@@ -175,14 +181,38 @@ class Tasks:
             s.add(row)
             s.flush()
             assert row.id is not None
+            task = _task(row)
+            subject, body = task_notice_text(task, task_center.name)
+            addresses: dict[int, list[dict[str, str]]] = defaultdict(list)
+            for ident in s.exec(
+                select(IdentityRow)
+                .where(col(IdentityRow.supervisor_id).in_(ids))
+                .order_by(col(IdentityRow.id))
+            ):
+                addresses[ident.supervisor_id].append({"kind": ident.kind, "value": ident.raw})
             for sid in ids:
                 s.add(
                     TaskAssignmentRow(
-                        task_id=row.id, supervisor_id=sid, status=AssignmentStatus.ASSIGNED.value
+                        task_id=task.id, supervisor_id=sid, status=AssignmentStatus.ASSIGNED.value
+                    )
+                )
+                # Told through the outbox, in the same transaction: the supervisor's ways
+                # in the center's order, or a call task for the desk.
+                s.add(
+                    OutboxRow(
+                        key=task_notice_key(task.id, sid),
+                        center_code=task.center,
+                        recipient_kind=RecipientKind.SUPERVISOR.value,
+                        recipient=str(sid),
+                        addresses=addresses.get(sid, []),
+                        subject=subject,
+                        body=body,
+                        created_at=now,
+                        next_attempt_at=now,
                     )
                 )
             s.commit()
-            return _task(row)
+            return task
 
     def task(self, task_id: int) -> tuple[Task, list[TaskAssignment]]:
         """The task ``task_id`` and its assignments (by supervisor), or :class:`NotFound`."""

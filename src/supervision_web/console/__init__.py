@@ -8,6 +8,8 @@
   is written to the access log.
 - ``/console/inbox`` and ``/console/calls``: the notices to the center's staff (unread
   counted in the menu) and the notices the desk must tell a supervisor by telephone.
+- ``/console/tasks`` (体验任务) and ``/console/library`` (资料库): the tasks given to
+  supervisors with each one's progress, and the documents published to them.
 - ``/console/access-log`` (查阅记录): who saw the personal data of the supervisors of
   the user's centers, when, and by which page or command (the access log).
 - ``/unit``: a unit's own portal — only the issues dispatched to it, never the
@@ -20,7 +22,7 @@ their portal.
 One module a room: :mod:`.access` (who may see what), :mod:`.queue`, :mod:`.issues`,
 :mod:`.steps` (a posted form turned into the ledger's step), :mod:`.units` (the unit's
 portal), :mod:`.quarantine`, :mod:`.dashboard`, :mod:`.supervisors`, :mod:`.notices`
-(the inbox and the call tasks), :mod:`.access_log`; this module only registers their routes.
+(the inbox and the call tasks), :mod:`.access_log`, :mod:`.tasks`, :mod:`.library`; this module only registers their routes.
 """
 
 from __future__ import annotations
@@ -45,15 +47,19 @@ def supervision_register_routes(register: RouteRegistry) -> None:
     from .access_log import console_access_log
     from .dashboard import console_dashboard
     from .issues import console_issue
+    from .library import console_document, console_library
     from .notices import call_badge, console_calls, console_inbox, inbox_badge
     from .quarantine import console_quarantine
     from .queue import console_queue
     from .supervisors import console_supervisor, console_supervisors
+    from .tasks import console_task, console_tasks
     from .units import unit_file, unit_issue, unit_notice, unit_portal
 
     register.add_nav("/console", "问题台账")
     register.add_nav("/console/inbox", "收件箱", badge=inbox_badge)
     register.add_nav("/console/calls", "待电话告知", badge=call_badge)
+    register.add_nav("/console/tasks", "体验任务")
+    register.add_nav("/console/library", "资料库")
     register.add_nav("/console/access-log", "查阅记录")
     register.add(Route("/console", console_queue))
     register.add(Route("/console/inbox", console_inbox, methods=["GET", "POST"]))
@@ -62,6 +68,10 @@ def supervision_register_routes(register: RouteRegistry) -> None:
     register.add(Route("/console/quarantine", console_quarantine, methods=["GET", "POST"]))
     register.add(Route("/console/dashboard", console_dashboard))
     register.add(Route("/console/access-log", console_access_log))
+    register.add(Route("/console/tasks", console_tasks, methods=["GET", "POST"]))
+    register.add(Route("/console/tasks/{task_id:int}", console_task))
+    register.add(Route("/console/library", console_library, methods=["GET", "POST"]))
+    register.add(Route("/console/library/{document_id:int}", console_document))
     register.add(Route("/console/supervisors", console_supervisors, methods=["GET", "POST"]))
     register.add(
         Route(
