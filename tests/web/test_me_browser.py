@@ -70,7 +70,7 @@ def _pdf() -> bytes:
     return b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
-MENU = {"反映问题": "/me/report", "任务": "/me/tasks", "资料": "/me/documents", "通知": "/me/notices",
+MENU = {"反映问题": "/me/report", "我的任务": "/me/tasks", "资料": "/me/documents", "通知": "/me/notices",
         "我的年度": "/me/year"}  # fmt: skip
 
 
@@ -112,6 +112,10 @@ def test_a_supervisor_on_a_phone(
     assert photo_input.get_attribute("accept") == "image/*"
     page.get_by_label("地点（办事场所、窗口或平台）").fill("乌审召镇便民服务中心社保窗口")
     page.get_by_label("情况描述").fill("窗口工作人员上班时间玩手机，群众排队二十分钟无人理会。")
+    key = page.locator("#form_key").input_value()
+    page.reload()  # a weak connection: what was typed survives, and so does the form's key
+    assert page.get_by_label("情况描述").input_value().startswith("窗口工作人员上班时间玩手机")
+    assert page.locator("#form_key").input_value() == key
     photo = tmp_path / "窗口.png"
     photo.write_bytes(_png())
     photo_input.set_input_files(str(photo))
@@ -166,7 +170,7 @@ def test_a_supervisor_on_a_phone(
         "以办事群众身份咨询办理流程，留意是否一次性告知所需材料。",
         today, today + dt.timedelta(days=10), [me.id], "town-desk",
     )  # fmt: skip
-    menu(page, "任务")
+    menu(page, "我的任务")
     shot(page, "tasks")
     page.get_by_role("link", name=re.compile("明察暗访：乌审召镇便民服务中心")).tap()
     page.get_by_role("button", name="接受任务").tap()
@@ -214,6 +218,10 @@ def test_a_supervisor_on_a_phone(
     shot(page, "notices")
     menu(page, "我的年度")
     assert page.get_by_role("heading", name="我的 2026 年度").is_visible()
+    # The score so far: the center's policy over the year, as the annual evaluation counts it.
+    score = ledger.supervisor_score(me.id, 2026)
+    assert score.total > 60 and f"{score.total} 分" in page.content()
+    assert number in page.get_by_role("region", name=re.compile("经核实的反馈")).inner_text()
     shot(page, "year")
     # Large text: at twice the size nothing runs off the phone's screen.
     page.evaluate("document.documentElement.style.fontSize = '200%'")  # CSSOM: CSP allows it
