@@ -528,6 +528,7 @@ class Ledger:
     task = _Via("_tasks", Tasks.task)
     tasks = _Via("_tasks", Tasks.tasks)
     task_assignments = _Via("_tasks", Tasks.task_assignments)
+    task_assignment = _Via("_tasks", Tasks.task_assignment)
     respond_to_task = _Via("_tasks", Tasks.respond_to_task)
     record_task_visit = _Via("_tasks", Tasks.record_task_visit)
 

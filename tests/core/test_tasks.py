@@ -98,6 +98,8 @@ def test_a_task_is_given_answered_and_visited(
     assert accepted.responded_at == supdesk_clock()
     declined = ledger.respond_to_task(task.id, people["banner"], accept=False, reason="出差在外")
     assert declined.status is AssignmentStatus.DECLINED and declined.decline_reason == "出差在外"
+    (told,) = ledger.inbox("wushenzhao")  # the center's staff hear of a decline
+    assert "旗级监督员谢绝了任务" in told.notice.subject and "出差在外" in told.notice.body
 
     supdesk_clock.advance(days=1)
     done = ledger.record_task_visit(
@@ -117,6 +119,9 @@ def test_a_task_is_given_answered_and_visited(
         note="流程清楚，窗口一次性告知了材料。",
     )
     assert ledger.task_assignments(people["town"]) == [done]
+    assert ledger.task_assignment(task.id, people["town"]) == done
+    with pytest.raises(NotFound):
+        ledger.task_assignment(task.id, people["other"])
     # 其其格 has not answered: the task is still open; when she declines it is not.
     assert [t.id for t, _ in ledger.tasks("wushenzhao", open_only=True)] == [task.id]
     ledger.respond_to_task(task.id, people["town2"], accept=False, reason="身体不适")

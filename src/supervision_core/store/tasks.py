@@ -265,14 +265,22 @@ class Tasks:
         result.sort(key=lambda a: not a.status.open)
         return result
 
+    def task_assignment(self, task_id: int, supervisor_id: int) -> TaskAssignment:
+        """``supervisor_id``'s part in task ``task_id``; a task not given to them is :class:`NotFound`."""
+        with self.db.session() as s:
+            task, row = self._own(s, task_id, supervisor_id)
+            return _assignment(task, row)
+
     def respond_to_task(
         self, task_id: int, supervisor_id: int, *, accept: bool, reason: str | None = None
     ) -> TaskAssignment:
         """Record the supervisor's answer: accept the task, or decline it with a reason.
 
         The answer may be changed until the visit is recorded (a supervisor who accepted
-        and then cannot go declines); accepting needs the task not to have ended. A task
-        not given to this supervisor is :class:`NotFound`, as if it did not exist.
+        and then cannot go declines); accepting needs the task not to have ended. A decline
+        is written to the task's center's inbox (with the reason), for staff to give the
+        task to someone else. A task not given to this supervisor is :class:`NotFound`,
+        as if it did not exist.
         """
         with self.db.session() as s:
             task, row = self._own(s, task_id, supervisor_id)
@@ -289,8 +297,28 @@ class Tasks:
             else:
                 row.decline_reason = _text(reason, "谢绝的理由", _LONG)
                 row.status = AssignmentStatus.DECLINED.value
-            row.responded_at = self.db.clock()
+            now = self.db.clock()
+            row.responded_at = now
             s.add(row)
+            if not accept:  # the center's staff may give the task to someone else
+                name = self.db.supervisor_row(s, supervisor_id).name
+                s.add(
+                    OutboxRow(
+                        key=f"task:{task.id}:declined:{supervisor_id}:{now.isoformat()}",
+                        center_code=task.center,
+                        recipient_kind=RecipientKind.CENTER.value,
+                        recipient=task.center,
+                        subject=f"监督员{name}谢绝了任务 {task.id}（{task.kind.label}）",
+                        body=(
+                            f"监督员{name}（编号 {supervisor_id}）谢绝了任务 {task.id}："
+                            f"{task.kind.label}，{task.place} · {task.service}，"
+                            f"{task.starts_on} 至 {task.ends_on}。\n理由：{row.decline_reason}\n"
+                            "如需要，请另行安排其他监督员。"
+                        ),
+                        created_at=now,
+                        next_attempt_at=now,
+                    )
+                )
             s.commit()
             return _assignment(task, row)
 
