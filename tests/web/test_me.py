@@ -187,3 +187,29 @@ def test_my_reports_come_fifty_at_a_time_newest_first(
     assert re.findall(r'class="me-number">([^<]+)<', second) == numbers[4::-1]
     assert "更早的反馈" not in second and "已逾期" in second
     assert "共 55 件，办理中 55 件" in web_client.get("/me").text
+
+
+def test_anothers_task_and_document_are_not_found(
+    web_client, desk_people, supdesk_ledger, sms, supdesk_clock
+) -> None:
+    ledger = supdesk_ledger
+    me, other = desk_people["巴特尔"], desk_people["王芳"]
+    today = supdesk_clock().date()
+    theirs = ledger.create_task(
+        "galutu", "experience", "嘎鲁图镇便民服务中心", "社保卡", "", today, today,
+        [other.id], "galutu-desk",
+    )  # fmt: skip
+    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    document = ledger.publish_document(
+        "galutu", "forms", "嘎鲁图镇表格", "表格.pdf", pdf, "application/pdf", "galutu-desk"
+    )
+    sign_in(web_client, sms, me.id)
+    assert web_client.get(f"/me/tasks/{theirs.id}").status_code == 404
+    page = web_client.get("/me/tasks")
+    refused = web_client.post(
+        f"/me/tasks/{theirs.id}", data={"csrf_token": csrf(page.text), "action": "accept"}
+    )
+    assert refused.status_code == 404
+    assert ledger.task_assignment(theirs.id, other.id).status.value == "assigned"
+    assert web_client.get(f"/me/documents/{document.id}").status_code == 404
+    assert "嘎鲁图镇表格" not in web_client.get("/me/documents").text

@@ -45,10 +45,10 @@ async def tasks(request: Request, supervisor: Supervisor) -> Response:
 
 
 def _assignment(ledger: Ledger, supervisor: Supervisor, task_id: int) -> TaskAssignment:
-    for a in ledger.task_assignments(supervisor.id):
-        if a.task.id == task_id:
-            return a
-    raise HTTPException(404, "没有这项任务。")
+    try:
+        return ledger.task_assignment(task_id, supervisor.id)
+    except NotFound:
+        raise HTTPException(404, "没有这项任务。") from None
 
 
 def _task_context(ledger: Ledger, supervisor: Supervisor, task_id: int) -> dict[str, Any]:
