@@ -213,3 +213,18 @@ def test_anothers_task_and_document_are_not_found(
     assert ledger.task_assignment(theirs.id, other.id).status.value == "assigned"
     assert web_client.get(f"/me/documents/{document.id}").status_code == 404
     assert "嘎鲁图镇表格" not in web_client.get("/me/documents").text
+
+
+def test_my_year_shows_the_score_so_far_and_the_published_result(
+    web_client, desk_people, supdesk_ledger, sms
+) -> None:
+    ledger = supdesk_ledger
+    me = desk_people["巴特尔"]
+    sign_in(web_client, sms, me.id)
+    score = ledger.supervisor_score(me.id, 2026)
+    page = web_client.get("/me/year").text
+    assert "目前得分" in page and f"{score.total} 分" in page
+    ledger.evaluate_year(2026, center="wushenzhao", actor="town-desk")
+    published = web_client.get("/me/year?year=2026").text
+    assert "年度考评结果" in published and "第 1 名" in published
+    assert web_client.get("/me/year?year=abc").status_code == 200  # this year instead

@@ -20,8 +20,6 @@ from starlette.routing import Route
 import supervision_web as web
 from supervision_core import (
     OPEN_STATES,
-    ActivityKind,
-    AttendanceStatus,
     CenterLevel,
     InvalidInput,
     InvalidTransition,
@@ -409,7 +407,7 @@ def _year(ledger: Ledger, supervisor: Supervisor, year: int) -> dict[str, Any]:
         mine = dict(a.attendance).get(supervisor.id)
         if mine is not None:
             activities.append((a, mine))
-    published = [e for e in ledger.evaluations(center=supervisor.center, year=year)]
+    published = ledger.evaluations(center=supervisor.center, year=year)
     entry = None
     if published:
         latest = published[-1]
@@ -435,12 +433,7 @@ async def my_year(request: Request, supervisor: Supervisor) -> Response:
         int(raw) if raw.isascii() and raw.isdigit() and 2000 <= int(raw) <= this_year else this_year
     )
     context = await desk.call(_year, desk.ledger, supervisor, year)
-    context |= {
-        "me": supervisor,
-        "years": list(range(this_year, max(this_year - 5, 2019), -1)),
-        "attended": AttendanceStatus,
-        "kinds": ActivityKind,
-    }
+    context |= {"me": supervisor, "years": list(range(this_year, max(this_year - 5, 2019), -1))}
     return web.render(request, "me/year.html", context)
 
 
