@@ -190,6 +190,10 @@ if _typing.TYPE_CHECKING:
     from supervision_core.model.screening import (
         ScreeningProposal as ScreeningProposal,
     )
+    from supervision_core.model.sign_in import (
+        SupervisorSession as SupervisorSession,
+        SupervisorSignIn as SupervisorSignIn,
+    )
     from supervision_core.model.summaries import (
         AttachmentInfo as AttachmentInfo,
         IssueSummary as IssueSummary,
@@ -305,6 +309,11 @@ if _typing.TYPE_CHECKING:
     from supervision_core.rules.reminders import (
         documents_due as documents_due,
     )
+    from supervision_core.rules.sign_in import (
+        CODE_MINUTES as CODE_MINUTES,
+        CODE_TRIES as CODE_TRIES,
+        SESSION_DAYS as SESSION_DAYS,
+    )
     from supervision_core.rules.scoring import (
         DefaultPolicy as DefaultPolicy,
     )
@@ -341,6 +350,9 @@ if _typing.TYPE_CHECKING:
     from supervision_core.store.tokens import (
         StoredAnswer as StoredAnswer,
         TokenStore as TokenStore,
+    )
+    from supervision_core.store.supervisor_view import (
+        SupervisorIssueCounts as SupervisorIssueCounts,
     )
     from supervision_core.store.users import (
         UserStore as UserStore,
@@ -479,6 +491,8 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "model.tokens": ("ApiToken", "TokenScope", "hash_token", "parse_scopes"),
         "model.access": ("ACCESS_ACTIONS", "AccessEntry"),
+        "model.sign_in": ("SupervisorSession", "SupervisorSignIn"),
+        "store.supervisor_view": ("SupervisorIssueCounts",),
         "model.clock": ("SHANGHAI", "local_date", "now_utc", "to_local"),
         "model.briefing": (
             "Briefing",
@@ -520,6 +534,7 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
         "rules.similarity": ("text_similarity",),
         "rules.screening": ("valid_id_number",),
         "rules.reminders": ("documents_due",),
+        "rules.sign_in": ("CODE_MINUTES", "CODE_TRIES", "SESSION_DAYS"),
         # Documents
         "documents.printable": (
             "briefing_pdf",

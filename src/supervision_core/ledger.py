@@ -29,7 +29,7 @@ from supervision_core.rules.workdays import (
     year_schedules,
 )
 from supervision_core.store import briefing as briefings
-from supervision_core.store import intake, intake_bulk, recognition
+from supervision_core.store import intake, intake_bulk, recognition, supervisor_view
 from supervision_core.store import ledger_pages as pages
 from supervision_core.store import year as annual
 from supervision_core.store.access import AccessLog
@@ -47,6 +47,7 @@ from supervision_core.store.quarantine import Quarantine
 from supervision_core.store.reports import Reports
 from supervision_core.store.rows import IssueRef
 from supervision_core.store.session import Database
+from supervision_core.store.sign_in import SignIns
 from supervision_core.store.supervisors import Supervisors
 from supervision_core.store.tasks import Tasks
 from supervision_core.store.tokens import TokenStore
@@ -69,7 +70,7 @@ if TYPE_CHECKING:
         QuarantineReason,
         Report,
     )
-    from supervision_core.model.scoring import SupervisorYear
+    from supervision_core.model.scoring import Score, SupervisorYear
     from supervision_core.model.year import AttendanceStatus
     from supervision_core.store.engine import Engine
 
@@ -171,6 +172,7 @@ class Ledger:
         # Reports filed one at a time from many threads (the daemon's channels, the
         # web desk's forms) share a transaction when they arrive together.
         self._group = GroupCommitter(lambda reports: self.receive_many(reports))
+        self._sign_ins = SignIns(self.db, self._supervisors, self._outbox)
         self._tasks = Tasks(self.db)
         self._library = Library(self.db, self._access)
         self._webhooks = WebhookHub(self)
@@ -349,6 +351,17 @@ class Ledger:
         self.supervisor(supervisor_id)
         return annual.supervisor_years(self.db, [supervisor_id], year)[supervisor_id]
 
+    def supervisor_score(self, supervisor_id: int, year: int) -> Score:
+        """A supervisor's score for ``year`` so far, under their center's scoring policy.
+
+        The same policy and facts as the annual evaluation (:meth:`evaluate_year`), for a
+        year not yet evaluated: what the supervisor's own page shows.
+        """
+        supervisor = self.supervisor(supervisor_id)
+        center = self.settings.center(supervisor.center)
+        policy = self.host.scoring_policies()[center.scoring_policy if center else "default"]
+        return policy.score(self.supervisor_year(supervisor_id, year))
+
     def unit_file(self, ref: IssueRef, number: int) -> tuple[UnitFile, bytes]:
         """The issue's file ``number`` (from 1) as its unit may have it.
 
@@ -452,6 +465,17 @@ class Ledger:
     papers_outstanding = _Via("_supervisors", Supervisors.papers_outstanding)
     identity_table = _Via("_supervisors", Supervisors.identity_table)
 
+    # supervisors' own page: sign-in codes and sessions, store/sign_in.py
+    request_sign_in_code = _Via("_sign_ins", SignIns.request_sign_in_code)
+    sign_in_with_code = _Via("_sign_ins", SignIns.sign_in_with_code)
+    start_supervisor_session = _Via("_sign_ins", SignIns.start_supervisor_session)
+    supervisor_of_session = _Via("_sign_ins", SignIns.supervisor_of_session)
+    end_supervisor_session = _Via("_sign_ins", SignIns.end_supervisor_session)
+    end_supervisor_sessions = _Via("_sign_ins", SignIns.end_supervisor_sessions)
+    supervisor_sessions = _Via("_sign_ins", SignIns.supervisor_sessions)
+    supervisor_issues = _Via("db", supervisor_view.supervisor_issues)
+    supervisor_issue_counts = _Via("db", supervisor_view.supervisor_issue_counts)
+
     # who saw supervisors' personal data: store/access.py
     log_access = _Via("_access", AccessLog.log_access)
     access_log = _Via("_access", AccessLog.access_log)
@@ -506,6 +530,8 @@ class Ledger:
     run_routine = _Via("_outbox", Outbox.run_routine)
     notify_center = _Via("_outbox", Outbox.notify_center)
     outbox = _Via("_outbox", Outbox.entries)
+    notices_to_supervisor = _Via("_outbox", Outbox.notices_to_supervisor)
+    deliver_now = _Via("_outbox", Outbox.deliver_now)
     outbox_entry = _Via("_outbox", Outbox.entry)
     retry_notice = _Via("_outbox", Outbox.retry_notice)
     inbox = _Via("_outbox", Outbox.inbox)

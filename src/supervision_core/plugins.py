@@ -70,6 +70,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "channels.telegram",
     "supervision_web.console",
     "supervision_web.api",
+    "supervision_web.me",
     # The web desk's and the daemon's commands (the channels add theirs from their packages).
     "supervision_web.commands",
     "supervision_daemon.commands",

@@ -113,6 +113,36 @@ class Outbox:
                     seconds=self.db.settings.delivery_lease_seconds
                 )
             s.commit()
+        return self._deliver_rows(list(rows))
+
+    def deliver_now(self, key: str) -> OutboxEntry:
+        """Deliver the waiting notice ``key`` at once (a sign-in code): not at the next tick.
+
+        Leased like any other, so a daemon running at the same moment does not send it
+        a second time; a notice already leased elsewhere, or done, is left as it is.
+        """
+        now = self.db.clock()
+        with self.db.session() as s:
+            row = s.exec(
+                select(OutboxRow)
+                .where(OutboxRow.key == key, col(OutboxRow.status).in_(_WAITING))
+                .with_for_update(skip_locked=True)
+            ).first()
+            if row is not None:
+                row.next_attempt_at = now + dt.timedelta(
+                    seconds=self.db.settings.delivery_lease_seconds
+                )
+                s.commit()
+        if row is not None:
+            self._deliver_rows([row])
+        with self.db.session() as s:
+            found = s.exec(select(OutboxRow).where(OutboxRow.key == key)).first()
+            if found is None:
+                msg = f"发送队列中没有通知 {key}"
+                raise InvalidInput(msg)
+            return outbox_entry_of(found)
+
+    def _deliver_rows(self, rows: list[OutboxRow]) -> DeliveryReport:
         built: dict[str, Notifier | Exception] = {}
         counts = {status: 0 for status in OutboxStatus}
         for row in rows:
@@ -344,6 +374,24 @@ class Outbox:
         with self.db.session() as s:
             rows = s.exec(query.order_by(col(OutboxRow.id).desc()).limit(limit)).all()
         return [outbox_entry_of(r) for r in rows]
+
+    def notices_to_supervisor(self, supervisor_id: int, *, limit: int = 200) -> list[OutboxEntry]:
+        """The notices sent (or being sent) to a supervisor, newest first: their own page's list.
+
+        Every kind: a step of their issue, a reminder to evaluate, the half-year
+        briefing (with its PDF), a sign-in code (its code blotted out once tried).
+        """
+        query = (
+            select(OutboxRow)
+            .where(
+                OutboxRow.recipient_kind == RecipientKind.SUPERVISOR.value,
+                OutboxRow.recipient == str(supervisor_id),
+            )
+            .order_by(col(OutboxRow.id).desc())
+            .limit(limit)
+        )
+        with self.db.session() as s:
+            return [outbox_entry_of(r) for r in s.exec(query).all()]
 
     def entry(self, entry_id: int) -> OutboxEntry:
         """The outbox entry ``entry_id``, or :class:`NotFound`."""

@@ -576,6 +576,46 @@ class SupervisorChangeRow(SQLModel, table=True):
     note: str | None = None
 
 
+class SignInCodeRow(SQLModel, table=True):
+    """A one-time code asked for on the supervisor's page, kept as a salted digest only.
+
+    A request for a contact nobody registered is kept too (no supervisor, no code): the
+    limit per network address counts it.
+    """
+
+    __tablename__ = "sign_in_code"
+    __table_args__ = (
+        sa.Index("ix_sign_in_code_supervisor", "supervisor_id", "created_at"),
+        sa.Index("ix_sign_in_code_ip", "ip", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    supervisor_id: int | None = Field(default=None, foreign_key="supervisor.id")
+    ip: str | None = Field(default=None, max_length=64)
+    salt: str | None = Field(default=None, max_length=32)
+    code_hash: str | None = Field(default=None, max_length=64)
+    created_at: dt.datetime = _when()
+    expires_at: dt.datetime = _when()
+    used_at: dt.datetime | None = _when(nullable=True)
+    tries: int = 0
+
+
+class SupervisorSessionRow(SQLModel, table=True):
+    """A supervisor's signed-in browser on their page (/me); the token kept as a digest."""
+
+    __tablename__ = "supervisor_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    supervisor_id: int = Field(foreign_key="supervisor.id", index=True)
+    via: str = Field(max_length=32)
+    created_at: dt.datetime = _when()
+    expires_at: dt.datetime = _when()
+    last_seen_at: dt.datetime = _when()
+    revoked_at: dt.datetime | None = _when(nullable=True)
+    revoked_by: str | None = Field(default=None, max_length=200)
+
+
 class TaskRow(SQLModel, table=True):
     """A task (服务体验, 明察暗访) a center gives to supervisors."""
 

@@ -175,6 +175,9 @@ async def console_supervisor(request: Request) -> Response:
             action = f.get("action")
             if action == "link_code":
                 return ledger.messengers.issue_link_code(supervisor_id).code
+            if action == "end_me_sessions":  # a lost phone: signed out of /me everywhere
+                ledger.end_supervisor_sessions(supervisor_id, actor=actor)
+                return None
             if action == "suspend":
                 ledger.suspend(supervisor_id, reason=f.get("reason", ""), actor=actor)
             elif action == "reinstate":
@@ -303,9 +306,11 @@ async def console_supervisor(request: Request) -> Response:
             and supervisor.origin is Origin.TOWNSHIP_HIRED,
             "can_decide": _is_banner(user),
         }
-        return supervisor, ledger.discipline(supervisor.id), activities, visits, officer
+        sessions = ledger.supervisor_sessions(supervisor.id)
+        return supervisor, ledger.discipline(supervisor.id), activities, visits, officer, sessions
 
-    supervisor, discipline, activities, visits, officer = await desk.call(load)
+    supervisor, discipline, activities, visits, officer, sessions = await desk.call(load)
+    now = desk.ledger.clock()
     context = {
         "visits": visits,
         "visit_methods": VISIT_METHODS,
@@ -319,6 +324,7 @@ async def console_supervisor(request: Request) -> Response:
         "typed": typed,
         "link_code": link_code,
         "can_act": user.role is Role.STAFF,
+        "me_sessions": [m for m in sessions if m.is_active(now)],
     }
     return render(request, "console/supervisor.html", context, status_code=status)
 

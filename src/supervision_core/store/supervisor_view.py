@@ -1,0 +1,74 @@
+"""What a supervisor's own page reads of their issues: a page of them, newest first, and counts.
+
+Core statements over plain columns (as :meth:`Issues.find`): the page of a supervisor with
+a thousand reports in a ledger of a million stays within 2x of its SQL
+(``bench/bench_me.py``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import attrs
+import sqlalchemy as sa
+
+from supervision_core.model.issues import IssueState
+from supervision_core.model.summaries import IssueSummary
+from supervision_core.store.rows import ISSUE, OPEN, SUMMARY_COLUMNS
+
+if TYPE_CHECKING:
+    from supervision_core.store.session import Database
+
+__all__ = ["SupervisorIssueCounts", "supervisor_issue_counts", "supervisor_issues"]
+
+_TO_EVALUATE = (IssueState.COMPLETED.value, IssueState.EXPLAINED.value)
+
+
+@attrs.frozen(kw_only=True)
+class SupervisorIssueCounts:
+    """A supervisor's issues counted: all, open, overdue now, and waiting for their evaluation."""
+
+    total: int
+    open: int
+    overdue: int
+    to_evaluate: tuple[str, ...]  # the numbers, oldest first
+
+
+def supervisor_issues(
+    db: Database, supervisor_id: int, *, before: int | None = None, limit: int = 50
+) -> list[IssueSummary]:
+    """A supervisor's issues, newest first, ``limit`` at a time (``before``: an issue id)."""
+    query = sa.select(*SUMMARY_COLUMNS).where(ISSUE.c.supervisor_id == supervisor_id)
+    if before is not None:
+        query = query.where(ISSUE.c.id < before)
+    query = query.order_by(ISSUE.c.id.desc()).limit(max(1, min(limit, 500)))
+    with db.engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return [IssueSummary(*row) for row in rows]  # type: ignore[call-arg]
+
+
+def supervisor_issue_counts(db: Database, supervisor_id: int) -> SupervisorIssueCounts:
+    """How many issues a supervisor has, open and overdue, and which wait for their evaluation."""
+    today = db.today()
+    is_open = ISSUE.c.state.in_(OPEN)
+    overdue = sa.and_(is_open, ISSUE.c.due_on < today)
+    mine = ISSUE.c.supervisor_id == supervisor_id
+    with db.engine.connect() as connection:
+        total, open_, late = connection.execute(
+            sa.select(
+                sa.func.count(),
+                sa.func.count().filter(is_open),
+                sa.func.count().filter(overdue),
+            ).where(mine)
+        ).one()
+        waiting = connection.execute(
+            sa.select(ISSUE.c.number)
+            .where(mine, ISSUE.c.state.in_(_TO_EVALUATE))
+            .order_by(ISSUE.c.id)
+        ).scalars()
+        return SupervisorIssueCounts(
+            total=int(total),
+            open=int(open_ or 0),
+            overdue=int(late or 0),
+            to_evaluate=tuple(waiting),
+        )
