@@ -104,7 +104,11 @@ def test_a_revoked_supervisor_is_signed_out_and_refused(
     me = desk_people["巴特尔"]
     sign_in(web_client, sms, me.id)
     revocation = Revocation(
-        on=supdesk_clock().date(), reason="本人辞聘", letter_returned=True, card_returned=True
+        on=supdesk_clock().date(),
+        reason="本人辞聘",
+        letter_returned=True,
+        card_returned=True,
+        override="本人申请辞聘，旗政务服务中心同意",
     )
     supdesk_ledger.revoke(me.id, revocation, actor="admin")
     response = web_client.get("/me", follow_redirects=False)
@@ -224,7 +228,7 @@ def test_my_year_shows_the_score_so_far_and_the_published_result(
     score = ledger.supervisor_score(me.id, 2026)
     page = web_client.get("/me/year").text
     assert "目前得分" in page and f"{score.total} 分" in page
-    ledger.evaluate_year(2026, center="wushenzhao", actor="town-desk")
+    ledger.evaluate_year(2026, center="wushenzhao", actor="town-desk", publish=True)
     published = web_client.get("/me/year?year=2026").text
     assert "年度考评结果" in published and "第 1 名" in published
     assert web_client.get("/me/year?year=abc").status_code == 200  # this year instead

@@ -245,7 +245,11 @@ def test_a_revoked_supervisor_is_refused_and_anothers_report_is_not_found(
     shot(page, "not-found")
     assert other.id != me.id
     revocation = Revocation(
-        on=supdesk_clock().date(), reason="本人辞聘", letter_returned=True, card_returned=True
+        on=supdesk_clock().date(),
+        reason="本人辞聘",
+        letter_returned=True,
+        card_returned=True,
+        override="本人申请辞聘，旗政务服务中心同意",
     )
     ledger.revoke(me.id, revocation, actor="admin")
     page.goto(f"{live_desk}/me")

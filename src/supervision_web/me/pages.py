@@ -407,17 +407,17 @@ def _year(ledger: Ledger, supervisor: Supervisor, year: int) -> dict[str, Any]:
         mine = dict(a.attendance).get(supervisor.id)
         if mine is not None:
             activities.append((a, mine))
-    published = ledger.evaluations(center=supervisor.center, year=year)
+    # The one official version (a preview is never shown as a result).
+    published = ledger.official_evaluation(center=supervisor.center, year=year)
     entry = None
-    if published:
-        latest = published[-1]
-        entry = next((e for e in latest.entries if e.supervisor_id == supervisor.id), None)
+    if published is not None:
+        entry = next((e for e in published.entries if e.supervisor_id == supervisor.id), None)
     return {
         "year": year,
         "facts": facts,
         "score": score,
         "activities": activities,
-        "published": published[-1] if published else None,
+        "published": published,
         "entry": entry,
         "today": ledger.today(),
     }
