@@ -25,7 +25,13 @@ WINDOW = 48 * 3600
 
 class WeChatStandIn:
     def __init__(self, *, kind: str, app_id: str, secret: str, token: str, aes_key: str) -> None:
-        self.kind, self.app_id, self.secret, self.token, self.aes_key = kind, app_id, secret, token, aes_key
+        self.kind, self.app_id, self.secret, self.token, self.aes_key = (
+            kind,
+            app_id,
+            secret,
+            token,
+            aes_key,
+        )
         crypto = WorkCrypto if kind == "wecom" else OfficialCrypto
         self.crypto = crypto(token, aes_key, app_id)
         self.media: dict[str, tuple[bytes, str]] = {}
@@ -61,7 +67,14 @@ class WeChatStandIn:
 
         signature = xmltodict.parse(encrypted)["xml"]["MsgSignature"]
         envelope = f"<xml><ToUserName><![CDATA[{self.app_id}]]></ToUserName><Encrypt><![CDATA[{xmltodict.parse(encrypted)['xml']['Encrypt']}]]></Encrypt></xml>"
-        query = urlencode({"msg_signature": signature, "timestamp": timestamp, "nonce": nonce, "encrypt_type": "aes"})
+        query = urlencode(
+            {
+                "msg_signature": signature,
+                "timestamp": timestamp,
+                "nonce": nonce,
+                "encrypt_type": "aes",
+            }
+        )
         user = xmltodict.parse(xml)["xml"].get("FromUserName")
         if user:
             self.last_message[user] = timestamp
@@ -72,19 +85,25 @@ class WeChatStandIn:
 
         q = parse_qs(query)
         data = xmltodict.parse(body)["xml"]
-        plain = self.crypto.decrypt_message(body, data["MsgSignature"], data["TimeStamp"], data["Nonce"])
+        plain = self.crypto.decrypt_message(
+            body, data["MsgSignature"], data["TimeStamp"], data["Nonce"]
+        )
         assert data["Nonce"] == q["nonce"][0]
         return dict(xmltodict.parse(plain)["xml"])
 
     def text(self, user: str, content: str, msg_id: int, created: int) -> str:
-        return (f"<xml><ToUserName><![CDATA[{self.app_id}]]></ToUserName><FromUserName><![CDATA[{user}]]></FromUserName>"
-                f"<CreateTime>{created}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>"
-                f"<MsgId>{msg_id}</MsgId></xml>")
+        return (
+            f"<xml><ToUserName><![CDATA[{self.app_id}]]></ToUserName><FromUserName><![CDATA[{user}]]></FromUserName>"
+            f"<CreateTime>{created}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>"
+            f"<MsgId>{msg_id}</MsgId></xml>"
+        )
 
     def image(self, user: str, media_id: str, msg_id: int, created: int) -> str:
-        return (f"<xml><ToUserName><![CDATA[{self.app_id}]]></ToUserName><FromUserName><![CDATA[{user}]]></FromUserName>"
-                f"<CreateTime>{created}</CreateTime><MsgType><![CDATA[image]]></MsgType><PicUrl><![CDATA[{self.url}/pic]]></PicUrl>"
-                f"<MediaId><![CDATA[{media_id}]]></MediaId><MsgId>{msg_id}</MsgId></xml>")
+        return (
+            f"<xml><ToUserName><![CDATA[{self.app_id}]]></ToUserName><FromUserName><![CDATA[{user}]]></FromUserName>"
+            f"<CreateTime>{created}</CreateTime><MsgType><![CDATA[image]]></MsgType><PicUrl><![CDATA[{self.url}/pic]]></PicUrl>"
+            f"<MediaId><![CDATA[{media_id}]]></MediaId><MsgId>{msg_id}</MsgId></xml>"
+        )
 
     # ------------------------------------------------------------ the API
 
@@ -111,7 +130,9 @@ class WeChatStandIn:
                 url = urlparse(self.path)
                 q = parse_qs(url.query)
                 if url.path in ("/cgi-bin/token", "/cgi-bin/gettoken"):
-                    given = q.get("secret" if url.path.endswith("/token") else "corpsecret", [""])[0]
+                    given = q.get("secret" if url.path.endswith("/token") else "corpsecret", [""])[
+                        0
+                    ]
                     if given != standin.secret:
                         return self._json({"errcode": 40001, "errmsg": "invalid credential"})
                     with standin._lock:
@@ -137,9 +158,16 @@ class WeChatStandIn:
             def do_POST(self) -> None:
                 url = urlparse(self.path)
                 q = parse_qs(url.query)
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                body = json.loads(
+                    self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}"
+                )
                 if not self._token_ok(q):
-                    return self._json({"errcode": 40001, "errmsg": "invalid credential, access_token is invalid or not latest"})
+                    return self._json(
+                        {
+                            "errcode": 40001,
+                            "errmsg": "invalid credential, access_token is invalid or not latest",
+                        }
+                    )
                 endpoint = url.path.removeprefix("/cgi-bin/")
                 if endpoint not in ("message/custom/send", "message/template/send", "message/send"):
                     return self._json({"errcode": 48001, "errmsg": "api unauthorized"})
@@ -150,7 +178,12 @@ class WeChatStandIn:
                 if endpoint == "message/custom/send":
                     last = standin.last_message.get(body.get("touser", ""))
                     if last is None or standin.clock - last > WINDOW:
-                        return self._json({"errcode": 45015, "errmsg": "response out of time limit or subscription is canceled"})
+                        return self._json(
+                            {
+                                "errcode": 45015,
+                                "errmsg": "response out of time limit or subscription is canceled",
+                            }
+                        )
                 with standin._lock:
                     standin.sent.append((endpoint, body))
                 answer: dict[str, Any] = {"errcode": 0, "errmsg": "ok"}

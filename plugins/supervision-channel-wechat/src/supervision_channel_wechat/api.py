@@ -18,7 +18,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from supervision_channel_wechat.settings import WeChatSettings
 
-__all__ = ["TOKEN_ERRORS", "OUTSIDE_WINDOW", "WeChatApi", "WeChatApiError", "api_for"]
+__all__ = ["OUTSIDE_WINDOW", "TOKEN_ERRORS", "WeChatApi", "WeChatApiError", "api_for"]
 
 #: the token is invalid or expired: fetch a new one and try once more
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
@@ -36,7 +36,9 @@ class WeChatApiError(RuntimeError):
 
 class _Official(OfficialClient):  # type: ignore[misc]
     def __init__(self, settings: WeChatSettings) -> None:
-        super().__init__(settings.app_id, settings.secret, timeout=settings.timeout, auto_retry=False)
+        super().__init__(
+            settings.app_id, settings.secret, timeout=settings.timeout, auto_retry=False
+        )
         self.API_BASE_URL = f"{settings.api}/cgi-bin/"
 
     def fetch_access_token(self) -> Any:
@@ -48,7 +50,9 @@ class _Official(OfficialClient):  # type: ignore[misc]
 
 class _Work(WorkClient):  # type: ignore[misc]
     def __init__(self, settings: WeChatSettings) -> None:
-        super().__init__(settings.app_id, settings.secret, timeout=settings.timeout, auto_retry=False)
+        super().__init__(
+            settings.app_id, settings.secret, timeout=settings.timeout, auto_retry=False
+        )
         self.API_BASE_URL = f"{settings.api}/cgi-bin/"
 
     def fetch_access_token(self) -> Any:

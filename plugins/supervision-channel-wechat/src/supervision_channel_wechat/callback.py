@@ -92,7 +92,7 @@ _desks_lock = threading.Lock()
 
 
 def crypto_for(settings: WeChatSettings) -> Any:
-    """wechatpy's crypto of the app: the Official Account's or WeCom's."""
+    """Wechatpy's crypto of the app: the Official Account's or WeCom's."""
     kind = WorkCrypto if settings.kind == "wecom" else OfficialCrypto
     return kind(settings.token, settings.encoding_aes_key, settings.app_id)
 
@@ -134,7 +134,11 @@ def inbound_from_message(settings: WeChatSettings, message: dict[str, Any]) -> I
     created = int(str(message.get("CreateTime") or "0") or 0)
     sent_at = dt.datetime.fromtimestamp(created, dt.UTC) if created > 0 else now_utc()
     msg_id = message.get("MsgId") or message.get("MsgID")
-    key = f"{CHANNEL}:{msg_id}" if msg_id else f"{CHANNEL}:{user}:{created}:{message.get('Event', '')}"
+    key = (
+        f"{CHANNEL}:{msg_id}"
+        if msg_id
+        else f"{CHANNEL}:{user}:{created}:{message.get('Event', '')}"
+    )
     base: dict[str, Any] = {"update_id": 0, "account": _account(settings, user), "chat": user,
                             "sent_at": sent_at, "key": key}  # fmt: skip
     if kind == "text":
@@ -150,17 +154,23 @@ def inbound_from_message(settings: WeChatSettings, message: dict[str, Any]) -> I
         file_kind, mime = _MEDIA[kind]
         fmt = str(message.get("Format") or "").lower()
         if kind == "voice":
-            mime = {"amr": "audio/amr", "speex": "audio/speex", "mp3": "audio/mpeg"}.get(fmt, "audio/amr")
+            mime = {"amr": "audio/amr", "speex": "audio/speex", "mp3": "audio/mpeg"}.get(
+                fmt, "audio/amr"
+            )
         name = f"voice.{fmt or 'amr'}" if kind == "voice" else None
         recognized = message.get("Recognition")
         return Inbound(**base, text=str(recognized) if recognized else None,
                        files=(FileRef(media_id, file_kind, name, mime),))  # fmt: skip
     if kind == "location":
         label = str(message.get("Label") or "").strip()
-        where = f"位置：{label}（纬度 {message.get('Location_X')}，经度 {message.get('Location_Y')}）"
+        where = (
+            f"位置：{label}（纬度 {message.get('Location_X')}，经度 {message.get('Location_Y')}）"
+        )
         return Inbound(**base, text=where)
     if kind == "link":
-        return Inbound(**base, text=f"{message.get('Title') or ''} {message.get('Url') or ''}".strip())
+        return Inbound(
+            **base, text=f"{message.get('Title') or ''} {message.get('Url') or ''}".strip()
+        )
     if kind == "event":
         event = str(message.get("Event") or "").lower()
         if event == "subscribe":
@@ -196,7 +206,9 @@ def desk_for(ledger: Ledger, settings: WeChatSettings) -> MessengerDesk:
     with _desks_lock:
         desk = _desks.get(id(ledger))
         if desk is None:
-            desk = _desks[id(ledger)] = MessengerDesk(ledger, CHANNEL, download, numbered_buttons=True)
+            desk = _desks[id(ledger)] = MessengerDesk(
+                ledger, CHANNEL, download, numbered_buttons=True
+            )
         return desk
 
 
@@ -222,7 +234,9 @@ async def callback(request: Request) -> Response:
         return _refuse(404, "未配置微信渠道")
     q = request.query_params
     # Safe mode signs with msg_signature; an Official Account's URL check with signature.
-    signature = q.get("msg_signature") or (q.get("signature", "") if request.method == "GET" else "")
+    signature = q.get("msg_signature") or (
+        q.get("signature", "") if request.method == "GET" else ""
+    )
     timestamp, nonce = q.get("timestamp", ""), q.get("nonce", "")
     now = desk.ledger.clock().timestamp()
     if not (signature and nonce) or not _fresh_timestamp(settings, timestamp, now):
@@ -270,7 +284,9 @@ def _verify(
         return _refuse(400, "缺少 echostr")
     try:
         if settings.kind == "wecom":
-            return PlainTextResponse(str(crypto.check_signature(signature, timestamp, nonce, echostr)))
+            return PlainTextResponse(
+                str(crypto.check_signature(signature, timestamp, nonce, echostr))
+            )
         expected = _sha1(settings.token or "", timestamp, nonce)
         if not hmac.compare_digest(expected, signature):
             raise InvalidSignatureException()

@@ -14,7 +14,10 @@ __all__ = ["CHANNEL", "KINDS", "WeChatSettings", "settings_of"]
 CHANNEL = "wechat"
 #: 公众号 (Official Account) or 企业微信 self-built app
 KINDS = {"official_account": "微信公众号", "wecom": "企业微信自建应用"}
-_DEFAULT_API = {"official_account": "https://api.weixin.qq.com", "wecom": "https://qyapi.weixin.qq.com"}
+_DEFAULT_API = {
+    "official_account": "https://api.weixin.qq.com",
+    "wecom": "https://qyapi.weixin.qq.com",
+}
 _NOT_CONFIGURED = (
     "没有配置微信渠道：请在 supdesk.toml 的 [channels.wechat]（通知用 [notifiers.wechat]）中设置 "
     'kind、app_id、secret = { env = "变量名" }、token 和 encoding_aes_key'
@@ -53,10 +56,14 @@ class WeChatSettings:
         )  # fmt: skip
         kind = table.text("kind", "official_account")
         if kind not in KINDS:
-            raise table.fail("kind", f"应为 official_account（微信公众号）或 wecom（企业微信），实际为 {kind!r}")
+            raise table.fail(
+                "kind", f"应为 official_account（微信公众号）或 wecom（企业微信），实际为 {kind!r}"
+            )
         key = table.secret("encoding_aes_key", None)
         if key is not None and not _valid_aes_key(key):
-            raise table.fail("encoding_aes_key", "EncodingAESKey 应为 43 个字符（公众平台或企业微信后台生成）")
+            raise table.fail(
+                "encoding_aes_key", "EncodingAESKey 应为 43 个字符（公众平台或企业微信后台生成）"
+            )
         templates = table.table("templates")
         agent = table.integer("agent_id", None)
         if kind == "wecom" and "app_id" in table and agent is None:
