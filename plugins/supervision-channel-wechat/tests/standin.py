@@ -40,6 +40,9 @@ class WeChatStandIn:
         self.last_message: dict[str, int] = {}  # user -> timestamp of their last callback
         self.clock = 0  # the stand-in's "now" for the 48-hour window
         self.fail_next: list[int] = []  # errcodes to answer the next message sends with
+        self.media_gate = threading.Event()  # media/get answers once this is set (a slow API)
+        self.media_gate.set()
+        self.media_asked = threading.Event()
         self._tokens: set[str] = set()
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -143,6 +146,8 @@ class WeChatStandIn:
                 if url.path == "/cgi-bin/media/get":
                     if not self._token_ok(q):
                         return self._json({"errcode": 42001, "errmsg": "access_token expired"})
+                    standin.media_asked.set()
+                    standin.media_gate.wait(30)
                     media = standin.media.get(q.get("media_id", [""])[0])
                     if media is None:
                         return self._json({"errcode": 40007, "errmsg": "invalid media_id"})

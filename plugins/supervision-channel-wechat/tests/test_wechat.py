@@ -61,7 +61,10 @@ def _fresh_standin(standin):
     standin.media.clear()
     standin.last_message.clear()
     standin.fail_next.clear()
+    standin.media_gate.set()
+    standin.media_asked.clear()
     yield
+    standin.media_gate.set()
 
 
 def table(standin, **extra) -> dict:
@@ -73,6 +76,7 @@ def table(standin, **extra) -> dict:
         "encoding_aes_key": {"env": "TEST_WECHAT_AES"},
         "api": standin.url,
         "templates": {"completed": "TPL-completed-1", "accepted": "TPL-accepted-1"},
+        "reply_within": 1.0,
         **extra,
     }
 
@@ -271,6 +275,68 @@ def test_a_photo_arrives_as_an_attachment(phone, supervisor, supdesk_ledger, sup
     (attachment,) = report.attachments
     assert attachment.content == JPEG and attachment.content_type == "image/jpeg"
     assert attachment.filename.endswith(".jpg")
+
+
+def test_a_slow_photo_is_answered_by_wechats_retry_once_filed(
+    phone, supervisor, supdesk_ledger, supdesk_clock, caplog
+):
+    import logging
+    import threading
+
+    from supervision_core.testing import wait_until
+
+    caplog.set_level(logging.INFO, logger="supervision_channel_wechat.callback")
+    link(phone, supdesk_ledger, supervisor.id)
+    phone.standin.media["MEDIA_slow"] = (JPEG, "image/jpeg")
+    phone.standin.media_gate.clear()  # the API is slow: media/get hangs until released
+    xml = phone.standin.image(USER, "MEDIA_slow", 99101, int(supdesk_clock().timestamp()))
+    answers: dict[str, object] = {}
+    first = threading.Thread(target=lambda: answers.update(first=phone.post(xml)))
+    first.start()
+    wait_until(
+        lambda: "left to a retry" in caplog.text, timeout=10, what="the first try to time out"
+    )
+    assert wechat_reports(supdesk_ledger) == []  # nothing answered, nothing filed yet
+    retry = threading.Thread(target=lambda: answers.update(retry=phone.post(xml)))  # WeChat's retry
+    retry.start()
+    wait_until(
+        lambda: "joins its handling in flight" in caplog.text, timeout=10, what="the retry to join"
+    )
+    phone.standin.media_gate.set()
+    first.join(10)
+    retry.join(10)
+    (response, q) = answers["retry"]
+    assert "已登记" in phone.standin.decrypt_reply(response.content, q)["Content"]
+    assert answers["first"][0].text == "success"  # too late for the first try: no second answer
+    (report,) = wechat_reports(supdesk_ledger)
+    assert report.attachments[0].content == JPEG
+    assert phone.standin.sent == []  # answered passively, not again through the API
+
+
+def test_when_every_try_timed_out_the_reply_goes_as_a_customer_service_message(
+    phone, supervisor, supdesk_ledger, supdesk_clock, caplog
+):
+    import logging
+    import threading
+
+    from supervision_core.testing import wait_until
+
+    caplog.set_level(logging.INFO, logger="supervision_channel_wechat.callback")
+    link(phone, supdesk_ledger, supervisor.id)
+    phone.standin.media["MEDIA_slow2"] = (JPEG, "image/jpeg")
+    phone.standin.media_gate.clear()
+    xml = phone.standin.image(USER, "MEDIA_slow2", 99201, int(supdesk_clock().timestamp()))
+    answers: dict[str, object] = {}
+    only = threading.Thread(target=lambda: answers.update(only=phone.post(xml)))
+    only.start()
+    wait_until(lambda: "left to a retry" in caplog.text, timeout=10, what="the try to time out")
+    phone.standin.media_gate.set()
+    only.join(10)
+    assert answers["only"][0].text == "success"
+    wait_until(lambda: phone.standin.sent, timeout=10, what="the late reply")
+    ((endpoint, body),) = phone.standin.sent
+    assert endpoint == "message/custom/send" and "已登记" in body["text"]["content"]
+    assert len(wechat_reports(supdesk_ledger)) == 1
 
 
 def test_an_unlinked_user_is_told_how_to_link_and_nothing_is_filed(phone, supdesk_ledger):

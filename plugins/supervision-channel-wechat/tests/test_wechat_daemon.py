@@ -44,8 +44,12 @@ def _count(url: str, sql: str) -> list[tuple]:
         engine.dispose()
 
 
-def test_killing_the_daemon_between_receipt_and_reply_loses_no_message(supdesk_database_url, tmp_path):
-    standin = WeChatStandIn(kind="official_account", app_id=APP_ID, secret=SECRET, token=TOKEN, aes_key=AES_KEY).start()
+def test_killing_the_daemon_between_receipt_and_reply_loses_no_message(
+    supdesk_database_url, tmp_path
+):
+    standin = WeChatStandIn(
+        kind="official_account", app_id=APP_ID, secret=SECRET, token=TOKEN, aes_key=AES_KEY
+    ).start()
     url = supdesk_database_url
     root = Path(__import__("supervision_core").__file__).parent
     config = tmp_path / "supdesk.toml"
@@ -68,8 +72,16 @@ api = "{standin.url}"
         "TEST_WECHAT_TOKEN": TOKEN,
         "TEST_WECHAT_AES": AES_KEY,
     }
-    supdesk = [str(Path(sys.executable).parent / "supdesk"), "--database", url, "--config", str(config)]
-    subprocess.run([*supdesk, "init", "--demo"], env=env, check=True, capture_output=True, cwd=tmp_path)
+    supdesk = [
+        str(Path(sys.executable).parent / "supdesk"),
+        "--database",
+        url,
+        "--config",
+        str(config),
+    ]
+    subprocess.run(
+        [*supdesk, "init", "--demo"], env=env, check=True, capture_output=True, cwd=tmp_path
+    )
     code = json.loads(subprocess.run([*supdesk, "supervisors", "link-code", "3", "--json"], env=env, check=True,
                                      capture_output=True, text=True, cwd=tmp_path).stdout)["code"]  # fmt: skip
     port = _free_port()
@@ -97,14 +109,20 @@ api = "{standin.url}"
                 time.sleep(0.05)
                 continue
             if response.status_code == 200:
-                return standin.decrypt_reply(response.content, query)["Content"] if response.text != "success" else ""
+                return (
+                    standin.decrypt_reply(response.content, query)["Content"]
+                    if response.text != "success"
+                    else ""
+                )
             time.sleep(0.05)
         return ""
 
     def sender() -> None:
         assert "绑定成功" in send(standin.text(USER, f"绑定 {code}", 1, int(time.time())))
         for n in range(total):
-            answer = send(standin.text(USER, f"微信反映第 {n} 件：窗口无人", 1000 + n, int(time.time())))
+            answer = send(
+                standin.text(USER, f"微信反映第 {n} 件：窗口无人", 1000 + n, int(time.time()))
+            )
             if "已登记" in answer or answer == "":
                 acknowledged.append(1000 + n)
 
@@ -114,7 +132,7 @@ api = "{standin.url}"
         thread.start()
         kills = 0
         for threshold in (10, 25):
-            wait_until(lambda threshold=threshold: filed() >= threshold or proc.poll() is not None,
+            wait_until(lambda threshold=threshold, proc=proc: filed() >= threshold or proc.poll() is not None,
                        timeout=90, what=f"{threshold} messages filed", interval=0.005)  # fmt: skip
             assert proc.poll() is None, proc.stderr.read().decode()[-2000:] if proc.stderr else ""
             proc.send_signal(signal.SIGKILL)

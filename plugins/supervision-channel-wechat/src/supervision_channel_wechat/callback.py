@@ -14,10 +14,19 @@ then retries the same message, three times in all):
    after the daemon was killed between filing and answering, files nothing twice;
 4. the report is committed, then the answer goes back at once as an encrypted passive
    reply (one text: buttons become numbered lines).
+
+Slow work (a photo fetched from a slow API) is not hurried: when handling takes longer
+than ``reply_within``, the callback does not answer (WeChat drops it at 5 seconds and
+sends the message again); the retry waits for the same handling, still running, and
+answers with its reply. Only once the report is committed does anybody answer, so a
+daemon killed meanwhile loses nothing: WeChat's retry reaches the restarted daemon. If
+every retry has timed out, the reply goes as a customer-service message.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -27,6 +36,7 @@ import threading
 import time
 from typing import Any
 
+import attrs
 import xmltodict
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -86,7 +96,16 @@ class NonceCache:
             return True
 
 
-_nonces = NonceCache()
+@attrs.define
+class _Handling:
+    """A message being handled: its task, and whether a callback answered with its reply."""
+
+    task: asyncio.Future[list[Outbound]]
+    claimed: bool = False
+
+
+_nonces: dict[tuple[int, str], NonceCache] = {}
+_inflight: dict[str, _Handling] = {}
 _desks: dict[int, MessengerDesk] = {}
 _desks_lock = threading.Lock()
 
@@ -259,7 +278,9 @@ async def callback(request: Request) -> Response:
     except Exception as exc:  # xmltodict's ExpatError and friends
         log.warning("WeChat callback not understood: %s", type(exc).__name__)
         return _refuse(400, "无法解析消息")
-    if not _nonces.fresh(timestamp, nonce, digest, now=now, window=settings.max_skew):
+    with _desks_lock:  # one cache per ledger and app
+        nonces = _nonces.setdefault((id(desk.ledger), settings.app_id), NonceCache())
+    if not nonces.fresh(timestamp, nonce, digest, now=now, window=settings.max_skew):
         return _refuse(403, "重复的请求")
     if not isinstance(message, dict):
         return _refuse(400, "无法解析消息")
@@ -267,13 +288,73 @@ async def callback(request: Request) -> Response:
     if inbound is None:
         return PlainTextResponse("success")
     started = time.monotonic()
-    replies = await desk.call(desk_for(desk.ledger, settings).handle, inbound)
+    replies = await _handled(desk, settings, inbound)
     log.debug("WeChat message handled in %.3f s", time.monotonic() - started)
     if not replies:
         return PlainTextResponse("success")  # a retry of a message already answered
     xml = reply_xml(settings, inbound.chat, replies, int(now))
     encrypted = crypto.encrypt_message(xml, nonce, timestamp)
     return Response(encrypted, media_type="application/xml")
+
+
+async def _handled(desk: Any, settings: WeChatSettings, inbound: Inbound) -> list[Outbound]:
+    """The replies to answer this callback with; none if the answer is not this callback's.
+
+    One handling per message key, whichever callback (WeChat's first try or a retry)
+    started it; the first callback to see it finished within ``reply_within`` answers.
+    """
+    key = inbound.key or ""
+    handling = _inflight.get(key)
+    if handling is not None:
+        log.info("WeChat message %s sent again: joins its handling in flight", key)
+    else:
+        task = asyncio.ensure_future(desk.call(desk_for(desk.ledger, settings).handle, inbound))
+        handling = _inflight[key] = _Handling(task)
+        task.add_done_callback(lambda _: _finished(key, settings, inbound.chat))
+    try:
+        replies: list[Outbound] = await asyncio.wait_for(
+            asyncio.shield(handling.task), settings.reply_within
+        )
+    except TimeoutError:
+        # Too late for this try: no answer, so WeChat sends the message again.
+        log.info(
+            "WeChat message %s: no answer within %.1f s; left to a retry",
+            key,
+            settings.reply_within,
+        )
+        with contextlib.suppress(Exception):
+            await handling.task
+        return []
+    if handling.claimed:
+        return []
+    handling.claimed = True
+    return replies
+
+
+def _finished(key: str, settings: WeChatSettings, user: str) -> None:
+    """A handling ended: if no callback answers with its reply soon, send it through the API."""
+    handling = _inflight.pop(key, None)
+    if handling is None:
+        return
+    loop = asyncio.get_running_loop()
+
+    def unclaimed() -> None:
+        if handling.claimed or handling.task.cancelled() or handling.task.exception():
+            return
+        handling.claimed = True
+        replies = handling.task.result()
+        if replies:
+            text = "\n\n".join(r.text for r in replies)
+            loop.run_in_executor(None, _send_late, settings, user, text)
+
+    loop.call_later(0.2, unclaimed)
+
+
+def _send_late(settings: WeChatSettings, user: str, text: str) -> None:
+    try:
+        api_for(settings).send_text(user, text)
+    except Exception as exc:  # the report is filed; only the confirmation is lost
+        log.warning("WeChat late reply not sent: %s", exc)
 
 
 def _verify(

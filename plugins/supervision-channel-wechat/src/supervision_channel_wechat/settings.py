@@ -32,7 +32,9 @@ class WeChatSettings:
     or ``{ file = "PATH" }``), never written in the file, never logged. ``api`` is the
     API's base URL (a test points it at the stand-in). ``templates`` maps a notice kind
     (``accepted``, ``completed``...) to a template id (Official Account); ``max_skew`` is
-    the replay window of a callback's timestamp, in seconds.
+    the replay window of a callback's timestamp, in seconds; ``reply_within`` how long a
+    callback waits for its message to be handled before leaving the answer to WeChat's
+    retry or a customer-service message (WeChat waits 5 seconds).
     """
 
     kind: str = "official_account"
@@ -46,13 +48,14 @@ class WeChatSettings:
     templates: dict[str, str] = attrs.field(factory=dict)
     template_url: str | None = None
     timeout: float = 3.0
+    reply_within: float = 4.5
 
     @classmethod
     def from_table(cls, table: PluginTable) -> WeChatSettings:
         """Read and check the table; secrets are resolved by the core."""
         table.only(
             "kind", "app_id", "agent_id", "secret", "token", "encoding_aes_key", "api",
-            "max_skew", "templates", "template_url", "timeout",
+            "max_skew", "templates", "template_url", "timeout", "reply_within",
         )  # fmt: skip
         kind = table.text("kind", "official_account")
         if kind not in KINDS:
@@ -80,6 +83,7 @@ class WeChatSettings:
             templates={name: templates.text(name) for name in templates.data},
             template_url=table.text("template_url", None),
             timeout=table.number("timeout", 3.0),
+            reply_within=table.number("reply_within", 4.5),
         )
 
     @property
