@@ -341,9 +341,9 @@ def test_when_every_try_timed_out_the_reply_goes_as_a_customer_service_message(
 
 def test_an_unlinked_user_is_told_how_to_link_and_nothing_is_filed(phone, supdesk_ledger):
     answer = phone.say("窗口人员态度差")
-    assert "尚未绑定" in answer and "绑定" in answer
+    assert "尚未绑定" in answer and "发送：绑定 绑定码" in answer and "/link" not in answer
     assert wechat_reports(supdesk_ledger) == []
-    assert "绑定码" in phone.say("绑定 WRONGCODE") or "无效" in phone.say("绑定 WRONGCODE2")
+    assert "绑定码不正确" in phone.say("绑定 WRONGCODE")
 
 
 def test_a_revoked_supervisors_message_is_quarantined(
@@ -398,29 +398,56 @@ def test_the_guided_dialog_with_numbered_choices_status_and_evaluation(
 # ---------------------------------------------------------------- the corpus
 
 
+MESSAGES = {"text", "image", "voice", "video", "shortvideo", "location", "link"}
+
+
 @pytest.mark.parametrize("folder", ["callbacks-mp", "callbacks-work"])
 def test_every_callback_of_the_corpus_is_handled_without_error(
     folder, phone, supervisor, supdesk_ledger
 ):
+    """As sent (strangers: told how to link, nothing filed), then from a linked supervisor
+    (each message a report, each event handled or ignored, never an error)."""
+    import re
+
+    import xmltodict
+
     files = sorted((_corpora() / folder).glob("*.xml"))
-    assert files, "the corpus is missing"
-    link(phone, supdesk_ledger, supervisor.id)
+    assert len(files) > 20, "the corpus is missing"
     for path in files:
-        xml = path.read_text(encoding="utf-8")
-        response, q = phone.post(xml)
+        response, q = phone.post(path.read_text(encoding="utf-8"))
         assert response.status_code == 200, (path.name, response.text)
         if response.text != "success":
-            assert phone.standin.decrypt_reply(response.content, q)["Content"], path.name
-        # and the plain message itself reads as a step or an ignored event
-        import xmltodict
+            assert "尚未绑定" in phone.standin.decrypt_reply(response.content, q)["Content"], (
+                path.name
+            )
+    assert wechat_reports(supdesk_ledger) == []
 
+    link(phone, supdesk_ledger, supervisor.id)
+    expected = 0
+    for n, path in enumerate(files):
+        xml = path.read_text(encoding="utf-8")
+        xml = re.sub(
+            r"<FromUserName><!\[CDATA\[.*?\]\]></FromUserName>",
+            f"<FromUserName><![CDATA[{USER}]]></FromUserName>",
+            xml,
+        )
+        xml = re.sub(r"<MsgI[dD]>\d+</MsgI[dD]>", f"<MsgId>{5_000_000 + n}</MsgId>", xml)
         message = xmltodict.parse(xml)["xml"]
-        inbound = inbound_from_message(WeChatSettings(app_id=APP_ID), message)
-        kind = message["MsgType"]
-        if kind in ("text", "image", "voice", "video", "location", "link") and message.get(
-            "MediaId", "x"
-        ):
-            assert inbound is not None, path.name
+        if message.get("MediaId"):
+            phone.standin.media[message["MediaId"]] = (JPEG, "image/jpeg")
+        response, q = phone.post(xml)
+        assert response.status_code == 200, (path.name, response.text)
+        kind = message["MsgType"].lower()
+        if kind in MESSAGES:
+            expected += 1
+            assert "已登记" in phone.standin.decrypt_reply(response.content, q)["Content"], (
+                path.name
+            )
+        elif response.text != "success":  # an event that is handled: subscribe, a menu click
+            assert phone.standin.decrypt_reply(response.content, q)["Content"], path.name
+    reports = wechat_reports(supdesk_ledger)
+    assert len(reports) == expected >= 6
+    assert all(r.text.strip() for r in reports)
 
 
 def test_the_wecom_crypto_vectors_verify_and_decrypt(tmp_path):
@@ -568,3 +595,44 @@ def test_supdesk_plugins_lists_the_channel():
         check=True,
     ).stdout
     assert "supervision-channel-wechat" in out
+
+
+def test_words_stand_for_commands_and_each_message_kind_reads_as_an_inbound():
+    settings = WeChatSettings(app_id=APP_ID)
+    base = {"FromUserName": USER, "CreateTime": "1772400000", "MsgId": "42"}
+
+    def read(**fields):
+        return inbound_from_message(settings, {**base, **fields})
+
+    assert read(MsgType="text", Content="查询12").command == "status"
+    assert read(MsgType="text", Content="查询12").args == "12"
+    assert read(MsgType="text", Content="绑定 7KQ2M9PX").args == "7KQ2M9PX"
+    assert read(MsgType="text", Content="/link 7KQ2M9PX").command == "link"
+    assert (
+        read(MsgType="text", Content="评价 banner-2026-00001 基本满意").button
+        == "eval:banner-2026-00001:basically_satisfied"
+    )
+    assert (
+        read(MsgType="text", Content="查询结果怎么这么慢").text == "查询结果怎么这么慢"
+    )  # a report, not a query
+    assert read(MsgType="text", Content="查询 banner-2026-00001").args == "banner-2026-00001"
+    assert read(MsgType="text", Content="窗口无人").text == "窗口无人"
+    voice = read(MsgType="voice", MediaId="m1", Format="speex", Recognition="大厅没人")
+    assert (
+        voice.text == "大厅没人"
+        and voice.files[0].kind == "voice"
+        and voice.files[0].mime == "audio/speex"
+    )
+    where = read(
+        MsgType="location", Location_X="39.08", Location_Y="109.25", Label="乌审召镇便民服务中心"
+    )
+    assert "乌审召镇便民服务中心" in where.text and "39.08" in where.text
+    assert read(MsgType="event", Event="subscribe").command == "help"
+    assert read(MsgType="event", Event="CLICK", EventKey="查询").command == "status"
+    assert read(MsgType="event", Event="TEMPLATESENDJOBFINISH") is None
+    assert read(MsgType="image", MediaId="") is None
+    assert read(MsgType="text", Content="窗口无人").key == "wechat:42"
+    assert (
+        read(MsgType="event", Event="subscribe", MsgId=None).key
+        == f"wechat:{USER}:1772400000:subscribe"
+    )

@@ -49,12 +49,21 @@ from supervision_channel_wechat.api import api_for
 from supervision_channel_wechat.settings import CHANNEL, WeChatSettings, settings_of
 from supervision_core import FileRef, Inbound, Ledger, MessengerDesk, Outbound, now_utc
 
-__all__ = ["NonceCache", "callback", "crypto_for", "inbound_from_message", "reply_xml"]
+__all__ = [
+    "NonceCache",
+    "callback",
+    "crypto_for",
+    "desk_for",
+    "inbound_from_message",
+    "reply_xml",
+    "wechat_words",
+]
 
 log = logging.getLogger("supervision_channel_wechat.callback")
 _MAX_BODY = 64 * 1024
 _MAX_REPLY = 2000  # bytes of UTF-8: a passive text reply holds 2048
 _EVAL = re.compile(r"^评价\s*(\S+)\s*(满意|基本满意|不满意)$")
+_GLUED = re.compile(r"^(绑定|查询)\s*([A-Za-z0-9][A-Za-z0-9_-]{0,39})$")
 _EVAL_VALUES = {"满意": "satisfied", "基本满意": "basically_satisfied", "不满意": "dissatisfied"}
 #: keywords typed instead of a messenger's /commands (and menu keys, EventKey)
 _KEYWORDS = {
@@ -132,9 +141,9 @@ def _command(text: str) -> tuple[str | None, str, str | None]:
     head, _, args = text.partition(" ")
     if head in _KEYWORDS:
         return _KEYWORDS[head], args.strip(), None
-    for word, command in _KEYWORDS.items():  # "绑定7KQ2M9PX", "查询12"
-        if word in ("绑定", "查询") and text.startswith(word) and len(text) > len(word):
-            return command, text[len(word) :].strip(), None
+    glued = _GLUED.match(text)  # "绑定7KQ2M9PX", "查询12": a code or a number, nothing else
+    if glued:
+        return _KEYWORDS[glued.group(1)], glued.group(2), None
     return None, "", None
 
 
@@ -204,9 +213,26 @@ def inbound_from_message(settings: WeChatSettings, message: dict[str, Any]) -> I
     return None
 
 
+#: the conversation's /commands as a WeChat user types them
+_WORDS = (
+    ("/link", "绑定"),
+    ("/report", "反映"),
+    ("/status", "查询"),
+    ("/cancel", "取消"),
+    ("/help", "帮助"),
+)
+
+
+def wechat_words(text: str) -> str:
+    """A reply with the messenger commands written as the words WeChat users send."""
+    for command, word in _WORDS:
+        text = text.replace(command, word)
+    return text
+
+
 def reply_xml(settings: WeChatSettings, user: str, replies: list[Outbound], now: int) -> str:
     """The passive reply: every reply's text in one message, within WeChat's length."""
-    text = "\n\n".join(r.text for r in replies)
+    text = wechat_words("\n\n".join(r.text for r in replies))
     data = text.encode("utf-8")
     if len(data) > _MAX_REPLY:
         text = data[: _MAX_REPLY - 3].decode("utf-8", errors="ignore") + "…"
@@ -344,7 +370,7 @@ def _finished(key: str, settings: WeChatSettings, user: str) -> None:
         handling.claimed = True
         replies = handling.task.result()
         if replies:
-            text = "\n\n".join(r.text for r in replies)
+            text = wechat_words("\n\n".join(r.text for r in replies))
             loop.run_in_executor(None, _send_late, settings, user, text)
 
     loop.call_later(0.2, unclaimed)
