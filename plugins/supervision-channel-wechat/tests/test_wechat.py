@@ -395,6 +395,27 @@ def test_the_guided_dialog_with_numbered_choices_status_and_evaluation(
     )  # not completed yet: refused in Chinese
 
 
+def test_a_supervisor_evaluates_a_completed_fix_by_replying(phone, supdesk_ledger, notifier, standin):
+    from supervision_core.demo import load_demo
+
+    load_demo(supdesk_ledger)
+    bateer = next(s for s in supdesk_ledger.supervisors() if s.name == "巴特尔")
+    link(phone, supdesk_ledger, bateer.id)
+    assert "已登记" in phone.say("窗口没有一次性告知清单")
+    (issue,) = [i for i in supdesk_ledger.issues(supervisor=bateer.id) if i.state == "received"][-1:]
+    op = "test:operator"
+    supdesk_ledger.accept(issue.number, actor=op)
+    supdesk_ledger.dispatch(issue.number, unit="wushenzhao-window", responsible_person="其木格", actor=op)
+    supdesk_ledger.plan(issue.number, track="immediate", actor=op)
+    supdesk_ledger.complete(issue.number, evidence="已张贴清单", actor=op)
+    # The notice asking for the evaluation says how to answer it.
+    standin.clock = max(standin.last_message.values())
+    notifier.deliver(attrs.evolve(notice("completed", number=issue.number), fields={"number": issue.number}))
+    assert f"评价 {issue.number} 满意" in standin.sent[-1][1]["text"]["content"]
+    assert "已记录您对问题" in phone.say(f"评价 {issue.number} 基本满意")
+    assert supdesk_ledger.issue(issue.number).satisfaction.value == "basically_satisfied"
+
+
 # ---------------------------------------------------------------- the corpus
 
 

@@ -47,7 +47,15 @@ from wechatpy.replies import TextReply
 
 from supervision_channel_wechat.api import api_for
 from supervision_channel_wechat.settings import CHANNEL, WeChatSettings, settings_of
-from supervision_core import FileRef, Inbound, Ledger, MessengerDesk, Outbound, now_utc
+from supervision_core import (
+    FileRef,
+    Inbound,
+    Ledger,
+    MessengerDesk,
+    Outbound,
+    Satisfaction,
+    now_utc,
+)
 
 __all__ = [
     "NonceCache",
@@ -64,7 +72,7 @@ _MAX_BODY = 64 * 1024
 _MAX_REPLY = 2000  # bytes of UTF-8: a passive text reply holds 2048
 _EVAL = re.compile(r"^评价\s*(\S+)\s*(满意|基本满意|不满意)$")
 _GLUED = re.compile(r"^(绑定|查询)\s*([A-Za-z0-9][A-Za-z0-9_-]{0,39})$")
-_EVAL_VALUES = {"满意": "satisfied", "基本满意": "basically_satisfied", "不满意": "dissatisfied"}
+_EVAL_VALUES = {s.label: s.value for s in Satisfaction}  # 满意, 基本满意, 不满意
 #: keywords typed instead of a messenger's /commands (and menu keys, EventKey)
 _KEYWORDS = {
     "绑定": "link",
