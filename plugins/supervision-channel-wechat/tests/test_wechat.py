@@ -16,7 +16,7 @@ import pytest
 import supervision_channel_wechat as plugin
 from standin import JPEG, WeChatStandIn
 from starlette.testclient import TestClient
-from supervision_channel_wechat.callback import NonceCache, inbound_from_message
+from supervision_channel_wechat.callback import NonceCache
 from supervision_channel_wechat.notifier import WeChatNotifier
 from supervision_channel_wechat.settings import WeChatSettings
 
@@ -392,22 +392,30 @@ def test_the_guided_dialog_with_numbered_choices_status_and_evaluation(
     )  # not completed yet: refused in Chinese
 
 
-def test_a_supervisor_evaluates_a_completed_fix_by_replying(phone, supdesk_ledger, notifier, standin):
+def test_a_supervisor_evaluates_a_completed_fix_by_replying(
+    phone, supdesk_ledger, notifier, standin
+):
     from supervision_core.demo import load_demo
 
     load_demo(supdesk_ledger)
     bateer = next(s for s in supdesk_ledger.supervisors() if s.name == "巴特尔")
     link(phone, supdesk_ledger, bateer.id)
     assert "已登记" in phone.say("窗口没有一次性告知清单")
-    (issue,) = [i for i in supdesk_ledger.issues(supervisor=bateer.id) if i.state == "received"][-1:]
+    (issue,) = [i for i in supdesk_ledger.issues(supervisor=bateer.id) if i.state == "received"][
+        -1:
+    ]
     op = "test:operator"
     supdesk_ledger.accept(issue.number, actor=op)
-    supdesk_ledger.dispatch(issue.number, unit="wushenzhao-window", responsible_person="其木格", actor=op)
+    supdesk_ledger.dispatch(
+        issue.number, unit="wushenzhao-window", responsible_person="其木格", actor=op
+    )
     supdesk_ledger.plan(issue.number, track="immediate", actor=op)
     supdesk_ledger.complete(issue.number, evidence="已张贴清单", actor=op)
     # The notice asking for the evaluation says how to answer it.
     standin.clock = max(standin.last_message.values())
-    notifier.deliver(attrs.evolve(notice("completed", number=issue.number), fields={"number": issue.number}))
+    notifier.deliver(
+        attrs.evolve(notice("completed", number=issue.number), fields={"number": issue.number})
+    )
     assert f"评价 {issue.number} 满意" in standin.sent[-1][1]["text"]["content"]
     assert "已记录您对问题" in phone.say(f"评价 {issue.number} 基本满意")
     assert supdesk_ledger.issue(issue.number).satisfaction.value == "basically_satisfied"
@@ -602,56 +610,31 @@ def test_a_user_not_linked_is_unreachable(notifier):
         notifier.deliver(notice(user=None))
 
 
-def test_supdesk_plugins_lists_the_channel():
+def test_supdesk_plugins_lists_the_channel_and_everything_works_without_it(tmp_path):
+    import os
     import subprocess
     import sys
 
+    supdesk = str(Path(sys.executable).parent / "supdesk")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPDESK_")}
     out = subprocess.run(
-        [str(Path(sys.executable).parent / "supdesk"), "plugins"],
-        capture_output=True,
-        text=True,
-        check=True,
+        [supdesk, "plugins"], capture_output=True, text=True, check=True, env=env
     ).stdout
-    assert "supervision-channel-wechat" in out
-
-
-def test_words_stand_for_commands_and_each_message_kind_reads_as_an_inbound():
-    settings = WeChatSettings(app_id=APP_ID)
-    base = {"FromUserName": USER, "CreateTime": "1772400000", "MsgId": "42"}
-
-    def read(**fields):
-        return inbound_from_message(settings, {**base, **fields})
-
-    assert read(MsgType="text", Content="查询12").command == "status"
-    assert read(MsgType="text", Content="查询12").args == "12"
-    assert read(MsgType="text", Content="绑定 7KQ2M9PX").args == "7KQ2M9PX"
-    assert read(MsgType="text", Content="/link 7KQ2M9PX").command == "link"
-    assert (
-        read(MsgType="text", Content="评价 banner-2026-00001 基本满意").button
-        == "eval:banner-2026-00001:basically_satisfied"
+    assert "supervision-channel-wechat" in out and "supervision_register_routes" in out
+    env["SUPDESK_DISABLE_PLUGINS"] = "wechat"
+    blocked = subprocess.run(
+        [supdesk, "plugins", "--json"], capture_output=True, text=True, check=True, env=env
+    ).stdout
+    assert any(p.get("blocked") for p in json.loads(blocked) if "wechat" in json.dumps(p))
+    database = ["--database", f"sqlite:///{tmp_path / 'without.db'}"]
+    subprocess.run(
+        [supdesk, *database, "init", "--demo"],
+        capture_output=True,
+        check=True,
+        env=env,
+        cwd=tmp_path,
     )
-    assert (
-        read(MsgType="text", Content="查询结果怎么这么慢").text == "查询结果怎么这么慢"
-    )  # a report, not a query
-    assert read(MsgType="text", Content="查询 banner-2026-00001").args == "banner-2026-00001"
-    assert read(MsgType="text", Content="评价 X-1 不满意").button == "eval:X-1:not_satisfied"
-    assert read(MsgType="text", Content="窗口无人").text == "窗口无人"
-    voice = read(MsgType="voice", MediaId="m1", Format="speex", Recognition="大厅没人")
-    assert (
-        voice.text == "大厅没人"
-        and voice.files[0].kind == "voice"
-        and voice.files[0].mime == "audio/speex"
+    status = subprocess.run(
+        [supdesk, *database, "status"], capture_output=True, text=True, env=env, cwd=tmp_path
     )
-    where = read(
-        MsgType="location", Location_X="39.08", Location_Y="109.25", Label="乌审召镇便民服务中心"
-    )
-    assert "乌审召镇便民服务中心" in where.text and "39.08" in where.text
-    assert read(MsgType="event", Event="subscribe").command == "help"
-    assert read(MsgType="event", Event="CLICK", EventKey="查询").command == "status"
-    assert read(MsgType="event", Event="TEMPLATESENDJOBFINISH") is None
-    assert read(MsgType="image", MediaId="") is None
-    assert read(MsgType="text", Content="窗口无人").key == "wechat:42"
-    assert (
-        read(MsgType="event", Event="subscribe", MsgId=None).key
-        == f"wechat:{USER}:1772400000:subscribe"
-    )
+    assert status.returncode == 0, status.stderr

@@ -300,6 +300,8 @@ async def callback(request: Request) -> Response:
     body = await request.body()
     if len(body) > _MAX_BODY:
         return _refuse(413, "消息过大")
+    if b"<!DOCTYPE" in body.upper() or b"<!ENTITY" in body.upper():
+        return _refuse(400, "无法解析消息")  # WeChat never sends a DTD: no entity tricks
     digest = hashlib.sha256(body).hexdigest()
     try:
         plain = crypto.decrypt_message(body, signature, timestamp, nonce)
