@@ -95,8 +95,11 @@ def supdesk_settings(standin, monkeypatch):
     monkeypatch.setenv("TEST_WECHAT_SECRET", SECRET)
     monkeypatch.setenv("TEST_WECHAT_TOKEN", TOKEN)
     monkeypatch.setenv("TEST_WECHAT_AES", AES_KEY)
+    settings = demo_settings()
+    centers = tuple(attrs.evolve(c, notifiers=("wechat",)) for c in settings.centers)
     return attrs.evolve(
-        demo_settings(),
+        settings,
+        centers=centers,
         channel_options={"wechat": table(standin)},
         notifier_options={"wechat": table(standin)},
     )
@@ -251,6 +254,17 @@ def test_an_encrypted_text_from_a_linked_supervisor_files_an_issue_in_time(
     assert report.external_id == f"wechat:{phone.msg_id}"
     issues = supdesk_ledger.issues(supervisor=supervisor.id)
     assert len(issues) == 1 and issues[0].number in answer
+
+
+def test_the_outbox_tells_the_supervisor_through_wechat(phone, supervisor, supdesk_ledger, standin):
+    link(phone, supdesk_ledger, supervisor.id)
+    answer = phone.say("办事指南与窗口要求的材料不一致。")
+    (issue,) = supdesk_ledger.issues(supervisor=supervisor.id)
+    standin.clock = max(standin.last_message.values()) + 3600  # an hour later: within 48 hours
+    supdesk_ledger.deliver_notices()
+    sent = [body for endpoint, body in standin.sent if endpoint == "message/custom/send"]
+    assert sent and all(b["touser"] == USER for b in sent)
+    assert any(issue.number in b["text"]["content"] for b in sent), (answer, sent)
 
 
 def test_the_same_msgid_twice_files_once(phone, supervisor, supdesk_ledger):
