@@ -613,6 +613,10 @@ def test_the_token_is_fetched_again_once_on_40001_and_rate_limits_are_raised(not
     standin.expire_token()
     notifier.deliver(notice())
     assert standin.token_fetches == fetches + 1 and len(standin.sent) == 3
+    standin.fail_next.extend([40001, 40001])  # refused again after the new token: no loop
+    with pytest.raises(Exception, match="40001"):
+        notifier.deliver(notice())
+    assert standin.token_fetches == fetches + 2 and standin.fail_next == []
     standin.fail_next.append(45009)
     with pytest.raises(Exception, match="45009") as caught:
         notifier.deliver(notice())
