@@ -32,9 +32,12 @@ class WeChatStandIn:
             token,
             aes_key,
         )
+        # what messages are addressed to: an Official Account's original id, WeCom's corp id
+        self.original_id = app_id if kind == "wecom" else "gh_3c884a361561"
         crypto = WorkCrypto if kind == "wecom" else OfficialCrypto
         self.crypto = crypto(token, aes_key, app_id)
         self.media: dict[str, tuple[bytes, str]] = {}
+        self.last_reply: dict[str, Any] = {}
         self.sent: list[tuple[str, dict[str, Any]]] = []
         self.token_fetches = 0
         self.last_message: dict[str, int] = {}  # user -> timestamp of their last callback
@@ -69,7 +72,7 @@ class WeChatStandIn:
         import xmltodict
 
         signature = xmltodict.parse(encrypted)["xml"]["MsgSignature"]
-        envelope = f"<xml><ToUserName><![CDATA[{self.app_id}]]></ToUserName><Encrypt><![CDATA[{xmltodict.parse(encrypted)['xml']['Encrypt']}]]></Encrypt></xml>"
+        envelope = f"<xml><ToUserName><![CDATA[{self.original_id}]]></ToUserName><Encrypt><![CDATA[{xmltodict.parse(encrypted)['xml']['Encrypt']}]]></Encrypt></xml>"
         query = urlencode(
             {
                 "msg_signature": signature,
@@ -92,18 +95,19 @@ class WeChatStandIn:
             body, data["MsgSignature"], data["TimeStamp"], data["Nonce"]
         )
         assert data["Nonce"] == q["nonce"][0]
-        return dict(xmltodict.parse(plain)["xml"])
+        self.last_reply = dict(xmltodict.parse(plain)["xml"])
+        return self.last_reply
 
     def text(self, user: str, content: str, msg_id: int, created: int) -> str:
         return (
-            f"<xml><ToUserName><![CDATA[{self.app_id}]]></ToUserName><FromUserName><![CDATA[{user}]]></FromUserName>"
+            f"<xml><ToUserName><![CDATA[{self.original_id}]]></ToUserName><FromUserName><![CDATA[{user}]]></FromUserName>"
             f"<CreateTime>{created}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>"
             f"<MsgId>{msg_id}</MsgId></xml>"
         )
 
     def image(self, user: str, media_id: str, msg_id: int, created: int) -> str:
         return (
-            f"<xml><ToUserName><![CDATA[{self.app_id}]]></ToUserName><FromUserName><![CDATA[{user}]]></FromUserName>"
+            f"<xml><ToUserName><![CDATA[{self.original_id}]]></ToUserName><FromUserName><![CDATA[{user}]]></FromUserName>"
             f"<CreateTime>{created}</CreateTime><MsgType><![CDATA[image]]></MsgType><PicUrl><![CDATA[{self.url}/pic]]></PicUrl>"
             f"<MediaId><![CDATA[{media_id}]]></MediaId><MsgId>{msg_id}</MsgId></xml>"
         )

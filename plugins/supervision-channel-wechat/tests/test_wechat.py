@@ -249,6 +249,12 @@ def test_an_encrypted_text_from_a_linked_supervisor_files_an_issue_in_time(
     took = time.monotonic() - started
     assert took < 5.0, took  # WeChat waits 5 s for the answer
     assert "已登记，编号" in answer
+    reply = phone.standin.last_reply
+    assert (
+        reply["FromUserName"] == "gh_3c884a361561"
+        and reply["ToUserName"] == USER
+        and reply["MsgType"] == "text"
+    )
     (report,) = wechat_reports(supdesk_ledger)
     assert report.text == "不动产登记窗口中午无人值守，群众等了一个多小时。"
     assert report.external_id == f"wechat:{phone.msg_id}"

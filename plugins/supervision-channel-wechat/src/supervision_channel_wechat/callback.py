@@ -238,13 +238,17 @@ def wechat_words(text: str) -> str:
     return text
 
 
-def reply_xml(settings: WeChatSettings, user: str, replies: list[Outbound], now: int) -> str:
-    """The passive reply: every reply's text in one message, within WeChat's length."""
+def reply_xml(source: str, user: str, replies: list[Outbound], now: int) -> str:
+    """The passive reply: every reply's text in one message, within WeChat's length.
+
+    ``source`` is the account the message was sent to (its ``ToUserName``: an Official
+    Account's original id ``gh_…``, or WeCom's corp id), ``user`` the sender.
+    """
     text = wechat_words("\n\n".join(r.text for r in replies))
     data = text.encode("utf-8")
     if len(data) > _MAX_REPLY:
         text = data[: _MAX_REPLY - 3].decode("utf-8", errors="ignore") + "…"
-    reply = TextReply(source=settings.app_id, target=user, content=text, time=now)
+    reply = TextReply(source=source, target=user, content=text, time=now)
     return str(reply.render())
 
 
@@ -252,13 +256,14 @@ def desk_for(ledger: Ledger, settings: WeChatSettings) -> MessengerDesk:
     """The conversation desk of a ledger: buttons as numbered lines, media from the API."""
 
     def download(ref: FileRef) -> tuple[bytes, str]:
-        content, mime = api_for(settings).download(ref.file_id)
+        # The settings as they are now: a rotated secret is read again.
+        content, mime = api_for(settings_of(ledger)).download(ref.file_id)
         suffix = {"image/jpeg": ".jpg", "image/png": ".png", "audio/amr": ".amr"}.get(mime, "")
         return content, f"{ref.file_id}{suffix}"
 
     with _desks_lock:
         desk = _desks.get(id(ledger))
-        if desk is None:
+        if desk is None or desk.ledger is not ledger:  # an id is reused once a ledger is gone
             desk = _desks[id(ledger)] = MessengerDesk(
                 ledger, CHANNEL, download, numbered_buttons=True
             )
@@ -328,7 +333,8 @@ async def callback(request: Request) -> Response:
     log.debug("WeChat message handled in %.3f s", time.monotonic() - started)
     if not replies:
         return PlainTextResponse("success")  # a retry of a message already answered
-    xml = reply_xml(settings, inbound.chat, replies, int(now))
+    source = str(message.get("ToUserName") or settings.app_id)
+    xml = reply_xml(source, inbound.chat, replies, int(now))
     encrypted = crypto.encrypt_message(xml, nonce, timestamp)
     return Response(encrypted, media_type="application/xml")
 
