@@ -143,6 +143,15 @@ if _typing.TYPE_CHECKING:
     from supervision_core.model.messengers import (
         LinkCode as LinkCode,
     )
+    from supervision_core.conversation import (
+        FileRef as FileRef,
+        Inbound as Inbound,
+        MessengerDesk as MessengerDesk,
+        Outbound as Outbound,
+        StepResult as StepResult,
+        conversation_step as conversation_step,
+        evaluation_buttons as evaluation_buttons,
+    )
     from supervision_core.model.notifications import (
         Deferred as Deferred,
         Notice as Notice,
@@ -582,6 +591,16 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         # Settings of a plugin's own table in supdesk.toml, secrets by reference
         "config": ("PluginTable", "resolve_secret"),
+        # The conversation of every messenger channel (Telegram, WeChat...)
+        "conversation": (
+            "FileRef",
+            "Inbound",
+            "MessengerDesk",
+            "Outbound",
+            "StepResult",
+            "conversation_step",
+            "evaluation_buttons",
+        ),
         "model.notifications": ("Deferred", "Notifier", "Unreachable"),
         "model.scoring": ("Band", "Score", "ScoreItem", "ScoringPolicy", "SupervisorYear"),
         "rules.scoring": ("DefaultPolicy",),

@@ -1,6 +1,7 @@
-"""The conversation a supervisor has with the desk through any messenger (Telegram today).
+"""The conversation a supervisor has with the desk through any messenger.
 
-Not a plugin: a messenger channel (``channels.telegram``) turns its updates into
-:class:`~channels.messenger.conversation.Inbound` values and sends the
-:class:`~channels.messenger.conversation.Outbound` replies; the steps between are here.
+Not a plugin: the conversation itself moved into the core's public API
+(:mod:`supervision_core.conversation`, imported from ``supervision_core``) so that
+messenger plugins (WeChat) can use it too; :mod:`channels.messenger.conversation`
+re-exports it for the built-in Telegram channel.
 """
