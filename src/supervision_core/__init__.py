@@ -184,10 +184,13 @@ if _typing.TYPE_CHECKING:
         normalize_identity as normalize_identity,
     )
     from supervision_core.model.vocabulary import (
+        CHANNEL_LABELS as CHANNEL_LABELS,
+        CONTACT_LABELS as CONTACT_LABELS,
         Method as Method,
         ProblemType as ProblemType,
         Stage as Stage,
         Topic as Topic,
+        Vocabulary as Vocabulary,
         parse_term as parse_term,
     )
     from supervision_core.model.year import (
@@ -348,7 +351,16 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
             "UnitView",
         ),
         "model.reporters": ("Reporter",),
-        "model.vocabulary": ("Method", "ProblemType", "Stage", "Topic", "parse_term"),
+        "model.vocabulary": (
+            "CHANNEL_LABELS",
+            "CONTACT_LABELS",
+            "Method",
+            "ProblemType",
+            "Stage",
+            "Topic",
+            "Vocabulary",
+            "parse_term",
+        ),
         "model.summaries": ("AttachmentInfo", "IssueSummary", "ReportSummary"),
         "model.batches": ("ImportBatch",),
         "model.outbox": (

@@ -148,7 +148,10 @@ def test_supervisors_and_quarantine(run) -> None:  # type: ignore[no-untyped-def
             ("issues", "screen", "{received:sulide}", "--reject", "petition"),
             "必须填写告知监督员的说明",
         ),
-        (("issues", "list", "--center", "mars"), "没有代码为 'mars' 的服务中心"),
+        (
+            ("issues", "list", "--center", "mars"),
+            "--center 的值无效：没有名为或代码为“mars”的服务中心",
+        ),
         (("supervisors", "show", "77"), "没有编号为 77 的监督员"),
         (
             ("issues", "extend", "{rectifying:banner}", "--days", "9", "--reason", "x"),
@@ -174,7 +177,7 @@ def test_supervisors_and_quarantine(run) -> None:  # type: ignore[no-untyped-def
         ),
         (
             ("issues", "plan", "{accepted:banner}", "--track", "sometime"),
-            "Invalid value for '--track'",
+            "--track 的值无效：无法识别“sometime”",
         ),
     ],
 )
@@ -182,11 +185,13 @@ def test_bad_input_is_one_clear_line(run, args: tuple[str, ...], message: str) -
     run("init", "--demo")
     numbers = _demo_numbers(run)
     result = run(*(numbers[a[1:-1]] if a.startswith("{") else a for a in args))
-    assert result.exit_code == (2 if "Invalid value" in message else 1)  # 2: click's usage errors
+    usage = "的值无效" in message  # click's usage errors: status 2 and the help hint
+    assert result.exit_code == (2 if usage else 1)
     assert message in result.output
     assert "Traceback" not in result.output
-    if "Invalid value" not in message:  # click's own usage errors add a usage line
-        assert len(result.output.strip().splitlines()) == 1
+    assert len(result.output.strip().splitlines()) == 1
+    if usage:
+        assert "--help”查看用法" in result.output
 
 
 def test_show_tells_the_deadlines_and_a_late_fix_stays_late(run) -> None:  # type: ignore[no-untyped-def]

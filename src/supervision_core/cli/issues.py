@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import click
 
 from supervision_core.cli.context import (
+    CENTER,
+    UNIT,
     State,
     actor_option,
     json_option,
@@ -23,6 +25,7 @@ from supervision_core.cli.output import fail, pad, show, to_json
 if TYPE_CHECKING:
     from supervision_core.model.issues import Issue
     from supervision_core.model.summaries import IssueSummary
+    from supervision_core.model.vocabulary import Vocabulary
 
 __all__ = ["issues"]
 
@@ -32,7 +35,7 @@ def issues() -> None:
     """反馈问题台账：查询与办理（审查、派单、整改、评价）。"""
 
 
-def _summary_line(i: IssueSummary, today: dt.date) -> str:
+def _summary_line(i: IssueSummary, today: dt.date, vocabulary: Vocabulary) -> str:
     from supervision_core.model.issues import OPEN_STATES, IssueState
 
     state = IssueState(i.state).label
@@ -42,11 +45,12 @@ def _summary_line(i: IssueSummary, today: dt.date) -> str:
     late = (
         " 【逾期】" if i.due_on and i.due_on < today and IssueState(i.state) in OPEN_STATES else ""
     )
-    return f"{pad(i.number, 24)} {pad(state, 14)} 期限 {pad(due, 12)} 单位 {i.unit or '—'}{late}"
+    unit = vocabulary.unit(i.unit, i.center)
+    return f"{pad(i.number, 24)} {pad(state, 14)} 期限 {pad(due, 12)} 单位 {unit}{late}"
 
 
 @issues.command("list")
-@click.option("--center", help="只看某个中心。")
+@click.option("--center", type=CENTER, help="只看某个中心。")
 @click.option(
     "--status", type=lazy_choice("supervision_core.model.issues:IssueState"), help="只看某种状态。"
 )
@@ -84,8 +88,9 @@ def issues_list(
     def human() -> None:
         if not found:
             click.echo("没有符合条件的问题。")
+        vocabulary = ledger.vocabulary()
         for i in found:
-            click.echo(_summary_line(i, today))
+            click.echo(_summary_line(i, today, vocabulary))
         click.echo(f"共 {len(found)} 件。")
 
     show(state, found, human)
@@ -192,10 +197,13 @@ def issues_show(state: State, ref: str) -> None:
                 evidence = mask_personal_data(p.evidence)
                 click.echo(f"    [{name}] 建议不予受理：{p.reason.label}；依据：{evidence}")
         click.echo("  办理记录：")
+        vocabulary = ledger.vocabulary()
         for e in history:
             when = e.at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+            detail = vocabulary.step_detail(e, issue.center)
+            detail = f"  {detail}" if detail else ""
             note = f"：{mask_personal_data(e.note)}" if e.note else ""
-            click.echo(f"    {when}  {e.kind.label}  （{e.actor}）{note}")
+            click.echo(f"    {when}  {e.kind.label}  （{e.actor}）{detail}{note}")
 
     # emit() masks every text of the JSON: the issue's, the notes', the proposals'.
     data = {
@@ -255,7 +263,7 @@ def issues_screen(
 
 @issues.command("dispatch")
 @click.argument("ref")
-@click.option("--unit", required=True, help="责任单位代码。")
+@click.option("--unit", type=UNIT, required=True, help="责任单位代码。")
 @click.option("--person", required=True, help="责任人。")
 @click.option("--note", help="备注。")
 @actor_option
@@ -313,6 +321,7 @@ def issues_progress(state: State, ref: str, note: str, actor: str | None) -> Non
 @click.option("--reason", required=True, help="延期理由。")
 @click.option(
     "--granted-by",
+    type=CENTER,
     metavar="CENTER",
     help="批准延期的中心代码；整改时限已过的，须由旗政务服务中心批准（延期不消除逾期）。",
 )

@@ -10,6 +10,7 @@ import click
 
 from supervision_core.cli.access import log_shown
 from supervision_core.cli.context import (
+    CENTER,
     State,
     actor_option,
     json_option,
@@ -78,7 +79,7 @@ def _masked(s: Supervisor) -> Supervisor:
 
 @supervisors.command("add")
 @click.argument("name")
-@click.option("--center", required=True, help="聘任中心代码。")
+@click.option("--center", type=CENTER, required=True, help="聘任中心代码。")
 @click.option(
     "--origin",
     type=lazy_choice("supervision_core.model.supervisors:Origin"),
@@ -134,7 +135,7 @@ def supervisors_add(
 
 
 @supervisors.command("list")
-@click.option("--center", help="只看某个中心。")
+@click.option("--center", type=CENTER, help="只看某个中心。")
 @click.option(
     "--status",
     type=lazy_choice("supervision_core.model.supervisors:SupervisorStatus"),
@@ -322,7 +323,7 @@ def supervisors_discipline(
 
 
 @supervisors.command("candidates")
-@click.option("--center", required=True, help="中心代码。")
+@click.option("--center", type=CENTER, required=True, help="中心代码。")
 @json_option
 @pass_state
 def supervisors_candidates(state: State, center: str) -> None:

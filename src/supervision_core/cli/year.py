@@ -13,6 +13,7 @@ import click
 
 from supervision_core.cli.access import log_shown
 from supervision_core.cli.context import (
+    CENTER,
     State,
     actor_option,
     json_option,
@@ -83,7 +84,7 @@ class _TieRuleOption(click.Option):
 
 @click.command()
 @click.argument("year", type=int)
-@click.option("--center", help="中心代码（默认：每个中心各评一次）。")
+@click.option("--center", type=CENTER, help="中心代码（默认：每个中心各评一次）。")
 @click.option(
     "--quota",
     "quota_ratio",
@@ -160,7 +161,7 @@ def evaluations() -> None:
 
 
 @evaluations.command("list")
-@click.option("--center", help="中心代码。")
+@click.option("--center", type=CENTER, help="中心代码。")
 @click.option("--year", type=int, help="年度。")
 @json_option
 @pass_state
@@ -211,7 +212,7 @@ def workplans() -> None:
 
 
 @workplans.command("add")
-@click.option("--center", required=True, help="中心代码。")
+@click.option("--center", type=CENTER, required=True, help="中心代码。")
 @click.option("--year", type=int, required=True, help="年度。")
 @click.option("--title", required=True, help="计划名称。")
 @click.option("--staff", multiple=True, required=True, help="负责的专人（可多次）。")
@@ -235,7 +236,7 @@ def workplans_add(
 
 
 @workplans.command("list")
-@click.option("--center", help="中心代码。")
+@click.option("--center", type=CENTER, help="中心代码。")
 @click.option("--year", type=int, help="年度。")
 @json_option
 @pass_state
@@ -260,7 +261,7 @@ def activities() -> None:
 
 
 @activities.command("add")
-@click.option("--center", required=True, help="中心代码。")
+@click.option("--center", type=CENTER, required=True, help="中心代码。")
 @click.option(
     "--kind",
     type=lazy_choice("supervision_core.model.year:ActivityKind"),
@@ -334,7 +335,7 @@ def activities_attend(
 
 
 @activities.command("list")
-@click.option("--center", help="中心代码。")
+@click.option("--center", type=CENTER, help="中心代码。")
 @click.option("--year", type=int, help="年度。")
 @json_option
 @pass_state
@@ -374,7 +375,7 @@ def briefing() -> None:
     """每半年通报：统计、发送给监督员、记录通报会（briefing 2026H1 --center X 即 show）。"""
 
 
-_center_option = click.option("--center", required=True, help="中心代码。")
+_center_option = click.option("--center", type=CENTER, required=True, help="中心代码。")
 
 
 @briefing.command("show")

@@ -1,0 +1,96 @@
+"""An operator's first hour at the command line: Chinese names accepted and shown."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from supervision_core import IssueState, ProblemType, Vocabulary, parse_term
+from supervision_core.cli import cli
+
+
+@pytest.fixture
+def run(supdesk_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SUPDESK_DATABASE_URL", supdesk_database_url)
+    monkeypatch.setenv("SUPDESK_ACTOR", "operator:cli-test")
+    monkeypatch.delenv("SUPDESK_CONFIG", raising=False)
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Result:
+        return runner.invoke(cli, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def _json(result: Result) -> object:
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_a_center_and_a_state_by_chinese_name_equal_their_codes(run) -> None:  # type: ignore[no-untyped-def]
+    assert run("init", "--demo").exit_code == 0
+    by_name = run("issues", "list", "--center", "乌审召镇", "--status", "待审查")
+    by_code = run("issues", "list", "--center", "wushenzhao", "--status", "received")
+    assert by_name.exit_code == 0, by_name.output
+    assert by_name.output == by_code.output
+    assert _json(run("issues", "list", "--center", "苏力德苏木", "--status", "待审查", "--json"))
+    explained = run("issues", "list", "--center", "乌审召镇", "--status", "已说明待评价")
+    assert "共 1 件" in explained.output
+    assert (
+        explained.output
+        == run("issues", "list", "--center", "wushenzhao", "--status", "explained").output
+    )
+    assert "单位 乌审召镇综合窗口" in explained.output  # the unit by its name
+    full = run("issues", "list", "--center", "乌审召镇便民服务中心", "--json")
+    assert _json(full) == _json(run("issues", "list", "--center", "wushenzhao", "--json"))
+
+
+def test_an_unknown_or_ambiguous_center_is_one_chinese_line(run) -> None:  # type: ignore[no-untyped-def]
+    run("init", "--demo")
+    unknown = run("issues", "list", "--center", "北京")
+    assert unknown.exit_code == 2
+    assert "没有名为或代码为“北京”的服务中心" in unknown.output
+    assert "乌审召镇便民服务中心（wushenzhao）" in unknown.output
+    ambiguous = run("issues", "list", "--center", "乌审")
+    assert ambiguous.exit_code == 2 and "可指多个服务中心" in ambiguous.output
+    state = run("issues", "list", "--status", "不存在")
+    assert state.exit_code == 2 and "待审查(received)" in state.output
+
+
+def test_dispatch_by_unit_name_and_show_names_the_unit_and_person(run) -> None:  # type: ignore[no-untyped-def]
+    run("init", "--demo")
+    found = _json(run("issues", "list", "--center", "苏力德苏木", "--status", "待审查", "--json"))
+    ref = found[0]["number"]  # type: ignore[index]
+    assert run("issues", "screen", ref, "--accept").exit_code == 0
+    sent = run("issues", "dispatch", ref, "--unit", "苏力德苏木综合窗口", "--person", "娜仁")
+    assert sent.exit_code == 0, sent.output
+    shown = run("issues", "show", ref)
+    assert "派往 苏力德苏木综合窗口，责任人 娜仁" in shown.output
+    assert "sulide-window" not in shown.output.split("办理记录")[1]
+
+
+def test_vocabulary_names_and_finds() -> None:
+    vocabulary = Vocabulary(
+        centers={"banner": "乌审旗政务服务中心", "wushenzhao": "乌审召镇便民服务中心"},
+        units={"banner": {"market": "市场监管局窗口"}},
+        channels={"walk_in": "来访来信（前台录入）"},
+        policies={"wushenzhao": "乌审召镇评分办法"},
+    )
+    assert vocabulary.center("banner") == "乌审旗政务服务中心"
+    assert vocabulary.unit("market") == "市场监管局窗口"
+    assert vocabulary.unit("gone") == "gone" and vocabulary.unit(None) == "—"
+    assert vocabulary.channel("walk_in") == "来访来信（前台录入）"
+    assert vocabulary.channel("demo") == "演示数据"  # built-in, no plugin registers it
+    assert vocabulary.channel("phone_log") == "来电"
+    assert vocabulary.policy("wushenzhao") == "乌审召镇评分办法（wushenzhao）"
+    assert vocabulary.find_center("乌审召镇") == "wushenzhao"
+    assert vocabulary.find_center("banner") == "banner"
+    assert vocabulary.find_unit("市场监管局窗口") == "market"
+    with pytest.raises(ValueError, match="可指多个"):
+        vocabulary.find_center("乌审")
+    assert parse_term(IssueState, "待审查") is IssueState.RECEIVED
+    assert parse_term(ProblemType, "一次性告知") is ProblemType.TELL_ONCE
