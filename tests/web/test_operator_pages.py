@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 
-from test_console import act, ledger_with_issues, received_in  # noqa: F401 (fixture)
+import test_console
+from test_console import act, received_in
 from test_web_desk import login
+
+ledger_with_issues = test_console.ledger_with_issues  # the console's fixture
 
 
 def _text(html: str) -> str:
