@@ -53,6 +53,7 @@ if _typing.TYPE_CHECKING:
         PluginError as PluginError,
         SchemaError as SchemaError,
         SupervisionError as SupervisionError,
+        describe_os_error as describe_os_error,
     )
     from supervision_core.hookspecs import (
         hookimpl as hookimpl,
@@ -314,6 +315,7 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
             "PluginError",
             "SchemaError",
             "SupervisionError",
+            "describe_os_error",
         ),
         # Values
         "model.centers": ("Center", "CenterLevel", "Unit"),

@@ -13,7 +13,7 @@ import click
 
 from supervision_core.cli.context import State
 from supervision_core.cli.output import fail
-from supervision_core.errors import SupervisionError
+from supervision_core.errors import SupervisionError, describe_os_error
 
 __all__ = ["SupdeskGroup", "cli", "import_"]
 
@@ -205,7 +205,9 @@ class SupdeskGroup(click.Group):
             database = _database_error(exc)
             if database is not None:
                 fail(database)
-            if isinstance(exc, ValueError | OSError):
+            if isinstance(exc, OSError):
+                fail(describe_os_error(exc))
+            if isinstance(exc, ValueError):
                 fail(str(exc))
             # A bug of ours: still one line for the user; the details on request.
             if os.environ.get("SUPDESK_DEBUG"):

@@ -163,7 +163,11 @@ def schema_status(engine: sa.Engine) -> tuple[str | None, str | None]:
         with engine.connect() as connection:
             current = _current_revision(connection)
     except sa.exc.OperationalError as exc:
-        msg = f"无法连接数据库 {engine.url.render_as_string(hide_password=True)}：{exc.orig}"
+        reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else "连接失败"
+        msg = (
+            f"无法连接数据库 {engine.url.render_as_string(hide_password=True)}：{reason}"
+            "（请确认数据库已启动、地址和端口正确，或用 --database 指定）"
+        )
         raise SchemaError(msg) from exc
     return current, head_revision()
 
