@@ -94,3 +94,76 @@ def test_vocabulary_names_and_finds() -> None:
         vocabulary.find_center("乌审")
     assert parse_term(IssueState, "待审查") is IssueState.RECEIVED
     assert parse_term(ProblemType, "一次性告知") is ProblemType.TELL_ONCE
+
+
+def test_global_options_before_or_after_the_subcommand(  # type: ignore[no-untyped-def]
+    run, supdesk_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run("init", "--demo")
+    monkeypatch.delenv("SUPDESK_DATABASE_URL")
+    before = run("--database", supdesk_database_url, "--json", "issues", "list")
+    after = run("issues", "list", "--database", supdesk_database_url, "--json")
+    mixed = run("--json", "issues", "list", f"--database={supdesk_database_url}")
+    assert _json(before) == _json(after) == _json(mixed)
+    assert len(_json(before)) == 7  # type: ignore[arg-type]
+    # --json after a command that answers in JSON, for one that had no --json of its own.
+    status = run("status", "--database", supdesk_database_url, "--json")
+    assert isinstance(_json(status), dict)
+
+
+def test_usage_errors_are_one_chinese_line_with_the_help_hint(run) -> None:  # type: ignore[no-untyped-def]
+    cases = {
+        ("issues", "list", "--statu", "x"): "没有选项 --statu（是否想用 --status？）",
+        ("issues", "show"): "缺少参数 REF",
+        ("issues", "list", "--limit", "0"): "--limit 的值无效",
+        ("issues", "list", "--due-within", "abc"): "“abc”不是整数",
+        ("access-log", "--since", "2026/03/01"): "不是 YYYY-MM-DD 格式的日期",
+        ("nope",): "没有命令 nope",
+        ("issues", "list", "extra"): "多余的参数：extra",
+    }
+    for args, message in cases.items():
+        result = run(*args)
+        assert result.exit_code == 2, (args, result.output)
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1, result.output
+        assert message in lines[0] and "--help”查看用法" in lines[0], lines[0]
+        assert not any(w in lines[0] for w in ("Usage", "Error", "Invalid", "Missing", "Try"))
+
+
+def test_help_shows_dates_and_every_option_has_help(run) -> None:  # type: ignore[no-untyped-def]
+    from supervision_core.plugins import PluginHost, get_plugin_manager
+
+    PluginHost(get_plugin_manager()).register_commands(cli)
+    assert "--since YYYY-MM-DD" in run("access-log", "--help").output
+    assert "%Y" not in run("export", "ledger", "--help").output
+
+    def leaves(group, path):  # type: ignore[no-untyped-def]
+        for name, command in group.commands.items():
+            if hasattr(command, "commands"):
+                yield from leaves(command, [*path, name])
+            else:
+                yield [*path, name], command
+
+    for path, command in leaves(cli, []):
+        for param in command.params:
+            if param.name in ("format", "fmt", "limit"):
+                assert getattr(param, "help", None), (path, param.name)
+
+
+def test_shell_completion_is_clicks_own_and_documented(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "_SUPDESK_COMPLETE": "bash_source"}
+    done = subprocess.run(
+        [sys.executable, "-c", "from supervision_core.cli import main; main()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert "_SUPDESK_COMPLETE=bash_complete" in done.stdout, done.stderr
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert "_SUPDESK_COMPLETE=bash_source supdesk" in doc

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from supervision_core.cli.context import CENTER, State, json_option, pass_state, resolve_actor
+from supervision_core.cli.context import CENTER, DATE, State, json_option, pass_state, resolve_actor
 from supervision_core.cli.output import pad, show
 from supervision_core.model.access import ACCESS_ACTIONS
 
@@ -68,8 +68,8 @@ def log_shown(
 @click.option(
     "--center", type=CENTER, help="只看某个中心的监督员的资料（中心工作人员查看本中心的记录）。"
 )
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="起始日期 YYYY-MM-DD（含）。")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="截止日期 YYYY-MM-DD（含）。")
+@click.option("--since", type=DATE, help="起始日期 YYYY-MM-DD（含）。")
+@click.option("--until", type=DATE, help="截止日期 YYYY-MM-DD（含）。")
 @click.option(
     "--limit", type=click.IntRange(1), default=200, show_default=True, help="最多显示条数。"
 )

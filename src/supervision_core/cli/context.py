@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CENTER",
+    "DATE",
     "UNIT",
     "CenterType",
     "State",
@@ -252,6 +253,26 @@ class UnitType(click.ParamType[str]):
             return text  # the step refuses it naming the units of the issue's center
 
 
+class DateType(click.DateTime):
+    """A date written ``YYYY-MM-DD``, shown so in the help (not click's ``[%Y-%m-%d]``)."""
+
+    name = "日期"
+
+    def __init__(self) -> None:
+        super().__init__(["%Y-%m-%d"])
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        return "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            self.fail(f"“{value}”不是 YYYY-MM-DD 格式的日期（例如 2026-03-02）", param, ctx)
+
+
+#: A date option's type: ``YYYY-MM-DD``.
+DATE = DateType()
 #: ``--center``'s type: a code or a name.
 CENTER = CenterType()
 #: ``--unit``'s type: a code or a name.

@@ -450,13 +450,15 @@ def issues_merge(state: State, ref: str, into: str, note: str | None, actor: str
 )
 @click.option("--note", help="说明。")
 @actor_option
+@json_option
 @pass_state
 def issues_finding(state: State, ref: str, kind: str, note: str | None, actor: str | None) -> None:
     """记录对问题的认定（用于年度评估）。"""
     state.ledger().record_finding(ref, kind, actor=resolve_actor(actor), note=note)
     from supervision_core.model.year import FindingKind
 
-    click.echo(f"已记录：问题 {ref} {FindingKind(kind).label}")
+    data = {"issue": ref, "kind": kind, "note": note}
+    show(state, data, lambda: click.echo(f"已记录：问题 {ref} {FindingKind(kind).label}"))
 
 
 @issues.command("unit-copy")
@@ -466,6 +468,7 @@ def issues_finding(state: State, ref: str, kind: str, note: str | None, actor: s
     type=click.Path(dir_okay=False, path_type=Path),
     help="另存为文件：.pdf（打印）或 .docx（Word），其他后缀存为文本。",
 )
+@json_option
 @pass_state
 def issues_unit_copy(state: State, ref: str, out: Path | None) -> None:
     """派单通知：给责任单位的一份（不含监督员身份）。"""
@@ -487,9 +490,20 @@ def issues_unit_copy(state: State, ref: str, out: Path | None) -> None:
         out.write_bytes(
             write(view, center_name=center_name, unit_name=units.get(view.unit), on=ledger.today())
         )
-        click.echo(f"已写入派单通知：{out}")
+        show(
+            state,
+            {"issue": view.number, "file": str(out.resolve())},
+            lambda: click.echo(f"已写入派单通知：{out.resolve()}"),
+        )
         return
     text = unit_copy(view, center_name=center_name, unit_name=units.get(view.unit))
     if out is not None:
         out.write_text(text, encoding="utf-8")
-    click.echo(text, nl=False)
+        written = out.resolve()
+        show(
+            state,
+            {"issue": view.number, "file": str(written)},
+            lambda: click.echo(f"已写入派单通知：{written}"),
+        )
+        return
+    show(state, view, lambda: click.echo(text, nl=False))

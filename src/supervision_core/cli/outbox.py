@@ -51,7 +51,9 @@ def _masked(entry: OutboxEntry) -> OutboxEntry:
     "call_task 待电话告知、done_by_phone 已电话告知、dead 发送失败。",
 )
 @click.option("--center", type=CENTER, help="只看某个中心发出的和发给它的通知。")
-@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=50, show_default=True, help="最多列出几条。"
+)
 @json_option
 @pass_state
 def outbox_list(state: State, status: str | None, center: str | None, limit: int) -> None:

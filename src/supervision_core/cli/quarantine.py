@@ -99,8 +99,13 @@ def quarantine_assign(
 @click.argument("quarantine_id", type=int)
 @click.option("--note", required=True, help="理由。")
 @actor_option
+@json_option
 @pass_state
 def quarantine_dismiss(state: State, quarantine_id: int, note: str, actor: str | None) -> None:
     """认定隔离的反馈不是问题反馈（保留记录，不删除）。"""
     state.ledger().dismiss_quarantined(quarantine_id, note=note, actor=resolve_actor(actor))
-    click.echo(f"隔离反馈 #{quarantine_id} 已驳回（记录保留）。")
+    show(
+        state,
+        {"quarantine_id": quarantine_id, "dismissed": True},
+        lambda: click.echo(f"隔离反馈 #{quarantine_id} 已驳回（记录保留）。"),
+    )

@@ -11,6 +11,7 @@ import click
 from supervision_core.cli.access import log_shown
 from supervision_core.cli.context import (
     CENTER,
+    DATE,
     State,
     actor_option,
     json_option,
@@ -89,8 +90,8 @@ def _masked(s: Supervisor) -> Supervisor:
 )
 @click.option("--letter", "letter_number", help="聘书编号。")
 @click.option("--card", "card_number", help="工作证编号。")
-@click.option("--term-start", type=click.DateTime(["%Y-%m-%d"]), help="聘期开始 YYYY-MM-DD。")
-@click.option("--term-end", type=click.DateTime(["%Y-%m-%d"]), help="聘期结束 YYYY-MM-DD。")
+@click.option("--term-start", type=DATE, help="聘期开始 YYYY-MM-DD。")
+@click.option("--term-end", type=DATE, help="聘期结束 YYYY-MM-DD。")
 @click.option("--email", multiple=True, help="电子邮箱（可多次）。")
 @click.option("--phone", multiple=True, help="电话号码（可多次）。")
 @click.option("--messenger", multiple=True, help="即时通讯账号，如 telegram:123456（可多次）。")
@@ -252,7 +253,7 @@ def supervisors_link_code(state: State, supervisor_id: int, minutes: int) -> Non
 @click.option("--reason", required=True, help="取消资格的理由。")
 @click.option("--letter-returned/--letter-not-returned", required=True, help="聘书是否已收回。")
 @click.option("--card-returned/--card-not-returned", required=True, help="工作证是否已收回。")
-@click.option("--on", "on_date", type=click.DateTime(["%Y-%m-%d"]), help="日期（默认今天）。")
+@click.option("--on", "on_date", type=DATE, help="日期（默认今天）。")
 @actor_option
 @json_option
 @pass_state
@@ -293,7 +294,7 @@ def supervisors_revoke(
 )
 @click.option("--reason", required=True, help="理由。")
 @click.option("--authority", help="移交的部门（referral 时必填）。")
-@click.option("--on", "on_date", type=click.DateTime(["%Y-%m-%d"]), help="日期（默认今天）。")
+@click.option("--on", "on_date", type=DATE, help="日期（默认今天）。")
 @actor_option
 @json_option
 @pass_state

@@ -14,6 +14,7 @@ import click
 from supervision_core.cli.access import log_shown
 from supervision_core.cli.context import (
     CENTER,
+    DATE,
     State,
     actor_option,
     json_option,
@@ -269,9 +270,7 @@ def activities() -> None:
     help="活动类型。",
 )
 @click.option("--title", required=True, help="活动名称。")
-@click.option(
-    "--date", "held_on", type=click.DateTime(["%Y-%m-%d"]), required=True, help="日期 YYYY-MM-DD。"
-)
+@click.option("--date", "held_on", type=DATE, required=True, help="日期 YYYY-MM-DD。")
 @click.option("--place", required=True, help="地点。")
 @click.option("--organizer", required=True, help="组织单位。")
 @json_option
@@ -495,9 +494,7 @@ def _meeting_lines(state: State, meeting: BriefingMeeting) -> list[str]:
 @briefing_meeting.command("record")
 @click.argument("period")
 @_center_option
-@click.option(
-    "--date", "held_on", type=click.DateTime(["%Y-%m-%d"]), required=True, help="日期 YYYY-MM-DD。"
-)
+@click.option("--date", "held_on", type=DATE, required=True, help="日期 YYYY-MM-DD。")
 @click.option("--place", required=True, help="地点。")
 @click.option("--chair", help="主持人。")
 @click.option("--note", help="备注（如列席的进驻部门）。")
