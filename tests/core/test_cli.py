@@ -347,8 +347,13 @@ def test_briefing_from_the_command_line(run, tmp_path: Path) -> None:  # type: i
         "--out",
         str(out),
     ).output
-    assert "乌审旗政务服务中心2026年下半年政务服务监督工作情况通报" in text
+    assert text.strip() == f"已写入通报：{out}"  # where it went, not the text again
+    assert "乌审旗政务服务中心2026年下半年政务服务监督工作情况通报" in out.read_text(
+        encoding="utf-8"
+    )
     assert "建议延长周六服务时间" in out.read_text(encoding="utf-8")
+    shown = run("briefing", "2026H2", "--center", "banner").output
+    assert "乌审旗政务服务中心2026年下半年政务服务监督工作情况通报" in shown
     data = _json(run("briefing", "2026H2", "--center", "banner", "--json"))
     # Three supervisors' reports and a caller's in quarantine, each in one line.
     assert data["received"] == 4 and data["accepted"] == 3 and data["closed"] == 1  # type: ignore[index]

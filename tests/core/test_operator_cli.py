@@ -167,3 +167,71 @@ def test_shell_completion_is_clicks_own_and_documented(tmp_path: Path) -> None:
     assert "_SUPDESK_COMPLETE=bash_complete" in done.stdout, done.stderr
     doc = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
     assert "_SUPDESK_COMPLETE=bash_source supdesk" in doc
+
+
+def test_init_writes_a_commented_configuration_and_says_where(  # type: ignore[no-untyped-def]
+    run, tmp_path: Path
+) -> None:
+    first = run("init")
+    assert first.exit_code == 0, first.output
+    written = tmp_path / "supdesk.toml"
+    assert f"已写入带注释的配置文件：{written}" in first.output
+    text = written.read_text(encoding="utf-8")
+    assert "# [[centers]]" in text and "docs/deployment.md" in text
+    again = run("init")
+    assert "已写入" not in again.output and written.read_text(encoding="utf-8") == text
+
+
+def test_a_read_only_command_creates_no_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SUPDESK_DATABASE_URL", raising=False)
+    monkeypatch.delenv("SUPDESK_CONFIG", raising=False)
+    runner = CliRunner()
+    for args in (["issues", "list"], ["status"], ["supervisors", "list"], ["outbox", "list"]):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 1, result.output
+        assert "数据库文件" in result.output and "supdesk init" in result.output
+        assert len(result.output.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_demo_signs_in_four_roles_and_uses_wushenzhaos_policy(  # type: ignore[no-untyped-def]
+    run, tmp_path: Path
+) -> None:
+    from supervision_core import load_settings
+
+    done = run("init", "--demo")
+    for username, where in (
+        ("banner-desk", "/console"),
+        ("wushenzhao-desk", "/console"),
+        ("realty-window", "/unit"),
+        ("banner-auditor", "/console"),
+    ):
+        line = next(x for x in done.output.splitlines() if x.strip().startswith(username))
+        assert where in line
+    users = {u["username"]: u for u in _json(run("users", "list", "--json"))}  # type: ignore[union-attr]
+    assert users["realty-window"]["role"] == "unit" and users["realty-window"]["unit"] == "realty"
+    assert users["banner-auditor"]["role"] == "auditor"
+    settings = load_settings(tmp_path / "supdesk.toml")
+    wushenzhao = settings.center("wushenzhao")
+    assert wushenzhao is not None and wushenzhao.scoring_policy == "wushenzhao-2026"
+    assert run("init", "--demo").exit_code == 0  # its own accounts do not make it "in use"
+
+
+def test_rejects_go_to_the_working_folder_not_the_inputs(  # type: ignore[no-untyped-def]
+    run, tmp_path: Path
+) -> None:
+    import shutil
+
+    run("init", "--demo")
+    source = tmp_path / "source"
+    source.mkdir()
+    example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "hotline-export-gbk.csv"
+    shutil.copy(example, source / "calls.csv")
+    done = run("import", "calls", str(source / "calls.csv"))
+    assert done.exit_code == 0, done.output
+    assert sorted(p.name for p in source.iterdir()) == ["calls.csv"]
+    rejects = tmp_path / "calls.csv.rejects.csv"
+    assert rejects.exists() and f"被拒的行已写入 {rejects}" in done.output

@@ -425,23 +425,36 @@ def briefing_show(
     from supervision_core.documents.briefing import render_markdown
 
     text = render_markdown(figures)
+    written: list[Path] = []
     if out is not None:
         out.write_text(text, encoding="utf-8")
+        written.append(out)
     if pdf is not None:
         from supervision_core.documents.printable import write_briefing_pdf
 
         write_briefing_pdf(figures, pdf, on=ledger.today())
+        written.append(pdf)
     if docx is not None:
         from supervision_core.documents.printable import write_briefing_docx
 
         write_briefing_docx(figures, docx, on=ledger.today())
+        written.append(docx)
+
+    def text_or_where() -> None:
+        # A file asked for: say where it went; the text itself only when none was.
+        if written:
+            for path in written:
+                click.echo(f"已写入通报：{path.resolve()}")
+        else:
+            click.echo(text, nl=False)
+
     if not send:
-        show(state, figures, lambda: click.echo(text, nl=False))
+        show(state, figures, text_or_where)
         return
     delivery = ledger.send_briefing(center=center, period=period)
 
     def human() -> None:
-        click.echo(text, nl=False)
+        text_or_where()
         click.echo(
             f"\n已放入发送队列：{delivery.sent} 名监督员"
             f"（在职 {delivery.supervisors} 名，此前已发送 {delivery.already_sent} 名，不重复发送；"
