@@ -93,6 +93,7 @@ _OS_ERRORS = {
     errno.ETIMEDOUT: "连接超时",
     errno.EHOSTUNREACH: "无法到达该主机",
     errno.ENETUNREACH: "网络不可达",
+    errno.EPIPE: "输出已被关闭（管道另一端已退出）",
 }
 
 

@@ -79,10 +79,10 @@ def init(state: State, demo: bool, mail_sink: str | None) -> None:
         click.echo(f"数据库已就绪：{data['database']}")
         if wrote and demo:
             click.echo(f"已写入示例配置：{config_path.resolve()}")
-        elif wrote:
-            click.echo(f"已写入带注释的配置文件：{config_path.resolve()}")
             if sink:
                 click.echo(f"通知以邮件发往 {sink[0]}:{sink[1]}（本机邮件收集器）")
+        elif wrote:
+            click.echo(f"已写入带注释的配置文件：{config_path.resolve()}")
         elif sink:
             click.echo(f"配置文件 {config_path} 已存在，未改写：--mail-sink 未生效")
         if not settings.centers:

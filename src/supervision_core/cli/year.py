@@ -453,12 +453,15 @@ def briefing_show(
         return
     delivery = ledger.send_briefing(center=center, period=period)
 
+    vocabulary = ledger.vocabulary()
+
     def human() -> None:
         text_or_where()
         click.echo(
             f"\n已放入发送队列：{delivery.sent} 名监督员"
             f"（在职 {delivery.supervisors} 名，此前已发送 {delivery.already_sent} 名，不重复发送；"
-            f"通知方式：{'、'.join(delivery.notifiers)}）。用 supdesk outbox 查看发送情况。"
+            f"通知方式：{'、'.join(vocabulary.notifier(n) for n in delivery.notifiers)}）。"
+            "用 supdesk outbox 查看发送情况。"
         )
         if delivery.without_address:
             ids = "、".join(f"#{i}" for i in delivery.without_address)
