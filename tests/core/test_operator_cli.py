@@ -218,6 +218,10 @@ def test_the_demo_signs_in_four_roles_and_uses_wushenzhaos_policy(  # type: igno
     wushenzhao = settings.center("wushenzhao")
     assert wushenzhao is not None and wushenzhao.scoring_policy == "wushenzhao-2026"
     assert run("init", "--demo").exit_code == 0  # its own accounts do not make it "in use"
+    evaluation = run("evaluate", "2026", "--center", "乌审召镇")
+    assert evaluation.exit_code == 0, evaluation.output
+    assert evaluation.output.startswith("乌审召镇便民服务中心 2026 年度监督员评估")
+    assert "评分办法 乌审召镇" in evaluation.output and "（wushenzhao-2026）" in evaluation.output
 
 
 def test_rejects_go_to_the_working_folder_not_the_inputs(  # type: ignore[no-untyped-def]

@@ -233,7 +233,10 @@ def _step_output(state: State, issue: Issue, message: str) -> None:
     "--reject",
     "reason",
     type=lazy_choice("supervision_core.model.issues:NotAcceptedReason"),
-    help="不予受理的理由。",
+    help="不予受理的理由（代码或中文）：legal_procedure 应通过诉讼、仲裁、复议等程序解决；"
+    "petition 已进入信访渠道；confidential 涉及秘密、隐私或违背公序良俗；"
+    "no_substance 恶意骚扰、表述不清或无实质内容；unlawful 违反法律法规和政策；"
+    "impractical 不符合政务服务改革发展实际。",
 )
 @click.option("--note", help="告知监督员的说明（不予受理时必填）。")
 @actor_option

@@ -28,16 +28,18 @@ from supervision_core.cli.output import fail, pad, show
 # annotations only here, the options' choices and defaults read when first needed.
 if TYPE_CHECKING:
     from supervision_core.model.briefing import BriefingMeeting
+    from supervision_core.model.vocabulary import Vocabulary
     from supervision_core.model.year import Evaluation
 
 __all__ = ["activities", "briefing", "evaluate", "evaluations", "workplans"]
 
 
-def _evaluation_lines(e: Evaluation) -> list[str]:
+def _evaluation_lines(e: Evaluation, vocabulary: Vocabulary | None = None) -> list[str]:
     from supervision_core.model.year import TIE_RULES
 
     lines = [
-        f"{e.center} {e.year} 年度监督员评估（第 {e.version} 版，评分办法 {e.policy}，"
+        f"{vocabulary.center(e.center) if vocabulary else e.center} {e.year} 年度监督员评估"
+        f"（第 {e.version} 版，评分办法 {vocabulary.policy(e.policy) if vocabulary else e.policy}，"
         f"优秀名额 {e.quota} 名，并列规则：{' > '.join(TIE_RULES[r][0] for r in e.tie_rule)}）"
     ]
     for entry in e.entries:
@@ -146,11 +148,14 @@ def evaluate(
     )
 
     def human() -> None:
+        vocabulary = ledger.vocabulary()
         for evaluation in published:
-            click.echo("\n".join(_evaluation_lines(evaluation)))
+            click.echo("\n".join(_evaluation_lines(evaluation, vocabulary)))
         if xlsx is not None:
             click.echo(
-                f"已另存为 {xlsx}" if center else f"已按中心另存为 {xlsx.stem}-<中心>{xlsx.suffix}"
+                f"已另存为 {xlsx.resolve()}"
+                if center
+                else f"已按中心另存为 {xlsx.resolve().parent}/{xlsx.stem}-<中心>{xlsx.suffix}"
             )
 
     show(state, published[0] if center else published, human)
@@ -204,7 +209,12 @@ def evaluations_show(state: State, evaluation_id: int, xlsx: Path | None) -> Non
         (entry.supervisor_id for entry in evaluation.entries),
         target=str(evaluation.year),
     )
-    show(state, evaluation, lambda: click.echo("\n".join(_evaluation_lines(evaluation))))
+    vocabulary = ledger.vocabulary()
+    show(
+        state,
+        evaluation,
+        lambda: click.echo("\n".join(_evaluation_lines(evaluation, vocabulary))),
+    )
 
 
 @click.group()
