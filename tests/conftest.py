@@ -115,7 +115,73 @@ def live_desk(web_app):
 
 
 CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = ROOT / "artifacts" / "screenshots"
+ARTIFACTS = Path(os.environ.get("SUPDESK_ARTIFACTS") or ROOT / "test-artifacts") / "screenshots"
+#: axe-core, vendored (MPL-2.0, tests/web/vendor/axe-core/LICENSE): no network in tests.
+AXE = ROOT / "tests" / "web" / "vendor" / "axe-core" / "axe.min.js"
+#: WCAG 2.1 A and AA (GB/T 37668-2019 follows WCAG 2.0 AA).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Run on every page load; the result goes to Python through the exposed __axeReport.
+_AXE_ON_LOAD = """
+window.addEventListener("load", () => {
+  if (!window.axe || !window.__axeReport) return;
+  window.axe.run(document, {runOnly: {type: "tag", values: %s}})
+    .then((r) => window.__axeReport(location.pathname + location.search, r.violations.map(
+      (v) => ({id: v.id, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5)}))))
+    .catch(() => {});
+});
+"""
+
+
+class AxeAudit:
+    """Every page a browser test loads is checked by axe-core; any violation fails the test.
+
+    The check runs in the page on each ``load`` (a page left before it finishes is
+    checked by the next explicit :meth:`check`), and synchronously by :meth:`check` at
+    each screenshot and when the test ends.
+    """
+
+    def __init__(self, page) -> None:  # type: ignore[no-untyped-def]
+        self.page = page
+        self.visited: list[str] = []
+        self.violations: list[str] = []
+
+    def report(self, where: str, violations: list[dict[str, object]]) -> None:
+        self.visited.append(where)
+        for v in violations:
+            self.violations.append(f"{where}: {v['id']} ({v['help']}) at {v['nodes']}")
+
+    def check(self, label: str = "") -> None:
+        """Audit the page as it is now and fail on any violation found so far."""
+        page = self.page
+        if page.is_closed() or page.url in ("", "about:blank"):
+            self.fail_if_any()
+            return
+        if not page.evaluate("() => !!window.axe"):
+            page.add_script_tag(path=str(AXE))
+        found = page.evaluate(
+            "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}}).then((r) =>"
+            " r.violations.map((v) => ({id: v.id, help: v.help,"
+            " nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5)})))",
+            AXE_TAGS,
+        )
+        where = page.url.split("//", 1)[-1].split("/", 1)[-1]
+        self.report(f"/{where} {label} {page.viewport_size}".strip(), found)
+        self.fail_if_any()
+
+    def fail_if_any(self) -> None:
+        if self.violations:
+            found, self.violations = self.violations, []
+            pytest.fail("axe-core (WCAG 2.1 AA)：\n" + "\n".join(found), pytrace=False)
+
+
+def audited_context(browser, **options):  # type: ignore[no-untyped-def]
+    """A browser context whose pages carry axe-core and report on every load."""
+    import json
+
+    context = browser.new_context(locale="zh-CN", **options)
+    context.add_init_script(path=str(AXE))
+    context.add_init_script(_AXE_ON_LOAD % json.dumps(AXE_TAGS))
+    return context
 
 
 @pytest.fixture(scope="module")  # Playwright's sync API holds the thread's event loop while it runs
@@ -141,24 +207,51 @@ def chromium():
         browser.close()
 
 
+def _audited_page(chromium, viewport):  # type: ignore[no-untyped-def]
+    context = audited_context(chromium, viewport=viewport)
+    page = context.new_page()
+    audit = AxeAudit(page)
+    page.expose_function("__axeReport", audit.report)
+    page.audit = audit  # type: ignore[attr-defined]
+    page.set_default_timeout(15_000)
+    return context, page, audit
+
+
 @pytest.fixture
 def browser_page(chromium):
-    context = chromium.new_context(locale="zh-CN", viewport={"width": 1100, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    """A desktop page (1100 px); axe-core audits every page it loads (see AxeAudit)."""
+    context, page, audit = _audited_page(chromium, {"width": 1100, "height": 900})
     yield page
-    context.close()
+    try:
+        audit.check("（测试结束时）")
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def phone_page(chromium):
+    """A phone's page, 390×844 CSS pixels, touch; axe-core audits every page it loads."""
+    context, page, audit = _audited_page(chromium, {"width": 390, "height": 844})
+    yield page
+    try:
+        audit.check("（测试结束时）")
+    finally:
+        context.close()
 
 
 @pytest.fixture
 def screenshot(request):
-    """Save a full-page screenshot under artifacts/screenshots/ (kept by CI, not committed)."""
+    """Save a full-page screenshot under $SUPDESK_ARTIFACTS (default test-artifacts/),
+    kept by CI, not committed; the page is audited by axe-core at the same moment."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     suffix = request.node.callspec.id if hasattr(request.node, "callspec") else "run"
 
     def take(page, name: str) -> Path:
         path = ARTIFACTS / f"{name}-{suffix}.png"
         page.screenshot(path=str(path), full_page=True)
+        audit = getattr(page, "audit", None)
+        if audit is not None:
+            audit.check(name)
         return path
 
     return take

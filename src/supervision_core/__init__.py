@@ -59,6 +59,7 @@ if _typing.TYPE_CHECKING:
         PluginError as PluginError,
         SchemaError as SchemaError,
         SupervisionError as SupervisionError,
+        describe_os_error as describe_os_error,
     )
     from supervision_core.hookspecs import (
         hookimpl as hookimpl,
@@ -221,10 +222,13 @@ if _typing.TYPE_CHECKING:
         normalize_identity as normalize_identity,
     )
     from supervision_core.model.vocabulary import (
+        CHANNEL_LABELS as CHANNEL_LABELS,
+        CONTACT_LABELS as CONTACT_LABELS,
         Method as Method,
         ProblemType as ProblemType,
         Stage as Stage,
         Topic as Topic,
+        Vocabulary as Vocabulary,
         parse_term as parse_term,
     )
     from supervision_core.model.tasks import (
@@ -391,6 +395,7 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
             "PluginError",
             "SchemaError",
             "SupervisionError",
+            "describe_os_error",
         ),
         # Values
         "model.centers": ("Center", "CenterLevel", "Unit"),
@@ -428,7 +433,16 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
             "UnitView",
         ),
         "model.reporters": ("Reporter",),
-        "model.vocabulary": ("Method", "ProblemType", "Stage", "Topic", "parse_term"),
+        "model.vocabulary": (
+            "CHANNEL_LABELS",
+            "CONTACT_LABELS",
+            "Method",
+            "ProblemType",
+            "Stage",
+            "Topic",
+            "Vocabulary",
+            "parse_term",
+        ),
         "model.summaries": ("AttachmentInfo", "IssueSummary", "ReportSummary"),
         "model.batches": ("ImportBatch",),
         "model.outbox": (

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import attrs
 
-from supervision_core.errors import ConfigError
+from supervision_core.errors import ConfigError, describe_os_error
 
 # Plugins import this module for PluginTable and friends as `supdesk` starts; the
 # values and rules load when settings are read (bench/bench_cli.py times the start-up).
@@ -147,7 +147,8 @@ def resolve_secret(
     try:
         value = Path(where).read_text(encoding="utf-8").rstrip("\r\n")
     except OSError as exc:
-        raise _fail(source, key, f"无法读取密钥文件 {where}：{exc.strerror or exc}") from exc
+        what = describe_os_error(exc).removeprefix(f"{where}：")
+        raise _fail(source, key, f"无法读取密钥文件 {where}：{what}") from exc
     if not value:
         raise _fail(source, key, f"密钥文件 {where} 为空")
     return value

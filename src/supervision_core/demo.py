@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection
 from importlib import resources
 
 from supervision_core.config import Settings, parse_settings
@@ -13,7 +14,14 @@ from supervision_core.model.reports import Report, ReportHints, Sender
 from supervision_core.model.supervisors import ContactKind, Identity, NewSupervisor, Origin
 from supervision_core.model.vocabulary import Method, ProblemType, Stage, Topic
 
-__all__ = ["DEMO_MAIL_FROM", "demo_config_text", "demo_settings", "foreign_data", "load_demo"]
+__all__ = [
+    "DEMO_MAIL_FROM",
+    "DEMO_SIGN_INS",
+    "demo_config_text",
+    "demo_settings",
+    "foreign_data",
+    "load_demo",
+]
 
 #: The address the demo's e-mail notices come from.
 DEMO_MAIL_FROM = "jiandu@wushen.example.cn"
@@ -30,14 +38,26 @@ port = {port}
 """
 
 
-def demo_config_text(*, mail_sink: tuple[str, int] | None = None) -> str:
+#: The scoring policy 乌审召镇's own plugin registers (plugins/supervision-township-wushenzhao).
+WUSHENZHAO_POLICY = "wushenzhao-2026"
+
+
+def demo_config_text(
+    *, mail_sink: tuple[str, int] | None = None, policies: Collection[str] = ()
+) -> str:
     """The demo ``supdesk.toml``: the banner center and its six townships.
 
     With ``mail_sink`` (host, port), every center also sends its notices by e-mail
     through that SMTP server: the demo's local mail sink, so the loop of notices to
-    supervisors can be seen (``scripts/demo``).
+    supervisors can be seen (``scripts/demo``). When ``policies`` (the registered scoring
+    policies) hold 乌审召镇's own, 乌审召镇 uses it; otherwise the line stays a comment
+    saying which plugin to install.
     """
     text = (resources.files("supervision_core") / "demo.toml").read_text(encoding="utf-8")
+    if WUSHENZHAO_POLICY in policies:
+        text = text.replace(
+            f'# scoring_policy = "{WUSHENZHAO_POLICY}"', f'scoring_policy = "{WUSHENZHAO_POLICY}"'
+        )
     if mail_sink is None:
         return text
     host, port = mail_sink
@@ -149,6 +169,19 @@ DEMO_USERS = (
     ("banner-desk", "旗中心前台", "banner"),
     ("wushenzhao-desk", "乌审召镇前台", "wushenzhao"),
 )
+#: The demo's other roles: a unit's account (its portal, ``/unit``) and an auditor's
+#: (reads everything, changes nothing): username, name, center, role, unit.
+DEMO_ROLE_USERS = (
+    ("realty-window", "不动产登记窗口（演示）", "banner", "unit", "realty"),
+    ("banner-auditor", "旗中心审计员（演示）", "banner", "auditor", None),
+)
+#: Every demo sign-in, for people: username, what it is, where it lands.
+DEMO_SIGN_INS = (
+    ("banner-desk", "旗中心工作人员（所有中心）", "/console"),
+    ("wushenzhao-desk", "乌审召镇工作人员", "/console"),
+    ("realty-window", "承办单位：不动产登记窗口", "/unit"),
+    ("banner-auditor", "审计员（只读）", "/console"),
+)
 
 
 def _demo_users(ledger: Ledger) -> None:
@@ -162,6 +195,20 @@ def _demo_users(ledger: Ledger) -> None:
                 role="staff",
                 center=center,
             )
+    units = {(u.center, u.code) for u in ledger.units()}
+    for username, display_name, center, role, unit in DEMO_ROLE_USERS:
+        if username in existing or ledger.settings.center(center) is None:
+            continue
+        if unit is not None and (center, unit) not in units:
+            continue
+        ledger.users.add(
+            username=username,
+            display_name=display_name,
+            password=DEMO_PASSWORD,
+            role=role,
+            center=center,
+            unit=unit,
+        )
 
 
 def foreign_data(ledger: Ledger) -> list[str]:
@@ -170,7 +217,9 @@ def foreign_data(ledger: Ledger) -> list[str]:
     Staff accounts, supervisors and reports other than the demo's own: a ledger in use.
     """
     found: list[str] = []
-    demo_users = {username for username, _, _ in DEMO_USERS}
+    demo_users = {username for username, _, _ in DEMO_USERS} | {
+        username for username, *_ in DEMO_ROLE_USERS
+    }
     users = [u.username for u in ledger.users.list() if u.username not in demo_users]
     if users:
         found.append(f"工作人员账号 {len(users)} 个")

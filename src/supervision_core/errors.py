@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class SupervisionError(Exception):
     """Base of every error supervision-desk raises on purpose.
@@ -74,3 +76,34 @@ class PluginError(SupervisionError):
     def __init__(self, plugin: str, message: str) -> None:
         super().__init__(f"插件 {plugin}: {message}")
         self.plugin = plugin
+
+
+_OS_ERRORS = {
+    errno.ENOENT: "不存在",
+    errno.EACCES: "没有权限",
+    errno.EPERM: "没有权限",
+    errno.EISDIR: "是一个文件夹",
+    errno.ENOTDIR: "路径中有一项不是文件夹",
+    errno.EEXIST: "已经存在",
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EROFS: "所在磁盘只读",
+    errno.EADDRINUSE: "地址已被占用",
+    errno.EADDRNOTAVAIL: "本机没有这个地址",
+    errno.ECONNREFUSED: "连接被拒绝（对方服务未启动？）",
+    errno.ETIMEDOUT: "连接超时",
+    errno.EHOSTUNREACH: "无法到达该主机",
+    errno.ENETUNREACH: "网络不可达",
+    errno.EPIPE: "输出已被关闭（管道另一端已退出）",
+}
+
+
+def describe_os_error(error: OSError) -> str:
+    """An operating-system error in Chinese: what failed and on which file or address.
+
+    ``[Errno 13] Permission denied: 'x.key'`` becomes ``x.key：没有权限``; an error
+    without a known number keeps the system's words.
+    """
+    what = _OS_ERRORS.get(error.errno or -1) or error.strerror or str(error) or type(error).__name__
+    if error.filename is not None:
+        return f"{error.filename}：{what}"
+    return what

@@ -20,6 +20,7 @@ from supervision_core.config import Settings, check_plugins
 from supervision_core.errors import ConfigError
 from supervision_core.model.clock import local_date, now_utc
 from supervision_core.model.supervisors import ContactKind
+from supervision_core.model.vocabulary import Vocabulary
 from supervision_core.plugins import PluginHost, PluginManager, get_plugin_manager
 from supervision_core.rules.workdays import (
     CalendarHealth,
@@ -252,6 +253,30 @@ class Ledger:
     def today(self) -> dt.date:
         """Today in Asia/Shanghai, by the ledger's clock."""
         return self.db.today()
+
+    def vocabulary(self) -> Vocabulary:
+        """The Chinese names of this ledger's codes: centers, units, channels, notifiers, policies.
+
+        Pages, exports and the command line show these names and accept them as input.
+        """
+        channels = self.host.channels()
+        channel_names = {name: channels[name].label for name in channels}
+        notifiers = self.host.notifiers()
+        notifier_names = {
+            name: str(getattr(notifiers[name], "label", None) or channel_names.get(name) or "")
+            for name in notifiers
+        }
+        policies = self.host.scoring_policies()
+        units: dict[str, dict[str, str]] = {}
+        for unit in self.units():
+            units.setdefault(unit.center, {})[unit.code] = unit.name
+        return Vocabulary(
+            centers={c.code: c.name for c in self.centers()},
+            units=units,
+            channels=channel_names,
+            notifiers={k: v for k, v in notifier_names.items() if v},
+            policies={name: policies[name].label for name in policies},
+        )
 
     def import_profiles(self) -> dict[str, ColumnProfile]:
         """Column profiles from plugins, then from ``supdesk.toml``, by name."""

@@ -52,16 +52,25 @@ def daemon(
     import asyncio
 
     from supervision_daemon.daemon import Daemon, DaemonOptions, configure_logging
-    from supervision_web import WebSettings, load_secret_key
+    from supervision_web import WebSettings, check_listen, cookie_warning, load_secret_key
 
     configure_logging(json_logs=json_logs)
+    # Everything that can stop the start is checked before the daemon says it started.
     ledger = current_ledger()  # checks the configuration and the schema, or says what is wrong
     web = WebSettings(secret_key=load_secret_key(secret_file), secure_cookies=not insecure_cookies)
+    check_listen(host, port)
     options = DaemonOptions(
         host=host, port=port, lease_seconds=lease_seconds, outbox_seconds=outbox_seconds
     )
     runner = Daemon(ledger, web, options)
-    click.echo(f"受理服务已启动：网页前台 http://{host}:{port}/ （SIGTERM 或 Ctrl+C 停止）")
+    parts = runner.parts()  # a wrong channel or notifier table stops the start here
+    warning = cookie_warning(host, secure_cookies=not insecure_cookies)
+    if warning:
+        click.echo(warning, err=True)
+    click.echo(
+        f"受理服务已启动：网页前台 http://{host}:{port}/；{'、'.join(parts)}"
+        "（SIGTERM 或 Ctrl+C 停止）"
+    )
     asyncio.run(runner.run())
     click.echo("受理服务已停止。")
 

@@ -149,6 +149,27 @@ def metrics_text(ledger: Ledger, jobs: dict[str, dict[str, Any]]) -> bytes:
     return bytes(generate_latest(registry))
 
 
+#: The daemon's own jobs and the built-in channels' in Chinese, for its start-up line.
+_JOB_LABELS = {
+    "outbox": "通知发送",
+    "routine": "催办督办",
+    "documents": "通报与评估文书",
+    "lmtp": "邮件接收（LMTP）",
+    "telegram:getUpdates": "Telegram 机器人",
+}
+_JOB_PREFIXES = {"imap:": "邮箱 ", "watch:": "热线工单目录 "}
+
+
+def job_label(name: str) -> str:
+    """A job's name for people: ``通知发送``, ``邮箱 desk@example.cn/INBOX``, or the name."""
+    if name in _JOB_LABELS:
+        return _JOB_LABELS[name]
+    for prefix, label in _JOB_PREFIXES.items():
+        if name.startswith(prefix):
+            return label + name.removeprefix(prefix)
+    return name
+
+
 class Daemon:
     """Runs the jobs of every enabled channel of ``ledger``, and its own, until stopped.
 
@@ -166,6 +187,7 @@ class Daemon:
         self.options = options or DaemonOptions()
         self.jobs: dict[str, dict[str, Any]] = {}
         self.stop = asyncio.Event()
+        self._prepared: dict[str, Job] | None = None
 
     # ------------------------------------------------------------ supervision
 
@@ -290,6 +312,21 @@ class Daemon:
         for name in sorted(used):
             if name in registry:
                 registry.configured(name, self.ledger.settings)
+
+    def parts(self) -> list[str]:
+        """The parts this daemon will run, named once each: the web desk, then every job.
+
+        Builds the jobs (so a wrong channel or notifier table is raised here, before
+        anything starts) and keeps them for :meth:`run`.
+        """
+        if self._prepared is None:
+            self._prepared = self._jobs()
+        names = ["网页前台"]
+        for name in self._prepared:
+            label = job_label(name)
+            if label not in names:
+                names.append(label)
+        return names
 
     def _jobs(self) -> dict[str, Job]:
         self.check_notifiers()
@@ -443,14 +480,16 @@ class Daemon:
             proxy_headers=True,
         )
         server = _Server(config)
-        jobs = self._jobs()  # a wrong channel table stops the start, saying what is wrong
+        # A wrong channel table stops the start, saying what is wrong.
+        jobs = self._prepared if self._prepared is not None else self._jobs()
         tasks = [
             asyncio.create_task(self.supervise(name, functools.partial(self.run_job, job)))
             for name, job in jobs.items()
         ]
         web = asyncio.create_task(server.serve())
         self._set("web", "running")
-        log.info("daemon %s started: %s", self.options.instance, ", ".join(["web", *self.jobs]))
+        started = ["web", *(name for name in jobs if name != "web")]
+        log.info("daemon %s started: %s", self.options.instance, ", ".join(started))
         await self.stop.wait()
         log.info("daemon stopping: finishing what is in flight")
         server.should_exit = True

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         require_user,
     )
     from .security import CSP, csrf_ok, csrf_token, load_secret_key
+    from .startup import check_listen, cookie_warning
     from .typed import (
         form_date,
         form_id,
@@ -47,6 +48,8 @@ __all__ = [
     "LoginRequired",
     "WebSettings",
     "call_as_user",
+    "check_listen",
+    "cookie_warning",
     "create_app",
     "csrf_ok",
     "csrf_token",
@@ -68,6 +71,7 @@ __all__ = [
 ]
 
 _SECURITY = {"CSP", "csrf_ok", "csrf_token", "load_secret_key"}
+_STARTUP = {"check_listen", "cookie_warning"}
 _TYPED = {
     "form_date",
     "form_id",
@@ -83,7 +87,15 @@ def __getattr__(name: str) -> Any:
     if name not in __all__:
         msg = f"module {__name__!r} has no attribute {name!r}"
         raise AttributeError(msg)
-    where = "security" if name in _SECURITY else "typed" if name in _TYPED else "app"
+    where = (
+        "security"
+        if name in _SECURITY
+        else "typed"
+        if name in _TYPED
+        else "startup"
+        if name in _STARTUP
+        else "app"
+    )
     module = importlib.import_module(f".{where}", __name__)
     value = getattr(module, name)
     globals()[name] = value

@@ -37,12 +37,18 @@ def serve(host: str, port: int, secret_file: Path, insecure_cookies: bool) -> No
 
     from supervision_web.app import WebSettings, create_app
     from supervision_web.security import load_secret_key
+    from supervision_web.startup import check_listen, cookie_warning
 
+    # Everything that can stop the start is checked before anything says it started.
     ledger = current_ledger()
     settings = WebSettings(
         secret_key=load_secret_key(secret_file), secure_cookies=not insecure_cookies
     )
+    check_listen(host, port)
     app = create_app(ledger, settings)
+    warning = cookie_warning(host, secure_cookies=not insecure_cookies)
+    if warning:
+        click.echo(warning, err=True)
     click.echo(f"网页前台：http://{host}:{port}/  （Ctrl+C 停止）")
     uvicorn.run(
         app,

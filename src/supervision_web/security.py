@@ -172,19 +172,35 @@ def csrf_ok(request: Request, submitted: object) -> bool:
 def load_secret_key(path: Path) -> str:
     """The key that signs session cookies: ``SUPDESK_SECRET_KEY``, else a file made once.
 
+    A file that cannot be made or read is a :class:`ConfigError` in Chinese.
+
     The file is created readable by its owner only; a key shorter than 32 characters
     is refused, since anyone who can guess it can sign in as anybody.
     """
-    from supervision_core import ConfigError
+    from supervision_core import ConfigError, describe_os_error
 
     key = os.environ.get("SUPDESK_SECRET_KEY")
     if key is None:
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_urlsafe(48))
-        key = path.read_text().strip()
+        try:
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(
+                    path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR
+                )
+                with os.fdopen(fd, "w") as f:
+                    f.write(secrets.token_urlsafe(48))
+            key = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            what = (
+                describe_os_error(exc).removeprefix(f"{path}：")
+                if isinstance(exc, OSError)
+                else "不是文本文件"
+            )
+            msg = (
+                f"无法读取会话密钥文件 {path}：{what}（用 --secret-file 指定可读的文件，"
+                "或设置环境变量 SUPDESK_SECRET_KEY）"
+            )
+            raise ConfigError(msg) from exc
     if len(key) < 32:
         msg = f"会话密钥太短（至少 32 个字符）：请检查 SUPDESK_SECRET_KEY 或 {path}"
         raise ConfigError(msg)

@@ -156,7 +156,10 @@ def test_supervisors_and_quarantine(run) -> None:  # type: ignore[no-untyped-def
             ("issues", "screen", "{received:sulide}", "--reject", "petition"),
             "必须填写告知监督员的说明",
         ),
-        (("issues", "list", "--center", "mars"), "没有代码为 'mars' 的服务中心"),
+        (
+            ("issues", "list", "--center", "mars"),
+            "--center 的值无效：没有名为或代码为“mars”的服务中心",
+        ),
         (("supervisors", "show", "77"), "没有编号为 77 的监督员"),
         (
             ("issues", "extend", "{rectifying:banner}", "--days", "9", "--reason", "x"),
@@ -182,7 +185,7 @@ def test_supervisors_and_quarantine(run) -> None:  # type: ignore[no-untyped-def
         ),
         (
             ("issues", "plan", "{accepted:banner}", "--track", "sometime"),
-            "Invalid value for '--track'",
+            "--track 的值无效：无法识别“sometime”",
         ),
     ],
 )
@@ -190,11 +193,13 @@ def test_bad_input_is_one_clear_line(run, args: tuple[str, ...], message: str) -
     run("init", "--demo")
     numbers = _demo_numbers(run)
     result = run(*(numbers[a[1:-1]] if a.startswith("{") else a for a in args))
-    assert result.exit_code == (2 if "Invalid value" in message else 1)  # 2: click's usage errors
+    usage = "的值无效" in message  # click's usage errors: status 2 and the help hint
+    assert result.exit_code == (2 if usage else 1)
     assert message in result.output
     assert "Traceback" not in result.output
-    if "Invalid value" not in message:  # click's own usage errors add a usage line
-        assert len(result.output.strip().splitlines()) == 1
+    assert len(result.output.strip().splitlines()) == 1
+    if usage:
+        assert "--help”查看用法" in result.output
 
 
 def test_show_tells_the_deadlines_and_a_late_fix_stays_late(run) -> None:  # type: ignore[no-untyped-def]
@@ -357,8 +362,13 @@ def test_briefing_from_the_command_line(run, tmp_path: Path) -> None:  # type: i
         "--out",
         str(out),
     ).output
-    assert "乌审旗政务服务中心2026年下半年政务服务监督工作情况通报" in text
+    assert text.strip() == f"已写入通报：{out}"  # where it went, not the text again
+    assert "乌审旗政务服务中心2026年下半年政务服务监督工作情况通报" in out.read_text(
+        encoding="utf-8"
+    )
     assert "建议延长周六服务时间" in out.read_text(encoding="utf-8")
+    shown = run("briefing", "2026H2", "--center", "banner").output
+    assert "乌审旗政务服务中心2026年下半年政务服务监督工作情况通报" in shown
     data = _json(run("briefing", "2026H2", "--center", "banner", "--json"))
     # Three supervisors' reports and a caller's in quarantine, each in one line.
     assert data["received"] == 4 and data["accepted"] == 3 and data["closed"] == 1  # type: ignore[index]

@@ -366,7 +366,7 @@ def test_the_access_log_command_filters_and_speaks_json(run: Callable[..., Resul
     assert json.loads(run("access-log", "--since", later, "--json").stdout) == []
     assert len(json.loads(run("access-log", "--until", today.isoformat(), "--json").stdout)) > 1
     unknown = run("access-log", "--center", "nosuch")
-    assert unknown.exit_code == 1 and "nosuch" in unknown.output
+    assert unknown.exit_code == 2 and "nosuch" in unknown.output  # a usage error, named
 
 
 # ---------------------------------------------------------------- files and errors

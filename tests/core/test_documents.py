@@ -136,8 +136,10 @@ def test_unit_copy_command(run, tmp_path: Path) -> None:  # type: ignore[no-unty
         i["state"] + ":" + i["center"]: i["number"]
         for i in json.loads(run("issues", "list", "--json").output)
     }
-    text = run("issues", "unit-copy", numbers["rectifying:banner"], "--out", "copy.md").output
+    text = run("issues", "unit-copy", numbers["rectifying:banner"]).output
     assert "派单通知" in text and "旗政务服务网" in text and "李秀英" not in text
+    saved = run("issues", "unit-copy", numbers["rectifying:banner"], "--out", "copy.md").output
+    assert saved.strip() == f"已写入派单通知：{tmp_path / 'copy.md'}"  # where, not the text
     assert (tmp_path / "copy.md").read_text(encoding="utf-8") == text
     ledger_file = run("export", "ledger", "--out", "台账.xlsx").output
     assert "已导出 7 件问题" in ledger_file

@@ -237,7 +237,7 @@ def test_the_daemon_runs_channels_reports_health_and_stops_on_sigterm(tmp_path):
     status_out = subprocess.run(
         [*supdesk, "status"], env=env, capture_output=True, text=True, cwd=tmp_path
     )
-    assert "收到反馈" in status_out.stdout and "email 1" in status_out.stdout
+    assert "收到反馈" in status_out.stdout and "电子邮件 1" in status_out.stdout  # by name
 
 
 def test_start_up_says_what_is_wrong(tmp_path):

@@ -110,6 +110,9 @@ def test_the_command_helpers_are_documented_and_exist() -> None:
 
     helpers = _documented(_section(API_DOC.read_text(encoding="utf-8"), CLI_HEADING))
     assert helpers == {
+        "CENTER",
+        "DATE",
+        "UNIT",
         "actor_option",
         "current_ledger",
         "emit",

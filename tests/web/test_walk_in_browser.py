@@ -115,6 +115,13 @@ def test_a_field_error_is_shown_and_fixed(browser_page, live_desk, desk_people, 
     field = page.get_by_label("情况描述")
     assert field.get_attribute("aria-invalid") == "true"
     assert "description-error" in field.get_attribute("aria-describedby")
+    # The summary's link names its field, and following it keeps the field's label in view.
+    link = summary.get_by_role("link", name="情况描述：此项必填")
+    page.evaluate("() => window.scrollTo(0, 0)")
+    link.click()
+    assert page.evaluate("() => document.activeElement.id") == "description"
+    label_top = page.locator("label[for=description]").bounding_box()["y"]
+    assert 0 <= label_top < page.viewport_size["height"]
     # What was typed elsewhere is still there.
     assert page.get_by_label("办事场所（窗口、网点或平台）").input_value() == "不动产登记窗口"
     assert walk_in_reports(supdesk_ledger) == []

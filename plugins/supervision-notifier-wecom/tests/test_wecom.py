@@ -120,7 +120,7 @@ def test_dispatch_notice_reaches_the_units_group_without_the_supervisor(
     assert to_unit.notice.recipient_kind == "unit" and to_unit.transport == "wecom"
     for entry in supdesk_ledger.outbox(status="unreachable"):
         assert entry.notice.recipient_kind == "supervisor" and entry.transport is None
-        assert entry.last_error == "wecom：企业微信群机器人只通知承办单位"
+        assert entry.last_error == "企业微信：企业微信群机器人只通知承办单位"
     ((path, message),) = wecom.messages
     assert path == "/send?key=realty"
     content = message["text"]["content"]
@@ -236,5 +236,5 @@ def test_a_unit_without_a_webhook_falls_through_to_the_next_notifier(
         ledger.deliver_notices()
         (to_unit,) = [e for e in ledger.outbox() if e.notice.recipient_kind == "unit"]
     assert to_unit.status == "delivered" and to_unit.transport == "fax"
-    assert "wecom：单位 market 没有配置企业微信群机器人地址" in (to_unit.last_error or "")
+    assert "企业微信：单位 market 没有配置企业微信群机器人地址" in (to_unit.last_error or "")
     assert [n.recipient for n in sent] == ["market"] and wecom.messages == []

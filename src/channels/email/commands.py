@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from channels.shared import import_group
-from supervision_core import hookimpl
+from supervision_core import describe_os_error, hookimpl
 from supervision_core.cli import current_ledger, emit, json_option, wants_json
 
 __all__ = ["supervision_register_commands"]
@@ -127,7 +127,15 @@ def email_lmtp(smtp: bool) -> None:
     ledger = current_ledger()
     options = options_of(ledger)
     receiver = LmtpReceiver(ledger, options, smtp=smtp)
-    receiver.start()
+    try:
+        receiver.start()
+    except OSError as exc:
+        where = f"{options.lmtp_host}:{options.lmtp_port}"
+        msg = (
+            f"无法在 {where} 接收邮件：{describe_os_error(exc)}"
+            "（端口被占用时，在 supdesk.toml 的 [channels.email.lmtp] 中换一个端口）"
+        )
+        raise click.ClickException(msg) from exc
     click.echo(
         f"{'SMTP' if smtp else 'LMTP'} 接收：{options.lmtp_host}:{options.lmtp_port}（Ctrl+C 停止）"
     )

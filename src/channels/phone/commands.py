@@ -14,6 +14,7 @@ import click
 from channels.shared import import_group
 from supervision_core import SHANGHAI, hookimpl
 from supervision_core.cli import (
+    CENTER,
     actor_option,
     current_ledger,
     emit,
@@ -36,13 +37,15 @@ _COUNT_LABELS = {
 
 @click.command("calls")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--center", help="没有苏木镇列（或该列为空）的行归入的中心代码。")
+@click.option(
+    "--center", type=CENTER, help="没有苏木镇列（或该列为空）的行归入的中心（代码或名称）。"
+)
 @click.option("--profile", help="列配置名称（默认按表头自动匹配）。")
 @click.option("--dry-run", is_flag=True, help="只检查，不写入。")
 @click.option(
     "--rejects",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="被拒行写入的文件（默认 FILE.rejects.csv）。",
+    help="被拒行写入的文件（默认写在当前文件夹：FILE 的文件名加 .rejects.csv，不写入 FILE 所在的文件夹）。",
 )
 @actor_option
 @json_option
@@ -58,6 +61,10 @@ def calls(
     from channels.phone.importer import import_call_log
 
     ledger = current_ledger()
+    if rejects is None:
+        # Next to where the operator works (the import's other output), never into the
+        # input's folder, which may be a share, read-only, or the source tree.
+        rejects = Path.cwd() / f"{file.name}.rejects.csv"
     show_bar = not wants_json() and sys.stderr.isatty()
     size = file.stat().st_size if file.exists() else 0
     with click.progressbar(

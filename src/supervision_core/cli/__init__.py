@@ -31,6 +31,9 @@ from supervision_core.cli import (
     year,
 )
 from supervision_core.cli.context import (
+    CENTER,
+    DATE,
+    UNIT,
     actor_option,
     current_ledger,
     json_option,
@@ -44,6 +47,9 @@ from supervision_core.errors import SupervisionError
 # ``cli`` and ``main`` run the command line; the helpers are for plugins that add
 # commands through ``supervision_register_commands`` (docs/api.md).
 __all__ = [
+    "CENTER",
+    "DATE",
+    "UNIT",
     "actor_option",
     "cli",
     "current_ledger",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from supervision_core.cli.context import State, json_option, pass_state, resolve_actor
+from supervision_core.cli.context import CENTER, DATE, State, json_option, pass_state, resolve_actor
 from supervision_core.cli.output import pad, show
 from supervision_core.model.access import ACCESS_ACTIONS
 
@@ -65,9 +65,11 @@ def log_shown(
 @click.command("access-log")
 @click.option("--user", help="只看某个查阅人（账号名，或命令行的操作人如 cli:zhang）。")
 @click.option("--supervisor", type=int, help="只看某位监督员（编号）的资料被谁查阅。")
-@click.option("--center", help="只看某个中心的监督员的资料（中心工作人员查看本中心的记录）。")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="起始日期 YYYY-MM-DD（含）。")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="截止日期 YYYY-MM-DD（含）。")
+@click.option(
+    "--center", type=CENTER, help="只看某个中心的监督员的资料（中心工作人员查看本中心的记录）。"
+)
+@click.option("--since", type=DATE, help="起始日期 YYYY-MM-DD（含）。")
+@click.option("--until", type=DATE, help="截止日期 YYYY-MM-DD（含）。")
 @click.option(
     "--limit", type=click.IntRange(1), default=200, show_default=True, help="最多显示条数。"
 )

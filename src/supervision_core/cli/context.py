@@ -24,7 +24,12 @@ if TYPE_CHECKING:
     from supervision_core.plugins import PluginManager
 
 __all__ = [
+    "CENTER",
+    "DATE",
+    "UNIT",
+    "CenterType",
     "State",
+    "UnitType",
     "actor_option",
     "choice",
     "current_ledger",
@@ -137,12 +142,45 @@ def actor_option(f: F) -> F:
     return click.option("--actor", help="操作人（默认取 SUPDESK_ACTOR 或当前用户）。")(f)
 
 
+class _TermChoice(click.Choice[str]):
+    """A choice among an enum's codes that also takes each member's Chinese label.
+
+    ``--status 待审查`` is ``--status received``: the command gets the code. The help
+    lists the codes; a wrong word is refused listing every ``名称(代码)``.
+    """
+
+    def _kind(self) -> type[enum.Enum]:
+        raise NotImplementedError
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip()
+        for member in self._kind():
+            if text in (member.value, getattr(member, "label", None)):
+                return str(member.value)
+        from supervision_core.model.vocabulary import parse_term
+
+        try:
+            parse_term(self._kind(), text)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+        return text  # pragma: no cover - parse_term found it above
+
+
+class _EnumChoice(_TermChoice):
+    def __init__(self, kind: type[enum.Enum]) -> None:
+        self._enum = kind
+        super().__init__([m.value for m in kind])
+
+    def _kind(self) -> type[enum.Enum]:
+        return self._enum
+
+
 def choice(kind: type[enum.Enum]) -> click.Choice[str]:
-    """A choice among the values of an enum."""
-    return click.Choice([m.value for m in kind])
+    """A choice among the values of an enum; each member's Chinese label is taken too."""
+    return _EnumChoice(kind)
 
 
-class _LazyChoice(click.Choice[str]):
+class _LazyChoice(_TermChoice):
     """A choice among an enum's values, read from the enum only when first needed.
 
     Click reads the choices for its command's ``--help`` or to check a value, so the
@@ -152,19 +190,93 @@ class _LazyChoice(click.Choice[str]):
     def __init__(self, path: str) -> None:
         self._path = path
         self._values: Sequence[str] | None = None
+        self._enum: type[enum.Enum] | None = None
         super().__init__(())
+
+    def _kind(self) -> type[enum.Enum]:
+        if self._enum is None:
+            module, _, name = self._path.partition(":")
+            self._enum = getattr(importlib.import_module(module), name)
+        return self._enum
 
     @property  # type: ignore[override]
     def choices(self) -> Sequence[str]:
         if self._values is None:
-            module, _, name = self._path.partition(":")
-            kind: type[enum.Enum] = getattr(importlib.import_module(module), name)
-            self._values = tuple(m.value for m in kind)
+            self._values = tuple(m.value for m in self._kind())
         return self._values
 
     @choices.setter
     def choices(self, _values: Sequence[str]) -> None:
         pass  # Click's constructor sets the empty placeholder; the enum decides
+
+
+class CenterType(click.ParamType[str]):
+    """A center, by its code or its Chinese name (``乌审召镇`` for 乌审召镇便民服务中心).
+
+    The command gets the code; the name is looked up in the ledger's :class:`Vocabulary`
+    when the command runs. An unknown or ambiguous name is refused listing the centers.
+    """
+
+    name = "中心"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip()
+        state = ctx.find_object(State) if ctx is not None else None
+        if state is None:
+            return text
+        try:
+            return state.ledger().vocabulary().find_center(text)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class UnitType(click.ParamType[str]):
+    """A unit, by its code or its Chinese name, among every center's units.
+
+    A code used by two centers, and a word that names no unit, are kept as given: the
+    command refuses them knowing the issue's center.
+    """
+
+    name = "单位"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip()
+        state = ctx.find_object(State) if ctx is not None else None
+        if state is None:
+            return text
+        vocabulary = state.ledger().vocabulary()
+        if any(text in units for units in vocabulary.units.values()):
+            return text
+        try:
+            return vocabulary.find_unit(text)
+        except ValueError:
+            return text  # the step refuses it naming the units of the issue's center
+
+
+class DateType(click.DateTime):
+    """A date written ``YYYY-MM-DD``, shown so in the help (not click's ``[%Y-%m-%d]``)."""
+
+    name = "日期"
+
+    def __init__(self) -> None:
+        super().__init__(["%Y-%m-%d"])
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        return "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            self.fail(f"“{value}”不是 YYYY-MM-DD 格式的日期（例如 2026-03-02）", param, ctx)
+
+
+#: A date option's type: ``YYYY-MM-DD``.
+DATE = DateType()
+#: ``--center``'s type: a code or a name.
+CENTER = CenterType()
+#: ``--unit``'s type: a code or a name.
+UNIT = UnitType()
 
 
 def lazy_choice(path: str) -> click.Choice[str]:

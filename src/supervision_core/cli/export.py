@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from supervision_core.cli.context import State, json_option, pass_state
+from supervision_core.cli.context import CENTER, DATE, State, json_option, pass_state
 from supervision_core.cli.output import show
 
 __all__ = ["export_"]
@@ -19,13 +19,16 @@ def export_() -> None:
 
 
 @export_.command("ledger")
-@click.option("--center", help="只导出某个中心（默认全部，每个中心一张工作表）。")
-@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="反馈日期起 YYYY-MM-DD。")
+@click.option("--center", type=CENTER, help="只导出某个中心（默认全部，每个中心一张工作表）。")
+@click.option("--from", "start", type=DATE, help="反馈日期起 YYYY-MM-DD。")
+@click.option("--to", "end", type=DATE, help="反馈日期止 YYYY-MM-DD（含）。")
 @click.option(
-    "--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="反馈日期止 YYYY-MM-DD（含）。"
-)
-@click.option(
-    "--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "csv"]),
+    default="xlsx",
+    show_default=True,
+    help="文件格式：xlsx（Excel 工作簿，每个中心一张表）或 csv（逗号分隔，UTF-8）。",
 )
 @click.option(
     "--out",

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from supervision_core.cli.context import (
+    CENTER,
+    UNIT,
     State,
     actor_option,
     json_option,
@@ -23,6 +25,7 @@ from supervision_core.cli.output import fail, pad, show, to_json
 if TYPE_CHECKING:
     from supervision_core.model.issues import Issue
     from supervision_core.model.summaries import IssueSummary
+    from supervision_core.model.vocabulary import Vocabulary
 
 __all__ = ["issues"]
 
@@ -32,7 +35,7 @@ def issues() -> None:
     """反馈问题台账：查询与办理（审查、派单、整改、评价）。"""
 
 
-def _summary_line(i: IssueSummary, today: dt.date) -> str:
+def _summary_line(i: IssueSummary, today: dt.date, vocabulary: Vocabulary) -> str:
     from supervision_core.model.issues import OPEN_STATES, IssueState
 
     state = IssueState(i.state).label
@@ -42,11 +45,12 @@ def _summary_line(i: IssueSummary, today: dt.date) -> str:
     late = (
         " 【逾期】" if i.due_on and i.due_on < today and IssueState(i.state) in OPEN_STATES else ""
     )
-    return f"{pad(i.number, 24)} {pad(state, 14)} 期限 {pad(due, 12)} 单位 {i.unit or '—'}{late}"
+    unit = vocabulary.unit(i.unit, i.center)
+    return f"{pad(i.number, 24)} {pad(state, 14)} 期限 {pad(due, 12)} 单位 {unit}{late}"
 
 
 @issues.command("list")
-@click.option("--center", help="只看某个中心。")
+@click.option("--center", type=CENTER, help="只看某个中心。")
 @click.option(
     "--status", type=lazy_choice("supervision_core.model.issues:IssueState"), help="只看某种状态。"
 )
@@ -84,8 +88,9 @@ def issues_list(
     def human() -> None:
         if not found:
             click.echo("没有符合条件的问题。")
+        vocabulary = ledger.vocabulary()
         for i in found:
-            click.echo(_summary_line(i, today))
+            click.echo(_summary_line(i, today, vocabulary))
         click.echo(f"共 {len(found)} 件。")
 
     show(state, found, human)
@@ -192,10 +197,13 @@ def issues_show(state: State, ref: str) -> None:
                 evidence = mask_personal_data(p.evidence)
                 click.echo(f"    [{name}] 建议不予受理：{p.reason.label}；依据：{evidence}")
         click.echo("  办理记录：")
+        vocabulary = ledger.vocabulary()
         for e in history:
             when = e.at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+            detail = vocabulary.step_detail(e, issue.center)
+            detail = f"  {detail}" if detail else ""
             note = f"：{mask_personal_data(e.note)}" if e.note else ""
-            click.echo(f"    {when}  {e.kind.label}  （{e.actor}）{note}")
+            click.echo(f"    {when}  {e.kind.label}  （{e.actor}）{detail}{note}")
             if analysis := e.data.get("analysis"):
                 click.echo(f"      {_analysis_line(analysis)}")
 
@@ -239,7 +247,10 @@ def _step_output(state: State, issue: Issue, message: str) -> None:
     "--reject",
     "reason",
     type=lazy_choice("supervision_core.model.issues:NotAcceptedReason"),
-    help="不予受理的理由。",
+    help="不予受理的理由（代码或中文）：legal_procedure 应通过诉讼、仲裁、复议等程序解决；"
+    "petition 已进入信访渠道；confidential 涉及秘密、隐私或违背公序良俗；"
+    "no_substance 恶意骚扰、表述不清或无实质内容；unlawful 违反法律法规和政策；"
+    "impractical 不符合政务服务改革发展实际。",
 )
 @click.option("--note", help="告知监督员的说明（不予受理时必填）。")
 @click.option(
@@ -301,7 +312,7 @@ def issues_screen(
 
 @issues.command("dispatch")
 @click.argument("ref")
-@click.option("--unit", required=True, help="责任单位代码。")
+@click.option("--unit", type=UNIT, required=True, help="责任单位代码。")
 @click.option("--person", required=True, help="责任人。")
 @click.option("--note", help="备注。")
 @actor_option
@@ -359,6 +370,7 @@ def issues_progress(state: State, ref: str, note: str, actor: str | None) -> Non
 @click.option("--reason", required=True, help="延期理由。")
 @click.option(
     "--granted-by",
+    type=CENTER,
     metavar="CENTER",
     help="批准延期的中心代码；整改时限已过的，须由旗政务服务中心批准（延期不消除逾期）。",
 )
@@ -487,13 +499,15 @@ def issues_merge(state: State, ref: str, into: str, note: str | None, actor: str
 )
 @click.option("--note", help="说明。")
 @actor_option
+@json_option
 @pass_state
 def issues_finding(state: State, ref: str, kind: str, note: str | None, actor: str | None) -> None:
     """记录对问题的认定（用于年度评估）。"""
     state.ledger().record_finding(ref, kind, actor=resolve_actor(actor), note=note)
     from supervision_core.model.year import FindingKind
 
-    click.echo(f"已记录：问题 {ref} {FindingKind(kind).label}")
+    data = {"issue": ref, "kind": kind, "note": note}
+    show(state, data, lambda: click.echo(f"已记录：问题 {ref} {FindingKind(kind).label}"))
 
 
 @issues.command("unit-copy")
@@ -503,6 +517,7 @@ def issues_finding(state: State, ref: str, kind: str, note: str | None, actor: s
     type=click.Path(dir_okay=False, path_type=Path),
     help="另存为文件：.pdf（打印）或 .docx（Word），其他后缀存为文本。",
 )
+@json_option
 @pass_state
 def issues_unit_copy(state: State, ref: str, out: Path | None) -> None:
     """派单通知：给责任单位的一份（不含监督员身份）。"""
@@ -524,9 +539,20 @@ def issues_unit_copy(state: State, ref: str, out: Path | None) -> None:
         out.write_bytes(
             write(view, center_name=center_name, unit_name=units.get(view.unit), on=ledger.today())
         )
-        click.echo(f"已写入派单通知：{out}")
+        show(
+            state,
+            {"issue": view.number, "file": str(out.resolve())},
+            lambda: click.echo(f"已写入派单通知：{out.resolve()}"),
+        )
         return
     text = unit_copy(view, center_name=center_name, unit_name=units.get(view.unit))
     if out is not None:
         out.write_text(text, encoding="utf-8")
-    click.echo(text, nl=False)
+        written = out.resolve()
+        show(
+            state,
+            {"issue": view.number, "file": str(written)},
+            lambda: click.echo(f"已写入派单通知：{written}"),
+        )
+        return
+    show(state, view, lambda: click.echo(text, nl=False))

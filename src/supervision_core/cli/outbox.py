@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from supervision_core.cli.context import (
+    CENTER,
     State,
     actor_option,
     json_option,
@@ -49,8 +50,10 @@ def _masked(entry: OutboxEntry) -> OutboxEntry:
     help="只看某种状态：pending 待发送、retrying 待重试、delivered 已送达、unreachable 无法送达、"
     "call_task 待电话告知、done_by_phone 已电话告知、dead 发送失败。",
 )
-@click.option("--center", help="只看某个中心发出的和发给它的通知。")
-@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--center", type=CENTER, help="只看某个中心发出的和发给它的通知。")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=50, show_default=True, help="最多列出几条。"
+)
 @json_option
 @pass_state
 def outbox_list(state: State, status: str | None, center: str | None, limit: int) -> None:

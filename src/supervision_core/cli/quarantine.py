@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING
 import attrs
 import click
 
-from supervision_core.cli.context import State, actor_option, json_option, pass_state, resolve_actor
+from supervision_core.cli.context import (
+    CENTER,
+    State,
+    actor_option,
+    json_option,
+    pass_state,
+    resolve_actor,
+)
 from supervision_core.cli.output import pad, show
 
 # The value modules (and the masking rules, which import them) load with the ledger,
@@ -33,7 +40,7 @@ def _quarantine_line(q: QuarantinedReport) -> str:
 
 
 @quarantine.command("list")
-@click.option("--center", help="只看某个中心。")
+@click.option("--center", type=CENTER, help="只看某个中心。")
 @click.option("--all", "include_resolved", is_flag=True, help="包括已处理的。")
 @click.option("--after", type=int, help="从这个编号之后列起（翻页）。")
 @click.option("--limit", type=int, help="最多列出几条。")
@@ -92,8 +99,13 @@ def quarantine_assign(
 @click.argument("quarantine_id", type=int)
 @click.option("--note", required=True, help="理由。")
 @actor_option
+@json_option
 @pass_state
 def quarantine_dismiss(state: State, quarantine_id: int, note: str, actor: str | None) -> None:
     """认定隔离的反馈不是问题反馈（保留记录，不删除）。"""
     state.ledger().dismiss_quarantined(quarantine_id, note=note, actor=resolve_actor(actor))
-    click.echo(f"隔离反馈 #{quarantine_id} 已驳回（记录保留）。")
+    show(
+        state,
+        {"quarantine_id": quarantine_id, "dismissed": True},
+        lambda: click.echo(f"隔离反馈 #{quarantine_id} 已驳回（记录保留）。"),
+    )

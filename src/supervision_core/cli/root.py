@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ import click
 
 from supervision_core.cli.context import State
 from supervision_core.cli.output import fail
-from supervision_core.errors import SupervisionError
+from supervision_core.errors import SupervisionError, describe_os_error
 
 __all__ = ["SupdeskGroup", "cli", "import_"]
 
@@ -39,8 +41,157 @@ def _first_line(error: BaseException) -> str:
     return lines[0] if lines else type(error).__name__
 
 
+#: Click's own messages (English) and their Chinese, most specific first.
+_CLICK_MESSAGES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^Missing option '?([^'.]+)'?\.?$"), r"缺少选项 \1"),
+    (re.compile(r"^Missing argument '?([^'.]+)'?\.?$"), r"缺少参数 \1"),
+    (re.compile(r"^Missing parameter '?([^'.]+)'?\.?$"), r"缺少参数 \1"),
+    (re.compile(r"^No such option: (\S+?)(?: Did you mean (.+)\?)?$"), r"没有选项 \1"),
+    (re.compile(r"^No such command '?([^'.]+)'?\.?$"), r"没有命令 \1"),
+    (re.compile(r"^Got unexpected extra arguments? \((.*)\)$"), r"多余的参数：\1"),
+    (re.compile(r"^Option '?([^']+)'? requires an argument\.?$"), r"选项 \1 需要一个值"),
+    (re.compile(r"^Option '?([^']+)'? does not take a value\.?$"), r"选项 \1 不带值"),
+    (re.compile(r"^'?(.*?)'? is not a valid integer( range)?\.?$"), r"“\1”不是整数"),
+    (re.compile(r"^'?(.*?)'? is not a valid float( range)?\.?$"), r"“\1”不是数字"),
+    (re.compile(r"^'?(.*?)'? is not a valid boolean\.?$"), r"“\1”不是是非值"),
+    (
+        re.compile(r"^'?(.*?)'? does not match the formats? .*$"),
+        r"“\1”不是 YYYY-MM-DD 格式的日期",
+    ),
+    (re.compile(r"^'?(.*?)'? is not one of (.*)\.$"), r"“\1”不在可选值之中：\2"),
+    (re.compile(r"^'?(.*?)'? is not in the range (.*)\.$"), r"\1 不在允许的范围（\2）内"),
+    (re.compile(r"^(?:File|Path|Directory) '?(.*?)'? does not exist\.?$"), r"找不到 \1"),
+    (re.compile(r"^(?:File|Path|Directory) '?(.*?)'? is a directory\.?$"), r"\1 是一个文件夹"),
+    (re.compile(r"^(?:File|Path|Directory) '?(.*?)'? is not readable\.?$"), r"无法读取 \1"),
+    (re.compile(r"^Invalid value for '?([^':]+)'?: (.*)$", re.S), r"\1 的值无效：\2"),
+    (re.compile(r"^Invalid value: (.*)$", re.S), r"值无效：\1"),
+]
+
+
+def _chinese(message: str) -> str:
+    """Click's English message in Chinese; a message already in Chinese unchanged."""
+    text = " ".join(message.split())
+    for pattern, replacement in _CLICK_MESSAGES:
+        match = pattern.match(text)
+        if match:
+            translated = match.expand(replacement)
+            # "Invalid value for --x: <inner>": the inner message is click's too.
+            if translated.endswith(match.group(match.lastindex or 0)) and match.lastindex:
+                inner = match.group(match.lastindex)
+                if inner != text:
+                    translated = translated[: len(translated) - len(inner)] + _chinese(inner)
+            return translated
+    return text
+
+
+def usage_line(error: click.UsageError) -> str:
+    """A usage error as one Chinese line naming the command's ``--help``."""
+    if isinstance(error, click.MissingParameter) and error.param is not None:
+        kind = "选项" if isinstance(error.param, click.Option) else "参数"
+        hint: Any = error.param_hint or error.param.get_error_hint(error.ctx)
+        message = f"缺少{kind} {_plain_hint(hint)}"
+    elif isinstance(error, click.BadParameter) and (error.param or error.param_hint):
+        hint = error.param_hint
+        if hint is None and error.param is not None:
+            hint = error.param.get_error_hint(error.ctx)
+        message = f"{_plain_hint(hint)} 的值无效：{_chinese(error.message)}"
+    elif isinstance(error, click.NoSuchOption):
+        message = f"没有选项 {error.option_name}"
+        if error.possibilities:
+            message += f"（是否想用 {'、'.join(sorted(error.possibilities))}？）"
+    else:
+        message = _chinese(error.format_message())
+    path = error.ctx.command_path if error.ctx is not None else "supdesk"
+    return f"错误：{message.rstrip('。.')}。运行“{path} --help”查看用法。"
+
+
+def _plain_hint(hint: Any) -> str:
+    if isinstance(hint, Sequence) and not isinstance(hint, str):
+        return " / ".join(str(h) for h in hint)
+    return str(hint).replace("'", "").replace('"', "")
+
+
+#: The root's options that are accepted after the subcommand too.
+_GLOBAL_WITH_VALUE = ("--database", "--config")
+_GLOBAL_FLAGS = ("--json",)
+
+
+def hoist_global_options(args: Sequence[str]) -> list[str]:
+    """``args`` with ``--database``, ``--config`` and ``--json`` moved before the subcommand.
+
+    So ``supdesk issues list --database URL --json`` is ``supdesk --database URL --json
+    issues list``. Nothing after ``--`` is moved.
+    """
+    front: list[str] = []
+    rest: list[str] = []
+    items = list(args)
+    i = 0
+    while i < len(items):
+        arg = items[i]
+        if arg == "--":
+            rest += items[i:]
+            break
+        name = arg.split("=", 1)[0]
+        if name in _GLOBAL_WITH_VALUE:
+            if "=" in arg:
+                front.append(arg)
+            else:
+                front += items[i : i + 2]
+                i += 1
+        elif arg in _GLOBAL_FLAGS:
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
 class SupdeskGroup(click.Group):
-    """A group whose commands turn expected errors into one line and exit status 1."""
+    """A group whose commands turn expected errors into one line and exit status 1.
+
+    Usage errors (click's) become one Chinese line with the command's ``--help`` and
+    status 2; the root's options may follow the subcommand.
+    """
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run the command line; a usage error is one Chinese line and exit status 2."""
+        if args is None:
+            args = sys.argv[1:]
+        if not standalone_mode:
+            return super().main(hoist_global_options(args), prog_name, complete_var, False, **extra)
+        try:
+            super().main(
+                hoist_global_options(args),
+                prog_name,
+                complete_var,
+                standalone_mode=False,
+                **extra,
+            )
+        except click.exceptions.NoArgsIsHelpError as error:
+            click.echo(error.ctx.get_help() if error.ctx else error.format_message())
+            sys.exit(error.exit_code)
+        except click.UsageError as error:
+            click.echo(usage_line(error), err=True)
+            sys.exit(error.exit_code)
+        except click.ClickException as error:
+            click.echo(f"错误：{_chinese(error.format_message())}", err=True)
+            sys.exit(error.exit_code)
+        except click.exceptions.Exit as exit_:
+            sys.exit(exit_.exit_code)
+        except click.Abort:
+            click.echo("已中止。", err=True)
+            sys.exit(1)
+        except (EOFError, KeyboardInterrupt):
+            click.echo("\n已中止。", err=True)
+            sys.exit(1)
+        sys.exit(0)  # as click's standalone mode ends
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; an expected error becomes ``错误：...`` and status 1."""
@@ -54,7 +205,9 @@ class SupdeskGroup(click.Group):
             database = _database_error(exc)
             if database is not None:
                 fail(database)
-            if isinstance(exc, ValueError | OSError):
+            if isinstance(exc, OSError):
+                fail(describe_os_error(exc))
+            if isinstance(exc, ValueError):
                 fail(str(exc))
             # A bug of ours: still one line for the user; the details on request.
             if os.environ.get("SUPDESK_DEBUG"):
@@ -78,15 +231,24 @@ class SupdeskGroup(click.Group):
     metavar="PATH",
     help="配置文件（默认当前目录下的 supdesk.toml），也可用 SUPDESK_CONFIG。",
 )
-@click.version_option(package_name="supervision-desk")
+@click.option(
+    "--json",
+    "json_",
+    is_flag=True,
+    help="以 JSON 输出，便于脚本处理（也可写在子命令之后）。",
+)
+@click.version_option(package_name="supervision-desk", message="%(prog)s %(version)s")
 @click.pass_context
-def cli(ctx: click.Context, database: str | None, config: Path | None) -> None:
-    """政务服务监督员工作台 supervision-desk：反馈问题台账的受理、派单、整改与跟踪。"""
+def cli(ctx: click.Context, database: str | None, config: Path | None, json_: bool) -> None:
+    """政务服务监督员工作台 supervision-desk：反馈问题台账的受理、派单、整改与跟踪。
+
+    --database、--config、--json 可写在子命令之前或之后。Shell 补全见 docs/cli.md。
+    """
     from supervision_core.plugins import PluginManager  # main() has imported it
 
     # main() hands over the plugin manager it built for the commands as ctx.obj.
     manager = ctx.obj if isinstance(ctx.obj, PluginManager) else None
-    ctx.obj = State(database=database, config=config, plugin_manager=manager)
+    ctx.obj = State(database=database, config=config, json=json_, plugin_manager=manager)
 
 
 @click.group(name="import")

@@ -18,9 +18,9 @@ def status(state: State) -> None:
     data = state.ledger().status()
 
     def human() -> None:
-        channels = (
-            "，".join(f"{k} {v}" for k, v in sorted(data["reports_by_channel"].items())) or "无"
-        )
+        vocabulary = state.ledger().vocabulary()
+        counts = sorted(data["reports_by_channel"].items())
+        channels = "，".join(f"{vocabulary.channel(k)} {v}" for k, v in counts) or "无"
         click.echo(f"收到反馈：{channels}")
         click.echo(f"隔离区：{data['quarantined']} 件")
         click.echo(

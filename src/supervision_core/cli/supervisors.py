@@ -10,6 +10,8 @@ import click
 
 from supervision_core.cli.access import log_shown
 from supervision_core.cli.context import (
+    CENTER,
+    DATE,
     State,
     actor_option,
     json_option,
@@ -84,7 +86,7 @@ def _masked(s: Supervisor) -> Supervisor:
 
 @supervisors.command("add")
 @click.argument("name")
-@click.option("--center", required=True, help="聘任中心代码。")
+@click.option("--center", type=CENTER, required=True, help="聘任中心代码。")
 @click.option(
     "--origin",
     type=lazy_choice("supervision_core.model.supervisors:Origin"),
@@ -94,8 +96,8 @@ def _masked(s: Supervisor) -> Supervisor:
 )
 @click.option("--letter", "letter_number", help="聘书编号。")
 @click.option("--card", "card_number", help="工作证编号。")
-@click.option("--term-start", type=click.DateTime(["%Y-%m-%d"]), help="聘期开始 YYYY-MM-DD。")
-@click.option("--term-end", type=click.DateTime(["%Y-%m-%d"]), help="聘期结束 YYYY-MM-DD。")
+@click.option("--term-start", type=DATE, help="聘期开始 YYYY-MM-DD。")
+@click.option("--term-end", type=DATE, help="聘期结束 YYYY-MM-DD。")
 @click.option("--email", multiple=True, help="电子邮箱（可多次）。")
 @click.option("--phone", multiple=True, help="电话号码（可多次）。")
 @click.option("--messenger", multiple=True, help="即时通讯账号，如 telegram:123456（可多次）。")
@@ -140,7 +142,7 @@ def supervisors_add(
 
 
 @supervisors.command("list")
-@click.option("--center", help="只看某个中心。")
+@click.option("--center", type=CENTER, help="只看某个中心。")
 @click.option(
     "--status",
     type=lazy_choice("supervision_core.model.supervisors:SupervisorStatus"),
@@ -272,7 +274,7 @@ def supervisors_link_code(state: State, supervisor_id: int, minutes: int) -> Non
 @click.option("--reason", required=True, help="取消资格的理由。")
 @click.option("--letter-returned/--letter-not-returned", required=True, help="聘书是否已收回。")
 @click.option("--card-returned/--card-not-returned", required=True, help="工作证是否已收回。")
-@click.option("--on", "on_date", type=click.DateTime(["%Y-%m-%d"]), help="日期（默认今天）。")
+@click.option("--on", "on_date", type=DATE, help="日期（默认今天）。")
 @click.option(
     "--admonition",
     "admonitions",
@@ -399,7 +401,7 @@ def supervisors_papers_outstanding(state: State, center: str | None) -> None:
 @click.option("--reason", required=True, help="理由。")
 @click.option("--authority", help="移交的部门（referral 时必填）。")
 @click.option("--response", help="监督员本人的表态或说明。")
-@click.option("--on", "on_date", type=click.DateTime(["%Y-%m-%d"]), help="日期（默认今天）。")
+@click.option("--on", "on_date", type=DATE, help="日期（默认今天）。")
 @actor_option
 @json_option
 @pass_state
@@ -453,7 +455,7 @@ def supervisors_discipline_list(state: State, supervisor_id: int) -> None:
 
 
 @supervisors.command("candidates")
-@click.option("--center", required=True, help="中心代码。")
+@click.option("--center", type=CENTER, required=True, help="中心代码。")
 @json_option
 @pass_state
 def supervisors_candidates(state: State, center: str) -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from supervision_core.cli.context import State, json_option, lazy_choice, pass_state
+from supervision_core.cli.context import CENTER, UNIT, State, json_option, lazy_choice, pass_state
 from supervision_core.cli.output import show
 
 if TYPE_CHECKING:  # the value modules load with the ledger, not for `supdesk --help`
@@ -37,7 +37,9 @@ def _new_password(username: str) -> str:
 @users.command("add")
 @click.argument("username")
 @click.option("--name", "display_name", required=True, help="姓名（显示在页面和回执上）。")
-@click.option("--center", required=True, help="所属中心代码；旗中心的工作人员可查看所有中心。")
+@click.option(
+    "--center", type=CENTER, required=True, help="所属中心代码；旗中心的工作人员可查看所有中心。"
+)
 @click.option(
     "--role",
     type=lazy_choice("supervision_core.model.accounts:Role"),
@@ -45,7 +47,7 @@ def _new_password(username: str) -> str:
     show_default=True,
     help="角色。",
 )
-@click.option("--unit", help="承办单位账号所属单位的代码（--role unit 时必填）。")
+@click.option("--unit", type=UNIT, help="承办单位账号所属单位的代码（--role unit 时必填）。")
 @json_option
 @pass_state
 def users_add(
@@ -64,7 +66,7 @@ def users_add(
 
 
 @users.command("list")
-@click.option("--center", help="只列出该中心的账号。")
+@click.option("--center", type=CENTER, help="只列出该中心的账号。")
 @json_option
 @pass_state
 def users_list(state: State, center: str | None) -> None:
@@ -108,7 +110,7 @@ def users_enable(state: State, username: str) -> None:
     required=True,
     help="新的角色。",
 )
-@click.option("--unit", help="承办单位账号所属单位的代码（--role unit 时必填）。")
+@click.option("--unit", type=UNIT, help="承办单位账号所属单位的代码（--role unit 时必填）。")
 @json_option
 @pass_state
 def users_role(state: State, username: str, role: str, unit: str | None) -> None:

@@ -13,6 +13,8 @@ import click
 
 from supervision_core.cli.access import log_shown
 from supervision_core.cli.context import (
+    CENTER,
+    DATE,
     State,
     actor_option,
     json_option,
@@ -26,12 +28,13 @@ from supervision_core.cli.output import fail, pad, show
 # annotations only here, the options' choices and defaults read when first needed.
 if TYPE_CHECKING:
     from supervision_core.model.briefing import BriefingMeeting
+    from supervision_core.model.vocabulary import Vocabulary
     from supervision_core.model.year import Evaluation
 
 __all__ = ["activities", "briefing", "evaluate", "evaluations", "workplans"]
 
 
-def _evaluation_lines(e: Evaluation) -> list[str]:
+def _evaluation_lines(e: Evaluation, vocabulary: Vocabulary | None = None) -> list[str]:
     from supervision_core.model.year import TIE_RULES
 
     if not e.published:
@@ -39,7 +42,8 @@ def _evaluation_lines(e: Evaluation) -> list[str]:
     else:
         which = f"第 {e.version} 版，{'正式版本' if e.official else '已被后续版本取代'}"
     lines = [
-        f"{e.center} {e.year} 年度监督员评估（{which}，评分办法 {e.policy}，"
+        f"{vocabulary.center(e.center) if vocabulary else e.center} {e.year} 年度监督员评估"
+        f"（{which}，评分办法 {vocabulary.policy(e.policy) if vocabulary else e.policy}，"
         f"优秀名额 {e.quota} 名，并列规则：{' > '.join(TIE_RULES[r][0] for r in e.tie_rule)}）"
     ]
     if e.published and e.supersedes is not None:
@@ -95,7 +99,7 @@ class _TieRuleOption(click.Option):
 
 @click.command()
 @click.argument("year", type=int)
-@click.option("--center", help="中心代码（默认：每个中心各评一次）。")
+@click.option("--center", type=CENTER, help="中心代码（默认：每个中心各评一次）。")
 @click.option(
     "--quota",
     "quota_ratio",
@@ -168,11 +172,14 @@ def evaluate(
     )
 
     def human() -> None:
+        vocabulary = ledger.vocabulary()
         for evaluation in published:
-            click.echo("\n".join(_evaluation_lines(evaluation)))
+            click.echo("\n".join(_evaluation_lines(evaluation, vocabulary)))
         if xlsx is not None:
             click.echo(
-                f"已另存为 {xlsx}" if center else f"已按中心另存为 {xlsx.stem}-<中心>{xlsx.suffix}"
+                f"已另存为 {xlsx.resolve()}"
+                if center
+                else f"已按中心另存为 {xlsx.resolve().parent}/{xlsx.stem}-<中心>{xlsx.suffix}"
             )
 
     show(state, published[0] if center else published, human)
@@ -184,7 +191,7 @@ def evaluations() -> None:
 
 
 @evaluations.command("list")
-@click.option("--center", help="中心代码。")
+@click.option("--center", type=CENTER, help="中心代码。")
 @click.option("--year", type=int, help="年度。")
 @json_option
 @pass_state
@@ -229,7 +236,12 @@ def evaluations_show(state: State, evaluation_id: int, xlsx: Path | None) -> Non
         (entry.supervisor_id for entry in evaluation.entries),
         target=str(evaluation.year),
     )
-    show(state, evaluation, lambda: click.echo("\n".join(_evaluation_lines(evaluation))))
+    vocabulary = ledger.vocabulary()
+    show(
+        state,
+        evaluation,
+        lambda: click.echo("\n".join(_evaluation_lines(evaluation, vocabulary))),
+    )
 
 
 @click.group()
@@ -238,7 +250,7 @@ def workplans() -> None:
 
 
 @workplans.command("add")
-@click.option("--center", required=True, help="中心代码。")
+@click.option("--center", type=CENTER, required=True, help="中心代码。")
 @click.option("--year", type=int, required=True, help="年度。")
 @click.option("--title", required=True, help="计划名称。")
 @click.option("--staff", multiple=True, required=True, help="负责的专人（可多次）。")
@@ -262,7 +274,7 @@ def workplans_add(
 
 
 @workplans.command("list")
-@click.option("--center", help="中心代码。")
+@click.option("--center", type=CENTER, help="中心代码。")
 @click.option("--year", type=int, help="年度。")
 @json_option
 @pass_state
@@ -287,7 +299,7 @@ def activities() -> None:
 
 
 @activities.command("add")
-@click.option("--center", required=True, help="中心代码。")
+@click.option("--center", type=CENTER, required=True, help="中心代码。")
 @click.option(
     "--kind",
     type=lazy_choice("supervision_core.model.year:ActivityKind"),
@@ -295,9 +307,7 @@ def activities() -> None:
     help="活动类型。",
 )
 @click.option("--title", required=True, help="活动名称。")
-@click.option(
-    "--date", "held_on", type=click.DateTime(["%Y-%m-%d"]), required=True, help="日期 YYYY-MM-DD。"
-)
+@click.option("--date", "held_on", type=DATE, required=True, help="日期 YYYY-MM-DD。")
 @click.option("--place", required=True, help="地点。")
 @click.option("--organizer", required=True, help="组织单位。")
 @json_option
@@ -361,7 +371,7 @@ def activities_attend(
 
 
 @activities.command("list")
-@click.option("--center", help="中心代码。")
+@click.option("--center", type=CENTER, help="中心代码。")
 @click.option("--year", type=int, help="年度。")
 @json_option
 @pass_state
@@ -401,7 +411,7 @@ def briefing() -> None:
     """每半年通报：统计、发送给监督员、记录通报会（briefing 2026H1 --center X 即 show）。"""
 
 
-_center_option = click.option("--center", required=True, help="中心代码。")
+_center_option = click.option("--center", type=CENTER, required=True, help="中心代码。")
 
 
 @briefing.command("show")
@@ -452,27 +462,43 @@ def briefing_show(
     from supervision_core.documents.briefing import render_markdown
 
     text = render_markdown(figures)
+    written: list[Path] = []
     if out is not None:
         out.write_text(text, encoding="utf-8")
+        written.append(out)
     if pdf is not None:
         from supervision_core.documents.printable import write_briefing_pdf
 
         write_briefing_pdf(figures, pdf, on=ledger.today())
+        written.append(pdf)
     if docx is not None:
         from supervision_core.documents.printable import write_briefing_docx
 
         write_briefing_docx(figures, docx, on=ledger.today())
+        written.append(docx)
+
+    def text_or_where() -> None:
+        # A file asked for: say where it went; the text itself only when none was.
+        if written:
+            for path in written:
+                click.echo(f"已写入通报：{path.resolve()}")
+        else:
+            click.echo(text, nl=False)
+
     if not send:
-        show(state, figures, lambda: click.echo(text, nl=False))
+        show(state, figures, text_or_where)
         return
     delivery = ledger.send_briefing(center=center, period=period)
 
+    vocabulary = ledger.vocabulary()
+
     def human() -> None:
-        click.echo(text, nl=False)
+        text_or_where()
         click.echo(
             f"\n已放入发送队列：{delivery.sent} 名监督员"
             f"（在职 {delivery.supervisors} 名，此前已发送 {delivery.already_sent} 名，不重复发送；"
-            f"通知方式：{'、'.join(delivery.notifiers)}）。用 supdesk outbox 查看发送情况。"
+            f"通知方式：{'、'.join(vocabulary.notifier(n) for n in delivery.notifiers)}）。"
+            "用 supdesk outbox 查看发送情况。"
         )
         if delivery.without_address:
             ids = "、".join(f"#{i}" for i in delivery.without_address)
@@ -521,9 +547,7 @@ def _meeting_lines(state: State, meeting: BriefingMeeting) -> list[str]:
 @briefing_meeting.command("record")
 @click.argument("period")
 @_center_option
-@click.option(
-    "--date", "held_on", type=click.DateTime(["%Y-%m-%d"]), required=True, help="日期 YYYY-MM-DD。"
-)
+@click.option("--date", "held_on", type=DATE, required=True, help="日期 YYYY-MM-DD。")
 @click.option("--place", required=True, help="地点。")
 @click.option("--chair", help="主持人。")
 @click.option("--note", help="备注（如列席的进驻部门）。")

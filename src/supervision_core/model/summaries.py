@@ -6,18 +6,24 @@ import datetime as dt
 
 import attrs
 
+from supervision_core.model.issues import IssueState
+
 __all__ = ["AttachmentInfo", "IssueSummary", "ReportSummary"]
 
 
 @attrs.frozen(slots=True)
 class IssueSummary:
-    """One line of an issue listing."""
+    """One line of an issue listing.
+
+    ``state`` is an :class:`IssueState`, as ``Ledger.issue()`` gives it (a ``StrEnum``: it
+    still equals its code, ``"received"``).
+    """
 
     id: int
     number: str
     center: str
     supervisor_id: int
-    state: str
+    state: IssueState = attrs.field(converter=IssueState)
     received_at: dt.datetime
     due_on: dt.date | None
     due_confirmed: bool

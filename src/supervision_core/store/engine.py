@@ -169,13 +169,27 @@ def _current_revision(connection: sa.Connection) -> str | None:
     return ",".join(sorted(rows)) or None
 
 
+def _missing_sqlite_file(url: sa.URL) -> Path | None:
+    """The absolute path of a SQLite database file that does not exist yet, or ``None``."""
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    if url.database.startswith("file:") or url.query.get("mode") == "memory":
+        return None
+    path = Path(url.database)
+    return None if path.exists() else path.resolve()
+
+
 def schema_status(engine: sa.Engine) -> tuple[str | None, str | None]:
     """The database's schema revision and the code's head revision."""
     try:
         with engine.connect() as connection:
             current = _current_revision(connection)
     except sa.exc.OperationalError as exc:
-        msg = f"无法连接数据库 {engine.url.render_as_string(hide_password=True)}：{exc.orig}"
+        reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else "连接失败"
+        msg = (
+            f"无法连接数据库 {engine.url.render_as_string(hide_password=True)}：{reason}"
+            "（请确认数据库已启动、地址和端口正确，或用 --database 指定）"
+        )
         raise SchemaError(msg) from exc
     return current, head_revision()
 
@@ -194,7 +208,18 @@ def migrate(engine: sa.Engine) -> None:
 
 
 def check_schema(engine: sa.Engine) -> None:
-    """Raise :class:`SchemaError` unless the schema is exactly at this version's head."""
+    """Raise :class:`SchemaError` unless the schema is exactly at this version's head.
+
+    A SQLite file that does not exist is not created by looking (SQLite would make an
+    empty one): a command run in the wrong folder leaves nothing behind.
+    """
+    missing = _missing_sqlite_file(engine.url)
+    if missing is not None:
+        msg = (
+            f"数据库文件 {missing} 不存在：请在数据库所在的文件夹运行，"
+            "或用 --database 指定，或先运行 supdesk init 创建"
+        )
+        raise SchemaError(msg)
     current, head = schema_status(engine)
     if current == head:
         return

@@ -40,6 +40,7 @@ from supervision_core.model.outbox import (
 )
 from supervision_core.model.summaries import IssueSummary
 from supervision_core.model.supervisors import ContactKind, Identity
+from supervision_core.model.vocabulary import CHANNEL_LABELS
 from supervision_core.rules.reminders import routine_steps, routine_text
 from supervision_core.store.bulk import insert_or_skip
 from supervision_core.store.rows import (
@@ -210,9 +211,9 @@ class Outbox:
                 reasons.append(f"{name}：{exc}")
                 return _Outcome(None, tuple(reasons), failed, deferred_until=exc.until)
             except Unreachable as exc:
-                reasons.append(f"{name}：{exc}")
+                reasons.append(f"{_way_label(registry, name)}：{exc}")
             except Exception as exc:
-                reasons.append(f"{name}：{type(exc).__name__}: {exc}")
+                reasons.append(f"{_way_label(registry, name)}：{type(exc).__name__}: {exc}")
                 failed = True
             else:
                 return _Outcome(name, tuple(reasons), failed)
@@ -647,3 +648,9 @@ def _row(
         "attempts": 0,
         "next_attempt_at": now,
     }
+
+
+def _way_label(registry: Any, name: str) -> str:
+    """A notifier as people name it (电子邮件, 企业微信), for the reasons a notice records."""
+    label = getattr(registry[name], "label", None) if name in registry else None
+    return str(label or CHANNEL_LABELS.get(name, name))

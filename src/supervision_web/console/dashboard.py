@@ -24,11 +24,13 @@ async def console_dashboard(request: Request) -> Response:
     def load() -> Any:
         ledger = desk.ledger
         centers = centers_of(ledger, user)
-        return ledger.dashboard(centers), {
-            c.code: c.name for c in ledger.centers() if c.code in centers
-        }
+        return (
+            ledger.dashboard(centers),
+            {c.code: c.name for c in ledger.centers() if c.code in centers},
+            ledger.vocabulary(),
+        )
 
-    data, centers = await desk.call(load)
+    data, centers, vocabulary = await desk.call(load)
     channels = sorted({ch for week in data["by_week"].values() for ch in week})
     peak = max((sum(w.values()) for w in data["by_week"].values()), default=1) or 1
     labels = {p.value: p.label for p in ProblemType} | {s.value: s.label for s in Stage}
@@ -36,6 +38,7 @@ async def console_dashboard(request: Request) -> Response:
         "data": data,
         "centers": centers,
         "channels": channels,
+        "channel_names": {ch: vocabulary.channel(ch) for ch in channels},
         "peak": peak,
         "labels": labels,
         "type_peak": max(data["by_type"].values(), default=1) or 1,

@@ -72,12 +72,24 @@ async def console_issue(request: Request) -> Response:
             [u for u in ledger.units(issue.center)],
             named.get(issue.unit or ""),
             sorted(ledger.outbox(issue=issue.id), key=lambda e: e.id),
+            ledger.vocabulary(),
         )
 
-    issue, history, proposals, supervisor, phone, units, unit_name, notices = await desk.call(load)
+    (
+        issue,
+        history,
+        proposals,
+        supervisor,
+        phone,
+        units,
+        unit_name,
+        notices,
+        vocabulary,
+    ) = await desk.call(load)
     context = {
         "issue": issue,
         "unit_name": unit_name,
+        "vocab": vocabulary,
         "late": issue.is_late(desk.ledger.today()),
         "history": history,
         "analyses": {

@@ -8,7 +8,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from supervision_core import InvalidInput, InvalidTransition, NotFound, Role, can_see_center
+from supervision_core import (
+    CONTACT_LABELS,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    Role,
+    can_see_center,
+)
 
 from ..app import desk_of, posted_fields, render, require_user
 from ..typed import form_id, query_id, refuse_nul, said
@@ -89,6 +96,7 @@ async def console_quarantine(request: Request) -> Response:
     held = held[:PAGE]
     context = {
         "held": held,
+        "contact_labels": CONTACT_LABELS,
         "total": f"{COUNT_UP_TO} 余条" if total > COUNT_UP_TO else f"{total} 条",
         "next_after": held[-1].id if more else None,
         "supervisors": supervisors,

@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from supervision_core import OPEN_STATES, IssueState
+from supervision_core import OPEN_STATES, IssueState, ProblemType
 
 from ..app import desk_of, render, require_user
 from ..typed import query_date, query_id
@@ -71,9 +71,9 @@ async def console_queue(request: Request) -> Response:
         rows = rows[:PAGE]
         # The screening checks' advice, next to each report waiting for screening.
         advice = {r.id: ledger.proposals(r.id) for r in rows if view == "screen"}
-        return rows, ledger.today(), advice
+        return rows, ledger.today(), advice, ledger.vocabulary()
 
-    rows, today, advice = await desk.call(load)
+    rows, today, advice, vocabulary = await desk.call(load)
     context = {
         "rows": rows,
         "advice": advice,
@@ -85,6 +85,8 @@ async def console_queue(request: Request) -> Response:
         "q": query,
         "today": today,
         "states": {s.value: s.label for s in IssueState},
+        "problem_types": {p.value: p.label for p in ProblemType},
+        "vocab": vocabulary,
         "next_after": rows[-1].id if len(rows) == PAGE else None,
     }
     return render(request, "console/queue.html", context)

@@ -4,6 +4,19 @@ document.addEventListener("DOMContentLoaded", () => {
   const summary = document.querySelector("[data-error-summary]");
   if (summary) summary.focus();
 
+  // An error-summary link moves to its field with the field's label (or legend) in view,
+  // not scrolled off the top as a plain #fragment jump leaves it.
+  document.querySelectorAll(".error-summary a[href^='#']").forEach((link) => {
+    link.addEventListener("click", (event) => {
+      const field = document.getElementById(link.getAttribute("href").slice(1));
+      if (!field) return;
+      event.preventDefault();
+      const label = document.querySelector(`label[for="${field.id}"]`) || field.closest("fieldset")?.querySelector("legend");
+      (label || field).scrollIntoView({block: "start"});
+      field.focus({preventScroll: true});
+    });
+  });
+
   // Filter the supervisor list by what is typed (name or the visible part of the phone).
   const filter = document.getElementById("supervisor-filter");
   const select = document.getElementById("supervisor_id");
