@@ -426,7 +426,7 @@ def _modules_loaded(code: str) -> set[str]:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "Usage: supdesk" in done.stdout, done.stdout
+    assert "用法：supdesk" in done.stdout, done.stdout
     line = [x for x in done.stderr.splitlines() if x.startswith("MODULES ")][-1]
     return set(json.loads(line.removeprefix("MODULES ")))
 

@@ -136,6 +136,14 @@ def test_help_shows_dates_and_every_option_has_help(run) -> None:  # type: ignor
     PluginHost(get_plugin_manager()).register_commands(cli)
     assert "--since YYYY-MM-DD" in run("access-log", "--help").output
     assert "%Y" not in run("export", "ledger", "--help").output
+    # Click's own words in Chinese too: the usage line, the headings, the help option.
+    page = run("issues", "--help").output
+    assert page.startswith("用法：") and " issues [选项] 命令 [参数]..." in page.splitlines()[0]
+    assert "选项：" in page and "命令：" in page and "显示本帮助并退出。" in page
+    for english in ("Usage:", "Options:", "Commands:", "Show this message"):
+        assert english not in page, english
+    link = run("supervisors", "link-code", "--help").output
+    assert "[默认：30]" in link and "default" not in link
 
     def leaves(group, path):  # type: ignore[no-untyped-def]
         for name, command in group.commands.items():

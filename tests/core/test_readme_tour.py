@@ -28,7 +28,7 @@ NOT_RUN = {"serve", "daemon"}
 #: Words of the output that are names, formats or protocols, not English prose.
 ALLOWED = {
     "csv", "xlsx", "xls", "pdf", "docx", "json", "utf", "gbk", "sqlite", "postgresql", "toml",
-    "telegram", "wecom", "wechat", "sms", "smtp", "imap", "lmtp", "http", "https", "url", "excel", "word",
+    "telegram", "wecom", "wechat", "smtp", "imap", "lmtp", "http", "https", "url", "excel", "word",
     "supdesk", "supervision", "desk", "core", "channels", "web", "daemon", "hookimpl",
     "console", "unit", "demo", "rejects", "hotline", "township", "ledger", "default",
     "markdown", "sqlalchemy", "alembic", "python", "mail", "new", "cli", "operator",

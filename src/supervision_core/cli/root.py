@@ -146,6 +146,56 @@ def hoist_global_options(args: Sequence[str]) -> list[str]:
     return front + rest
 
 
+#: Click's own words in help pages, in Chinese (click has no translations of its own).
+_HEADINGS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
+_HELP_WORDS = (
+    ("Show this message and exit.", "显示本帮助并退出。"),
+    ("Show the version and exit.", "显示版本并退出。"),
+    ("[default: ", "[默认："),
+    ("[required]", "[必填]"),
+    ("; required]", "；必填]"),
+    ("[env var: ", "[环境变量："),
+)
+
+
+class ChineseHelpFormatter(click.HelpFormatter):
+    """Click's help page with its headings and fixed phrases in Chinese."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        """``用法：supdesk …``, the arguments' placeholders as click writes them."""
+        args = args.replace("[OPTIONS]", "[选项]").replace("COMMAND [ARGS]...", "命令 [参数]...")
+        super().write_usage(prog, args, prefix="用法：" if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        """A section heading (选项, 命令), in Chinese where click wrote English."""
+        self.write(f"{'':>{self.current_indent}}{_HEADINGS.get(heading, heading)}：\n")
+
+    def write_dl(
+        self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2
+    ) -> None:
+        """Options and commands, with click's own phrases in Chinese."""
+        translated = []
+        for term, text in rows:
+            for english, chinese in _HELP_WORDS:
+                text = text.replace(english, chinese)
+            translated.append((term, text))
+        super().write_dl(translated, col_max, col_spacing)
+
+
+class ChineseContext(click.Context):
+    """Every command's context: help pages in Chinese."""
+
+    formatter_class = ChineseHelpFormatter
+
+
+def _chinese_help(command: click.Command) -> None:
+    """Give ``command`` and every command under it the Chinese help pages."""
+    command.context_class = ChineseContext
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _chinese_help(sub)
+
+
 class SupdeskGroup(click.Group):
     """A group whose commands turn expected errors into one line and exit status 1.
 
@@ -164,6 +214,7 @@ class SupdeskGroup(click.Group):
         """Run the command line; a usage error is one Chinese line and exit status 2."""
         if args is None:
             args = sys.argv[1:]
+        _chinese_help(self)  # plugins' commands too, registered by now
         if not standalone_mode:
             return super().main(hoist_global_options(args), prog_name, complete_var, False, **extra)
         try:
