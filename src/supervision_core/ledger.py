@@ -177,7 +177,6 @@ class Ledger:
         self._tasks = Tasks(self.db)
         self._library = Library(self.db, self._access)
         self._webhooks = WebhookHub(self)
-        host.listeners.append(self._webhooks.issue_changed)
 
     # The clock and the plugins may be swapped after opening (the demo, tests): the
     # store reads them from ``db`` on every call.
@@ -198,8 +197,6 @@ class Ledger:
     @host.setter
     def host(self, host: PluginHost) -> None:
         self.db.host = host
-        if self._webhooks.issue_changed not in host.listeners:
-            host.listeners.append(self._webhooks.issue_changed)
 
     @property
     def calendar(self) -> WorkCalendar:

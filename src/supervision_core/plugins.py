@@ -328,8 +328,9 @@ class PluginHost:
         self.pm = pm
         self.failures: list[PluginFailure] = []
         self._registries: dict[str, tuple[int, Registry[Any]]] = {}
-        #: The ledger's own listeners of every step (the webhooks' queue), called
-        #: after the plugins; one that raises is logged and the step stands.
+        #: Listeners of every step, called after the plugins, after the step's commit;
+        #: one that raises is logged and the step stands. (Webhook posts are not queued
+        #: here but in the step's own transaction: a crash in between loses none.)
         self.listeners: list[Callable[[Issue, IssueEvent], None]] = []
 
     # ----------------------------------------------------------- plumbing

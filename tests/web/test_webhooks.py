@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from supervision_core import SIGNATURE_HEADER, verify_signature
+from supervision_core import SIGNATURE_HEADER, InvalidTransition, verify_signature
 
 UNIT = "wushenzhao-window"
 OP = "operator:test"
@@ -282,3 +282,97 @@ def test_the_console_lists_the_deliveries_and_replays_one(
         "/console/webhooks", data={"csrf_token": csrf, "id": str(delivery.id)}
     )
     assert refused.status_code == 400 and "没有这条推送记录" in refused.text
+
+
+def test_a_steps_posts_are_written_with_the_step_before_anything_hears_of_it(
+    supdesk_ledger, supdesk_report, receiver, monkeypatch
+):
+    """The deliveries are in the step's transaction: no listener, no plugin hook needed."""
+    ledger = supdesk_ledger
+    center_hook, _ = ledger.webhooks.add(
+        url=receiver.url,
+        center="wushenzhao",
+        events=["report.received", "issue.accepted", "issue.dispatched"],
+    )
+    unit_hook, _ = ledger.webhooks.add(
+        url=receiver.url, center="wushenzhao", unit=UNIT, events=["issue.dispatched"]
+    )
+    heard = []
+    # Nothing hears of the steps: neither the plugins' hook nor the host's listeners.
+    monkeypatch.setattr(ledger.host, "issue_changed", lambda **kw: heard.append(kw))
+    monkeypatch.setattr(ledger.host, "listeners", [])
+    report = supdesk_report(
+        center="wushenzhao", text="我是测试监督员，电话 13912345678，窗口无人值守"
+    )
+    number = ledger.receive(report).issue_number
+
+    def queued():
+        return sorted((d.webhook_id, d.event.value) for d in ledger.webhooks.deliveries())
+
+    assert queued() == [(center_hook.id, "report.received")]
+    ledger.accept(number, actor=OP)
+    ledger.dispatch(number, unit=UNIT, responsible_person="其木格", actor=OP)
+    assert queued() == [
+        (center_hook.id, "issue.accepted"),
+        (center_hook.id, "issue.dispatched"),
+        (center_hook.id, "report.received"),
+        (unit_hook.id, "issue.dispatched"),
+    ]
+    assert len(heard) == 3  # the steps were taken, but nothing ran after them
+    # The unit's post, written in the step's session, is redacted as the portal is.
+    [unit_post] = ledger.webhooks.deliveries(webhook_id=unit_hook.id)
+    assert "13912345678" not in unit_post.body and "测试监督员" not in unit_post.body
+    assert json.loads(unit_post.body)["data"]["unit"] == UNIT
+    assert "窗口无人值守" in unit_post.body
+    [center_post] = [
+        d
+        for d in ledger.webhooks.deliveries(webhook_id=center_hook.id)
+        if d.event.value == "issue.dispatched"
+    ]
+    assert "13912345678" not in center_post.body
+    assert ledger.deliver_webhooks() == (4, 0) and len(receiver.got) == 4
+
+
+def test_a_crash_after_the_commit_loses_no_post_and_a_failed_step_queues_none(
+    supdesk_ledger, supdesk_report, monkeypatch
+):
+    import supervision_core.store.webhooks as store
+
+    ledger = supdesk_ledger
+    hook, _ = ledger.webhooks.add(
+        url="http://127.0.0.1:9/hook", center="wushenzhao", events=["issue.accepted"]
+    )
+    number = _file(ledger, supdesk_report)
+
+    def crash(**kw):
+        raise KeyboardInterrupt  # the process stops right after the step's commit
+
+    with monkeypatch.context() as m:
+        m.setattr(ledger.host, "issue_changed", crash)
+        with pytest.raises(KeyboardInterrupt):
+            ledger.accept(number, actor=OP)
+    assert ledger.issue(number).state.value == "accepted"
+    [delivery] = ledger.webhooks.deliveries()
+    assert (delivery.webhook_id, delivery.event.value) == (hook.id, "issue.accepted")
+    # A step refused queues nothing; a failure while queueing undoes the step itself.
+    other = ledger.receive(
+        supdesk_report(center="wushenzhao", text="第二个问题：材料清单过时")
+    ).issue_number
+    with pytest.raises(InvalidTransition, match="不能执行“受理”"):
+        ledger.accept(number, actor=OP)
+
+    def broken(*args):
+        raise RuntimeError("queue failed")
+
+    with monkeypatch.context() as m:
+        m.setattr(store, "webhook_body", broken)
+        with pytest.raises(RuntimeError):
+            ledger.accept(other, actor=OP)
+    assert ledger.issue(other).state.value == "received"
+    assert len(ledger.webhooks.deliveries()) == 1
+
+    def notices(ref):
+        return {e.notice.kind for e in ledger.outbox(issue=ledger.issue(ref).id)}
+
+    assert "accepted" in notices(number)  # the step's notice, in the same transaction
+    assert "received" in notices(other) and "accepted" not in notices(other)

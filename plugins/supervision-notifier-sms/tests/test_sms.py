@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -24,11 +25,13 @@ import pytest
 import supervision_notifier_sms as plugin
 from aliyun_standin import AliyunStandIn
 from click.testing import CliRunner
+from starlette.testclient import TestClient
 from supervision_notifier_sms.rules import QuietHours, mobile_number, template_params
 from supervision_notifier_sms.tencent import SmsError
 from tencent_standin import TencentStandIn, tc3_signature
 
 from supervision_core import (
+    CODE_MINUTES,
     SHANGHAI,
     ConfigError,
     ContactKind,
@@ -48,6 +51,7 @@ from supervision_core import (
     get_plugin_manager,
 )
 from supervision_core.testing import FrozenClock
+from supervision_web import WebSettings, create_app
 
 PHONE = "139 0477 2345"
 E164 = "+8613904772345"
@@ -657,3 +661,73 @@ def test_aliyun_daily_flow_control_is_unreachable(
     with pytest.raises(Unreachable, match="今日短信已达上限（每个号码每天 10 条）"):
         notifier.deliver(attrs.evolve(notice, key="n-4"))
     assert aliyun.refused == ["isv.BUSINESS_LIMIT_CONTROL"]
+
+
+# ---------------------------------------------------------------- end to end: /me by SMS
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found is not None, html
+    return found.group(1)
+
+
+@pytest.fixture
+def me_client(supdesk_ledger: Ledger) -> Iterator[TestClient]:
+    app = create_app(supdesk_ledger, WebSettings(secret_key="k" * 48))
+    with TestClient(app, base_url="https://testserver", follow_redirects=True) as client:
+        yield client
+
+
+def test_a_phone_only_supervisor_signs_in_to_me_with_the_code_the_sms_carried(
+    supdesk_ledger: Ledger, standin: TencentStandIn, me_client: TestClient
+) -> None:
+    """Issue #21's first line, through the real notifier and Tencent's API as documented."""
+    ledger = supdesk_ledger
+    me = ledger.add_supervisor(
+        NewSupervisor(name="巴特尔", center="wushenzhao",
+                      identities=[Identity(ContactKind.PHONE, PHONE)])
+    )  # fmt: skip
+    page = me_client.get("/me/login")
+    assert page.status_code == 200 and standin.sent == []
+    typed = "13904772345"  # as the supervisor types it, not as it was registered
+    sent = me_client.post(
+        "/me/login", data={"csrf_token": _csrf(page.text), "action": "send", "contact": typed}
+    )
+    assert sent.status_code == 200 and "验证码已发送" in sent.text
+    # What Tencent received: the configured template, its two parameters, the approved sign.
+    (message,) = standin.sent
+    template = TEMPLATES["sign_in_code"]
+    assert (message.number, message.template_id, message.sign_name) == (E164, template["id"], SIGN)
+    code, minutes = message.params
+    assert re.fullmatch(r"\d{6}", code) and minutes == str(CODE_MINUTES)
+    assert standin.refused == []
+    # The code is blotted out of the outbox once sent: only the message carries it.
+    assert not [e for e in ledger.outbox() if code in e.notice.body]
+    # A wrong code is refused; the one the message carried signs the supervisor in.
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    refused = me_client.post(
+        "/me/login",
+        data={"csrf_token": _csrf(sent.text), "action": "verify", "contact": typed, "code": wrong},
+    )
+    assert refused.status_code == 401 and "验证码不正确" in refused.text
+    done = me_client.post(
+        "/me/login",
+        data={"csrf_token": _csrf(sent.text), "action": "verify", "contact": typed, "code": code},
+    )
+    assert done.status_code == 200 and done.url.path == "/me", done.text
+    assert "我的反馈" in done.text and "巴特尔，您好" in done.text
+    assert [s.via for s in ledger.supervisor_sessions(me.id)] == ["code"]
+    # Single use: the same code does not sign in a second browser.
+    with TestClient(me_client.app, base_url="https://testserver") as other:
+        again = other.get("/me/login")
+        reused = other.post(
+            "/me/login",
+            data={"csrf_token": _csrf(again.text), "action": "verify", "contact": typed,
+                  "code": code},
+        )  # fmt: skip
+        assert (
+            reused.status_code == 401
+            and other.get("/me", follow_redirects=False).status_code == 303
+        )
+    assert len(standin.sent) == 1

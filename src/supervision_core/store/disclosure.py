@@ -13,8 +13,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from supervision_core.errors import NotFound
-from supervision_core.model.issues import EventKind, Issue
+from supervision_core.model.issues import EventKind, Issue, Satisfaction, UnitView
 from supervision_core.model.reporters import Reporter
+from supervision_core.rules.disclosure import unit_files, unit_view
 from supervision_core.store.rows import sender_of, supervisor_of
 from supervision_core.store.tables import (
     AttachmentRow,
@@ -24,7 +25,14 @@ from supervision_core.store.tables import (
     SupervisorRow,
 )
 
-__all__ = ["attachment_in", "files_in", "progress_in", "reporter_in", "reporters_in"]
+__all__ = [
+    "attachment_in",
+    "files_in",
+    "progress_in",
+    "reporter_in",
+    "reporters_in",
+    "unit_views_in",
+]
 
 
 def _reports_of(issues: Sequence[Issue]) -> sa.ColumnElement[bool]:
@@ -117,3 +125,35 @@ def attachment_in(s: Session, issue: Issue, number: int) -> tuple[str, bytes]:
     row = s.get(AttachmentRow, files[number - 1][0])
     assert row is not None
     return row.content_type, row.content
+
+
+def unit_views_in(s: Session, issues: Sequence[Issue]) -> list[UnitView]:
+    """The unit's view of each issue (redacted, without the reporter), in their order."""
+    reporters = reporters_in(s, issues)
+    progress = progress_in(s, issues)
+    files = files_in(s, issues)
+    return [
+        unit_view(
+            issue,
+            reporters[issue.id],
+            progress=progress[issue.id],
+            files=unit_files(t for _, t in files[issue.id]),
+            dissatisfaction=_dissatisfaction(s, issue),
+        )
+        for issue in issues
+    ]
+
+
+def _dissatisfaction(s: Session, issue: Issue) -> str | None:
+    """The reason of the evaluation that reopened ``issue``, while it is rectified again."""
+    if not (issue.reopen_count and issue.is_open):
+        return None
+    last = s.exec(
+        select(EventRow)
+        .where(EventRow.issue_id == issue.id, EventRow.kind == EventKind.EVALUATED.value)
+        .order_by(col(EventRow.id).desc())
+        .limit(1)
+    ).first()
+    if last is None or last.data.get("satisfaction") != Satisfaction.NOT_SATISFIED:
+        return None
+    return last.note

@@ -46,6 +46,7 @@ from supervision_core.store.tables import (
     ReportRow,
     table_of,
 )
+from supervision_core.store.webhooks import enqueue_webhooks
 
 if TYPE_CHECKING:
     from supervision_core.store.session import Database
@@ -599,4 +600,5 @@ def file_issues(
         {i.supervisor_id: lookups.addresses_of(i.supervisor_id) for i, _ in filed},
         now,
     )
+    enqueue_webhooks(s, filed, now)
     return filed

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from supervision_core.errors import InvalidInput, InvalidTransition
 from supervision_core.model.centers import CenterLevel
@@ -31,9 +31,9 @@ from supervision_core.model.recognition import JointAnalysis
 from supervision_core.model.screening import ScreeningProposal
 from supervision_core.model.summaries import IssueSummary
 from supervision_core.rules.deadlines import check_plan_days, due_after, rectification_due
-from supervision_core.rules.disclosure import unit_files, unit_view
+from supervision_core.rules.disclosure import unit_files
 from supervision_core.rules.lifecycle import replay
-from supervision_core.store.disclosure import attachment_in, files_in, progress_in, reporters_in
+from supervision_core.store.disclosure import attachment_in, files_in, unit_views_in
 from supervision_core.store.rows import (
     ISSUE,
     OPEN,
@@ -395,30 +395,14 @@ class Issues:
         reason for dissatisfaction (the note of the last evaluation), redacted too.
         """
         with self.db.session() as s:
-            return self._unit_views(s, [issue_of(self.db.issue_row(s, ref))])[0]
+            return unit_views_in(s, [issue_of(self.db.issue_row(s, ref))])[0]
 
     def unit_views(self, refs: list[int]) -> list[UnitView]:
         """:meth:`unit_view` of many issues (by id), in their order, in a few queries."""
         with self.db.session() as s:
             rows = s.exec(select(IssueRow).where(col(IssueRow.id).in_(refs))).all()
             by_id = {r.id: issue_of(r) for r in rows}
-            return self._unit_views(s, [by_id[i] for i in refs if i in by_id])
-
-    @staticmethod
-    def _unit_views(s: Session, issues: list[Issue]) -> list[UnitView]:
-        reporters = reporters_in(s, issues)
-        progress = progress_in(s, issues)
-        files = files_in(s, issues)
-        return [
-            unit_view(
-                issue,
-                reporters[issue.id],
-                progress=progress[issue.id],
-                files=unit_files(t for _, t in files[issue.id]),
-                dissatisfaction=_dissatisfaction(s, issue),
-            )
-            for issue in issues
-        ]
+            return unit_views_in(s, [by_id[i] for i in refs if i in by_id])
 
     def unit_file_content(self, ref: IssueRef, number: int) -> tuple[UnitFile, str, bytes]:
         """The issue's file ``number`` as listed for its unit, with its stored type and content.
@@ -527,18 +511,3 @@ def _check_evaluator(issue: Issue, actor: str, relayed: str | None) -> None:
             "请说明监督员以何种方式告知评价（如：电话、来访、书面）"
         )
         raise InvalidInput(msg)
-
-
-def _dissatisfaction(s: Session, issue: Issue) -> str | None:
-    """The reason of the evaluation that reopened ``issue``, while it is rectified again."""
-    if not (issue.reopen_count and issue.is_open):
-        return None
-    last = s.exec(
-        select(EventRow)
-        .where(EventRow.issue_id == issue.id, EventRow.kind == EventKind.EVALUATED.value)
-        .order_by(col(EventRow.id).desc())
-        .limit(1)
-    ).first()
-    if last is None or last.data.get("satisfaction") != Satisfaction.NOT_SATISFIED:
-        return None
-    return last.note

@@ -3,7 +3,8 @@
 A :class:`Database` holds what the ledger's aggregates need besides their own rows:
 the engine, the settings, the plugin host, the clock and the working calendar. Its
 ``session()`` opens one transaction's session; :meth:`Database.append` is the one way
-an event is added to an issue (apply it, write the row, queue its notices), so every
+an event is added to an issue (apply it, write the row, queue its notices and webhook
+posts), so every
 step, whichever module takes it, records its history the same way.
 """
 
@@ -27,6 +28,7 @@ from supervision_core.rules.lifecycle import apply_event
 from supervision_core.store.notices import enqueue_notices
 from supervision_core.store.rows import MAX_ROW_ID, IssueRef, get_row, issue_of, write_issue
 from supervision_core.store.tables import EventRow, IdentityRow, IssueRow, SupervisorRow
+from supervision_core.store.webhooks import enqueue_webhooks
 
 if TYPE_CHECKING:
     from supervision_core.config import Settings
@@ -111,7 +113,8 @@ class Database:
         """Add an event to the issue in ``row``, in ``s``'s transaction, with its notices.
 
         The event is applied by the lifecycle rules (which refuse a step the state does
-        not allow), the row rewritten, the event stored and the notices it causes queued.
+        not allow), the row rewritten, the event stored and the notices and webhook posts
+        it causes queued.
         """
         if not actor.strip():
             msg = "必须说明由谁操作（actor）"
@@ -134,4 +137,5 @@ class Database:
             issue.supervisor_id: tuple(Identity(kind=i.kind, value=i.raw) for i in identities)
         }
         enqueue_notices(self.settings, s, [(issue, event)], addresses, at)
+        enqueue_webhooks(s, [(issue, event)], at)
         return issue, event

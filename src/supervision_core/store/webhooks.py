@@ -1,15 +1,22 @@
-"""The store of webhook subscriptions and their deliveries (the delivery log)."""
+"""The store of webhook subscriptions and their deliveries (the delivery log).
+
+A step's events are queued by :func:`enqueue_webhooks` in the step's own transaction
+(as its notices are, :func:`~supervision_core.store.notices.enqueue_notices`): the
+deliveries exist as soon as the step is committed, whatever happens after.
+"""
 
 from __future__ import annotations
 
 import builtins
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from supervision_core.errors import InvalidInput, NotFound
+from supervision_core.model.centers import CenterLevel
+from supervision_core.model.issues import Issue, IssueEvent
 from supervision_core.model.webhooks import (
     Webhook,
     WebhookDelivery,
@@ -18,9 +25,84 @@ from supervision_core.model.webhooks import (
     new_webhook_secret,
     next_attempt,
 )
-from supervision_core.store.tables import CenterRow, UnitRow, WebhookDeliveryRow, WebhookRow
+from supervision_core.rules.webhooks import step_event, subscribers, webhook_body, webhook_data
+from supervision_core.store.bulk import bulk_insert
+from supervision_core.store.disclosure import unit_views_in
+from supervision_core.store.tables import (
+    CenterRow,
+    UnitRow,
+    WebhookDeliveryRow,
+    WebhookRow,
+    table_of,
+)
 
-__all__ = ["WebhookStore"]
+__all__ = ["WebhookStore", "enqueue_webhooks"]
+
+#: One event to queue: the issue as it now is, the event, and its key (once per subscription).
+Queued = tuple[Issue, WebhookEvent, str]
+
+
+def enqueue_webhooks(
+    s: Session, steps: Sequence[tuple[Issue, IssueEvent]], now: dt.datetime
+) -> int:
+    """Queue the webhook events of these steps in ``s``'s transaction; how many posts.
+
+    Called where a step writes its event (beside its notices), so a step and its
+    deliveries are committed, or rolled back, together.
+    """
+    events = []
+    for issue, event in steps:
+        kind = step_event(issue, event)
+        if kind is not None:
+            assert event.id is not None, "a step's event is written before its webhooks"
+            events.append((issue, kind, f"event:{event.id}"))
+    return _queue(s, events, now) if events else 0
+
+
+def _queue(s: Session, events: Sequence[Queued], now: dt.datetime) -> int:
+    hooks = [
+        _webhook(r) for r in s.exec(select(WebhookRow).where(col(WebhookRow.disabled).is_(False)))
+    ]
+    if not hooks:
+        return 0
+    levels = {r.code: CenterLevel(r.level) for r in s.exec(select(CenterRow)).all()}
+    chosen = [
+        (issue, kind, key, subscribers(hooks, issue, kind, levels)) for issue, kind, key in events
+    ]
+    chosen = [c for c in chosen if c[3]]
+    if not chosen:
+        return 0
+    keys = {key for _, _, key, _ in chosen}
+    queued_before = set(
+        s.exec(
+            select(WebhookDeliveryRow.webhook_id, WebhookDeliveryRow.dedupe_key).where(
+                col(WebhookDeliveryRow.dedupe_key).in_(keys)
+            )
+        ).all()
+    )
+    # A unit's subscription reads the issue as the unit's portal shows it (redacted).
+    for_units = [issue for issue, _, _, found in chosen if any(h.unit for h in found)]
+    views = dict(zip([i.id for i in for_units], unit_views_in(s, for_units), strict=True))
+    rows = []
+    for issue, kind, key, found in chosen:
+        for hook in found:
+            if (hook.id, key) in queued_before:
+                continue
+            data = webhook_data(issue, views[issue.id] if hook.unit is not None else None)
+            rows.append(
+                {
+                    "webhook_id": hook.id,
+                    "event": kind.value,
+                    "dedupe_key": key[:200],
+                    "body": webhook_body(kind, data, now),
+                    "status": WebhookStatus.PENDING.value,
+                    "attempts": 0,
+                    "created_at": now,
+                    "next_attempt_at": now,
+                }
+            )
+    bulk_insert(s, table_of(WebhookDeliveryRow), rows)
+    return len(rows)
 
 
 def _webhook(row: WebhookRow) -> Webhook:
@@ -160,6 +242,17 @@ class WebhookStore:
                 s.rollback()
                 return False
         return True
+
+    def queue(self, events: Sequence[Queued]) -> int:
+        """Queue events that are no step's (``issue.overdue``), each once per key; how many posts."""
+        with Session(self.engine) as s:
+            queued = _queue(s, events, self.clock())
+            try:
+                s.commit()
+            except sa.exc.IntegrityError:  # queued at the same moment elsewhere: next round
+                s.rollback()
+                return 0
+        return queued
 
     def due(self, *, limit: int = 100) -> builtins.list[WebhookDelivery]:
         """Pending deliveries whose attempt is due, oldest first."""
