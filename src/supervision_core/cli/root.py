@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -171,7 +171,7 @@ class ChineseHelpFormatter(click.HelpFormatter):
         self.write(f"{'':>{self.current_indent}}{_HEADINGS.get(heading, heading)}：\n")
 
     def write_dl(
-        self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2
+        self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2
     ) -> None:
         """Options and commands, with click's own phrases in Chinese."""
         translated = []
