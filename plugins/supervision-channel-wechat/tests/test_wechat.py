@@ -373,7 +373,11 @@ def test_a_revoked_supervisors_message_is_quarantined(
     supdesk_ledger.revoke(
         supervisor.id,
         Revocation(
-            on=supdesk_clock().date(), reason="聘期内调离", letter_returned=True, card_returned=True
+            on=supdesk_clock().date(),
+            reason="聘期内调离",
+            letter_returned=True,
+            card_returned=True,
+            override="工作调动，旗政务服务中心决定",
         ),
         actor="test",
     )

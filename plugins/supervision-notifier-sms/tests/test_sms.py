@@ -204,7 +204,7 @@ def test_a_night_time_notice_waits_for_morning(
     (entry,) = ledger.outbox()
     assert entry.status is OutboxStatus.PENDING and entry.attempts == 0
     assert entry.next_attempt_at == dt.datetime(2026, 3, 3, 8, 0, tzinfo=SHANGHAI)
-    assert entry.last_error == "sms：夜间免打扰（21:00-08:00），03-03 08:00 后发送"
+    assert entry.last_error == "短信：夜间免打扰（21:00-08:00），03-03 08:00 后发送"
     supdesk_clock.set(dt.datetime(2026, 3, 3, 7, 30, tzinfo=SHANGHAI))
     assert ledger.deliver_notices() == type(outcome)() and standin.sent == []
     supdesk_clock.set(dt.datetime(2026, 3, 3, 8, 0, tzinfo=SHANGHAI))
@@ -225,7 +225,7 @@ def test_a_provider_refusal_falls_through_to_a_call_task(
     (task,) = ledger.call_tasks()
     assert task.phones == (PHONE,)
     assert task.entry.last_error == (
-        "sms：短信平台拒绝：短信签名未通过审核或填写有误（FailedOperation.SignatureIncorrectOrUnapproved）"
+        "短信：短信平台拒绝：短信签名未通过审核或填写有误（FailedOperation.SignatureIncorrectOrUnapproved）"
     )
 
 
@@ -253,7 +253,7 @@ def test_no_template_for_the_kind_is_a_call_task_at_once(
     assert ledger.deliver_notices().call_tasks == 1
     (task,) = ledger.call_tasks()
     assert task.entry.last_error == (
-        "sms：没有“收到反馈”的短信模板（[notifiers.sms.templates] 中未配置 received）"
+        "短信：没有“收到反馈”的短信模板（[notifiers.sms.templates] 中未配置 received）"
     )
     assert standin.refused == standin.sent == []  # nothing was asked of the provider
 
@@ -269,7 +269,7 @@ def test_the_daily_cap_per_number(
     assert (outcome.delivered, outcome.call_tasks) == (2, 1)
     assert len(standin.sent) == 2  # the third was never asked for
     (task,) = ledger.call_tasks()
-    assert task.entry.last_error == "sms：今日短信已达上限（每个号码每天 2 条）"
+    assert task.entry.last_error == "短信：今日短信已达上限（每个号码每天 2 条）"
     counts = json.loads((tmp_path / "sms-counts.json").read_text(encoding="utf-8"))
     assert counts == {"2026-03-02": {E164: 2}}
     # The next day counts from zero.
@@ -289,7 +289,7 @@ def test_the_providers_own_daily_limit_is_unreachable_too(
     assert (outcome.delivered, outcome.call_tasks) == (1, 1)
     (task,) = ledger.call_tasks()
     assert task.entry.last_error == (
-        "sms：139****2345：今日短信已达上限（LimitExceeded.PhoneNumberDailyLimit）"
+        "短信：139****2345：今日短信已达上限（LimitExceeded.PhoneNumberDailyLimit）"
     )
     assert PHONE.replace(" ", "") not in (task.entry.last_error or "")
 

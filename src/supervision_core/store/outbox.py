@@ -208,7 +208,7 @@ class Outbox:
                 notifier.deliver(notice)
             except Deferred as exc:
                 # Not now (the quiet hours): wait for this way, do not fall through.
-                reasons.append(f"{name}：{exc}")
+                reasons.append(f"{_way_label(registry, name)}：{exc}")
                 return _Outcome(None, tuple(reasons), failed, deferred_until=exc.until)
             except Unreachable as exc:
                 reasons.append(f"{_way_label(registry, name)}：{exc}")
