@@ -595,3 +595,23 @@ def test_bulk_quarantine_keeps_every_value_and_the_first_of_a_repeat(quiet: Ledg
         assert q.sender.display_name == row[4]
         assert q.subject == row[5]
         assert q.detail == row[9]
+
+
+def test_bulk_quarantine_on_postgresql_gives_way_to_rows_stored_meanwhile(
+    quiet: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PostgreSQL copies the rows not yet stored straight into the report table; rows
+    # another process stores between that look-up and the copy must not fail the call.
+    if quiet.engine.dialect.name != "postgresql":
+        pytest.skip("the COPY path is PostgreSQL's")
+    from supervision_core.store import intake_bulk
+
+    rows = _bulk_rows(60)
+    args = ("phone_log", ContactKind.PHONE, QuarantineReason.UNMATCHED_SENDER)
+    assert quiet.quarantine_many(*args, rows[:25]) == 25
+    # As if the 25 had been stored after the look-up: the look-up finds none of them.
+    monkeypatch.setattr(intake_bulk, "_stored_already", lambda *a: set())
+    assert quiet.quarantine_many(*args, rows + rows[:3]) == 35
+    held = sorted(quiet.quarantine(), key=lambda q: q.id)
+    assert [q.external_id for q in held] == [r[0] for r in rows]
+    assert quiet.quarantine_many(*args, rows, dry_run=True) == 0
