@@ -67,8 +67,8 @@ class WebhookHub:
         ledger = self.ledger
         levels = {c.code: c.level for c in ledger.centers()}
         found = []
-        for hook in ledger.webhooks.list():
-            if hook.disabled or kind not in hook.events:
+        for hook in ledger.webhooks.active():
+            if kind not in hook.events:
                 continue
             if hook.unit is not None:
                 if hook.center == issue.center and hook.unit == issue.unit:

@@ -282,3 +282,36 @@ def test_the_console_lists_the_deliveries_and_replays_one(
         "/console/webhooks", data={"csrf_token": csrf, "id": str(delivery.id)}
     )
     assert refused.status_code == 400 and "没有这条推送记录" in refused.text
+
+
+def test_subscriptions_are_read_again_for_queueing(
+    supdesk_ledger, supdesk_report, receiver, monkeypatch
+):
+    # Which subscriptions hear of a step is read once a second, not once a step: added
+    # or disabled through this ledger it counts at once, through another process
+    # (here another engine on the same database) within ACTIVE_SECONDS.
+    import sqlalchemy as sa
+
+    from supervision_core.store import webhooks as store
+
+    now = [1000.0]
+    monkeypatch.setattr(store, "_monotonic", lambda: now[0])
+    ledger = supdesk_ledger
+    first, _ = ledger.webhooks.add(url=receiver.url, center="wushenzhao", events=["issue.accepted"])
+
+    def accepted() -> list[int]:
+        ledger.accept(_file(ledger, supdesk_report), actor=OP)
+        return sorted(d.webhook_id for d in ledger.webhooks.deliveries())
+
+    assert accepted() == [first.id]
+    engine = sa.create_engine(ledger.engine.url)
+    try:
+        other = store.WebhookStore(engine, ledger.clock)
+        second, _ = other.add(url=receiver.url, center="wushenzhao", events=["issue.accepted"])
+        assert accepted() == [first.id, first.id]  # not read again yet
+        now[0] += store.ACTIVE_SECONDS
+        assert accepted() == [first.id, first.id, first.id, second.id]
+        ledger.webhooks.disable(first.id)  # through this ledger: at once
+        assert accepted() == [first.id, first.id, first.id, second.id, second.id]
+    finally:
+        engine.dispose()

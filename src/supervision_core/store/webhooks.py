@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import threading
+import time
+import weakref
 from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
@@ -21,6 +24,17 @@ from supervision_core.model.webhooks import (
 from supervision_core.store.tables import CenterRow, UnitRow, WebhookDeliveryRow, WebhookRow
 
 __all__ = ["WebhookStore"]
+
+#: How long the subscriptions read for queueing serve before they are read again
+#: (seconds). Every step of every issue asks which subscriptions hear of it; added or
+#: disabled through this process, the list is read again at once, through another
+#: process (``supdesk webhooks add`` beside the daemon), within this time.
+ACTIVE_SECONDS = 1.0
+_active: weakref.WeakKeyDictionary[sa.Engine, tuple[float, tuple[Webhook, ...]]] = (
+    weakref.WeakKeyDictionary()
+)
+_active_lock = threading.Lock()
+_monotonic = time.monotonic  # the tests move it
 
 
 def _webhook(row: WebhookRow) -> Webhook:
@@ -101,7 +115,24 @@ class WebhookStore:
             s.add(row)
             s.commit()
             s.refresh(row)
+            self._changed()
             return _webhook(row), secret
+
+    def active(self) -> tuple[Webhook, ...]:
+        """The subscriptions not disabled, oldest first; read again after :data:`ACTIVE_SECONDS`."""
+        now = _monotonic()
+        with _active_lock:
+            held = _active.get(self.engine)
+        if held is not None and now - held[0] < ACTIVE_SECONDS:
+            return held[1]
+        hooks = tuple(h for h in self.list() if not h.disabled)
+        with _active_lock:
+            _active[self.engine] = (now, hooks)
+        return hooks
+
+    def _changed(self) -> None:
+        with _active_lock:
+            _active.pop(self.engine, None)
 
     def list(self, *, center: str | None = None) -> builtins.list[Webhook]:
         """Every subscription, oldest first."""
@@ -121,6 +152,7 @@ class WebhookStore:
             s.add(row)
             s.commit()
             s.refresh(row)
+            self._changed()
             return _webhook(row)
 
     def secret(self, webhook_id: int) -> str:
