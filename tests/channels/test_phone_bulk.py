@@ -597,21 +597,14 @@ def test_bulk_quarantine_keeps_every_value_and_the_first_of_a_repeat(quiet: Ledg
         assert q.detail == row[9]
 
 
-def test_bulk_quarantine_on_postgresql_gives_way_to_rows_stored_meanwhile(
-    quiet: Ledger, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # PostgreSQL copies the rows not yet stored straight into the report table; rows
-    # another process stores between that look-up and the copy must not fail the call.
-    if quiet.engine.dialect.name != "postgresql":
-        pytest.skip("the COPY path is PostgreSQL's")
-    from supervision_core.store import intake_bulk
-
+def test_bulk_quarantine_gives_way_to_rows_stored_already(quiet: Ledger) -> None:
+    # PostgreSQL copies the rows straight into the report table; one stored already
+    # (by an earlier run, by another process) sends the chunk the way that skips it.
     rows = _bulk_rows(60)
     args = ("phone_log", ContactKind.PHONE, QuarantineReason.UNMATCHED_SENDER)
-    assert quiet.quarantine_many(*args, rows[:25]) == 25
-    # As if the 25 had been stored after the look-up: the look-up finds none of them.
-    monkeypatch.setattr(intake_bulk, "_stored_already", lambda *a: set())
+    assert quiet.quarantine_many(*args, rows[30:55]) == 25
     assert quiet.quarantine_many(*args, rows + rows[:3]) == 35
     held = sorted(quiet.quarantine(), key=lambda q: q.id)
-    assert [q.external_id for q in held] == [r[0] for r in rows]
+    assert [q.external_id for q in held] == [r[0] for r in rows[30:55] + rows[:30] + rows[55:]]
     assert quiet.quarantine_many(*args, rows, dry_run=True) == 0
+    assert quiet.quarantine_many(*args, rows[:1] + _bulk_rows(61)[60:], dry_run=True) == 1

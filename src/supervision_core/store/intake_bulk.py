@@ -3,10 +3,10 @@
 Driver SQL and, for a staged file, SQLite's ``ATTACH``: a hotline's export is a million
 calls, mostly from citizens, and this keeps their import at the rate of a raw
 ``executemany`` of the same rows (bench/bench_phone_import.py). On PostgreSQL the rows
-go in by ``COPY``: straight into ``report``, those already stored (one look-up) and
-repeats left out; should another process store one of them meanwhile, the copy is
-undone to a savepoint and the rows go by a temporary table and one ``INSERT ...
-SELECT ... ON CONFLICT DO NOTHING`` instead, the rule of the ``executemany`` it replaces.
+go in by ``COPY``: straight into ``report``, repeats left out; should one of them be
+stored already (an import run again, another process), the copy is undone to a
+savepoint and the rows go by a temporary table and one ``INSERT ... SELECT ... ON
+CONFLICT DO NOTHING`` instead, the rule of the ``executemany`` it replaces.
 """
 
 from __future__ import annotations
@@ -96,41 +96,37 @@ def _constants(
     return (channel, sender_kind, "quarantined", reason.value, batch_id, stored_at)
 
 
-_PG_STORED = "SELECT external_id FROM report WHERE channel = %s AND external_id = ANY(%s)"
 _PG_COPY_REPORTS = f"COPY report ({', '.join(_BULK_CONSTANTS + BULK_COLUMNS)}) FROM STDIN"
-
-
-def _stored_already(cursor: Any, channel: str, rows: Sequence[tuple[Any, ...]]) -> set[str]:
-    """The rows' external ids stored already under ``channel`` (PostgreSQL)."""
-    cursor.execute(_PG_STORED, (channel, list({r[0] for r in rows})))
-    return {r[0] for r in cursor.fetchall()}
 
 
 def _copy(
     cursor: Any,
     insert_copied: str,
-    channel: str,
     constants: tuple[str | int | None, ...],
     rows: Sequence[tuple[Any, ...]],
 ) -> int:
-    """PostgreSQL: the rows not stored yet, by ``COPY`` into ``report``; how many."""
+    """PostgreSQL: the rows by ``COPY``, the first of a repeated id kept; how many were stored.
+
+    Straight into ``report`` first: a fresh export's rows are all new. If one of them is
+    stored already (an import run again, another process), the copy is undone to a
+    savepoint and the rows go by a temporary table and ``ON CONFLICT DO NOTHING``.
+    """
     import psycopg.errors
 
     # The UTC texts (received_at, stored_at) read as UTC by the copy.
     cursor.execute("SET LOCAL TIME ZONE 'UTC'")
-    seen = _stored_already(cursor, channel, rows)
     cursor.execute("SAVEPOINT supdesk_copy")
+    seen: set[str] = set()
     stored = 0
     try:
         with cursor.copy(_PG_COPY_REPORTS) as copy:
             for row in rows:
                 if row[0] in seen:
                     continue
-                seen.add(row[0])  # a repeat in the rows: the first is kept
+                seen.add(row[0])
                 copy.write_row((*constants, *row))
                 stored += 1
     except psycopg.errors.UniqueViolation:
-        # Stored meanwhile by another process: the rows go the way that skips them.
         cursor.execute("ROLLBACK TO SAVEPOINT supdesk_copy")
         cursor.execute(_PG_ROWS_TABLE)
         with cursor.copy(_PG_COPY) as copy:
@@ -169,13 +165,8 @@ def quarantine_many(
         cursor = s.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             if copied:
-                stored = _copy(
-                    cursor,
-                    sql,
-                    channel,
-                    _constants(db, channel, sender_kind, reason, batch_id),
-                    rows,
-                )
+                constants = _constants(db, channel, sender_kind, reason, batch_id)
+                stored = _copy(cursor, sql, constants, rows)
             else:
                 cursor.executemany(sql, rows)
                 stored = int(cursor.rowcount)
