@@ -14,6 +14,11 @@ Peak memory of our import is measured in a child process (target: under 200 MB f
 the 1,000,000-row CSV). This machine is shared and noisy: read the ratios.
 
     python bench/bench_phone_import.py [--csv-rows N] [--xlsx-rows N] [--stress-rows N] [--check]
+    python bench/bench_phone_import.py --database postgresql://... [--csv-rows N] [--rounds 3]
+
+With ``--database`` (PostgreSQL), the CSV is imported there, each round into a fresh
+schema, against raw ``COPY`` of the same rows into the ``report`` table (target: ours
+>= 50% of its rate).
 
 The file is a hotline's export: 1% of the calls come from supervisors (each becomes an
 issue with its first event), the rest from citizens (kept in quarantine). A last,
@@ -98,7 +103,7 @@ def make_xlsx(path: Path, count: int) -> None:
     wb.save(path)
 
 
-def fresh_ledger(folder: Path, name: str):  # type: ignore[no-untyped-def]
+def fresh_ledger(folder: Path, name: str, url: str | None = None):  # type: ignore[no-untyped-def]
     from supervision_core import (
         ContactKind,
         Identity,
@@ -110,7 +115,7 @@ def fresh_ledger(folder: Path, name: str):  # type: ignore[no-untyped-def]
 
     settings = demo_settings()
     ledger = open_ledger(
-        f"sqlite:///{folder / name}",
+        url or f"sqlite:///{folder / name}",
         settings=settings,
         plugin_manager=get_plugin_manager(load_entrypoints=False),
         create=True,
@@ -216,10 +221,10 @@ def pandas_insert(db: Path, source: Path) -> None:
     connection.close()
 
 
-def ours(folder: Path, source: Path, name: str) -> dict[str, int]:
+def ours(folder: Path, source: Path, name: str, url: str | None = None) -> dict[str, int]:
     from channels.phone.importer import import_call_log
 
-    ledger = fresh_ledger(folder, name)
+    ledger = fresh_ledger(folder, name, url)
     started = time.perf_counter()
     summary = import_call_log(
         ledger, source, actor="bench", rejects_path=folder / f"{name}.rejects.csv"
@@ -314,13 +319,99 @@ def stress(folder: Path, count: int) -> None:
     print(f"  ours / raw rate  {raw_s / ours_s:8.2f}")
 
 
+def pg_schema(base: str, schema: str) -> tuple[str, str]:
+    """A fresh, empty schema of the PostgreSQL database ``base``: its URL and libpq's."""
+    import psycopg
+
+    with psycopg.connect(base, autocommit=True) as c:
+        c.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        c.execute(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}", schema
+
+
+def drop_schema(base: str, schema: str) -> None:
+    import psycopg
+
+    with psycopg.connect(base, autocommit=True) as c:
+        c.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+_COPY = (
+    "COPY report (channel, external_id, center_code, received_at, sender_kind, sender_value,"
+    " sender_name, subject, text, venue, status, stored_at) FROM STDIN"
+)
+
+
+def raw_copy(base: str, schema: str, source: Path) -> None:
+    """The ceiling on PostgreSQL: read the CSV and COPY its rows into the report table."""
+    import psycopg
+
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00")
+    with (
+        psycopg.connect(base, options=f"-csearch_path={schema}") as c,
+        c.cursor() as cursor,
+        source.open(encoding="gbk", newline="") as fh,
+    ):
+        reader = csv.reader(fh)
+        next(reader), next(reader)
+        with cursor.copy(_COPY) as copy:
+            for r in reader:
+                copy.write_row(
+                    ("raw", r[0], "tuke", r[1], "phone", r[2], r[3], r[4], r[5], r[7], "filed", now)
+                )
+
+
+def compare_postgresql(base: str, folder: Path, source: Path, count: int, rounds: int) -> float:
+    """Ours against raw COPY of the same rows, each into a fresh schema, interleaved."""
+    ratios = []
+    print(f"PostgreSQL, CSV (GBK): {count:,} rows, {rounds} rounds")
+    for n in range(rounds):
+        raw_url, raw_schema = pg_schema(base, "bench_phone_raw")
+        fresh_ledger(folder, "", raw_url).close()
+        raw_s = timed(lambda: raw_copy(base, raw_schema, source))  # noqa: B023
+        drop_schema(base, raw_schema)
+        ours_url, ours_schema = pg_schema(base, "bench_phone_ours")
+        result = ours(folder, source, f"pg-{n}", ours_url)
+        drop_schema(base, ours_schema)
+        ours_s = result["seconds_x1000"] / 1000
+        assert result["read"] == count, result
+        ratios.append(raw_s / ours_s)
+        print(
+            f"  round {n + 1}: raw COPY {raw_s:6.1f} s {count / raw_s:9,.0f} rows/s;"
+            f" ours (all checks) {ours_s:6.1f} s {count / ours_s:9,.0f} rows/s"
+            f" (imported {result['imported']:,}, quarantined {result['quarantined']:,});"
+            f" ratio {raw_s / ours_s:.2f}"
+        )
+    ratios.sort()
+    median = ratios[len(ratios) // 2]
+    print(
+        f"  ours / raw COPY rate {median:6.2f}   (median; rounds {ratios[0]:.2f}-{ratios[-1]:.2f};"
+        " target >= 0.50)"
+    )
+    return median
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--csv-rows", type=int, default=1_000_000)
     parser.add_argument("--xlsx-rows", type=int, default=100_000)
     parser.add_argument("--stress-rows", type=int, default=100_000)
     parser.add_argument("--check", action="store_true")
+    parser.add_argument(
+        "--database",
+        help="a PostgreSQL URL: the CSV imported there against raw COPY (schemas"
+        " bench_phone_raw and bench_phone_ours are made and dropped); default SQLite",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="rounds on PostgreSQL")
     args = parser.parse_args()
+    if args.database:
+        with tempfile.TemporaryDirectory() as tmp:
+            source = Path(tmp) / "calls.csv"
+            make_csv(source, args.csv_rows)
+            print(f"A hotline export: {SHARE:.0%} of the calls from the 600 supervisors")
+            ratio = compare_postgresql(args.database, Path(tmp), source, args.csv_rows, args.rounds)
+        return 0 if ratio >= 0.5 or not args.check else 1
     print(
         f"A hotline export: {SHARE:.0%} of the calls from the 600 supervisors, the rest quarantined"
     )

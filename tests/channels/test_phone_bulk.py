@@ -563,3 +563,48 @@ def test_a_file_of_supervisors_calls_comes_over_a_chunk_at_a_time(
     summary = import_call_log(quiet, _csv(tmp_path / "calls.csv", rows), actor="op", parallel=True)
     assert (summary.read, summary.imported, summary.quarantined) == (1200, 1200, 0)
     assert len(small_chunks) >= 3 and max(small_chunks) <= 250
+
+
+def test_bulk_quarantine_keeps_every_value_and_the_first_of_a_repeat(quiet: Ledger) -> None:
+    # On PostgreSQL the rows go in by COPY: its text format must not change a value
+    # (tabs, newlines, backslashes, "\N" against a real NULL, an empty text).
+    awkward = ["a\tb", "一行\n二行\r\n", "\\N", "back\\slash", "", "\\.", *NAUGHTY]
+    rows = [
+        (
+            f"wushenzhao:odd:{n}",
+            "wushenzhao",
+            "2026-03-02 01:15:00.000000",
+            f"1391111{n:04d}",
+            text if n % 2 else None,
+            None if n % 3 else text,
+            text,
+            None,
+            "大厅\t二楼",
+            text if n % 4 else None,
+        )
+        for n, text in enumerate(awkward)
+    ]
+    first = ("wushenzhao:odd:0", *rows[1][1:6], "后来的一行", *rows[1][7:])
+    args = ("phone_log", ContactKind.PHONE, QuarantineReason.UNMATCHED_SENDER)
+    assert quiet.quarantine_many(*args, [*rows, first]) == len(rows)
+    held = sorted(quiet.quarantine(), key=lambda q: q.id)
+    # Stored in the order given, the first of a repeated id kept.
+    assert [q.external_id for q in held] == [r[0] for r in rows]
+    for q, row in zip(held, rows, strict=True):
+        assert q.text == row[6]
+        assert q.sender.display_name == row[4]
+        assert q.subject == row[5]
+        assert q.detail == row[9]
+
+
+def test_bulk_quarantine_gives_way_to_rows_stored_already(quiet: Ledger) -> None:
+    # PostgreSQL copies the rows straight into the report table; one stored already
+    # (by an earlier run, by another process) sends the chunk the way that skips it.
+    rows = _bulk_rows(60)
+    args = ("phone_log", ContactKind.PHONE, QuarantineReason.UNMATCHED_SENDER)
+    assert quiet.quarantine_many(*args, rows[30:55]) == 25
+    assert quiet.quarantine_many(*args, rows + rows[:3]) == 35
+    held = sorted(quiet.quarantine(), key=lambda q: q.id)
+    assert [q.external_id for q in held] == [r[0] for r in rows[30:55] + rows[:30] + rows[55:]]
+    assert quiet.quarantine_many(*args, rows, dry_run=True) == 0
+    assert quiet.quarantine_many(*args, rows[:1] + _bulk_rows(61)[60:], dry_run=True) == 1
