@@ -154,6 +154,7 @@ _JOB_LABELS = {
     "outbox": "通知发送",
     "routine": "催办督办",
     "documents": "通报与评估文书",
+    "webhooks": "外部系统事件推送",
     "lmtp": "邮件接收（LMTP）",
     "telegram:getUpdates": "Telegram 机器人",
 }
