@@ -170,13 +170,13 @@ class Phone:
         self.answered.add(msg_id)
         from supervision_core.testing import wait_until
 
-        late = (
-            lambda: [  # noqa: E731
+        def late() -> list[str]:
+            return [
                 b["text"]["content"]
                 for endpoint, b in self.standin.sent[sent_before:]
                 if endpoint == "message/custom/send"
             ]
-        )
+
         wait_until(lambda: bool(late()), timeout=10, what="the late reply")
         return str(late()[0])
 
