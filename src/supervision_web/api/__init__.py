@@ -34,8 +34,10 @@ def supervision_register_routes(register: RouteRegistry) -> None:
 
     from .deliveries import console_webhooks
     from .open311 import register_open311
+    from .openapi_doc import register_openapi
     from .v1 import register_v1
 
     register_open311(register)
     register_v1(register)
+    register_openapi(register)
     register.add(Route("/console/webhooks", console_webhooks, methods=["GET", "POST"]))
