@@ -105,8 +105,10 @@ def supervision_register_routes(register: RouteRegistry) -> None:
 
     Called once when the web application is made (:func:`supervision_web.create_app`).
     Call ``register.add(route)`` with Starlette ``Route`` or ``Mount`` objects;
-    ``register.add_templates(folder)`` for Jinja templates and
-    ``register.add_nav(path, label)`` for a menu link. Endpoints find the ledger
+    ``register.add_templates(folder)`` for Jinja templates,
+    ``register.add_nav(path, label)`` for a menu link and
+    ``register.add_sign_in(path, label, available=..., agent=...)`` for another way
+    supervisors sign in to ``/me`` (WeChat OAuth). Endpoints find the ledger
     with ``supervision_web.desk_of(request)`` and the signed-in user with
     ``supervision_web.require_user(request)``; they check roles themselves. Two
     plugins registering the same path and method is an error naming both. Returns

@@ -43,6 +43,7 @@ __all__ = [
     "Registry",
     "RouteRegistry",
     "ScreeningCheck",
+    "SignInWay",
     "SupervisorDirectory",
     "channel_jobs",
 ]
@@ -407,12 +408,28 @@ def _route(name: str, item: object) -> object:
     return item
 
 
+@attrs.frozen
+class SignInWay:
+    """Another way for a supervisor to sign in to ``/me`` (``RouteRegistry.add_sign_in``).
+
+    ``path`` starts it (a GET link); ``available(ledger)`` says whether it is offered now
+    (its plugin configured); a browser whose User-Agent contains ``agent`` sees it first,
+    as the main button (WeChat's in-app browser: ``MicroMessenger``).
+    """
+
+    path: str
+    label: str
+    available: Callable[[Ledger], bool] | None = None
+    agent: str | None = None
+
+
 class RouteRegistry(Registry[object]):
     """Collects the web desk's pages: ``register.add(route)``, with Starlette routes.
 
     ``add_templates(path)`` adds a folder of Jinja templates (searched before the
-    built-in ones) and ``add_nav(path, label)`` a link in the staff's menu, with a count
-    beside it if a ``badge`` is given.
+    built-in ones), ``add_nav(path, label)`` a link in the staff's menu, with a count
+    beside it if a ``badge`` is given, and ``add_sign_in(path, label)`` another way for
+    supervisors to sign in to ``/me`` (WeChat OAuth).
     """
 
     kind = "网页路径"
@@ -422,6 +439,7 @@ class RouteRegistry(Registry[object]):
         self._template_dirs: list[tuple[str, Path]] = []
         self._nav: list[tuple[str, tuple[str, str]]] = []
         self._badges: dict[str, Callable[[Ledger, StaffUser], int]] = {}
+        self._sign_ins: list[tuple[str, SignInWay]] = []
 
     def add(self, route: object) -> None:
         """Register a Starlette ``Route`` or ``Mount`` under its path."""
@@ -447,6 +465,37 @@ class RouteRegistry(Registry[object]):
             if not callable(badge):
                 raise PluginError(self._plugin, f"菜单 {path} 的 badge 应可调用")
             self._badges[path] = badge
+
+    def add_sign_in(
+        self,
+        path: str,
+        label: str,
+        *,
+        available: Callable[[Ledger], bool] | None = None,
+        agent: str | None = None,
+    ) -> None:
+        """Offer ``label`` linking to ``path`` on the supervisors' sign-in page (``/me/login``).
+
+        The route at ``path`` (registered with :meth:`add`) proves who the supervisor
+        is, calls :meth:`~supervision_core.Ledger.start_supervisor_session` and sets the
+        cookie with ``supervision_web.me.auth.signed_in_response``.
+
+        :param available: ``available(ledger)``, asked at each sign-in page: whether the
+            way is offered now (say, its plugin is configured); one that raises hides it
+        :param agent: a browser whose User-Agent contains it sees the way first, as the
+            page's main button (``"MicroMessenger"``: WeChat's in-app browser)
+        """
+        if not path.startswith("/") or not label:
+            raise PluginError(self._plugin, f"登录方式应有以 / 开头的路径和名称：{path!r}")
+        if available is not None and not callable(available):
+            raise PluginError(self._plugin, f"登录方式 {path} 的 available 应可调用")
+        way = SignInWay(path, label, available, agent)
+        self._sign_ins.append((self._plugin, way))
+
+    @property
+    def sign_ins(self) -> list[SignInWay]:
+        """The other ways to sign in to ``/me``, the built-ins' first."""
+        return [w for _, w in sorted(self._sign_ins, key=lambda e: not self._first(e[0]))]
 
     @property
     def template_dirs(self) -> list[Path]:

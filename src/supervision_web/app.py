@@ -105,6 +105,8 @@ class Desk:
     nav: list[tuple[str, str]] = attrs.Factory(list)  # (path, label) shown to staff
     #: The menu's counts: path -> badge(ledger, user) (RouteRegistry.add_nav).
     badges: dict[str, Callable[[Ledger, StaffUser], int]] = attrs.Factory(dict)
+    #: Other ways to sign in to /me (RouteRegistry.add_sign_in: WeChat OAuth).
+    sign_in_ways: list[Any] = attrs.Factory(list)
     sign_ins: SignInPool = attrs.Factory(
         lambda self: SignInPool(self.settings.sign_in_workers, self.settings.sign_in_queue),
         takes_self=True,
@@ -484,6 +486,7 @@ def create_app(ledger: Ledger, settings: WebSettings) -> Starlette:
         settings=settings,
         nav=registry.nav,
         badges=registry.badges,
+        sign_in_ways=registry.sign_ins,
     )
     routes: list[BaseRoute] = [
         Route("/", _home),

@@ -565,6 +565,63 @@ def test_hook_supervision_register_routes(
         create_app(supdesk_ledger, WebSettings(secret_key="k" * 48))
 
 
+def test_a_plugin_offers_another_way_to_sign_in_to_me(
+    supdesk_ledger: Ledger, supdesk_plugin_manager: PluginManager
+) -> None:
+    """``register.add_sign_in``: /me/login links to the way; its route signs the supervisor in."""
+    from starlette.responses import Response
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from supervision_core import NewSupervisor, PluginError
+    from supervision_web import WebSettings, create_app
+    from supervision_web.me.auth import sign_in_refused, signed_in_response
+
+    me = supdesk_ledger.add_supervisor(NewSupervisor(name="巴特尔", center="banner"))
+
+    async def badge(request) -> Response:  # proves "who" by a card reader, say
+        if request.query_params.get("card") != "ok":
+            return sign_in_refused(request, "读卡失败，请重试。", status_code=403)
+        signed = supdesk_ledger.start_supervisor_session(me.id, via="card")
+        return signed_in_response(request, signed.token, request.query_params.get("next", ""))
+
+    def broken(ledger: Ledger) -> bool:
+        raise RuntimeError("the plugin's settings are wrong")
+
+    class Card:
+        @hookimpl
+        def supervision_register_routes(self, register):
+            register.add(Route("/card/start", badge))
+            register.add_sign_in("/card/start", "刷卡登录", agent="CardKiosk")
+            register.add_sign_in("/off/start", "不可用的方式", available=lambda ledger: False)
+            register.add_sign_in("/broken/start", "出错的方式", available=broken)
+
+    supdesk_plugin_manager.register(Card(), name="card")
+    app = create_app(supdesk_ledger, WebSettings(secret_key="k" * 48))
+    with TestClient(app, base_url="https://testserver") as client:
+        page = client.get("/me/login?next=/me/report").text
+        assert '<a class="me-way" href="/card/start?next=/me/report">刷卡登录</a>' in page
+        assert "不可用的方式" not in page and "出错的方式" not in page
+        kiosk = client.get("/me/login", headers={"User-Agent": "Mozilla/5.0 CardKiosk/2"}).text
+        assert '<a class="me-button" href="/card/start?next=/me">刷卡登录</a>' in kiosk
+        refused = client.get("/card/start", follow_redirects=False)
+        assert refused.status_code == 403 and "读卡失败，请重试。" in refused.text
+        assert 'name="contact"' in refused.text  # the code form is still there
+        signed = client.get("/card/start?card=ok&next=/me/report", follow_redirects=False)
+        assert signed.headers["location"] == "/me/report"
+        assert "巴特尔，您好" in client.get("/me").text
+    assert [s.via for s in supdesk_ledger.supervisor_sessions(me.id)] == ["card"]
+
+    class Wrong:
+        @hookimpl
+        def supervision_register_routes(self, register):
+            register.add_sign_in("card/start", "")
+
+    supdesk_plugin_manager.register(Wrong(), name="wrong")
+    with pytest.raises(PluginError, match="wrong"):
+        create_app(supdesk_ledger, WebSettings(secret_key="k" * 48))
+
+
 # ------------------------------------------------------------------ calls through pm.hook
 
 

@@ -1,4 +1,5 @@
-"""A WeChat server stand-in on loopback: the API (token, media, messages) and the callbacks.
+"""A WeChat server stand-in on loopback: the API (token, media, messages), the callbacks
+and web authorization (网页授权: the authorize page, the code exchange).
 
 The API half answers as api.weixin.qq.com / qyapi.weixin.qq.com do (JSON with errcode),
 enforces access tokens (``expire_token`` makes the current one answer 40001 once) and the
@@ -47,6 +48,16 @@ class WeChatStandIn:
         self.media_gate.set()
         self.media_asked = threading.Event()
         self._tokens: set[str] = set()
+        # Web authorization: who is "in WeChat" when a browser opens the authorize page,
+        # the codes given out (code -> user, used), errcodes to answer the next exchange
+        # with, and whether the user declines (the redirect then carries no code).
+        self.oauth_user: str | None = None
+        self.oauth_member = True  # WeCom: whether the user is a member of the corp
+        self.oauth_decline = False
+        self.oauth_snapshot = False
+        self.oauth_fail_next: list[int] = []
+        self.oauth_codes: dict[str, tuple[str, bool]] = {}
+        self.authorize_queries: list[str] = []
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -112,6 +123,38 @@ class WeChatStandIn:
             f"<MediaId><![CDATA[{media_id}]]></MediaId><MsgId>{msg_id}</MsgId></xml>"
         )
 
+    # ------------------------------------------------------------ web authorization
+
+    def give_code(self, user: str) -> str:
+        """A code as WeChat gives one after authorization (good once)."""
+        code = secrets.token_hex(16)
+        with self._lock:
+            self.oauth_codes[code] = (user, False)
+        return code
+
+    def _spend_code(self, code: str) -> tuple[str | None, dict[str, Any] | None]:
+        """The code's user, or WeChat's error for it (unknown: 40029, used: 40163)."""
+        with self._lock:
+            if self.oauth_fail_next:
+                errcode = self.oauth_fail_next.pop(0)
+                return None, {
+                    "errcode": errcode,
+                    "errmsg": f"system error, rid: {secrets.token_hex(6)}",
+                }
+            found = self.oauth_codes.get(code)
+            if found is None:
+                return None, {
+                    "errcode": 40029,
+                    "errmsg": f"invalid code, rid: {secrets.token_hex(6)}",
+                }
+            if found[1]:
+                return None, {
+                    "errcode": 40163,
+                    "errmsg": f"code been used, rid: {secrets.token_hex(6)}",
+                }
+            self.oauth_codes[code] = (found[0], True)
+            return found[0], None
+
     # ------------------------------------------------------------ the API
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -133,9 +176,76 @@ class WeChatStandIn:
                 with standin._lock:
                     return q.get("access_token", [""])[0] in standin._tokens
 
+            def _page(self, status: int, text: str) -> None:
+                body = f"<!doctype html><html lang=zh-CN><title>微信</title><p>{text}</p></html>".encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _authorize(self, query: str, q: dict[str, list[str]]) -> None:
+                """open.weixin.qq.com/connect/oauth2/authorize: back to redirect_uri with a code."""
+                standin.authorize_queries.append(query)
+                names = [part.split("=", 1)[0] for part in query.split("&")]
+                order = ["appid", "redirect_uri", "response_type", "scope", "state"]
+                if names[:5] != order or q.get("appid", [""])[0] != standin.app_id:
+                    # WeChat matches the link strictly: a wrong order or app is an error page
+                    return self._page(200, "Oops! Something went wrong:( 参数错误")
+                if q.get("scope", [""])[0] not in ("snsapi_base", "snsapi_userinfo"):
+                    return self._page(200, "Oops! Something went wrong:( scope 参数错误")
+                if standin.oauth_user is None:
+                    return self._page(200, "请在微信客户端打开链接")
+                target = q["redirect_uri"][0]
+                state = q.get("state", [""])[0]
+                sep = "&" if "?" in target else "?"
+                if standin.oauth_decline:
+                    location = f"{target}{sep}state={state}"
+                else:
+                    code = standin.give_code(standin.oauth_user)
+                    location = f"{target}{sep}code={code}&state={state}"
+                self.send_response(302)
+                self.send_header("Location", location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return None
+
             def do_GET(self) -> None:
                 url = urlparse(self.path)
                 q = parse_qs(url.query)
+                if url.path == "/connect/oauth2/authorize":
+                    return self._authorize(url.query, q)
+                if url.path == "/sns/oauth2/access_token":
+                    if q.get("appid", [""])[0] != standin.app_id:
+                        return self._json({"errcode": 40013, "errmsg": "invalid appid"})
+                    if q.get("secret", [""])[0] != standin.secret:
+                        return self._json({"errcode": 40125, "errmsg": "invalid appsecret"})
+                    if q.get("grant_type", [""])[0] != "authorization_code":
+                        return self._json({"errcode": 40002, "errmsg": "invalid grant_type"})
+                    user, error = standin._spend_code(q.get("code", [""])[0])
+                    if error is not None:
+                        return self._json(error)
+                    answer: dict[str, Any] = {
+                        "access_token": f"SNS-{secrets.token_hex(8)}",
+                        "expires_in": 7200,
+                        "refresh_token": f"REFRESH-{secrets.token_hex(8)}",
+                        "openid": user,
+                        "scope": "snsapi_base",
+                    }
+                    if standin.oauth_snapshot:
+                        answer["is_snapshotuser"] = 1
+                    return self._json(answer)
+                if url.path == "/cgi-bin/auth/getuserinfo":
+                    if not self._token_ok(q):
+                        return self._json({"errcode": 42001, "errmsg": "access_token expired"})
+                    user, error = standin._spend_code(q.get("code", [""])[0])
+                    if error is not None:
+                        return self._json(error)
+                    if not standin.oauth_member:
+                        return self._json({"errcode": 0, "errmsg": "ok", "openid": f"o{user}",
+                                           "external_userid": f"wm{user}"})  # fmt: skip
+                    return self._json({"errcode": 0, "errmsg": "ok", "userid": user,
+                                       "user_ticket": secrets.token_hex(8), "expires_in": 1800})  # fmt: skip
                 if url.path in ("/cgi-bin/token", "/cgi-bin/gettoken"):
                     given = q.get("secret" if url.path.endswith("/token") else "corpsecret", [""])[
                         0

@@ -75,6 +75,7 @@ def table(standin, **extra) -> dict:
         "token": {"env": "TEST_WECHAT_TOKEN"},
         "encoding_aes_key": {"env": "TEST_WECHAT_AES"},
         "api": standin.url,
+        "oauth_url": f"{standin.url}/connect/oauth2/authorize",
         "templates": {"completed": "TPL-completed-1", "accepted": "TPL-accepted-1"},
         "reply_within": 1.0,
         **extra,

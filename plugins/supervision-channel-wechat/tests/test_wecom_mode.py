@@ -39,7 +39,8 @@ def standin():
 
 def table(standin) -> dict:
     return {"kind": "wecom", "app_id": CORP_ID, "agent_id": 1000002, "secret": {"env": "TEST_WECOM_SECRET"},
-            "token": {"env": "TEST_WECOM_TOKEN"}, "encoding_aes_key": {"env": "TEST_WECOM_AES"}, "api": standin.url}  # fmt: skip
+            "token": {"env": "TEST_WECOM_TOKEN"}, "encoding_aes_key": {"env": "TEST_WECOM_AES"}, "api": standin.url,
+            "oauth_url": f"{standin.url}/connect/oauth2/authorize"}  # fmt: skip
 
 
 @pytest.fixture

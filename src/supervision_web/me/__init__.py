@@ -12,9 +12,11 @@ Server-rendered, Chinese, built for a 360–414 px screen first; every essential
 works without JavaScript. One module a room: :mod:`.auth` (the code sign-in and the
 session cookie), :mod:`.form` (the report form's rules), :mod:`.pages` (the pages).
 
-WeChat OAuth (an extension point): a plugin that proves a supervisor's identity its own
-way calls :meth:`~supervision_core.Ledger.start_supervisor_session` and hands the token
-to :func:`supervision_web.me.auth.signed_in_response`, which sets the cookie.
+Other ways to sign in (the WeChat plugin's 微信授权登录): a plugin offers one on the
+sign-in page with ``RouteRegistry.add_sign_in``; its route proves the supervisor's
+identity its own way, calls :meth:`~supervision_core.Ledger.start_supervisor_session` and
+hands the token to :func:`supervision_web.me.auth.signed_in_response`, which sets the
+cookie (or answers with :func:`supervision_web.me.auth.sign_in_refused`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Signing a supervisor in to ``/me``: the one-time code, and the session cookie.
+"""Signing a supervisor in to ``/me``: the one-time code, other ways, and the session cookie.
+
+Other ways to sign in (WeChat OAuth) come from plugins (``RouteRegistry.add_sign_in``):
+the page links to them, and their routes end with :func:`signed_in_response` or
+:func:`sign_in_refused`.
 
 The cookie (``supdesk_me``) holds a random token; the ledger keeps only its digest and
 checks, at every page, that the session is not ended or expired and that the supervisor
@@ -9,6 +13,7 @@ the page signed in; every form carries the CSRF token of the web desk's session.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
@@ -25,6 +30,8 @@ __all__ = [
     "call_as_supervisor",
     "client_ip",
     "current_supervisor",
+    "sign_in_refused",
+    "sign_in_ways",
     "signed_in",
     "signed_in_hop",
     "signed_in_response",
@@ -32,6 +39,7 @@ __all__ = [
 ]
 
 COOKIE = "supdesk_me"
+log = logging.getLogger("supervision_web.me")
 
 Page = Callable[[Request, Supervisor], Awaitable[Response]]
 T = TypeVar("T")
@@ -145,10 +153,46 @@ def signed_out_response() -> Response:
     return response
 
 
+def sign_in_ways(request: Request) -> tuple[list[Any], list[Any]]:
+    """The other ways to sign in offered now: ``(first, after)``.
+
+    ``first`` are shown as the main button (the browser is the one they are made for:
+    WeChat's own), ``after`` below the code form. A way whose ``available`` raises is
+    hidden (and logged), never an error page.
+    """
+    desk = web.desk_of(request)
+    agent = request.headers.get("user-agent", "")
+    first: list[Any] = []
+    after: list[Any] = []
+    for way in desk.sign_in_ways:
+        try:
+            if way.available is not None and not way.available(desk.ledger):
+                continue
+        except Exception:
+            log.exception("sign-in way %s: available() failed", way.path)
+            continue
+        (first if way.agent and way.agent in agent else after).append(way)
+    return first, after
+
+
+def _login_context(request: Request, next_url: str) -> dict[str, Any]:
+    first, after = sign_in_ways(request)
+    return {"next": next_url, "error": None, "contact": "", "sent": False,
+            "ways_first": first, "ways_after": after}  # fmt: skip
+
+
+def sign_in_refused(
+    request: Request, message: str, *, status_code: int = 403, next_url: str = "/me"
+) -> Response:
+    """The sign-in page again, saying (in Chinese) why another way refused to sign in."""
+    context = _login_context(request, safe_next(next_url)) | {"error": message}
+    return web.render(request, "me/login.html", context, status_code=status_code)
+
+
 async def login(request: Request) -> Response:
     """GET: ask for the registered number; POST ``send``: send a code; POST ``verify``: sign in."""
     next_url = safe_next(request.query_params.get("next"))
-    context: dict[str, Any] = {"next": next_url, "error": None, "contact": "", "sent": False}
+    context = _login_context(request, next_url)
     if request.method == "GET":
         if await current_supervisor(request) is not None:
             return RedirectResponse(next_url, status_code=303)

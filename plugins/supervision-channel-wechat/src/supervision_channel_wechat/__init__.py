@@ -2,8 +2,9 @@
 
 One Official Account (微信公众号) or one WeCom self-built app (企业微信自建应用), chosen
 in ``supdesk.toml`` (``[channels.wechat]`` receives, ``[notifiers.wechat]`` sends). This
-module is the plugin: it registers the channel, the ``wechat`` notifier and the server
-callback route (``/wechat/callback``) and imports wechatpy only when one of them is used.
+module is the plugin: it registers the channel, the ``wechat`` notifier, the server
+callback route (``/wechat/callback``) and 微信授权登录 for supervisors' page (``/me``,
+:mod:`.oauth`), and imports wechatpy only when one of them is used.
 The conversation is any messenger's (``supervision_core.MessengerDesk``). See
 ``docs/wechat.md``.
 """
@@ -48,6 +49,24 @@ class WeChatChannel:
         return []
 
 
+async def _oauth_start(request: Request) -> Response:
+    from supervision_channel_wechat.oauth import start
+
+    return await start(request)
+
+
+async def _oauth_callback(request: Request) -> Response:
+    from supervision_channel_wechat.oauth import callback
+
+    return await callback(request)
+
+
+def _oauth_available(ledger: Ledger) -> bool:
+    from supervision_channel_wechat.oauth import available
+
+    return available(ledger)
+
+
 async def _callback(request: Request) -> Response:
     from supervision_channel_wechat.callback import callback
 
@@ -70,7 +89,17 @@ def supervision_register_notifiers(register: NotifierRegistry) -> None:
 
 @hookimpl
 def supervision_register_routes(register: RouteRegistry) -> None:
-    """The server callback: ``GET`` (URL verification) and ``POST /wechat/callback``."""
+    """The server callback (``GET`` verifies the URL, ``POST`` brings messages) and 微信授权登录.
+
+    微信授权登录 (``/wechat/oauth/start`` and ``/wechat/oauth/callback``) is offered on
+    ``/me/login`` when ``[channels.wechat]`` has an app id and its secret; first, as the
+    main button, in WeChat's own browser (``MicroMessenger``).
+    """
     from starlette.routing import Route
 
     register.add(Route("/wechat/callback", _callback, methods=["GET", "POST"]))
+    register.add(Route("/wechat/oauth/start", _oauth_start, methods=["GET"]))
+    register.add(Route("/wechat/oauth/callback", _oauth_callback, methods=["GET"]))
+    register.add_sign_in(
+        "/wechat/oauth/start", "微信授权登录", available=_oauth_available, agent="MicroMessenger"
+    )

@@ -72,11 +72,12 @@ class WeChatApi:
 
     def call(self, method: str, endpoint: str, **kwargs: Any) -> Any:
         """One API call; the token is fetched again once on 40001/42001."""
+        given = kwargs.pop("params", {})  # kept for the second try too
         for attempt in (1, 2):
             try:
                 with self._lock:  # the token fetch and its cache are not thread-safe
                     token = self.client.access_token
-                params = {**kwargs.pop("params", {}), "access_token": token}
+                params = {**given, "access_token": token}
                 return self.client._request(method, endpoint, params=params, **kwargs)
             except WeChatClientException as exc:
                 code = exc.errcode

@@ -18,6 +18,8 @@ _DEFAULT_API = {
     "official_account": "https://api.weixin.qq.com",
     "wecom": "https://qyapi.weixin.qq.com",
 }
+#: where WeChat asks the user to authorize a web page (网页授权), both kinds
+_DEFAULT_OAUTH = "https://open.weixin.qq.com/connect/oauth2/authorize"
 _NOT_CONFIGURED = (
     "没有配置微信渠道：请在 supdesk.toml 的 [channels.wechat]（通知用 [notifiers.wechat]）中设置 "
     'kind、app_id、secret = { env = "变量名" }、token 和 encoding_aes_key'
@@ -35,6 +37,12 @@ class WeChatSettings:
     the replay window of a callback's timestamp, in seconds; ``reply_within`` how long a
     callback waits for its message to be handled before leaving the answer to WeChat's
     retry or a customer-service message (WeChat waits 5 seconds).
+
+    ``sign_in`` offers 微信授权登录 on ``/me/login`` (web authorization, ``snsapi_base``);
+    ``oauth_url`` is WeChat's authorization page (the stand-in in tests) and
+    ``public_url`` the desk's address as WeChat users reach it (``https://…``, its host
+    the 网页授权域名 / 可信域名 set in WeChat's console), by default the address the
+    request came to.
     """
 
     kind: str = "official_account"
@@ -49,6 +57,9 @@ class WeChatSettings:
     template_url: str | None = None
     timeout: float = 3.0
     reply_within: float = 4.5
+    sign_in: bool = True
+    oauth_url: str = _DEFAULT_OAUTH
+    public_url: str | None = None
 
     @classmethod
     def from_table(cls, table: PluginTable) -> WeChatSettings:
@@ -56,6 +67,7 @@ class WeChatSettings:
         table.only(
             "kind", "app_id", "agent_id", "secret", "token", "encoding_aes_key", "api",
             "max_skew", "templates", "template_url", "timeout", "reply_within",
+            "sign_in", "oauth_url", "public_url",
         )  # fmt: skip
         kind = table.text("kind", "official_account")
         if kind not in KINDS:
@@ -84,12 +96,20 @@ class WeChatSettings:
             template_url=table.text("template_url", None),
             timeout=table.number("timeout", 3.0),
             reply_within=table.number("reply_within", 4.5),
+            sign_in=table.flag("sign_in", True),
+            oauth_url=str(table.text("oauth_url", _DEFAULT_OAUTH)),
+            public_url=_public_url(table),
         )
 
     @property
     def configured(self) -> bool:
         """Whether there is enough to receive callbacks (app id, token, AES key)."""
         return bool(self.app_id and self.token and self.encoding_aes_key)
+
+    @property
+    def oauth_ready(self) -> bool:
+        """Whether 微信授权登录 is offered: asked for, with an app id and its secret."""
+        return bool(self.sign_in and self.app_id and self.secret)
 
     @property
     def account_prefix(self) -> str:
@@ -101,6 +121,17 @@ class WeChatSettings:
         if not self.configured or not self.secret:
             raise ConfigError(_NOT_CONFIGURED)
         return self
+
+
+def _public_url(table: PluginTable) -> str | None:
+    url = table.text("public_url", None)
+    if url is None:
+        return None
+    if not url.startswith(("https://", "http://")) or "?" in url or "#" in url:
+        raise table.fail(
+            "public_url", f"应为网页前台的地址，如 https://desk.example.cn，实际为 {url!r}"
+        )
+    return str(url).rstrip("/")
 
 
 def _valid_aes_key(key: str) -> bool:
