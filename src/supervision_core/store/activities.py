@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from supervision_core.errors import InvalidInput, InvalidTransition, NotFound
@@ -25,7 +27,6 @@ from supervision_core.model.clock import SHANGHAI
 from supervision_core.model.notifications import NoticeKind, RecipientKind
 from supervision_core.model.supervisors import SupervisorStatus
 from supervision_core.model.year import Activity, ActivityKind, AttendanceStatus
-from supervision_core.store.bulk import take_write_lock
 from supervision_core.store.centers import require_center
 from supervision_core.store.rows import MAX_ROW_ID
 from supervision_core.store.tables import (
@@ -35,6 +36,7 @@ from supervision_core.store.tables import (
     IdentityRow,
     OutboxRow,
     SupervisorRow,
+    table_of,
 )
 
 if TYPE_CHECKING:
@@ -44,6 +46,7 @@ __all__ = [
     "activity_value",
     "announce_activity",
     "cancel_activity",
+    "load_activities",
     "sign_up",
     "supervisor_activities",
     "supervisor_activity",
@@ -74,37 +77,64 @@ def _when(value: dt.datetime) -> str:
     return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
+_A = table_of(ActivityRow)
+_S = table_of(ActivitySignupRow)
+_T = table_of(AttendanceRow)
+_SUP = table_of(SupervisorRow)
+#: SQLite: take the write lock now (a no-op update), so the places are counted by the
+#: one writer; PostgreSQL locks the activity's row instead (FOR UPDATE).
+_SQLITE_WRITE_LOCK = sa.text("UPDATE activity SET id = id WHERE 0")
+_CHUNK = 500
+
+
+def load_activities(c: sa.Connection, ids: Sequence[int]) -> list[Activity]:
+    """The activities ``ids`` in that order (missing ones left out), with their attendance.
+
+    With their sign-ups too: three statements a chunk of 500, however many there are.
+    """
+    found: dict[int, Activity] = {}
+    for first in range(0, len(ids), _CHUNK):
+        chunk = list(ids[first : first + _CHUNK])
+        attendance: dict[int, list[tuple[int, AttendanceStatus]]] = defaultdict(list)
+        for aid, sid, status in c.execute(
+            sa.select(_T.c.activity_id, _T.c.supervisor_id, _T.c.status)
+            .where(_T.c.activity_id.in_(chunk))
+            .order_by(_T.c.supervisor_id)
+        ):
+            attendance[aid].append((sid, AttendanceStatus(status)))
+        signed: dict[int, list[int]] = defaultdict(list)
+        for aid, sid in c.execute(
+            sa.select(_S.c.activity_id, _S.c.supervisor_id)
+            .where(_S.c.activity_id.in_(chunk))
+            .order_by(_S.c.signed_up_at, _S.c.supervisor_id)
+        ):
+            signed[aid].append(sid)
+        for r in c.execute(sa.select(_A).where(_A.c.id.in_(chunk))):
+            found[r.id] = Activity(
+                id=r.id,
+                center=r.center_code,
+                kind=r.kind,
+                title=r.title,
+                held_on=r.held_on,
+                place=r.place,
+                organizer=r.organizer,
+                attendance=tuple(attendance.get(r.id, ())),
+                starts_at=r.starts_at,
+                signup_deadline=r.signup_deadline,
+                capacity=r.capacity,
+                description=r.description or "",
+                announced_by=r.announced_by,
+                cancelled_at=r.cancelled_at,
+                cancel_reason=r.cancel_reason,
+                signed_up=tuple(signed.get(r.id, ())),
+            )
+    return [found[i] for i in ids if i in found]
+
+
 def activity_value(s: Session, row: ActivityRow) -> Activity:
-    """The activity in ``row`` with its attendance and sign-ups (two statements)."""
+    """The activity in ``row`` with its attendance and sign-ups."""
     assert row.id is not None
-    attendance = s.exec(
-        select(AttendanceRow)
-        .where(AttendanceRow.activity_id == row.id)
-        .order_by(col(AttendanceRow.supervisor_id))
-    ).all()
-    signed = s.exec(
-        select(ActivitySignupRow.supervisor_id)
-        .where(ActivitySignupRow.activity_id == row.id)
-        .order_by(col(ActivitySignupRow.signed_up_at), col(ActivitySignupRow.supervisor_id))
-    ).all()
-    return Activity(
-        id=row.id,
-        center=row.center_code,
-        kind=row.kind,
-        title=row.title,
-        held_on=row.held_on,
-        place=row.place,
-        organizer=row.organizer,
-        attendance=tuple((a.supervisor_id, AttendanceStatus(a.status)) for a in attendance),
-        starts_at=row.starts_at,
-        signup_deadline=row.signup_deadline,
-        capacity=row.capacity,
-        description=row.description or "",
-        announced_by=row.announced_by,
-        cancelled_at=row.cancelled_at,
-        cancel_reason=row.cancel_reason,
-        signed_up=tuple(signed),
-    )
+    return load_activities(s.connection(), [row.id])[0]
 
 
 def _row(s: Session, activity_id: int, *, lock: bool = False) -> ActivityRow:
@@ -199,7 +229,7 @@ def cancel_activity(db: Database, activity_id: int, *, reason: str, actor: str) 
     actor = _text(actor, "操作人", _SHORT)
     now = db.clock()
     with db.write_lock, db.session() as s:
-        take_write_lock(s)
+        _lock(s.connection())
         row = _row(s, activity_id, lock=True)
         if row.starts_at is None:
             msg = f"活动 #{activity_id} 是事后登记的活动，没有报名，不能取消"
@@ -212,6 +242,7 @@ def cancel_activity(db: Database, activity_id: int, *, reason: str, actor: str) 
             raise InvalidTransition(msg)
         row.cancelled_at, row.cancelled_by, row.cancel_reason = now, actor, reason
         s.add(row)
+        s.flush()
         value = activity_value(s, row)
         center_name = require_center(db, row.center_code).name
         subject = f"{center_name}取消了活动：{value.title}"
@@ -246,54 +277,80 @@ def cancel_activity(db: Database, activity_id: int, *, reason: str, actor: str) 
         return value
 
 
-def _visible(s: Session, activity_id: int, supervisor_id: int) -> tuple[ActivityRow, SupervisorRow]:
-    """The announced activity of the supervisor's own center; anything else is not found."""
-    sup = s.get(SupervisorRow, supervisor_id) if 0 < supervisor_id <= MAX_ROW_ID else None
-    row = s.get(ActivityRow, activity_id) if 0 < activity_id <= MAX_ROW_ID else None
-    if sup is None or row is None or row.starts_at is None or row.center_code != sup.center_code:
+def _visible(c: sa.Connection, activity_id: int, supervisor_id: int, *, lock: bool = False) -> Any:
+    """The announced activity of the supervisor's own center, locked if asked; else not found.
+
+    The row carries the activity's deadline, places and cancellation, and the
+    supervisor's status.
+    """
+    if not (0 < activity_id <= MAX_ROW_ID and 0 < supervisor_id <= MAX_ROW_ID):
         msg = f"没有编号为 {activity_id} 的活动"
         raise NotFound(msg)
-    return row, sup
+    query = (
+        sa.select(
+            _A.c.id,
+            _A.c.signup_deadline,
+            _A.c.capacity,
+            _A.c.cancelled_at,
+            _SUP.c.status,
+        )
+        .select_from(_A.join(_SUP, _SUP.c.center_code == _A.c.center_code))
+        .where(_A.c.id == activity_id, _SUP.c.id == supervisor_id, _A.c.starts_at.is_not(None))
+    )
+    if lock:
+        query = query.with_for_update(of=_A)
+    row = c.execute(query).first()
+    if row is None:
+        msg = f"没有编号为 {activity_id} 的活动"
+        raise NotFound(msg)
+    return row
 
 
 def supervisor_activity(db: Database, activity_id: int, supervisor_id: int) -> Activity:
     """An announced activity of the supervisor's center; another center's is :class:`NotFound`."""
-    with db.session() as s:
-        row, _ = _visible(s, activity_id, supervisor_id)
-        return activity_value(s, row)
+    with db.engine.connect() as c:
+        _visible(c, activity_id, supervisor_id)
+        return load_activities(c, [activity_id])[0]
 
 
 def supervisor_activities(
-    db: Database, supervisor_id: int, *, upcoming: bool = True
+    db: Database, supervisor_id: int, *, upcoming: bool = True, limit: int | None = None
 ) -> list[Activity]:
     """The announced activities of the supervisor's center, soonest first.
 
     :param upcoming: only those not cancelled that start today or later (Asia/Shanghai);
         otherwise every announced one, newest first
+    :param limit: at most this many (the home page shows three)
     """
-    with db.session() as s:
-        sup = db.supervisor_row(s, supervisor_id)
-        query = select(ActivityRow).where(
-            ActivityRow.center_code == sup.center_code, col(ActivityRow.starts_at).is_not(None)
-        )
+    with db.engine.connect() as c:
+        center = c.execute(sa.select(_SUP.c.center_code).where(_SUP.c.id == supervisor_id)).scalar()
+        if center is None:
+            msg = f"没有编号为 {supervisor_id} 的监督员"
+            raise NotFound(msg)
+        query = sa.select(_A.c.id).where(_A.c.center_code == center, _A.c.starts_at.is_not(None))
         if upcoming:
-            query = query.where(
-                col(ActivityRow.cancelled_at).is_(None),
-                col(ActivityRow.held_on) >= db.today(),
-            ).order_by(col(ActivityRow.starts_at), col(ActivityRow.id))
+            query = query.where(_A.c.cancelled_at.is_(None), _A.c.held_on >= db.today()).order_by(
+                _A.c.starts_at, _A.c.id
+            )
         else:
-            query = query.order_by(col(ActivityRow.starts_at).desc(), col(ActivityRow.id).desc())
-        return [activity_value(s, r) for r in s.exec(query).all()]
+            query = query.order_by(_A.c.starts_at.desc(), _A.c.id.desc())
+        if limit is not None:
+            query = query.limit(limit)
+        return load_activities(c, list(c.execute(query).scalars()))
 
 
-def _check_open(row: ActivityRow, now: dt.datetime, what: str) -> None:
+def _check_open(row: Any, now: dt.datetime, what: str) -> None:
     if row.cancelled_at is not None:
         msg = f"这项活动已取消，不能{what}"
         raise InvalidTransition(msg)
-    assert row.signup_deadline is not None
     if now >= row.signup_deadline:
         msg = f"报名已于 {_when(row.signup_deadline)} 截止，不能再{what}"
         raise InvalidTransition(msg)
+
+
+def _lock(c: sa.Connection) -> None:
+    if c.dialect.name == "sqlite":
+        c.execute(_SQLITE_WRITE_LOCK)
 
 
 def sign_up(db: Database, activity_id: int, supervisor_id: int) -> Activity:
@@ -302,50 +359,44 @@ def sign_up(db: Database, activity_id: int, supervisor_id: int) -> Activity:
     Signing up again changes nothing (a resubmitted form). A suspended or revoked
     supervisor is refused (:class:`InvalidInput`); a cancelled activity, a passed
     deadline or a full one is :class:`InvalidTransition`, in Chinese; another center's
-    activity is :class:`NotFound`.
+    activity is :class:`NotFound`. Core statements, one transaction: the activity
+    locked, the places counted, the row written (bench/bench_activities.py).
     """
     now = db.clock()
-    with db.write_lock, db.session() as s:
-        take_write_lock(s)
-        row, sup = _visible(s, activity_id, supervisor_id)
-        s.refresh(row, with_for_update=True)  # places are counted under the row's lock
-        if s.get(ActivitySignupRow, (activity_id, supervisor_id)) is not None:
-            return activity_value(s, row)
-        if sup.status != SupervisorStatus.ACTIVE.value:
-            msg = f"您的监督员资格目前{SupervisorStatus(sup.status).label}，不能报名参加活动"
-            raise InvalidInput(msg)
-        _check_open(row, now, "报名")
-        if row.capacity is not None:
-            taken = len(
-                s.exec(
-                    select(ActivitySignupRow.supervisor_id).where(
-                        ActivitySignupRow.activity_id == activity_id
-                    )
-                ).all()
-            )
-            if taken >= row.capacity:
+    with db.write_lock, db.engine.begin() as c:
+        _lock(c)
+        row = _visible(c, activity_id, supervisor_id, lock=True)
+        taken, mine = c.execute(
+            sa.select(
+                sa.func.count(),
+                sa.func.count().filter(_S.c.supervisor_id == supervisor_id),
+            ).where(_S.c.activity_id == activity_id)
+        ).one()
+        if not mine:
+            if row.status != SupervisorStatus.ACTIVE.value:
+                label = SupervisorStatus(row.status).label
+                msg = f"您的监督员资格目前{label}，不能报名参加活动"
+                raise InvalidInput(msg)
+            _check_open(row, now, "报名")
+            if row.capacity is not None and taken >= row.capacity:
                 msg = f"报名人数已满（共 {row.capacity} 个名额），不能再报名"
                 raise InvalidTransition(msg)
-        s.add(
-            ActivitySignupRow(
-                activity_id=activity_id, supervisor_id=supervisor_id, signed_up_at=now
+            c.execute(
+                _S.insert().values(
+                    activity_id=activity_id, supervisor_id=supervisor_id, signed_up_at=now
+                )
             )
-        )
-        s.commit()
-        return activity_value(s, row)
+        return load_activities(c, [activity_id])[0]
 
 
 def withdraw_sign_up(db: Database, activity_id: int, supervisor_id: int) -> Activity:
     """Withdraw the supervisor's sign-up before the deadline; not signed up changes nothing."""
     now = db.clock()
-    with db.write_lock, db.session() as s:
-        take_write_lock(s)
-        row, _ = _visible(s, activity_id, supervisor_id)
-        s.refresh(row, with_for_update=True)
-        mine = s.get(ActivitySignupRow, (activity_id, supervisor_id))
-        if mine is None:
-            return activity_value(s, row)
-        _check_open(row, now, "取消报名")
-        s.delete(mine)
-        s.commit()
-        return activity_value(s, row)
+    with db.write_lock, db.engine.begin() as c:
+        _lock(c)
+        row = _visible(c, activity_id, supervisor_id, lock=True)
+        mine = _S.c.activity_id == activity_id, _S.c.supervisor_id == supervisor_id
+        if c.execute(sa.select(_S.c.supervisor_id).where(*mine)).first() is not None:
+            _check_open(row, now, "取消报名")
+            c.execute(_S.delete().where(*mine))
+        return load_activities(c, [activity_id])[0]

@@ -37,7 +37,7 @@ from supervision_core.model.year import (
     rank_entries,
 )
 from supervision_core.rules.discipline import discipline_reasons
-from supervision_core.store.activities import activity_value
+from supervision_core.store.activities import load_activities
 from supervision_core.store.centers import require_center
 from supervision_core.store.rows import MAX_ROW_ID
 from supervision_core.store.tables import (
@@ -248,12 +248,12 @@ def record_attendance(
 
 def activity(db: Database, activity_id: int) -> Activity:
     """The activity ``activity_id`` with its attendance and sign-ups, or :class:`NotFound`."""
-    with db.session() as s:
-        row = s.get(ActivityRow, activity_id) if 0 < activity_id <= MAX_ROW_ID else None
-        if row is None:
-            msg = f"没有编号为 {activity_id} 的活动"
-            raise NotFound(msg)
-        return activity_value(s, row)
+    with db.engine.connect() as c:
+        found = load_activities(c, [activity_id]) if 0 < activity_id <= MAX_ROW_ID else []
+    if not found:
+        msg = f"没有编号为 {activity_id} 的活动"
+        raise NotFound(msg)
+    return found[0]
 
 
 def activities(
@@ -268,8 +268,10 @@ def activities(
             col(ActivityRow.held_on) < dt.date(year + 1, 1, 1),
         )
     with db.session() as s:
-        ids = list(s.exec(query.order_by(col(ActivityRow.held_on), col(ActivityRow.id))))
-    return [activity(db, i or 0) for i in ids]
+        ids = [
+            i or 0 for i in s.exec(query.order_by(col(ActivityRow.held_on), col(ActivityRow.id)))
+        ]
+        return load_activities(s.connection(), ids)
 
 
 def record_discipline(

@@ -43,9 +43,12 @@ def _row(a: Activity, supervisor: Supervisor, ledger: Ledger) -> dict[str, Any]:
     }
 
 
-def upcoming(ledger: Ledger, supervisor: Supervisor) -> list[dict[str, Any]]:
+def upcoming(
+    ledger: Ledger, supervisor: Supervisor, limit: int | None = None
+) -> list[dict[str, Any]]:
     """The supervisor's center's coming activities, each with whether they signed up."""
-    return [_row(a, supervisor, ledger) for a in ledger.supervisor_activities(supervisor.id)]
+    found = ledger.supervisor_activities(supervisor.id, limit=limit)
+    return [_row(a, supervisor, ledger) for a in found]
 
 
 @signed_in

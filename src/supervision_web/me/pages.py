@@ -73,7 +73,7 @@ def _home(ledger: Ledger, supervisor: Supervisor) -> dict[str, Any]:
     return {
         "center_name": ledger.center(supervisor.center).name,
         "counts": ledger.supervisor_issue_counts(supervisor.id),
-        "activities": activities.upcoming(ledger, supervisor)[:3],
+        "activities": activities.upcoming(ledger, supervisor, limit=3),
     }
 
 
