@@ -87,6 +87,38 @@ _SQLITE_WRITE_LOCK = sa.text("UPDATE activity SET id = id WHERE 0")
 _CHUNK = 500
 
 
+_IDS: sa.BindParameter[int] = sa.bindparam("ids", expanding=True)
+# Built once (the statement's cache key, not its compilation, is what a call pays for).
+_ATTENDANCE = (
+    sa.select(_T.c.activity_id, _T.c.supervisor_id, _T.c.status)
+    .where(_T.c.activity_id.in_(_IDS))
+    .order_by(_T.c.supervisor_id)
+)
+_SIGNED = (
+    sa.select(_S.c.activity_id, _S.c.supervisor_id)
+    .where(_S.c.activity_id.in_(_IDS))
+    .order_by(_S.c.signed_up_at, _S.c.supervisor_id)
+)
+_ACTIVITIES = sa.select(_A).where(_A.c.id.in_(_IDS))
+_VISIBLE = (
+    sa.select(_A.c.id, _A.c.signup_deadline, _A.c.capacity, _A.c.cancelled_at, _SUP.c.status)
+    .select_from(_A.join(_SUP, _SUP.c.center_code == _A.c.center_code))
+    .where(
+        _A.c.id == sa.bindparam("aid"),
+        _SUP.c.id == sa.bindparam("sid"),
+        _A.c.starts_at.is_not(None),
+    )
+)
+_VISIBLE_LOCKED = _VISIBLE.with_for_update(of=_A)
+_PLACES = sa.select(
+    sa.func.count(), sa.func.count().filter(_S.c.supervisor_id == sa.bindparam("sid"))
+).where(_S.c.activity_id == sa.bindparam("aid"))
+_MINE = (_S.c.activity_id == sa.bindparam("aid"), _S.c.supervisor_id == sa.bindparam("sid"))
+_SIGNED_UP = sa.select(_S.c.supervisor_id).where(*_MINE)
+_SIGN_UP = _S.insert()
+_WITHDRAW = _S.delete().where(*_MINE)
+
+
 def load_activities(c: sa.Connection, ids: Sequence[int]) -> list[Activity]:
     """The activities ``ids`` in that order (missing ones left out), with their attendance.
 
@@ -94,22 +126,14 @@ def load_activities(c: sa.Connection, ids: Sequence[int]) -> list[Activity]:
     """
     found: dict[int, Activity] = {}
     for first in range(0, len(ids), _CHUNK):
-        chunk = list(ids[first : first + _CHUNK])
+        chunk = {"ids": list(ids[first : first + _CHUNK])}
         attendance: dict[int, list[tuple[int, AttendanceStatus]]] = defaultdict(list)
-        for aid, sid, status in c.execute(
-            sa.select(_T.c.activity_id, _T.c.supervisor_id, _T.c.status)
-            .where(_T.c.activity_id.in_(chunk))
-            .order_by(_T.c.supervisor_id)
-        ):
+        for aid, sid, status in c.execute(_ATTENDANCE, chunk):
             attendance[aid].append((sid, AttendanceStatus(status)))
         signed: dict[int, list[int]] = defaultdict(list)
-        for aid, sid in c.execute(
-            sa.select(_S.c.activity_id, _S.c.supervisor_id)
-            .where(_S.c.activity_id.in_(chunk))
-            .order_by(_S.c.signed_up_at, _S.c.supervisor_id)
-        ):
+        for aid, sid in c.execute(_SIGNED, chunk):
             signed[aid].append(sid)
-        for r in c.execute(sa.select(_A).where(_A.c.id.in_(chunk))):
+        for r in c.execute(_ACTIVITIES, chunk):
             found[r.id] = Activity(
                 id=r.id,
                 center=r.center_code,
@@ -286,20 +310,8 @@ def _visible(c: sa.Connection, activity_id: int, supervisor_id: int, *, lock: bo
     if not (0 < activity_id <= MAX_ROW_ID and 0 < supervisor_id <= MAX_ROW_ID):
         msg = f"没有编号为 {activity_id} 的活动"
         raise NotFound(msg)
-    query = (
-        sa.select(
-            _A.c.id,
-            _A.c.signup_deadline,
-            _A.c.capacity,
-            _A.c.cancelled_at,
-            _SUP.c.status,
-        )
-        .select_from(_A.join(_SUP, _SUP.c.center_code == _A.c.center_code))
-        .where(_A.c.id == activity_id, _SUP.c.id == supervisor_id, _A.c.starts_at.is_not(None))
-    )
-    if lock:
-        query = query.with_for_update(of=_A)
-    row = c.execute(query).first()
+    statement = _VISIBLE_LOCKED if lock else _VISIBLE
+    row = c.execute(statement, {"aid": activity_id, "sid": supervisor_id}).first()
     if row is None:
         msg = f"没有编号为 {activity_id} 的活动"
         raise NotFound(msg)
@@ -366,12 +378,7 @@ def sign_up(db: Database, activity_id: int, supervisor_id: int) -> Activity:
     with db.write_lock, db.engine.begin() as c:
         _lock(c)
         row = _visible(c, activity_id, supervisor_id, lock=True)
-        taken, mine = c.execute(
-            sa.select(
-                sa.func.count(),
-                sa.func.count().filter(_S.c.supervisor_id == supervisor_id),
-            ).where(_S.c.activity_id == activity_id)
-        ).one()
+        taken, mine = c.execute(_PLACES, {"aid": activity_id, "sid": supervisor_id}).one()
         if not mine:
             if row.status != SupervisorStatus.ACTIVE.value:
                 label = SupervisorStatus(row.status).label
@@ -382,9 +389,8 @@ def sign_up(db: Database, activity_id: int, supervisor_id: int) -> Activity:
                 msg = f"报名人数已满（共 {row.capacity} 个名额），不能再报名"
                 raise InvalidTransition(msg)
             c.execute(
-                _S.insert().values(
-                    activity_id=activity_id, supervisor_id=supervisor_id, signed_up_at=now
-                )
+                _SIGN_UP,
+                {"activity_id": activity_id, "supervisor_id": supervisor_id, "signed_up_at": now},
             )
         return load_activities(c, [activity_id])[0]
 
@@ -395,8 +401,8 @@ def withdraw_sign_up(db: Database, activity_id: int, supervisor_id: int) -> Acti
     with db.write_lock, db.engine.begin() as c:
         _lock(c)
         row = _visible(c, activity_id, supervisor_id, lock=True)
-        mine = _S.c.activity_id == activity_id, _S.c.supervisor_id == supervisor_id
-        if c.execute(sa.select(_S.c.supervisor_id).where(*mine)).first() is not None:
+        mine = {"aid": activity_id, "sid": supervisor_id}
+        if c.execute(_SIGNED_UP, mine).first() is not None:
             _check_open(row, now, "取消报名")
-            c.execute(_S.delete().where(*mine))
+            c.execute(_WITHDRAW, mine)
         return load_activities(c, [activity_id])[0]
