@@ -101,3 +101,18 @@ def test_console_doors_and_cancel_tells_the_signed_up(
               "title": "座谈", "place": "会议室", "starts_at": "明天", "signup_deadline": ""},
     )  # fmt: skip
     assert bad.status_code == 400 and "请填写开始时间" in bad.text
+    supdesk_clock.set(START + dt.timedelta(hours=2))
+    held = ledger.announce_activity(
+        center="wushenzhao", kind="forum", title="第二次座谈", place="会议室",
+        starts_at=START + dt.timedelta(hours=3), signup_deadline=START + dt.timedelta(hours=2, minutes=30),
+        actor="user:town-desk",
+    )  # fmt: skip
+    supdesk_clock.set(START + dt.timedelta(hours=5))
+    page = web_client.get(f"/console/activities/{held.id}")
+    stranger = web_client.post(
+        f"/console/activities/{held.id}",
+        data={"csrf_token": csrf(page.text), "action": "attend", "status": "present",
+              "supervisor": str(desk_people["王芳"].id)},
+    )  # fmt: skip
+    assert stranger.status_code == 400 and "本中心没有编号为" in stranger.text
+    assert ledger.activity(held.id).attendance == ()

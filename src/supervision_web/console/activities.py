@@ -142,7 +142,7 @@ async def console_activity(request: Request) -> Response:
 
         def act() -> str:
             refuse_nul(typed)
-            visible()
+            found = visible()
             actor = f"user:{user.username}"
             action = typed.get("action")
             if action == "cancel":
@@ -154,6 +154,10 @@ async def console_activity(request: Request) -> Response:
                 sid = form_id(typed.get("supervisor"), "监督员")
                 if sid is None:
                     raise InvalidInput("请选择监督员")
+                brief = desk.ledger.supervisor_brief(sid)
+                if brief is None or brief[1] != found.center:
+                    # Attendance only at the supervisor's own center's activities.
+                    raise InvalidInput(f"本中心没有编号为 {sid} 的监督员")
                 desk.ledger.record_attendance(
                     activity_id, sid, typed.get("status", ""), actor=actor
                 )
