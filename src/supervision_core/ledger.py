@@ -29,6 +29,7 @@ from supervision_core.rules.workdays import (
     china_calendar,
     year_schedules,
 )
+from supervision_core.store import activities as announced
 from supervision_core.store import briefing as briefings
 from supervision_core.store import intake, intake_bulk, recognition, supervisor_view
 from supervision_core.store import ledger_pages as pages
@@ -576,6 +577,13 @@ class Ledger:
     record_attendance = _Via("db", annual.record_attendance)
     activity = _Via("db", annual.activity)
     activities = _Via("db", annual.activities)
+    # activities announced for sign-up on /me: store/activities.py
+    announce_activity = _Via("db", announced.announce_activity)
+    cancel_activity = _Via("db", announced.cancel_activity)
+    sign_up_for_activity = _Via("db", announced.sign_up)
+    withdraw_from_activity = _Via("db", announced.withdraw_sign_up)
+    supervisor_activity = _Via("db", announced.supervisor_activity)
+    supervisor_activities = _Via("db", announced.supervisor_activities)
     record_discipline = _Via("db", annual.record_discipline)
     discipline = _Via("db", annual.discipline)
     record_finding = _Via("db", annual.record_finding)

@@ -22,6 +22,7 @@ from supervision_core.cli import (
     quarantine,
     recognition,
     setup,
+    signup,
     status,
     supervisors,
     tasks,
@@ -59,6 +60,9 @@ __all__ = [
     "resolve_actor",
     "wants_json",
 ]
+
+# ``signup`` and ``recognition`` add commands to ``activities`` (``year``) when imported.
+_EXTENDS_ACTIVITIES = (signup, recognition)
 
 for _command in (
     setup.init,

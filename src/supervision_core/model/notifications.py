@@ -51,6 +51,7 @@ class NoticeKind(enum.StrEnum):
     SUPPLEMENTED = "supplemented"
     BRIEFING = "briefing"
     SIGN_IN_CODE = "sign_in_code"
+    ACTIVITY_CANCELLED = "activity_cancelled"
     # To the unit
     UNIT_DISPATCHED = "unit_dispatched"
     UNIT_EXTENDED = "unit_extended"
@@ -88,6 +89,7 @@ _NOTICE_KIND_LABELS = {
     NoticeKind.SUPPLEMENTED: "补充反馈",
     NoticeKind.BRIEFING: "半年通报",
     NoticeKind.SIGN_IN_CODE: "登录验证码",
+    NoticeKind.ACTIVITY_CANCELLED: "活动取消",
     NoticeKind.UNIT_DISPATCHED: "派单通知",
     NoticeKind.UNIT_EXTENDED: "延期通知",
     NoticeKind.UNIT_REOPENED: "重新整改通知",

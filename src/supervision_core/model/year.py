@@ -118,7 +118,15 @@ class WorkPlan:
 
 @attrs.frozen(kw_only=True)
 class Activity:
-    """An activity: what, when, where, who organised it, and who was invited."""
+    """An activity: what, when, where, who organised it, and who was invited.
+
+    An activity a center *announces* (``starts_at`` set) is open to its supervisors'
+    sign-up (报名) until ``signup_deadline``, up to ``capacity`` places (``None``: no
+    limit); ``signed_up`` lists who signed up, in the order they did. Signing up is
+    not attending: only the ``attendance`` staff record after it counts in the year.
+    An activity only recorded after the fact (``supdesk activities add``) has no
+    start time and takes no sign-up.
+    """
 
     id: int
     center: str
@@ -128,6 +136,45 @@ class Activity:
     place: str
     organizer: str
     attendance: tuple[tuple[int, AttendanceStatus], ...] = ()
+    starts_at: dt.datetime | None = None
+    signup_deadline: dt.datetime | None = None
+    capacity: int | None = None
+    description: str = ""
+    announced_by: str | None = None
+    cancelled_at: dt.datetime | None = None
+    cancel_reason: str | None = None
+    signed_up: tuple[int, ...] = ()
+
+    @property
+    def announced(self) -> bool:
+        """Whether the center announced it for sign-up (not only recorded it)."""
+        return self.starts_at is not None
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether the center cancelled it."""
+        return self.cancelled_at is not None
+
+    @property
+    def places_left(self) -> int | None:
+        """Places still free, or ``None`` when there is no limit."""
+        if self.capacity is None:
+            return None
+        return max(0, self.capacity - len(self.signed_up))
+
+    @property
+    def full(self) -> bool:
+        """Whether every place is taken."""
+        return self.places_left == 0
+
+    def signup_open(self, now: dt.datetime) -> bool:
+        """Whether a supervisor may still sign up or withdraw at ``now`` (before the deadline)."""
+        return (
+            self.announced
+            and not self.cancelled
+            and self.signup_deadline is not None
+            and now < self.signup_deadline
+        )
 
 
 @attrs.frozen(kw_only=True)

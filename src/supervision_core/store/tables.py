@@ -371,6 +371,27 @@ class ActivityRow(SQLModel, table=True):
     held_on: dt.date
     place: str
     organizer: str
+    # An announced activity (sign-up on /me): when it starts, until when supervisors
+    # sign up, how many places (NULL: no limit); NULL for one only recorded afterwards.
+    starts_at: dt.datetime | None = _when(nullable=True)
+    signup_deadline: dt.datetime | None = _when(nullable=True)
+    capacity: int | None = None
+    description: str | None = None
+    announced_by: str | None = Field(default=None, max_length=200)
+    announced_at: dt.datetime | None = _when(nullable=True)
+    cancelled_at: dt.datetime | None = _when(nullable=True)
+    cancelled_by: str | None = Field(default=None, max_length=200)
+    cancel_reason: str | None = None
+
+
+class ActivitySignupRow(SQLModel, table=True):
+    """A supervisor signed up for an announced activity; withdrawing deletes the row."""
+
+    __tablename__ = "activity_signup"
+
+    activity_id: int = Field(foreign_key="activity.id", primary_key=True)
+    supervisor_id: int = Field(foreign_key="supervisor.id", primary_key=True, index=True)
+    signed_up_at: dt.datetime = _when()
 
 
 class AttendanceRow(SQLModel, table=True):

@@ -16,7 +16,7 @@ import attrs
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from supervision_core.errors import InvalidInput, NotFound
+from supervision_core.errors import InvalidInput, InvalidTransition, NotFound
 from supervision_core.model.clock import SHANGHAI
 from supervision_core.model.issues import IssueState, RectificationTrack
 from supervision_core.model.scoring import Band, Score, ScoreItem, SupervisorYear
@@ -37,7 +37,9 @@ from supervision_core.model.year import (
     rank_entries,
 )
 from supervision_core.rules.discipline import discipline_reasons
+from supervision_core.store.activities import load_activities
 from supervision_core.store.centers import require_center
+from supervision_core.store.rows import MAX_ROW_ID
 from supervision_core.store.tables import (
     ActivityRow,
     AttendanceRow,
@@ -205,9 +207,16 @@ def record_attendance(
         msg = "必须指明操作人（actor）"
         raise InvalidInput(msg)
     with db.session() as s:
-        if s.get(ActivityRow, activity_id) is None:
+        found = s.get(ActivityRow, activity_id) if 0 < activity_id <= MAX_ROW_ID else None
+        if found is None:
             msg = f"没有编号为 {activity_id} 的活动"
             raise NotFound(msg)
+        if found.cancelled_at is not None:
+            msg = f"活动 #{activity_id} 已取消，不能记录出席情况"
+            raise InvalidTransition(msg)
+        if found.starts_at is not None and found.starts_at > db.clock():
+            msg = f"活动 #{activity_id} 尚未开始，活动结束后再记录出席情况"
+            raise InvalidTransition(msg)
         db.supervisor_row(s, supervisor_id)
         row = s.get(AttendanceRow, (activity_id, supervisor_id))
         before = None if row is None else row.status
@@ -238,27 +247,13 @@ def record_attendance(
 
 
 def activity(db: Database, activity_id: int) -> Activity:
-    """The activity ``activity_id`` with its attendance, or :class:`NotFound`."""
-    with db.session() as s:
-        row = s.get(ActivityRow, activity_id)
-        if row is None:
-            msg = f"没有编号为 {activity_id} 的活动"
-            raise NotFound(msg)
-        attendance = s.exec(
-            select(AttendanceRow)
-            .where(AttendanceRow.activity_id == activity_id)
-            .order_by(col(AttendanceRow.supervisor_id))
-        ).all()
-        return Activity(
-            id=row.id or 0,
-            center=row.center_code,
-            kind=row.kind,
-            title=row.title,
-            held_on=row.held_on,
-            place=row.place,
-            organizer=row.organizer,
-            attendance=tuple((a.supervisor_id, AttendanceStatus(a.status)) for a in attendance),
-        )
+    """The activity ``activity_id`` with its attendance and sign-ups, or :class:`NotFound`."""
+    with db.engine.connect() as c:
+        found = load_activities(c, [activity_id]) if 0 < activity_id <= MAX_ROW_ID else []
+    if not found:
+        msg = f"没有编号为 {activity_id} 的活动"
+        raise NotFound(msg)
+    return found[0]
 
 
 def activities(
@@ -273,8 +268,10 @@ def activities(
             col(ActivityRow.held_on) < dt.date(year + 1, 1, 1),
         )
     with db.session() as s:
-        ids = list(s.exec(query.order_by(col(ActivityRow.held_on), col(ActivityRow.id))))
-    return [activity(db, i or 0) for i in ids]
+        ids = [
+            i or 0 for i in s.exec(query.order_by(col(ActivityRow.held_on), col(ActivityRow.id)))
+        ]
+        return load_activities(s.connection(), ids)
 
 
 def record_discipline(

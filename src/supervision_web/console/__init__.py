@@ -10,6 +10,8 @@
   counted in the menu) and the notices the desk must tell a supervisor by telephone.
 - ``/console/tasks`` (体验任务) and ``/console/library`` (资料库): the tasks given to
   supervisors with each one's progress, and the documents published to them.
+- ``/console/activities`` (监督员活动): activities announced for supervisors' sign-up,
+  who signed up, cancelling, and the attendance recorded after them.
 - ``/console/access-log`` (查阅记录): who saw the personal data of the supervisors of
   the user's centers, when, and by which page or command (the access log).
 - ``/unit``: a unit's own portal — only the issues dispatched to it, never the
@@ -22,7 +24,8 @@ their portal.
 One module a room: :mod:`.access` (who may see what), :mod:`.queue`, :mod:`.issues`,
 :mod:`.steps` (a posted form turned into the ledger's step), :mod:`.units` (the unit's
 portal), :mod:`.quarantine`, :mod:`.dashboard`, :mod:`.supervisors`, :mod:`.notices`
-(the inbox and the call tasks), :mod:`.access_log`, :mod:`.tasks`, :mod:`.library`; this module only registers their routes.
+(the inbox and the call tasks), :mod:`.access_log`, :mod:`.tasks`, :mod:`.activities`,
+:mod:`.library`; this module only registers their routes.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ def supervision_register_routes(register: RouteRegistry) -> None:
     from starlette.routing import Route
 
     from .access_log import console_access_log
+    from .activities import console_activities, console_activity
     from .dashboard import console_dashboard
     from .issues import console_issue
     from .library import console_document, console_library
@@ -59,6 +63,7 @@ def supervision_register_routes(register: RouteRegistry) -> None:
     register.add_nav("/console/inbox", "收件箱", badge=inbox_badge)
     register.add_nav("/console/calls", "待电话告知", badge=call_badge)
     register.add_nav("/console/tasks", "体验任务")
+    register.add_nav("/console/activities", "监督员活动")
     register.add_nav("/console/library", "资料库")
     register.add_nav("/console/access-log", "查阅记录")
     register.add(Route("/console", console_queue))
@@ -70,6 +75,10 @@ def supervision_register_routes(register: RouteRegistry) -> None:
     register.add(Route("/console/access-log", console_access_log))
     register.add(Route("/console/tasks", console_tasks, methods=["GET", "POST"]))
     register.add(Route("/console/tasks/{task_id:int}", console_task))
+    register.add(Route("/console/activities", console_activities, methods=["GET", "POST"]))
+    register.add(
+        Route("/console/activities/{activity_id:int}", console_activity, methods=["GET", "POST"])
+    )
     register.add(Route("/console/library", console_library, methods=["GET", "POST"]))
     register.add(Route("/console/library/{document_id:int}", console_document))
     register.add(Route("/console/supervisors", console_supervisors, methods=["GET", "POST"]))

@@ -39,7 +39,7 @@ from supervision_core import (
     local_date,
 )
 
-from . import CHANNEL, work
+from . import CHANNEL, activities, work
 from .auth import call_as_supervisor, login, logout, signed_in, signed_in_hop
 from .form import FormLimits, Photo, valid_form_key, validate_report
 
@@ -73,6 +73,7 @@ def _home(ledger: Ledger, supervisor: Supervisor) -> dict[str, Any]:
     return {
         "center_name": ledger.center(supervisor.center).name,
         "counts": ledger.supervisor_issue_counts(supervisor.id),
+        "activities": activities.upcoming(ledger, supervisor, limit=3),
     }
 
 
@@ -452,5 +453,9 @@ def register_routes(register: RouteRegistry) -> None:
     register.add(Route("/me/year", my_year))
     register.add(Route("/me/tasks", work.tasks))
     register.add(Route("/me/tasks/{task_id:int}", work.task, methods=["GET", "POST"]))
+    register.add(Route("/me/activities", activities.activities))
+    register.add(
+        Route("/me/activities/{activity_id:int}", activities.activity, methods=["GET", "POST"])
+    )
     register.add(Route("/me/documents", work.documents))
     register.add(Route("/me/documents/{document_id:int}", work.document))
