@@ -1,6 +1,6 @@
 """activities announced for sign-up: start time, deadline, capacity; who signed up
 
-Revision ID: 0026
+Revision ID: 0025
 Revises: 0024
 Create Date: 2026-12-02 11:30:00
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 from supervision_core.store.tables import UTCDateTime
 
-revision: str = "0026"
+revision: str = "0025"
 down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
