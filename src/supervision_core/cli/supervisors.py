@@ -86,7 +86,7 @@ def _masked(s: Supervisor) -> Supervisor:
 
 @supervisors.command("add")
 @click.argument("name")
-@click.option("--center", type=CENTER, required=True, help="聘任中心代码。")
+@click.option("--center", type=CENTER, required=True, help="聘任中心（代码或名称）。")
 @click.option(
     "--origin",
     type=lazy_choice("supervision_core.model.supervisors:Origin"),
@@ -360,7 +360,7 @@ def supervisors_papers_returned(
 
 
 @supervisors.command("papers-outstanding")
-@click.option("--center", help="只看某个中心。")
+@click.option("--center", type=CENTER, help="只看某个中心。")
 @json_option
 @pass_state
 def supervisors_papers_outstanding(state: State, center: str | None) -> None:
@@ -455,7 +455,7 @@ def supervisors_discipline_list(state: State, supervisor_id: int) -> None:
 
 
 @supervisors.command("candidates")
-@click.option("--center", type=CENTER, required=True, help="中心代码。")
+@click.option("--center", type=CENTER, required=True, help="中心（代码或名称）。")
 @json_option
 @pass_state
 def supervisors_candidates(state: State, center: str) -> None:
