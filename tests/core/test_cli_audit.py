@@ -385,3 +385,34 @@ def test_usage_errors_name_arguments_in_chinese(run) -> None:  # type: ignore[no
         (line,) = result.output.strip().splitlines()
         assert message in line and "--help”查看用法" in line, line
         assert not _ENGLISH.search(line), line
+
+
+def test_exports_name_the_scoring_policy_and_who_closed_in_chinese(  # type: ignore[no-untyped-def]
+    run, tmp_path: Path
+) -> None:
+    import csv
+
+    from docx import Document
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    run("init", "--demo")
+    written = run("evaluate", "2026", "--center", "乌审召镇", "--xlsx", "e.xlsx", "--pdf", "e.pdf",
+                  "--docx", "e.docx")  # fmt: skip
+    assert written.exit_code == 0, written.output
+    for name in ("e.xlsx", "e.pdf", "e.docx"):
+        assert f"已另存为 {tmp_path / name}" in written.output
+    policy = "乌审召镇监督员评分办法（2026）"
+    sheet = load_workbook(tmp_path / "e.xlsx").active
+    assert sheet is not None and f"评分办法：{policy}" in str(sheet["A2"].value)
+    pdf = "".join(page.extract_text() for page in PdfReader(tmp_path / "e.pdf").pages)
+    assert policy in pdf.replace("\n", "")
+    docx = "".join(p.text for p in Document(str(tmp_path / "e.docx")).paragraphs)
+    assert f"评分办法：{policy}" in docx
+    for text in (str(sheet["A2"].value), pdf, docx):
+        assert "wushenzhao-2026" not in text and "default" not in text
+    assert run("export", "ledger", "--format", "csv", "--out", "l.csv").exit_code == 0
+    with (tmp_path / "l.csv").open(encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    closers = {row["办结人"] for row in rows if row["办结人"]}
+    assert closers and not any(":" in who for who in closers), closers

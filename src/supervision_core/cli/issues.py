@@ -531,13 +531,14 @@ def issues_unit_copy(state: State, ref: str, out: Path | None) -> None:
     view = ledger.unit_view(ref)
     if view.unit is None:
         fail(f"问题 {view.number} 尚未派单")
-    units = {u.code: u.name for u in ledger.units()}
-    center_name = ledger.center(view.center).name
+    vocabulary = ledger.vocabulary()
+    center_name = vocabulary.center(view.center)
+    unit_name = vocabulary.unit(view.unit, view.center)
     suffix = out.suffix.lower() if out is not None else ""
     if out is not None and suffix in (".pdf", ".docx"):
         write = dispatch_notice_pdf if suffix == ".pdf" else dispatch_notice_docx
         out.write_bytes(
-            write(view, center_name=center_name, unit_name=units.get(view.unit), on=ledger.today())
+            write(view, center_name=center_name, unit_name=unit_name, on=ledger.today())
         )
         show(
             state,
@@ -545,7 +546,7 @@ def issues_unit_copy(state: State, ref: str, out: Path | None) -> None:
             lambda: click.echo(f"已写入派单通知：{out.resolve()}"),
         )
         return
-    text = unit_copy(view, center_name=center_name, unit_name=units.get(view.unit))
+    text = unit_copy(view, center_name=center_name, unit_name=unit_name)
     if out is not None:
         out.write_text(text, encoding="utf-8")
         written = out.resolve()

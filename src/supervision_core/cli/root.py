@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from supervision_core.cli.context import State
-from supervision_core.cli.output import fail
+from supervision_core.cli.output import fail, width
 from supervision_core.errors import SupervisionError, describe_os_error
 
 __all__ = ["SupdeskGroup", "cli", "import_"]
@@ -179,7 +179,40 @@ class ChineseHelpFormatter(click.HelpFormatter):
             for english, chinese in _HELP_WORDS:
                 text = text.replace(english, chinese)
             translated.append((term, text))
-        super().write_dl(translated, col_max, col_spacing)
+        # Click measures characters; a Chinese character takes two columns.
+        first_col = min(max((width(t) for t, _ in translated), default=0), col_max) + col_spacing
+        indent = " " * self.current_indent
+        for term, text in translated:
+            self.write(f"{indent}{term}")
+            if not text:
+                self.write("\n")
+                continue
+            if width(term) <= first_col - col_spacing:
+                self.write(" " * (first_col - width(term)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            lines = _wrap(text, max(self.width - first_col - self.current_indent - 2, 20))
+            self.write(lines[0] + "\n")
+            for line in lines[1:]:
+                self.write(" " * (first_col + self.current_indent) + line + "\n")
+
+
+_CLOSING = frozenset("，。；：、）》」』”！？")
+_TOKENS = re.compile(r"[\x21-\x7e]+|\s+|.")
+
+
+def _wrap(text: str, columns: int) -> list[str]:
+    """``text`` in lines of at most ``columns`` terminal columns, words of ASCII kept whole."""
+    lines: list[str] = []
+    line = ""
+    for token in _TOKENS.findall(" ".join(text.split())):
+        # Closing punctuation stays with the line it ends (no line starts with 。).
+        if line and width(line) + width(token) > columns and token not in _CLOSING:
+            lines.append(line.rstrip())
+            line = "" if token.isspace() else token
+        else:
+            line += token
+    return [*lines, line.rstrip()] if line.strip() or not lines else lines
 
 
 class ChineseContext(click.Context):
