@@ -416,3 +416,39 @@ def test_exports_name_the_scoring_policy_and_who_closed_in_chinese(  # type: ign
         rows = list(csv.DictReader(fh))
     closers = {row["办结人"] for row in rows if row["办结人"]}
     assert closers and not any(":" in who for who in closers), closers
+
+
+def test_no_command_but_init_creates_a_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run outside a ledger's folder, every command says so in one line and leaves nothing."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SUPDESK_DATABASE_URL", raising=False)
+    monkeypatch.delenv("SUPDESK_CONFIG", raising=False)
+    _register_plugins()
+    runner = CliRunner()
+    refused = 0
+    for name, command in _leaves().items():
+        if name in SERVICES or name == "init" or any(p.required for p in command.params):
+            continue
+        result = runner.invoke(cli, name.split())
+        assert list(tmp_path.iterdir()) == [], name
+        if result.exit_code == 0:  # needs no ledger (plugins, calendar show)
+            continue
+        assert result.exit_code == 1, (name, result.output)
+        (line,) = result.stderr.strip().splitlines()
+        assert line.startswith("错误："), (name, line)
+        assert result.stdout == "", (name, result.stdout)
+        refused += "supdesk init" in line
+    assert refused > 20
+
+
+def test_the_api_gives_states_as_enums_in_lists_and_single_issues(supdesk_ledger) -> None:  # type: ignore[no-untyped-def]
+    from supervision_core import IssueState
+    from supervision_core.demo import load_demo
+
+    load_demo(supdesk_ledger)
+    listed = supdesk_ledger.issues()
+    assert listed and all(isinstance(i.state, IssueState) for i in listed)
+    for summary in listed:
+        assert supdesk_ledger.issue(summary.number).state is summary.state

@@ -17,6 +17,7 @@ from supervision_core.cli.context import (
     actor_option,
     json_option,
     lazy_choice,
+    names,
     pass_state,
     resolve_actor,
 )
@@ -154,7 +155,7 @@ def commendations_list(state: State, center: str | None, year: int | None) -> No
             click.echo("没有表彰记录。")
         for c in found:
             click.echo(
-                f"{c.center} {c.year} 年度  监督员 #{c.supervisor_id} {pad(c.name, 10)}"
+                f"{names().center(c.center)} {c.year} 年度  监督员 #{c.supervisor_id} {pad(c.name, 10)}"
                 f" {c.decision_number}  {c.decided_on}  （{c.decided_by}）"
             )
 
@@ -306,7 +307,7 @@ def officers_list(state: State, center: str | None, status: str | None) -> None:
             )
             note = f"：{r.decision_note}" if r.decision_note else ""
             click.echo(
-                f"#{r.id:<4} {r.center}  监督员 #{r.supervisor_id}  {pad(r.status.label, 12)}"
+                f"#{r.id:<4} {names().center(r.center)}  监督员 #{r.supervisor_id}  {pad(r.status.label, 12)}"
                 f" 理由：{r.reason}{decided}{note}"
             )
 

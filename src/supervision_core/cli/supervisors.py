@@ -16,6 +16,7 @@ from supervision_core.cli.context import (
     actor_option,
     json_option,
     lazy_choice,
+    names,
     pass_state,
     resolve_actor,
 )
@@ -38,7 +39,7 @@ def _supervisor_lines(s: Supervisor) -> list[str]:
     contacts = "，".join(_identity_text(i) for i in s.identities) or "（无）"
     lines = [
         f"#{s.id} {s.name}  [{s.status.label}]",
-        f"  所属中心：{s.center}    来源：{s.origin.label}",
+        f"  所属中心：{names().center(s.center)}    来源：{s.origin.label}",
         f"  聘书编号：{s.letter_number or '—'}    工作证编号：{s.card_number or '—'}",
         f"  聘期：{s.term_start or '—'} 至 {s.term_end or '—'}",
         f"  联系方式：{contacts}",

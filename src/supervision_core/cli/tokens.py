@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from supervision_core.cli.context import CENTER, UNIT, State, json_option, pass_state
+from supervision_core.cli.context import CENTER, UNIT, State, json_option, names, pass_state
 from supervision_core.cli.output import fail, show
 
 if TYPE_CHECKING:  # the value modules load with the ledger, not for `supdesk --help`
@@ -36,7 +36,7 @@ def _token_data(t: ApiToken) -> dict[str, Any]:
 
 def _token_line(t: ApiToken, now: dt.datetime) -> str:
     scopes = "、".join(s.label for s in sorted(t.scopes))
-    unit = f" 单位 {t.unit}" if t.unit else ""
+    unit = f" 单位 {names().unit(t.unit, t.center)}" if t.unit else ""
     if t.revoked_at is not None:
         state = "（已吊销）"
     elif not t.active(now):
@@ -44,7 +44,7 @@ def _token_line(t: ApiToken, now: dt.datetime) -> str:
     else:
         state = ""
     until = f" 有效期至 {t.expires_at.date().isoformat()}" if t.expires_at else ""
-    return f"{t.name}  {t.hint}…  {t.center}{unit}  {scopes}{until}{state}"
+    return f"{t.name}  {t.hint}…  {names().center(t.center)}{unit}  {scopes}{until}{state}"
 
 
 def _expiry(text: str | None) -> dt.datetime | None:

@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from supervision_core.cli.context import CENTER, UNIT, State, json_option, lazy_choice, pass_state
+from supervision_core.cli.context import (
+    CENTER,
+    UNIT,
+    State,
+    json_option,
+    lazy_choice,
+    names,
+    pass_state,
+)
 from supervision_core.cli.output import show
 
 if TYPE_CHECKING:  # the value modules load with the ledger, not for `supdesk --help`
@@ -22,9 +30,11 @@ def users() -> None:
 
 
 def _user_line(u: StaffUser) -> str:
-    unit = f" 单位 {u.unit}" if u.unit else ""
+    unit = f" 单位 {names().unit(u.unit, u.center)}" if u.unit else ""
     state = "（已停用）" if u.disabled else ""
-    return f"{u.username}  {u.display_name}  {u.role.label}  {u.center}{unit}{state}"
+    return (
+        f"{u.username}  {u.display_name}  {u.role.label}  {names().center(u.center)}{unit}{state}"
+    )
 
 
 def _new_password(username: str) -> str:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from supervision_core.cli.context import CENTER, UNIT, State, json_option, pass_state
+from supervision_core.cli.context import CENTER, UNIT, State, json_option, names, pass_state
 from supervision_core.cli.output import fail, show
 
 if TYPE_CHECKING:  # the value modules load with the ledger, not for `supdesk --help`
@@ -32,10 +32,10 @@ def _hook_data(h: Webhook) -> dict[str, Any]:
 
 
 def _hook_line(h: Webhook) -> str:
-    unit = f" 单位 {h.unit}" if h.unit else ""
+    unit = f" 单位 {names().unit(h.unit, h.center)}" if h.unit else ""
     events = "、".join(e.label for e in sorted(h.events))
     state = "（已停用）" if h.disabled else ""
-    return f"#{h.id}  {h.url}  {h.center}{unit}  {events}{state}"
+    return f"#{h.id}  {h.url}  {names().center(h.center)}{unit}  {events}{state}"
 
 
 def _delivery_data(d: WebhookDelivery) -> dict[str, Any]:
