@@ -374,6 +374,7 @@ class Daemon:
                             evaluation,
                             folder / f"{period}年度监督员评估（草稿）.xlsx",
                             center_name=center.name,
+                            policy_name=ledger.vocabulary().policy_name(evaluation.policy),
                         )
                 except Exception as exc:  # a missing font, a full disk: said, retried next hour
                     log.warning(

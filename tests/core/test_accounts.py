@@ -136,7 +136,7 @@ def test_cli_users(supdesk_database_url, tmp_path, monkeypatch):
         cli, [*base, "users", "add", "zhang", "--name", "张三", "--center", "wushenzhao"]
     )
     assert added.exit_code == 0, added.output
-    assert "已新建账号：zhang  张三  中心工作人员  wushenzhao" in added.output
+    assert "已新建账号：zhang  张三  中心工作人员  乌审召镇便民服务中心" in added.output
     bad = runner.invoke(
         cli,
         [*base, "users", "add", "li", "--name", "李四", "--center", "wushenzhao", "--role", "unit"],

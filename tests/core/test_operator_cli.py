@@ -114,7 +114,7 @@ def test_global_options_before_or_after_the_subcommand(  # type: ignore[no-untyp
 def test_usage_errors_are_one_chinese_line_with_the_help_hint(run) -> None:  # type: ignore[no-untyped-def]
     cases = {
         ("issues", "list", "--statu", "x"): "没有选项 --statu（是否想用 --status？）",
-        ("issues", "show"): "缺少参数 REF",
+        ("issues", "show"): "缺少参数 问题编号",
         ("issues", "list", "--limit", "0"): "--limit 的值无效",
         ("issues", "list", "--due-within", "abc"): "“abc”不是整数",
         ("access-log", "--since", "2026/03/01"): "不是 YYYY-MM-DD 格式的日期",

@@ -49,6 +49,8 @@ def _english(output: str, codes: set[str]) -> list[str]:
     # Actors (system:intake, operator:tour) are identifiers recorded as given; a command
     # line quoted (命令 supdesk supervisors show 3) is the command as typed.
     output = re.sub(r"supdesk(?: [\w:.=-]+)*", " ", output)
+    # A link code is random letters (绑定码：BAGFRDVS), sometimes a word by chance.
+    output = re.sub(r"(?:绑定码：|/link )[A-Z0-9]+", " ", output)
     output = re.sub(r"\b[a-z]+(?:_[a-z0-9]+)+\b", " ", output)  # identifiers: hook names, keys
     scrubbed = re.sub(
         r"\S+@\S+|https?://\S+|\S*[/\\]\S*|\S+\.\w{2,5}\b|[\w.-]+:[\w.@-]+", " ", output

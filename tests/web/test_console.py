@@ -513,6 +513,16 @@ def test_queue_filters_are_bookmarkable(web_client, ledger_with_issues):
         re.findall(r"[a-z]+-2026-\d{5}", web_client.get("/console?view=all&unit=realty").text)
     )
     assert by_unit == {i.number for i in ledger.issues() if i.unit == "realty"}
+    # The unit and the center by their Chinese names, as the command line takes them.
+    for unit in ("不动产登记窗口", "不动产登记"):
+        named = web_client.get(f"/console?view=all&unit={unit}")
+        assert set(re.findall(r"[a-z]+-2026-\d{5}", named.text)) == by_unit, unit
+    town = web_client.get("/console?view=all&center=乌审召镇").text
+    assert set(re.findall(r"[a-z]+-2026-\d{5}", town)) == {
+        i.number for i in ledger.issues(center="wushenzhao")
+    }
+    unknown = web_client.get("/console?view=all&unit=没有这个单位")
+    assert unknown.status_code == 400 and "没有名为或代码为“没有这个单位”的承办单位" in unknown.text
 
 
 def test_activities_and_contacts_in_the_register(web_client, ledger_with_issues):

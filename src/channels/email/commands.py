@@ -16,14 +16,16 @@ import click
 
 from channels.shared import import_group
 from supervision_core import describe_os_error, hookimpl
-from supervision_core.cli import current_ledger, emit, json_option, wants_json
+from supervision_core.cli import CENTER, current_ledger, emit, json_option, wants_json
 
 __all__ = ["supervision_register_commands"]
 
 
 @click.command("email")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("--center", help="邮件归入的中心（默认按收件地址或 default_center）。")
+@click.option(
+    "--center", type=CENTER, help="邮件归入的中心，代码或名称（默认按收件地址或 default_center）。"
+)
 @json_option
 def import_email(path: Path, center: str | None) -> None:
     """导入邮件：一个 .eml 文件、mbox 文件或 Maildir 目录。重复导入不会重复登记。"""
@@ -77,6 +79,10 @@ def import_email(path: Path, center: str | None) -> None:
         sys.exit(1)
 
 
+#: What ``email poll --once`` counts for each mailbox (its ``--json``).
+_POLL_COUNTS = ("fetched", "filed", "quarantined", "already")
+
+
 @click.group(name="email")
 def email_group() -> None:
     """电子邮件渠道：收取邮箱、接收服务器投递。"""
@@ -84,6 +90,7 @@ def email_group() -> None:
 
 @email_group.command("poll")
 @click.option("--once", is_flag=True, help="每个邮箱收取一遍后退出。")
+@json_option
 def email_poll(once: bool) -> None:
     """收取 supdesk.toml 中配置的 IMAP 邮箱。"""
     from channels.email.imap import ImapPoller
@@ -99,12 +106,18 @@ def email_poll(once: bool) -> None:
     rate = SenderRate(options.rate_per_hour)
     pollers = [ImapPoller(ledger, box, options, rate) for box in options.mailboxes]
     if once:
+        done = []
         for poller in pollers:
             result = poller.poll_once()
-            click.echo(
-                f"{poller.box.username}@{poller.box.host}/{poller.box.folder}：收取 {result.fetched}，"
-                f"登记 {result.filed}，隔离 {result.quarantined}，已收过 {result.already}"
-            )
+            box = f"{poller.box.username}@{poller.box.host}/{poller.box.folder}"
+            done.append({"mailbox": box, **{k: getattr(result, k) for k in _POLL_COUNTS}})
+            if not wants_json():
+                click.echo(
+                    f"{box}：收取 {result.fetched}，登记 {result.filed}，"
+                    f"隔离 {result.quarantined}，已收过 {result.already}"
+                )
+        if wants_json():
+            emit(done)
         return
     stop = threading.Event()
     threads = [threading.Thread(target=p.run, args=(stop,), daemon=True) for p in pollers]

@@ -45,7 +45,7 @@ _COUNT_LABELS = {
 @click.option(
     "--rejects",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="被拒行写入的文件（默认写在当前文件夹：FILE 的文件名加 .rejects.csv，不写入 FILE 所在的文件夹）。",
+    help="被拒行写入的文件（默认写在当前文件夹：所导入文件的文件名加 .rejects.csv，不写入其所在的文件夹）。",
 )
 @actor_option
 @json_option
@@ -132,9 +132,13 @@ def batches() -> None:
 @click.command("rollback")
 @click.argument("batch_id", type=int)
 @actor_option
+@json_option
 def rollback(batch_id: int, actor: str | None) -> None:
     """撤销一个导入批次（其中的问题都还未审查时）。"""
     removed = current_ledger().rollback_batch(batch_id, actor=resolve_actor(actor))
+    if wants_json():
+        emit({"batch": batch_id, "removed": removed})
+        return
     click.echo(f"导入批次 #{batch_id} 已撤销，移除反馈 {removed} 条。")
 
 

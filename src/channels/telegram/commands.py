@@ -11,7 +11,7 @@ import contextlib
 import click
 
 from supervision_core import hookimpl
-from supervision_core.cli import current_ledger
+from supervision_core.cli import current_ledger, emit, json_option, wants_json
 
 __all__ = ["supervision_register_commands"]
 
@@ -47,6 +47,7 @@ def poll() -> None:
 
 @telegram_group.command("set-webhook")
 @click.argument("url")
+@json_option
 def set_webhook(url: str) -> None:
     """让 Telegram 把消息推送到 URL（网页前台的 /telegram/webhook，须为 HTTPS）。"""
     import asyncio  # here, not for every `supdesk` start (bench/bench_cli.py)
@@ -65,6 +66,9 @@ def set_webhook(url: str) -> None:
             await bot.stop()
 
     asyncio.run(main())
+    if wants_json():
+        emit({"webhook": url})
+        return
     click.echo(f"已设置 Webhook：{url}")
 
 

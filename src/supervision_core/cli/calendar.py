@@ -94,7 +94,7 @@ def _example(year: int) -> list[str]:
 @json_option
 @pass_state
 def show_year(state: State, year: int | None) -> None:
-    """按月显示 YEAR 年（默认今年）的工作日历：放假、调休上班、本地闭馆日，及其是否已确认、来自何处。"""
+    """按月显示某年度（默认今年）的工作日历：放假、调休上班、本地闭馆日，及其是否已确认、来自何处。"""
     from supervision_core.model.clock import local_date, now_utc
     from supervision_core.rules.workdays import CONFIGURED, CONFIRMED_YEARS, year_schedules
 

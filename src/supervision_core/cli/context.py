@@ -21,6 +21,7 @@ import click
 if TYPE_CHECKING:
     from supervision_core.config import Settings
     from supervision_core.ledger import Ledger
+    from supervision_core.model.vocabulary import Vocabulary
     from supervision_core.plugins import PluginManager
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "current_ledger",
     "json_option",
     "lazy_choice",
+    "names",
     "pass_state",
     "resolve_actor",
     "wants_json",
@@ -51,6 +53,7 @@ class State:
     config: Path | None
     json: bool = False
     _ledger: Ledger | None = None
+    _vocabulary: Vocabulary | None = None
     #: The manager :func:`~supervision_core.cli.main` built for the commands, reused by
     #: the ledger rather than loading every plugin a second time.
     plugin_manager: PluginManager | None = attrs.field(default=None, kw_only=True)
@@ -69,6 +72,12 @@ class State:
         from supervision_core.store.engine import DEFAULT_DATABASE_URL
 
         return self.database or settings.database_url or DEFAULT_DATABASE_URL
+
+    def vocabulary(self) -> Vocabulary:
+        """The ledger's names of its codes (centers, units...), read once per command."""
+        if self._vocabulary is None:
+            self._vocabulary = self.ledger().vocabulary()
+        return self._vocabulary
 
     def ledger(self) -> Ledger:
         """The ledger, opened on first use."""
@@ -99,6 +108,15 @@ def current_ledger() -> Ledger:
         msg = "current_ledger() 只能在 supdesk 命令中调用"
         raise RuntimeError(msg)
     return state.ledger()
+
+
+def names() -> Vocabulary:
+    """The running command's ledger's :class:`Vocabulary`, to print names for codes."""
+    state = click.get_current_context().find_object(State)
+    if state is None:
+        msg = "names() 只能在 supdesk 命令中调用"
+        raise RuntimeError(msg)
+    return state.vocabulary()
 
 
 def wants_json() -> bool:

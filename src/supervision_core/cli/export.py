@@ -62,8 +62,9 @@ def export_ledger_command(
         supervisors=exported,
     )
     log_shown(ledger, "export_ledger", exported, target=target.name)
+    where = target.resolve()
     show(
         state,
-        {"file": str(target), "issues": count},
-        lambda: click.echo(f"已导出 {count} 件问题到 {target}"),
+        {"file": str(where), "issues": count},
+        lambda: click.echo(f"已导出 {count} 件问题到 {where}"),
     )

@@ -10,6 +10,7 @@ import click
 
 from supervision_core.cli.context import (
     CENTER,
+    DATE,
     UNIT,
     State,
     actor_option,
@@ -255,7 +256,7 @@ def _step_output(state: State, issue: Issue, message: str) -> None:
 @click.option("--note", help="告知监督员的说明（不予受理时必填）。")
 @click.option(
     "--analysis-date",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=DATE,
     help="理由六（impractical）：分析研判的日期。",
 )
 @click.option(
@@ -312,7 +313,7 @@ def issues_screen(
 
 @issues.command("dispatch")
 @click.argument("ref")
-@click.option("--unit", type=UNIT, required=True, help="责任单位代码。")
+@click.option("--unit", type=UNIT, required=True, help="责任单位（代码或名称）。")
 @click.option("--person", required=True, help="责任人。")
 @click.option("--note", help="备注。")
 @actor_option
@@ -371,8 +372,7 @@ def issues_progress(state: State, ref: str, note: str, actor: str | None) -> Non
 @click.option(
     "--granted-by",
     type=CENTER,
-    metavar="CENTER",
-    help="批准延期的中心代码；整改时限已过的，须由旗政务服务中心批准（延期不消除逾期）。",
+    help="批准延期的中心（代码或名称）；整改时限已过的，须由旗政务服务中心批准（延期不消除逾期）。",
 )
 @actor_option
 @json_option
@@ -531,13 +531,14 @@ def issues_unit_copy(state: State, ref: str, out: Path | None) -> None:
     view = ledger.unit_view(ref)
     if view.unit is None:
         fail(f"问题 {view.number} 尚未派单")
-    units = {u.code: u.name for u in ledger.units()}
-    center_name = ledger.center(view.center).name
+    vocabulary = ledger.vocabulary()
+    center_name = vocabulary.center(view.center)
+    unit_name = vocabulary.unit(view.unit, view.center)
     suffix = out.suffix.lower() if out is not None else ""
     if out is not None and suffix in (".pdf", ".docx"):
         write = dispatch_notice_pdf if suffix == ".pdf" else dispatch_notice_docx
         out.write_bytes(
-            write(view, center_name=center_name, unit_name=units.get(view.unit), on=ledger.today())
+            write(view, center_name=center_name, unit_name=unit_name, on=ledger.today())
         )
         show(
             state,
@@ -545,7 +546,7 @@ def issues_unit_copy(state: State, ref: str, out: Path | None) -> None:
             lambda: click.echo(f"已写入派单通知：{out.resolve()}"),
         )
         return
-    text = unit_copy(view, center_name=center_name, unit_name=units.get(view.unit))
+    text = unit_copy(view, center_name=center_name, unit_name=unit_name)
     if out is not None:
         out.write_text(text, encoding="utf-8")
         written = out.resolve()

@@ -6,7 +6,8 @@ import datetime as dt
 import enum
 import sys
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 import attrs
@@ -14,7 +15,7 @@ import click
 
 from supervision_core.cli.context import State
 
-__all__ = ["emit", "fail", "pad", "show", "to_json", "width"]
+__all__ = ["emit", "fail", "pad", "show", "to_json", "width", "with_files"]
 
 
 def width(text: str) -> int:
@@ -85,3 +86,13 @@ def show(state: State, data: Any, human: Callable[[], None]) -> None:
         emit(data)
     else:
         human()
+
+
+def with_files(data: Any, files: Sequence[Path]) -> Any:
+    """``data`` for ``--json``, with ``"files"``: the full paths of the files a command wrote.
+
+    ``data`` as it is when the command wrote none, so its JSON keeps its shape.
+    """
+    if not files:
+        return data
+    return {**to_json(data), "files": [str(Path(f).resolve()) for f in files]}

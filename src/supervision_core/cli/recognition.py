@@ -11,10 +11,13 @@ from pathlib import Path
 import click
 
 from supervision_core.cli.context import (
+    CENTER,
+    DATE,
     State,
     actor_option,
     json_option,
     lazy_choice,
+    names,
     pass_state,
     resolve_actor,
 )
@@ -22,8 +25,6 @@ from supervision_core.cli.output import fail, pad, show
 from supervision_core.cli.year import activities
 
 __all__ = ["commendations", "officers"]
-
-_DATE = click.DateTime(["%Y-%m-%d"])
 
 
 @activities.command("record")
@@ -35,7 +36,7 @@ _DATE = click.DateTime(["%Y-%m-%d"])
     "inspection 明察暗访（也可写中文）。",
 )
 @click.option("--venue", required=True, help="场所（大厅、窗口、网上平台……）。")
-@click.option("--date", "on", type=_DATE, required=True, help="日期 YYYY-MM-DD。")
+@click.option("--date", "on", type=DATE, required=True, help="日期。")
 @click.option("--note", help="备注。")
 @click.option("--task", "task_id", type=int, help="对应的监督任务编号（如有）。")
 @actor_option
@@ -73,7 +74,7 @@ def activities_record(
 
 @activities.command("visits")
 @click.option("--supervisor", "supervisor_id", type=int, help="监督员编号。")
-@click.option("--center", help="中心代码。")
+@click.option("--center", type=CENTER, help="中心（代码或名称）。")
 @click.option("--year", type=int, help="年度。")
 @json_option
 @pass_state
@@ -108,9 +109,9 @@ def commendations() -> None:
 
 @commendations.command("record")
 @click.argument("year", type=int)
-@click.option("--center", required=True, help="中心代码。")
+@click.option("--center", type=CENTER, required=True, help="中心（代码或名称）。")
 @click.option("--number", "decision_number", required=True, help="表彰决定文号。")
-@click.option("--date", "decided_on", type=_DATE, required=True, help="决定日期 YYYY-MM-DD。")
+@click.option("--date", "decided_on", type=DATE, required=True, help="决定日期。")
 @actor_option
 @json_option
 @pass_state
@@ -141,7 +142,7 @@ def commendations_record(
 
 
 @commendations.command("list")
-@click.option("--center", help="中心代码。")
+@click.option("--center", type=CENTER, help="中心（代码或名称）。")
 @click.option("--year", type=int, help="年度。")
 @json_option
 @pass_state
@@ -154,7 +155,7 @@ def commendations_list(state: State, center: str | None, year: int | None) -> No
             click.echo("没有表彰记录。")
         for c in found:
             click.echo(
-                f"{c.center} {c.year} 年度  监督员 #{c.supervisor_id} {pad(c.name, 10)}"
+                f"{names().center(c.center)} {c.year} 年度  监督员 #{c.supervisor_id} {pad(c.name, 10)}"
                 f" {c.decision_number}  {c.decided_on}  （{c.decided_by}）"
             )
 
@@ -163,8 +164,15 @@ def commendations_list(state: State, center: str | None, year: int | None) -> No
 
 @commendations.command("certificates")
 @click.argument("year", type=int)
-@click.option("--center", required=True, help="中心代码。")
-@click.option("--pdf", "target", type=click.Path(path_type=Path), required=True, help="PDF 文件。")
+@click.option("--center", type=CENTER, required=True, help="中心（代码或名称）。")
+@click.option(
+    "--pdf",
+    "target",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="PDF 文件。",
+)
+@json_option
 @pass_state
 def commendations_certificates(state: State, year: int, center: str, target: Path) -> None:
     """生成荣誉证书（PDF，每人一页）。"""
@@ -173,16 +181,24 @@ def commendations_certificates(state: State, year: int, center: str, target: Pat
     ledger = state.ledger()
     found = ledger.commendations(center=center, year=year)
     if not found:
-        fail(f"中心 {center} 尚无 {year} 年度的表彰记录，请先运行 supdesk commendations record")
+        fail(
+            f"{ledger.center(center).name}尚无 {year} 年度的表彰记录，"
+            "请先运行 supdesk commendations record"
+        )
     target.write_bytes(commendation_certificates_pdf(found, center_name=ledger.center(center).name))
-    click.echo(f"已生成荣誉证书 {len(found)} 份：{target}")
+    show(
+        state,
+        {"certificates": len(found), "pdf": str(target.resolve())},
+        lambda: click.echo(f"已生成荣誉证书 {len(found)} 份：{target.resolve()}"),
+    )
 
 
 @commendations.command("notice")
 @click.argument("year", type=int)
-@click.option("--center", required=True, help="中心代码。")
-@click.option("--pdf", type=click.Path(path_type=Path), help="PDF 文件。")
-@click.option("--docx", type=click.Path(path_type=Path), help="DOCX 文件。")
+@click.option("--center", type=CENTER, required=True, help="中心（代码或名称）。")
+@click.option("--pdf", type=click.Path(dir_okay=False, path_type=Path), help="PDF 文件。")
+@click.option("--docx", type=click.Path(dir_okay=False, path_type=Path), help="DOCX 文件。")
+@json_option
 @pass_state
 def commendations_notice(
     state: State, year: int, center: str, pdf: Path | None, docx: Path | None
@@ -198,14 +214,23 @@ def commendations_notice(
     ledger = state.ledger()
     found = ledger.commendations(center=center, year=year)
     if not found:
-        fail(f"中心 {center} 尚无 {year} 年度的表彰记录，请先运行 supdesk commendations record")
+        fail(
+            f"{ledger.center(center).name}尚无 {year} 年度的表彰记录，"
+            "请先运行 supdesk commendations record"
+        )
     name = ledger.center(center).name
+    written: dict[str, str] = {}
     if pdf:
         pdf.write_bytes(commendation_notice_pdf(found, center_name=name))
-        click.echo(f"已生成表彰通报：{pdf}")
+        written["pdf"] = str(pdf.resolve())
     if docx:
         commendation_notice_docx(found, docx, center_name=name)
-        click.echo(f"已生成表彰通报：{docx}")
+        written["docx"] = str(docx.resolve())
+    show(
+        state,
+        written,
+        lambda: click.echo("\n".join(f"已生成表彰通报：{path}" for path in written.values())),
+    )
 
 
 # ---------------------------------------------------------------- the officer team
@@ -257,7 +282,7 @@ def officers_decide(
 
 
 @officers.command("list")
-@click.option("--center", help="推荐的苏木镇中心代码。")
+@click.option("--center", type=CENTER, help="推荐的苏木镇中心（代码或名称）。")
 @click.option(
     "--status",
     type=lazy_choice("supervision_core.model.recognition:RecommendationStatus"),
@@ -282,7 +307,7 @@ def officers_list(state: State, center: str | None, status: str | None) -> None:
             )
             note = f"：{r.decision_note}" if r.decision_note else ""
             click.echo(
-                f"#{r.id:<4} {r.center}  监督员 #{r.supervisor_id}  {pad(r.status.label, 12)}"
+                f"#{r.id:<4} {names().center(r.center)}  监督员 #{r.supervisor_id}  {pad(r.status.label, 12)}"
                 f" 理由：{r.reason}{decided}{note}"
             )
 

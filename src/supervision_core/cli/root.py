@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from supervision_core.cli.context import State
-from supervision_core.cli.output import fail
+from supervision_core.cli.output import fail, width
 from supervision_core.errors import SupervisionError, describe_os_error
 
 __all__ = ["SupdeskGroup", "cli", "import_"]
@@ -179,7 +179,40 @@ class ChineseHelpFormatter(click.HelpFormatter):
             for english, chinese in _HELP_WORDS:
                 text = text.replace(english, chinese)
             translated.append((term, text))
-        super().write_dl(translated, col_max, col_spacing)
+        # Click measures characters; a Chinese character takes two columns.
+        first_col = min(max((width(t) for t, _ in translated), default=0), col_max) + col_spacing
+        indent = " " * self.current_indent
+        for term, text in translated:
+            self.write(f"{indent}{term}")
+            if not text:
+                self.write("\n")
+                continue
+            if width(term) <= first_col - col_spacing:
+                self.write(" " * (first_col - width(term)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            lines = _wrap(text, max(self.width - first_col - self.current_indent - 2, 20))
+            self.write(lines[0] + "\n")
+            for line in lines[1:]:
+                self.write(" " * (first_col + self.current_indent) + line + "\n")
+
+
+_CLOSING = frozenset("，。；：、）》」』”！？")
+_TOKENS = re.compile(r"[\x21-\x7e]+|\s+|.")
+
+
+def _wrap(text: str, columns: int) -> list[str]:
+    """``text`` in lines of at most ``columns`` terminal columns, words of ASCII kept whole."""
+    lines: list[str] = []
+    line = ""
+    for token in _TOKENS.findall(" ".join(text.split())):
+        # Closing punctuation stays with the line it ends (no line starts with 。).
+        if line and width(line) + width(token) > columns and token not in _CLOSING:
+            lines.append(line.rstrip())
+            line = "" if token.isspace() else token
+        else:
+            line += token
+    return [*lines, line.rstrip()] if line.strip() or not lines else lines
 
 
 class ChineseContext(click.Context):
@@ -188,9 +221,95 @@ class ChineseContext(click.Context):
     formatter_class = ChineseHelpFormatter
 
 
+#: A value's placeholder in help and usage, by its click type's name (click writes
+#: ``INTEGER``, ``TEXT``, ``PATH``...).
+_TYPE_METAVARS = {
+    "integer": "整数",
+    "integer range": "整数",
+    "float": "数字",
+    "float range": "数字",
+    "boolean": "是或否",
+    "text": "文本",
+    "file": "文件",
+    "filename": "文件",
+    "path": "路径",
+    "directory": "文件夹",
+    "datetime": "日期",
+    "uuid": "UUID",
+}
+#: An argument's placeholder by its name (click writes the name in capitals).
+_ARGUMENT_METAVARS = {
+    "ref": "问题编号",
+    "into": "问题编号",
+    "year": "年度",
+    "period": "期间",
+    "username": "用户名",
+    "url": "URL",
+    "file": "文件",
+    "path": "路径",
+    "name": "名称",
+    "supervisor_id": "监督员编号",
+    "task_id": "任务编号",
+    "activity_id": "活动编号",
+    "batch_id": "批次编号",
+    "delivery_id": "推送编号",
+    "document_id": "资料编号",
+    "entry_id": "记录编号",
+    "evaluation_id": "评估编号",
+    "quarantine_id": "隔离记录编号",
+    "recommendation_id": "推荐编号",
+    "webhook_id": "订阅编号",
+    "token_id": "令牌编号",
+}
+#: Placeholders given in English by a command's own ``metavar``.
+_EXPLICIT_METAVARS = {
+    "PATH": "路径",
+    "FILE": "文件",
+    "TEXT": "文本",
+    "NAME": "名称",
+    "INTEGER": "整数",
+    "HOST:PORT": "主机:端口",
+    "CENTER": "中心",
+    "UNIT": "单位",
+}
+
+
+def chinese_metavar(param: click.Parameter) -> str | None:
+    """The Chinese placeholder of ``param`` in help and usage; ``None`` to keep click's.
+
+    Choices keep their list of values, flags have none, and dates show ``YYYY-MM-DD``.
+    """
+    if param.metavar is not None:
+        return _EXPLICIT_METAVARS.get(param.metavar)
+    if isinstance(param, click.Option) and (param.is_flag or param.count):
+        return None
+    if isinstance(param.type, click.Choice):
+        return None
+    if isinstance(param, click.Argument):
+        word = _ARGUMENT_METAVARS.get(param.name or "")
+        if word is None and (param.name or "").endswith("_id"):
+            word = "编号"
+        word = word or _TYPE_METAVARS.get(param.type.name, param.type.name)
+        if not param.required:
+            word = f"[{word}]"
+        return word + ("..." if param.nargs != 1 else "")
+    if isinstance(param.type, click.DateTime) and param.type.name != "日期":
+        return "日期"  # a plugin's click.DateTime, not click's [%Y-%m-%d]
+    if type(param.type).get_metavar is not click.ParamType.get_metavar:
+        return None  # a type that writes its own (a date's YYYY-MM-DD)
+    word = _TYPE_METAVARS.get(param.type.name)
+    if word is None:
+        return None  # a type of ours, named in Chinese already (中心, 单位)
+    return word + ("..." if param.nargs != 1 else "")
+
+
 def _chinese_help(command: click.Command) -> None:
-    """Give ``command`` and every command under it the Chinese help pages."""
+    """Give ``command`` and every command under it the Chinese help pages and placeholders."""
     command.context_class = ChineseContext
+    for param in command.params:
+        metavar = chinese_metavar(param)
+        if metavar is not None:
+            param.metavar = metavar
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             _chinese_help(sub)
@@ -279,7 +398,7 @@ class SupdeskGroup(click.Group):
     "--config",
     envvar="SUPDESK_CONFIG",
     type=click.Path(path_type=Path),
-    metavar="PATH",
+    metavar="路径",
     help="配置文件（默认当前目录下的 supdesk.toml），也可用 SUPDESK_CONFIG。",
 )
 @click.option(

@@ -16,6 +16,7 @@ from supervision_core.cli.context import (
     actor_option,
     json_option,
     lazy_choice,
+    names,
     pass_state,
     resolve_actor,
 )
@@ -38,7 +39,7 @@ def _supervisor_lines(s: Supervisor) -> list[str]:
     contacts = "，".join(_identity_text(i) for i in s.identities) or "（无）"
     lines = [
         f"#{s.id} {s.name}  [{s.status.label}]",
-        f"  所属中心：{s.center}    来源：{s.origin.label}",
+        f"  所属中心：{names().center(s.center)}    来源：{s.origin.label}",
         f"  聘书编号：{s.letter_number or '—'}    工作证编号：{s.card_number or '—'}",
         f"  聘期：{s.term_start or '—'} 至 {s.term_end or '—'}",
         f"  联系方式：{contacts}",
@@ -86,7 +87,7 @@ def _masked(s: Supervisor) -> Supervisor:
 
 @supervisors.command("add")
 @click.argument("name")
-@click.option("--center", type=CENTER, required=True, help="聘任中心代码。")
+@click.option("--center", type=CENTER, required=True, help="聘任中心（代码或名称）。")
 @click.option(
     "--origin",
     type=lazy_choice("supervision_core.model.supervisors:Origin"),
@@ -360,7 +361,7 @@ def supervisors_papers_returned(
 
 
 @supervisors.command("papers-outstanding")
-@click.option("--center", help="只看某个中心。")
+@click.option("--center", type=CENTER, help="只看某个中心。")
 @json_option
 @pass_state
 def supervisors_papers_outstanding(state: State, center: str | None) -> None:
@@ -455,7 +456,7 @@ def supervisors_discipline_list(state: State, supervisor_id: int) -> None:
 
 
 @supervisors.command("candidates")
-@click.option("--center", type=CENTER, required=True, help="中心代码。")
+@click.option("--center", type=CENTER, required=True, help="中心（代码或名称）。")
 @json_option
 @pass_state
 def supervisors_candidates(state: State, center: str) -> None:

@@ -14,6 +14,8 @@ import click
 
 from supervision_core.cli.access import log_shown
 from supervision_core.cli.context import (
+    CENTER,
+    DATE,
     State,
     actor_option,
     json_option,
@@ -29,8 +31,6 @@ if TYPE_CHECKING:
     from supervision_core.model.tasks import Task, TaskAssignment
 
 __all__ = ["documents", "tasks"]
-
-_DATE = click.DateTime(["%Y-%m-%d"])
 
 
 def _progress(assignments: list[TaskAssignment]) -> str:
@@ -67,7 +67,7 @@ def tasks() -> None:
 
 
 @tasks.command("add")
-@click.option("--center", required=True, help="中心代码。")
+@click.option("--center", type=CENTER, required=True, help="中心（代码或名称）。")
 @click.option(
     "--kind",
     type=lazy_choice("supervision_core.model.tasks:TaskKind"),
@@ -77,8 +77,8 @@ def tasks() -> None:
 @click.option("--place", required=True, help="地点（如 乌审召镇便民服务中心）。")
 @click.option("--service", required=True, help="体验事项（如 不动产登记）。")
 @click.option("--instructions", default="", help="任务要求：体验什么、留意什么。")
-@click.option("--from", "starts_on", type=_DATE, required=True, help="开始日期 YYYY-MM-DD。")
-@click.option("--to", "ends_on", type=_DATE, required=True, help="结束日期 YYYY-MM-DD（含）。")
+@click.option("--from", "starts_on", type=DATE, required=True, help="开始日期。")
+@click.option("--to", "ends_on", type=DATE, required=True, help="结束日期（含）。")
 @click.option(
     "--supervisor",
     "supervisor_ids",
@@ -125,7 +125,7 @@ def tasks_add(
 
 
 @tasks.command("list")
-@click.option("--center", required=True, help="中心代码。")
+@click.option("--center", type=CENTER, required=True, help="中心（代码或名称）。")
 @click.option("--open", "open_only", is_flag=True, help="只列出尚待答复或体验的任务。")
 @json_option
 @pass_state
@@ -196,7 +196,12 @@ def documents() -> None:
 
 @documents.command("publish")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--center", required=True, help="中心代码；旗中心的资料各中心的监督员都能看到。")
+@click.option(
+    "--center",
+    type=CENTER,
+    required=True,
+    help="中心（代码或名称）；旗中心的资料各中心的监督员都能看到。",
+)
 @click.option(
     "--category",
     type=lazy_choice("supervision_core.model.library:DocumentCategory"),
@@ -222,7 +227,7 @@ def documents_publish(
 
 
 @documents.command("list")
-@click.option("--center", help="只列出某个中心发布的资料。")
+@click.option("--center", type=CENTER, help="只列出某个中心发布的资料。")
 @click.option("--all", "include_withdrawn", is_flag=True, help="连同已撤回的资料。")
 @json_option
 @pass_state

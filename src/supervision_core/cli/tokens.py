@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from supervision_core.cli.context import State, json_option, pass_state
+from supervision_core.cli.context import CENTER, UNIT, State, json_option, names, pass_state
 from supervision_core.cli.output import fail, show
 
 if TYPE_CHECKING:  # the value modules load with the ledger, not for `supdesk --help`
@@ -36,7 +36,7 @@ def _token_data(t: ApiToken) -> dict[str, Any]:
 
 def _token_line(t: ApiToken, now: dt.datetime) -> str:
     scopes = "、".join(s.label for s in sorted(t.scopes))
-    unit = f" 单位 {t.unit}" if t.unit else ""
+    unit = f" 单位 {names().unit(t.unit, t.center)}" if t.unit else ""
     if t.revoked_at is not None:
         state = "（已吊销）"
     elif not t.active(now):
@@ -44,7 +44,7 @@ def _token_line(t: ApiToken, now: dt.datetime) -> str:
     else:
         state = ""
     until = f" 有效期至 {t.expires_at.date().isoformat()}" if t.expires_at else ""
-    return f"{t.name}  {t.hint}…  {t.center}{unit}  {scopes}{until}{state}"
+    return f"{t.name}  {t.hint}…  {names().center(t.center)}{unit}  {scopes}{until}{state}"
 
 
 def _expiry(text: str | None) -> dt.datetime | None:
@@ -62,14 +62,19 @@ def _expiry(text: str | None) -> dt.datetime | None:
 
 @tokens.command("add")
 @click.argument("name")
-@click.option("--center", required=True, help="令牌所属中心代码；旗中心的令牌可查看所有中心。")
+@click.option(
+    "--center",
+    type=CENTER,
+    required=True,
+    help="令牌所属中心（代码或名称）；旗中心的令牌可查看所有中心。",
+)
 @click.option(
     "--scope",
     "scope_text",
     required=True,
     help="权限范围，逗号分隔：read、screen、dispatch、unit、export、open311-submit。",
 )
-@click.option("--unit", help="承办单位令牌所属单位的代码（--scope unit 时必填）。")
+@click.option("--unit", type=UNIT, help="承办单位令牌所属单位，代码或名称（--scope unit 时必填）。")
 @click.option("--expires", help="有效期至 YYYY-MM-DD（含当天）；不填则长期有效。")
 @json_option
 @pass_state
@@ -95,7 +100,7 @@ def tokens_add(
 
 
 @tokens.command("list")
-@click.option("--center", help="只列出该中心的令牌。")
+@click.option("--center", type=CENTER, help="只列出该中心的令牌。")
 @json_option
 @pass_state
 def tokens_list(state: State, center: str | None) -> None:

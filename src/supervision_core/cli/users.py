@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from supervision_core.cli.context import CENTER, UNIT, State, json_option, lazy_choice, pass_state
+from supervision_core.cli.context import (
+    CENTER,
+    UNIT,
+    State,
+    json_option,
+    lazy_choice,
+    names,
+    pass_state,
+)
 from supervision_core.cli.output import show
 
 if TYPE_CHECKING:  # the value modules load with the ledger, not for `supdesk --help`
@@ -22,9 +30,11 @@ def users() -> None:
 
 
 def _user_line(u: StaffUser) -> str:
-    unit = f" 单位 {u.unit}" if u.unit else ""
+    unit = f" 单位 {names().unit(u.unit, u.center)}" if u.unit else ""
     state = "（已停用）" if u.disabled else ""
-    return f"{u.username}  {u.display_name}  {u.role.label}  {u.center}{unit}{state}"
+    return (
+        f"{u.username}  {u.display_name}  {u.role.label}  {names().center(u.center)}{unit}{state}"
+    )
 
 
 def _new_password(username: str) -> str:
@@ -38,7 +48,10 @@ def _new_password(username: str) -> str:
 @click.argument("username")
 @click.option("--name", "display_name", required=True, help="姓名（显示在页面和回执上）。")
 @click.option(
-    "--center", type=CENTER, required=True, help="所属中心代码；旗中心的工作人员可查看所有中心。"
+    "--center",
+    type=CENTER,
+    required=True,
+    help="所属中心（代码或名称）；旗中心的工作人员可查看所有中心。",
 )
 @click.option(
     "--role",
@@ -47,7 +60,7 @@ def _new_password(username: str) -> str:
     show_default=True,
     help="角色。",
 )
-@click.option("--unit", type=UNIT, help="承办单位账号所属单位的代码（--role unit 时必填）。")
+@click.option("--unit", type=UNIT, help="承办单位账号所属单位，代码或名称（--role unit 时必填）。")
 @json_option
 @pass_state
 def users_add(
@@ -110,7 +123,7 @@ def users_enable(state: State, username: str) -> None:
     required=True,
     help="新的角色。",
 )
-@click.option("--unit", type=UNIT, help="承办单位账号所属单位的代码（--role unit 时必填）。")
+@click.option("--unit", type=UNIT, help="承办单位账号所属单位，代码或名称（--role unit 时必填）。")
 @json_option
 @pass_state
 def users_role(state: State, username: str, role: str, unit: str | None) -> None:
@@ -121,8 +134,14 @@ def users_role(state: State, username: str, role: str, unit: str | None) -> None
 
 @users.command("password")
 @click.argument("username")
+@json_option
 @pass_state
 def users_password(state: State, username: str) -> None:
     """重设密码（同时解除登录锁定，并退出其所有会话）。"""
     state.ledger().users.set_password(username, _new_password(username))
-    click.echo(f"已重设 {username} 的密码")
+    # The password itself is never printed, in JSON neither.
+    show(
+        state,
+        {"username": username, "password_reset": True},
+        lambda: click.echo(f"已重设 {username} 的密码"),
+    )

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from supervision_core.cli.context import State, json_option, pass_state
+from supervision_core.cli.context import CENTER, UNIT, State, json_option, names, pass_state
 from supervision_core.cli.output import fail, show
 
 if TYPE_CHECKING:  # the value modules load with the ledger, not for `supdesk --help`
@@ -32,10 +32,10 @@ def _hook_data(h: Webhook) -> dict[str, Any]:
 
 
 def _hook_line(h: Webhook) -> str:
-    unit = f" 单位 {h.unit}" if h.unit else ""
+    unit = f" 单位 {names().unit(h.unit, h.center)}" if h.unit else ""
     events = "、".join(e.label for e in sorted(h.events))
     state = "（已停用）" if h.disabled else ""
-    return f"#{h.id}  {h.url}  {h.center}{unit}  {events}{state}"
+    return f"#{h.id}  {h.url}  {names().center(h.center)}{unit}  {events}{state}"
 
 
 def _delivery_data(d: WebhookDelivery) -> dict[str, Any]:
@@ -60,8 +60,10 @@ def _delivery_data(d: WebhookDelivery) -> dict[str, Any]:
     required=True,
     help="事件，逗号分隔，如 issue.accepted,issue.dispatched。",
 )
-@click.option("--center", required=True, help="订阅哪个中心的事件（旗中心可收到所有中心的）。")
-@click.option("--unit", help="只订阅派给该单位的问题（单位订阅不含报告人信息）。")
+@click.option(
+    "--center", type=CENTER, required=True, help="订阅哪个中心的事件（旗中心可收到所有中心的）。"
+)
+@click.option("--unit", type=UNIT, help="只订阅派给该单位的问题（单位订阅不含报告人信息）。")
 @json_option
 @pass_state
 def webhooks_add(state: State, url: str, event_text: str, center: str, unit: str | None) -> None:
@@ -96,11 +98,12 @@ def webhooks_list(state: State) -> None:
 
 @webhooks.command("disable")
 @click.argument("webhook_id", type=int)
+@json_option
 @pass_state
 def webhooks_disable(state: State, webhook_id: int) -> None:
     """停用订阅：此后不再推送（推送记录保留）。"""
     hook = state.ledger().webhooks.disable(webhook_id)
-    click.echo(f"已停用订阅：{_hook_line(hook)}")
+    show(state, _hook_data(hook), lambda: click.echo(f"已停用订阅：{_hook_line(hook)}"))
 
 
 @webhooks.command("log")
@@ -126,18 +129,28 @@ def webhooks_log(state: State, webhook_id: int | None) -> None:
 
 @webhooks.command("replay")
 @click.argument("delivery_id", type=int)
+@json_option
 @pass_state
 def webhooks_replay(state: State, delivery_id: int) -> None:
     """重新推送一条记录（已放弃或已送达的），下一轮推送时发出。"""
     delivery = state.ledger().webhooks.replay(delivery_id)
-    click.echo(f"已安排重新推送：#{delivery.id}（{delivery.event.label}）")
+    show(
+        state,
+        _delivery_data(delivery),
+        lambda: click.echo(f"已安排重新推送：#{delivery.id}（{delivery.event.label}）"),
+    )
 
 
 @webhooks.command("deliver")
+@json_option
 @pass_state
 def webhooks_deliver(state: State) -> None:
     """立即推送一轮到期的事件（守护进程会定期自动推送）。"""
     delivered, failed = state.ledger().deliver_webhooks()
     if failed and not delivered:
         fail(f"本轮推送失败 {failed} 条，将按退避时间重试（supdesk webhooks log 查看原因）")
-    click.echo(f"本轮送达 {delivered} 条，失败 {failed} 条。")
+    show(
+        state,
+        {"delivered": delivered, "failed": failed},
+        lambda: click.echo(f"本轮送达 {delivered} 条，失败 {failed} 条。"),
+    )

@@ -22,61 +22,15 @@ from supervision_core.cli.context import (
     pass_state,
     resolve_actor,
 )
-from supervision_core.cli.output import fail, pad, show
+from supervision_core.cli.evaluation_text import evaluation_lines, write_evaluation
+from supervision_core.cli.output import fail, pad, show, with_files
 
 # The value modules load when a command runs (with the ledger), not for `supdesk --help`:
 # annotations only here, the options' choices and defaults read when first needed.
 if TYPE_CHECKING:
     from supervision_core.model.briefing import BriefingMeeting
-    from supervision_core.model.vocabulary import Vocabulary
-    from supervision_core.model.year import Evaluation
 
 __all__ = ["activities", "briefing", "evaluate", "evaluations", "workplans"]
-
-
-def _evaluation_lines(e: Evaluation, vocabulary: Vocabulary | None = None) -> list[str]:
-    from supervision_core.model.year import TIE_RULES
-
-    if not e.published:
-        which = "预览，未发布"
-    else:
-        which = f"第 {e.version} 版，{'正式版本' if e.official else '已被后续版本取代'}"
-    lines = [
-        f"{vocabulary.center(e.center) if vocabulary else e.center} {e.year} 年度监督员评估"
-        f"（{which}，评分办法 {vocabulary.policy(e.policy) if vocabulary else e.policy}，"
-        f"优秀名额 {e.quota} 名，并列规则：{' > '.join(TIE_RULES[r][0] for r in e.tie_rule)}）"
-    ]
-    if e.published and e.supersedes is not None:
-        lines.append(f"  取代评估 #{e.supersedes}，理由：{e.reason or '—'}")
-    if not e.entries:
-        lines.append("  （本年度没有参评的监督员）")
-    for entry in e.entries:
-        star = " ★优秀" if entry.excellent else ""
-        tie = f"  （{entry.tie_note}）" if entry.tie_note else ""
-        term = f"{entry.term_start or '—'} 至 {entry.term_end or '—'}"
-        lines.append(
-            f"{entry.rank:>3}. {pad(entry.name, 12)} {pad(entry.status.label, 10)} "
-            f"{entry.score.total:>6g}  {pad(entry.score.band.label, 8)}  聘期 {term}{star}{tie}"
-        )
-        lines += [f"       ⚑ {flag}" for flag in entry.flags]
-    if not e.published:
-        lines.append("这是预览，没有保存。确认无误后加 --publish 发布正式版本。")
-    return lines
-
-
-def _write_evaluation(
-    kind: str, evaluation: Evaluation, target: Path, *, center_name: str, on: dt.date
-) -> None:
-    # The writers import openpyxl, fpdf, python-docx and matplotlib: only when asked.
-    if kind == "xlsx":
-        from supervision_core.documents.evaluation_workbook import write_evaluation_xlsx
-
-        write_evaluation_xlsx(evaluation, target, center_name=center_name)
-        return
-    from supervision_core.documents.printable import write_evaluation_docx, write_evaluation_pdf
-
-    write = write_evaluation_pdf if kind == "pdf" else write_evaluation_docx
-    write(evaluation, target, center_name=center_name, on=on)
 
 
 class _TieRuleOption(click.Option):
@@ -99,7 +53,7 @@ class _TieRuleOption(click.Option):
 
 @click.command()
 @click.argument("year", type=int)
-@click.option("--center", type=CENTER, help="中心代码（默认：每个中心各评一次）。")
+@click.option("--center", type=CENTER, help="中心，代码或名称（默认：每个中心各评一次）。")
 @click.option(
     "--quota",
     "quota_ratio",
@@ -145,6 +99,8 @@ def evaluate(
     rules = tuple(r.strip() for r in tie_rule.split(",") if r.strip())
     codes = [center] if center else [c.code for c in ledger.centers()]
     published = []
+    vocabulary = ledger.vocabulary()
+    files: dict[int, list[Path]] = {}
     for code in codes:
         evaluation = ledger.evaluate_year(
             year,
@@ -156,12 +112,14 @@ def evaluate(
             reason=reason,
         )
         published.append(evaluation)
-        name = ledger.center(code).name
+        mine = files.setdefault(len(published) - 1, [])
         for wanted, kind in ((xlsx, "xlsx"), (pdf, "pdf"), (docx, "docx")):
             if wanted is None:
                 continue
             target = wanted if center else wanted.with_name(f"{wanted.stem}-{code}{wanted.suffix}")
-            _write_evaluation(kind, evaluation, target, center_name=name, on=ledger.today())
+            mine.append(
+                write_evaluation(kind, evaluation, target, vocabulary=vocabulary, on=ledger.today())
+            )
 
     # The evaluation names every supervisor ranked: a view of personal data (access log).
     log_shown(
@@ -172,17 +130,14 @@ def evaluate(
     )
 
     def human() -> None:
-        vocabulary = ledger.vocabulary()
         for evaluation in published:
-            click.echo("\n".join(_evaluation_lines(evaluation, vocabulary)))
-        if xlsx is not None:
-            click.echo(
-                f"已另存为 {xlsx.resolve()}"
-                if center
-                else f"已按中心另存为 {xlsx.resolve().parent}/{xlsx.stem}-<中心>{xlsx.suffix}"
-            )
+            click.echo("\n".join(evaluation_lines(evaluation, vocabulary)))
+        for written in files.values():
+            for path in written:
+                click.echo(f"已另存为 {path}")
 
-    show(state, published[0] if center else published, human)
+    data = [with_files(e, files[i]) for i, e in enumerate(published)]
+    show(state, data[0] if center else data, human)
 
 
 @click.group()
@@ -191,15 +146,17 @@ def evaluations() -> None:
 
 
 @evaluations.command("list")
-@click.option("--center", type=CENTER, help="中心代码。")
+@click.option("--center", type=CENTER, help="中心（代码或名称）。")
 @click.option("--year", type=int, help="年度。")
 @json_option
 @pass_state
 def evaluations_list(state: State, center: str | None, year: int | None) -> None:
     """列出已发布的评估版本。"""
-    found = state.ledger().evaluations(center=center, year=year)
+    ledger = state.ledger()
+    found = ledger.evaluations(center=center, year=year)
 
     def human() -> None:
+        vocabulary = ledger.vocabulary()
         if not found:
             click.echo("还没有发布的评估。")
         for e in found:
@@ -207,7 +164,7 @@ def evaluations_list(state: State, center: str | None, year: int | None) -> None
             mark = "正式" if e.official else "已取代"
             why = f"  取代 #{e.supersedes}：{e.reason}" if e.supersedes else ""
             click.echo(
-                f"#{e.id:<4} {e.center} {e.year} 第 {e.version} 版（{mark}）  "
+                f"#{e.id:<4} {vocabulary.center(e.center)} {e.year} 第 {e.version} 版（{mark}）  "
                 f"参评 {len(e.entries)} 人  优秀：{names}{why}"
             )
 
@@ -226,22 +183,25 @@ def evaluations_show(state: State, evaluation_id: int, xlsx: Path | None) -> Non
     if not found:
         fail(f"没有编号为 {evaluation_id} 的评估")
     evaluation = found[0]
+    vocabulary = ledger.vocabulary()
+    written = []
     if xlsx is not None:
-        from supervision_core.documents.evaluation_workbook import write_evaluation_xlsx
-
-        write_evaluation_xlsx(evaluation, xlsx, center_name=ledger.center(evaluation.center).name)
+        written.append(
+            write_evaluation("xlsx", evaluation, xlsx, vocabulary=vocabulary, on=ledger.today())
+        )
     log_shown(
         ledger,
         "annual_evaluation",
         (entry.supervisor_id for entry in evaluation.entries),
         target=str(evaluation.year),
     )
-    vocabulary = ledger.vocabulary()
-    show(
-        state,
-        evaluation,
-        lambda: click.echo("\n".join(_evaluation_lines(evaluation, vocabulary))),
-    )
+
+    def human() -> None:
+        click.echo("\n".join(evaluation_lines(evaluation, vocabulary)))
+        for path in written:
+            click.echo(f"已另存为 {path}")
+
+    show(state, with_files(evaluation, written), human)
 
 
 @click.group()
@@ -250,7 +210,7 @@ def workplans() -> None:
 
 
 @workplans.command("add")
-@click.option("--center", type=CENTER, required=True, help="中心代码。")
+@click.option("--center", type=CENTER, required=True, help="中心（代码或名称）。")
 @click.option("--year", type=int, required=True, help="年度。")
 @click.option("--title", required=True, help="计划名称。")
 @click.option("--staff", multiple=True, required=True, help="负责的专人（可多次）。")
@@ -274,7 +234,7 @@ def workplans_add(
 
 
 @workplans.command("list")
-@click.option("--center", type=CENTER, help="中心代码。")
+@click.option("--center", type=CENTER, help="中心（代码或名称）。")
 @click.option("--year", type=int, help="年度。")
 @json_option
 @pass_state
@@ -299,7 +259,7 @@ def activities() -> None:
 
 
 @activities.command("add")
-@click.option("--center", type=CENTER, required=True, help="中心代码。")
+@click.option("--center", type=CENTER, required=True, help="中心（代码或名称）。")
 @click.option(
     "--kind",
     type=lazy_choice("supervision_core.model.year:ActivityKind"),
@@ -371,7 +331,7 @@ def activities_attend(
 
 
 @activities.command("list")
-@click.option("--center", type=CENTER, help="中心代码。")
+@click.option("--center", type=CENTER, help="中心（代码或名称）。")
 @click.option("--year", type=int, help="年度。")
 @json_option
 @pass_state
@@ -408,10 +368,10 @@ class _BriefingGroup(click.Group):
 
 @click.group(cls=_BriefingGroup, no_args_is_help=True)
 def briefing() -> None:
-    """每半年通报：统计、发送给监督员、记录通报会（briefing 2026H1 --center X 即 show）。"""
+    """每半年通报：统计、发送给监督员、记录通报会（briefing 2026H1 --center 中心 即 show）。"""
 
 
-_center_option = click.option("--center", type=CENTER, required=True, help="中心代码。")
+_center_option = click.option("--center", type=CENTER, required=True, help="中心（代码或名称）。")
 
 
 @briefing.command("show")
@@ -448,7 +408,7 @@ def briefing_show(
     send: bool,
     actor: str | None,
 ) -> None:
-    """PERIOD 写作 2026H1 或 2026H2；输出 Markdown 或 JSON，可另存、可发送。"""
+    """期间写作 2026H1 或 2026H2；输出 Markdown 或 JSON，可另存、可发送。"""
     ledger = state.ledger()
     if opinion:
         ledger.add_briefing_opinion(
@@ -486,7 +446,7 @@ def briefing_show(
             click.echo(text, nl=False)
 
     if not send:
-        show(state, figures, text_or_where)
+        show(state, with_files(figures, written), text_or_where)
         return
     delivery = ledger.send_briefing(center=center, period=period)
 
@@ -504,7 +464,7 @@ def briefing_show(
             ids = "、".join(f"#{i}" for i in delivery.without_address)
             click.echo(f"注意：监督员 {ids} 没有登记联系方式，请线下送达。")
 
-    show(state, {"briefing": figures, "delivery": delivery}, human)
+    show(state, with_files({"briefing": figures, "delivery": delivery}, written), human)
 
 
 @briefing.group("meeting")

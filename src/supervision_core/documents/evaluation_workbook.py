@@ -25,8 +25,14 @@ _HEADER = [
 ]
 
 
-def write_evaluation_xlsx(evaluation: Evaluation, path: str | Path, *, center_name: str) -> Path:
-    """Write ``evaluation`` to ``path``: a title, a frozen header, one row a supervisor."""
+def write_evaluation_xlsx(
+    evaluation: Evaluation, path: str | Path, *, center_name: str, policy_name: str | None = None
+) -> Path:
+    """Write ``evaluation`` to ``path``: a title, a frozen header, one row a supervisor.
+
+    ``policy_name`` is the scoring policy's Chinese name (``Vocabulary.policy_name``);
+    without it the workbook shows the policy's code.
+    """
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -43,7 +49,7 @@ def write_evaluation_xlsx(evaluation: Evaluation, path: str | Path, *, center_na
     sheet["A1"].alignment = Alignment(horizontal="center")
     sheet.append(
         [
-            f"评分办法：{evaluation.policy}；优秀名额：{evaluation.quota} 名（不超过参评人数的 "
+            f"评分办法：{policy_name or evaluation.policy}；优秀名额：{evaluation.quota} 名（不超过参评人数的 "
             f"{evaluation.quota_ratio:.0%}，向下取整，至少 1 名；已取消资格、暂停的不占名额）；"
             f"{'发布' if evaluation.published else '生成'}：{evaluation.actor} "
             f"{evaluation.published_at:%Y-%m-%d %H:%M} UTC"

@@ -196,7 +196,20 @@ class _Names:
             return self.users[rest]
         if kind == "unit" and rest:
             return self.unit(center, rest.split(":")[0])
+        if kind == "demo":
+            return _ACTOR_KINDS[kind]
+        if kind in _ACTOR_KINDS:
+            return f"{_ACTOR_KINDS[kind]}（{rest}）" if rest else _ACTOR_KINDS[kind]
         return actor
+
+
+#: Who took a step that no account names, in Chinese: ``cli:王敏`` is 命令行（王敏）.
+_ACTOR_KINDS = {
+    "cli": "命令行",
+    "daemon": "守护进程",
+    "api": "接口",
+    "demo": "演示数据",
+}
 
 
 def notifier_labels(ledger: Ledger) -> dict[str, str]:

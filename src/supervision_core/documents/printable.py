@@ -232,7 +232,7 @@ def _evaluation_lines(e: Evaluation) -> list[str]:
             + ("  优秀监督员" if x.excellent else "")
             + (f"（{x.tie_note}）" if x.tie_note else "")
         )
-        lines += [f"    ⚑ {flag}" for flag in x.flags]
+        lines += [f"    ※ {flag}" for flag in x.flags]  # WenQuanYi has no ⚑
     return lines
 
 
@@ -242,16 +242,26 @@ def _evaluation_title(e: Evaluation) -> str:
 
 
 def write_evaluation_pdf(
-    e: Evaluation, path: str | Path, *, center_name: str, on: dt.date, font: Path | None = None
+    e: Evaluation,
+    path: str | Path,
+    *,
+    center_name: str,
+    on: dt.date,
+    font: Path | None = None,
+    policy_name: str | None = None,
 ) -> Path:
-    """The annual evaluation as a PDF notice."""
+    """The annual evaluation as a PDF notice.
+
+    ``policy_name`` is the scoring policy's Chinese name (``Vocabulary.policy_name``);
+    without it the notice shows the policy's code.
+    """
     notice = _Notice(font or find_cjk_font())
     notice.heading(center_name, _evaluation_title(e))
     excellent = "、".join(x.name for x in e.excellent) or "无"
     notice.section(
         "一、评估情况",
         [
-            f"参评监督员 {len(e.entries)} 名，评分办法：{e.policy}。优秀名额 {e.quota} 名"
+            f"参评监督员 {len(e.entries)} 名，评分办法：{policy_name or e.policy}。优秀名额 {e.quota} 名"
             f"（不超过参评人数的 {e.quota_ratio:.0%}，向下取整，至少 1 名）。",
             f"{e.year}年度优秀监督员：{excellent}。",
         ],
@@ -262,7 +272,12 @@ def write_evaluation_pdf(
 
 
 def write_evaluation_docx(
-    e: Evaluation, path: str | Path, *, center_name: str, on: dt.date
+    e: Evaluation,
+    path: str | Path,
+    *,
+    center_name: str,
+    on: dt.date,
+    policy_name: str | None = None,
 ) -> Path:
     """The annual evaluation as an editable DOCX, with a results table."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -276,7 +291,8 @@ def write_evaluation_docx(
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     title.add_run(_evaluation_title(e)).font.size = Pt(16)
     document.add_paragraph(
-        f"参评监督员 {len(e.entries)} 名，优秀名额 {e.quota} 名；{e.year}年度优秀监督员："
+        f"参评监督员 {len(e.entries)} 名，评分办法：{policy_name or e.policy}，"
+        f"优秀名额 {e.quota} 名；{e.year}年度优秀监督员："
         f"{'、'.join(x.name for x in e.excellent) or '无'}。"
     )
     table = document.add_table(rows=1, cols=7)

@@ -250,6 +250,12 @@ class Vocabulary:
         name = self.policies.get(code)
         return f"{name}（{code}）" if name else code
 
+    def policy_name(self, code: str | None) -> str:
+        """The scoring policy's name alone, for documents: ``乌审召镇监督员评分办法（2026）``."""
+        if not code:
+            return "—"
+        return self.policies.get(code) or code
+
     def step_detail(self, event: Any, center: str | None = None) -> str:
         """What a step of an issue's history adds in words: the unit and person of a dispatch.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -40,9 +41,12 @@ async def console_queue(request: Request) -> Response:
     def load() -> Any:
         ledger = desk.ledger
         centers = centers_of(ledger, user)
-        wanted = request.query_params.get("center") or None
+        vocabulary = ledger.vocabulary()
+        wanted = _by_name(vocabulary.find_center, request.query_params.get("center"))
         if wanted is not None and wanted not in centers:
             raise HTTPException(403, "您无权查看其他中心的问题。")
+        if "unit" in filters and not any(filters["unit"] in u for u in vocabulary.units.values()):
+            filters["unit"] = _by_name(vocabulary.find_unit, filters["unit"])
         rows = []
         for center in [wanted] if wanted else centers:
             kwargs: dict[str, Any] = {
@@ -71,7 +75,7 @@ async def console_queue(request: Request) -> Response:
         rows = rows[:PAGE]
         # The screening checks' advice, next to each report waiting for screening.
         advice = {r.id: ledger.proposals(r.id) for r in rows if view == "screen"}
-        return rows, ledger.today(), advice, ledger.vocabulary()
+        return rows, ledger.today(), advice, vocabulary
 
     rows, today, advice, vocabulary = await desk.call(load)
     context = {
@@ -90,6 +94,16 @@ async def console_queue(request: Request) -> Response:
         "next_after": rows[-1].id if len(rows) == PAGE else None,
     }
     return render(request, "console/queue.html", context)
+
+
+def _by_name(find: Callable[[str], str], text: str | None) -> str | None:
+    """The code of a center or unit written by its code or its Chinese name; 400 if none."""
+    if not text or not text.strip():
+        return None
+    try:
+        return find(text)
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from exc
 
 
 def _filters(request: Request) -> dict[str, Any]:
