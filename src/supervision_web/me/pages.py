@@ -43,7 +43,7 @@ from supervision_core import (
 )
 
 from . import CHANNEL, work
-from .auth import call_as_supervisor, login, logout, signed_in, signed_in_hop
+from .auth import COOKIE, SignInRequired, login, logout, signed_in, signed_in_hop
 from .form import FormLimits, Photo, valid_form_key, validate_report
 
 __all__ = ["register_routes"]
@@ -128,9 +128,9 @@ def _line(issue: IssueSummary, today: dt.date) -> ReportLine:
     )
 
 
-def _reports_page(ledger: Ledger, supervisor: Supervisor, before: int | None) -> dict[str, Any]:
-    mine = ledger.supervisor_issues(supervisor.id, before=before, limit=PAGE_SIZE)
-    today = ledger.today()
+def _reports_page(
+    supervisor: Supervisor, mine: list[IssueSummary], before: int | None, today: dt.date
+) -> dict[str, Any]:
     return {
         "me": supervisor,
         "rows": [_line(i, today) for i in mine],
@@ -141,10 +141,19 @@ def _reports_page(ledger: Ledger, supervisor: Supervisor, before: int | None) ->
 
 @signed_in_hop
 async def reports(request: Request) -> Response:
-    """My reports, newest first, a page at a time: number, state, when, deadline, overdue."""
+    """My reports, newest first, a page at a time: number, state, when, deadline, overdue.
+
+    The session and the page of issues are read on one connection in one worker thread
+    (:meth:`~supervision_core.Ledger.supervisor_page`), as every page checks the session.
+    """
     desk = web.desk_of(request)
     before = web.query_id(request, "before")
-    context = await call_as_supervisor(request, lambda me: _reports_page(desk.ledger, me, before))
+    token = request.cookies.get(COOKIE, "")
+    found = await desk.call(desk.ledger.supervisor_page, token, before=before, limit=PAGE_SIZE)
+    if found is None:
+        raise SignInRequired
+    request.state.supervisor, mine = found
+    context = _reports_page(found[0], mine, before, desk.ledger.today())
     return web.render(request, "me/reports.html", context)
 
 
