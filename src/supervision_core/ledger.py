@@ -493,6 +493,7 @@ class Ledger:
     sign_in_with_code = _Via("_sign_ins", SignIns.sign_in_with_code)
     start_supervisor_session = _Via("_sign_ins", SignIns.start_supervisor_session)
     supervisor_of_session = _Via("_sign_ins", SignIns.supervisor_of_session)
+    supervisor_page = _Via("_sign_ins", SignIns.supervisor_page)
     end_supervisor_session = _Via("_sign_ins", SignIns.end_supervisor_session)
     end_supervisor_sessions = _Via("_sign_ins", SignIns.end_supervisor_sessions)
     supervisor_sessions = _Via("_sign_ins", SignIns.supervisor_sessions)

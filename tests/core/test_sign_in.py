@@ -26,6 +26,8 @@ from supervision_core import (
     Notice,
     OutboxStatus,
     PluginManager,
+    Report,
+    Sender,
     Settings,
     hookimpl,
 )
@@ -190,3 +192,33 @@ def test_a_session_unused_for_its_days_ends(
     supdesk_clock.advance(days=SESSION_DAYS, seconds=1)
     assert supdesk_ledger.supervisor_of_session(token) is None
     supdesk_ledger.end_supervisor_session(token)
+
+
+def test_the_page_of_a_session_is_its_supervisors_issues_or_nobody(
+    supdesk_ledger: Ledger, supervisor: int, supdesk_clock: FrozenClock
+) -> None:
+    """``supervisor_page``: the session check and a page of issues on one connection."""
+    ledger = supdesk_ledger
+    numbers = [
+        ledger.receive(
+            Report(channel="test", external_id=f"p{n}", center="wushenzhao",
+                   received_at=supdesk_clock(), sender=Sender(ContactKind.PHONE, PHONE),
+                   text=f"第 {n} 个问题")
+        ).issue_number
+        for n in range(3)
+    ]  # fmt: skip
+    token = ledger.start_supervisor_session(supervisor, via="code").token
+    found = ledger.supervisor_page(token, limit=2)
+    assert found is not None
+    me, newest = found
+    assert me == ledger.supervisor(supervisor) == ledger.supervisor_of_session(token)
+    assert newest == ledger.supervisor_issues(supervisor, limit=2)
+    assert [i.number for i in newest] == numbers[:0:-1]
+    older = ledger.supervisor_page(token, before=newest[-1].id, limit=2)
+    assert older is not None and [i.number for i in older[1]] == numbers[:1]
+    supdesk_clock.advance(days=2)  # a use moves the session's end on, as any page's
+    assert ledger.supervisor_page(token) is not None
+    assert ledger.supervisor_sessions(supervisor)[0].last_seen_at == supdesk_clock()
+    assert ledger.supervisor_page("not-a-token") is None
+    ledger.suspend(supervisor, reason="暂停履职", actor="admin")
+    assert ledger.supervisor_page(token) is None

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-import attrs
 import sqlalchemy as sa
 from sqlmodel import col, select
 
@@ -24,7 +23,6 @@ from supervision_core.model.outbox import OutboxStatus
 from supervision_core.model.sign_in import SupervisorSession, SupervisorSignIn
 from supervision_core.model.supervisors import (
     ContactKind,
-    Identity,
     SupervisorStatus,
     normalize_identity,
 )
@@ -40,6 +38,7 @@ from supervision_core.rules.sign_in import (
     valid_code_format,
 )
 from supervision_core.store.rows import supervisor_of
+from supervision_core.store.supervisor_view import supervisor_issues_on
 from supervision_core.store.tables import (
     IdentityRow,
     OutboxRow,
@@ -50,6 +49,7 @@ from supervision_core.store.tables import (
 )
 
 if TYPE_CHECKING:
+    from supervision_core.model.summaries import IssueSummary
     from supervision_core.model.supervisors import Supervisor
     from supervision_core.store.outbox import Outbox
     from supervision_core.store.session import Database
@@ -61,7 +61,29 @@ _CODE = table_of(SignInCodeRow)
 _SESSION = table_of(SupervisorSessionRow)
 _SUPERVISOR = table_of(SupervisorRow)
 _IDENTITY = table_of(IdentityRow)
-_SUPERVISOR_COLUMNS = tuple(column.key for column in _SUPERVISOR.c)
+#: The session a token's digest names, if not ended or expired, with its supervisor in
+#: office and their contacts (``kind``, ``raw``; none: one row of nulls), oldest first.
+_SIGNED_IN = (
+    sa.select(
+        _SESSION.c.id.label("session_id"),
+        _SESSION.c.last_seen_at.label("session_seen"),
+        *_SUPERVISOR.c,
+        _IDENTITY.c.kind,
+        _IDENTITY.c.raw,
+    )
+    .select_from(
+        _SESSION.join(_SUPERVISOR, _SUPERVISOR.c.id == _SESSION.c.supervisor_id).outerjoin(
+            _IDENTITY, _IDENTITY.c.supervisor_id == _SUPERVISOR.c.id
+        )
+    )
+    .where(
+        _SESSION.c.token_hash == sa.bindparam("digest"),
+        _SESSION.c.revoked_at.is_(None),
+        _SESSION.c.expires_at > sa.bindparam("now"),
+        _SUPERVISOR.c.status == SupervisorStatus.ACTIVE.value,
+    )
+    .order_by(_IDENTITY.c.id)
+)
 #: A session's last use is written at most this often (not on every page).
 _TOUCH = dt.timedelta(hours=1)
 _WRONG = "验证码不正确或已过期，请重新获取。"
@@ -313,46 +335,46 @@ class SignIns:
         """
         if not token or len(token) > 100:
             return None
-        now = self.db.clock()
-        # One round trip (the session, its supervisor in office, their contacts): every
-        # page of /me asks it first (bench/bench_me.py).
         with self.db.engine.connect() as c:
-            rows = c.execute(
-                sa.select(
-                    _SESSION.c.id.label("session_id"),
-                    _SESSION.c.last_seen_at.label("session_seen"),
-                    *_SUPERVISOR.c,
-                    _IDENTITY.c.kind.label("identity_kind"),
-                    _IDENTITY.c.raw.label("identity_raw"),
-                )
-                .select_from(
-                    _SESSION.join(
-                        _SUPERVISOR, _SUPERVISOR.c.id == _SESSION.c.supervisor_id
-                    ).outerjoin(_IDENTITY, _IDENTITY.c.supervisor_id == _SUPERVISOR.c.id)
-                )
-                .where(
-                    _SESSION.c.token_hash == token_digest(token),
-                    _SESSION.c.revoked_at.is_(None),
-                    _SESSION.c.expires_at > now,
-                    _SUPERVISOR.c.status == SupervisorStatus.ACTIVE.value,
-                )
-                .order_by(_IDENTITY.c.id)
-            ).all()
+            return self._signed_in(c, token)
+
+    def supervisor_page(
+        self, token: str, *, before: int | None = None, limit: int = 50
+    ) -> tuple[Supervisor, list[IssueSummary]] | None:
+        """The supervisor a session signs in and a page of their issues, or ``None``.
+
+        :meth:`supervisor_of_session` then :meth:`~supervision_core.Ledger.supervisor_issues`
+        on one connection: the "my reports" page's two queries, without a second
+        checkout (on PostgreSQL a ping and a rollback each; bench/bench_me.py).
+        """
+        if not token or len(token) > 100:
+            return None
+        with self.db.engine.connect() as c:
+            supervisor = self._signed_in(c, token)
+            if supervisor is None:
+                return None
+            return supervisor, supervisor_issues_on(c, supervisor.id, before=before, limit=limit)
+
+    def _signed_in(self, c: sa.Connection, token: str) -> Supervisor | None:
+        now = self.db.clock()
+        # One query (the session, its supervisor in office, their contacts), a statement
+        # built once: every page of /me asks it first (bench/bench_me.py).
+        rows = c.execute(_SIGNED_IN, {"digest": token_digest(token), "now": now}).all()
         if not rows:
             return None
-        first = rows[0]._mapping
-        row = SupervisorRow(**{name: first[name] for name in _SUPERVISOR_COLUMNS})
-        identities = tuple(
-            Identity(r.identity_kind, r.identity_raw) for r in rows if r.identity_kind is not None
+        first = rows[0]
+        # The row has the supervisor table's columns by name: no ORM object on this path.
+        supervisor = supervisor_of(
+            cast("SupervisorRow", first),
+            [cast("IdentityRow", r) for r in rows if r.kind is not None],
         )
-        supervisor = attrs.evolve(supervisor_of(row, ()), identities=identities)
-        if now - first["session_seen"] > _TOUCH:
-            with self.db.engine.begin() as c:
-                c.execute(
-                    sa.update(_SESSION)
-                    .where(_SESSION.c.id == first["session_id"])
-                    .values(last_seen_at=now, expires_at=now + dt.timedelta(days=SESSION_DAYS))
-                )
+        if now - first.session_seen > _TOUCH:
+            c.execute(
+                sa.update(_SESSION)
+                .where(_SESSION.c.id == first.session_id)
+                .values(last_seen_at=now, expires_at=now + dt.timedelta(days=SESSION_DAYS))
+            )
+            c.commit()
         return supervisor
 
     def end_supervisor_session(self, token: str) -> None:

@@ -19,7 +19,12 @@ from supervision_core.store.rows import ISSUE, OPEN, SUMMARY_COLUMNS
 if TYPE_CHECKING:
     from supervision_core.store.session import Database
 
-__all__ = ["SupervisorIssueCounts", "supervisor_issue_counts", "supervisor_issues"]
+__all__ = [
+    "SupervisorIssueCounts",
+    "supervisor_issue_counts",
+    "supervisor_issues",
+    "supervisor_issues_on",
+]
 
 _TO_EVALUATE = (IssueState.COMPLETED.value, IssueState.EXPLAINED.value)
 
@@ -34,16 +39,30 @@ class SupervisorIssueCounts:
     to_evaluate: tuple[str, ...]  # the numbers, oldest first
 
 
+#: A supervisor's newest issues, and those older than one (``before``): statements built
+#: once, as this is the query of every "my reports" page.
+_MINE = sa.select(*SUMMARY_COLUMNS).where(ISSUE.c.supervisor_id == sa.bindparam("supervisor"))
+_LIMIT = sa.bindparam("limit", type_=sa.Integer)
+_NEWEST = _MINE.order_by(ISSUE.c.id.desc()).limit(_LIMIT)
+_OLDER = _MINE.where(ISSUE.c.id < sa.bindparam("before")).order_by(ISSUE.c.id.desc()).limit(_LIMIT)
+
+
 def supervisor_issues(
     db: Database, supervisor_id: int, *, before: int | None = None, limit: int = 50
 ) -> list[IssueSummary]:
     """A supervisor's issues, newest first, ``limit`` at a time (``before``: an issue id)."""
-    query = sa.select(*SUMMARY_COLUMNS).where(ISSUE.c.supervisor_id == supervisor_id)
-    if before is not None:
-        query = query.where(ISSUE.c.id < before)
-    query = query.order_by(ISSUE.c.id.desc()).limit(max(1, min(limit, 500)))
     with db.engine.connect() as connection:
-        rows = connection.execute(query).all()
+        return supervisor_issues_on(connection, supervisor_id, before=before, limit=limit)
+
+
+def supervisor_issues_on(
+    connection: sa.Connection, supervisor_id: int, *, before: int | None, limit: int
+) -> list[IssueSummary]:
+    """:func:`supervisor_issues` on a connection the caller holds (the session's, /me)."""
+    params = {"supervisor": supervisor_id, "limit": max(1, min(limit, 500))}
+    if before is not None:
+        params["before"] = before
+    rows = connection.execute(_NEWEST if before is None else _OLDER, params).all()
     return [IssueSummary(*row) for row in rows]  # type: ignore[call-arg]
 
 

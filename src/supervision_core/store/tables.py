@@ -176,6 +176,8 @@ class IssueRow(SQLModel, table=True):
         sa.Index("ix_issue_center_state_due", "center_code", "state", "due_on"),
         sa.Index("ix_issue_state_due", "state", "due_on"),
         sa.Index("ix_issue_supervisor_received", "supervisor_id", "received_at"),
+        # A supervisor's issues newest first, 50 at a time (/me/reports, ?before=).
+        sa.Index("ix_issue_supervisor_id", "supervisor_id", "id"),
         # Duplicate candidates: a center's latest issues of one problem type, newest first.
         sa.Index("ix_issue_center_type_id", "center_code", "problem_type", "id"),
     )
