@@ -210,6 +210,7 @@ class Ledger:
 
     def close(self) -> None:
         """Release the database connections."""
+        self.db.close()
         self.engine.dispose()
 
     def __enter__(self) -> Ledger:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from supervision_core.store.driver import Statement, sqlite_connection
 from supervision_core.store.tables import EventRow, IssueRow, ReportRow, table_of
 
 if TYPE_CHECKING:
@@ -23,10 +24,12 @@ if TYPE_CHECKING:
 _REPORT: sa.Table = table_of(ReportRow)
 _ISSUE: sa.Table = table_of(IssueRow)
 _EVENT: sa.Table = table_of(EventRow)
-_WRITE_LOCK = sa.text("UPDATE issue_counter SET value = value WHERE 0")
+_WRITE_LOCK = Statement(sa.text("UPDATE issue_counter SET value = value WHERE 0"))
 _MAX_IDS = ("report", "issue", "issue_event")
-_ALL_MAX_IDS = sa.select(
-    *(sa.select(sa.func.max(t.c.id)).scalar_subquery() for t in (_REPORT, _ISSUE, _EVENT))
+_ALL_MAX_IDS = Statement(
+    sa.select(
+        *(sa.select(sa.func.max(t.c.id)).scalar_subquery() for t in (_REPORT, _ISSUE, _EVENT))
+    )
 )
 _NEXT_IDS = sa.text(
     "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
@@ -71,7 +74,8 @@ def bulk_insert(s: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None
     """
     if not rows:
         return
-    if s.get_bind().dialect.name != "sqlite":
+    raw = sqlite_connection(s)
+    if raw is None:
         s.execute(sa.insert(table), rows)
         return
     names = list(rows[0])
@@ -84,13 +88,18 @@ def bulk_insert(s: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None
             if values[i] is not None:
                 values[i] = convert(values[i])
         params.append(tuple(values))
-    s.connection().exec_driver_sql(sql, params)
+    # On the driver's connection itself: SQLAlchemy's exec_driver_sql still cost more
+    # than a one-row insert (bench/bench_receive.py).
+    if len(params) == 1:
+        raw.execute(sql, params[0])
+    else:
+        raw.executemany(sql, params)
 
 
 def take_write_lock(s: Session) -> None:
     """On SQLite, start writing now, so ids read next cannot be taken by another writer."""
-    if s.get_bind().dialect.name == "sqlite":
-        s.connection().execute(_WRITE_LOCK)
+    if sqlite_connection(s) is not None:
+        _WRITE_LOCK.rows(s, {})
 
 
 def allocate_ids(s: Session, table: sa.Table, count: int) -> list[int]:
@@ -102,7 +111,7 @@ def allocate_ids(s: Session, table: sa.Table, count: int) -> list[int]:
     """
     if count == 0:
         return []
-    if s.get_bind().dialect.name == "postgresql":
+    if sqlite_connection(s) is None:
         rows = s.connection().execute(_NEXT_IDS, {"table": table.name, "n": count})
         return [r[0] for r in rows]
     # Under the write lock, the largest ids of the three tables intake writes are read
@@ -114,7 +123,7 @@ def allocate_ids(s: Session, table: sa.Table, count: int) -> list[int]:
     top: dict[str, int | None] = held[1]
     if table.name not in top:
         if table.name in _MAX_IDS:
-            top.update(zip(_MAX_IDS, s.connection().execute(_ALL_MAX_IDS).one(), strict=True))
+            top.update(zip(_MAX_IDS, _ALL_MAX_IDS.rows(s, {})[0], strict=True))
         else:
             top[table.name] = s.connection().execute(sa.select(sa.func.max(table.c.id))).scalar()
     first = (top[table.name] or 0) + 1

@@ -34,6 +34,7 @@ from supervision_core.rules.deadlines import due_after
 from supervision_core.rules.lifecycle import apply_event
 from supervision_core.rules.similarity import bigrams
 from supervision_core.store.bulk import allocate_ids, bulk_insert, take_write_lock
+from supervision_core.store.driver import Statement
 from supervision_core.store.lookups import EXISTING_REPORT, EXISTING_REPORTS, Lookups
 from supervision_core.store.notices import enqueue_notices
 from supervision_core.store.rows import hint_values
@@ -61,7 +62,7 @@ _OPEN = [s.value for s in OPEN_STATES]
 _CANDIDATES = 20
 _BIGRAM_CACHE = 20_000
 
-_BUMP = (
+_BUMP = Statement(
     sa.update(_COUNTER)
     .where(
         _COUNTER.c.center_code == sa.bindparam("b_center"),
@@ -70,11 +71,13 @@ _BUMP = (
     .values(value=_COUNTER.c.value + sa.bindparam("b_count"))
     .returning(_COUNTER.c.value)
 )
-_CANDIDATE_QUERY = (
+_CANDIDATE_QUERY = Statement(
     sa.select(_ISSUE.c.id, _ISSUE.c.text)
     .where(
         _ISSUE.c.center_code == sa.bindparam("center"),
-        _ISSUE.c.state.in_(_OPEN),
+        # The open states written into the SQL (constants of the code), not an expanding
+        # parameter: the statement then runs as driver SQL on SQLite (store/driver.py).
+        _ISSUE.c.state.in_([sa.literal_column(f"'{state}'") for state in _OPEN]),
         _ISSUE.c.problem_type == sa.bindparam("problem_type"),
         sa.or_(
             _ISSUE.c.venue == sa.bindparam("place"),
@@ -151,16 +154,16 @@ def receive_many(
     lookups: Lookups | None = None
     for chunk in _chunks(reports, chunk_size):
         for attempt in range(2):
-            if lookups is None:
-                if len(chunk) >= _EAGER:
-                    with db.session() as s:
-                        lookups = Lookups.load(s, eager=True)
-                else:
-                    # A few reports (a message, a form): no session just to read centers.
-                    lookups = Lookups.lazy(known_centers())
+            # An import reads every identity at once; a few reports (a message, a form)
+            # are looked up as needed, in the process's catalog first (store/catalog.py).
+            if lookups is None and len(chunk) >= _EAGER:
+                with db.session() as s:
+                    lookups = Lookups.load(s, eager=True)
             try:
                 with db.write_lock:
-                    results, told = _receive_chunk(db, chunk, lookups, batch_id, dry_run)
+                    results, told = _receive_chunk(
+                        db, chunk, lookups, known_centers, batch_id, dry_run
+                    )
             except sa.exc.IntegrityError:
                 # Another worker stored some of these deliveries meanwhile: look again.
                 lookups = None
@@ -178,13 +181,13 @@ def _existing(s: Session, chunk: Sequence[Report]) -> dict[tuple[str, str], Inta
     by_channel: dict[str, set[str]] = {}
     for report in chunk:
         by_channel.setdefault(report.channel, set()).add(report.external_id)
-    connection = s.connection()
     for channel, ids in by_channel.items():
         if len(ids) == 1:
             (only,) = ids
-            rows = connection.execute(EXISTING_REPORT, {"channel": channel, "id": only})
+            rows: Iterable[Any] = EXISTING_REPORT.rows(s, {"channel": channel, "id": only})
         else:
-            rows = connection.execute(EXISTING_REPORTS, {"channel": channel, "ids": sorted(ids)})
+            params = {"channel": channel, "ids": sorted(ids)}
+            rows = s.connection().execute(EXISTING_REPORTS, params)
         for rid, ext, issue_id, reason, number, dup in rows:
             if issue_id is not None:
                 result = IntakeResult(
@@ -250,12 +253,20 @@ class _Told:
 
 
 def _receive_chunk(
-    db: Database, chunk: list[Report], lookups: Lookups, batch_id: int | None, dry_run: bool
+    db: Database,
+    chunk: list[Report],
+    eager: Lookups | None,
+    known_centers: Callable[[], list[Center]],
+    batch_id: int | None,
+    dry_run: bool,
 ) -> tuple[list[IntakeResult], _Told]:
     now = db.clock()
     results: list[IntakeResult | None] = [None] * len(chunk)
     told = _Told()
-    with db.session() as s:
+    with db.filing_session() as s:
+        # One look at the catalog's version for the chunk (filing changes none of it).
+        kept = db.catalog.state(s, pin=True)
+        lookups = eager or Lookups.lazy(known_centers(), kept)
         lookups.session = s
         existing = _existing(s, chunk)
         first: dict[tuple[str, str], int] = {}
@@ -384,8 +395,10 @@ def _receive_chunk(
     return [r for r in results if r is not None], told
 
 
-_FOLLOWED = sa.select(_ISSUE.c.id, _ISSUE.c.center_code, _ISSUE.c.supervisor_id).where(
-    _ISSUE.c.number == sa.bindparam("number")
+_FOLLOWED = Statement(
+    sa.select(_ISSUE.c.id, _ISSUE.c.center_code, _ISSUE.c.supervisor_id).where(
+        _ISSUE.c.number == sa.bindparam("number")
+    )
 )
 
 
@@ -401,7 +414,7 @@ def _follow_ups(
         report, (supervisor_id, reason, _) = chunk[i], decisions[i]
         if report.follows_up is None or reason is not None:
             continue
-        row = s.connection().execute(_FOLLOWED, {"number": report.follows_up}).first()
+        row = _FOLLOWED.first(s, {"number": report.follows_up})
         # Only the same supervisor's issue in the same center: a reply cannot be used
         # to write into somebody else's issue.
         if row is not None and row[1] == report.center and row[2] == supervisor_id:
@@ -442,14 +455,15 @@ def _numbers_for(s: Session, places: list[tuple[str, dt.datetime]]) -> list[str]
 
 def _reserve_numbers(s: Session, center: str, year: int, count: int) -> list[str]:
     params = {"b_center": center, "b_year": year, "b_count": count}
-    last = s.connection().execute(_BUMP, params).scalar()
+    last = _BUMP.scalar(s, params)
     if last is None:
         try:
             with s.begin_nested():
                 s.add(CounterRow(center_code=center, year=year, value=count))
             last = count
         except sa.exc.IntegrityError:
-            last = s.connection().execute(_BUMP, params).scalar_one()
+            last = _BUMP.scalar(s, params)
+            assert last is not None
     return [f"{center}-{year}-{n:05d}" for n in range(last - count + 1, last + 1)]
 
 
@@ -464,7 +478,7 @@ def _duplicate_of(
     key = (filing.center, h.problem_type.value, place)
     if key not in lookups.candidates:
         params = {"center": filing.center, "problem_type": h.problem_type.value, "place": place}
-        found = s.connection().execute(_CANDIDATE_QUERY, params)
+        found = _CANDIDATE_QUERY.rows(s, params)
         cache = db.bigram_cache
         candidates = []
         for iid, text in found:
@@ -600,5 +614,5 @@ def file_issues(
         {i.supervisor_id: lookups.addresses_of(i.supervisor_id) for i, _ in filed},
         now,
     )
-    enqueue_webhooks(s, filed, now)
+    enqueue_webhooks(s, filed, now, db.catalog)
     return filed

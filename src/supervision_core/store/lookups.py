@@ -16,6 +16,8 @@ from sqlmodel import Session, select
 
 from supervision_core.model.centers import Center
 from supervision_core.model.supervisors import Identity
+from supervision_core.store.catalog import CatalogState
+from supervision_core.store.driver import Statement
 from supervision_core.store.tables import (
     CenterRow,
     CounterRow,
@@ -38,12 +40,14 @@ _SUPERVISOR = table_of(SupervisorRow)
 _IDENTITY = table_of(IdentityRow)
 _COUNTER = table_of(CounterRow)
 _CENTERS = sa.select(_CENTER.c.code, _CENTER.c.name, _CENTER.c.level)
-_ONE_CENTER = _CENTERS.where(_CENTER.c.code == sa.bindparam("code"))
-_IDENTITY_OWNER = sa.select(_IDENTITY.c.supervisor_id).where(
-    _IDENTITY.c.kind == sa.bindparam("kind"), _IDENTITY.c.value == sa.bindparam("value")
+_ONE_CENTER = Statement(_CENTERS.where(_CENTER.c.code == sa.bindparam("code")))
+_IDENTITY_OWNER = Statement(
+    sa.select(_IDENTITY.c.supervisor_id).where(
+        _IDENTITY.c.kind == sa.bindparam("kind"), _IDENTITY.c.value == sa.bindparam("value")
+    )
 )
 # A supervisor's status and the identities notices go to, in one look-up.
-_STATUS = (
+_STATUS = Statement(
     sa.select(
         _SUPERVISOR.c.status,
         _SUPERVISOR.c.status_note,
@@ -56,8 +60,10 @@ _STATUS = (
     .where(_SUPERVISOR.c.id == sa.bindparam("sid"))
     .order_by(_IDENTITY.c.id)
 )
-_ADDRESSES = sa.select(_IDENTITY.c.kind, _IDENTITY.c.raw).where(
-    _IDENTITY.c.supervisor_id == sa.bindparam("sid")
+_ADDRESSES = Statement(
+    sa.select(_IDENTITY.c.kind, _IDENTITY.c.raw).where(
+        _IDENTITY.c.supervisor_id == sa.bindparam("sid")
+    )
 )
 _EXISTING_COLUMNS = (
     sa.select(
@@ -77,7 +83,12 @@ EXISTING_REPORTS = _EXISTING_COLUMNS.where(
 )
 # One delivery (a message, a form): a plain parameter, since an expanding one makes
 # SQLAlchemy render the statement again on every execution.
-EXISTING_REPORT = _EXISTING_COLUMNS.where(_REPORT.c.external_id == sa.bindparam("id"))
+EXISTING_REPORT = Statement(_EXISTING_COLUMNS.where(_REPORT.c.external_id == sa.bindparam("id")))
+
+
+def _date(value: dt.date | str | None) -> dt.date | None:
+    """A date column read by the driver (text on SQLite) or by SQLAlchemy."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 @attrs.define
@@ -121,16 +132,26 @@ class Lookups:
         return lookups
 
     @classmethod
-    def lazy(cls, centers: Iterable[Center]) -> Lookups:
-        """Look-ups for a few reports: the centers known already, the rest as needed."""
+    def lazy(cls, centers: Iterable[Center], kept: CatalogState | None = None) -> Lookups:
+        """Look-ups for a few reports: the centers known already, the rest as needed.
+
+        With ``kept`` (the process's catalog, checked current) what is looked up is
+        read from it and added to it, for the next reports.
+        """
+        if kept is None:
+            kept = CatalogState(version=None)
         return cls(
-            centers={c.code: c for c in centers}, identities={}, supervisors={}, addresses={}
+            centers={c.code: c for c in centers},
+            identities=kept.identities,
+            supervisors=kept.supervisors,
+            addresses=kept.addresses,
+            terms=kept.terms,
         )
 
     def center(self, code: str) -> Center | None:
         """The center ``code``; one added since the centers were read is looked up."""
         if code not in self.centers and self.session is not None:
-            row = self.session.connection().execute(_ONE_CENTER, {"code": code}).first()
+            row = _ONE_CENTER.first(self.session, {"code": code})
             if row is not None:
                 self.centers[code] = Center(code=row[0], name=row[1], level=row[2])
         return self.centers.get(code)
@@ -143,21 +164,20 @@ class Lookups:
         """The built-in matcher's look-up (``SupervisorDirectory``)."""
         key = (kind, value)
         if key not in self.identities and not self.eager:
-            self.identities[key] = (
-                self._s().connection().execute(_IDENTITY_OWNER, {"kind": kind, "value": value})
-            ).scalar()
+            self.identities[key] = _IDENTITY_OWNER.scalar(self._s(), {"kind": kind, "value": value})
         return self.identities.get(key)
 
     def status(self, supervisor_id: int) -> tuple[str, str | None] | None:
         """A supervisor's status and its note, or ``None`` if there is no such supervisor."""
         if supervisor_id not in self.supervisors and not self.eager:
-            rows = self._s().connection().execute(_STATUS, {"sid": supervisor_id}).all()
-            self.supervisors[supervisor_id] = (rows[0][0], rows[0][1]) if rows else None
+            rows = _STATUS.rows(self._s(), {"sid": supervisor_id})
             if rows:
-                self.terms[supervisor_id] = (rows[0][4], rows[0][5])
+                self.terms[supervisor_id] = (_date(rows[0][4]), _date(rows[0][5]))
             self.addresses[supervisor_id] = tuple(
                 Identity(kind, raw) for _, _, kind, raw, _, _ in rows if kind is not None
             )
+            # Written last: a supervisor known here has their term and addresses known too.
+            self.supervisors[supervisor_id] = (rows[0][0], rows[0][1]) if rows else None
         return self.supervisors.get(supervisor_id)
 
     def term(self, supervisor_id: int) -> tuple[dt.date | None, dt.date | None]:
@@ -169,6 +189,6 @@ class Lookups:
         if supervisor_id not in self.addresses and not self.eager:
             self.addresses[supervisor_id] = tuple(
                 Identity(kind, raw)
-                for kind, raw in self._s().connection().execute(_ADDRESSES, {"sid": supervisor_id})
+                for kind, raw in _ADDRESSES.rows(self._s(), {"sid": supervisor_id})
             )
         return self.addresses.get(supervisor_id, ())

@@ -819,3 +819,16 @@ class OfficerRecommendationRow(SQLModel, table=True):
     decided_by: str | None = Field(default=None, max_length=200)
     decided_at: dt.datetime | None = _when(nullable=True)
     decision_note: str | None = None
+
+
+class CatalogVersionRow(SQLModel, table=True):
+    """One row, bumped by triggers on every change to what filing keeps per process.
+
+    The triggers are on centers, supervisors, their identities and webhook subscriptions
+    (migration 0028); store/catalog.py checks the value before using what it kept.
+    """
+
+    __tablename__ = "catalog_version"
+
+    id: int = Field(primary_key=True)
+    value: int = 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -36,6 +37,9 @@ from supervision_core.store.tables import (
     table_of,
 )
 
+if TYPE_CHECKING:
+    from supervision_core.store.catalog import Catalog
+
 __all__ = ["WebhookStore", "enqueue_webhooks"]
 
 #: One event to queue: the issue as it now is, the event, and its key (once per subscription).
@@ -43,12 +47,17 @@ Queued = tuple[Issue, WebhookEvent, str]
 
 
 def enqueue_webhooks(
-    s: Session, steps: Sequence[tuple[Issue, IssueEvent]], now: dt.datetime
+    s: Session,
+    steps: Sequence[tuple[Issue, IssueEvent]],
+    now: dt.datetime,
+    catalog: Catalog | None = None,
 ) -> int:
     """Queue the webhook events of these steps in ``s``'s transaction; how many posts.
 
     Called where a step writes its event (beside its notices), so a step and its
-    deliveries are committed, or rolled back, together.
+    deliveries are committed, or rolled back, together. With ``catalog`` the enabled
+    subscriptions are read from the process's catalog while its version holds
+    (store/catalog.py): every report filed reads them.
     """
     events = []
     for issue, event in steps:
@@ -56,16 +65,31 @@ def enqueue_webhooks(
         if kind is not None:
             assert event.id is not None, "a step's event is written before its webhooks"
             events.append((issue, kind, f"event:{event.id}"))
-    return _queue(s, events, now) if events else 0
+    return _queue(s, events, now, catalog) if events else 0
 
 
-def _queue(s: Session, events: Sequence[Queued], now: dt.datetime) -> int:
+def _subscriptions(s: Session) -> tuple[list[Webhook], dict[str, CenterLevel]]:
+    """The enabled subscriptions, and the centers' levels if there are any."""
     hooks = [
         _webhook(r) for r in s.exec(select(WebhookRow).where(col(WebhookRow.disabled).is_(False)))
     ]
     if not hooks:
+        return [], {}
+    return hooks, {r.code: CenterLevel(r.level) for r in s.exec(select(CenterRow)).all()}
+
+
+def _queue(
+    s: Session, events: Sequence[Queued], now: dt.datetime, catalog: Catalog | None = None
+) -> int:
+    if catalog is None:
+        hooks, levels = _subscriptions(s)
+    else:
+        kept = catalog.state(s)
+        if kept.webhooks is None:
+            kept.webhooks = _subscriptions(s)
+        hooks, levels = kept.webhooks
+    if not hooks:
         return 0
-    levels = {r.code: CenterLevel(r.level) for r in s.exec(select(CenterRow)).all()}
     chosen = [
         (issue, kind, key, subscribers(hooks, issue, kind, levels)) for issue, kind, key in events
     ]
