@@ -14,7 +14,7 @@ themselves.
 A group of many costs little more than a group of one (the transaction, the look-ups
 and the commit are shared: 16 reports in a group file 5 to 7 times faster than one by
 one), so under load the leader also gathers for a moment: while reports keep coming
-(each within ``gap`` of the last), for at most ``max_wait``. Only under load — more
+(some in every ``gap``), for at most ``max_wait``, or until ``max_batch`` wait. Only under load — more
 than one report waiting, or the last group had several and ended a moment ago: a
 lone caller never waits for company.
 
@@ -91,8 +91,8 @@ class GroupCommitter:
         slot = _Slot(report)
         with self._cond:
             self._waiting.append(slot)
-            if self._gathering:
-                self._cond.notify()  # the gathering leader counts who came
+            if self._gathering and len(self._waiting) >= self.max_batch:
+                self._cond.notify()  # the gathering leader's group is full: file it now
             lead = not self._leading
             self._leading = True
         if not lead:
@@ -133,6 +133,7 @@ class GroupCommitter:
                         left = deadline - time.monotonic()
                         if left <= 0:
                             break
+                        # Woken early only by a full group: not by every arrival.
                         before = len(self._waiting)
                         self._cond.wait(min(left, self.gap))
                         if len(self._waiting) == before:
