@@ -11,8 +11,10 @@ number of posts each, and counts what was filed.
         with ``sqlite3`` on a kept connection with the ledger's settings (WAL,
         ``synchronous=NORMAL``): the ceiling of the framework and the database here
 
-Target: desk >= 1/3 of bare. Both are measured in the same run; this machine is shared
-and noisy, so read the ratio, not the rates.
+Target (issue #22): desk >= 0.5 of bare, median of seven rounds, no round under 0.4.
+Both are measured in the same run; this machine is shared and noisy, so read the
+ratio, not the rates. The desk's forms are filed through the ledger's group commit
+(posts from several clients at once share a transaction).
 
     python bench/bench_walk_in.py [--posts N] [--clients C] [--check]
 """
@@ -34,6 +36,8 @@ from pathlib import Path
 import httpx2 as httpx
 
 PASSWORD = "load-test password 2026"
+TARGET = 0.5  # median round, desk/bare (issue #22)
+FLOOR = 0.4  # no round under this
 
 BARE_APP = """
 import sqlite3, sys, threading
@@ -241,10 +245,13 @@ def main() -> None:
     print(f"ratios by round, in order: {in_order}")
     print(f"bare endpoint (parse form, one row):  {bare_rate:8.1f} posts/s   (median round)")
     print(f"walk-in form (filed reports):         {desk_rate:8.1f} reports/s")
+    lowest = rounds[0][2]
+    met = ratio >= TARGET and lowest >= FLOOR
     print(
-        f"median ratio desk/bare: {ratio:.2f}  (target >= 0.33)  {'ok' if ratio >= 1 / 3 else 'BELOW'}"
+        f"median ratio desk/bare: {ratio:.2f}, lowest round {lowest:.2f}"
+        f"  (target >= {TARGET}, no round under {FLOOR})  {'ok' if met else 'BELOW'}"
     )
-    if args.check and ratio < 1 / 3:
+    if args.check and not met:
         sys.exit(1)
 
 

@@ -389,8 +389,9 @@ class MessengerDesk:
         if supervisor_id is None:
             return {}, None
         supervisor = self.ledger.supervisor(supervisor_id)
-        all_centers = {c.code: c.name for c in self.ledger.centers()}
-        banner = [c.code for c in self.ledger.centers() if c.level.value == "banner"]
+        known = self.ledger.centers()
+        all_centers = {c.code: c.name for c in known}
+        banner = [c.code for c in known if c.level.value == "banner"]
         # Their own center first; the banner center's hall is everybody's too.
         codes = [supervisor.center, *[b for b in banner if b != supervisor.center]]
         return {c: all_centers[c] for c in codes if c in all_centers}, supervisor.center

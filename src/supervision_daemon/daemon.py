@@ -15,13 +15,14 @@ import os
 import signal
 import socket
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import attrs
 import uvicorn
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -41,6 +42,9 @@ from supervision_web import WebSettings, create_app
 __all__ = ["Daemon", "DaemonOptions", "JsonLogFormatter", "configure_logging", "metrics_text"]
 
 log = logging.getLogger("supervision_daemon")
+
+#: Worker threads of the daemon's loop (channels filing reports, jobs, the ledger).
+WORKER_THREADS = 32
 
 # Headers a reverse proxy adds: a request bearing one came from elsewhere, even when
 # the proxy itself connects from loopback.
@@ -139,6 +143,18 @@ def metrics_text(ledger: Ledger, jobs: dict[str, dict[str, Any]]) -> bytes:
             for year in (this, this + 1):
                 confirmed.add_metric([str(year)], float(year in calendar["confirmed_years"]))
             yield confirmed
+            group = getattr(ledger, "_group", None)  # the ledger's group commit, if any
+            if group is not None:
+                yield CounterMetricFamily(
+                    "supdesk_group_commit_groups",
+                    "Transactions that filed reports handed in one at a time",
+                    value=group.groups,
+                )
+                yield CounterMetricFamily(
+                    "supdesk_group_commit_reports",
+                    "Reports filed in those transactions",
+                    value=group.reports,
+                )
             up = GaugeMetricFamily("supdesk_job_up", "1 if a daemon job is running", labels=["job"])
             for job, info in sorted(jobs.items()):
                 up.add_metric([job], 1.0 if info.get("state") == "running" else 0.0)
@@ -274,13 +290,23 @@ class Daemon:
             ),
             Job(
                 name="webhooks",
-                poll_once=lambda: ledger.deliver_webhooks(limit=100),
+                poll_once=self.deliver_webhooks,
                 every=o.outbox_seconds,
                 lease=True,  # one daemon posts them: no receiver gets a step twice
             ),
             Job(name="routine", poll_once=ledger.run_routine, every=o.routine_seconds),
             Job(name="documents", poll_once=self.prepare_documents, every=3600),
         ]
+
+    def deliver_webhooks(self) -> tuple[int, int]:
+        """Queue the overdue events and send the due posts, if anything subscribes at all.
+
+        Without a subscription nothing is queued nor due: the round would only read
+        every overdue issue (in a busy ledger, many) to queue them for nobody.
+        """
+        if not self.ledger.webhooks.list():
+            return 0, 0
+        return self.ledger.deliver_webhooks(limit=100)
 
     def channel_jobs(self) -> list[Job]:
         """The jobs of every registered channel that some center enables in ``supdesk.toml``.
@@ -471,6 +497,12 @@ class Daemon:
     async def run(self) -> None:
         """Run until SIGTERM, SIGINT or :attr:`stop` is set, then stop cleanly."""
         loop = asyncio.get_running_loop()
+        # The channels hand reports to the ledger from worker threads, each waiting for
+        # its commit before it answers its sender: enough threads that many wait at once
+        # and are committed together (group commit), not the default handful.
+        loop.set_default_executor(
+            ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="supdesk-worker")
+        )
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, self.stop.set)

@@ -206,11 +206,14 @@ async def current_user(request: Request) -> StaffUser | None:
     return user
 
 
-async def call_as_user(request: Request, fn: Callable[..., T], *args: Any) -> T:
+async def call_as_user(
+    request: Request, fn: Callable[..., T], *args: Any, counted: bool = True
+) -> T:
     """Run ``fn(user, *args)`` for the signed-in user, in one worker thread.
 
     The user is loaded in the same thread (one hop off the event loop instead of two);
-    :class:`LoginRequired` if nobody is signed in.
+    :class:`LoginRequired` if nobody is signed in. ``counted=False`` leaves the menu's
+    counts out (a form post answered by a redirect shows no menu).
     """
     desk = desk_of(request)
     user_id, version = request.session.get("uid"), request.session.get("ver")
@@ -220,7 +223,8 @@ async def call_as_user(request: Request, fn: Callable[..., T], *args: Any) -> T:
         if user is None:
             return None
         result = fn(user, *args)
-        return user, result, _counts(desk, user)  # counted after the step it took
+        # Counted after the step it took.
+        return user, result, _counts(desk, user) if counted else {}
 
     outcome = await desk.call(run)
     if outcome is None:

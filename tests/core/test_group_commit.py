@@ -156,3 +156,33 @@ def test_a_report_filed_while_filing_a_group_does_not_wait_for_itself() -> None:
 
     committer = GroupCommitter(receive_many)
     assert committer.receive(report(1)).report_id == 1
+
+
+def test_under_load_the_leader_gathers_the_reports_that_keep_coming() -> None:
+    """Several wait: the next leader waits for more (within ``gap``) up to ``max_batch``."""
+    recorder = Recorder()
+    committer = GroupCommitter(recorder, max_batch=4, max_wait=60, gap=30)
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        first = pool.submit(committer.receive, report(0))
+        assert recorder.first_entered.wait(10)
+        queued = [pool.submit(committer.receive, report(n)) for n in (1, 2)]
+        wait_until(lambda: len(committer._waiting) == 2, timeout=10, what="two queue up")
+        recorder.release_first.set()  # the lead passes to m1, with m2 waiting: load
+        # These come while the new leader gathers: without the window they would go
+        # in a third group, after m1 and m2 were filed on their own.
+        late = [pool.submit(committer.receive, report(n)) for n in (3, 4)]
+        outcomes = [f.result(30) for f in [first, *queued, *late]]
+    assert [o.report_id for o in outcomes] == [0, 1, 2, 3, 4]
+    assert [sorted(g) for g in recorder.groups] == [["m0"], ["m1", "m2", "m3", "m4"]]
+
+
+def test_a_lone_caller_never_waits_for_company() -> None:
+    """No load (one report, no group of several just before): filed at once."""
+    recorder = Recorder()
+    recorder.release_first.set()
+    committer = GroupCommitter(recorder, max_wait=600, gap=600)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # Waiting for company would take ten minutes: the result comes long before.
+        assert pool.submit(committer.receive, report(1)).result(30).report_id == 1
+        assert pool.submit(committer.receive, report(2)).result(30).report_id == 2
+    assert recorder.groups == [["m1"], ["m2"]]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from channels.email.options import EmailOptions
@@ -23,9 +24,22 @@ log = logging.getLogger("channels.email.lmtp")
 
 _TEMPORARY_FAILURE = "451 4.3.0 Temporary failure, please try again later"
 
+#: Messages parsed and filed at once, from as many LMTP sessions (a mail server
+#: delivers over several connections): their reports are committed together.
+FILING_THREADS = 16
+
+
+def _filing_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(FILING_THREADS, thread_name_prefix="lmtp-filing")
+
 
 class LmtpHandler:
     """aiosmtpd handler: a message is answered 250 only after its report is committed.
+
+    Each message is parsed and filed in a worker thread of the handler's own pool, so
+    the sessions' loop goes on reading the other sessions meanwhile, and messages of
+    several sessions that arrive together are committed in one transaction (the
+    ledger's group commit) before each is answered.
 
     :param lmtp: answer one reply per recipient after DATA (LMTP); otherwise one (SMTP)
     """
@@ -42,6 +56,7 @@ class LmtpHandler:
         self.options = options
         self.rate = rate or SenderRate(options.rate_per_hour)
         self.lmtp = lmtp
+        self.pool = _filing_pool()
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
@@ -57,7 +72,8 @@ class LmtpHandler:
 
     async def _deliver(self, raw: bytes, center: str) -> str:
         try:
-            result = await asyncio.to_thread(self._file, raw, center)
+            loop = asyncio.get_running_loop()
+            result = await loop.run_in_executor(self.pool, self._file, raw, center)
         except Exception:
             # No address in the log: the center and the error say what failed.
             log.exception("could not store a message for center %s", center)
@@ -124,6 +140,7 @@ class LmtpReceiver:
                     self.handler, data_size_limit=limit, enable_SMTPUTF8=True, decode_data=False
                 )
 
+        self.handler = handler
         self.controller = _Controller(handler, hostname=options.lmtp_host, port=options.lmtp_port)
 
     def start(self) -> None:
@@ -131,5 +148,7 @@ class LmtpReceiver:
         self.controller.start()
 
     def stop(self) -> None:
-        """Stop listening."""
+        """Stop listening, once the messages being filed are answered."""
         self.controller.stop()
+        pool, self.handler.pool = self.handler.pool, _filing_pool()  # for a restart
+        pool.shutdown(wait=True)

@@ -5,9 +5,10 @@ What is Telegram's is here: turning ``Update`` objects into
 updates by long polling or by webhook, and the ``telegram`` notifier. The conversation
 itself is any messenger's (:mod:`channels.messenger.conversation`).
 
-Updates are taken in one at a time and the offset given back to Telegram (which is
-what tells it an update may be forgotten) moves only after the update has been fully
-handled and its report committed: a crash re-reads, and an update seen twice makes
+Each account's updates are taken in one at a time (different accounts' at the same
+time, so that their reports share a commit) and the offset given back to Telegram
+(which is what tells it an update may be forgotten) moves only past updates fully
+handled, their reports committed: a crash re-reads, and an update seen twice makes
 no second report (the session remembers the last update id; the report's external id
 is the account and the update id). 429 ``retry_after`` and network errors are waited
 out. The token is configured by reference in ``[channels.telegram]`` (an environment
@@ -140,6 +141,15 @@ def _markup(buttons: Iterable[Iterable[tuple[str, str]]]) -> InlineKeyboardMarku
     return InlineKeyboardMarkup(rows) if rows else None
 
 
+def _sender_of(data: dict[str, Any]) -> object:
+    """Whose update this is (a Telegram user id), or the update itself if nobody's."""
+    for kind in ("message", "callback_query"):
+        item = data.get(kind)
+        if isinstance(item, dict) and isinstance(item.get("from"), dict):
+            return item["from"].get("id")
+    return ("update", data.get("update_id"))
+
+
 async def _wait_out(error: RetryAfter) -> None:
     wait = error.retry_after
     seconds = wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
@@ -269,7 +279,15 @@ class TelegramBot:
                 delay = min(delay * 2, 60)
 
     async def poll_once(self) -> int:
-        """One getUpdates round: each update handled, then the stored offset moved past it."""
+        """One getUpdates round: its updates handled, then the stored offset moved past them.
+
+        The updates of one account are handled in order, one after the other (a
+        conversation is a sequence); different accounts' updates are handled at the
+        same time, so their reports reach the ledger together and are committed in one
+        transaction (group commit) before any is answered. The offset moves once for
+        the round, past every update handled; if one fails, only up to it: a re-read
+        update is known to its account's session and handled no second time.
+        """
         store = self.ledger.messengers
         offset = await asyncio.to_thread(store.cursor, CURSOR)
         # Raw JSON, parsed one update at a time by process_json.
@@ -282,15 +300,35 @@ class TelegramBot:
             },
             read_timeout=self.settings.poll_timeout + 10,
         )
-        for data in updates or []:
-            update_id = int(data["update_id"])
-            try:
-                await self.process_json(data)
-            except TelegramError as e:
-                # Replying failed after the update was taken in: it is not lost.
-                log.warning("Telegram update %s: %s", update_id, e)
-            await asyncio.to_thread(store.advance_cursor, CURSOR, update_id + 1)
-        return len(updates or [])
+        if not updates:
+            return 0
+        chains: dict[object, list[dict[str, Any]]] = {}
+        for data in updates:
+            chains.setdefault(_sender_of(data), []).append(data)
+        failed: list[tuple[int, BaseException]] = []
+
+        async def handle(chain: list[dict[str, Any]]) -> None:
+            for data in chain:
+                update_id = int(data["update_id"])
+                try:
+                    await self.process_json(data)
+                except TelegramError as e:
+                    # Replying failed after the update was taken in: it is not lost.
+                    log.warning("Telegram update %s: %s", update_id, e)
+                except Exception as e:  # this account's later updates wait for a re-read
+                    failed.append((update_id, e))
+                    return
+
+        await asyncio.gather(*(handle(chain) for chain in chains.values()))
+        if failed:
+            # Every update before the first that failed was handled: the offset moves
+            # up to it, and the error is the job's (it retries the round).
+            update_id, error = min(failed, key=lambda f: f[0])
+            await asyncio.to_thread(store.advance_cursor, CURSOR, update_id)
+            raise error
+        last = max(int(data["update_id"]) for data in updates)
+        await asyncio.to_thread(store.advance_cursor, CURSOR, last + 1)
+        return len(updates)
 
     async def set_webhook(self, url: str) -> None:
         """Ask Telegram to post updates to ``url``, with the secret token."""

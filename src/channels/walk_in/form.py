@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import hashlib
 import secrets
 import time
@@ -503,15 +504,16 @@ async def walk_in_form(request: Request) -> Response:
         _refuse_unless_staff(user)
         return _file(desk.ledger, desk.settings, user, fields, uploads, recent)
 
-    outcome = await web.call_as_user(request, file_as)
+    # Group commit files clerks' posts together; a redirect shows no menu (no counts).
+    outcome = await web.call_as_user(request, file_as, counted=False)
     if isinstance(outcome, tuple):
         report_id, digest = outcome
         if digest is not None:
             kept = [[fp, rid] for fp, rid in recent.items()][-(_RECENT_FORMS - 1) :]
             request.session["recent_forms"] = [*kept, [digest, report_id]]
         return RedirectResponse(f"/walk-in/receipt/{report_id}", status_code=303)
-    user = request.state.user
-    choices = await desk.call(_load_choices, desk.ledger, desk.settings, user)
+    load = functools.partial(_load_choices, desk.ledger, desk.settings)
+    choices = await web.call_as_user(request, load)  # the menu's counts for the page
     context = {
         "values": fields,
         "errors": outcome,
