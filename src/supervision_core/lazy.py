@@ -1,6 +1,6 @@
 """Names imported on first use, so a command loads only the store modules it needs.
 
-``Outbox = Deferred("supervision_core.store.outbox:Outbox")`` stands for the class:
+``Outbox = Lazy("supervision_core.store.outbox:Outbox")`` stands for the class:
 calling it, or resolving an attribute taken from it (``Outbox.entries``), imports the
 module then. The ledger names its store modules this way (with the real imports under
 ``TYPE_CHECKING`` for mypy): every store module imports the table classes it uses, and
@@ -12,10 +12,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["Deferred", "resolve"]
+__all__ = ["Lazy", "resolve"]
 
 
-class Deferred:
+class Lazy:
     """A module (``"pkg.mod"``) or a name in one (``"pkg.mod:Class.method"``), not imported yet."""
 
     __slots__ = ("path",)
@@ -23,21 +23,21 @@ class Deferred:
     def __init__(self, path: str) -> None:
         self.path = path
 
-    def __getattr__(self, name: str) -> Deferred:
+    def __getattr__(self, name: str) -> Lazy:
         if name.startswith("__"):
             raise AttributeError(name)
-        return Deferred(f"{self.path}{'.' if ':' in self.path else ':'}{name}")
+        return Lazy(f"{self.path}{'.' if ':' in self.path else ':'}{name}")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return resolve(self)(*args, **kwargs)
 
     def __repr__(self) -> str:
-        return f"Deferred({self.path!r})"
+        return f"Lazy({self.path!r})"
 
 
 def resolve(value: Any) -> Any:
-    """What a :class:`Deferred` stands for, imported now; any other value as it is."""
-    if not isinstance(value, Deferred):
+    """What a :class:`Lazy` stands for, imported now; any other value as it is."""
+    if not isinstance(value, Lazy):
         return value
     module, _, names = value.path.partition(":")
     found: Any = importlib.import_module(module)

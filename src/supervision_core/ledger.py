@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar,
 
 from supervision_core.config import Settings, check_plugins
 from supervision_core.errors import ConfigError
-from supervision_core.lazy import Deferred, resolve
+from supervision_core.lazy import Lazy, resolve
 from supervision_core.model.clock import local_date, now_utc
 from supervision_core.model.supervisors import ContactKind
 from supervision_core.model.vocabulary import Vocabulary
@@ -66,28 +66,28 @@ if TYPE_CHECKING:
     from supervision_core.store.users import UserStore
     from supervision_core.store.webhooks import WebhookStore
 else:
-    briefings = Deferred("supervision_core.store.briefing")
-    recognition = Deferred("supervision_core.store.recognition")
-    supervisor_view = Deferred("supervision_core.store.supervisor_view")
-    pages = Deferred("supervision_core.store.ledger_pages")
-    annual = Deferred("supervision_core.store.year")
-    AccessLog = Deferred("supervision_core.store.access:AccessLog")
-    Batches = Deferred("supervision_core.store.batches:Batches")
-    Centers = Deferred("supervision_core.store.centers:Centers")
-    Dashboard = Deferred("supervision_core.store.dashboard:Dashboard")
-    Issues = Deferred("supervision_core.store.issues:Issues")
-    Leases = Deferred("supervision_core.store.leases:Leases")
-    Library = Deferred("supervision_core.store.library:Library")
-    MessengerStore = Deferred("supervision_core.store.messengers:MessengerStore")
-    Outbox = Deferred("supervision_core.store.outbox:Outbox")
-    Quarantine = Deferred("supervision_core.store.quarantine:Quarantine")
-    Reports = Deferred("supervision_core.store.reports:Reports")
-    SignIns = Deferred("supervision_core.store.sign_in:SignIns")
-    Supervisors = Deferred("supervision_core.store.supervisors:Supervisors")
-    Tasks = Deferred("supervision_core.store.tasks:Tasks")
-    TokenStore = Deferred("supervision_core.store.tokens:TokenStore")
-    UserStore = Deferred("supervision_core.store.users:UserStore")
-    WebhookStore = Deferred("supervision_core.store.webhooks:WebhookStore")
+    briefings = Lazy("supervision_core.store.briefing")
+    recognition = Lazy("supervision_core.store.recognition")
+    supervisor_view = Lazy("supervision_core.store.supervisor_view")
+    pages = Lazy("supervision_core.store.ledger_pages")
+    annual = Lazy("supervision_core.store.year")
+    AccessLog = Lazy("supervision_core.store.access:AccessLog")
+    Batches = Lazy("supervision_core.store.batches:Batches")
+    Centers = Lazy("supervision_core.store.centers:Centers")
+    Dashboard = Lazy("supervision_core.store.dashboard:Dashboard")
+    Issues = Lazy("supervision_core.store.issues:Issues")
+    Leases = Lazy("supervision_core.store.leases:Leases")
+    Library = Lazy("supervision_core.store.library:Library")
+    MessengerStore = Lazy("supervision_core.store.messengers:MessengerStore")
+    Outbox = Lazy("supervision_core.store.outbox:Outbox")
+    Quarantine = Lazy("supervision_core.store.quarantine:Quarantine")
+    Reports = Lazy("supervision_core.store.reports:Reports")
+    SignIns = Lazy("supervision_core.store.sign_in:SignIns")
+    Supervisors = Lazy("supervision_core.store.supervisors:Supervisors")
+    Tasks = Lazy("supervision_core.store.tasks:Tasks")
+    TokenStore = Lazy("supervision_core.store.tokens:TokenStore")
+    UserStore = Lazy("supervision_core.store.users:UserStore")
+    WebhookStore = Lazy("supervision_core.store.webhooks:WebhookStore")
 
 if TYPE_CHECKING:
     from supervision_core.model.briefing import (
@@ -164,7 +164,7 @@ class _Via(Generic[PartT, P, R]):
         if ledger is None:
             return self
         method = self.method
-        if isinstance(method, Deferred):  # the store module is imported on first use
+        if isinstance(method, Lazy):  # the store module is imported on first use
             method = self.method = resolve(method)
             self.__doc__ = method.__doc__
         return types.MethodType(method, getattr(ledger, self.part))
