@@ -11,6 +11,7 @@ Plugins are told after the commit.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar,
 
 from supervision_core.config import Settings, check_plugins
 from supervision_core.errors import ConfigError
+from supervision_core.lazy import Lazy, resolve
 from supervision_core.model.clock import local_date, now_utc
 from supervision_core.model.supervisors import ContactKind
 from supervision_core.model.vocabulary import Vocabulary
@@ -29,34 +31,65 @@ from supervision_core.rules.workdays import (
     china_calendar,
     year_schedules,
 )
-from supervision_core.store import activities as announced
-from supervision_core.store import briefing as briefings
-from supervision_core.store import intake, intake_bulk, recognition, supervisor_view
-from supervision_core.store import ledger_pages as pages
-from supervision_core.store import year as annual
-from supervision_core.store.access import AccessLog
-from supervision_core.store.batches import Batches
-from supervision_core.store.centers import Centers
-from supervision_core.store.dashboard import Dashboard
+from supervision_core.store import intake, intake_bulk
 from supervision_core.store.engine import DEFAULT_DATABASE_URL, check_schema, create_engine, migrate
 from supervision_core.store.group_commit import GroupCommitter
-from supervision_core.store.issues import Issues
-from supervision_core.store.leases import Leases
-from supervision_core.store.library import Library
-from supervision_core.store.messengers import MessengerStore
-from supervision_core.store.outbox import Outbox
-from supervision_core.store.quarantine import Quarantine
-from supervision_core.store.reports import Reports
 from supervision_core.store.rows import IssueRef
 from supervision_core.store.session import Database
-from supervision_core.store.sign_in import SignIns
-from supervision_core.store.supervisors import Supervisors
-from supervision_core.store.tasks import Tasks
-from supervision_core.store.tokens import TokenStore
-from supervision_core.store.users import UserStore
-from supervision_core.store.webhooks import WebhookStore
 from supervision_core.webhooks import Sender as WebhookSender
 from supervision_core.webhooks import WebhookHub
+
+# The store modules a command does not use are not imported: each imports the table
+# classes it needs, and building every table was a quarter of `supdesk issues list`'s
+# start-up (bench/bench_cli.py). mypy reads the real imports; at run time each name is
+# imported when a ledger first uses it (its aggregate is made, or its method called).
+if TYPE_CHECKING:
+    from supervision_core.store import activities as announced
+    from supervision_core.store import briefing as briefings
+    from supervision_core.store import ledger_pages as pages
+    from supervision_core.store import recognition, supervisor_view
+    from supervision_core.store import year as annual
+    from supervision_core.store.access import AccessLog
+    from supervision_core.store.batches import Batches
+    from supervision_core.store.centers import Centers
+    from supervision_core.store.dashboard import Dashboard
+    from supervision_core.store.issues import Issues
+    from supervision_core.store.leases import Leases
+    from supervision_core.store.library import Library
+    from supervision_core.store.messengers import MessengerStore
+    from supervision_core.store.outbox import Outbox
+    from supervision_core.store.quarantine import Quarantine
+    from supervision_core.store.reports import Reports
+    from supervision_core.store.sign_in import SignIns
+    from supervision_core.store.supervisors import Supervisors
+    from supervision_core.store.tasks import Tasks
+    from supervision_core.store.tokens import TokenStore
+    from supervision_core.store.users import UserStore
+    from supervision_core.store.webhooks import WebhookStore
+else:
+    announced = Lazy("supervision_core.store.activities")
+    briefings = Lazy("supervision_core.store.briefing")
+    recognition = Lazy("supervision_core.store.recognition")
+    supervisor_view = Lazy("supervision_core.store.supervisor_view")
+    pages = Lazy("supervision_core.store.ledger_pages")
+    annual = Lazy("supervision_core.store.year")
+    AccessLog = Lazy("supervision_core.store.access:AccessLog")
+    Batches = Lazy("supervision_core.store.batches:Batches")
+    Centers = Lazy("supervision_core.store.centers:Centers")
+    Dashboard = Lazy("supervision_core.store.dashboard:Dashboard")
+    Issues = Lazy("supervision_core.store.issues:Issues")
+    Leases = Lazy("supervision_core.store.leases:Leases")
+    Library = Lazy("supervision_core.store.library:Library")
+    MessengerStore = Lazy("supervision_core.store.messengers:MessengerStore")
+    Outbox = Lazy("supervision_core.store.outbox:Outbox")
+    Quarantine = Lazy("supervision_core.store.quarantine:Quarantine")
+    Reports = Lazy("supervision_core.store.reports:Reports")
+    SignIns = Lazy("supervision_core.store.sign_in:SignIns")
+    Supervisors = Lazy("supervision_core.store.supervisors:Supervisors")
+    Tasks = Lazy("supervision_core.store.tasks:Tasks")
+    TokenStore = Lazy("supervision_core.store.tokens:TokenStore")
+    UserStore = Lazy("supervision_core.store.users:UserStore")
+    WebhookStore = Lazy("supervision_core.store.webhooks:WebhookStore")
 
 if TYPE_CHECKING:
     from supervision_core.model.briefing import (
@@ -132,11 +165,63 @@ class _Via(Generic[PartT, P, R]):
     def __get__(self, ledger: object | None, owner: type[Any]) -> Any:
         if ledger is None:
             return self
-        return types.MethodType(self.method, getattr(ledger, self.part))
+        method = self.method
+        if isinstance(method, Lazy):  # the store module is imported on first use
+            method = self.method = resolve(method)
+            self.__doc__ = method.__doc__
+        return types.MethodType(method, getattr(ledger, self.part))
+
+
+_MAKING = threading.RLock()
+
+
+class _Part(Generic[PartT]):
+    """An aggregate of the ledger, made on first use and kept: ``_issues = _Part(make)``.
+
+    A command imports only the store modules of the aggregates it uses (and so builds
+    only their tables). Made once per ledger, under a lock, as threads share a ledger.
+    """
+
+    def __init__(self, make: Callable[[Ledger], PartT]) -> None:
+        self.make = make
+        self.name = ""
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, ledger: None, owner: type[Any]) -> _Part[PartT]: ...
+    @overload
+    def __get__(self, ledger: Ledger, owner: type[Any]) -> PartT: ...
+    def __get__(self, ledger: Ledger | None, owner: type[Any]) -> Any:
+        if ledger is None:
+            return self
+        with _MAKING:  # only the first time: then the value is in the ledger's __dict__
+            made = ledger.__dict__.get(self.name)
+            if made is None:
+                made = ledger.__dict__[self.name] = self.make(ledger)
+        return made
 
 
 class Ledger:
     """The supervision ledger of one deployment: all its centers, on one database."""
+
+    db: Database
+
+    # The aggregates, each made on first use (see _Part).
+    _centers = _Part(lambda ledger: Centers(ledger.db))
+    _supervisors = _Part(lambda ledger: Supervisors(ledger.db, ledger._centers))
+    _issues = _Part(lambda ledger: Issues(ledger.db, ledger._centers))
+    _quarantine = _Part(lambda ledger: Quarantine(ledger.db))
+    _reports = _Part(lambda ledger: Reports(ledger.db))
+    _batches = _Part(lambda ledger: Batches(ledger.db))
+    _outbox = _Part(lambda ledger: Outbox(ledger.db, ledger._centers))
+    _leases = _Part(lambda ledger: Leases(ledger.db))
+    _dashboard = _Part(lambda ledger: Dashboard(ledger.db, ledger._leases))
+    _access = _Part(lambda ledger: AccessLog(ledger.db))
+    _sign_ins = _Part(lambda ledger: SignIns(ledger.db, ledger._supervisors, ledger._outbox))
+    _tasks = _Part(lambda ledger: Tasks(ledger.db))
+    _library = _Part(lambda ledger: Library(ledger.db, ledger._access))
 
     def __init__(
         self,
@@ -161,22 +246,9 @@ class Ledger:
         self.engine = engine
         self.settings = settings
         self.limits = settings.time_limits
-        self._centers = Centers(self.db)
-        self._supervisors = Supervisors(self.db, self._centers)
-        self._issues = Issues(self.db, self._centers)
-        self._quarantine = Quarantine(self.db)
-        self._reports = Reports(self.db)
-        self._batches = Batches(self.db)
-        self._outbox = Outbox(self.db, self._centers)
-        self._leases = Leases(self.db)
-        self._dashboard = Dashboard(self.db, self._leases)
-        self._access = AccessLog(self.db)
         # Reports filed one at a time from many threads (the daemon's channels, the
         # web desk's forms) share a transaction when they arrive together.
         self._group = GroupCommitter(lambda reports: self.receive_many(reports))
-        self._sign_ins = SignIns(self.db, self._supervisors, self._outbox)
-        self._tasks = Tasks(self.db)
-        self._library = Library(self.db, self._access)
         self._webhooks = WebhookHub(self)
 
     # The clock and the plugins may be swapped after opening (the demo, tests): the

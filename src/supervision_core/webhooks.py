@@ -16,8 +16,6 @@ the dispatch, and reads them as the unit's portal does (redacted).
 from __future__ import annotations
 
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +29,11 @@ Sender = Callable[[str, bytes, dict[str, str]], int]
 
 def post_json(url: str, body: bytes, headers: dict[str, str]) -> int:
     """POST ``body`` to ``url`` (10 s at most); the answer's status."""
+    # Imported here: every command opens the ledger (which holds the hub), few deliver,
+    # and urllib.request brings http.client (bench/bench_cli.py).
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=10) as answer:

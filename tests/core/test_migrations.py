@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ast
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -11,8 +14,10 @@ from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
 from supervision_core import SchemaError, Settings, create_engine, migrate, open_ledger
-from supervision_core.store import tables as _tables  # noqa: F401
+from supervision_core.store import tables
 from supervision_core.store.tables import UTCDateTime
+
+tables.load_all()  # the whole schema on SQLModel.metadata, as the migrations see it
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -25,6 +30,45 @@ def test_migrations_match_the_tables(supdesk_database_url: str) -> None:
     assert diff == []
     migrate(engine)  # a second upgrade is a no-op
     engine.dispose()
+
+
+_EVERY_TABLE_MODULE = """
+import importlib, json, pkgutil, sys
+from sqlmodel import SQLModel
+from supervision_core import create_engine, migrate
+from supervision_core.store import tables
+before = set(SQLModel.metadata.tables)
+migrate(create_engine(sys.argv[1]))  # Alembic's env.py loads the tables it compares
+loaded = set(SQLModel.metadata.tables)
+where = {}
+for info in pkgutil.iter_modules(tables.__path__):
+    module = importlib.import_module(f"supervision_core.store.tables.{info.name}")
+    for name, value in vars(module).items():
+        if getattr(value, "__module__", None) == module.__name__ and hasattr(value, "__table__"):
+            where[name] = [info.name, value.__table__.name]
+print(json.dumps({"before": sorted(before), "loaded": sorted(loaded), "all": sorted(SQLModel.metadata.tables),
+                  "where": where, "registry": tables.WHERE}))
+"""
+
+
+def test_migrations_see_every_table_though_a_command_builds_only_those_it_names(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    done = subprocess.run(
+        [sys.executable, "-c", _EVERY_TABLE_MODULE, url],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert len(found["before"]) < len(found["all"])  # a fresh interpreter builds none yet
+    assert found["loaded"] == found["all"]  # nothing more after importing every module
+    assert len(found["all"]) >= 41
+    # Every class is named in the registry, under its own module, and the other way round.
+    assert {name: module for name, (module, _) in found["where"].items()} == found["registry"]
+    assert sorted(table for _, table in found["where"].values()) == found["all"]
 
 
 def test_opening_an_empty_database_without_create_says_to_init(supdesk_database_url: str) -> None:

@@ -6,10 +6,11 @@ import sqlalchemy as sa
 from alembic import context
 from sqlmodel import SQLModel
 
-from supervision_core.store import tables  # noqa: F401  (registers the tables on the metadata)
+from supervision_core.store import tables
 from supervision_core.store.engine import create_engine
 
 config = context.config
+tables.load_all()  # every table on the metadata, not only those imported so far
 target_metadata = SQLModel.metadata
 
 
