@@ -11,6 +11,7 @@ Plugins are told after the commit.
 from __future__ import annotations
 
 import datetime as dt
+import time
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -49,6 +50,7 @@ from supervision_core.store.reports import Reports
 from supervision_core.store.rows import IssueRef
 from supervision_core.store.session import Database
 from supervision_core.store.sign_in import SignIns
+from supervision_core.store.staging import CopyText
 from supervision_core.store.supervisors import Supervisors
 from supervision_core.store.tasks import Tasks
 from supervision_core.store.tokens import TokenStore
@@ -161,6 +163,7 @@ class Ledger:
         self.settings = settings
         self.limits = settings.time_limits
         self._centers = Centers(self.db)
+        self._vocabulary: tuple[float, int, Vocabulary] | None = None
         self._supervisors = Supervisors(self.db, self._centers)
         self._issues = Issues(self.db, self._centers)
         self._quarantine = Quarantine(self.db)
@@ -255,7 +258,13 @@ class Ledger:
         """The Chinese names of this ledger's codes: centers, units, channels, notifiers, policies.
 
         Pages, exports and the command line show these names and accept them as input.
+        Kept a few seconds (every console page asks): a unit added here is seen at once,
+        one added by another process after a moment.
         """
+        kept, now = self._vocabulary, time.monotonic()
+        if kept is not None and kept[1] == self._centers.generation and now - kept[0] < 10:
+            return kept[2]
+        generation = self._centers.generation  # read before the units, not after
         channels = self.host.channels()
         channel_names = {name: channels[name].label for name in channels}
         notifiers = self.host.notifiers()
@@ -267,13 +276,15 @@ class Ledger:
         units: dict[str, dict[str, str]] = {}
         for unit in self.units():
             units.setdefault(unit.center, {})[unit.code] = unit.name
-        return Vocabulary(
+        vocabulary = Vocabulary(
             centers={c.code: c.name for c in self.centers()},
             units=units,
             channels=channel_names,
             notifiers={k: v for k, v in notifier_names.items() if v},
             policies={name: policies[name].label for name in policies},
         )
+        self._vocabulary = (now, generation, vocabulary)
+        return vocabulary
 
     def import_profiles(self) -> dict[str, ColumnProfile]:
         """Column profiles from plugins, then from ``supdesk.toml``, by name."""
@@ -332,12 +343,12 @@ class Ledger:
         channel: str,
         sender_kind: ContactKind,
         reason: QuarantineReason,
-        rows: Sequence[tuple[Any, ...]],
+        rows: Sequence[tuple[Any, ...]] | CopyText,
         *,
         batch: int | None = None,
         dry_run: bool = False,
     ) -> int:
-        """Keep many reports in quarantine at once, given as plain rows.
+        """Keep many reports in quarantine at once, given as plain rows (or :class:`CopyText`).
 
         The bulk path of a large import, for reports known already to go to quarantine
         (callers who are no supervisor): each row (:class:`BulkQuarantine`) is stored as

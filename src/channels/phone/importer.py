@@ -240,6 +240,11 @@ def _import(
         profile=match.profile,
         stage_dir=stage,
         chunk_size=_CHUNK_ROWS,
+        # A PostgreSQL ledger takes the reading process's rows as COPY text, unless a
+        # plugin must be told of each quarantined report.
+        copy_text=child is not None
+        and ledger.engine.dialect.name == "postgresql"
+        and not ledger.host.listens("supervision_report_quarantined"),
         rules=RowRules(
             match=match,
             centers=CenterNames.of(ledger),
@@ -333,6 +338,9 @@ class _Writer:
                 *kept, chunk.quarantine, batch=batch, dry_run=dry_run
             )
             self._kept(len(chunk.quarantine), stored)
+        if chunk.copied is not None:
+            stored = self.ledger.quarantine_many(*kept, chunk.copied, batch=batch, dry_run=dry_run)
+            self._kept(chunk.copied.given, stored)
         if chunk.staged is not None:
             stored = self.ledger.quarantine_staged(
                 *kept, chunk.staged, batch=batch, dry_run=dry_run
