@@ -38,8 +38,8 @@ from supervision_core import (
     NewSupervisor,
     PluginManager,
     QuarantineReason,
-    hookimpl,
     copy_text,
+    hookimpl,
     match_profile,
     stage_quarantine,
 )
