@@ -125,6 +125,7 @@ class CopyText(NamedTuple):
 # COPY's text format: a backslash, a tab, a newline or a carriage return in a value is
 # escaped; a missing value is \N.
 _ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+_MISSING = "\x00"  # a missing value while a row is joined (no stored text holds a NUL)
 _UNESCAPES = {"\\": "\\", "n": "\n", "r": "\r", "t": "\t"}
 
 
@@ -132,12 +133,25 @@ def copy_text(rows: Sequence[tuple[Any, ...]]) -> CopyText:
     """``rows`` (:class:`BulkQuarantine`) as :class:`CopyText`, the first of a repeated id kept."""
     seen: set[str] = set()
     lines = []
-    escapes = _ESCAPES
+    tabs = len(BULK_COLUMNS) - 1
     for row in rows:
         if row[0] in seen:
             continue
         seen.add(row[0])
-        lines.append("\t".join("\\N" if v is None else v.translate(escapes) for v in row))
+        # Most rows need no escape: joined, then checked at C speed (str.translate goes
+        # character by character through Chinese text: slower than the reading).
+        line = "\t".join([_MISSING if v is None else v for v in row])
+        if (
+            "\\" in line
+            or "\n" in line
+            or "\r" in line
+            or line.count("\t") != tabs
+            or line.count("\x00") != row.count(None)
+        ):
+            line = "\t".join(["\\N" if v is None else v.translate(_ESCAPES) for v in row])
+        else:
+            line = line.replace(_MISSING, "\\N")
+        lines.append(line)
     lines.append("")
     return CopyText("\n".join(lines).encode(), len(lines) - 1, len(rows))
 
