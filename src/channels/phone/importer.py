@@ -240,11 +240,9 @@ def _import(
         profile=match.profile,
         stage_dir=stage,
         chunk_size=_CHUNK_ROWS,
-        # A PostgreSQL ledger takes the reading process's rows as COPY text, unless a
-        # plugin must be told of each quarantined report.
-        copy_text=child is not None
-        and ledger.engine.dialect.name == "postgresql"
-        and not ledger.host.listens("supervision_report_quarantined"),
+        # Rows as COPY text from the reading process: off, it made the import on
+        # PostgreSQL slower when measured (bench/README.md, issue 22, helper "console").
+        copy_text=False,
         rules=RowRules(
             match=match,
             centers=CenterNames.of(ledger),

@@ -31,7 +31,6 @@ from supervision_core.store.staging import (
     STAGE_TABLE,
     BulkQuarantine,
     CopyText,
-    copy_text,
     read_stage,
 )
 
@@ -123,18 +122,33 @@ def _copy(
     # The UTC texts (received_at, stored_at) read as UTC by the copy.
     cursor.execute("SET LOCAL TIME ZONE 'UTC'")
     cursor.execute("SAVEPOINT supdesk_copy")
-    text = rows if isinstance(rows, CopyText) else copy_text(rows)
+    text = rows if isinstance(rows, CopyText) else None
+    plain: Sequence[tuple[Any, ...]] = [] if isinstance(rows, CopyText) else rows
     # What every row shares, written after each line's own values.
     shared = "".join("\t" + ("\\N" if v is None else str(v)) for v in constants)
+    seen: set[str] = set()
+    stored = 0
     try:
         with cursor.copy(_PG_COPY_REPORTS) as copy:
-            copy.write(text.data.replace(b"\n", shared.encode() + b"\n"))
-        stored = text.rows
+            if text is not None:
+                copy.write(text.data.replace(b"\n", shared.encode() + b"\n"))
+                stored = text.rows
+            else:
+                for row in plain:
+                    if row[0] in seen:
+                        continue
+                    seen.add(row[0])
+                    copy.write_row((*row, *constants))
+                    stored += 1
     except psycopg.errors.UniqueViolation:
         cursor.execute("ROLLBACK TO SAVEPOINT supdesk_copy")
         cursor.execute(_PG_ROWS_TABLE)
         with cursor.copy(_PG_COPY) as copy:
-            copy.write(text.data)
+            if text is not None:
+                copy.write(text.data)
+            else:
+                for row in plain:
+                    copy.write_row(row)
         cursor.execute(insert_copied)
         stored = int(cursor.rowcount)
     cursor.execute("RELEASE SAVEPOINT supdesk_copy")
