@@ -9,7 +9,13 @@ cursor of the same database:
 - the overdue view of one township, first page (``/console?view=overdue&center=...``)
 - the dashboard of the banner center, every center (``/console/dashboard``)
 
-Target: each page within 3x of its SQL.
+Each page is timed twice: through Starlette's TestClient (an HTTP client in this
+process, with a thread of its own for the application: its own cost is counted too),
+and by calling the ASGI application directly on an event loop here, as a server
+would (the ledger's calls still go to the application's worker threads).
+
+Target (issue 22): the overdue view within 2x of its SQL at 100,000 issues, within
+1.5x at 1,000,000 (ASGI); the dashboard within 3x.
 
     python bench/bench_console.py [--rows N] [--database URL] [--runs K]
 """
@@ -20,6 +26,7 @@ import argparse
 import re
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +95,58 @@ def sql_dashboard(ledger: Any) -> Any:
     return run
 
 
+def best_cpu(fn: Any, runs: int) -> float:
+    """The least CPU time of this process (every thread) that one call of ``fn`` took.
+
+    Steadier than wall time on a shared machine, where a thread waits its turn on a core.
+    """
+    times = []
+    for _ in range(runs):
+        started = time.process_time()
+        fn()
+        times.append(time.process_time() - started)
+    return min(times)
+
+
+def asgi_get(app: Any, path: str, cookie: str) -> Any:
+    """``GET path`` straight to the ASGI application, on an event loop of this thread."""
+    import asyncio
+
+    route, _, query = path.partition("?")
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": route,
+        "raw_path": route.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), (b"cookie", f"supdesk_session={cookie}".encode())],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    loop = asyncio.new_event_loop()
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def one() -> None:
+        sent: list[dict[str, Any]] = []
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        await app(dict(scope), receive, send)
+        assert sent[0]["status"] == 200, sent
+
+    def run() -> None:
+        loop.run_until_complete(one())
+
+    return run
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -121,25 +180,44 @@ def main() -> int:
 
                 return run
 
+            cookie = client.cookies["supdesk_session"]
+            overdue = "/console?view=overdue&center=wushenzhao"
+            target = 1.5 if args.rows >= 1_000_000 else 2.0
             pages = [
                 (
                     "overdue view, one township",
-                    get("/console?view=overdue&center=wushenzhao"),
+                    get(overdue),
+                    asgi_get(app, overdue, cookie),
                     sql_overdue(ledger, "wushenzhao"),
+                    target,
                 ),
-                ("dashboard, every center", get("/console/dashboard"), sql_dashboard(ledger)),
+                (
+                    "dashboard, every center",
+                    get("/console/dashboard"),
+                    asgi_get(app, "/console/dashboard", cookie),
+                    sql_dashboard(ledger),
+                    3.0,
+                ),
             ]
-            worst = 0.0
-            for name, page_run, sql_run in pages:
-                page_time, _ = best(page_run, args.runs)
-                sql_time, _ = best(sql_run, args.runs)
-                ratio = page_time / sql_time
-                worst = max(worst, ratio)
+            for name, page_run, asgi_run, sql_run, goal in pages:
+                # Interleaved rounds: the machine's load falls on each of the three.
+                page_time = asgi_time = sql_time = asgi_cpu = sql_cpu = float("inf")
+                for _ in range(3):
+                    page_time = min(page_time, best(page_run, args.runs)[0])
+                    asgi_time = min(asgi_time, best(asgi_run, args.runs)[0])
+                    sql_time = min(sql_time, best(sql_run, args.runs)[0])
+                    asgi_cpu = min(asgi_cpu, best_cpu(asgi_run, args.runs))
+                    sql_cpu = min(sql_cpu, best_cpu(sql_run, args.runs))
                 print(
-                    f"{name:28s} page {page_time * 1000:8.1f} ms   SQL {sql_time * 1000:8.1f} ms   ratio {ratio:5.2f}"
+                    f"{name:28s} SQL {sql_time * 1000:8.1f} ms   page (ASGI) {asgi_time * 1000:8.1f} ms"
+                    f" ratio {asgi_time / sql_time:5.2f} (target <= {goal})"
+                    f"   page (TestClient) {page_time * 1000:8.1f} ms ratio {page_time / sql_time:5.2f}"
+                )
+                print(
+                    f"{'':28s} CPU time: SQL {sql_cpu * 1000:6.2f} ms, page (ASGI)"
+                    f" {asgi_cpu * 1000:6.2f} ms, ratio {asgi_cpu / sql_cpu:5.2f}"
                 )
         ledger.close()
-    print(f"worst ratio {worst:.2f} (target <= 3)")
     return 0
 
 

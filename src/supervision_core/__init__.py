@@ -354,7 +354,9 @@ if _typing.TYPE_CHECKING:
     )
     from supervision_core.store.staging import (
         BulkQuarantine as BulkQuarantine,
+        CopyText as CopyText,
         StageFile as StageFile,
+        copy_text as copy_text,
         stage_quarantine as stage_quarantine,
     )
     from supervision_core.store.webhooks import (
@@ -627,7 +629,13 @@ _API: dict[str, dict[str, tuple[str, ...]]] = {
             "normalize_header",
         ),
         # Bulk intake (channels that import large files)
-        "store.staging": ("BulkQuarantine", "StageFile", "stage_quarantine"),
+        "store.staging": (
+            "BulkQuarantine",
+            "CopyText",
+            "StageFile",
+            "copy_text",
+            "stage_quarantine",
+        ),
         # Testing
         "testing": ("FrozenClock", "HookRecorder", "RecordedCall"),
     },

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -61,6 +62,7 @@ if TYPE_CHECKING:
     from supervision_core.store.quarantine import Quarantine
     from supervision_core.store.reports import Reports
     from supervision_core.store.sign_in import SignIns
+    from supervision_core.store.staging import CopyText
     from supervision_core.store.supervisors import Supervisors
     from supervision_core.store.tasks import Tasks
     from supervision_core.store.tokens import TokenStore
@@ -246,6 +248,7 @@ class Ledger:
         self.engine = engine
         self.settings = settings
         self.limits = settings.time_limits
+        self._vocabulary: tuple[float, int, Vocabulary] | None = None
         # Reports filed one at a time from many threads (the daemon's channels, the
         # web desk's forms) share a transaction when they arrive together.
         self._group = GroupCommitter(lambda reports: self.receive_many(reports))
@@ -329,7 +332,13 @@ class Ledger:
         """The Chinese names of this ledger's codes: centers, units, channels, notifiers, policies.
 
         Pages, exports and the command line show these names and accept them as input.
+        Kept a few seconds (every console page asks): a unit added here is seen at once,
+        one added by another process after a moment.
         """
+        kept, now = self._vocabulary, time.monotonic()
+        if kept is not None and kept[1] == self._centers.generation and now - kept[0] < 10:
+            return kept[2]
+        generation = self._centers.generation  # read before the units, not after
         channels = self.host.channels()
         channel_names = {name: channels[name].label for name in channels}
         notifiers = self.host.notifiers()
@@ -341,13 +350,15 @@ class Ledger:
         units: dict[str, dict[str, str]] = {}
         for unit in self.units():
             units.setdefault(unit.center, {})[unit.code] = unit.name
-        return Vocabulary(
+        vocabulary = Vocabulary(
             centers={c.code: c.name for c in self.centers()},
             units=units,
             channels=channel_names,
             notifiers={k: v for k, v in notifier_names.items() if v},
             policies={name: policies[name].label for name in policies},
         )
+        self._vocabulary = (now, generation, vocabulary)
+        return vocabulary
 
     def import_profiles(self) -> dict[str, ColumnProfile]:
         """Column profiles from plugins, then from ``supdesk.toml``, by name."""
@@ -406,12 +417,12 @@ class Ledger:
         channel: str,
         sender_kind: ContactKind,
         reason: QuarantineReason,
-        rows: Sequence[tuple[Any, ...]],
+        rows: Sequence[tuple[Any, ...]] | CopyText,
         *,
         batch: int | None = None,
         dry_run: bool = False,
     ) -> int:
-        """Keep many reports in quarantine at once, given as plain rows.
+        """Keep many reports in quarantine at once, given as plain rows (or :class:`CopyText`).
 
         The bulk path of a large import, for reports known already to go to quarantine
         (callers who are no supervisor): each row (:class:`BulkQuarantine`) is stored as

@@ -93,6 +93,9 @@ class WebSettings:
     sign_in_workers: int = 2
     #: Sign-ins allowed to wait for a worker; beyond that a sign-in is refused (429).
     sign_in_queue: int = 32
+    #: Read a template again when its file changes (while editing templates); off, each
+    #: template is compiled once and never looked at on disk again.
+    reload_templates: bool = False
 
 
 @attrs.define
@@ -326,14 +329,20 @@ def _kept(context: Any, action: str, name: str, default: object = "") -> object:
     return typed.get(name, default) if typed.get("action") == action else default
 
 
-def _templates(extra: list[Path]) -> Jinja2Templates:
+def _templates(extra: list[Path], reload: bool = False) -> Jinja2Templates:
     loader = jinja2.ChoiceLoader(
         [
             jinja2.FileSystemLoader([str(p) for p in extra]),
             jinja2.FileSystemLoader(_HERE / "templates"),
         ]
     )
-    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        auto_reload=reload,
+        cache_size=-1,  # every template kept compiled (a few dozen)
+    )
     env.globals["kept"] = _kept
     env.filters["local"] = _local
     env.filters["mask_phone"] = mask_phone
@@ -486,7 +495,7 @@ def create_app(ledger: Ledger, settings: WebSettings) -> Starlette:
     registry = ledger.host.routes()
     desk = Desk(
         ledger=ledger,
-        templates=_templates(registry.template_dirs),
+        templates=_templates(registry.template_dirs, settings.reload_templates),
         settings=settings,
         nav=registry.nav,
         badges=registry.badges,

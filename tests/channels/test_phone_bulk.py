@@ -38,6 +38,7 @@ from supervision_core import (
     NewSupervisor,
     PluginManager,
     QuarantineReason,
+    copy_text,
     hookimpl,
     match_profile,
     stage_quarantine,
@@ -608,3 +609,44 @@ def test_bulk_quarantine_gives_way_to_rows_stored_already(quiet: Ledger) -> None
     assert [q.external_id for q in held] == [r[0] for r in rows[30:55] + rows[:30] + rows[55:]]
     assert quiet.quarantine_many(*args, rows, dry_run=True) == 0
     assert quiet.quarantine_many(*args, rows[:1] + _bulk_rows(61)[60:], dry_run=True) == 1
+
+
+def test_copy_text_reads_back_every_value_as_it_was() -> None:
+    rows = [*_bulk_rows(len(NAUGHTY)), _bulk_rows(1)[0]]  # the last repeats the first id
+    rows.append(
+        (
+            "x:tab",
+            "tuke",
+            "2026-03-02 01:15:00.000000",
+            "1",
+            "a\tb",
+            "c\nd",
+            "e\\f\r",
+            "",
+            None,
+            "\\N",
+        )
+    )
+    text = copy_text(rows)
+    assert (text.rows, text.given) == (len(rows) - 1, len(rows))
+    assert text.data.count(b"\n") == text.rows  # one line a row: no value breaks one
+    assert text.tuples() == [tuple(r) for r in rows[:-2]] + [rows[-1]]
+
+
+def test_rows_as_copy_text_are_stored_as_the_same_rows_as_tuples(
+    quiet: Ledger, tmp_path: Path
+) -> None:
+    """The reading process's COPY text (PostgreSQL) or its tuples again (SQLite): the same
+    reports in quarantine, a repeated id stored once, a stored one left alone."""
+    args = ("phone_log", ContactKind.PHONE, QuarantineReason.UNMATCHED_SENDER)
+    rows = _bulk_rows(len(NAUGHTY) * 3)
+    assert quiet.quarantine_many(*args, rows[:10]) == 10
+    # Repeats within the text and ids stored before: the stored rows stand.
+    assert quiet.quarantine_many(*args, copy_text(rows + rows[20:25])) == len(rows) - 10
+    assert quiet.quarantine_many(*args, copy_text(rows), dry_run=True) == 0
+    stored = {q.external_id: q for q in quiet.quarantine()}
+    assert set(stored) == {r[0] for r in rows}
+    for r in rows:
+        one = quiet.report(stored[r[0]].id)
+        assert (one.text, one.sender.value, one.subject) == (r[6], r[3], r[5])
+        assert one.hints.problem_type == r[7] and one.center == r[1]

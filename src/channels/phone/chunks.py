@@ -19,6 +19,7 @@ from channels.phone.tabular import Sheet, open_sheets, read_head
 from supervision_core import (
     ColumnProfile,
     ConfigError,
+    CopyText,
     ProfileMatch,
     Report,
     match_profile,
@@ -83,6 +84,9 @@ class RowChunk:
     staged: str | None = None
     staged_rows: int = 0
     repeated: int = 0  # rows under the id of a supervisor's call read before
+    #: Further quarantine rows as ``COPY`` text (:class:`~supervision_core.CopyText`):
+    #: how a reading process hands rows to a PostgreSQL ledger.
+    copied: CopyText | None = None
 
 
 @attrs.frozen
@@ -98,6 +102,9 @@ class ReadJob:
     #: The ids of supervisors' calls read before ``start_row``
     reported: frozenset[str] = frozenset()
     chunk_size: int = 20_000
+    #: Hand quarantine rows over as ``COPY`` text (a PostgreSQL ledger, no plugin
+    #: told of each quarantined report)
+    copy_text: bool = False
 
 
 def read_chunks(

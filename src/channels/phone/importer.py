@@ -240,6 +240,9 @@ def _import(
         profile=match.profile,
         stage_dir=stage,
         chunk_size=_CHUNK_ROWS,
+        # Rows as COPY text from the reading process: off, it made the import on
+        # PostgreSQL slower when measured (bench/README.md, issue 22, helper "console").
+        copy_text=False,
         rules=RowRules(
             match=match,
             centers=CenterNames.of(ledger),
@@ -333,6 +336,9 @@ class _Writer:
                 *kept, chunk.quarantine, batch=batch, dry_run=dry_run
             )
             self._kept(len(chunk.quarantine), stored)
+        if chunk.copied is not None:
+            stored = self.ledger.quarantine_many(*kept, chunk.copied, batch=batch, dry_run=dry_run)
+            self._kept(chunk.copied.given, stored)
         if chunk.staged is not None:
             stored = self.ledger.quarantine_staged(
                 *kept, chunk.staged, batch=batch, dry_run=dry_run

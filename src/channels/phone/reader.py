@@ -27,7 +27,7 @@ import attrs
 
 from channels.phone.chunks import ReadJob, RowChunk, read_chunks
 from channels.phone.tabular import TabularError
-from supervision_core import StageFile, SupervisionError
+from supervision_core import StageFile, SupervisionError, copy_text
 
 __all__ = ["ChildReader", "ReaderFailed"]
 
@@ -228,6 +228,10 @@ def main() -> None:
     try:
         if job.stage_dir is None:
             for chunk in read_chunks(job):
+                if job.copy_text and chunk.quarantine:
+                    # Formatted here, while the parent writes: it sends the text as it is.
+                    copied = copy_text(chunk.quarantine)
+                    chunk = attrs.evolve(chunk, quarantine=[], copied=copied)
                 _send(out, chunk)
         else:
             _staged(job, out)

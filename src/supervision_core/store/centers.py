@@ -22,6 +22,9 @@ class Centers:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._cached: tuple[float, list[Center]] | None = None
+        #: Raised whenever this process changes centers or units: what is kept of them
+        #: elsewhere (the ledger's vocabulary) is built again.
+        self.generation = 0
 
     def sync_centers(self) -> None:
         """Make the database's centers and units match the configuration.
@@ -29,6 +32,7 @@ class Centers:
         Centers and units are added or renamed, never deleted: issues refer to them.
         """
         self._cached = None
+        self.generation += 1
         if not self.db.settings.centers:
             return
         with self.db.session() as s:
@@ -83,6 +87,7 @@ class Centers:
     def add_unit(self, unit: Unit) -> Unit:
         """Add a unit to its center (units may also come from ``supdesk.toml``)."""
         self.center(unit.center)
+        self.generation += 1
         with self.db.session() as s:
             s.add(UnitRow(center_code=unit.center, code=unit.code, name=unit.name))
             try:

@@ -26,7 +26,13 @@ from supervision_core.model.reports import (
 )
 from supervision_core.store.bulk import SQLITE_TIME, take_write_lock
 from supervision_core.store.lookups import EXISTING_REPORTS
-from supervision_core.store.staging import BULK_COLUMNS, STAGE_TABLE, BulkQuarantine, read_stage
+from supervision_core.store.staging import (
+    BULK_COLUMNS,
+    STAGE_TABLE,
+    BulkQuarantine,
+    CopyText,
+    read_stage,
+)
 
 if TYPE_CHECKING:
     from supervision_core.store.session import Database
@@ -96,14 +102,14 @@ def _constants(
     return (channel, sender_kind, "quarantined", reason.value, batch_id, stored_at)
 
 
-_PG_COPY_REPORTS = f"COPY report ({', '.join(_BULK_CONSTANTS + BULK_COLUMNS)}) FROM STDIN"
+_PG_COPY_REPORTS = f"COPY report ({', '.join(BULK_COLUMNS + _BULK_CONSTANTS)}) FROM STDIN"
 
 
 def _copy(
     cursor: Any,
     insert_copied: str,
     constants: tuple[str | int | None, ...],
-    rows: Sequence[tuple[Any, ...]],
+    rows: Sequence[tuple[Any, ...]] | CopyText,
 ) -> int:
     """PostgreSQL: the rows by ``COPY``, the first of a repeated id kept; how many were stored.
 
@@ -116,22 +122,33 @@ def _copy(
     # The UTC texts (received_at, stored_at) read as UTC by the copy.
     cursor.execute("SET LOCAL TIME ZONE 'UTC'")
     cursor.execute("SAVEPOINT supdesk_copy")
+    text = rows if isinstance(rows, CopyText) else None
+    plain: Sequence[tuple[Any, ...]] = [] if isinstance(rows, CopyText) else rows
+    # What every row shares, written after each line's own values.
+    shared = "".join("\t" + ("\\N" if v is None else str(v)) for v in constants)
     seen: set[str] = set()
     stored = 0
     try:
         with cursor.copy(_PG_COPY_REPORTS) as copy:
-            for row in rows:
-                if row[0] in seen:
-                    continue
-                seen.add(row[0])
-                copy.write_row((*constants, *row))
-                stored += 1
+            if text is not None:
+                copy.write(text.data.replace(b"\n", shared.encode() + b"\n"))
+                stored = text.rows
+            else:
+                for row in plain:
+                    if row[0] in seen:
+                        continue
+                    seen.add(row[0])
+                    copy.write_row((*row, *constants))
+                    stored += 1
     except psycopg.errors.UniqueViolation:
         cursor.execute("ROLLBACK TO SAVEPOINT supdesk_copy")
         cursor.execute(_PG_ROWS_TABLE)
         with cursor.copy(_PG_COPY) as copy:
-            for row in rows:
-                copy.write_row(row)
+            if text is not None:
+                copy.write(text.data)
+            else:
+                for row in plain:
+                    copy.write_row(row)
         cursor.execute(insert_copied)
         stored = int(cursor.rowcount)
     cursor.execute("RELEASE SAVEPOINT supdesk_copy")
@@ -143,42 +160,48 @@ def quarantine_many(
     channel: str,
     sender_kind: str,
     reason: QuarantineReason,
-    rows: Sequence[tuple[Any, ...]],
+    rows: Sequence[tuple[Any, ...]] | CopyText,
     *,
     batch_id: int | None,
     dry_run: bool = False,
 ) -> int:
     """Keep ``rows`` (:class:`BulkQuarantine`) in quarantine, in one transaction.
 
+    ``rows`` may come as :class:`CopyText` (from a reading process): on PostgreSQL its
+    text goes to ``COPY`` as it is.
+
     A row whose ``(channel, external_id)`` is stored already is left alone, as
     :func:`receive_many` would. Returns how many rows were stored; with ``dry_run``,
     how many would have been (the transaction is rolled back).
     """
-    if not rows:
-        return 0
     copied = db.engine.dialect.name == "postgresql"
-    sql = _bulk_sql(db, channel, sender_kind, reason, batch_id, copied=copied)
     listening = db.host.listens("supervision_report_quarantined") and not dry_run
+    if isinstance(rows, CopyText) and (listening or not copied):
+        rows = rows.tuples()  # plugins are told of each row; SQLite takes tuples
+    plain = [] if isinstance(rows, CopyText) else rows  # as tuples, unless COPY text
+    if not (rows.rows if isinstance(rows, CopyText) else rows):
+        return 0
+    sql = _bulk_sql(db, channel, sender_kind, reason, batch_id, copied=copied)
     with db.write_lock, db.session() as s:
         take_write_lock(s)
-        before = _stored_ids(s, channel, rows) if listening else {}
+        before = _stored_ids(s, channel, plain) if listening else {}
         cursor = s.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             if copied:
                 constants = _constants(db, channel, sender_kind, reason, batch_id)
                 stored = _copy(cursor, sql, constants, rows)
             else:
-                cursor.executemany(sql, rows)
+                cursor.executemany(sql, plain)
                 stored = int(cursor.rowcount)
         finally:
             cursor.close()
-        after = _stored_ids(s, channel, rows) if listening else {}
+        after = _stored_ids(s, channel, plain) if listening else {}
         if dry_run:
             s.rollback()
         else:
             s.commit()
     if listening:
-        _tell_quarantined(db, channel, sender_kind, reason, rows, before, after)
+        _tell_quarantined(db, channel, sender_kind, reason, plain, before, after)
     return stored
 
 

@@ -7,6 +7,7 @@ the issue together; plugins are told after the commit.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -435,40 +436,34 @@ class Issues:
         :param overdue: only open issues whose deadline passed before today
         :param due_within: only open issues due from today to N working days ahead
         """
-        query = sa.select(*SUMMARY_COLUMNS)
-        if center:
-            query = query.where(ISSUE.c.center_code == center)
-        if state:
-            query = query.where(ISSUE.c.state == IssueState(state).value)
-        if supervisor is not None:
-            query = query.where(ISSUE.c.supervisor_id == supervisor)
-        if unit:
-            query = query.where(ISSUE.c.unit_code == unit)
-        if text:
-            query = query.where(ISSUE.c.text.contains(text, autoescape=True))
+        values: dict[str, Any] = {
+            "center": center or None,
+            "state": IssueState(state).value if state else None,
+            "supervisor": supervisor,
+            "unit": unit or None,
+            "after": after,
+            "limit": limit,
+        }
         if received_from is not None:
-            start = dt.datetime.combine(received_from, dt.time(), SHANGHAI)
-            query = query.where(ISSUE.c.received_at >= start)
+            values["received_from"] = dt.datetime.combine(received_from, dt.time(), SHANGHAI)
         if received_to is not None:
-            end = dt.datetime.combine(received_to + dt.timedelta(days=1), dt.time(), SHANGHAI)
-            query = query.where(ISSUE.c.received_at < end)
+            next_day = received_to + dt.timedelta(days=1)
+            values["received_to"] = dt.datetime.combine(next_day, dt.time(), SHANGHAI)
         today = self.db.today()
-        if (overdue or due_within is not None) and not state:
-            query = query.where(ISSUE.c.state.in_(OPEN))
-        if overdue:
-            query = query.where(ISSUE.c.due_on < today)
+        if overdue or due_within is not None:
+            values["today"] = today
+            values["open"] = not state
         if due_within is not None:
-            horizon = self.db.calendar.add_working_days(today, due_within).due_on
-            query = query.where(ISSUE.c.due_on >= today, ISSUE.c.due_on <= horizon)
-        if after is not None:
-            query = query.where(ISSUE.c.id > after)
-        query = query.order_by(ISSUE.c.id)
-        if limit is not None:
-            query = query.limit(limit)
-        # Core over plain columns: the overdue view within 2x of raw SQL (bench/bench_ledger.py).
+            values["horizon"] = self.db.calendar.add_working_days(today, due_within).due_on
+        values = {k: v for k, v in values.items() if v is not None and v is not False}
+        query = _find_query(frozenset(values), overdue)
+        if text:  # a search: built each time (its escaped pattern is a literal)
+            query = query.where(ISSUE.c.text.contains(text, autoescape=True))
+        # Core over plain columns, the statement built once for each set of filters: the
+        # overdue view within 2x of raw SQL (bench/bench_ledger.py, bench_console.py).
         with self.db.engine.connect() as connection:
-            rows = connection.execute(query).all()
-        return [IssueSummary(*row) for row in rows]  # type: ignore[call-arg]
+            rows = connection.execute(query, values).all()
+        return [IssueSummary(*row) for row in rows]
 
     def overdue(self, *, center: str | None = None) -> list[IssueSummary]:
         """Open issues past their deadline: candidates for escalation (督办)."""
@@ -511,3 +506,30 @@ def _check_evaluator(issue: Issue, actor: str, relayed: str | None) -> None:
             "请说明监督员以何种方式告知评价（如：电话、来访、书面）"
         )
         raise InvalidInput(msg)
+
+
+@functools.lru_cache(maxsize=128)
+def _find_query(given: frozenset[str], overdue: bool) -> sa.Select[Any]:
+    """The statement of :meth:`Issues.find` for the filters ``given``, values as parameters."""
+    c = ISSUE.c
+    query = sa.select(*SUMMARY_COLUMNS)
+    equal = {"center": c.center_code, "state": c.state, "supervisor": c.supervisor_id}
+    for name, column in (*equal.items(), ("unit", c.unit_code)):
+        if name in given:
+            query = query.where(column == sa.bindparam(name))
+    if "received_from" in given:
+        query = query.where(c.received_at >= sa.bindparam("received_from"))
+    if "received_to" in given:
+        query = query.where(c.received_at < sa.bindparam("received_to"))
+    if "open" in given:  # written into the statement: no list expanded at each execution
+        query = query.where(sa.text(f"issue.state IN ({', '.join(repr(s) for s in OPEN)})"))
+    if overdue:
+        query = query.where(c.due_on < sa.bindparam("today"))
+    if "horizon" in given:
+        query = query.where(c.due_on >= sa.bindparam("today"), c.due_on <= sa.bindparam("horizon"))
+    if "after" in given:
+        query = query.where(c.id > sa.bindparam("after"))
+    query = query.order_by(c.id)
+    if "limit" in given:
+        query = query.limit(sa.bindparam("limit", type_=sa.Integer()))
+    return query

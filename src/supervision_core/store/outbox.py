@@ -63,6 +63,16 @@ _RETRYABLE = (OutboxStatus.DEAD, OutboxStatus.UNREACHABLE, OutboxStatus.CALL_TAS
 #: How far ahead of the desk's clock a recorded call may be (a clock a little fast).
 _CLOCK_SKEW = dt.timedelta(minutes=5)
 
+_OUTBOX = table_of(OutboxRow)
+_UNREAD = sa.select(sa.func.count()).where(
+    _OUTBOX.c.recipient_kind == RecipientKind.CENTER.value,
+    _OUTBOX.c.recipient == sa.bindparam("center"),
+    _OUTBOX.c.read_at.is_(None),
+)
+_CALLS = sa.select(sa.func.count()).where(_OUTBOX.c.status == OutboxStatus.CALL_TASK.value)
+_CALLS_OF_ONE = _CALLS.where(_OUTBOX.c.center_code == sa.bindparam("center"))
+_CALLS_OF = _CALLS.where(_OUTBOX.c.center_code.in_(sa.bindparam("centers", expanding=True)))
+
 
 @attrs.frozen
 class _Outcome:
@@ -442,17 +452,9 @@ class Outbox:
 
     def unread_count(self, center: str) -> int:
         """How many notices to ``center``'s staff nobody has marked read."""
-        outbox = table_of(OutboxRow)
+        # Asked on every console page (the menu's count): one prebuilt statement.
         with self.db.engine.connect() as connection:
-            return int(
-                connection.execute(
-                    sa.select(sa.func.count()).where(
-                        outbox.c.recipient_kind == RecipientKind.CENTER.value,
-                        outbox.c.recipient == center,
-                        outbox.c.read_at.is_(None),
-                    )
-                ).scalar_one()
-            )
+            return int(connection.execute(_UNREAD, {"center": center}).scalar_one())
 
     def mark_read(self, entry_id: int, *, center: str, actor: str) -> OutboxEntry:
         """Mark a notice to ``center``'s staff read by ``actor`` (once: the first reader stays)."""
@@ -520,12 +522,14 @@ class Outbox:
 
     def call_task_count(self, *, centers: Iterable[str] | None = None) -> int:
         """How many call tasks wait (for these centers, or all)."""
-        outbox = table_of(OutboxRow)
-        where = [outbox.c.status == OutboxStatus.CALL_TASK.value]
-        if centers is not None:
-            where.append(outbox.c.center_code.in_(list(centers)))
+        # Asked on every console page (the menu's count): prebuilt statements.
         with self.db.engine.connect() as connection:
-            return int(connection.execute(sa.select(sa.func.count()).where(*where)).scalar_one())
+            if centers is None:
+                return int(connection.execute(_CALLS).scalar_one())
+            codes = list(centers)
+            if len(codes) == 1:  # the menu's count: the user's own center
+                return int(connection.execute(_CALLS_OF_ONE, {"center": codes[0]}).scalar_one())
+            return int(connection.execute(_CALLS_OF, {"centers": codes}).scalar_one())
 
     def record_call(
         self, entry_id: int, *, called_at: dt.datetime, actor: str, center: str | None = None

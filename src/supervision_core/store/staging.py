@@ -14,7 +14,9 @@ __all__ = [
     "BULK_COLUMNS",
     "STAGE_TABLE",
     "BulkQuarantine",
+    "CopyText",
     "StageFile",
+    "copy_text",
     "read_stage",
     "stage_quarantine",
 ]
@@ -99,3 +101,67 @@ def read_stage(path: str) -> list[tuple[Any, ...]]:
         return connection.execute(f"SELECT * FROM {STAGE_TABLE} ORDER BY rowid").fetchall()
     finally:
         connection.close()
+
+
+class CopyText(NamedTuple):
+    """Quarantine rows as PostgreSQL ``COPY`` text: how a reading process hands them over.
+
+    ``data`` holds one line a row, the :data:`BULK_COLUMNS` tab-separated and escaped
+    as ``COPY ... FROM STDIN`` reads them; ``rows`` lines, made from ``given`` rows (the
+    first of a repeated id kept, as :meth:`Ledger.quarantine_many` keeps it). The
+    ledger sends ``data`` to the server as it is: no Python object per row there.
+    """
+
+    data: bytes
+    rows: int
+    given: int
+
+    def tuples(self) -> list[tuple[str | None, ...]]:
+        """The rows again (for a ledger that cannot take the text as it is)."""
+        lines = self.data.decode().split("\n")[:-1]
+        return [tuple(_unescape(v) for v in line.split("\t")) for line in lines]
+
+
+# COPY's text format: a backslash, a tab, a newline or a carriage return in a value is
+# escaped; a missing value is \N.
+_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+_MISSING = "\x00"  # a missing value while a row is joined (no stored text holds a NUL)
+_UNESCAPES = {"\\": "\\", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def copy_text(rows: Sequence[tuple[Any, ...]]) -> CopyText:
+    """``rows`` (:class:`BulkQuarantine`) as :class:`CopyText`, the first of a repeated id kept."""
+    seen: set[str] = set()
+    lines = []
+    tabs = len(BULK_COLUMNS) - 1
+    for row in rows:
+        if row[0] in seen:
+            continue
+        seen.add(row[0])
+        # Most rows need no escape: joined, then checked at C speed (str.translate goes
+        # character by character through Chinese text: slower than the reading).
+        line = "\t".join([_MISSING if v is None else v for v in row])
+        if (
+            "\\" in line
+            or "\n" in line
+            or "\r" in line
+            or line.count("\t") != tabs
+            or line.count("\x00") != row.count(None)
+        ):
+            line = "\t".join(["\\N" if v is None else v.translate(_ESCAPES) for v in row])
+        else:
+            line = line.replace(_MISSING, "\\N")
+        lines.append(line)
+    lines.append("")
+    return CopyText("\n".join(lines).encode(), len(lines) - 1, len(rows))
+
+
+def _unescape(value: str) -> str | None:
+    if value == "\\N":
+        return None
+    if "\\" not in value:
+        return value
+    out, chars = [], iter(value)
+    for c in chars:
+        out.append(_UNESCAPES.get(next(chars, ""), "") if c == "\\" else c)
+    return "".join(out)
