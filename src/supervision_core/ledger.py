@@ -633,7 +633,8 @@ class Ledger:
     ledger_pages = _Via("db", pages.ledger_pages)
     overdue_by_center = _Via("db", pages.overdue_by_center)
 
-    # notices: store/outbox.py; leases: store/leases.py; counts: store/dashboard.py
+    # notices: store/outbox.py (with outbox_delivery.py, outbox_desk.py);
+    # leases: store/leases.py; counts: store/dashboard.py
     deliver_notices = _Via("_outbox", Outbox.deliver_notices)
     run_routine = _Via("_outbox", Outbox.run_routine)
     notify_center = _Via("_outbox", Outbox.notify_center)
