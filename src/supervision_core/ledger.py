@@ -656,7 +656,7 @@ class Ledger:
     dashboard = _Via("_dashboard", Dashboard.dashboard)
     status = _Via("_dashboard", Dashboard.status)
 
-    # the supervisors' year: store/year.py; the briefing: store/briefing.py
+    # the supervisors' year: store/year.py (its modules re-exported); briefing: store/briefing.py
     add_work_plan = _Via("db", annual.add_work_plan)
     work_plans = _Via("db", annual.work_plans)
     add_activity = _Via("db", annual.add_activity)

@@ -1,10 +1,11 @@
 """Activities a center announces (培训、座谈、集中体验……) and its supervisors' sign-up (报名).
 
 An announced activity is the same ``activity`` row the supervisors' year counts
-(``store/year.py``): a center announces it with a start time, a sign-up deadline and
-perhaps a number of places; its supervisors sign up or withdraw on ``/me`` until the
-deadline; after it, staff record attendance with :func:`record_attendance
-<supervision_core.store.year.record_attendance>`, and only that counts in the year.
+(``store/plans_and_attendance.py``): a center announces it with a start time, a sign-up
+deadline and perhaps a number of places; its supervisors sign up or withdraw on ``/me``
+until the deadline; after it, staff record attendance with :func:`record_attendance
+<supervision_core.store.plans_and_attendance.record_attendance>`, and only that counts
+in the year.
 
 Places are taken under a lock on the activity's row (PostgreSQL ``SELECT ... FOR
 UPDATE``; SQLite's write lock), so two supervisors never take the last place both.

@@ -22,14 +22,15 @@ from supervision_core.model.recognition import (
 )
 from supervision_core.model.supervisors import ChangeKind, Origin, SupervisorStatus
 from supervision_core.model.vocabulary import Method, parse_term
+from supervision_core.store.calendar_year import by_center_and_year, dates_in_year
 from supervision_core.store.centers import require_center
+from supervision_core.store.evaluation import official_evaluation
 from supervision_core.store.tables import (
     CommendationRow,
     FieldVisitRow,
     OfficerRecommendationRow,
     SupervisorChangeRow,
 )
-from supervision_core.store.year import official_evaluation
 
 if TYPE_CHECKING:
     from supervision_core.model.year import Evaluation
@@ -142,10 +143,7 @@ def field_visits(
     if center:
         query = query.where(FieldVisitRow.center_code == center)
     if year:
-        query = query.where(
-            col(FieldVisitRow.on) >= dt.date(year, 1, 1),
-            col(FieldVisitRow.on) < dt.date(year + 1, 1, 1),
-        )
+        query = query.where(dates_in_year(col(FieldVisitRow.on), year))
     with db.session() as s:
         rows = s.exec(query.order_by(col(FieldVisitRow.on), col(FieldVisitRow.id))).all()
         return [_visit(r) for r in rows]
@@ -248,11 +246,7 @@ def commendations(
     db: Database, *, center: str | None = None, year: int | None = None
 ) -> list[Commendation]:
     """Commendation records, by center and year, in the evaluation's order."""
-    query = select(CommendationRow)
-    if center:
-        query = query.where(CommendationRow.center_code == center)
-    if year:
-        query = query.where(CommendationRow.year == year)
+    query = by_center_and_year(select(CommendationRow), CommendationRow, center, year)
     with db.session() as s:
         return [_commendation(r) for r in s.exec(query.order_by(col(CommendationRow.id)))]
 
