@@ -2,7 +2,11 @@
 
 ``Ledger`` only wires things together: each public method is a one-line delegation
 to the module that owns the concept (``store/issues.py`` for an issue's steps,
-``store/supervisors.py``, ``store/quarantine.py``, ``store/outbox.py`` ...). Every
+``store/supervisors.py``, ``store/quarantine.py``, ``store/outbox.py`` ...). The
+delegations are grouped by concept in the desks it is built of
+(:mod:`~supervision_core.ledger_issues`, :mod:`~supervision_core.ledger_supervisors`,
+:mod:`~supervision_core.ledger_year`); this module opens a ledger and keeps what
+belongs to the whole: settings, clock, calendar, intake, vocabulary. Every
 step is one unit of work there: one transaction that appends the event and updates
 the issue together, so a crash at any moment leaves either both or neither.
 Plugins are told after the commit.
@@ -13,14 +17,16 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-import types
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from supervision_core.config import Settings, check_plugins
 from supervision_core.errors import ConfigError
-from supervision_core.lazy import Lazy, resolve
+from supervision_core.lazy import Lazy
+from supervision_core.ledger_issues import IssueDesk
+from supervision_core.ledger_supervisors import SupervisorDesk
+from supervision_core.ledger_year import YearDesk
 from supervision_core.model.clock import local_date, now_utc
 from supervision_core.model.supervisors import ContactKind
 from supervision_core.model.vocabulary import Vocabulary
@@ -45,10 +51,7 @@ from supervision_core.webhooks import WebhookHub
 # start-up (bench/bench_cli.py). mypy reads the real imports; at run time each name is
 # imported when a ledger first uses it (its aggregate is made, or its method called).
 if TYPE_CHECKING:
-    from supervision_core.store import activities as announced
     from supervision_core.store import briefing as briefings
-    from supervision_core.store import ledger_pages as pages
-    from supervision_core.store import recognition, supervisor_view
     from supervision_core.store import year as annual
     from supervision_core.store.access import AccessLog
     from supervision_core.store.batches import Batches
@@ -69,11 +72,7 @@ if TYPE_CHECKING:
     from supervision_core.store.users import UserStore
     from supervision_core.store.webhooks import WebhookStore
 else:
-    announced = Lazy("supervision_core.store.activities")
     briefings = Lazy("supervision_core.store.briefing")
-    recognition = Lazy("supervision_core.store.recognition")
-    supervisor_view = Lazy("supervision_core.store.supervisor_view")
-    pages = Lazy("supervision_core.store.ledger_pages")
     annual = Lazy("supervision_core.store.year")
     AccessLog = Lazy("supervision_core.store.access:AccessLog")
     Batches = Lazy("supervision_core.store.batches:Batches")
@@ -143,37 +142,7 @@ def open_ledger(
     return ledger
 
 
-P = ParamSpec("P")
-R = TypeVar("R")
 PartT = TypeVar("PartT")
-
-
-class _Via(Generic[PartT, P, R]):
-    """A facade method that is a store method: ``accept = _Via("_issues", Issues.accept)``.
-
-    On a ledger, ``ledger.accept`` is ``Issues.accept`` bound to ``ledger._issues``:
-    the same signature (checked by mypy through the ParamSpec) and the same docstring.
-    """
-
-    def __init__(self, part: str, method: Callable[Concatenate[PartT, P], R]) -> None:
-        self.part = part
-        self.method = method
-        self.__doc__ = method.__doc__
-
-    @overload
-    def __get__(self, ledger: None, owner: type[Any]) -> _Via[PartT, P, R]: ...
-    @overload
-    def __get__(self, ledger: object, owner: type[Any]) -> Callable[P, R]: ...
-    def __get__(self, ledger: object | None, owner: type[Any]) -> Any:
-        if ledger is None:
-            return self
-        method = self.method
-        if isinstance(method, Lazy):  # the store module is imported on first use
-            method = self.method = resolve(method)
-            self.__doc__ = method.__doc__
-        return types.MethodType(method, getattr(ledger, self.part))
-
-
 _MAKING = threading.RLock()
 
 
@@ -205,8 +174,11 @@ class _Part(Generic[PartT]):
         return made
 
 
-class Ledger:
+class Ledger(IssueDesk, SupervisorDesk, YearDesk):
     """The supervision ledger of one deployment: all its centers, on one database."""
+
+    # Most methods are store methods, delegated by the desks (ledger_issues.py,
+    # ledger_supervisors.py, ledger_year.py); each names the aggregate below it uses.
 
     db: Database
 
@@ -545,163 +517,3 @@ class Ledger:
             return subject, body, briefing_pdf(figures, on=self.today())
 
         return briefings.send_briefing(self.db, figures, render)
-
-    # ------------------------------------------------------------------ delegations
-    # Each line names the method and the store module that owns it; the signature and the
-    # docstring are that method's.
-
-    # centers and units: store/centers.py
-    sync_centers = _Via("_centers", Centers.sync_centers)
-    centers = _Via("_centers", Centers.centers)
-    center = _Via("_centers", Centers.center)
-    units = _Via("_centers", Centers.units)
-    add_unit = _Via("_centers", Centers.add_unit)
-
-    # supervisors: store/supervisors.py
-    add_supervisor = _Via("_supervisors", Supervisors.add_supervisor)
-    add_identity = _Via("_supervisors", Supervisors.add_identity)
-    supervisor = _Via("_supervisors", Supervisors.supervisor)
-    supervisors = _Via("_supervisors", Supervisors.supervisors)
-    supervisor_brief = _Via("_supervisors", Supervisors.supervisor_brief)
-    update_supervisor = _Via("_supervisors", Supervisors.update_supervisor)
-    suspend = _Via("_supervisors", Supervisors.suspend)
-    reinstate = _Via("_supervisors", Supervisors.reinstate)
-    revoke = _Via("_supervisors", Supervisors.revoke)
-    supervisor_history = _Via("_supervisors", Supervisors.supervisor_history)
-    record_papers_returned = _Via("_supervisors", Supervisors.record_papers_returned)
-    papers_outstanding = _Via("_supervisors", Supervisors.papers_outstanding)
-    identity_table = _Via("_supervisors", Supervisors.identity_table)
-
-    # supervisors' own page: sign-in codes and sessions, store/sign_in.py
-    request_sign_in_code = _Via("_sign_ins", SignIns.request_sign_in_code)
-    sign_in_with_code = _Via("_sign_ins", SignIns.sign_in_with_code)
-    start_supervisor_session = _Via("_sign_ins", SignIns.start_supervisor_session)
-    supervisor_of_session = _Via("_sign_ins", SignIns.supervisor_of_session)
-    supervisor_page = _Via("_sign_ins", SignIns.supervisor_page)
-    end_supervisor_session = _Via("_sign_ins", SignIns.end_supervisor_session)
-    end_supervisor_sessions = _Via("_sign_ins", SignIns.end_supervisor_sessions)
-    supervisor_sessions = _Via("_sign_ins", SignIns.supervisor_sessions)
-    supervisor_issues = _Via("db", supervisor_view.supervisor_issues)
-    supervisor_issue_counts = _Via("db", supervisor_view.supervisor_issue_counts)
-
-    # who saw supervisors' personal data: store/access.py
-    log_access = _Via("_access", AccessLog.log_access)
-    access_log = _Via("_access", AccessLog.access_log)
-
-    # import batches: store/batches.py
-    start_batch = _Via("_batches", Batches.start_batch)
-    finish_batch = _Via("_batches", Batches.finish_batch)
-    batches = _Via("_batches", Batches.batches)
-    rollback_batch = _Via("_batches", Batches.rollback_batch)
-
-    # quarantine: store/quarantine.py; received reports: store/reports.py
-    quarantine = _Via("_quarantine", Quarantine.held)
-    quarantine_count = _Via("_quarantine", Quarantine.quarantine_count)
-    assign_quarantined = _Via("_quarantine", Quarantine.assign_quarantined)
-    dismiss_quarantined = _Via("_quarantine", Quarantine.dismiss_quarantined)
-    report = _Via("_reports", Reports.report)
-    recent_reports = _Via("_reports", Reports.recent_reports)
-    report_summary = _Via("_reports", Reports.report_summary)
-    find_report = _Via("_reports", Reports.find_report)
-    attachment = _Via("_reports", Reports.attachment)
-
-    # an issue's life, one step a method: store/issues.py
-    accept = _Via("_issues", Issues.accept)
-    not_accept = _Via("_issues", Issues.not_accept)
-    object_dispatch = _Via("_issues", Issues.object_dispatch)
-    dispatch = _Via("_issues", Issues.dispatch)
-    plan = _Via("_issues", Issues.plan)
-    progress = _Via("_issues", Issues.progress)
-    extend = _Via("_issues", Issues.extend)
-    complete = _Via("_issues", Issues.complete)
-    explain = _Via("_issues", Issues.explain)
-    evaluate = _Via("_issues", Issues.evaluate)
-    close_issue = _Via("_issues", Issues.close_issue)
-    merge = _Via("_issues", Issues.merge)
-
-    # reading issues: store/issues.py; the workbook's pages: store/ledger_pages.py
-    issue = _Via("_issues", Issues.issue)
-    history = _Via("_issues", Issues.history)
-    proposals = _Via("_issues", Issues.proposals)
-    verify = _Via("_issues", Issues.verify)
-    unit_view = _Via("_issues", Issues.unit_view)
-    unit_views = _Via("_issues", Issues.unit_views)
-    issues = _Via("_issues", Issues.find)
-    overdue = _Via("_issues", Issues.overdue)
-    due_soon = _Via("_issues", Issues.due_soon)
-    count_by_center_and_state = _Via("_issues", Issues.count_by_center_and_state)
-    ledger_pages = _Via("db", pages.ledger_pages)
-    overdue_by_center = _Via("db", pages.overdue_by_center)
-
-    # notices: store/outbox.py (with outbox_delivery.py, outbox_desk.py);
-    # leases: store/leases.py; counts: store/dashboard.py
-    deliver_notices = _Via("_outbox", Outbox.deliver_notices)
-    run_routine = _Via("_outbox", Outbox.run_routine)
-    notify_center = _Via("_outbox", Outbox.notify_center)
-    outbox = _Via("_outbox", Outbox.entries)
-    notices_to_supervisor = _Via("_outbox", Outbox.notices_to_supervisor)
-    deliver_now = _Via("_outbox", Outbox.deliver_now)
-    outbox_entry = _Via("_outbox", Outbox.entry)
-    retry_notice = _Via("_outbox", Outbox.retry_notice)
-    inbox = _Via("_outbox", Outbox.inbox)
-    unread_count = _Via("_outbox", Outbox.unread_count)
-    mark_read = _Via("_outbox", Outbox.mark_read)
-    call_tasks = _Via("_outbox", Outbox.call_tasks)
-    call_task_count = _Via("_outbox", Outbox.call_task_count)
-    record_call = _Via("_outbox", Outbox.record_call)
-    record_receipt = _Via("_outbox", Outbox.record_receipt)
-    acquire_lease = _Via("_leases", Leases.acquire_lease)
-    release_lease = _Via("_leases", Leases.release_lease)
-    leases = _Via("_leases", Leases.held)
-    dashboard = _Via("_dashboard", Dashboard.dashboard)
-    status = _Via("_dashboard", Dashboard.status)
-
-    # the supervisors' year: store/year.py (its modules re-exported); briefing: store/briefing.py
-    add_work_plan = _Via("db", annual.add_work_plan)
-    work_plans = _Via("db", annual.work_plans)
-    add_activity = _Via("db", annual.add_activity)
-    record_attendance = _Via("db", annual.record_attendance)
-    activity = _Via("db", annual.activity)
-    activities = _Via("db", annual.activities)
-    # activities announced for sign-up on /me: store/activities.py
-    announce_activity = _Via("db", announced.announce_activity)
-    cancel_activity = _Via("db", announced.cancel_activity)
-    sign_up_for_activity = _Via("db", announced.sign_up)
-    withdraw_from_activity = _Via("db", announced.withdraw_sign_up)
-    supervisor_activity = _Via("db", announced.supervisor_activity)
-    supervisor_activities = _Via("db", announced.supervisor_activities)
-    record_discipline = _Via("db", annual.record_discipline)
-    discipline = _Via("db", annual.discipline)
-    record_finding = _Via("db", annual.record_finding)
-    evaluate_year = _Via("db", annual.evaluate)
-    evaluations = _Via("db", annual.evaluations)
-    official_evaluation = _Via("db", annual.official_evaluation)
-    revocation_candidates = _Via("db", annual.revocation_candidates)
-
-    # tasks given to supervisors (服务体验, 明察暗访): store/tasks.py
-    create_task = _Via("_tasks", Tasks.create_task)
-    task = _Via("_tasks", Tasks.task)
-    tasks = _Via("_tasks", Tasks.tasks)
-    task_assignments = _Via("_tasks", Tasks.task_assignments)
-    task_assignment = _Via("_tasks", Tasks.task_assignment)
-    respond_to_task = _Via("_tasks", Tasks.respond_to_task)
-    record_task_visit = _Via("_tasks", Tasks.record_task_visit)
-
-    # the documents library (资料库): store/library.py
-    publish_document = _Via("_library", Library.publish_document)
-    withdraw_document = _Via("_library", Library.withdraw_document)
-    document = _Via("_library", Library.document)
-    document_content = _Via("_library", Library.document_content)
-    documents = _Via("_library", Library.documents)
-    documents_for_supervisor = _Via("_library", Library.documents_for_supervisor)
-    open_document = _Via("_library", Library.open_document)
-    document_downloads = _Via("_library", Library.document_downloads)
-    # field visits that found nothing, commendation, the officer team: store/recognition.py
-    record_field_visit = _Via("db", recognition.record_field_visit)
-    field_visits = _Via("db", recognition.field_visits)
-    published_excellent = _Via("db", recognition.published_excellent)
-    commend = _Via("db", recognition.commend)
-    commendations = _Via("db", recognition.commendations)
-    propose_officer = _Via("db", recognition.propose_officer)
-    decide_officer_recommendation = _Via("db", recognition.decide_officer_recommendation)
-    officer_recommendations = _Via("db", recognition.officer_recommendations)
