@@ -2,7 +2,8 @@
 
 Staff at a center's desk, or a supervisor on the hall's tablet, enter a report that
 came in person or by letter. The form's rules are plain functions over the submitted
-values (:func:`validate_walk_in`); the pages are routes on the web desk.
+values (:func:`validate_walk_in`, in :mod:`channels.walk_in.rules`, importable from here
+too); this module holds the pages, routes on the web desk.
 
 Submitting the same form twice files one report: every form carries a random key that
 becomes the report's external id, so a double click or a resubmission after "back"
@@ -12,19 +13,15 @@ finds the report already received and shows its receipt.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import functools
 import hashlib
 import secrets
 import time
-import unicodedata
 import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import attrs
-import filetype
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -33,18 +30,24 @@ from starlette.routing import Route
 
 import supervision_web as web
 from channels.walk_in.channel import CHANNEL, WalkInChannel
+from channels.walk_in.rules import (
+    ALLOWED_TYPES,
+    LETTER_MAX_AGE,
+    FormChoices,
+    Upload,
+    WalkInMode,
+    chosen_supervisor_id,
+    validate_walk_in,
+)
 from supervision_core import (
-    Attachment,
     ContactKind,
     Ledger,
     Method,
     NotFound,
     ProblemType,
     Report,
-    ReportHints,
     Role,
     RouteRegistry,
-    Sender,
     StaffUser,
     Stage,
     SupervisorStatus,
@@ -54,7 +57,6 @@ from supervision_core import (
     local_date,
     mask_name,
     mask_phone,
-    normalize_identity,
 )
 from supervision_web import WebSettings
 
@@ -72,241 +74,7 @@ __all__ = [
 ]
 
 
-#: What may be attached, by the type read from the file's first bytes (never the
-#: browser's claim): photos, scans, documents and recordings.
-ALLOWED_TYPES: Mapping[str, str] = {
-    "image/jpeg": "JPEG 图片",
-    "image/png": "PNG 图片",
-    "image/gif": "GIF 图片",
-    "image/webp": "WebP 图片",
-    "image/heic": "HEIC 照片",
-    "image/tiff": "TIFF 扫描件",
-    "application/pdf": "PDF 文件",
-    "application/msword": "Word 文档",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word 文档",
-    "audio/mpeg": "MP3 录音",
-    "audio/mp4": "M4A 录音",
-    "audio/amr": "AMR 录音",
-    "audio/x-wav": "WAV 录音",
-    "audio/ogg": "OGG 录音",
-    "video/mp4": "MP4 视频",
-}
-
 _TEMPLATES = Path(__file__).parent / "templates"
-_MAX_TEXT = 5000
-_MAX_SHORT = 200
-
-
-class WalkInMode(enum.StrEnum):
-    """How the report reached the desk."""
-
-    VISIT = "visit"
-    LETTER = "letter"
-
-    @property
-    def label(self) -> str:
-        """The way in Chinese."""
-        return {"visit": "来访", "letter": "来信"}[self.value]
-
-
-@attrs.frozen
-class Upload:
-    """A file as submitted: its name and bytes (read within the size limit)."""
-
-    filename: str
-    content: bytes = attrs.field(repr=False)
-    field: str = "files"
-
-
-@attrs.frozen(kw_only=True)
-class FormChoices:
-    """What the signed-in user may choose from: centers, supervisors, units, limits."""
-
-    centers: Mapping[str, str]  # code -> name
-    supervisors: Mapping[int, tuple[str, str]]  # id -> (name, center)
-    units: Mapping[tuple[str, str], str]  # (center, code) -> name
-    max_file_bytes: int = 10 * 1024 * 1024
-    max_files: int = 10
-    today: dt.date
-    # id -> the first day of the term (聘期开始), for the supervisors whose is known:
-    # they cannot have written as supervisors before it
-    appointed: Mapping[int, dt.date] = attrs.Factory(dict)
-
-
-#: How far back a letter's date may go: an older one is surely a mistyped date.
-LETTER_MAX_AGE = dt.timedelta(days=366)
-
-
-def _clean_filename(name: str) -> str:
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    base = "".join(c for c in base if unicodedata.category(c)[0] != "C").strip()
-    return base[:200] or "附件"
-
-
-def _text_error(value: str, *, required: bool, limit: int) -> str | None:
-    if required and not value.strip():
-        return "此项必填"
-    if "\x00" in value:
-        return "含有空字符（\\0），无法保存，请删除后重试"
-    if len(value) > limit:
-        return f"不能超过 {limit} 个字符（现有 {len(value)} 个）"
-    return None
-
-
-def _chosen_id(raw: str) -> int | None:
-    """A supervisor's id as the form's list gives it (ASCII digits, a 32-bit id), else None."""
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or int(raw) > 2**31 - 1:
-        return None
-    return int(raw)
-
-
-def _term(kind: type[enum.StrEnum], value: str, errors: dict[str, str], field: str) -> Any:
-    if not value:
-        return None
-    try:
-        return kind(value)
-    except ValueError:
-        errors[field] = "请从列表中选择"
-        return None
-
-
-def _letter_date_error(
-    written_on: dt.date, today: dt.date, appointed: dt.date | None
-) -> str | None:
-    """Why a letter's date is not plausible, or ``None``."""
-    if written_on > today:
-        return "写信日期不能晚于今天"
-    if appointed is not None and written_on < appointed:
-        return f"写信日期早于该监督员的聘期开始日（{appointed:%Y年%m月%d日}），请核对"
-    earliest = today - LETTER_MAX_AGE
-    if written_on < earliest:
-        return f"写信日期不能早于 {earliest:%Y年%m月%d日}（一年以前），请核对年份"
-    return None
-
-
-def validate_walk_in(
-    fields: Mapping[str, str],
-    uploads: Sequence[Upload],
-    choices: FormChoices,
-    *,
-    received_at: dt.datetime,
-) -> tuple[Report | None, dict[str, str]]:
-    """The report a submitted form describes, or the errors by field name (in Chinese).
-
-    Text is kept exactly as typed (it is only checked); attachments are typed by their
-    content and refused outside :data:`ALLOWED_TYPES` or over the size limit.
-    """
-    errors: dict[str, str] = {}
-
-    def get(name: str) -> str:
-        return fields.get(name, "")
-
-    center = get("center")
-    if center not in choices.centers:
-        errors["center"] = "请选择您所在的中心"
-
-    reporter = get("reporter")
-    sender: Sender | None = None
-    if reporter == "supervisor":
-        raw_id = get("supervisor_id")
-        chosen_id = _chosen_id(raw_id)
-        chosen = choices.supervisors.get(chosen_id) if chosen_id is not None else None
-        if chosen is None:
-            errors["supervisor_id"] = "请选择反映问题的监督员"
-        elif center in choices.centers and chosen[1] != center:
-            errors["supervisor_id"] = "该监督员不属于所选中心"
-        else:
-            sender = Sender(ContactKind.REGISTER, raw_id, chosen[0])
-    elif reporter == "visitor":
-        name, phone = get("visitor_name"), get("visitor_phone")
-        if problem := _text_error(name, required=True, limit=_MAX_SHORT):
-            errors["visitor_name"] = problem
-        digits = normalize_identity(ContactKind.PHONE, phone)
-        if not phone.strip():
-            errors["visitor_phone"] = "此项必填，以便告知处理结果"
-        elif not 7 <= len(digits) <= 12 or any(c not in "0123456789+- ()" for c in phone):
-            errors["visitor_phone"] = "请填写正确的手机号或带区号的固定电话"
-        if "visitor_name" not in errors and "visitor_phone" not in errors:
-            sender = Sender(ContactKind.PHONE, phone, name)
-    else:
-        errors["reporter"] = "请选择反映人是否为监督员"
-
-    mode_value = get("mode")
-    mode = WalkInMode(mode_value) if mode_value in {"visit", "letter"} else None
-    subject = None
-    if mode is None:
-        errors["mode"] = "请选择来访或来信"
-    elif mode is WalkInMode.LETTER:
-        written = get("letter_date")
-        try:
-            written_on = dt.date.fromisoformat(written)
-        except ValueError:
-            errors["letter_date"] = "请填写写信日期（年-月-日）"
-        else:
-            picked = _chosen_id(get("supervisor_id")) if reporter == "supervisor" else None
-            appointed = choices.appointed.get(picked) if picked is not None else None
-            if problem := _letter_date_error(written_on, choices.today, appointed):
-                errors["letter_date"] = problem
-            else:
-                subject = f"来信（写于 {written_on:%Y年%m月%d日}）"
-    else:
-        subject = "来访"
-
-    unit = get("unit") or None
-    if unit is not None and (center, unit) not in choices.units:
-        errors["unit"] = "所选单位不属于该中心"
-    venue = get("venue")
-    if problem := _text_error(venue, required=False, limit=_MAX_SHORT):
-        errors["venue"] = problem
-    description = get("description")
-    if problem := _text_error(description, required=True, limit=_MAX_TEXT):
-        errors["description"] = problem
-    topic = _term(Topic, get("topic"), errors, "topic")
-    stage = _term(Stage, get("stage"), errors, "stage")
-    problem_type = _term(ProblemType, get("problem_type"), errors, "problem_type")
-    method = _term(Method, get("method"), errors, "method")
-
-    attachments: list[Attachment] = []
-    if len(uploads) > choices.max_files:
-        errors["files"] = f"附件最多 {choices.max_files} 个"
-    for upload in uploads:
-        name = _clean_filename(upload.filename)
-        if len(upload.content) > choices.max_file_bytes:
-            limit_mb = choices.max_file_bytes // (1024 * 1024)
-            errors[upload.field] = f"“{name}”超过 {limit_mb} MB，请压缩后再上传"
-            continue
-        kind = filetype.guess(upload.content) if upload.content else None
-        if kind is None or kind.mime not in ALLOWED_TYPES:
-            errors[upload.field] = f"“{name}”不是允许的文件类型（照片、PDF、Word 文档或录音）"
-            continue
-        attachments.append(Attachment(name, kind.mime, upload.content))
-    if mode is WalkInMode.LETTER and not any(u.field == "scan" for u in uploads):
-        errors.setdefault("scan", "请上传来信的扫描件或照片")
-
-    form_key = get("form_key")
-    if len(form_key) < 16 or not form_key.replace("-", "").replace("_", "").isalnum():
-        errors["form_key"] = "表单已失效，请重新打开录入页面"
-    if errors or sender is None:
-        return None, errors
-    report = Report(
-        channel=CHANNEL,
-        external_id=f"form:{form_key}",
-        center=center,
-        received_at=received_at,
-        sender=sender,
-        subject=subject,
-        text=description,
-        attachments=attachments,
-        hints=ReportHints(
-            method=method,
-            stage=stage,
-            topic=topic,
-            problem_type=problem_type,
-            venue=venue or None,
-            unit=unit,
-        ),
-    )
-    return report, {}
 
 
 # ---------------------------------------------------------------- pages
@@ -355,7 +123,7 @@ def _load_choices(
         units = {(u.center, u.code): u.name for u in ledger.units() if u.center in centers}
     else:
         raw_id = only.get("supervisor_id", "")
-        chosen_id = _chosen_id(raw_id)
+        chosen_id = chosen_supervisor_id(raw_id)
         brief = _brief(ledger, chosen_id) if chosen_id is not None else None
         active = brief is not None and brief[2] is SupervisorStatus.ACTIVE
         if chosen_id is not None and brief is not None and active and brief[1] in centers:

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from supervision_core.errors import InvalidInput, InvalidTransition, NotFound
 from supervision_core.model.reports import IntakeResult, QuarantinedReport
 from supervision_core.model.supervisors import SupervisorStatus
-from supervision_core.store.intake import Filing, file_issues
+from supervision_core.store.filing import Filing, file_issues
 from supervision_core.store.lookups import Lookups
 from supervision_core.store.reports import report_of
 from supervision_core.store.rows import quarantined_of

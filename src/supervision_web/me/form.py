@@ -11,10 +11,7 @@ report's external id.
 from __future__ import annotations
 
 import datetime as dt
-import enum
-import unicodedata
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import attrs
 import filetype
@@ -31,6 +28,13 @@ from supervision_core import (
     Supervisor,
     Topic,
 )
+from supervision_web.report_fields import (
+    MAX_SHORT_TEXT,
+    MAX_TEXT,
+    clean_filename,
+    field_choice,
+    field_text_error,
+)
 
 __all__ = ["PHOTO_TYPES", "FormLimits", "Photo", "validate_report"]
 
@@ -42,8 +46,6 @@ PHOTO_TYPES: Mapping[str, str] = {
     "image/webp": "WebP",
     "image/heic": "HEIC",
 }
-_MAX_TEXT = 5000
-_MAX_SHORT = 200
 _CHANNEL = "me"
 
 
@@ -62,32 +64,6 @@ class FormLimits:
     centers: Mapping[str, str]  # code -> name: their own center, and the banner's
     max_file_bytes: int
     max_files: int
-
-
-def _text_error(value: str, *, required: bool, limit: int) -> str | None:
-    if required and not value.strip():
-        return "此项必填"
-    if "\x00" in value:
-        return "含有空字符（\\0），无法保存，请删除后重试"
-    if len(value) > limit:
-        return f"不能超过 {limit} 个字符（现有 {len(value)} 个）"
-    return None
-
-
-def _term(kind: type[enum.StrEnum], value: str, errors: dict[str, str], field: str) -> Any:
-    if not value:
-        return None
-    try:
-        return kind(value)
-    except ValueError:
-        errors[field] = "请从列表中选择"
-        return None
-
-
-def _clean_filename(name: str) -> str:
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    base = "".join(c for c in base if unicodedata.category(c)[0] != "C").strip()
-    return base[:200] or "照片"
 
 
 def valid_form_key(key: str) -> bool:
@@ -109,20 +85,20 @@ def validate_report(
     if center not in limits.centers:
         errors["center"] = "请选择反映到哪个中心"
     venue = fields.get("venue", "")
-    if problem := _text_error(venue, required=False, limit=_MAX_SHORT):
+    if problem := field_text_error(venue, required=False, limit=MAX_SHORT_TEXT):
         errors["venue"] = problem
     description = fields.get("description", "")
-    if problem := _text_error(description, required=True, limit=_MAX_TEXT):
+    if problem := field_text_error(description, required=True, limit=MAX_TEXT):
         errors["description"] = problem
-    topic = _term(Topic, fields.get("topic", ""), errors, "topic")
-    stage = _term(Stage, fields.get("stage", ""), errors, "stage")
-    problem_type = _term(ProblemType, fields.get("problem_type", ""), errors, "problem_type")
-    method = _term(Method, fields.get("method", ""), errors, "method")
+    topic = field_choice(Topic, fields.get("topic", ""), errors, "topic")
+    stage = field_choice(Stage, fields.get("stage", ""), errors, "stage")
+    problem_type = field_choice(ProblemType, fields.get("problem_type", ""), errors, "problem_type")
+    method = field_choice(Method, fields.get("method", ""), errors, "method")
     attachments: list[Attachment] = []
     if len(photos) > limits.max_files:
         errors["photos"] = f"照片最多 {limits.max_files} 张"
     for photo in photos:
-        name = _clean_filename(photo.filename)
+        name = clean_filename(photo.filename, fallback="照片")
         if len(photo.content) > limits.max_file_bytes:
             limit_mb = limits.max_file_bytes // (1024 * 1024)
             errors["photos"] = f"“{name}”超过 {limit_mb} MB，请压缩后再上传"
