@@ -6,6 +6,7 @@ added later is held to the same rules or fails here until it is.
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import json
 import re
@@ -242,6 +243,15 @@ def test_every_command_that_prints_data_answers_in_json_and_nothing_else(  # typ
                  "rules", "--title", "监督员守则")  # fmt: skip
     assert document["center"] == "wushenzhao"
     j("documents", "withdraw", str(document["id"]))
+    soon = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))) + dt.timedelta(days=7)
+    announced = j("activities", "announce", "--center", "乌审召镇", "--kind", "forum",
+                  "--title", "座谈会", "--place", "会议室", "--start", soon.strftime("%Y-%m-%d %H:%M"),
+                  "--deadline", (soon - dt.timedelta(days=1)).strftime("%Y-%m-%d %H:%M"))  # fmt: skip
+    assert announced["center"] == "wushenzhao"
+    j("activities", "signup", str(announced["id"]), town)
+    assert len(j("activities", "signups", str(announced["id"]))["signups"]) == 1
+    j("activities", "withdraw", str(announced["id"]), town)
+    j("activities", "cancel", str(announced["id"]), "--reason", "改期")
     recommendation = j("officers", "propose", town, "--reason", "反映问题准确")
     j("officers", "decide", str(recommendation["id"]), "--accept")
 

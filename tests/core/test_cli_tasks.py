@@ -129,13 +129,19 @@ def test_tasks_add_list_and_show(run) -> None:  # type: ignore[no-untyped-def]
             "不属于",
         ),
         (["tasks", "show", "999"], "没有编号为 999 的任务"),
-        (["tasks", "list", "--center", "nowhere"], "没有代码为 'nowhere' 的服务中心"),
         (["documents", "withdraw", "999"], "没有编号为 999 的资料"),
     ],
 )
 def test_bad_input_is_one_chinese_line(run, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
     result = run(*args)
     assert result.exit_code == 1 and message in result.output
+
+
+def test_an_unknown_center_is_a_usage_error_naming_the_choices(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("tasks", "list", "--center", "nowhere")
+    assert result.exit_code == 2
+    assert "没有名为或代码为“nowhere”的服务中心" in result.output
+    assert "乌审召镇便民服务中心（wushenzhao）" in result.output
     assert "Traceback" not in result.output
 
 
